@@ -1,0 +1,131 @@
+// Calendar dates (YYYY-MM-DD), billing periods anchored on a start date with month-end clamping,
+// day counts, and the merchant-local "today".
+
+/** A calendar date in ISO form, `YYYY-MM-DD`, without a time zone. */
+export type IsoDate = string;
+
+export type BillingInterval = "month" | "quarter" | "year";
+
+/** A billing period `[start, end)`: `end` is the first day of the next period. */
+export interface Period {
+  start: IsoDate;
+  end: IsoDate;
+}
+
+const DAY_MS = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export const INTERVAL_MONTHS: Record<BillingInterval, number> = { month: 1, quarter: 3, year: 12 };
+
+export function isIsoDate(value: string): boolean {
+  const match = ISO_DATE.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function parse(date: IsoDate): { year: number; month: number; day: number } {
+  const match = ISO_DATE.exec(date);
+  if (!match || !isIsoDate(date)) throw new RangeError(`not a calendar date: ${date}`);
+  return { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
+}
+
+function format(year: number, month: number, day: number): IsoDate {
+  return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Days since 1970-01-01 for a calendar date; the basis of all day arithmetic. */
+export function toDayNumber(date: IsoDate): number {
+  const { year, month, day } = parse(date);
+  return Date.UTC(year, month - 1, day) / DAY_MS;
+}
+
+export function fromDayNumber(dayNumber: number): IsoDate {
+  const d = new Date(dayNumber * DAY_MS);
+  return format(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+/** Number of days from `from` to `to` (`to` exclusive); negative when `to` is earlier. */
+export function daysBetween(from: IsoDate, to: IsoDate): number {
+  return toDayNumber(to) - toDayNumber(from);
+}
+
+export function addDays(date: IsoDate, days: number): IsoDate {
+  return fromDayNumber(toDayNumber(date) + days);
+}
+
+/**
+ * The date `months` months after `date`, keeping `date`'s day of month where it exists and
+ * clamping to the month's last day where it does not (31 Jan + 1 month = 28/29 Feb).
+ */
+export function addMonthsClamped(date: IsoDate, months: number): IsoDate {
+  const { year, month, day } = parse(date);
+  const index = year * 12 + (month - 1) + months;
+  const targetYear = Math.floor(index / 12);
+  const targetMonth = (index % 12) + 1;
+  return format(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)));
+}
+
+export function compareDates(a: IsoDate, b: IsoDate): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
+  return a >= b ? a : b;
+}
+
+/** The first day of the month after `date`. */
+export function firstOfNextMonth(date: IsoDate): IsoDate {
+  const { year, month } = parse(date);
+  return month === 12 ? format(year + 1, 1, 1) : format(year, month + 1, 1);
+}
+
+/**
+ * The n-th period of a contract anchored on `anchor`. Every boundary is computed from the
+ * anchor itself, never from the previous boundary, so a 31st keeps coming back after February
+ * (31 Jan → 28 Feb → 31 Mar).
+ */
+export function nthPeriod(anchor: IsoDate, interval: BillingInterval, n: number): Period {
+  const months = INTERVAL_MONTHS[interval];
+  return { start: addMonthsClamped(anchor, n * months), end: addMonthsClamped(anchor, (n + 1) * months) };
+}
+
+/** The index of the period containing `date` (negative before the anchor). */
+export function periodIndexOf(anchor: IsoDate, interval: BillingInterval, date: IsoDate): number {
+  const a = parse(anchor);
+  const d = parse(date);
+  const monthsApart = (d.year - a.year) * 12 + (d.month - a.month);
+  let n = Math.floor(monthsApart / INTERVAL_MONTHS[interval]);
+  // The estimate is off by at most one period because of day-of-month and clamping.
+  while (nthPeriod(anchor, interval, n).start > date) n -= 1;
+  while (nthPeriod(anchor, interval, n).end <= date) n += 1;
+  return n;
+}
+
+export function periodContaining(anchor: IsoDate, interval: BillingInterval, date: IsoDate): Period {
+  return nthPeriod(anchor, interval, periodIndexOf(anchor, interval, date));
+}
+
+export function periodDays(period: Period): number {
+  return daysBetween(period.start, period.end);
+}
+
+/** The calendar date at `instant` in `timeZone` (IANA name); "today" for a merchant. */
+export function localDate(instant: Date, timeZone: string): IsoDate {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+  const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
