@@ -1,0 +1,271 @@
+// D1 tables of Tarif as drizzle definitions; `npm run db:generate` turns changes into the SQL
+// migrations in schema/migrations that wrangler and the tests apply. Every table carries
+// merchant_id so queries are always tenant-scoped and merchants can be sharded later.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () => text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
+
+export const merchants = sqliteTable("merchants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  timeZone: text("time_zone").notNull().default("Europe/Berlin"),
+  paymentTermDays: integer("payment_term_days").notNull().default(14),
+  portalEnabled: integer("portal_enabled", { mode: "boolean" }).notNull().default(true),
+  allowedActions: json<string[]>("allowed_actions").notNull(),
+  prorationMode: text("proration_mode").notNull().default("interim_invoice"),
+  allowedOrigins: json<string[]>("allowed_origins").notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    keyHash: text("key_hash").notNull(),
+    keyPrefix: text("key_prefix").notNull(),
+    createdAt: createdAt(),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash)],
+);
+
+export const customers = sqliteTable(
+  "customers",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    name: text("name").notNull(),
+    email: text("email"),
+    externalRef: text("external_ref"),
+    locale: text("locale").notNull().default("de"),
+    iban: text("iban"),
+    mandateReference: text("mandate_reference"),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at"),
+  },
+  (t) => [
+    index("customers_merchant").on(t.merchantId, t.id),
+    uniqueIndex("customers_external_ref").on(t.merchantId, t.externalRef),
+  ],
+);
+
+export const articles = sqliteTable(
+  "articles",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    unitAmount: integer("unit_amount").notNull(),
+    currency: text("currency").notNull(),
+    taxRate: integer("tax_rate").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("articles_merchant").on(t.merchantId, t.id)],
+);
+
+export const templateGroups = sqliteTable(
+  "template_groups",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("template_groups_merchant").on(t.merchantId, t.id)],
+);
+
+export const contractTemplates = sqliteTable(
+  "contract_templates",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    templateGroupId: text("template_group_id").notNull().references(() => templateGroups.id),
+    name: text("name").notNull(),
+    planArticleId: text("plan_article_id").notNull().references(() => articles.id),
+    billingInterval: text("billing_interval").notNull(),
+    minimumTermMonths: integer("minimum_term_months").notNull().default(0),
+    noticePeriodDays: integer("notice_period_days").notNull().default(0),
+    allowedAddonArticleIds: json<string[]>("allowed_addon_article_ids").notNull(),
+    changePoints: json<unknown[]>("change_points").notNull(),
+    downgradeTiming: text("downgrade_timing").notNull().default("next_period"),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at"),
+  },
+  (t) => [index("contract_templates_merchant").on(t.merchantId, t.id), index("contract_templates_group").on(t.templateGroupId)],
+);
+
+export const contracts = sqliteTable(
+  "contracts",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    customerId: text("customer_id").notNull().references(() => customers.id),
+    templateId: text("template_id").notNull().references(() => contractTemplates.id),
+    status: text("status").notNull().default("active"),
+    startDate: text("start_date").notNull(),
+    billingAnchor: text("billing_anchor").notNull(),
+    billingInterval: text("billing_interval").notNull(),
+    currentPeriodStart: text("current_period_start").notNull(),
+    currentPeriodEnd: text("current_period_end").notNull(),
+    endDate: text("end_date"),
+    cancelledAt: text("cancelled_at"),
+    offeredTemplateIds: json<string[]>("offered_template_ids").notNull(),
+    version: integer("version").notNull().default(1),
+    lastWriteId: text("last_write_id"),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at"),
+  },
+  (t) => [
+    index("contracts_merchant").on(t.merchantId, t.id),
+    index("contracts_customer").on(t.merchantId, t.customerId),
+    index("contracts_due").on(t.currentPeriodEnd, t.id),
+  ],
+);
+
+export const contractItems = sqliteTable(
+  "contract_items",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    contractId: text("contract_id").notNull().references(() => contracts.id),
+    articleId: text("article_id").notNull().references(() => articles.id),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    quantity: integer("quantity").notNull(),
+    unitAmount: integer("unit_amount").notNull(),
+    taxRate: integer("tax_rate").notNull(),
+    billedPeriodAmount: integer("billed_period_amount").notNull(),
+    billedPeriodStart: text("billed_period_start").notNull(),
+    startedOn: text("started_on").notNull(),
+    endedOn: text("ended_on"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("contract_items_contract").on(t.contractId, t.endedOn)],
+);
+
+export const contractChanges = sqliteTable(
+  "contract_changes",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    contractId: text("contract_id").notNull().references(() => contracts.id),
+    type: text("type").notNull(),
+    request: json<Record<string, unknown>>("request").notNull(),
+    effectiveDate: text("effective_date").notNull(),
+    status: text("status").notNull(),
+    kind: text("kind").notNull(),
+    settlement: text("settlement").notNull(),
+    source: text("source").notNull(),
+    invoiceId: text("invoice_id"),
+    createdAt: createdAt(),
+    appliedAt: text("applied_at"),
+    cancelledAt: text("cancelled_at"),
+  },
+  (t) => [index("contract_changes_contract").on(t.contractId, t.status), index("contract_changes_due").on(t.status, t.effectiveDate)],
+);
+
+export const carriedLines = sqliteTable(
+  "carried_lines",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    contractId: text("contract_id").notNull().references(() => contracts.id),
+    changeId: text("change_id").notNull().references(() => contractChanges.id),
+    description: text("description").notNull(),
+    articleId: text("article_id"),
+    itemId: text("item_id"),
+    quantity: integer("quantity").notNull(),
+    periodStart: text("period_start"),
+    periodEnd: text("period_end"),
+    netAmount: integer("net_amount").notNull(),
+    taxRate: integer("tax_rate").notNull(),
+    invoiceId: text("invoice_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("carried_lines_contract").on(t.contractId, t.invoiceId)],
+);
+
+export const invoices = sqliteTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    contractId: text("contract_id").references(() => contracts.id),
+    customerId: text("customer_id").notNull().references(() => customers.id),
+    kind: text("kind").notNull(),
+    number: text("number").notNull(),
+    status: text("status").notNull(),
+    issueDate: text("issue_date").notNull(),
+    dueDate: text("due_date").notNull(),
+    currency: text("currency").notNull(),
+    netAmount: integer("net_amount").notNull(),
+    taxAmount: integer("tax_amount").notNull(),
+    grossAmount: integer("gross_amount").notNull(),
+    amountPaid: integer("amount_paid").notNull().default(0),
+    paymentReference: text("payment_reference").notNull(),
+    periodStart: text("period_start"),
+    periodEnd: text("period_end"),
+    originalInvoiceId: text("original_invoice_id"),
+    changeId: text("change_id"),
+    billingKey: text("billing_key").notNull(),
+    taxBreakdown: json<unknown[]>("tax_breakdown").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("invoices_number").on(t.merchantId, t.number),
+    uniqueIndex("invoices_billing_key").on(t.merchantId, t.billingKey),
+    uniqueIndex("invoices_payment_reference").on(t.merchantId, t.paymentReference),
+    index("invoices_contract").on(t.merchantId, t.contractId),
+    index("invoices_status").on(t.merchantId, t.status),
+  ],
+);
+
+export const invoiceLines = sqliteTable(
+  "invoice_lines",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    invoiceId: text("invoice_id").notNull().references(() => invoices.id),
+    position: integer("position").notNull(),
+    description: text("description").notNull(),
+    articleId: text("article_id"),
+    itemId: text("item_id"),
+    quantity: integer("quantity").notNull(),
+    unitAmount: integer("unit_amount"),
+    periodStart: text("period_start"),
+    periodEnd: text("period_end"),
+    netAmount: integer("net_amount").notNull(),
+    taxRate: integer("tax_rate").notNull(),
+  },
+  (t) => [index("invoice_lines_invoice").on(t.invoiceId, t.position)],
+);
+
+/** The last number handed out per merchant and series ("RE-2027"): gapless by construction. */
+export const invoiceNumberSeries = sqliteTable(
+  "invoice_number_series",
+  {
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    series: text("series").notNull(),
+    lastNumber: integer("last_number").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.series] })],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    merchantId: text("merchant_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: text("status").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: createdAt(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.key] })],
+);

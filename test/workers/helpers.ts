@@ -1,0 +1,88 @@
+// Helpers for integration tests: call the Worker like a client would, create merchants and a
+// small catalogue, and read problem+json answers.
+import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const ADMIN_TOKEN = "test-admin-token";
+
+export interface CallOptions {
+  method?: string;
+  body?: unknown;
+  rawBody?: string;
+  key?: string;
+  headers?: Record<string, string>;
+  now?: string;
+}
+
+export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  if (options.now) headers["x-test-now"] = options.now;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return SELF.fetch(`http://tarif.test${path}`, { method: options.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+}
+
+export async function json<T = any>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+export async function expectProblem(response: Response, status: number, code: string) {
+  const body = await json(response, status);
+  expect(response.headers.get("content-type")).toContain("application/problem+json");
+  expect(body.code).toBe(code);
+  expect(body.status).toBe(status);
+  expect(typeof body.detail).toBe("string");
+  return body;
+}
+
+export async function createMerchant(name = "Stadtwerke Test", timeZone?: string): Promise<{ id: string; apiKey: string }> {
+  return json(await call("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name, ...(timeZone ? { timeZone } : {}) } }), 201);
+}
+
+export interface Catalogue {
+  groupId: string;
+  basic: { templateId: string; articleId: string };
+  pro: { templateId: string; articleId: string };
+  yearly: { templateId: string; articleId: string };
+  addonId: string;
+  otherAddonId: string;
+}
+
+/** Basic 30.00 and Pro 60.00 monthly, Pro yearly 600.00, and two add-ons (4.90, 2.00 per month). */
+export async function createCatalogue(key: string, templateOverrides: Record<string, unknown> = {}): Promise<Catalogue> {
+  const post = async (path: string, body: unknown) => json(await call(path, { key, body }), 201);
+  const group = await post("/api/v1/template-groups", { name: "Strom" });
+  const addon = await post("/api/v1/articles", { kind: "addon", name: "Ökostrom-Option", unitAmount: 490, taxRate: 1900 });
+  const otherAddon = await post("/api/v1/articles", { kind: "addon", name: "Smart Meter", unitAmount: 200, taxRate: 1900 });
+  const tariff = async (name: string, unitAmount: number, billingInterval: string) => {
+    const article = await post("/api/v1/articles", { kind: "plan", name, unitAmount, taxRate: 1900 });
+    const template = await post("/api/v1/contract-templates", {
+      name,
+      templateGroupId: group.id,
+      planArticleId: article.id,
+      billingInterval,
+      allowedAddonArticleIds: [addon.id, otherAddon.id],
+      changePoints: [{ type: "immediately" }, { type: "next_period" }, { type: "next_month" }, { type: "custom", minLeadDays: 0, maxHorizonDays: 400 }],
+      ...templateOverrides,
+    });
+    return { templateId: template.id as string, articleId: article.id as string };
+  };
+  return {
+    groupId: group.id,
+    basic: await tariff("Basic", 3000, "month"),
+    pro: await tariff("Pro", 6000, "month"),
+    yearly: await tariff("Pro Jahr", 60000, "year"),
+    addonId: addon.id,
+    otherAddonId: otherAddon.id,
+  };
+}
+
+export async function createCustomer(key: string, name = "Erika Mustermann"): Promise<string> {
+  return (await json(await call("/api/v1/customers", { key, body: { name, email: "erika@example.com" } }), 201)).id;
+}

@@ -1,0 +1,29 @@
+// The Worker's bindings and the per-request variables the middleware sets for the routes.
+import type { MerchantRecord } from "./store/merchants.ts";
+
+export interface Bindings {
+  DB: D1Database;
+  /** Bearer token for /admin/v1; a secret in production (`wrangler secret put ADMIN_TOKEN`). */
+  ADMIN_TOKEN?: string;
+  /** "development" enables /demo and dev-only settings; "production" disables them. */
+  ENVIRONMENT?: string;
+}
+
+export interface Variables {
+  merchant: MerchantRecord;
+  /** The request's clock; tests pin it with the `x-test-now` header (test environment only). */
+  now: Date;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {
+      TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Idempotency-Key on mutating POSTs (DESIGN "Reliability"): the same key and body replays the
+// first response, another body gets 422, a request still in flight gets 409. Keys are kept
+// 24 h per merchant.
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { database } from "../store/db.ts";
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "../store/idempotency.ts";
+import { sha256Hex } from "../security.ts";
+import { ProblemError } from "./problem.ts";
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+  const key = c.req.header("idempotency-key");
+  if (c.req.method !== "POST" || key === undefined) return next();
+  if (!KEY_PATTERN.test(key)) {
+    throw new ProblemError("validation_failed", "Idempotency-Key must be 1–255 visible ASCII characters.", {
+      errors: [{ field: "Idempotency-Key", message: "1–255 visible ASCII characters" }],
+    });
+  }
+  const merchantId = c.get("merchant").id;
+  const db = database(c.env.DB);
+  const body = await c.req.text();
+  const requestHash = await sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`);
+  const now = new Date();
+  const existing = await claimIdempotencyKey(db, {
+    merchantId,
+    key,
+    requestHash,
+    now: now.toISOString(),
+    expiresAt: new Date(now.getTime() + RETENTION_MS).toISOString(),
+  });
+  if (existing) return replay(existing, requestHash);
+
+  await next();
+  const response = c.res;
+  // Transient outcomes are not remembered: after a server error or a concurrency conflict the
+  // same request may well succeed, so the key is released for the retry.
+  if (response.status >= 500 || response.status === 409) {
+    await releaseIdempotencyKey(db, merchantId, key);
+    return;
+  }
+  await completeIdempotencyKey(db, merchantId, key, response.status, await response.clone().text());
+});
+
+function replay(existing: { requestHash: string; status: string; responseStatus: number | null; responseBody: string | null }, requestHash: string) {
+  if (existing.requestHash !== requestHash) {
+    throw new ProblemError("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key for a new request.");
+  }
+  if (existing.status !== "done") {
+    throw new ProblemError("idempotency_request_in_progress", "The first request with this Idempotency-Key is still being processed; retry shortly.");
+  }
+  const status = existing.responseStatus ?? 200;
+  const isProblem = status >= 400;
+  return new Response(existing.responseBody, {
+    status,
+    headers: { "content-type": isProblem ? "application/problem+json" : "application/json", "idempotent-replayed": "true" },
+  });
+}

@@ -1,0 +1,40 @@
+// Valibot building blocks shared by the routers: ids, dates, money, pagination.
+import * as v from "valibot";
+import { isIsoDate } from "../domain/calendar.ts";
+
+export const IdParam = (prefix: string) =>
+  v.object({ id: v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`)) });
+
+export const IdOf = (prefix: string) => v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`));
+
+export const IsoDateSchema = v.pipe(
+  v.string(),
+  v.check(isIsoDate, "must be an existing calendar date YYYY-MM-DD"),
+  v.metadata({ format: "date" }),
+);
+
+export const CentsSchema = v.pipe(v.number(), v.integer("must be an integer number of cents"), v.minValue(0), v.maxValue(100_000_000_00));
+
+export const TaxRateSchema = v.pipe(v.number(), v.integer("must be basis points, e.g. 1900 for 19 %"), v.minValue(0), v.maxValue(10_000));
+
+export const CurrencySchema = v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"));
+
+export const NameSchema = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(200));
+
+export const QuantitySchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(999));
+
+export const ListQuery = v.object({
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be 1–100"), v.transform(Number), v.minValue(1), v.maxValue(100)), "20"),
+  cursor: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2,4}_[0-9a-z]{24}$/, "must be a nextCursor value"))),
+});
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Rows were fetched with limit + 1: the extra row only tells whether another page exists. */
+export function toPage<T extends { id: string }, R>(rows: T[], limit: number, shape: (row: T) => R): Page<R> {
+  const data = rows.slice(0, limit);
+  return { data: data.map(shape), nextCursor: rows.length > limit ? (data.at(-1)?.id ?? null) : null };
+}

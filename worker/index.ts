@@ -1,0 +1,64 @@
+// Tarif's Worker: assembles the Hono app (middleware, one router per resource, errors, OpenAPI)
+// and exports the fetch and cron handlers.
+import { Scalar } from "@scalar/hono-api-reference";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import { openAPIRouteHandler } from "hono-openapi";
+import type { AppEnv } from "./env.ts";
+import { requireAdmin, requireMerchant } from "./http/auth.ts";
+import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
+import { idempotency } from "./http/idempotency.ts";
+import { ProblemError } from "./http/problem.ts";
+import { adminRouter } from "./routes/admin.ts";
+import { articlesRouter } from "./routes/articles.ts";
+import { contractTemplatesRouter } from "./routes/contract-templates.ts";
+import { contractsRouter } from "./routes/contracts.ts";
+import { customersRouter } from "./routes/customers.ts";
+import { invoicesRouter } from "./routes/invoices.ts";
+import { settingsRouter } from "./routes/settings.ts";
+import { templateGroupsRouter } from "./routes/template-groups.ts";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Tests pin "now" with `x-test-now`; any other environment always uses the real clock. */
+const clock = createMiddleware<AppEnv>(async (c, next) => {
+  const pinned = c.env.ENVIRONMENT === "test" ? c.req.header("x-test-now") : undefined;
+  const now = pinned ? new Date(pinned) : new Date();
+  if (Number.isNaN(now.getTime())) throw new ProblemError("bad_request", "x-test-now must be an RFC 3339 instant.");
+  c.set("now", now);
+  await next();
+});
+
+const merchantApi = new Hono<AppEnv>()
+  .use(requireMerchant, idempotency)
+  .route("/articles", articlesRouter)
+  .route("/template-groups", templateGroupsRouter)
+  .route("/contract-templates", contractTemplatesRouter)
+  .route("/customers", customersRouter)
+  .route("/contracts", contractsRouter)
+  .route("/invoices", invoicesRouter)
+  .route("/settings", settingsRouter);
+
+const app = new Hono<AppEnv>();
+app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);
+app.get("/health", (c) => c.json({ status: "ok" }));
+app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
+app.route("/api/v1", merchantApi);
+app.get(
+  "/openapi.json",
+  openAPIRouteHandler(app, {
+    documentation: {
+      info: { title: "Tarif API", version: "1.0.0", description: "Subscription billing with self-service contract changes." },
+      servers: [{ url: "http://localhost:8787", description: "Local development" }],
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } },
+    },
+  }),
+);
+app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Tarif API" }));
+app.notFound(notFoundOrMethodNotAllowed(app));
+app.onError(onError);
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -1,0 +1,36 @@
+// /admin/v1: operator endpoints, protected by the ADMIN_TOKEN secret. Creating a merchant
+// returns its API key once; only the key's SHA-256 digest is stored.
+import { Hono } from "hono";
+import * as v from "valibot";
+import { isTimeZone } from "../domain/calendar.ts";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { NameSchema } from "../http/schemas.ts";
+import { valid } from "../http/validation.ts";
+import { database } from "../store/db.ts";
+import { createMerchant } from "../store/merchants.ts";
+import { newId, randomToken, sha256Hex } from "../security.ts";
+
+const CreateMerchant = v.strictObject({
+  name: NameSchema,
+  timeZone: v.optional(v.pipe(v.string(), v.maxLength(64), v.check(isTimeZone, "must be an IANA time zone like Europe/Berlin")), "Europe/Berlin"),
+});
+
+export const adminRouter = new Hono<AppEnv>().post(
+  "/merchants",
+  doc("Admin", "Create a merchant and its first API key", { status: 201 }),
+  valid("json", CreateMerchant),
+  async (c) => {
+    const body = c.req.valid("json");
+    const apiKey = `sk_${randomToken(32)}`;
+    const merchant = await createMerchant(database(c.env.DB), {
+      id: newId("mer"),
+      name: body.name,
+      timeZone: body.timeZone,
+      apiKeyId: newId("key"),
+      apiKeyHash: await sha256Hex(apiKey),
+      apiKeyPrefix: apiKey.slice(0, 7),
+    });
+    return c.json({ id: merchant.id, name: merchant.name, timeZone: merchant.timeZone, apiKey }, 201);
+  },
+);

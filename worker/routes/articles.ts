@@ -1,0 +1,44 @@
+// /api/v1/articles: the merchant's sellable items (plans, add-ons, one-time articles).
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { notFound } from "../http/problem.ts";
+import { CentsSchema, CurrencySchema, IdParam, ListQuery, NameSchema, TaxRateSchema, toPage } from "../http/schemas.ts";
+import { valid } from "../http/validation.ts";
+import { findArticle, insertArticle, listArticles, type ArticleRecord } from "../store/catalogue.ts";
+import { database } from "../store/db.ts";
+import { newId } from "../security.ts";
+
+export const ArticleKind = v.picklist(["plan", "addon", "one_time"]);
+
+const CreateArticle = v.strictObject({
+  kind: ArticleKind,
+  name: NameSchema,
+  unitAmount: CentsSchema,
+  currency: v.optional(CurrencySchema, "EUR"),
+  taxRate: v.optional(TaxRateSchema, 1900),
+});
+
+export function articleResource(article: ArticleRecord) {
+  const { merchantId: _merchant, ...rest } = article;
+  return rest;
+}
+
+export const articlesRouter = new Hono<AppEnv>()
+  .post("/", doc("Catalogue", "Create an article", { status: 201 }), valid("json", CreateArticle), async (c) => {
+    const body = c.req.valid("json");
+    const article = await insertArticle(database(c.env.DB), { id: newId("art"), merchantId: c.get("merchant").id, ...body });
+    return c.json(articleResource(article), 201);
+  })
+  .get("/", doc("Catalogue", "List articles"), valid("query", ListQuery), async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listArticles(database(c.env.DB), c.get("merchant").id, { limit, cursor });
+    return c.json(toPage(rows, limit, articleResource));
+  })
+  .get("/:id", doc("Catalogue", "Get an article"), valid("param", IdParam("art")), async (c) => {
+    const { id } = c.req.valid("param");
+    const article = await findArticle(database(c.env.DB), c.get("merchant").id, id);
+    if (!article) throw notFound("Article", id);
+    return c.json(articleResource(article));
+  });

@@ -1,0 +1,80 @@
+// /api/v1/customers: the merchant's customers, with their bank details for direct debit.
+import { Hono } from "hono";
+import { electronicFormatIBAN, isValidIBAN } from "ibantools";
+import * as v from "valibot";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { notFound, ProblemError } from "../http/problem.ts";
+import { IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
+import { valid } from "../http/validation.ts";
+import { findCustomer, insertCustomer, listCustomers, updateCustomer, type CustomerRecord } from "../store/customers.ts";
+import { database, isUniqueViolation, nowIso } from "../store/db.ts";
+import { newId } from "../security.ts";
+
+const IbanSchema = v.pipe(
+  v.string(),
+  v.transform((input) => electronicFormatIBAN(input) ?? ""),
+  v.check((iban) => isValidIBAN(iban), "must be a valid IBAN"),
+);
+
+const CustomerFields = {
+  name: NameSchema,
+  email: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.email("must be an e-mail address"), v.maxLength(254)))),
+  externalRef: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(100)))),
+  locale: v.optional(v.picklist(["de", "en"]), "de"),
+  iban: v.optional(v.nullable(IbanSchema)),
+  mandateReference: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9+?/\-:().,']{1,35}$/, "1–35 characters of the SEPA set, no spaces")))),
+};
+
+const CreateCustomer = v.strictObject(CustomerFields);
+const UpdateCustomer = v.strictObject({
+  name: v.optional(CustomerFields.name),
+  email: CustomerFields.email,
+  externalRef: CustomerFields.externalRef,
+  locale: v.optional(v.picklist(["de", "en"])),
+  iban: CustomerFields.iban,
+  mandateReference: CustomerFields.mandateReference,
+});
+
+const CustomerListQuery = v.object({ ...ListQuery.entries, externalRef: v.optional(v.pipe(v.string(), v.maxLength(100))) });
+
+/** The full IBAN never leaves the service again: only enough to recognise the account. */
+export function maskIban(iban: string | null): string | null {
+  return iban ? `${iban.slice(0, 4)}${"*".repeat(Math.max(0, iban.length - 8))}${iban.slice(-4)}` : null;
+}
+
+function customerResource(customer: CustomerRecord) {
+  const { merchantId: _merchant, iban, ...rest } = customer;
+  return { ...rest, iban: maskIban(iban) };
+}
+
+function duplicateExternalRef(error: unknown): never {
+  if (isUniqueViolation(error)) throw new ProblemError("conflict", "Another customer already has this externalRef.", { ruleCode: "external_ref_taken" });
+  throw error;
+}
+
+export const customersRouter = new Hono<AppEnv>()
+  .post("/", doc("Customers", "Create a customer", { status: 201 }), valid("json", CreateCustomer), async (c) => {
+    const body = c.req.valid("json");
+    const customer = await insertCustomer(database(c.env.DB), { id: newId("cus"), merchantId: c.get("merchant").id, ...body }).catch(duplicateExternalRef);
+    return c.json(customerResource(customer), 201);
+  })
+  .get("/", doc("Customers", "List customers"), valid("query", CustomerListQuery), async (c) => {
+    const { limit, cursor, externalRef } = c.req.valid("query");
+    const rows = await listCustomers(database(c.env.DB), c.get("merchant").id, { limit, cursor, externalRef });
+    return c.json(toPage(rows, limit, customerResource));
+  })
+  .get("/:id", doc("Customers", "Get a customer"), valid("param", IdParam("cus")), async (c) => {
+    const { id } = c.req.valid("param");
+    const customer = await findCustomer(database(c.env.DB), c.get("merchant").id, id);
+    if (!customer) throw notFound("Customer", id);
+    return c.json(customerResource(customer));
+  })
+  .patch("/:id", doc("Customers", "Update a customer"), valid("param", IdParam("cus")), valid("json", UpdateCustomer), async (c) => {
+    const { id } = c.req.valid("param");
+    const customer = await updateCustomer(database(c.env.DB), c.get("merchant").id, id, { ...c.req.valid("json"), updatedAt: nowIso() }).catch(
+      duplicateExternalRef,
+    );
+    if (!customer) throw notFound("Customer", id);
+    return c.json(customerResource(customer));
+  });

@@ -1,0 +1,39 @@
+// /api/v1/invoices: issued invoices, interim invoices and credit notes, read-only (GoBD).
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { notFound } from "../http/problem.ts";
+import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
+import { valid } from "../http/validation.ts";
+import { database } from "../store/db.ts";
+import { findInvoice, listInvoices, type InvoiceLineRecord, type InvoiceRecord } from "../store/invoices.ts";
+
+const InvoiceListQuery = v.object({
+  ...ListQuery.entries,
+  contractId: v.optional(IdOf("ctr")),
+  customerId: v.optional(IdOf("cus")),
+  status: v.optional(v.picklist(["open", "paid", "partially_paid", "void"])),
+  kind: v.optional(v.picklist(["regular", "interim", "credit_note"])),
+});
+
+export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecord[]) {
+  const { merchantId: _merchant, billingKey: _key, ...rest } = invoice;
+  return {
+    ...rest,
+    ...(lines ? { lines: lines.map(({ merchantId: _m, invoiceId: _i, ...line }) => line) } : {}),
+  };
+}
+
+export const invoicesRouter = new Hono<AppEnv>()
+  .get("/", doc("Invoices", "List invoices"), valid("query", InvoiceListQuery), async (c) => {
+    const query = c.req.valid("query");
+    const rows = await listInvoices(database(c.env.DB), c.get("merchant").id, query);
+    return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
+  })
+  .get("/:id", doc("Invoices", "Get an invoice with its lines"), valid("param", IdParam("inv")), async (c) => {
+    const { id } = c.req.valid("param");
+    const invoice = await findInvoice(database(c.env.DB), c.get("merchant").id, id);
+    if (!invoice) throw notFound("Invoice", id);
+    return c.json(invoiceResource(invoice, invoice.lines));
+  });

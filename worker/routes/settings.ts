@@ -1,0 +1,41 @@
+// /api/v1/settings: merchant-wide settings, starting with the customer center (self-service portal).
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { valid } from "../http/validation.ts";
+import { database } from "../store/db.ts";
+import { ALL_PORTAL_ACTIONS, customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
+
+const Origin = v.pipe(
+  v.string(),
+  v.maxLength(200),
+  v.check((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "https:" || url.hostname === "localhost") && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, "must be an origin like https://shop.example.com (https, no path)"),
+);
+
+const CustomerCenterPatch = v.strictObject({
+  portalEnabled: v.optional(v.boolean()),
+  allowedActions: v.optional(v.pipe(v.array(v.picklist(ALL_PORTAL_ACTIONS)), v.maxLength(ALL_PORTAL_ACTIONS.length))),
+  prorationMode: v.optional(v.picklist(["interim_invoice", "next_invoice", "none"])),
+  allowedOrigins: v.optional(v.pipe(v.array(Origin), v.maxLength(20))),
+});
+
+export const settingsRouter = new Hono<AppEnv>()
+  .get("/customer-center", doc("Settings", "Get the customer-center settings"), (c) => c.json(customerCenterSettingsOf(c.get("merchant"))))
+  .patch("/customer-center", doc("Settings", "Update the customer-center settings"), valid("json", CustomerCenterPatch), async (c) => {
+    const patch = c.req.valid("json");
+    const deduplicated = {
+      ...patch,
+      ...(patch.allowedActions ? { allowedActions: [...new Set(patch.allowedActions)] } : {}),
+      ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
+    };
+    const merchant = await updateCustomerCenterSettings(database(c.env.DB), c.get("merchant").id, deduplicated);
+    return c.json(customerCenterSettingsOf(merchant));
+  });

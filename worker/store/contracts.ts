@@ -1,0 +1,87 @@
+// Contracts and their items. Every write that changes a contract after creation goes through
+// `guardedContractWrite`, which bumps the version and aborts the whole D1 batch if another
+// writer changed the contract first.
+import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { contractItems, contracts } from "../../schema/tables.ts";
+import { chunkForInsert, type Db } from "./db.ts";
+import type { ListOptions } from "./catalogue.ts";
+
+export type ContractRecord = typeof contracts.$inferSelect;
+export type ContractItemRecord = typeof contractItems.$inferSelect;
+export type ContractWithItems = ContractRecord & { items: ContractItemRecord[] };
+
+const ITEM_COLUMNS = 14;
+
+export function insertItemsStatements(db: Db, items: (typeof contractItems.$inferInsert)[]): BatchItem<"sqlite">[] {
+  return chunkForInsert(items, ITEM_COLUMNS).map((chunk) => db.insert(contractItems).values(chunk));
+}
+
+export function insertContractStatements(
+  db: Db,
+  contract: typeof contracts.$inferInsert,
+  items: (typeof contractItems.$inferInsert)[],
+): BatchItem<"sqlite">[] {
+  return [db.insert(contracts).values(contract), ...insertItemsStatements(db, items)];
+}
+
+/** Loads a contract and its current items in one round trip. */
+export async function findContract(db: Db, merchantId: string, id: string): Promise<ContractWithItems | undefined> {
+  const [rows, items] = await db.batch([
+    db.select().from(contracts).where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, id))).limit(1),
+    activeItemsQuery(db, merchantId, id),
+  ]);
+  return rows[0] ? { ...rows[0], items } : undefined;
+}
+
+export function activeItemsQuery(db: Db, merchantId: string, contractId: string) {
+  return db
+    .select()
+    .from(contractItems)
+    .where(and(eq(contractItems.merchantId, merchantId), eq(contractItems.contractId, contractId), isNull(contractItems.endedOn)))
+    .orderBy(asc(contractItems.id));
+}
+
+export async function listContracts(db: Db, merchantId: string, { limit, cursor, customerId, status }: ListOptions & { customerId?: string | undefined; status?: string | undefined }) {
+  return db
+    .select()
+    .from(contracts)
+    .where(
+      and(
+        eq(contracts.merchantId, merchantId),
+        customerId ? eq(contracts.customerId, customerId) : undefined,
+        status ? eq(contracts.status, status) : undefined,
+        cursor ? gt(contracts.id, cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(contracts.id))
+    .limit(limit + 1);
+}
+
+/**
+ * The first statements of every batch that changes an existing contract: bump the version
+ * only if it is still `expectedVersion`, then let the guard trigger abort the batch otherwise.
+ */
+export function guardedContractWrite(
+  db: Db,
+  contract: { id: string; merchantId: string; version: number },
+  writeId: string,
+  set: Partial<typeof contracts.$inferInsert>,
+): BatchItem<"sqlite">[] {
+  return [
+    db
+      .update(contracts)
+      .set({ ...set, version: sql`${contracts.version} + 1`, lastWriteId: writeId })
+      .where(and(eq(contracts.merchantId, contract.merchantId), eq(contracts.id, contract.id), eq(contracts.version, contract.version))),
+    db.run(sql`INSERT INTO contract_write_guard (contract_id, write_id) VALUES (${contract.id}, ${writeId})`),
+  ];
+}
+
+export async function findActiveItemsOf(db: Db, merchantId: string, contractIds: readonly string[]): Promise<ContractItemRecord[]> {
+  if (contractIds.length === 0) return [];
+  return db
+    .select()
+    .from(contractItems)
+    .where(and(eq(contractItems.merchantId, merchantId), inArray(contractItems.contractId, [...contractIds]), isNull(contractItems.endedOn)))
+    .orderBy(asc(contractItems.id));
+}

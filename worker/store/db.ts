@@ -1,0 +1,45 @@
+// The drizzle handle over D1 that every store function takes, and helpers for batched writes
+import type { BatchItem } from "drizzle-orm/batch";
+// within D1's limit of 100 bound parameters per statement.
+import { drizzle } from "drizzle-orm/d1";
+import * as tables from "../../schema/tables.ts";
+
+export type Db = ReturnType<typeof database>;
+
+export function database(d1: D1Database) {
+  return drizzle(d1, { schema: tables });
+}
+
+/** D1 refuses statements with more than 100 bound parameters. */
+export const MAX_BOUND_PARAMETERS = 100;
+
+/** Splits rows so that each multi-row INSERT stays within the bound-parameter limit. */
+export function chunkForInsert<T extends object>(rows: readonly T[], columnsPerRow: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_BOUND_PARAMETERS / columnsPerRow));
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed/i.test(causeMessage(error));
+}
+
+export function isContractVersionConflict(error: unknown): boolean {
+  return error instanceof Error && causeMessage(error).includes("contract_version_conflict");
+}
+
+function causeMessage(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${error.message} ${causeMessage(cause)}` : error.message;
+}
+
+/** Runs statements as one atomic D1 batch: all of them apply, or none. */
+export async function runBatch(db: Db, statements: readonly BatchItem<"sqlite">[]) {
+  if (statements.length === 0) return [];
+  return db.batch(statements as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}

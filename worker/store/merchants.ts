@@ -1,0 +1,61 @@
+// Merchants, their API keys (stored as SHA-256 hashes only) and the merchant-wide
+// customer-center settings.
+import { and, eq, isNull } from "drizzle-orm";
+import { apiKeys, merchants } from "../../schema/tables.ts";
+import type { Db } from "./db.ts";
+
+export type MerchantRecord = typeof merchants.$inferSelect;
+
+export const ALL_PORTAL_ACTIONS = ["switch_up", "switch_down", "add_addon", "remove_item", "change_quantity", "cancel"] as const;
+export type PortalAction = (typeof ALL_PORTAL_ACTIONS)[number];
+
+export interface NewMerchant {
+  id: string;
+  name: string;
+  timeZone: string;
+  apiKeyId: string;
+  apiKeyHash: string;
+  apiKeyPrefix: string;
+}
+
+export async function createMerchant(db: Db, input: NewMerchant): Promise<MerchantRecord> {
+  const [merchant] = await db.batch([
+    db
+      .insert(merchants)
+      .values({ id: input.id, name: input.name, timeZone: input.timeZone, allowedActions: [...ALL_PORTAL_ACTIONS], allowedOrigins: [] })
+      .returning(),
+    db.insert(apiKeys).values({ id: input.apiKeyId, merchantId: input.id, keyHash: input.apiKeyHash, keyPrefix: input.apiKeyPrefix }),
+  ]);
+  return merchant[0]!;
+}
+
+export async function findMerchantByKeyHash(db: Db, keyHash: string): Promise<{ merchant: MerchantRecord; keyHash: string } | undefined> {
+  const rows = await db
+    .select({ merchant: merchants, keyHash: apiKeys.keyHash })
+    .from(apiKeys)
+    .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  return rows[0];
+}
+
+export interface CustomerCenterSettings {
+  portalEnabled: boolean;
+  allowedActions: string[];
+  prorationMode: string;
+  allowedOrigins: string[];
+}
+
+export async function updateCustomerCenterSettings(db: Db, merchantId: string, patch: Partial<CustomerCenterSettings>): Promise<MerchantRecord> {
+  const rows = await db.update(merchants).set(patch).where(eq(merchants.id, merchantId)).returning();
+  return rows[0]!;
+}
+
+export function customerCenterSettingsOf(merchant: MerchantRecord): CustomerCenterSettings {
+  return {
+    portalEnabled: merchant.portalEnabled,
+    allowedActions: merchant.allowedActions,
+    prorationMode: merchant.prorationMode,
+    allowedOrigins: merchant.allowedOrigins,
+  };
+}
