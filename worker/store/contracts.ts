@@ -3,6 +3,7 @@
 // writer changed the contract first.
 import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { contractItems, contracts } from "../../schema/tables.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import type { ListOptions } from "./catalogue.ts";
@@ -12,6 +13,9 @@ export type ContractItemRecord = typeof contractItems.$inferSelect;
 export type ContractWithItems = ContractRecord & { items: ContractItemRecord[] };
 
 const ITEM_COLUMNS = 14;
+
+/** The view with the INSTEAD OF trigger from migration 0001 (not a table: drizzle-kit must not create it). */
+const contractWriteGuard = sqliteTable("contract_write_guard", { contractId: text("contract_id").notNull(), writeId: text("write_id").notNull() });
 
 export function insertItemsStatements(db: Db, items: (typeof contractItems.$inferInsert)[]): BatchItem<"sqlite">[] {
   return chunkForInsert(items, ITEM_COLUMNS).map((chunk) => db.insert(contractItems).values(chunk));
@@ -73,7 +77,7 @@ export function guardedContractWrite(
       .update(contracts)
       .set({ ...set, version: sql`${contracts.version} + 1`, lastWriteId: writeId })
       .where(and(eq(contracts.merchantId, contract.merchantId), eq(contracts.id, contract.id), eq(contracts.version, contract.version))),
-    db.run(sql`INSERT INTO contract_write_guard (contract_id, write_id) VALUES (${contract.id}, ${writeId})`),
+    db.insert(contractWriteGuard).values({ contractId: contract.id, writeId }),
   ];
 }
 
