@@ -34,14 +34,30 @@ function format(year: number, month: number, day: number): IsoDate {
   return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
-export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
-/** Days since 1970-01-01 for a calendar date; the basis of all day arithmetic. */
+/** Pure arithmetic rather than `Date.UTC`, which maps years 0–99 to 1900–1999. */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2 && isLeapYear(year)) return 29;
+  return MONTH_DAYS[month - 1] ?? Number.NaN;
+}
+
+/**
+ * Days since 1970-01-01 for a calendar date; the basis of all day arithmetic. Proleptic
+ * Gregorian arithmetic (H. Hinnant's days_from_civil) so that no year is reinterpreted.
+ */
 export function toDayNumber(date: IsoDate): number {
   const { year, month, day } = parse(date);
-  return Date.UTC(year, month - 1, day) / DAY_MS;
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 export function fromDayNumber(dayNumber: number): IsoDate {
@@ -63,10 +79,11 @@ export function addDays(date: IsoDate, days: number): IsoDate {
  * clamping to the month's last day where it does not (31 Jan + 1 month = 28/29 Feb).
  */
 export function addMonthsClamped(date: IsoDate, months: number): IsoDate {
+  if (!Number.isSafeInteger(months)) throw new RangeError(`months must be an integer, got ${months}`);
   const { year, month, day } = parse(date);
   const index = year * 12 + (month - 1) + months;
   const targetYear = Math.floor(index / 12);
-  const targetMonth = (index % 12) + 1;
+  const targetMonth = index - targetYear * 12 + 1;
   return format(targetYear, targetMonth, Math.min(day, daysInMonth(targetYear, targetMonth)));
 }
 
@@ -118,7 +135,7 @@ export function periodDays(period: Period): number {
 export function localDate(instant: Date, timeZone: string): IsoDate {
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
   const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")}`;
+  return `${get("year").padStart(4, "0")}-${get("month")}-${get("day")}`;
 }
 
 export function isTimeZone(value: string): boolean {

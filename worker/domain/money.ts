@@ -41,10 +41,11 @@ export function lineAmount(unitAmount: Cents, quantity: number): Cents {
   return assertCents(unitAmount * quantity, "line amount");
 }
 
+/** Summed in BigInt: a float running total past 2^53 would round silently and could come back into range wrong. */
 export function sumCents(amounts: readonly Cents[]): Cents {
-  let total = 0;
-  for (const amount of amounts) total += assertCents(amount);
-  return assertCents(total, "sum");
+  let total = 0n;
+  for (const amount of amounts) total += BigInt(assertCents(amount));
+  return assertCents(Number(total), "sum");
 }
 
 export interface TaxableLine {
@@ -71,14 +72,19 @@ export interface Totals {
  * to the group total by more than the one rounding step.
  */
 export function totalsOf(lines: readonly TaxableLine[]): Totals {
-  const byRate = new Map<TaxRateBp, Cents>();
+  const byRate = new Map<TaxRateBp, Cents[]>();
   for (const line of lines) {
-    byRate.set(line.taxRate, (byRate.get(line.taxRate) ?? 0) + assertCents(line.netAmount, "netAmount"));
+    const group = byRate.get(line.taxRate) ?? [];
+    group.push(assertCents(line.netAmount, "netAmount"));
+    byRate.set(line.taxRate, group);
   }
   const taxBreakdown = [...byRate.entries()]
     .sort(([a], [b]) => b - a)
-    .map(([taxRate, netAmount]) => ({ taxRate, netAmount, taxAmount: roundHalfUpRatio(netAmount, taxRate, 10_000) }));
+    .map(([taxRate, nets]) => {
+      const netAmount = sumCents(nets);
+      return { taxRate, netAmount, taxAmount: roundHalfUpRatio(netAmount, taxRate, 10_000) };
+    });
   const netAmount = sumCents(taxBreakdown.map((entry) => entry.netAmount));
   const taxAmount = sumCents(taxBreakdown.map((entry) => entry.taxAmount));
-  return { netAmount, taxAmount, grossAmount: netAmount + taxAmount, taxBreakdown };
+  return { netAmount, taxAmount, grossAmount: sumCents([netAmount, taxAmount]), taxBreakdown };
 }

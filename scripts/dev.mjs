@@ -1,0 +1,48 @@
+// `npm run dev`: local D1 with migrations, the demo merchant and data, and wrangler dev on
+// port 8787. Everything runs offline.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEMO_API_KEY, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
+
+const PORT = Number(process.env.PORT ?? 8787);
+const BASE_URL = `http://localhost:${PORT}`;
+const wrangler = (args, options = {}) => spawn("npx", ["wrangler", ...args], { stdio: "inherit", ...options });
+const wranglerSync = (args) => {
+  const result = spawnSync("npx", ["wrangler", ...args], { stdio: "inherit", env: { ...process.env, CI: "1" } });
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed`);
+};
+
+if (!existsSync(".dev.vars")) copyFileSync(".dev.vars.example", ".dev.vars");
+wranglerSync(["d1", "migrations", "apply", "DB", "--local"]);
+const seedFile = join(mkdtempSync(join(tmpdir(), "tarif-")), "demo-merchant.sql");
+writeFileSync(seedFile, demoMerchantSql());
+wranglerSync(["d1", "execute", "DB", "--local", `--file=${seedFile}`]);
+
+const server = wrangler(["dev", "--port", String(PORT), "--test-scheduled"]);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
+server.on("exit", (code) => process.exit(code ?? 0));
+
+await waitForHealth();
+const demo = await seedDemoData(BASE_URL);
+console.log(`
+  Tarif is running on ${BASE_URL}
+  API docs:        ${BASE_URL}/docs
+  OpenAPI:         ${BASE_URL}/openapi.json
+  Demo API key:    ${DEMO_API_KEY}   (development only)
+  Demo contracts:  ${demo.contracts.map((c) => c.id).join(", ")}
+  Billing run:     curl "${BASE_URL}/__scheduled?cron=15+2+*+*+*"
+`);
+
+async function waitForHealth() {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    try {
+      if ((await fetch(`${BASE_URL}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error("wrangler dev did not become healthy within 60 s");
+}
