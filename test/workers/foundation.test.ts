@@ -14,6 +14,8 @@ describe("service basics", () => {
     await expectProblem(await call("/admin/v1/merchants", { key: "wrong", body: { name: "x" } }), 401, "unauthorized");
     await expectProblem(await call("/admin/v1/merchants", { body: { name: "x" } }), 401, "unauthorized");
     await expectProblem(await call("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name: "x", timeZone: "Mars/Olympus" } }), 400, "validation_failed");
+    await expectProblem(await call("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name: "x", timeZone: "+01:00" } }), 400, "validation_failed");
+    expect((await createMerchant("Wien", "Europe/Vienna")).id).toMatch(/^mer_/);
   });
 });
 

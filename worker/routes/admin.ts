@@ -13,7 +13,11 @@ import { newId, randomToken, sha256Hex } from "../security.ts";
 
 const CreateMerchant = v.strictObject({
   name: NameSchema,
-  timeZone: v.optional(v.pipe(v.string(), v.maxLength(64), v.check(isTimeZone, "must be an IANA time zone like Europe/Berlin")), "Europe/Berlin"),
+  // Region names only: a fixed offset like "+01:00" would get "today" wrong for half the year.
+  timeZone: v.optional(
+    v.pipe(v.string(), v.maxLength(64), v.regex(/^(?:UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/, "must be an IANA time zone like Europe/Berlin"), v.check(isTimeZone, "must be an IANA time zone like Europe/Berlin")),
+    "Europe/Berlin",
+  ),
 });
 
 export const adminRouter = new Hono<AppEnv>().post(
