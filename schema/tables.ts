@@ -161,6 +161,8 @@ export const contractChanges = sqliteTable(
     settlement: text("settlement").notNull(),
     source: text("source").notNull(),
     invoiceId: text("invoice_id"),
+    /** Why the billing run could not apply a scheduled change (the contract changed meanwhile). */
+    failureReason: text("failure_reason"),
     createdAt: createdAt(),
     appliedAt: text("applied_at"),
     cancelledAt: text("cancelled_at"),

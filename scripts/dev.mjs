@@ -32,7 +32,7 @@ console.log(`
   OpenAPI:         ${BASE_URL}/openapi.json
   Demo API key:    ${DEMO_API_KEY}   (development only)
   Demo contracts:  ${demo.contracts.map((c) => c.id).join(", ")}
-  Billing run:     curl "${BASE_URL}/__scheduled?cron=15+2+*+*+*"
+  Billing run:     curl "${BASE_URL}/__scheduled?cron=15+*+*+*+*"
 `);
 
 async function waitForHealth() {

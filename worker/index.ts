@@ -10,9 +10,11 @@ import { requireAdmin, requireMerchant } from "./http/auth.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { ProblemError } from "./http/problem.ts";
+import { runBilling } from "./jobs/billing-run.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
+import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
@@ -37,6 +39,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/contract-templates", contractTemplatesRouter)
   .route("/customers", customersRouter)
   .route("/contracts", contractsRouter)
+  .route("/contracts", contractChangesRouter)
   .route("/invoices", invoicesRouter)
   .route("/settings", settingsRouter);
 
@@ -59,6 +62,14 @@ app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Tarif API" }));
 app.notFound(notFoundOrMethodNotAllowed(app));
 app.onError(onError);
 
+/** Hourly: the billing run is idempotent, and bounded ticks catch up on whatever is left. */
+export const BILLING_CRON = "15 * * * *";
+
 export default {
   fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    if (controller.cron === BILLING_CRON) {
+      ctx.waitUntil(runBilling(env.DB, new Date(controller.scheduledTime)).then((report) => console.log("billing run", JSON.stringify(report))));
+    }
+  },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

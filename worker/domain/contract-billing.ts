@@ -1,18 +1,8 @@
 // Regular billing of a contract: what each item costs per period, which period a new contract
 // is billed for first, and the lines of a period's invoice (billed in advance).
-import { addDays, INTERVAL_MONTHS, nthPeriod, periodContaining, type BillingInterval, type IsoDate, type Period } from "./calendar.ts";
-import { lineAmount, type Cents, type TaxRateBp } from "./money.ts";
-
-export type ItemKind = "plan" | "addon";
-
-/**
- * A plan article is priced per billing period of its template; an add-on is priced per month,
- * so it costs the same per month on a monthly and on a yearly tariff.
- */
-export function periodAmount(kind: ItemKind, unitAmount: Cents, quantity: number, interval: BillingInterval): Cents {
-  const perPeriod = kind === "addon" ? lineAmount(unitAmount, INTERVAL_MONTHS[interval]) : unitAmount;
-  return lineAmount(perPeriod, quantity);
-}
+import { addDays, nthPeriod, periodContaining, type BillingInterval, type IsoDate, type Period } from "./calendar.ts";
+import { itemPeriodAmount, type ItemKind } from "./contract-terms.ts";
+import type { Cents, TaxRateBp } from "./money.ts";
 
 /**
  * The period a new contract is first billed for: its first period when it starts in the
@@ -72,10 +62,10 @@ export function periodInvoiceLines(
       articleId: item.articleId,
       itemId: item.id,
       quantity: item.quantity,
-      unitAmount: periodAmount(item.kind, item.unitAmount, 1, interval),
+      unitAmount: itemPeriodAmount({ ...item, quantity: 1 }, interval),
       periodStart: period.start,
       periodEnd: period.end,
-      netAmount: periodAmount(item.kind, item.unitAmount, item.quantity, interval),
+      netAmount: itemPeriodAmount(item, interval),
       taxRate: item.taxRate,
     }));
   return [...itemLines, ...carried.map((line) => ({ ...line, unitAmount: null }))];

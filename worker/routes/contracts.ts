@@ -3,8 +3,10 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { localDate } from "../domain/calendar.ts";
-import { openingPeriod, periodAmount, periodInvoiceLines } from "../domain/contract-billing.ts";
+import { openingPeriod, periodInvoiceLines } from "../domain/contract-billing.ts";
+import { itemPeriodAmount } from "../domain/contract-terms.ts";
 import type { AppEnv } from "../env.ts";
+import { cancelContract } from "../flows/contract-changes.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import { IdOf, IdParam, IsoDateSchema, ListQuery, QuantitySchema, toPage } from "../http/schemas.ts";
@@ -34,6 +36,8 @@ const ContractListQuery = v.object({
 
 const CustomerCenter = v.strictObject({ offeredTemplateIds: OfferedTemplateIds });
 
+const Cancellation = v.strictObject({ endDate: v.optional(IsoDateSchema) });
+
 export function contractResource(contract: ContractRecord, items: ContractItemRecord[]) {
   const interval = contract.billingInterval as "month" | "quarter" | "year";
   const shapedItems = items.map((item) => ({
@@ -44,7 +48,7 @@ export function contractResource(contract: ContractRecord, items: ContractItemRe
     quantity: item.quantity,
     unitAmount: item.unitAmount,
     taxRate: item.taxRate,
-    periodAmount: periodAmount(item.kind as "plan" | "addon", item.unitAmount, item.quantity, interval),
+    periodAmount: itemPeriodAmount({ kind: item.kind as "plan" | "addon", unitAmount: item.unitAmount, quantity: item.quantity }, interval),
     startedOn: item.startedOn,
   }));
   return {
@@ -123,7 +127,7 @@ export const contractsRouter = new Hono<AppEnv>()
       quantity,
       unitAmount: article.unitAmount,
       taxRate: article.taxRate,
-      billedPeriodAmount: periodAmount(kind, article.unitAmount, quantity, interval),
+      billedPeriodAmount: itemPeriodAmount({ kind, unitAmount: article.unitAmount, quantity }, interval),
       billedPeriodStart: period.start,
       startedOn: body.startDate,
     }));
@@ -170,6 +174,15 @@ export const contractsRouter = new Hono<AppEnv>()
     const contract = await findContract(database(c.env.DB), c.get("merchant").id, id);
     if (!contract) throw notFound("Contract", id);
     return c.json(contractResource(contract, contract.items));
+  })
+  .post("/:id/cancel", doc("Contracts", "Cancel a contract at the earliest possible or a later period end"), valid("param", IdParam("ctr")), valid("json", Cancellation), async (c) => {
+    const { id } = c.req.valid("param");
+    const merchant = c.get("merchant");
+    const db = database(c.env.DB);
+    const today = localDate(c.get("now"), merchant.timeZone);
+    const { endDate, earliestEndDate } = await cancelContract(db, merchant.id, id, today, c.req.valid("json").endDate);
+    const contract = await findContract(db, merchant.id, id);
+    return c.json({ ...contractResource(contract!, contract!.items), endDate, earliestEndDate });
   })
   .put("/:id/customer-center", doc("Contracts", "Set which tariffs are offered to this contract's customer"), valid("param", IdParam("ctr")), valid("json", CustomerCenter), async (c) => {
     const { id } = c.req.valid("param");

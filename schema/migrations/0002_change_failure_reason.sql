@@ -1,0 +1,1 @@
+ALTER TABLE `contract_changes` ADD `failure_reason` text;

@@ -1,0 +1,148 @@
+// The billing run (cron): for each contract with due work, in order, apply the scheduled
+// changes whose day has come, bill the next period in advance (with carried proration lines),
+// and end contracts whose last day has passed. Every step is one guarded, atomic D1 batch
+// keyed so that re-running the same day, or after a crash halfway, issues nothing twice.
+import { localDate, periodContaining, type IsoDate } from "../domain/calendar.ts";
+import { periodInvoiceLines } from "../domain/contract-billing.ts";
+import { itemPeriodAmount } from "../domain/contract-terms.ts";
+import type { ProrationMode } from "../domain/contract-terms.ts";
+import { computeOrder, loadForChange } from "../flows/contract-changes.ts";
+import { ProblemError } from "../http/problem.ts";
+import { billPeriodStatements, endContractStatements, findDueContracts, type DueContract } from "../store/billing.ts";
+import type { ChangeContext } from "../store/change-context.ts";
+import {
+  applyChangeStatements,
+  dueScheduledChanges,
+  failScheduledChangeStatement,
+  settlementDraft,
+  uninvoicedCarriedLinesQuery,
+  type ContractChangeRecord,
+  type StoredChangeRequest,
+} from "../store/contract-changes.ts";
+import { database, isContractVersionConflict, isUniqueViolation, runBatch, type Db } from "../store/db.ts";
+import { draftInvoice, regularBillingKey } from "../store/invoices.ts";
+import type { MerchantRecord } from "../store/merchants.ts";
+
+export interface BillingRunReport {
+  contracts: number;
+  changesApplied: number;
+  changesFailed: number;
+  invoicesIssued: number;
+  contractsEnded: number;
+  errors: { contractId: string; message: string }[];
+}
+
+export interface BillingRunOptions {
+  /** Contracts per tick; the rest are picked up by the next tick (the due set is the cursor). */
+  maxContracts?: number;
+  pageSize?: number;
+  /** Steps per contract per tick: a contract months behind catches up over a few ticks. */
+  maxStepsPerContract?: number;
+}
+
+type Step = "change_applied" | "change_failed" | "invoice_issued" | "contract_ended" | "idle";
+
+export async function runBilling(d1: D1Database, scheduledTime: Date, options: BillingRunOptions = {}): Promise<BillingRunReport> {
+  const { maxContracts = 500, pageSize = 50, maxStepsPerContract = 24 } = options;
+  const db = database(d1);
+  const report: BillingRunReport = { contracts: 0, changesApplied: 0, changesFailed: 0, invoicesIssued: 0, contractsEnded: 0, errors: [] };
+  // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
+  const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
+  let after = "";
+  while (report.contracts < maxContracts) {
+    const page = await findDueContracts(db, latestToday, after, Math.min(pageSize, maxContracts - report.contracts));
+    if (page.length === 0) break;
+    for (const due of page) {
+      report.contracts += 1;
+      try {
+        await billContract(db, due, localDate(scheduledTime, due.timeZone), maxStepsPerContract, report);
+      } catch (error) {
+        // One broken contract must not stop the run for everyone else; it stays due and is retried.
+        report.errors.push({ contractId: due.id, message: error instanceof Error ? error.message : String(error) });
+        console.error("billing run: contract failed", due.id, error);
+      }
+    }
+    after = page.at(-1)!.id;
+  }
+  return report;
+}
+
+async function billContract(db: Db, due: DueContract, today: IsoDate, maxSteps: number, report: BillingRunReport) {
+  const merchant = (await db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, due.merchantId) }))!;
+  for (let step = 0; step < maxSteps; step++) {
+    const outcome = await nextStep(db, merchant, due.id, today);
+    if (outcome === "idle") return;
+    if (outcome === "change_applied") report.changesApplied += 1;
+    if (outcome === "change_failed") report.changesFailed += 1;
+    if (outcome === "invoice_issued") report.invoicesIssued += 1;
+    if (outcome === "contract_ended") report.contractsEnded += 1;
+  }
+}
+
+async function nextStep(db: Db, merchant: MerchantRecord, contractId: string, today: IsoDate): Promise<Step> {
+  const [change] = await dueScheduledChanges(db, contractId, today);
+  const context = await loadForChange(db, merchant.id, contractId, change ? (change.request as unknown as StoredChangeRequest) : undefined);
+  const { contract } = context;
+  // A change on or before the period end comes first: at the boundary it shapes the next invoice.
+  if (change && change.effectiveDate <= contract.currentPeriodEnd) return applyScheduled(db, merchant, context, change, today);
+  if (contract.currentPeriodEnd > today) return "idle";
+  if (contract.endDate !== null && contract.endDate < contract.currentPeriodEnd) {
+    return guarded(db, endContractStatements(db, contract), "contract_ended");
+  }
+  return billNextPeriod(db, merchant, context, today);
+}
+
+async function applyScheduled(db: Db, merchant: MerchantRecord, context: ChangeContext, change: ContractChangeRecord, today: IsoDate): Promise<Step> {
+  const request = change.request as unknown as StoredChangeRequest;
+  let computation;
+  try {
+    computation = computeOrder(context, { request, effectiveDate: change.effectiveDate, timing: "as_requested" }, today, merchant.prorationMode as ProrationMode);
+  } catch (error) {
+    // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
+    // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
+    if (!(error instanceof ProblemError)) throw error;
+    await runBatch(db, [failScheduledChangeStatement(db, change.id, `${error.code}: ${error.message}`)]);
+    return "change_failed";
+  }
+  const invoice = settlementDraft(context, computation, { changeId: change.id, issueDate: today, paymentTermDays: merchant.paymentTermDays, currency: context.planCurrency });
+  const meta = { merchantId: merchant.id, changeId: change.id, request, source: change.source as "merchant" | "portal", invoice, scheduled: true };
+  return guarded(db, applyChangeStatements(db, context, computation, meta), "change_applied");
+}
+
+async function billNextPeriod(db: Db, merchant: MerchantRecord, context: ChangeContext, today: IsoDate): Promise<Step> {
+  const { contract, snapshot } = context;
+  const period = periodContaining(snapshot.billingAnchor, snapshot.interval, contract.currentPeriodEnd);
+  const carried = await uninvoicedCarriedLinesQuery(db, contract.id);
+  const items = snapshot.items.map((item) => ({ ...item, billedPeriodAmount: itemPeriodAmount(item, snapshot.interval) }));
+  const invoice = draftInvoice(
+    { kind: "regular", currency: context.planCurrency, lines: periodInvoiceLines(items, snapshot.interval, period, carried) },
+    {
+      merchantId: merchant.id,
+      customerId: contract.customerId,
+      contractId: contract.id,
+      // Billed on the period's first day; a run that catches up dates the invoice the day it is issued.
+      issueDate: today,
+      paymentTermDays: merchant.paymentTermDays,
+      periodStart: period.start,
+      periodEnd: period.end,
+      changeId: null,
+      billingKey: regularBillingKey(contract.id, period.start),
+    },
+  );
+  const statements = billPeriodStatements(db, { contract, period, items, carriedLineIds: carried.map((line) => line.id), invoice });
+  return guarded(db, statements, "invoice_issued");
+}
+
+/**
+ * A concurrent writer (a customer's change, a second run) makes the batch abort as a whole; the
+ * next step reloads the contract and sees what the other writer did.
+ */
+async function guarded(db: Db, statements: Parameters<typeof runBatch>[1], step: Step): Promise<Step> {
+  try {
+    await runBatch(db, statements);
+    return step;
+  } catch (error) {
+    if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+// What the billing run reads and writes: contracts with due work, the statements that bill the
+// next period (advance the period, snapshot what each item was billed at, issue the invoice
+// with carried proration lines) and the ones that end a contract.
+import { and, asc, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { carriedLines, contractChanges, contractItems, contracts, merchants } from "../../schema/tables.ts";
+import type { Period } from "../domain/calendar.ts";
+import { newId } from "../security.ts";
+import { guardedContractWrite } from "./contracts.ts";
+import { nowIso, type Db } from "./db.ts";
+import { issueInvoiceStatements, type InvoiceDraft } from "./invoices.ts";
+
+export interface DueContract {
+  id: string;
+  merchantId: string;
+  timeZone: string;
+}
+
+/**
+ * Contracts with a period end or a scheduled change on or before `latestToday` (the furthest
+ * "today" of any merchant time zone). Work shrinks this set as it is done, so it is its own
+ * cursor across ticks; `after` pages within one tick.
+ */
+export async function findDueContracts(db: Db, latestToday: string, after: string, limit: number): Promise<DueContract[]> {
+  const dueChange = db
+    .select({ id: contractChanges.contractId })
+    .from(contractChanges)
+    .where(and(eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, latestToday)));
+  return db
+    .select({ id: contracts.id, merchantId: contracts.merchantId, timeZone: merchants.timeZone })
+    .from(contracts)
+    .innerJoin(merchants, eq(merchants.id, contracts.merchantId))
+    .where(
+      and(
+        inArray(contracts.status, ["active", "cancellation_pending"]),
+        gt(contracts.id, after),
+        or(lte(contracts.currentPeriodEnd, latestToday), inArray(contracts.id, dueChange)),
+      ),
+    )
+    .orderBy(asc(contracts.id))
+    .limit(limit);
+}
+
+interface PeriodBilling {
+  contract: { id: string; merchantId: string; version: number };
+  period: Period;
+  items: { id: string; billedPeriodAmount: number }[];
+  carriedLineIds: string[];
+  invoice: InvoiceDraft;
+}
+
+export function billPeriodStatements(db: Db, billing: PeriodBilling): BatchItem<"sqlite">[] {
+  const { contract, period } = billing;
+  return [
+    ...guardedContractWrite(db, contract, newId("wrt"), { currentPeriodStart: period.start, currentPeriodEnd: period.end, updatedAt: nowIso() }),
+    ...billing.items.map((item) =>
+      db
+        .update(contractItems)
+        .set({ billedPeriodAmount: item.billedPeriodAmount, billedPeriodStart: period.start })
+        .where(and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id))),
+    ),
+    ...(billing.carriedLineIds.length > 0
+      ? [
+          db
+            .update(carriedLines)
+            .set({ invoiceId: billing.invoice.id })
+            .where(and(eq(carriedLines.merchantId, contract.merchantId), inArray(carriedLines.id, billing.carriedLineIds), sql`${carriedLines.invoiceId} IS NULL`)),
+        ]
+      : []),
+    ...issueInvoiceStatements(db, billing.invoice),
+  ];
+}
+
+export function endContractStatements(db: Db, contract: { id: string; merchantId: string; version: number }): BatchItem<"sqlite">[] {
+  return guardedContractWrite(db, contract, newId("wrt"), { status: "ended", updatedAt: nowIso() });
+}
