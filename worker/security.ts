@@ -25,16 +25,24 @@ export function randomToken(length: number): string {
   return [...bytes].map((byte) => ALPHABET[byte & 31]).join("");
 }
 
+let sequence = 0;
+
 /**
- * Prefixed, time-sortable ids (`ctr_` + 10 chars of milliseconds + 14 random chars): sorting by
- * id is sorting by creation, which makes cursor pagination a plain `id > cursor`.
+ * Prefixed, time-sortable ids (`ctr_` + 10 chars of milliseconds + 4 chars of a per-isolate
+ * sequence + 10 random chars): sorting by id is sorting by creation, even for rows created in
+ * the same millisecond, which makes cursor pagination a plain `id > cursor`.
  */
 export function newId(prefix: string, now = Date.now()): string {
-  let time = "";
-  let rest = now;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[rest % 32] + time;
+  sequence = (sequence + 1) % 32 ** 4;
+  return `${prefix}_${base32(now, 10)}${base32(sequence, 4)}${randomToken(10)}`;
+}
+
+function base32(value: number, length: number): string {
+  let text = "";
+  let rest = value;
+  for (let i = 0; i < length; i++) {
+    text = ALPHABET[rest % 32] + text;
     rest = Math.floor(rest / 32);
   }
-  return `${prefix}_${time}${randomToken(14)}`;
+  return text;
 }

@@ -1,6 +1,6 @@
 // Helpers for integration tests: call the Worker like a client would, create merchants and a
 // small catalogue, and read problem+json answers.
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -85,4 +85,27 @@ export async function createCatalogue(key: string, templateOverrides: Record<str
 
 export async function createCustomer(key: string, name = "Erika Mustermann"): Promise<string> {
   return (await json(await call("/api/v1/customers", { key, body: { name, email: "erika@example.com" } }), 201)).id;
+}
+
+/** Child tables first, so foreign keys never block the cleanup. */
+const TABLES = [
+  "invoice_lines",
+  "carried_lines",
+  "invoices",
+  "contract_changes",
+  "contract_items",
+  "contracts",
+  "contract_templates",
+  "template_groups",
+  "articles",
+  "customers",
+  "idempotency_keys",
+  "invoice_number_series",
+  "api_keys",
+  "merchants",
+];
+
+/** Storage is per test file; jobs that scan all merchants need an empty database per test. */
+export async function emptyDatabase() {
+  await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
 }

@@ -80,11 +80,8 @@ export interface MatchResult {
   reviewReason: ReviewReason | null;
 }
 
-interface IndexedInvoice extends InvoiceForMatching {
-  /** Position in the canonical order (oldest first), so ties never depend on input order. */
-  rank: number;
-  open: boolean;
-}
+/** The caller's invoice objects are indexed as they are, not copied, and never written to. */
+type IndexedInvoice = Readonly<InvoiceForMatching>;
 
 /** Invoices under one key, oldest first; empty when there are none. */
 export interface InvoiceLookup<K> {
@@ -125,10 +122,15 @@ function customerAmountKey(customerId: string, amount: Cents): string {
   return `${customerId}\u0000${amount}`;
 }
 
-function canonicalOrder(a: InvoiceForMatching, b: InvoiceForMatching): number {
+/** Oldest first, then by number and id: a total order, so no result depends on input order. */
+function canonicalOrder(a: IndexedInvoice, b: IndexedInvoice): number {
   if (a.issueDate !== b.issueDate) return a.issueDate < b.issueDate ? -1 : 1;
   if (a.number !== b.number) return a.number < b.number ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function isOpen(invoice: IndexedInvoice): boolean {
+  return invoice.openAmount > 0 && OPEN_STATUSES.has(invoice.status);
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -141,11 +143,13 @@ const NONE: readonly IndexedInvoice[] = [];
 
 /**
  * Most keys (references, numbers) hold one invoice, so a lone invoice is stored bare and only a
- * second one makes a list: a quarter of a million fewer arrays for 50 000 invoices, and fewer
- * survivors for the garbage collector to copy while the index is built.
+ * second one makes a list. A list is put in canonical order when it is first read: a global
+ * sort of 50 000 invoices cost more than all the lookups of a 10 000-transaction batch, and
+ * most lists are never read.
  */
 class MultiMap<K> implements InvoiceLookup<K> {
   private readonly entries = new Map<K, IndexedInvoice | IndexedInvoice[]>();
+  private readonly sorted = new WeakSet<IndexedInvoice[]>();
 
   add(key: K, invoice: IndexedInvoice): void {
     const known = this.entries.get(key);
@@ -156,7 +160,13 @@ class MultiMap<K> implements InvoiceLookup<K> {
 
   get(key: K): readonly IndexedInvoice[] {
     const known = this.entries.get(key);
-    return known === undefined ? NONE : Array.isArray(known) ? known : [known];
+    if (known === undefined) return NONE;
+    if (!Array.isArray(known)) return [known];
+    if (!this.sorted.has(known)) {
+      known.sort(canonicalOrder);
+      this.sorted.add(known);
+    }
+    return known;
   }
 }
 
@@ -177,19 +187,11 @@ function assertInvoice(invoice: InvoiceForMatching): void {
   }
 }
 
-/** Copied field by field: an object spread here made dictionary-mode objects, 20× slower to build and read. */
-function indexed(invoice: InvoiceForMatching, rank: number): IndexedInvoice {
-  const { id, customerId, number, paymentReference, openAmount, issueDate, status } = invoice;
-  const open = OPEN_STATUSES.has(status) && openAmount > 0;
-  return { id, customerId, number, paymentReference, openAmount, issueDate, status, rank, open };
-}
-
 /**
- * Built once per run. Invoices are sorted into one canonical order first, so every list in the
- * index (and so every result) is the same whatever order the invoices arrived in.
+ * Built once per run. Every list is read in one canonical order (see MultiMap), so every
+ * result is the same whatever order the invoices arrived in.
  */
 export function buildMatchingIndex(invoices: readonly InvoiceForMatching[], customerIbans: Iterable<readonly [iban: string, customerId: string]>): MatchingIndex {
-  const sorted = [...invoices].sort(canonicalOrder);
   const index = {
     invoices: new Map<string, IndexedInvoice>(),
     byReference: new MultiMap<string>(),
@@ -199,18 +201,17 @@ export function buildMatchingIndex(invoices: readonly InvoiceForMatching[], cust
     byAmount: new MultiMap<Cents>(),
     customerByIban: indexIbans(customerIbans),
   };
-  sorted.forEach((invoice, rank) => {
+  for (const invoice of invoices) {
     assertInvoice(invoice);
     if (index.invoices.has(invoice.id)) throw new Error(`duplicate invoice id ${invoice.id}`);
-    const entry = indexed(invoice, rank);
-    index.invoices.set(entry.id, entry);
-    index.byReference.add(referenceKey(entry.paymentReference), entry);
-    index.byNumber.add(referenceKey(entry.number), entry);
-    if (!entry.open) return;
-    index.byCustomer.add(entry.customerId, entry);
-    index.byCustomerAmount.add(customerAmountKey(entry.customerId, entry.openAmount), entry);
-    index.byAmount.add(entry.openAmount, entry);
-  });
+    index.invoices.set(invoice.id, invoice);
+    index.byReference.add(referenceKey(invoice.paymentReference), invoice);
+    index.byNumber.add(referenceKey(invoice.number), invoice);
+    if (!isOpen(invoice)) continue;
+    index.byCustomer.add(invoice.customerId, invoice);
+    index.byCustomerAmount.add(customerAmountKey(invoice.customerId, invoice.openAmount), invoice);
+    index.byAmount.add(invoice.openAmount, invoice);
+  }
   return index;
 }
 
@@ -226,7 +227,7 @@ class BatchState {
   private readonly movedBuckets = new Map<string, IndexedInvoice[]>();
 
   remaining(invoice: IndexedInvoice): Cents {
-    return invoice.open ? invoice.openAmount - (this.paid.get(invoice.id) ?? 0) : 0;
+    return isOpen(invoice) ? invoice.openAmount - (this.paid.get(invoice.id) ?? 0) : 0;
   }
 
   bucket(index: MatchingIndex, customerId: string, amount: Cents): IndexedInvoice[] {
@@ -237,7 +238,7 @@ class BatchState {
         if (this.remaining(invoice) === amount && !found.includes(invoice)) found.push(invoice);
       }
     }
-    return found.sort((a, b) => a.rank - b.rank);
+    return found.sort(canonicalOrder);
   }
 
   book(index: MatchingIndex, allocations: readonly Allocation[]): void {
@@ -285,7 +286,7 @@ class CandidateList {
       const score = Math.max(0, Math.min(100, list.reduce((sum, reason) => sum + REASON_WEIGHT[reason], 0)));
       return { invoice, candidate: { invoiceId: invoice.id, score, reasons: list } };
     });
-    scored.sort((a, b) => b.candidate.score - a.candidate.score || a.invoice.rank - b.invoice.rank);
+    scored.sort((a, b) => b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice));
     return scored.slice(0, MAX_CANDIDATES).map(({ candidate }) => candidate);
   }
 }
@@ -330,7 +331,7 @@ function collectReferenced(tx: IncomingTransaction, index: MatchingIndex): Refer
     note(index.byReference.get(key), "payment_reference");
     note(index.byNumber.get(key), "invoice_number");
   });
-  return { invoices: [...found.values()].sort((a, b) => a.rank - b.rank), reasons };
+  return { invoices: [...found.values()].sort(canonicalOrder), reasons };
 }
 
 function referenceRule(tx: IncomingTransaction, referenced: ReferencedInvoices, payer: string | null, state: BatchState): MatchResult {

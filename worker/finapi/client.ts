@@ -160,7 +160,9 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
     backoffBaseMs: config.backoffBaseMs ?? DEFAULTS.backoffBaseMs,
     backoffMaxMs: config.backoffMaxMs ?? DEFAULTS.backoffMaxMs,
   };
-  const fetchImpl: FetchLike = config.fetch ?? ((request) => fetch(request));
+  const injected = config.fetch;
+  // Called with globalThis as `this`: workerd's fetch throws "Illegal invocation" when detached.
+  const fetchImpl: FetchLike = injected ? (request) => injected.call(globalThis, request) : (request) => fetch(request);
   const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = config.now ?? Date.now;
   const random = config.random ?? Math.random;

@@ -3,7 +3,7 @@
 // leaves the worker: unexpected errors are logged and answered with a bare 500.
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { RegExpRouter } from "hono/router/reg-exp-router";
+import { TrieRouter } from "hono/router/trie-router";
 import type { AppEnv } from "../env.ts";
 import { isContractVersionConflict } from "../store/db.ts";
 import { ProblemError, problemResponse } from "./problem.ts";
@@ -32,10 +32,10 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
  * built once from the app's own route table so it can never disagree with it.
  */
 export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
-  let router: RegExpRouter<string> | undefined;
+  let router: TrieRouter<string> | undefined;
   const methodsFor = (path: string): string[] => {
     if (!router) {
-      router = new RegExpRouter<string>();
+      router = new TrieRouter<string>();
       for (const route of app.routes) if (route.method !== "ALL") router.add("ALL", route.path, route.method);
     }
     const [matches] = router.match("ALL", path);

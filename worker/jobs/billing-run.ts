@@ -75,7 +75,10 @@ async function billContract(db: Db, due: DueContract, today: IsoDate, maxSteps: 
     if (outcome === "change_applied") report.changesApplied += 1;
     if (outcome === "change_failed") report.changesFailed += 1;
     if (outcome === "invoice_issued") report.invoicesIssued += 1;
-    if (outcome === "contract_ended") report.contractsEnded += 1;
+    if (outcome === "contract_ended") {
+      report.contractsEnded += 1;
+      return;
+    }
   }
 }
 
