@@ -153,3 +153,36 @@ describe("documentation", () => {
     expect(await response.text()).toContain("/openapi.json");
   });
 });
+
+describe("no 5xx for any input", () => {
+  it("answers odd bodies, content types, queries and paths with 4xx problem+json", async () => {
+    const { apiKey } = await createMerchant();
+    const bodies = ["null", "[]", '"x"', "1", "{}", '{"kind":null}', "\u0000", '{"__proto__":{"x":1}}', '{"kind":"plan","name":"a","unitAmount":1e400}'];
+    const contract = "ctr_000000000000000000000000";
+    const paths = [
+      "/api/v1/articles",
+      "/api/v1/customers",
+      "/api/v1/contracts",
+      "/api/v1/template-groups",
+      "/api/v1/contract-templates",
+      `/api/v1/contracts/${contract}/changes`,
+      `/api/v1/contracts/${contract}/changes/preview`,
+      `/api/v1/contracts/${contract}/cancel`,
+    ];
+    const responses: Response[] = [];
+    for (const path of paths) {
+      for (const body of bodies) {
+        for (const contentType of ["application/json", "text/plain", ""]) {
+          responses.push(await call(path, { key: apiKey, rawBody: body, headers: contentType ? { "content-type": contentType } : {} }));
+        }
+      }
+    }
+    for (const query of ["?limit=0", "?limit=abc", "?limit=1&limit=2", "?cursor=%ZZ", "?cursor=' OR 1=1"]) responses.push(await call(`/api/v1/articles${query}`, { key: apiKey }));
+    for (const path of ["/api/v1/articles/%ZZ", `/api/v1/contracts/${contract}/changes/x%00`, "/api//articles"]) responses.push(await call(path, { key: apiKey }));
+    for (const response of responses) {
+      expect(response.status, await response.clone().text()).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+    }
+  });
+});
