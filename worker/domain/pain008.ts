@@ -115,7 +115,7 @@ const SEPA_TEXT_CHARS = /^[A-Za-z0-9/\-?:().,'+ ]*$/;
 
 const TRANSLITERATIONS: Readonly<Record<string, string>> = {
   ä: "ae", ö: "oe", ü: "ue", Ä: "Ae", Ö: "Oe", Ü: "Ue", ß: "ss", ẞ: "SS",
-  æ: "ae", Æ: "AE", œ: "oe", Œ: "OE", ø: "o", Ø: "O", å: "aa", Å: "Aa",
+  æ: "ae", Æ: "AE", œ: "oe", Œ: "OE", ø: "oe", Ø: "Oe", å: "aa", Å: "Aa",
   ð: "d", Ð: "D", þ: "th", Þ: "TH", ł: "l", Ł: "L", đ: "d", Đ: "D", ı: "i", ħ: "h", Ħ: "H",
   "&": "+", "@": "(at)", "€": "EUR", "\"": "'", "‘": "'", "’": "'", "‚": "'", "“": "'", "”": "'", "„": "'",
   "–": "-", "—": "-", _: "-", "[": "(", "]": ")", "{": "(", "}": ")", "<": "(", ">": ")", "\\": "/",
@@ -153,6 +153,14 @@ function checkIdentifier(path: string, value: string): string {
     throw new Pain008Error(path, "slash_rule", "may not start or end with '/' or contain '//'");
   }
   return value;
+}
+
+/**
+ * A message id for a run id: Tarif ids carry a "run_" style prefix, and "_" is not in the SEPA
+ * set; "-" never occurs in the ids, so the mapping stays one-to-one.
+ */
+export function sepaMessageId(runId: string): string {
+  return checkIdentifier("messageId", runId.replace(/_/g, "-"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +260,7 @@ function checkTransaction(tx: Pain008Transaction, index: number, input: Pain008I
   if (!mandate.ok || mandate.value !== tx.mandateId) {
     throw new Pain008Error(`${path}.mandateId`, mandate.ok ? "not_normalised" : mandate.reason, mandate.ok ? "has surrounding spaces" : mandate.message);
   }
-  const collectionDate = checkDate(`${path}.collectionDate`, tx.collectionDate ?? input.collectionDate);
+  const collectionDate = tx.collectionDate === undefined ? checkDate("collectionDate", input.collectionDate) : checkDate(`${path}.collectionDate`, tx.collectionDate);
   const signed = checkDate(`${path}.mandateSignatureDate`, tx.mandateSignatureDate);
   if (signed > collectionDate) throw new Pain008Error(`${path}.mandateSignatureDate`, "after_collection", "mandate is signed after the collection date");
   const debtor = checkIban(`${path}.debtorIban`, tx.debtorIban);

@@ -129,12 +129,14 @@ export function normalizeBic(input: string): string {
 export function validateBic(input: string): Check<string, BicInvalidReason> {
   const bic = normalizeBic(input);
   if (bic === "") return fail("empty", "BIC is empty");
-  const result = validateBIC(bic);
+  // ibantools looks at the country first; a BIC of the wrong shape is a format error whatever
+  // its positions 5-6 happen to hold.
+  const result = /^[A-Z0-9]{8}([A-Z0-9]{3})?$/.test(bic) ? validateBIC(bic) : { valid: false, errorCodes: [ValidationErrorsBIC.WrongBICFormat] };
   if (result.valid) return { ok: true, value: bic };
-  if (result.errorCodes.includes(ValidationErrorsBIC.WrongBICFormat)) {
-    return fail("bad_format", "BIC must be 8 or 11 characters: bank code, country, location, optional branch");
+  if (result.errorCodes.includes(ValidationErrorsBIC.NoBICCountry)) {
+    return fail("unknown_country", "BIC country code (positions 5-6) is not a country");
   }
-  return fail("unknown_country", "BIC country code (positions 5-6) is not a country");
+  return fail("bad_format", "BIC must be 8 or 11 characters: 4-letter bank code, country, location, optional branch");
 }
 
 // ---------------------------------------------------------------------------------------------
