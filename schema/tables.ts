@@ -271,3 +271,76 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.merchantId, t.key] })],
 );
+
+/** Where a merchant wants to be told about events; the signing secret is stored encrypted. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Event types to send; empty means all. */
+    eventTypes: json<string[]>("event_types").notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    /** After a rotation the old secret keeps signing until `previous_secret_expires_at`. */
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    status: text("status").notNull().default("enabled"),
+    disabledReason: text("disabled_reason"),
+    /** Start of the current run of failed attempts; cleared by any success. */
+    failingSince: text("failing_since"),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at"),
+  },
+  (t) => [index("webhook_endpoints_merchant").on(t.merchantId, t.status)],
+);
+
+/** The transactional outbox: written in the same D1 batch as the change it reports. */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    type: text("type").notNull(),
+    /** The exact JSON body that is signed and sent, byte for byte, on every attempt. */
+    payload: text("payload").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("webhook_events_merchant").on(t.merchantId, t.id)],
+);
+
+/** One event to one endpoint: its delivery state and when to try next. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    eventId: text("event_id").notNull().references(() => webhookEvents.id),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    status: text("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: text("next_attempt_at").notNull(),
+    lastAttemptAt: text("last_attempt_at"),
+    deliveredAt: text("delivered_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.endpointId] }), index("webhook_deliveries_due").on(t.status, t.nextAttemptAt)],
+);
+
+/** Every attempt, kept for the merchant's delivery log. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    attemptNumber: integer("attempt_number").notNull(),
+    startedAt: text("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    responseExcerpt: text("response_excerpt"),
+  },
+  (t) => [index("webhook_attempts_delivery").on(t.eventId, t.endpointId)],
+);

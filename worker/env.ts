@@ -7,6 +7,10 @@ export interface Bindings {
   ADMIN_TOKEN?: string;
   /** "development" enables /demo and dev-only settings; "production" disables them. */
   ENVIRONMENT?: string;
+  /** 32 random bytes, base64: encrypts secrets at rest (`wrangler secret put ENCRYPTION_KEY`). */
+  ENCRYPTION_KEY?: string;
+  /** "true" lets webhook endpoints on localhost through the URL guard; ignored in production. */
+  WEBHOOK_ALLOW_LOCALHOST?: string;
 }
 
 export interface Variables {

@@ -11,6 +11,7 @@ import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { ProblemError } from "./http/problem.ts";
 import { runBilling } from "./jobs/billing-run.ts";
+import { deliverWebhooks } from "./jobs/webhook-delivery.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
@@ -20,6 +21,7 @@ import { customersRouter } from "./routes/customers.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
 import { settingsRouter } from "./routes/settings.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
+import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,7 +43,9 @@ const merchantApi = new Hono<AppEnv>()
   .route("/contracts", contractsRouter)
   .route("/contracts", contractChangesRouter)
   .route("/invoices", invoicesRouter)
-  .route("/settings", settingsRouter);
+  .route("/settings", settingsRouter)
+  .route("/webhook-endpoints", webhookEndpointsRouter)
+  .route("/webhook-events", webhookEventsRouter);
 
 const app = new Hono<AppEnv>();
 app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);
@@ -64,12 +68,17 @@ app.onError(onError);
 
 /** Hourly: the billing run is idempotent, and bounded ticks catch up on whatever is left. */
 export const BILLING_CRON = "15 * * * *";
+/** Every minute: webhook deliveries whose (re)try is due. */
+export const WEBHOOK_CRON = "* * * * *";
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     if (controller.cron === BILLING_CRON) {
       ctx.waitUntil(runBilling(env.DB, new Date(controller.scheduledTime)).then((report) => console.log("billing run", JSON.stringify(report))));
+    }
+    if (controller.cron === WEBHOOK_CRON) {
+      ctx.waitUntil(deliverWebhooks(env, new Date(controller.scheduledTime)).then((report) => console.log("webhook delivery", JSON.stringify(report))));
     }
   },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -89,6 +89,10 @@ export async function createCustomer(key: string, name = "Erika Mustermann"): Pr
 
 /** Child tables first, so foreign keys never block the cleanup. */
 const TABLES = [
+  "webhook_attempts",
+  "webhook_deliveries",
+  "webhook_events",
+  "webhook_endpoints",
   "invoice_lines",
   "carried_lines",
   "invoices",

@@ -23,9 +23,9 @@ export interface ParsedPurpose {
 export interface ScannedReferences {
   /** Electronic form (`RF18539007547034`), check digits verified. */
   creditorReferences: string[];
-  /** Upper-case alphanumerics only (`RE2027000123`), see `referenceKey`; may include near misses. */
+  /** In `invoiceNumberKey` form (`RE-2027-000123`); may include near misses. */
   invoiceNumbers: string[];
-  /** A whole end-to-end id / EREF as one key, for references that follow no known pattern. */
+  /** A whole end-to-end id / EREF in `referenceKey` form, for references that follow no known pattern. */
   wholeKeys: string[];
 }
 
@@ -34,13 +34,28 @@ export interface ReferenceSource {
   endToEndReference?: string | null | undefined;
 }
 
+/** Stored references are usually in key form already; testing is cheaper than rebuilding them. */
+const ALREADY_KEY = /^[0-9A-Z]*$/;
+
 /** The form references are compared in: banks drop spaces and dashes and upper-case freely. */
 export function referenceKey(value: string): string {
   return ALREADY_KEY.test(value) ? value : value.toUpperCase().replace(/[^0-9A-Z]/g, "");
 }
 
-/** Stored references are usually in key form already; testing is cheaper than rebuilding them. */
-const ALREADY_KEY = /^[0-9A-Z]*$/;
+const CANONICAL_NUMBER = /^[A-Z]{1,4}-(?:19|20)\d\d-\d+$/;
+const NUMBER_PARTS = /^([A-Z]{1,4})((?:19|20)\d\d)(\d+)$/;
+
+/**
+ * Invoice numbers are compared as `SERIES-YEAR-SEQUENCE`, the form invoice.ts prints, so a
+ * stored number is its own key and indexing 50 000 of them allocates no strings. Numbers in
+ * another format fall back to `referenceKey`.
+ */
+export function invoiceNumberKey(value: string): string {
+  if (CANONICAL_NUMBER.test(value)) return value;
+  const compact = referenceKey(value);
+  const parts = NUMBER_PARTS.exec(compact);
+  return parts ? `${parts[1]}-${parts[2]}-${parts[3]}` : compact;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Purpose parsing
@@ -48,8 +63,8 @@ const ALREADY_KEY = /^[0-9A-Z]*$/;
 const MT940_SUBFIELD = /\?(\d\d)/g;
 /** `?20`–`?29` and `?60`–`?63` are the purpose lines; everything else is metadata. */
 const PURPOSE_SUBFIELD = /^(2\d|6[0-3])$/;
-/** The `0AMT+` spelling is a zero typed for the letter O, seen in a generator of real bank files. */
-const TAG_PATTERN = /(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|BREF|RREF|COAM|[O0]AMT)\+/g;
+/** `0AMT+` (a zero typed for the letter O) was seen in a generator of real bank files. */
+const TAG_PATTERN = new RegExp(`(${SEPA_TAGS.map((tag) => (tag === "OAMT" ? "[O0]AMT" : tag)).join("|")})\\+`, "g");
 
 function looksLikeMt940(raw: string): boolean {
   const markers = raw.match(/\?(00|10|2\d|3[0-4]|6[0-3])/g);
@@ -78,16 +93,14 @@ function splitMt940(raw: string): { gvc: string | null; subfields: Record<string
 
 function splitTags(text: string): { tags: Partial<Record<SepaTag, string>>; freeText: string } {
   const tags: Partial<Record<SepaTag, string>> = {};
-  const free: string[] = [];
   const matches = [...text.matchAll(TAG_PATTERN)];
-  free.push(text.slice(0, matches[0]?.index ?? text.length));
   matches.forEach((match, i) => {
     const tag = (match[1] === "0AMT" ? "OAMT" : match[1]) as SepaTag;
     const start = match.index + match[0].length;
     const value = text.slice(start, matches[i + 1]?.index ?? text.length).trim();
     if (tags[tag] === undefined) tags[tag] = value;
   });
-  return { tags, freeText: free.join("").trim() };
+  return { tags, freeText: text.slice(0, matches[0]?.index ?? text.length).trim() };
 }
 
 export function parsePurpose(raw: string | null | undefined): ParsedPurpose {
@@ -130,15 +143,28 @@ function rfBodyAfter(text: string, from: number): string {
   return body;
 }
 
+/** One step of ISO 7064 MOD 97-10 over alphanumerics (letters count as 10..35). */
+function mod97Step(remainder: number, char: string): number {
+  const digit = Number.parseInt(char, 36);
+  return (remainder * (digit < 10 ? 10 : 100) + digit) % 97;
+}
+
 /**
  * Where the reference ends is unknown (the next word may be glued on), so every length is
- * tried and the mod-97 check keeps the real one (a wrong length survives 1 time in 97).
+ * tried and the mod-97 check keeps the real one (a wrong length survives 1 time in 97). The
+ * remainder of the body grows one character at a time, so all lengths cost one pass.
  */
 function scanCreditorReferences(text: string, into: Set<string>): void {
   for (const match of text.matchAll(RF_START)) {
+    const head = `RF${match[1]}${match[2]}`;
     const body = rfBodyAfter(text, match.index + match[0].length);
+    let bodyRemainder = 0;
     for (let length = 1; length <= body.length; length++) {
-      const valid = normalizeCreditorReference(`RF${match[1]}${match[2]}${body.slice(0, length)}`);
+      bodyRemainder = mod97Step(bodyRemainder, body.charAt(length - 1));
+      let remainder = bodyRemainder;
+      for (const char of head) remainder = mod97Step(remainder, char);
+      if (remainder !== 1) continue;
+      const valid = normalizeCreditorReference(head + body.slice(0, length));
       if (valid) into.add(valid);
     }
   }
@@ -174,7 +200,7 @@ function scanInvoiceNumbers(text: string, into: Set<string>): void {
       if (digits.length >= MIN_NUMBER_DIGITS) ends.push(digits);
     }
     for (const series of seriesCandidates(match[1] ?? "")) {
-      for (const end of ends) into.add(series + end);
+      for (const end of ends) into.add(`${series}-${end.slice(0, 4)}-${end.slice(4)}`);
     }
   }
 }

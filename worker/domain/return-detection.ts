@@ -3,7 +3,7 @@
 // links the return to the collected invoice. Codes and classes follow
 // reference/return-codes.md and reference/finapi.md §5.
 import type { Cents } from "./money.ts";
-import { lineJoinings, parsePurpose, referenceKey, scanReferenceText, scanTransactionReferences } from "./payment-reference-scan.ts";
+import { invoiceNumberKey, lineJoinings, parsePurpose, referenceKey, scanReferenceText, scanTransactionReferences } from "./payment-reference-scan.ts";
 import type { ParsedPurpose } from "./payment-reference-scan.ts";
 
 /** The Class column of return-codes.md; the mandate is flagged by it. */
@@ -129,7 +129,7 @@ export interface ReturnInfo {
   endToEndReference: string | null;
   mandateReference: string | null;
   creditorId: string | null;
-  /** In `referenceKey` form (`RE2027000123`). */
+  /** In `invoiceNumberKey` form (`RE-2027-000123`). */
   referencedInvoiceNumbers: string[];
   referencedPaymentReferences: string[];
 }
@@ -261,10 +261,17 @@ const RETURN_WORDS = /R(?:UE|Ü)CK(?:LAST|BEL|GABEGRUND)|RETURN\/REFUND/;
 const AMBIGUOUS_RETURN_WORDS = /RETOURE|R(?:UE|Ü)CKGABE|\bRETURN\b/;
 const DIRECT_DEBIT_CONTEXT = /LASTSCHR|SEPA-DD|\bSDD\b|\bLS\b|MREF\+|CRED\+|\bCORE\b|\bB2B\b/;
 
-/** Purpose in both line readings plus the MT940 booking text, upper-cased. */
-function searchableText(parsed: ParsedPurpose): string {
-  const purpose = [parsed.subfields["00"] ?? "", parsed.text].join(" ");
-  return lineJoinings(purpose).join("\n").toUpperCase();
+/** Both line readings, upper-cased, so a word wrapped onto the next line is still found. */
+function searchable(...parts: string[]): string {
+  return lineJoinings(parts.join(" ")).join("\n").toUpperCase();
+}
+
+/**
+ * Where a bank writes the reason in words: booking text, remittance, untagged text. Not the
+ * mandate or end-to-end reference, which may contain "AM04" by chance.
+ */
+function reasonText(parsed: ParsedPurpose): string {
+  return searchable(parsed.subfields["00"] ?? "", parsed.tags.SVWZ ?? "", parsed.freeText);
 }
 
 function textSaysReturn(text: string): boolean {
@@ -280,8 +287,9 @@ interface Reason {
   reasonClass: ReasonClass | null;
 }
 
-/** Structured field, then the labelled text, then a known ISO code anywhere, then DK `?34`. */
-function reasonOf(tx: BankTransactionForReturn, parsed: ParsedPurpose, text: string): Reason {
+/** Structured field, then the labelled text, then a known ISO code in the words, then DK `?34`. */
+function reasonOf(tx: BankTransactionForReturn, parsed: ParsedPurpose): Reason {
+  const text = reasonText(parsed);
   const dk = /^\s*(\d{3})\b/.exec(parsed.subfields["34"] ?? "")?.[1] ?? null;
   const dkEntry = dk ? DK_RETURN_CODES[dk] : undefined;
   const structured = (tx.returnReasonCode ?? "").trim().toUpperCase() || null;
@@ -316,9 +324,9 @@ function softSignals(amounts: Amounts, tx: BankTransactionForReturn, reason: Rea
  */
 export function detectReturn(tx: BankTransactionForReturn): ReturnInfo {
   const parsed = parsePurpose(tx.purpose);
-  const text = searchableText(parsed);
+  const text = searchable(parsed.subfields["00"] ?? "", parsed.text);
   const amounts = amountsOf(tx, parsed, text);
-  const reason = reasonOf(tx, parsed, text);
+  const reason = reasonOf(tx, parsed);
   const verdict = tx.amount < 0 ? verdictFromCodes(gvcOf(tx, parsed), bankCodeOf(tx)) : { veto: "not a debit" };
   const soft = softSignals(amounts, tx, reason, text);
   const vetoedBy = verdict && "veto" in verdict ? verdict.veto : null;
@@ -401,7 +409,7 @@ export function buildReturnLookups(collected: readonly CollectedPayment[]): Retu
   const byNumber = new Map<string, string[]>();
   for (const payment of collected) {
     addUnique(byEndToEnd, referenceKey(payment.endToEndReference), payment.invoiceId);
-    addUnique(byNumber, referenceKey(payment.invoiceNumber), payment.invoiceId);
+    addUnique(byNumber, invoiceNumberKey(payment.invoiceNumber), payment.invoiceId);
     if (payment.mandateReference) addUnique(byMandateAmount, mandateAmountKey(payment.mandateReference, payment.amount), payment.invoiceId);
   }
   return { byEndToEnd, byMandateAmount, byNumber };

@@ -17,6 +17,7 @@ import { findCustomer } from "../store/customers.ts";
 import { database, nowIso, runBatch, type Db } from "../store/db.ts";
 import { draftInvoice, issueInvoiceStatements, regularBillingKey } from "../store/invoices.ts";
 import { newId } from "../security.ts";
+import { eventStatements } from "../store/webhook-events.ts";
 
 const OfferedTemplateIds = v.pipe(v.array(IdOf("tpl")), v.maxLength(50));
 
@@ -157,9 +158,14 @@ export const contractsRouter = new Hono<AppEnv>()
       currentPeriodEnd: period.end,
       offeredTemplateIds: body.offeredTemplateIds,
     };
-    await runBatch(db, [...insertContractStatements(db, contract, items), ...issueInvoiceStatements(db, invoice)]);
-    const created = await findContract(db, merchant.id, contractId);
-    return c.json({ ...contractResource(created!, created!.items), invoiceId: invoice.id }, 201);
+    const created = { contractId, customerId: customer.id, templateId: template.id, startDate: body.startDate, currentPeriod: period, invoiceId: invoice.id };
+    await runBatch(db, [
+      ...insertContractStatements(db, contract, items),
+      ...issueInvoiceStatements(db, invoice),
+      ...eventStatements(db, { merchantId: merchant.id, type: "contract.created", data: created, at: c.get("now") }),
+    ]);
+    const stored = await findContract(db, merchant.id, contractId);
+    return c.json({ ...contractResource(stored!, stored!.items), invoiceId: invoice.id }, 201);
   })
   .get("/", doc("Contracts", "List contracts"), valid("query", ContractListQuery), async (c) => {
     const { limit, cursor, customerId, status } = c.req.valid("query");

@@ -9,6 +9,7 @@ import { newId } from "../security.ts";
 import { guardedContractWrite } from "./contracts.ts";
 import { nowIso, type Db } from "./db.ts";
 import { issueInvoiceStatements, type InvoiceDraft } from "./invoices.ts";
+import { eventStatements } from "./webhook-events.ts";
 
 export interface DueContract {
   id: string;
@@ -71,6 +72,9 @@ export function billPeriodStatements(db: Db, billing: PeriodBilling): BatchItem<
   ];
 }
 
-export function endContractStatements(db: Db, contract: { id: string; merchantId: string; version: number }): BatchItem<"sqlite">[] {
-  return guardedContractWrite(db, contract, newId("wrt"), { status: "ended", updatedAt: nowIso() });
+export function endContractStatements(db: Db, contract: { id: string; merchantId: string; customerId: string; version: number; endDate: string | null }): BatchItem<"sqlite">[] {
+  return [
+    ...guardedContractWrite(db, contract, newId("wrt"), { status: "ended", updatedAt: nowIso() }),
+    ...eventStatements(db, { merchantId: contract.merchantId, type: "contract.ended", data: { contractId: contract.id, customerId: contract.customerId, endDate: contract.endDate }, at: new Date() }),
+  ];
 }

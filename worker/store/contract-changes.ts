@@ -11,6 +11,7 @@ import type { ChangeContext } from "./change-context.ts";
 import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
 import { chunkForInsert, nowIso, type Db } from "./db.ts";
 import { draftInvoice, issueInvoiceStatements, type InvoiceDraft } from "./invoices.ts";
+import { eventStatements } from "./webhook-events.ts";
 
 export type ContractChangeRecord = typeof contractChanges.$inferSelect;
 
@@ -159,6 +160,12 @@ export function applyChangeStatements(
       : db.insert(contractChanges).values({ id: meta.changeId, merchantId: meta.merchantId, contractId: contract.id, type: meta.request.type, request: { ...meta.request }, source: meta.source, ...record }),
     ...(meta.invoice ? issueInvoiceStatements(db, meta.invoice) : []),
     ...carriedLineStatements(db, context, computation, meta.changeId),
+    ...eventStatements(db, {
+      merchantId: meta.merchantId,
+      type: "contract.changed",
+      data: { ...changeEventData(context, computation, meta), invoiceId: meta.invoice?.id ?? null, items: computation.items.map(({ id: _id, ...item }) => item) },
+      at: new Date(),
+    }),
   ];
 }
 
@@ -187,7 +194,23 @@ export function scheduleChangeStatements(db: Db, context: ChangeContext, computa
       settlement: computation.settlement,
       source: meta.source,
     }),
+    ...eventStatements(db, { merchantId: meta.merchantId, type: "contract.change_scheduled", data: changeEventData(context, computation, meta), at: new Date() }),
   ];
+}
+
+function changeEventData(context: ChangeContext, computation: ChangeComputation, meta: ChangeMeta) {
+  return {
+    contractId: context.contract.id,
+    customerId: context.contract.customerId,
+    changeId: meta.changeId,
+    source: meta.source,
+    request: meta.request,
+    effectiveDate: computation.effectiveDate,
+    kind: computation.kind,
+    settlement: computation.settlement,
+    templateId: computation.newTemplateId,
+    netAmount: computation.netAmount,
+  };
 }
 
 export async function listChanges(db: Db, merchantId: string, contractId: string, { limit, cursor }: { limit: number; cursor?: string | undefined }) {
@@ -212,6 +235,7 @@ export function cancelScheduledChangeStatements(db: Db, contract: ChangeContext[
       .update(contractChanges)
       .set({ status: "cancelled", cancelledAt: nowIso() })
       .where(and(eq(contractChanges.merchantId, contract.merchantId), eq(contractChanges.id, changeId), eq(contractChanges.status, "scheduled"))),
+    ...eventStatements(db, { merchantId: contract.merchantId, type: "contract.change_cancelled", data: { contractId: contract.id, customerId: contract.customerId, changeId }, at: new Date() }),
   ];
 }
 
@@ -224,6 +248,7 @@ export function cancelContractStatements(db: Db, contract: ChangeContext["contra
       .update(contractChanges)
       .set({ status: "cancelled", cancelledAt: now })
       .where(and(eq(contractChanges.contractId, contract.id), eq(contractChanges.status, "scheduled"), gt(contractChanges.effectiveDate, endDate))),
+    ...eventStatements(db, { merchantId: contract.merchantId, type: "contract.cancelled", data: { contractId: contract.id, customerId: contract.customerId, endDate }, at: new Date() }),
   ];
 }
 

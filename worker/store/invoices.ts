@@ -8,6 +8,7 @@ import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables
 import { buildInvoice, dueDate, invoiceSeries, paymentReference, paymentTokenFromBytes, type InvoiceInput } from "../domain/invoice.ts";
 import { newId } from "../security.ts";
 import { chunkForInsert, type Db } from "./db.ts";
+import { eventStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
 
 export type InvoiceRecord = typeof invoices.$inferSelect;
@@ -58,7 +59,27 @@ export function issueInvoiceStatements(db: Db, draft: InvoiceDraft): BatchItem<"
       }),
     db.insert(invoices).values({ ...invoice, number: numberOfSeries, status: invoice.grossAmount === 0 ? "paid" : "open" }),
     ...chunkForInsert(lineRows, LINE_COLUMNS).map((chunk) => db.insert(invoiceLines).values(chunk)),
+    ...eventStatements(db, { merchantId: draft.merchantId, type: "invoice.created", data: invoiceEventData(draft), at: new Date(), invoiceNumberOf: draft.id }),
   ];
+}
+
+function invoiceEventData(draft: InvoiceDraft) {
+  return {
+    id: draft.id,
+    kind: draft.kind,
+    contractId: draft.contractId,
+    customerId: draft.customerId,
+    issueDate: draft.issueDate,
+    dueDate: draft.dueDate,
+    currency: draft.currency,
+    netAmount: draft.netAmount,
+    taxAmount: draft.taxAmount,
+    grossAmount: draft.grossAmount,
+    paymentReference: draft.paymentReference,
+    periodStart: draft.periodStart,
+    periodEnd: draft.periodEnd,
+    originalInvoiceId: draft.originalInvoiceId,
+  };
 }
 
 export async function findInvoice(db: Db, merchantId: string, id: string): Promise<(InvoiceRecord & { lines: InvoiceLineRecord[] }) | undefined> {

@@ -1,0 +1,139 @@
+// Webhook delivery (cron): sends due deliveries to enabled endpoints, signed per Standard
+// Webhooks, in parallel up to a limit, with a 15 s timeout and no redirects; records every
+// attempt, schedules retries (5 s … 10 h with jitter, Retry-After honoured), and disables an
+// endpoint on 410 or after 5 days of failures.
+import { webhookHeaders } from "../domain/webhook-signing.ts";
+import { checkWebhookUrl } from "../domain/webhook-url-guard.ts";
+import {
+  classifyDeliveryResponse,
+  DELIVERY_TIMEOUT_MS,
+  nextAttemptAt,
+  shouldDisableEndpoint,
+  type DeliveryOutcome,
+  type RandomSource,
+} from "../domain/webhook-retry.ts";
+import type { Bindings } from "../env.ts";
+import { decryptSecret } from "../secrets.ts";
+import { database, runBatch, type Db } from "../store/db.ts";
+import { attemptStatements, findDueDeliveries, leaseDelivery, type AttemptResult, type DueDelivery } from "../store/webhook-deliveries.ts";
+
+export interface DeliveryOptions {
+  fetcher?: typeof fetch;
+  maxDeliveries?: number;
+  concurrency?: number;
+  random?: RandomSource;
+}
+
+export interface DeliveryReport {
+  attempted: number;
+  delivered: number;
+  retrying: number;
+  failed: number;
+}
+
+const EXCERPT_BYTES = 1024;
+/** Longer than one attempt can take, so a crashed tick's lease expires and the delivery is retried. */
+const LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
+
+export async function deliverWebhooks(env: Bindings, now: Date, options: DeliveryOptions = {}): Promise<DeliveryReport> {
+  const { fetcher = fetch, maxDeliveries = 200, concurrency = 10, random = Math.random } = options;
+  const db = database(env.DB);
+  const due = await findDueDeliveries(db, now.toISOString(), maxDeliveries);
+  const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const delivery = due[next++]!;
+      const result = await deliverOne(db, env, delivery, now, fetcher, random);
+      if (!result) continue;
+      report.attempted += 1;
+      report[result.kind === "delivered" ? "delivered" : result.kind === "retry" ? "retrying" : "failed"] += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+  return report;
+}
+
+async function deliverOne(db: Db, env: Bindings, delivery: DueDelivery, now: Date, fetcher: typeof fetch, random: RandomSource): Promise<AttemptResult | null> {
+  if (!(await leaseDelivery(db, delivery, new Date(now.getTime() + LEASE_MS).toISOString()))) return null;
+  const startedAt = Date.now();
+  const sent = await send(env, delivery, now, fetcher);
+  const result = decide(delivery, sent, now, random);
+  const attempt = {
+    delivery,
+    startedAt: now.toISOString(),
+    durationMs: Date.now() - startedAt,
+    statusCode: typeof sent.outcome === "number" ? sent.outcome : null,
+    error: typeof sent.outcome === "number" ? null : sent.error,
+    responseExcerpt: sent.excerpt,
+  };
+  await runBatch(db, attemptStatements(db, attempt, result));
+  return result;
+}
+
+interface Sent {
+  outcome: DeliveryOutcome;
+  retryAfter: string | null;
+  excerpt: string | null;
+  error: string | null;
+}
+
+async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promise<string[]> {
+  const current = await decryptSecret(delivery.secretCiphertext, env.ENCRYPTION_KEY, delivery.endpointId);
+  const rotating = delivery.previousSecretCiphertext && delivery.previousSecretExpiresAt && delivery.previousSecretExpiresAt > now.toISOString();
+  if (!rotating) return [current];
+  return [current, await decryptSecret(delivery.previousSecretCiphertext!, env.ENCRYPTION_KEY, delivery.endpointId)];
+}
+
+async function send(env: Bindings, delivery: DueDelivery, now: Date, fetcher: typeof fetch): Promise<Sent> {
+  // Checked again at send time: the URL rules may have tightened since the endpoint was saved.
+  const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
+  const guard = checkWebhookUrl(delivery.url, { allowLocalhost });
+  if (!guard.ok) return { outcome: "network_error", retryAfter: null, excerpt: null, error: `refused: ${guard.message}` };
+  const headers = await webhookHeaders({ id: delivery.eventId, timestamp: Math.floor(now.getTime() / 1000), body: delivery.payload }, await secretsOf(env, delivery, now));
+  try {
+    const response = await fetcher(guard.url, {
+      method: "POST",
+      headers: { ...headers, "user-agent": "Tarif-Webhooks/1" },
+      body: delivery.payload,
+      redirect: "manual",
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    return { outcome: response.status, retryAfter: response.headers.get("retry-after"), excerpt: await excerptOf(response), error: null };
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    return { outcome: timedOut ? "timeout" : "network_error", retryAfter: null, excerpt: null, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Reads at most the first KiB of the answer: a receiver's body is for the log, not for us to store whole. */
+async function excerptOf(response: Response): Promise<string | null> {
+  if (!response.body) return null;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < EXCERPT_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  await reader.cancel().catch(() => undefined);
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new TextDecoder().decode(bytes.slice(0, EXCERPT_BYTES));
+}
+
+function decide(delivery: DueDelivery, sent: Sent, now: Date, random: RandomSource): AttemptResult {
+  const decision = classifyDeliveryResponse(sent.outcome);
+  if (decision === "delivered") return { kind: "delivered" };
+  if (decision === "disable_endpoint") return { kind: "failed", disableReason: "The endpoint answered 410 Gone." };
+  const failingSince = delivery.failingSince ? new Date(delivery.failingSince) : now;
+  const disableReason = shouldDisableEndpoint(failingSince, now) ? `Every attempt failed since ${failingSince.toISOString()} (5 days).` : null;
+  const next = nextAttemptAt({ attemptNumber: delivery.attempts + 1, now, retryAfterHeader: sent.retryAfter, random });
+  return next ? { kind: "retry", nextAttemptAt: next.toISOString(), disableReason } : { kind: "failed", disableReason };
+}

@@ -1,0 +1,44 @@
+// Encryption at rest for secrets Tarif must be able to read back (webhook signing secrets, finAPI
+// credentials): AES-256-GCM under the ENCRYPTION_KEY worker secret. Each ciphertext is bound to
+// what it belongs to (associated data), so a ciphertext copied onto another row does not decrypt.
+import { ProblemError } from "./http/problem.ts";
+
+const VERSION = "v1";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
+
+function importKey(material: string | undefined): Promise<CryptoKey> {
+  if (!material) throw new ProblemError("internal_error", "ENCRYPTION_KEY is not configured; secrets cannot be stored.");
+  let key = keys.get(material);
+  if (!key) {
+    const raw = fromBase64(material);
+    if (raw.length !== 32) throw new ProblemError("internal_error", "ENCRYPTION_KEY must be 32 bytes, base64-encoded.");
+    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    keys.set(material, key);
+  }
+  return key;
+}
+
+export async function encryptSecret(plaintext: string, keyMaterial: string | undefined, boundTo: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const key = await importKey(keyMaterial);
+  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(boundTo) }, key, encoder.encode(plaintext));
+  return `${VERSION}:${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`;
+}
+
+export async function decryptSecret(ciphertext: string, keyMaterial: string | undefined, boundTo: string): Promise<string> {
+  const [version, iv, sealed] = ciphertext.split(":");
+  if (version !== VERSION || !iv || !sealed) throw new Error("unknown secret format");
+  const key = await importKey(keyMaterial);
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(boundTo) }, key, fromBase64(sealed));
+  return decoder.decode(plain);
+}

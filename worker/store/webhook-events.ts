@@ -1,0 +1,88 @@
+// The webhook outbox: `eventStatements` is the one call every feature uses to report a change.
+// Its statements go into the same D1 batch as the change, so an event exists exactly when its
+// change was committed, and the fan-out to the merchant's subscribed endpoints happens there too.
+import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { invoices, webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../schema/tables.ts";
+import { buildEventPayload, type WebhookEventType } from "../domain/webhook-retry.ts";
+import { newId } from "../security.ts";
+import type { ListOptions } from "./catalogue.ts";
+import type { Db } from "./db.ts";
+
+export type WebhookEventRecord = typeof webhookEvents.$inferSelect;
+
+export interface EventInput {
+  merchantId: string;
+  type: WebhookEventType;
+  data: Record<string, unknown>;
+  at: Date;
+  /** For invoice events: the number is only assigned inside the batch, so SQL fills it in. */
+  invoiceNumberOf?: string;
+}
+
+function payloadSql(input: EventInput): SQL | string {
+  const payload = buildEventPayload(input.type, input.data, input.at);
+  if (!input.invoiceNumberOf) return payload;
+  return sql`json_set(${payload}, '$.data.number', (SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${input.invoiceNumberOf}))`;
+}
+
+/** The event row and one pending delivery per enabled endpoint subscribed to its type. */
+export function eventStatements(db: Db, input: EventInput): BatchItem<"sqlite">[] {
+  const id = newId("evt");
+  const at = input.at.toISOString();
+  const subscribed = or(
+    sql`${webhookEndpoints.eventTypes} = '[]'`,
+    sql`EXISTS (SELECT 1 FROM json_each(${webhookEndpoints.eventTypes}) WHERE json_each.value = ${input.type})`,
+  );
+  return [
+    db.insert(webhookEvents).values({ id, merchantId: input.merchantId, type: input.type, payload: payloadSql(input), createdAt: at }),
+    db.insert(webhookDeliveries).select(
+      db
+        .select({
+          eventId: sql<string>`${id}`.as("event_id"),
+          endpointId: webhookEndpoints.id,
+          merchantId: webhookEndpoints.merchantId,
+          status: sql<string>`'pending'`.as("status"),
+          attempts: sql<number>`0`.as("attempts"),
+          nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
+          lastAttemptAt: sql<null>`NULL`.as("last_attempt_at"),
+          deliveredAt: sql<null>`NULL`.as("delivered_at"),
+          createdAt: sql<string>`${at}`.as("created_at"),
+        })
+        .from(webhookEndpoints)
+        .where(and(eq(webhookEndpoints.merchantId, input.merchantId), eq(webhookEndpoints.status, "enabled"), subscribed)),
+    ),
+  ];
+}
+
+export async function listEvents(db: Db, merchantId: string, { limit, cursor, type }: ListOptions & { type?: string | undefined }) {
+  return db
+    .select()
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.merchantId, merchantId), type ? eq(webhookEvents.type, type) : undefined, cursor ? gt(webhookEvents.id, cursor) : undefined))
+    .orderBy(asc(webhookEvents.id))
+    .limit(limit + 1);
+}
+
+export async function findEvent(db: Db, merchantId: string, id: string) {
+  const [events, deliveries, attempts] = await db.batch([
+    db.select().from(webhookEvents).where(and(eq(webhookEvents.merchantId, merchantId), eq(webhookEvents.id, id))).limit(1),
+    db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.merchantId, merchantId), eq(webhookDeliveries.eventId, id))),
+    db.select().from(webhookAttempts).where(and(eq(webhookAttempts.merchantId, merchantId), eq(webhookAttempts.eventId, id))).orderBy(asc(webhookAttempts.id)),
+  ]);
+  return events[0] ? { event: events[0], deliveries, attempts } : undefined;
+}
+
+/**
+ * Redelivery keeps the event (and so its webhook-id and body): its deliveries to enabled
+ * endpoints are due again now, with a fresh attempt budget.
+ */
+export async function redeliverEvent(db: Db, merchantId: string, eventId: string, now: Date): Promise<number> {
+  const enabled = db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.status, "enabled")));
+  const rows = await db
+    .update(webhookDeliveries)
+    .set({ status: "pending", attempts: 0, nextAttemptAt: now.toISOString() })
+    .where(and(eq(webhookDeliveries.merchantId, merchantId), eq(webhookDeliveries.eventId, eventId), sql`${webhookDeliveries.endpointId} IN ${enabled}`))
+    .returning({ endpointId: webhookDeliveries.endpointId });
+  return rows.length;
+}
