@@ -88,17 +88,18 @@ export interface InvoiceLookup<K> {
   get(key: K): readonly IndexedInvoice[];
 }
 
-export interface CustomerAmountLookup {
-  get(customerId: string, amount: Cents): readonly IndexedInvoice[];
+export interface CustomerLookup {
+  /** The customer's open invoices, oldest first. */
+  open(customerId: string): readonly IndexedInvoice[];
+  /** The customer's open invoices of exactly that amount, oldest first. */
+  withAmount(customerId: string, amount: Cents): readonly IndexedInvoice[];
 }
 
 export interface MatchingIndex {
-  readonly invoices: ReadonlyMap<string, IndexedInvoice>;
   readonly byReference: InvoiceLookup<string>;
   readonly byNumber: InvoiceLookup<string>;
-  /** Open invoices only, oldest first. */
-  readonly byCustomer: InvoiceLookup<string>;
-  readonly byCustomerAmount: CustomerAmountLookup;
+  /** By customer and by (customer, amount); open invoices only. */
+  readonly byCustomer: CustomerLookup;
   /** Open invoices by amount, only to suggest candidates for payers we do not know. */
   readonly byAmount: InvoiceLookup<Cents>;
   /** null: the IBAN is on file for more than one customer, so it identifies nobody. */
@@ -151,54 +152,74 @@ const NONE: readonly IndexedInvoice[] = [];
  * second one makes a list. A list is put in canonical order when it is first read: sorting
  * all 50 000 invoices up front cost n·log n for lists that a batch mostly never reads.
  */
+type OneOrMore = IndexedInvoice | IndexedInvoice[];
+
+function withOneMore(known: OneOrMore | undefined, invoice: IndexedInvoice): OneOrMore {
+  if (known === undefined) return invoice;
+  if (!Array.isArray(known)) return [known, invoice];
+  known.push(invoice);
+  return known;
+}
+
+const sortedLists = new WeakSet<IndexedInvoice[]>();
+
+function inCanonicalOrder(known: OneOrMore | undefined): readonly IndexedInvoice[] {
+  if (known === undefined) return NONE;
+  if (!Array.isArray(known)) return [known];
+  if (!sortedLists.has(known)) {
+    known.sort(canonicalOrder);
+    sortedLists.add(known);
+  }
+  return known;
+}
+
 class MultiMap<K> implements InvoiceLookup<K> {
-  private readonly entries = new Map<K, IndexedInvoice | IndexedInvoice[]>();
-  private readonly sorted = new WeakSet<IndexedInvoice[]>();
+  private readonly entries = new Map<K, OneOrMore>();
 
   add(key: K, invoice: IndexedInvoice): void {
     const known = this.entries.get(key);
-    if (known === undefined) this.entries.set(key, invoice);
-    else if (Array.isArray(known)) known.push(invoice);
-    else this.entries.set(key, [known, invoice]);
+    const next = withOneMore(known, invoice);
+    if (next !== known) this.entries.set(key, next);
   }
 
   get(key: K): readonly IndexedInvoice[] {
-    const known = this.entries.get(key);
-    if (known === undefined) return NONE;
-    if (!Array.isArray(known)) return [known];
-    if (!this.sorted.has(known)) {
-      known.sort(canonicalOrder);
-      this.sorted.add(known);
-    }
-    return known;
+    return inCanonicalOrder(this.entries.get(key));
   }
 }
 
 const ORDINAL_LIMIT = 2 ** 21;
 const AMOUNT_LIMIT = 2 ** 32;
 
+interface CustomerEntry {
+  ordinal: number;
+  open: OneOrMore;
+}
+
 /**
- * (customer, amount) as one number, amount × 2²¹ + customer ordinal (exact below 2⁵³): a key
- * string per invoice was about a third of the build time at 50 000 invoices. Ordinals are
- * private, so which customer gets which never shows in a result; out-of-range values use a
- * string key.
+ * One map entry per customer holds its open invoices and a small ordinal, and (customer,
+ * amount) is the single number amount × 2²¹ + ordinal (exact below 2⁵³). At 50 000 invoices
+ * the build is dominated by hash-table misses, and a key string per invoice plus a second
+ * customer map cost about a third of it. Ordinals never show in a result; out-of-range
+ * values use a string key.
  */
-class CustomerAmountMap implements CustomerAmountLookup {
-  private readonly ordinals = new Map<string, number>();
-  private readonly entries = new MultiMap<number | string>();
+class CustomerMap implements CustomerLookup {
+  private readonly customers = new Map<string, CustomerEntry>();
+  private readonly byAmount = new MultiMap<number | string>();
 
   add(invoice: IndexedInvoice): void {
-    let ordinal = this.ordinals.get(invoice.customerId);
-    if (ordinal === undefined) {
-      ordinal = this.ordinals.size;
-      this.ordinals.set(invoice.customerId, ordinal);
-    }
-    this.entries.add(this.key(ordinal, invoice.openAmount), invoice);
+    const entry = this.customers.get(invoice.customerId);
+    if (entry) entry.open = withOneMore(entry.open, invoice);
+    else this.customers.set(invoice.customerId, { ordinal: this.customers.size, open: invoice });
+    this.byAmount.add(this.key(entry?.ordinal ?? this.customers.size - 1, invoice.openAmount), invoice);
   }
 
-  get(customerId: string, amount: Cents): readonly IndexedInvoice[] {
-    const ordinal = this.ordinals.get(customerId);
-    return ordinal === undefined ? NONE : this.entries.get(this.key(ordinal, amount));
+  open(customerId: string): readonly IndexedInvoice[] {
+    return inCanonicalOrder(this.customers.get(customerId)?.open);
+  }
+
+  withAmount(customerId: string, amount: Cents): readonly IndexedInvoice[] {
+    const entry = this.customers.get(customerId);
+    return entry ? this.byAmount.get(this.key(entry.ordinal, amount)) : NONE;
   }
 
   private key(ordinal: number, amount: Cents): number | string {
@@ -224,28 +245,23 @@ function assertInvoice(invoice: InvoiceForMatching): void {
 }
 
 /**
- * Built once per run. Every list is read in one canonical order (see MultiMap), so every
- * result is the same whatever order the invoices arrived in.
+ * Built once per run from invoices with unique ids. Every list is read in one canonical order
+ * (see MultiMap), so every result is the same whatever order the invoices arrived in.
  */
 export function buildMatchingIndex(invoices: readonly InvoiceForMatching[], customerIbans: Iterable<readonly [iban: string, customerId: string]>): MatchingIndex {
   const index = {
-    invoices: new Map<string, IndexedInvoice>(),
     byReference: new MultiMap<string>(),
     byNumber: new MultiMap<string>(),
-    byCustomer: new MultiMap<string>(),
-    byCustomerAmount: new CustomerAmountMap(),
+    byCustomer: new CustomerMap(),
     byAmount: new MultiMap<Cents>(),
     customerByIban: indexIbans(customerIbans),
   };
   for (const invoice of invoices) {
     assertInvoice(invoice);
-    if (index.invoices.has(invoice.id)) throw new Error(`duplicate invoice id ${invoice.id}`);
-    index.invoices.set(invoice.id, invoice);
     index.byReference.add(referenceKey(invoice.paymentReference), invoice);
     index.byNumber.add(invoiceNumberKey(invoice.number), invoice);
     if (!isOpen(invoice)) continue;
-    index.byCustomer.add(invoice.customerId, invoice);
-    index.byCustomerAmount.add(invoice);
+    index.byCustomer.add(invoice);
     index.byAmount.add(invoice.openAmount, invoice);
   }
   return index;
@@ -269,7 +285,7 @@ class BatchState {
   bucket(index: MatchingIndex, customerId: string, amount: Cents): IndexedInvoice[] {
     const found: IndexedInvoice[] = [];
     const moved = this.movedBuckets.get(customerAmountKey(customerId, amount)) ?? NONE;
-    for (const list of [index.byCustomerAmount.get(customerId, amount), moved]) {
+    for (const list of [index.byCustomer.withAmount(customerId, amount), moved]) {
       for (const invoice of list.slice(0, SCAN_LIMIT)) {
         if (this.remaining(invoice) === amount && !found.includes(invoice)) found.push(invoice);
       }

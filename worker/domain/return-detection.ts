@@ -180,7 +180,7 @@ function verdictFromCodes(gvc: string | null, code: BankCode | null): Verdict {
   return null;
 }
 
-/** `RDDT-UPDD`/`PRDD` is left to the other signals: finapi.md saw banks use it for returns. */
+/** `RDDT-UPDD`/`PRDD` is left to the other signals, since finapi.md's detection sketch accepts it. */
 function namesSomethingElse(code: BankCode): boolean {
   if (code.subFamily === "RRTN") return true;
   return code.family !== "IDDT" && code.subFamily !== "UPDD" && code.subFamily !== "PRDD";
@@ -192,7 +192,7 @@ function namesSomethingElse(code: BankCode): boolean {
 /** German (`1.234,56`) or plain (`4.00`, `4`) amounts to cents, exactly; null if unreadable. */
 export function parseTextAmount(text: string): Cents | null {
   const raw = text.trim().replace(/\s+/g, "");
-  const match = /^(\d{1,3}(?:\.\d{3})+|\d+)(?:[,.](\d{1,2}))?$/.exec(raw) ?? /^(\d+)\.(\d{1,2})$/.exec(raw);
+  const match = /^(\d{1,3}(?:\.\d{3})+|\d+)(?:[,.](\d{1,2}))?$/.exec(raw);
   if (!match) return null;
   const whole = Number((match[1] ?? "0").replace(/\./g, ""));
   const fraction = Number((match[2] ?? "0").padEnd(2, "0"));

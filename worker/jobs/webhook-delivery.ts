@@ -22,6 +22,7 @@ export interface DeliveryOptions {
   maxDeliveries?: number;
   concurrency?: number;
   random?: RandomSource;
+  timeoutMs?: number;
 }
 
 export interface DeliveryReport {
@@ -36,7 +37,7 @@ const EXCERPT_BYTES = 1024;
 const LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
 
 export async function deliverWebhooks(env: Bindings, now: Date, options: DeliveryOptions = {}): Promise<DeliveryReport> {
-  const { fetcher = fetch, maxDeliveries = 200, concurrency = 10, random = Math.random } = options;
+  const { fetcher = fetch, maxDeliveries = 200, concurrency = 10, random = Math.random, timeoutMs = DELIVERY_TIMEOUT_MS } = options;
   const db = database(env.DB);
   const due = await findDueDeliveries(db, now.toISOString(), maxDeliveries);
   const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
@@ -44,7 +45,7 @@ export async function deliverWebhooks(env: Bindings, now: Date, options: Deliver
   const worker = async () => {
     while (next < due.length) {
       const delivery = due[next++]!;
-      const result = await deliverOne(db, env, delivery, now, fetcher, random);
+      const result = await deliverOne(db, env, delivery, now, { fetcher, random, timeoutMs });
       if (!result) continue;
       report.attempted += 1;
       report[result.kind === "delivered" ? "delivered" : result.kind === "retry" ? "retrying" : "failed"] += 1;
@@ -54,11 +55,17 @@ export async function deliverWebhooks(env: Bindings, now: Date, options: Deliver
   return report;
 }
 
-async function deliverOne(db: Db, env: Bindings, delivery: DueDelivery, now: Date, fetcher: typeof fetch, random: RandomSource): Promise<AttemptResult | null> {
+interface SendOptions {
+  fetcher: typeof fetch;
+  random: RandomSource;
+  timeoutMs: number;
+}
+
+async function deliverOne(db: Db, env: Bindings, delivery: DueDelivery, now: Date, options: SendOptions): Promise<AttemptResult | null> {
   if (!(await leaseDelivery(db, delivery, new Date(now.getTime() + LEASE_MS).toISOString()))) return null;
   const startedAt = Date.now();
-  const sent = await send(env, delivery, now, fetcher);
-  const result = decide(delivery, sent, now, random);
+  const sent = await send(env, delivery, now, options);
+  const result = decide(delivery, sent, now, options.random);
   const attempt = {
     delivery,
     startedAt: now.toISOString(),
@@ -85,7 +92,7 @@ async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promi
   return [current, await decryptSecret(delivery.previousSecretCiphertext!, env.ENCRYPTION_KEY, delivery.endpointId)];
 }
 
-async function send(env: Bindings, delivery: DueDelivery, now: Date, fetcher: typeof fetch): Promise<Sent> {
+async function send(env: Bindings, delivery: DueDelivery, now: Date, { fetcher, timeoutMs }: SendOptions): Promise<Sent> {
   // Checked again at send time: the URL rules may have tightened since the endpoint was saved.
   const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
   const guard = checkWebhookUrl(delivery.url, { allowLocalhost });
@@ -97,7 +104,7 @@ async function send(env: Bindings, delivery: DueDelivery, now: Date, fetcher: ty
       headers: { ...headers, "user-agent": "Tarif-Webhooks/1" },
       body: delivery.payload,
       redirect: "manual",
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     return { outcome: response.status, retryAfter: response.headers.get("retry-after"), excerpt: await excerptOf(response), error: null };
   } catch (error) {
