@@ -230,8 +230,8 @@ describe("delivery", () => {
 
   it("disables an endpoint that has failed for five days", async () => {
     const { apiKey, endpoint, createContract } = await setup("dead", { fallback: { status: 500 } });
-    const t0 = new Date();
     await createContract();
+    const t0 = new Date();
     await deliverWebhooks(env, t0, { random: steady });
     await createContract();
     await deliverWebhooks(env, at(t0, 5 * 86_400 + 60), { random: steady });
