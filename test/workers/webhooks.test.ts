@@ -198,6 +198,17 @@ describe("delivery", () => {
     expect((await deliverWebhooks(env, at(t0, 5 + 600), { random: steady })).delivered).toBe(1);
   });
 
+  it("does not follow redirects: a 3xx is a failed attempt", async () => {
+    const { apiKey, createContract } = await setup("moved", { queue: [{ status: 302, body: "elsewhere" }], fallback: { status: 200 } });
+    await createContract();
+    const t0 = new Date();
+    expect((await deliverWebhooks(env, t0, { random: steady })).retrying).toBe(1);
+    const [event] = await eventsOf(apiKey, "contract.created");
+    const detail = await json(await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }), 200);
+    expect(detail.attempts[0]).toMatchObject({ statusCode: 302, responseExcerpt: "elsewhere" });
+    expect((await deliverWebhooks(env, at(t0, 5), { random: steady })).delivered).toBe(1);
+  });
+
   it("disables the endpoint on 410 and sends it nothing more", async () => {
     const { apiKey, endpoint, createContract } = await setup("gone", { fallback: { status: 410 } });
     await createContract();
