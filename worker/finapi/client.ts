@@ -121,6 +121,8 @@ const DEFAULTS = {
   refreshSkewMs: 60_000,
   /** A Retry-After longer than this is not waited for inside one call. */
   maxRetryAfterMs: 30_000,
+  /** A full page of 500 transactions is ~1.5 MB; anything far bigger is not a finAPI answer. */
+  maxResponseBytes: 16 * 1024 * 1024,
   maxPages: 100,
 } as const;
 
@@ -312,6 +314,11 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
     });
     const exchange = (async () => {
       const response = await fetchImpl(build(controller.signal));
+      const declared = Number(response.headers.get("Content-Length") ?? 0);
+      if (declared > DEFAULTS.maxResponseBytes) {
+        await response.body?.cancel();
+        throw new FinapiError({ kind: "invalid_response", status: response.status, code: "RESPONSE_TOO_LARGE", message: `finAPI answered with ${declared} bytes`, requestId });
+      }
       return { status: response.status, headers: response.headers, text: await response.text() };
     })();
     try {

@@ -71,18 +71,16 @@ const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 /** Generous bound for texts the reference gives no limit for: enough for any real value. */
 const MAX_TEXT = 2000;
 
-function text(max = MAX_TEXT) {
-  return v.pipe(
-    v.nullish(v.pipe(v.string(), v.maxLength(max))),
-    v.transform((value) => value ?? null),
-  );
+/**
+ * Absent or null → null. The default matters: valibot only runs a schema for a missing key
+ * when it has one, so without it an absent field would stay undefined.
+ */
+function nullable<T extends v.GenericSchema>(schema: T) {
+  return v.nullish(schema, null);
 }
 
-function nullable<T extends v.GenericSchema>(schema: T) {
-  return v.pipe(
-    v.nullish(schema),
-    v.transform((value) => value ?? null),
-  );
+function text(max = MAX_TEXT) {
+  return nullable(v.pipe(v.string(), v.maxLength(max)));
 }
 
 function isCalendarDate(value: string): boolean {
@@ -402,17 +400,15 @@ export const WebFormSchema = v.object({
   expiresAt: nullable(timestamp),
   type: v.picklist(WEB_FORM_TYPES),
   status: v.picklist(WEB_FORM_STATUSES),
-  payload: v.pipe(
-    v.nullish(
-      v.object({
-        bankConnectionId: nullable(id),
-        paymentId: nullable(id),
-        standingOrderId: nullable(id),
-        errorCode: text(64),
-        errorMessage: text(),
-      }),
-    ),
-    v.transform((payload) => payload ?? { bankConnectionId: null, paymentId: null, standingOrderId: null, errorCode: null, errorMessage: null }),
+  payload: v.nullish(
+    v.object({
+      bankConnectionId: nullable(id),
+      paymentId: nullable(id),
+      standingOrderId: nullable(id),
+      errorCode: text(64),
+      errorMessage: text(),
+    }),
+    () => ({ bankConnectionId: null, paymentId: null, standingOrderId: null, errorCode: null, errorMessage: null }),
   ),
 });
 export type WebForm = v.InferOutput<typeof WebFormSchema>;
