@@ -344,3 +344,19 @@ export const webhookAttempts = sqliteTable(
   },
   (t) => [index("webhook_attempts_delivery").on(t.eventId, t.endpointId)],
 );
+
+/** Short-lived bearer tokens for the self-service portal, bound to one merchant and one customer. */
+export const portalSessions = sqliteTable(
+  "portal_sessions",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    customerId: text("customer_id").notNull().references(() => customers.id),
+    tokenHash: text("token_hash").notNull(),
+    returnUrl: text("return_url"),
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("portal_sessions_token").on(t.tokenHash), index("portal_sessions_customer").on(t.merchantId, t.customerId)],
+);

@@ -15,6 +15,8 @@ export interface Bindings {
 
 export interface Variables {
   merchant: MerchantRecord;
+  /** Set for portal requests: the customer the session token is bound to. */
+  customer: { id: string; name: string; locale: string };
   /** The request's clock; tests pin it with the `x-test-now` header (test environment only). */
   now: Date;
 }

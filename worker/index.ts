@@ -11,6 +11,7 @@ import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { ProblemError } from "./http/problem.ts";
 import { runBilling } from "./jobs/billing-run.ts";
+import { BILLING_CRON, WEBHOOK_CRON } from "./jobs/crons.ts";
 import { deliverWebhooks } from "./jobs/webhook-delivery.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
@@ -19,6 +20,8 @@ import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
+import { portalRouter } from "./routes/portal.ts";
+import { portalSessionsRouter } from "./routes/portal-sessions.ts";
 import { settingsRouter } from "./routes/settings.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
 import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
@@ -44,6 +47,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/contracts", contractChangesRouter)
   .route("/invoices", invoicesRouter)
   .route("/settings", settingsRouter)
+  .route("/portal-sessions", portalSessionsRouter)
   .route("/webhook-endpoints", webhookEndpointsRouter)
   .route("/webhook-events", webhookEventsRouter);
 
@@ -52,6 +56,7 @@ app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
 app.route("/api/v1", merchantApi);
+app.route("/portal/v1", portalRouter);
 app.get(
   "/openapi.json",
   openAPIRouteHandler(app, {
@@ -66,10 +71,6 @@ app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Tarif API" }));
 app.notFound(notFoundOrMethodNotAllowed(app));
 app.onError(onError);
 
-/** Hourly: the billing run is idempotent, and bounded ticks catch up on whatever is left. */
-export const BILLING_CRON = "15 * * * *";
-/** Every minute: webhook deliveries whose (re)try is due. */
-export const WEBHOOK_CRON = "* * * * *";
 
 export default {
   fetch: app.fetch,

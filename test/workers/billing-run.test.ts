@@ -3,7 +3,8 @@
 // the run is repeated or stopped halfway.
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import worker, { BILLING_CRON } from "../../worker/index.ts";
+import worker from "../../worker/index.ts";
+import { BILLING_CRON } from "../../worker/jobs/crons.ts";
 import { runBilling } from "../../worker/jobs/billing-run.ts";
 import { call, createCatalogue, createCustomer, createMerchant, emptyDatabase, json } from "./helpers.ts";
 

@@ -89,6 +89,7 @@ export async function createCustomer(key: string, name = "Erika Mustermann"): Pr
 
 /** Child tables first, so foreign keys never block the cleanup. */
 const TABLES = [
+  "portal_sessions",
   "webhook_attempts",
   "webhook_deliveries",
   "webhook_events",

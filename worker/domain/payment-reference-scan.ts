@@ -216,7 +216,8 @@ function wholeKey(value: string | null | undefined): string | null {
 export function scanReferenceText(text: string): ScannedReferences {
   const references = new Set<string>();
   const numbers = new Set<string>();
-  for (const variant of lineJoinings(text.toUpperCase())) {
+  const upper = text.toUpperCase();
+  for (const variant of upper.includes("\n") ? lineJoinings(upper) : [upper]) {
     scanCreditorReferences(variant, references);
     scanInvoiceNumbers(variant, numbers);
   }
@@ -230,7 +231,9 @@ export function scanReferenceText(text: string): ScannedReferences {
  */
 function referenceTexts(parsed: ParsedPurpose, endToEndReference: string | null | undefined): string[] {
   const { tags } = parsed;
-  return [endToEndReference ?? "", tags.EREF ?? "", tags.KREF ?? "", tags.SVWZ ?? "", parsed.freeText].filter((text) => text !== "");
+  const texts = new Set([endToEndReference ?? "", tags.EREF ?? "", tags.KREF ?? "", tags.SVWZ ?? "", parsed.freeText]);
+  texts.delete("");
+  return [...texts];
 }
 
 export function scanTransactionReferences(source: ReferenceSource, parsed = parsePurpose(source.purpose)): ScannedReferences {

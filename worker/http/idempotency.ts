@@ -20,13 +20,16 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
   const merchantId = c.get("merchant").id;
+  // Portal customers share their merchant's key space; their keys are kept apart per customer.
+  const customer = c.get("customer") as { id: string } | undefined;
+  const scopedKey = customer ? `${customer.id}:${key}` : key;
   const db = database(c.env.DB);
   const body = await c.req.text();
   const requestHash = await sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`);
   const now = new Date();
   const existing = await claimIdempotencyKey(db, {
     merchantId,
-    key,
+    key: scopedKey,
     requestHash,
     now: now.toISOString(),
     expiresAt: new Date(now.getTime() + RETENTION_MS).toISOString(),
@@ -38,10 +41,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   // Transient outcomes are not remembered: after a server error or a concurrency conflict the
   // same request may well succeed, so the key is released for the retry.
   if (response.status >= 500 || response.status === 409) {
-    await releaseIdempotencyKey(db, merchantId, key);
+    await releaseIdempotencyKey(db, merchantId, scopedKey);
     return;
   }
-  await completeIdempotencyKey(db, merchantId, key, response.status, await response.clone().text());
+  await completeIdempotencyKey(db, merchantId, scopedKey, response.status, await response.clone().text());
 });
 
 function replay(existing: { requestHash: string; status: string; responseStatus: number | null; responseBody: string | null }, requestHash: string) {

@@ -5,7 +5,8 @@ import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { valid } from "../http/validation.ts";
 import { database } from "../store/db.ts";
-import { ALL_PORTAL_ACTIONS, customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
+import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
+import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
 
 const Origin = v.pipe(
   v.string(),
@@ -22,7 +23,7 @@ const Origin = v.pipe(
 
 const CustomerCenterPatch = v.strictObject({
   portalEnabled: v.optional(v.boolean()),
-  allowedActions: v.optional(v.pipe(v.array(v.picklist(ALL_PORTAL_ACTIONS)), v.maxLength(ALL_PORTAL_ACTIONS.length))),
+  allowedActions: v.optional(v.pipe(v.array(v.picklist(PORTAL_ACTIONS)), v.maxLength(PORTAL_ACTIONS.length))),
   prorationMode: v.optional(v.picklist(["interim_invoice", "next_invoice", "none"])),
   allowedOrigins: v.optional(v.pipe(v.array(Origin), v.maxLength(20))),
 });

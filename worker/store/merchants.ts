@@ -2,12 +2,11 @@
 // customer-center settings.
 import { and, eq, isNull } from "drizzle-orm";
 import { apiKeys, merchants } from "../../schema/tables.ts";
+import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import type { Db } from "./db.ts";
 
 export type MerchantRecord = typeof merchants.$inferSelect;
 
-export const ALL_PORTAL_ACTIONS = ["switch_up", "switch_down", "add_addon", "remove_item", "change_quantity", "cancel"] as const;
-export type PortalAction = (typeof ALL_PORTAL_ACTIONS)[number];
 
 export interface NewMerchant {
   id: string;
@@ -22,7 +21,7 @@ export async function createMerchant(db: Db, input: NewMerchant): Promise<Mercha
   const [merchant] = await db.batch([
     db
       .insert(merchants)
-      .values({ id: input.id, name: input.name, timeZone: input.timeZone, allowedActions: [...ALL_PORTAL_ACTIONS], allowedOrigins: [] })
+      .values({ id: input.id, name: input.name, timeZone: input.timeZone, allowedActions: [...PORTAL_ACTIONS], allowedOrigins: [] })
       .returning(),
     db.insert(apiKeys).values({ id: input.apiKeyId, merchantId: input.id, keyHash: input.apiKeyHash, keyPrefix: input.apiKeyPrefix }),
   ]);

@@ -1,0 +1,59 @@
+// /api/v1/portal-sessions: the merchant's backend asks for a short-lived token that lets one
+// of its customers use the self-service portal; only the token's SHA-256 is stored.
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { notFound, ProblemError } from "../http/problem.ts";
+import { IdOf, IdParam } from "../http/schemas.ts";
+import { valid } from "../http/validation.ts";
+import { newId, randomToken, sha256Hex } from "../security.ts";
+import { findCustomer } from "../store/customers.ts";
+import { database } from "../store/db.ts";
+import { insertPortalSession, revokePortalSession } from "../store/portal.ts";
+
+const ReturnUrl = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.check((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.hostname === "localhost";
+    } catch {
+      return false;
+    }
+  }, "must be an https URL"),
+);
+
+const CreateSession = v.strictObject({
+  customerId: IdOf("cus"),
+  returnUrl: v.optional(ReturnUrl),
+  /** Default one hour; the widget asks for a new token through `fetchSession` when it runs out. */
+  ttlMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(5), v.maxValue(1440)), 60),
+});
+
+export const portalSessionsRouter = new Hono<AppEnv>()
+  .post("/", doc("Portal", "Create a portal session token for one customer", { status: 201 }), valid("json", CreateSession), async (c) => {
+    const body = c.req.valid("json");
+    const merchantId = c.get("merchant").id;
+    const db = database(c.env.DB);
+    if (!(await findCustomer(db, merchantId, body.customerId))) {
+      throw new ProblemError("validation_failed", `customerId: customer ${body.customerId} does not exist`, { errors: [{ field: "customerId", message: "does not exist" }] });
+    }
+    const token = `pts_${randomToken(40)}`;
+    const expiresAt = new Date(c.get("now").getTime() + body.ttlMinutes * 60_000).toISOString();
+    const session = await insertPortalSession(db, {
+      id: newId("pss"),
+      merchantId,
+      customerId: body.customerId,
+      tokenHash: await sha256Hex(token),
+      returnUrl: body.returnUrl ?? null,
+      expiresAt,
+    });
+    return c.json({ id: session.id, token, customerId: session.customerId, expiresAt, returnUrl: session.returnUrl }, 201);
+  })
+  .delete("/:id", doc("Portal", "Revoke a portal session"), valid("param", IdParam("pss")), async (c) => {
+    const { id } = c.req.valid("param");
+    if (!(await revokePortalSession(database(c.env.DB), c.get("merchant").id, id, c.get("now").toISOString()))) throw notFound("Portal session", id);
+    return c.json({ id, revoked: true });
+  });
