@@ -58,6 +58,31 @@ export async function benchEndpoint(
   ];
 }
 
+/** A proration preview of a tariff switch for one of the demo contracts (a pure read: nothing is applied). */
+function previewRequest(worker: LocalWorker, i: number): LoadRequest {
+  const contracts = worker.demo.contracts;
+  const contract = contracts[i % contracts.length]!;
+  const tariffs = Object.values(worker.demo.tariffs);
+  const target = tariffs.find((tariff) => tariff.id !== contract.templateId)!;
+  return merchantRequest(worker, `/api/v1/contracts/${contract.id}/changes/preview`, {
+    method: "POST",
+    body: JSON.stringify({ type: "switch_template", templateId: target.id }),
+  });
+}
+
+/** The widget's first request: a portal session for a demo customer, then its contract overview. */
+async function portalRequest(worker: LocalWorker): Promise<() => LoadRequest> {
+  const customerId = worker.demo.contracts[0]!.customerId;
+  const response = await fetch(`${worker.baseUrl}/api/v1/portal-sessions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${worker.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ customerId, ttlMinutes: 60 }),
+  });
+  if (!response.ok) throw new Error(`portal session: ${response.status} ${await response.text()}`);
+  const { token } = (await response.json()) as { token: string };
+  return () => ({ url: `${worker.baseUrl}/portal/v1/contracts`, headers: { authorization: `Bearer ${token}` } });
+}
+
 export async function run(): Promise<BenchRow[]> {
   const worker = await startLocalWorker();
   try {
@@ -67,6 +92,8 @@ export async function run(): Promise<BenchRow[]> {
     return [
       ...(await benchEndpoint("GET /api/v1/contracts/{id}", worker, (i) => merchantRequest(worker, contractPath(i)))),
       ...(await benchEndpoint("GET /api/v1/invoices?limit=20", worker, () => merchantRequest(worker, "/api/v1/invoices?limit=20"))),
+      ...(await benchEndpoint("POST /api/v1/contracts/{id}/changes/preview", worker, (i) => previewRequest(worker, i))),
+      ...(await benchEndpoint("GET /portal/v1/contracts", worker, await portalRequest(worker))),
     ];
   } finally {
     await worker.stop();

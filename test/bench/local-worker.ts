@@ -12,7 +12,7 @@ export interface DemoData {
   groupId: string;
   tariffs: Record<string, { id: string }>;
   addons: Record<string, { id: string }>;
-  contracts: { id: string; invoiceId?: string }[];
+  contracts: { id: string; customerId: string; templateId: string; invoiceId?: string }[];
 }
 
 interface DemoDataModule {

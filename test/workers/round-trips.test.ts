@@ -75,4 +75,18 @@ describe("D1 round trips", () => {
     expect(applied.response.status).toBe(201);
     expect(applied.roundTrips).toBe(4);
   });
+
+  it("loads the portal overview in 2 round trips (session + one batch)", async () => {
+    const { apiKey } = await createMerchant();
+    const catalogue = await createCatalogue(apiKey);
+    const customerId = await createCustomer(apiKey);
+    for (const templateId of [catalogue.basic.templateId, catalogue.pro.templateId, catalogue.yearly.templateId]) {
+      await json(await call("/api/v1/contracts", { key: apiKey, body: { customerId, templateId, startDate: "2026-01-01", addons: [{ articleId: catalogue.addonId, quantity: 1 }] } }), 201);
+    }
+    const { token } = await json(await call("/api/v1/portal-sessions", { key: apiKey, body: { customerId } }), 201);
+    const overview = await countRoundTrips("/portal/v1/contracts", { headers: { authorization: `Bearer ${token}` } });
+    expect(overview.response.status).toBe(200);
+    expect((await overview.response.json<{ contracts: unknown[] }>()).contracts).toHaveLength(3);
+    expect(overview.roundTrips).toBe(2);
+  });
 });
