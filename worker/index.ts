@@ -20,7 +20,9 @@ import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
+import { finapiRouter } from "./routes/finapi.ts";
 import { portalRouter } from "./routes/portal.ts";
+import { sepaRouter } from "./routes/sepa.ts";
 import { portalSessionsRouter } from "./routes/portal-sessions.ts";
 import { settingsRouter } from "./routes/settings.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
@@ -49,7 +51,9 @@ const merchantApi = new Hono<AppEnv>()
   .route("/settings", settingsRouter)
   .route("/portal-sessions", portalSessionsRouter)
   .route("/webhook-endpoints", webhookEndpointsRouter)
-  .route("/webhook-events", webhookEventsRouter);
+  .route("/webhook-events", webhookEventsRouter)
+  .route("/", sepaRouter)
+  .route("/", finapiRouter);
 
 const app = new Hono<AppEnv>();
 app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);

@@ -87,30 +87,13 @@ export async function createCustomer(key: string, name = "Erika Mustermann"): Pr
   return (await json(await call("/api/v1/customers", { key, body: { name, email: "erika@example.com" } }), 201)).id;
 }
 
-/** Child tables first, so foreign keys never block the cleanup. */
-const TABLES = [
-  "portal_sessions",
-  "webhook_attempts",
-  "webhook_deliveries",
-  "webhook_events",
-  "webhook_endpoints",
-  "invoice_lines",
-  "carried_lines",
-  "invoices",
-  "contract_changes",
-  "contract_items",
-  "contracts",
-  "contract_templates",
-  "template_groups",
-  "articles",
-  "customers",
-  "idempotency_keys",
-  "invoice_number_series",
-  "api_keys",
-  "merchants",
-];
-
-/** Storage is per test file; jobs that scan all merchants need an empty database per test. */
+/**
+ * Storage is per test file; jobs that scan all merchants need an empty database per test.
+ * Foreign keys are checked at the end of the batch, so the order of the deletes does not matter.
+ */
 export async function emptyDatabase() {
-  await env.DB.batch(TABLES.map((table) => env.DB.prepare(`DELETE FROM ${table}`)));
+  const { results } = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
+  ).all<{ name: string }>();
+  await env.DB.batch([env.DB.prepare("PRAGMA defer_foreign_keys = on"), ...results.map(({ name }) => env.DB.prepare(`DELETE FROM "${name}"`))]);
 }
