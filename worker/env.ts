@@ -9,6 +9,8 @@ export interface Bindings {
   ENVIRONMENT?: string;
   /** 32 random bytes, base64: encrypts secrets at rest (`wrangler secret put ENCRYPTION_KEY`). */
   ENCRYPTION_KEY?: string;
+  /** Development only: the demo merchant's API key, used by /demo to mint portal sessions. */
+  DEMO_API_KEY?: string;
   /** "true" lets webhook endpoints on localhost through the URL guard; ignored in production. */
   WEBHOOK_ALLOW_LOCALHOST?: string;
 }

@@ -19,6 +19,7 @@ import { contractTemplatesRouter } from "./routes/contract-templates.ts";
 import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
 import { customersRouter } from "./routes/customers.ts";
+import { demoRouter } from "./routes/demo.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
 import { finapiRouter } from "./routes/finapi.ts";
 import { portalRouter } from "./routes/portal.ts";
@@ -61,6 +62,7 @@ app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
 app.route("/api/v1", merchantApi);
 app.route("/portal/v1", portalRouter);
+app.route("/demo", demoRouter);
 app.get(
   "/openapi.json",
   openAPIRouteHandler(app, {
