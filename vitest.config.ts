@@ -1,6 +1,9 @@
 // Test projects: `unit` runs the pure domain rules in plain Node (fast); `workers` runs routes,
-// store and jobs inside workerd against real D1 with the migrations applied.
+// store and jobs inside workerd against real D1 with the migrations applied; `browser` renders
+// the <selfservice-portal> widget in headless Chromium (Debian's /usr/bin/chromium); `e2e` drives
+// the /demo page of a real `wrangler dev` with the same Chromium.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("schema/migrations");
@@ -8,6 +11,15 @@ const migrations = await readD1Migrations("schema/migrations");
 export default defineConfig({
   test: {
     projects: [
+      {
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
       {
         test: {
           name: "unit",
@@ -37,6 +49,23 @@ export default defineConfig({
           setupFiles: ["test/workers/setup.ts"],
           globalSetup: ["test/fakes/webhook-receiver/global-setup.ts"],
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          browser: {
+            enabled: true,
+            provider: playwright({
+              launchOptions: {
+                executablePath: "/usr/bin/chromium",
+                args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+              },
+            }),
+            instances: [{ browser: "chromium" }],
+            headless: true,
+          },
         },
       },
     ],

@@ -15,6 +15,8 @@ const wranglerSync = (args) => {
 };
 
 if (!existsSync(".dev.vars")) copyFileSync(".dev.vars.example", ".dev.vars");
+// The worker serves the widget bundle from dist/public (wrangler.toml [assets]).
+if (spawnSync("npm", ["run", "build:widget"], { stdio: "inherit" }).status !== 0) throw new Error("the widget build failed");
 wranglerSync(["d1", "migrations", "apply", "DB", "--local"]);
 const seedFile = join(mkdtempSync(join(tmpdir(), "tarif-")), "demo-merchant.sql");
 writeFileSync(seedFile, demoMerchantSql());
@@ -28,6 +30,7 @@ await waitForHealth();
 const demo = await seedDemoData(BASE_URL);
 console.log(`
   Tarif is running on ${BASE_URL}
+  Demo portal:     ${BASE_URL}/demo
   API docs:        ${BASE_URL}/docs
   OpenAPI:         ${BASE_URL}/openapi.json
   Demo API key:    ${DEMO_API_KEY}   (development only)

@@ -119,7 +119,8 @@ async function waitForHealth(baseUrl: string, server: ChildProcess, output: () =
   throw new Error(`wrangler dev did not answer /health within ${HEALTH_TIMEOUT_MS} ms\n${output()}`);
 }
 
-export async function startLocalWorker(): Promise<LocalWorker> {
+/** Worker vars for the run: production by default (no test clock, no /demo). */
+export async function startLocalWorker(vars: Record<string, string> = { ENVIRONMENT: "production" }): Promise<LocalWorker> {
   // A variable specifier: the .mjs has no type declarations, DemoDataModule describes it.
   const demoDataUrl = new URL("../../scripts/demo-data.mjs", import.meta.url).href;
   const demoData = (await import(demoDataUrl)) as DemoDataModule;
@@ -172,7 +173,7 @@ export async function startLocalWorker(): Promise<LocalWorker> {
         "--port", String(port),
         "--inspector-port", String(inspectorPort),
         "--persist-to", persistTo,
-        "--var", "ENVIRONMENT:production",
+        ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
         "--log-level", "warn",
         "--show-interactive-dev-session=false",
       ],

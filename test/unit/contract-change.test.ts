@@ -275,6 +275,7 @@ describe("add-ons and quantities", () => {
     expect(added.lines).toEqual([
       {
         description: "Remaining time on 2 × Storage (11.01.2027 – 31.01.2027)",
+        name: "Storage",
         itemId: null,
         articleId: "art_storage",
         periodStart: "2027-01-11",

@@ -49,12 +49,12 @@ const options = (overrides: Partial<Parameters<typeof portalOptions>[0]> = {}) =
   portalOptions({ contract, status: "active", template: basic, groupTemplates: [basic, pro, starter, yearly], addonArticles, allowedActions: [...PORTAL_ACTIONS], today: "2027-01-11", ...overrides });
 
 describe("portalOptions", () => {
-  it("prices switch targets with the add-ons they keep and classifies them per month", () => {
+  it("prices switch targets by their plan and classifies them with the add-ons they keep, per month", () => {
     expect(options().switchOptions.map((o) => [o.templateId, o.periodAmount, o.kind])).toEqual([
-      ["pro", 7000, "upgrade"],
-      ["starter", 2000, "downgrade"],
+      ["pro", 6000, "upgrade"],
+      ["starter", 1000, "downgrade"],
       // 300.00 + 12 × 10.00 a year = 35.00 a month, against 40.00 now.
-      ["yearly", 42000, "downgrade"],
+      ["yearly", 30000, "downgrade"],
     ]);
   });
 

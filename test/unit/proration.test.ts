@@ -36,6 +36,7 @@ describe("prorate", () => {
     expect(lines).toEqual([
       {
         description: "Unused time on Pro (11.01.2027 – 31.01.2027)",
+        name: "Pro",
         itemId: "itm_plan",
         articleId: "art_pro",
         periodStart: "2027-01-11",
@@ -46,6 +47,7 @@ describe("prorate", () => {
       },
       {
         description: "Remaining time on Premium (11.01.2027 – 31.01.2027)",
+        name: "Premium",
         itemId: null,
         articleId: "art_premium",
         periodStart: "2027-01-11",

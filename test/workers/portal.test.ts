@@ -99,8 +99,8 @@ describe("overview", () => {
       ["addon", "Ökostrom-Option", 490, true],
     ]);
     expect(shown.switchOptions.map((o: any) => [o.name, o.periodAmount, o.kind])).toEqual([
-      ["Pro", 6490, "upgrade"],
-      ["Pro Jahr", 65880, "upgrade"],
+      ["Pro", 6000, "upgrade"],
+      ["Pro Jahr", 60000, "upgrade"],
     ]);
     expect(shown.addonOptions.map((o: any) => [o.name, o.periodAmount])).toEqual([["Smart Meter", 200]]);
     expect(shown.changeDates.points).toEqual([

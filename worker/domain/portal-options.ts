@@ -59,7 +59,7 @@ export function isActionAllowed(allowed: readonly string[], needed: readonly Por
 }
 
 /** The recurring amount per period of `target` for this contract: its plan plus the add-ons it keeps. */
-function switchedAmount(contract: ContractSnapshot, target: TemplateTerms): Cents {
+function recurringAfterSwitch(contract: ContractSnapshot, target: TemplateTerms): Cents {
   const plan = { kind: "plan" as const, unitAmount: target.planArticle.unitAmount, quantity: 1 };
   const addons = contract.items.filter((item) => item.kind === "addon" && target.allowedAddonArticleIds.includes(item.articleId));
   return recurringAmount([plan, ...addons], target.interval);
@@ -74,9 +74,9 @@ function switchOptions(input: PortalOptionsInput): SwitchOption[] {
     // A cancelled contract keeps its interval (its end date is a period end of that interval).
     .filter((target) => contract.endDate === null || target.interval === contract.interval)
     .map((target) => {
-      const periodAmount = switchedAmount(contract, target);
-      const kind = classifyChange(before, { amount: periodAmount, interval: target.interval });
-      return { templateId: target.id, name: target.name, billingInterval: target.interval, periodAmount, kind };
+      const kind = classifyChange(before, { amount: recurringAfterSwitch(contract, target), interval: target.interval });
+      // The price shown is the tariff's own; the add-ons keep their own prices next to it.
+      return { templateId: target.id, name: target.name, billingInterval: target.interval, periodAmount: target.planArticle.unitAmount, kind };
     })
     .filter((option) => isActionAllowed(allowedActions, actionFor("switch_template", option.kind)));
 }

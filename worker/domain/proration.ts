@@ -8,6 +8,8 @@ import type { Cents, TaxRateBp } from "./money.ts";
 
 export interface ProrationLine {
   description: string;
+  /** The item's display name, for clients that word the line themselves. */
+  name: string;
   /** The contract item the line is about; null for an item that does not exist yet. */
   itemId: string | null;
   articleId: string;
@@ -45,7 +47,7 @@ function itemLabel(item: ProratedItem): string {
 }
 
 function lineFor(item: ProratedItem, description: string, start: IsoDate, end: IsoDate, netAmount: Cents): ProrationLine {
-  return { description, itemId: item.itemId, articleId: item.articleId, periodStart: start, periodEnd: end, quantity: item.quantity, netAmount, taxRate: item.taxRate };
+  return { description, name: item.name, itemId: item.itemId, articleId: item.articleId, periodStart: start, periodEnd: end, quantity: item.quantity, netAmount, taxRate: item.taxRate };
 }
 
 function assertInside(period: Period, effectiveDate: IsoDate): void {

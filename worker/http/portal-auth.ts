@@ -11,7 +11,7 @@ import { findPortalPrincipal } from "../store/portal.ts";
 import { sha256Hex } from "../security.ts";
 import { ProblemError, problemResponse } from "./problem.ts";
 
-const ALLOWED_HEADERS = "authorization, content-type, idempotency-key";
+const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
 const ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS";
 
 async function originListedAnywhere(db: Db, origin: string): Promise<boolean> {

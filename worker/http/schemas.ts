@@ -23,6 +23,32 @@ export const NameSchema = v.pipe(v.string(), v.trim(), v.minLength(1, "must not 
 
 export const QuantitySchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(999));
 
+/** https, or plain http on this machine (development): the only URLs the browser side may use. */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+}
+
+function parsesAs(value: string, accept: (url: URL) => boolean): boolean {
+  try {
+    return accept(new URL(value));
+  } catch {
+    return false;
+  }
+}
+
+/** An origin like https://shop.example.com: scheme, host and port, nothing more. */
+export const OriginSchema = v.pipe(
+  v.string(),
+  v.maxLength(200),
+  v.check((value) => parsesAs(value, (url) => isHttpsOrLoopback(url) && url.origin === value), "must be an origin like https://shop.example.com (https, or http on localhost; no path)"),
+);
+
+export const BrowserUrlSchema = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.check((value) => parsesAs(value, isHttpsOrLoopback), "must be an https URL"),
+);
+
 export const ListQuery = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be 1–100"), v.transform(Number), v.minValue(1), v.maxValue(100)), "20"),
   cursor: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2,4}_[0-9a-z]{24}$/, "must be a nextCursor value"))),

@@ -44,8 +44,9 @@ export function previewResource(computation: ChangeComputation, currency: string
     effectiveDate: computation.effectiveDate,
     kind: computation.kind,
     currency,
-    lines: computation.lines.map(({ description, itemId, articleId, quantity, periodStart, periodEnd, netAmount, taxRate }) => ({
+    lines: computation.lines.map(({ description, name, itemId, articleId, quantity, periodStart, periodEnd, netAmount, taxRate }) => ({
       description,
+      name,
       itemId,
       articleId,
       quantity,

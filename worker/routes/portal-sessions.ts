@@ -5,29 +5,16 @@ import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
-import { IdOf, IdParam } from "../http/schemas.ts";
+import { BrowserUrlSchema, IdOf, IdParam } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 import { findCustomer } from "../store/customers.ts";
 import { database } from "../store/db.ts";
 import { insertPortalSession, revokePortalSession } from "../store/portal.ts";
 
-const ReturnUrl = v.pipe(
-  v.string(),
-  v.maxLength(2048),
-  v.check((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === "https:" || url.hostname === "localhost";
-    } catch {
-      return false;
-    }
-  }, "must be an https URL"),
-);
-
 const CreateSession = v.strictObject({
   customerId: IdOf("cus"),
-  returnUrl: v.optional(ReturnUrl),
+  returnUrl: v.optional(BrowserUrlSchema),
   /** Default one hour; the widget asks for a new token through `fetchSession` when it runs out. */
   ttlMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(5), v.maxValue(1440)), 60),
 });

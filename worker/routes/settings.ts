@@ -3,29 +3,17 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
+import { OriginSchema } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { database } from "../store/db.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
 
-const Origin = v.pipe(
-  v.string(),
-  v.maxLength(200),
-  v.check((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === "https:" || url.hostname === "localhost") && url.origin === value;
-    } catch {
-      return false;
-    }
-  }, "must be an origin like https://shop.example.com (https, no path)"),
-);
-
 const CustomerCenterPatch = v.strictObject({
   portalEnabled: v.optional(v.boolean()),
   allowedActions: v.optional(v.pipe(v.array(v.picklist(PORTAL_ACTIONS)), v.maxLength(PORTAL_ACTIONS.length))),
   prorationMode: v.optional(v.picklist(["interim_invoice", "next_invoice", "none"])),
-  allowedOrigins: v.optional(v.pipe(v.array(Origin), v.maxLength(20))),
+  allowedOrigins: v.optional(v.pipe(v.array(OriginSchema), v.maxLength(20))),
 });
 
 export const settingsRouter = new Hono<AppEnv>()
