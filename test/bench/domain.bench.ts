@@ -1,5 +1,6 @@
 // Domain micro-benchmarks: exact money rounding/totals and anchored billing periods, each
 // against a naive baseline measured in the same process (ops/s, ratio = ours / baseline).
+import { prng } from "../support/prng.ts";
 import {
   nthPeriod,
   periodContaining,
@@ -23,17 +24,6 @@ const MAX_CALLS_PER_ROUND = 5_000_000;
 /** Results flow here so the JIT cannot drop the measured calls. */
 let sink = 0;
 
-/** Deterministic PRNG (mulberry32) so every run measures the same inputs. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function intBetween(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));

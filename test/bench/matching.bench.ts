@@ -4,6 +4,7 @@
 // minute; and the scaling from 1k/5k to 10k/50k (target ≤ 15× the time for 10× the data).
 // Data comes from a seeded PRNG so every run measures the same work. `run()` is called by
 // scripts/bench.ts; `npx tsx test/bench/matching.bench.ts` prints the rows.
+import { prng } from "../support/prng.ts";
 import { paymentReference } from "../../worker/domain/invoice.ts";
 import { buildMatchingIndex, matchBatch, normaliseIban } from "../../worker/domain/payment-matching.ts";
 import type { IncomingTransaction, InvoiceForMatching, MatchOutcome, MatchRule } from "../../worker/domain/payment-matching.ts";
@@ -13,17 +14,6 @@ import { benchRow, type BenchRow } from "./types.ts";
 // ---------------------------------------------------------------------------------------------
 // Deterministic data
 
-/** mulberry32: tiny, fast and good enough to make the same data set on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface DataSet {
   invoices: InvoiceForMatching[];

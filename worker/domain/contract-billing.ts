@@ -1,7 +1,7 @@
 // Regular billing of a contract: what each item costs per period, which period a new contract
 // is billed for first, and the lines of a period's invoice (billed in advance).
 import { addDays, nthPeriod, periodContaining, type BillingInterval, type IsoDate, type Period } from "./calendar.ts";
-import { itemPeriodAmount, type ItemKind } from "./contract-terms.ts";
+import { itemPeriodAmount, type ContractItem } from "./contract-terms.ts";
 import type { Cents, TaxRateBp } from "./money.ts";
 
 /**
@@ -13,15 +13,7 @@ export function openingPeriod(startDate: IsoDate, interval: BillingInterval, tod
   return startDate > today ? nthPeriod(startDate, interval, 0) : periodContaining(startDate, interval, today);
 }
 
-export interface BillableItem {
-  id: string;
-  articleId: string;
-  kind: ItemKind;
-  name: string;
-  quantity: number;
-  unitAmount: Cents;
-  taxRate: TaxRateBp;
-}
+export type BillableItem = Omit<ContractItem, "billedPeriodAmount">;
 
 export interface CarriedLine {
   description: string;

@@ -1,19 +1,8 @@
 // Deterministic test data for the fake finAPI: test banks, valid German IBANs, ordinary incoming
 // payments, and returned SEPA direct debits in the shapes banks really send them
 // (reference/finapi.md §5 and finapi-samples/mt940-ruecklastschrift-examples.txt).
+import { prng } from "../../support/prng.ts";
 import type { FakeTransactionInput } from "./state.ts";
-
-/** mulberry32: tiny, seedable, good enough to vary test data reproducibly. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];

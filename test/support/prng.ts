@@ -1,0 +1,12 @@
+// A seedable PRNG (mulberry32) for benchmarks, fakes and generated test data: tiny, fast, and the
+// same sequence on every run, so the same data set is measured or served every time.
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
