@@ -8,7 +8,7 @@ import { itemPeriodAmount } from "../domain/contract-terms.ts";
 import type { ProrationMode } from "../domain/contract-terms.ts";
 import { computeOrder, loadForChange } from "../flows/contract-changes.ts";
 import { ProblemError } from "../http/problem.ts";
-import { billPeriodStatements, endContractStatements, findDueContracts, type DueContract } from "../store/billing.ts";
+import { billPeriodStatements, endContractStatements, findDueContracts } from "../store/billing.ts";
 import type { ChangeContext } from "../store/change-context.ts";
 import {
   applyChangeStatements,
@@ -48,6 +48,11 @@ export async function runBilling(d1: D1Database, scheduledTime: Date, options: B
   const report: BillingRunReport = { contracts: 0, changesApplied: 0, changesFailed: 0, invoicesIssued: 0, contractsEnded: 0, errors: [] };
   // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
   const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
+  const merchants = new Map<string, Promise<MerchantRecord | undefined>>();
+  const merchantOf = (id: string) => {
+    if (!merchants.has(id)) merchants.set(id, db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, id) }));
+    return merchants.get(id)!;
+  };
   let after = "";
   while (report.contracts < maxContracts) {
     const page = await findDueContracts(db, latestToday, after, Math.min(pageSize, maxContracts - report.contracts));
@@ -55,7 +60,7 @@ export async function runBilling(d1: D1Database, scheduledTime: Date, options: B
     for (const due of page) {
       report.contracts += 1;
       try {
-        await billContract(db, due, localDate(scheduledTime, due.timeZone), maxStepsPerContract, report);
+        await billContract(db, (await merchantOf(due.merchantId))!, due.id, localDate(scheduledTime, due.timeZone), maxStepsPerContract, report);
       } catch (error) {
         // One broken contract must not stop the run for everyone else; it stays due and is retried.
         report.errors.push({ contractId: due.id, message: error instanceof Error ? error.message : String(error) });
@@ -67,10 +72,9 @@ export async function runBilling(d1: D1Database, scheduledTime: Date, options: B
   return report;
 }
 
-async function billContract(db: Db, due: DueContract, today: IsoDate, maxSteps: number, report: BillingRunReport) {
-  const merchant = (await db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, due.merchantId) }))!;
+async function billContract(db: Db, merchant: MerchantRecord, contractId: string, today: IsoDate, maxSteps: number, report: BillingRunReport) {
   for (let step = 0; step < maxSteps; step++) {
-    const outcome = await nextStep(db, merchant, due.id, today);
+    const outcome = await nextStep(db, merchant, contractId, today);
     if (outcome === "idle") return;
     if (outcome === "change_applied") report.changesApplied += 1;
     if (outcome === "change_failed") report.changesFailed += 1;
