@@ -18,8 +18,8 @@ const page = (customerRef: string) => html`<!doctype html>
       header { background: #0b4f6c; color: white; padding: 1rem 2rem; display: flex; justify-content: space-between; align-items: center; }
       header nav a { color: #d9f0ff; margin-left: 1.5rem; text-decoration: none; }
       main { max-width: 960px; margin: 2rem auto; padding: 0 1rem; }
-      footer { text-align: center; color: #6b7785; font-size: 0.85rem; padding: 2rem; }
-      selfservice-portal { --ssp-color-primary: #0b4f6c; --ssp-radius: 10px; --ssp-font-family: system-ui, sans-serif; }
+      footer { text-align: center; color: #4a5561; font-size: 0.85rem; padding: 2rem; }
+      selfservice-portal { --ssp-color-primary: #0b4f6c; --ssp-radius: 10px; --ssp-font-family: system-ui, sans-serif; --ssp-max-width: none; }
     </style>
     <script type="module" src="/widget/selfservice-portal.js"></script>
   </head>
