@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_API_KEY, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
+import { connectDemoFinapi, FAKE_FINAPI_URL, startFakeFinapi, waitForFakeFinapi } from "./demo-finapi.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const BASE_URL = `http://localhost:${PORT}`;
@@ -22,12 +23,18 @@ const seedFile = join(mkdtempSync(join(tmpdir(), "tarif-")), "demo-merchant.sql"
 writeFileSync(seedFile, demoMerchantSql());
 wranglerSync(["d1", "execute", "DB", "--local", `--file=${seedFile}`]);
 
+const fakeFinapi = startFakeFinapi();
 const server = wrangler(["dev", "--port", String(PORT), "--test-scheduled"]);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
-server.on("exit", (code) => process.exit(code ?? 0));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => [server, fakeFinapi].forEach((child) => child.kill(signal)));
+server.on("exit", (code) => {
+  fakeFinapi.kill("SIGTERM");
+  process.exit(code ?? 0);
+});
 
 await waitForHealth();
 const demo = await seedDemoData(BASE_URL);
+await waitForFakeFinapi();
+const finapi = await connectDemoFinapi(BASE_URL, DEMO_API_KEY);
 console.log(`
   Tarif is running on ${BASE_URL}
   Demo portal:     ${BASE_URL}/demo
@@ -36,6 +43,8 @@ console.log(`
   Demo API key:    ${DEMO_API_KEY}   (development only)
   Demo contracts:  ${demo.contracts.map((c) => c.id).join(", ")}
   Billing run:     curl "${BASE_URL}/__scheduled?cron=15+*+*+*+*"
+  Fake finAPI:     ${FAKE_FINAPI_URL} (test hooks: ${FAKE_FINAPI_URL}/__fake/state); demo bank connection ${finapi.connection.id}, ${finapi.sync.imported} transactions imported
+  Bank sync:       curl "${BASE_URL}/__scheduled?cron=*/15+*+*+*+*"
 `);
 
 async function waitForHealth() {

@@ -13,6 +13,11 @@ export interface Bindings {
   DEMO_API_KEY?: string;
   /** "true" lets webhook endpoints on localhost through the URL guard; ignored in production. */
   WEBHOOK_ALLOW_LOCALHOST?: string;
+  /**
+   * Tests only (never configured in wrangler.toml): carries every finAPI request instead of the
+   * public internet, so integration tests can run the fake finAPI inside the test isolate.
+   */
+  FINAPI_FETCHER?: { fetch(request: Request): Response | Promise<Response> };
 }
 
 export interface Variables {

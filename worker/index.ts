@@ -11,7 +11,8 @@ import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { ProblemError } from "./http/problem.ts";
 import { runBilling } from "./jobs/billing-run.ts";
-import { BILLING_CRON, WEBHOOK_CRON } from "./jobs/crons.ts";
+import { BANK_SYNC_CRON, BILLING_CRON, WEBHOOK_CRON } from "./jobs/crons.ts";
+import { runBankSync } from "./jobs/bank-sync.ts";
 import { deliverWebhooks } from "./jobs/webhook-delivery.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
@@ -21,7 +22,7 @@ import { contractsRouter } from "./routes/contracts.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { demoRouter } from "./routes/demo.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
-import { finapiRouter } from "./routes/finapi.ts";
+import { finapiCallbackRouter, finapiRouter } from "./routes/finapi.ts";
 import { portalRouter } from "./routes/portal.ts";
 import { sepaRouter } from "./routes/sepa.ts";
 import { portalSessionsRouter } from "./routes/portal-sessions.ts";
@@ -62,6 +63,7 @@ app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
 app.route("/api/v1", merchantApi);
 app.route("/portal/v1", portalRouter);
+app.route("/finapi", finapiCallbackRouter);
 app.route("/demo", demoRouter);
 app.get(
   "/openapi.json",
@@ -83,6 +85,9 @@ export default {
   async scheduled(controller, env, ctx) {
     if (controller.cron === BILLING_CRON) {
       ctx.waitUntil(runBilling(env.DB, new Date(controller.scheduledTime)).then((report) => console.log("billing run", JSON.stringify(report))));
+    }
+    if (controller.cron === BANK_SYNC_CRON) {
+      ctx.waitUntil(runBankSync(env, new Date(controller.scheduledTime)).then((report) => console.log("bank sync", JSON.stringify(report))));
     }
     if (controller.cron === WEBHOOK_CRON) {
       ctx.waitUntil(deliverWebhooks(env, new Date(controller.scheduledTime)).then((report) => console.log("webhook delivery", JSON.stringify(report))));

@@ -5,3 +5,5 @@
 export const BILLING_CRON = "15 * * * *";
 /** Every minute: webhook deliveries whose (re)try is due. */
 export const WEBHOOK_CRON = "* * * * *";
+/** Every 15 minutes: pull new bank transactions from finAPI (bounded work per tick). */
+export const BANK_SYNC_CRON = "*/15 * * * *";

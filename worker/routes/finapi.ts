@@ -1,6 +1,261 @@
 // finAPI for the merchant API: credentials, the finAPI user, bank connections through the web
-// form, and on-demand sync.
+// form, on-demand sync (/reconciliation/runs) and the imported bank transactions; plus the
+// public web form callback (finapiCallbackRouter), which its per-form secret URL authenticates.
 import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
+import * as v from "valibot";
+import type { AppEnv, Bindings } from "../env.ts";
+import { syncMerchant } from "../flows/finapi-sync.ts";
+import {
+  allowsCustomHosts,
+  callFinapi,
+  clientSecretBinding,
+  createUser,
+  describeFinapiError,
+  hostsOf,
+  pollPendingForms,
+  pollingRuntime,
+  requireSettings,
+  runtimeFromEnv,
+  settleWebForm,
+  startBankConnectionImport,
+} from "../flows/finapi.ts";
+import { doc } from "../http/openapi.ts";
+import { notFound, ProblemError, ruleViolation, type FieldError } from "../http/problem.ts";
+import { IdParam, ListQuery, toPage } from "../http/schemas.ts";
+import { valid } from "../http/validation.ts";
+import { encryptSecret } from "../secrets.ts";
+import { sha256Hex } from "../security.ts";
+import { findBankTransaction, listBankTransactions, type BankTransactionRecord } from "../store/bank-transactions.ts";
+import { database } from "../store/db.ts";
+import {
+  activeConnections,
+  findConnection,
+  findConnectionByCallbackHash,
+  findSettings,
+  listConnections,
+  removeUser,
+  upsertSettings,
+  type BankConnectionRecord,
+  type FinapiSettingsRecord,
+} from "../store/finapi.ts";
 
-export const finapiRouter = new Hono<AppEnv>();
+const HttpUrl = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.url("must be a URL"),
+  v.check((url) => /^https?:\/\//i.test(url), "must be an http(s) URL"),
+  v.transform((url) => url.replace(/\/+$/, "")),
+);
+
+const Settings = v.strictObject({
+  clientId: v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(128)),
+  clientSecret: v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(512)),
+  environment: v.optional(v.picklist(["sandbox", "live"], "must be sandbox or live")),
+  baseUrl: v.optional(HttpUrl),
+  webFormBaseUrl: v.optional(HttpUrl),
+});
+
+const ImportRequest = v.strictObject({
+  bankId: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))),
+  bankSearch: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(100))),
+  name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(80))),
+});
+
+const NoBody = v.strictObject({});
+
+export const BANK_TRANSACTION_STATUSES = ["unmatched", "review", "parked", "matched", "partially_matched", "return", "ignored"] as const;
+const TransactionListQuery = v.object({ ...ListQuery.entries, status: v.optional(v.picklist(BANK_TRANSACTION_STATUSES)) });
+
+const CallbackBody = v.looseObject({ webFormId: v.optional(v.pipe(v.string(), v.maxLength(64))), status: v.optional(v.pipe(v.string(), v.maxLength(64))) });
+const CALLBACK_TOKEN = /^[0-9a-z]{40}$/;
+
+function invalid(errors: FieldError[]): ProblemError {
+  return new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+}
+
+/** Either finAPI's environment, or (development only) the hosts of another finAPI such as the fake. */
+function target(body: v.InferOutput<typeof Settings>, env: Bindings): { environment: string; baseUrl: string | null; webFormBaseUrl: string | null } {
+  const custom = body.baseUrl !== undefined || body.webFormBaseUrl !== undefined;
+  if (custom && !allowsCustomHosts(env)) {
+    const field = body.baseUrl !== undefined ? "baseUrl" : "webFormBaseUrl";
+    throw invalid([{ field, message: "other finAPI hosts are only allowed in development; use environment sandbox or live" }]);
+  }
+  if (custom && body.environment !== undefined) throw invalid([{ field: "environment", message: "give either environment or baseUrl, not both" }]);
+  if (!custom && body.environment === undefined) throw invalid([{ field: "environment", message: "must be sandbox or live" }]);
+  if (custom && body.baseUrl === undefined) throw invalid([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
+  if (body.environment) return { environment: body.environment, baseUrl: null, webFormBaseUrl: null };
+  return { environment: "custom", baseUrl: body.baseUrl!, webFormBaseUrl: body.webFormBaseUrl ?? body.baseUrl! };
+}
+
+function settingsResource(settings: FinapiSettingsRecord) {
+  const hosts = hostsOf(settings);
+  return {
+    clientId: settings.clientId,
+    clientSecretSet: true,
+    environment: settings.environment,
+    baseUrl: hosts.apiBaseUrl,
+    webFormBaseUrl: hosts.webFormBaseUrl,
+    user: settings.userId ? { id: settings.userId, createdAt: settings.userCreatedAt } : null,
+    createdAt: settings.createdAt,
+    updatedAt: settings.updatedAt,
+  };
+}
+
+function connectionResource(connection: BankConnectionRecord) {
+  const pending = connection.status === "pending";
+  return {
+    id: connection.id,
+    status: connection.status,
+    webFormId: connection.webFormId,
+    // The URL opens once and only matters while the form is open.
+    url: pending ? connection.webFormUrl : null,
+    webFormExpiresAt: pending ? connection.webFormExpiresAt : null,
+    finapiConnectionId: connection.finapiConnectionId,
+    bankName: connection.bankName,
+    accounts: connection.accounts,
+    error: connection.errorCode ? { code: connection.errorCode, message: connection.errorMessage } : null,
+    sync: {
+      status: connection.syncStatus,
+      lastSyncAt: connection.lastSyncAt,
+      lastAttemptAt: connection.lastSyncAttemptAt,
+      consecutiveFailures: connection.syncFailures,
+      error: connection.syncErrorCode ? { code: connection.syncErrorCode, message: connection.syncErrorMessage } : null,
+    },
+    createdAt: connection.createdAt,
+    completedAt: connection.completedAt,
+  };
+}
+
+function transactionResource(t: BankTransactionRecord) {
+  return {
+    id: t.id,
+    finapiId: t.finapiId,
+    bankConnectionId: t.connectionId,
+    accountId: t.accountId,
+    amount: t.amount,
+    currency: t.currency,
+    bookingDate: t.bookingDate,
+    valueDate: t.valueDate,
+    purpose: t.purpose,
+    bookingText: t.bookingText,
+    counterpartName: t.counterpartName,
+    counterpartIban: t.counterpartIban,
+    counterpartBic: t.counterpartBic,
+    counterpartMandateReference: t.counterpartMandateReference,
+    counterpartCreditorId: t.counterpartCreditorId,
+    endToEndReference: t.endToEndReference,
+    typeCodeZka: t.typeCodeZka,
+    typeCodeSwift: t.typeCodeSwift,
+    bankTransactionCode: t.bankTransactionCode,
+    originalAmount: t.originalAmount,
+    compensationAmount: t.compensationAmount,
+    status: t.status,
+    statusReason: t.statusReason,
+    matchedRule: t.matchedRule,
+    // Allocations to invoices are reconciliation's; none exist before it books the transaction.
+    invoiceIds: [] as string[],
+    rawExcerpt: t.rawExcerpt,
+    importedAt: t.createdAt,
+  };
+}
+
+export const finapiRouter = new Hono<AppEnv>()
+  .put("/finapi/settings", doc("finAPI", "Store the finAPI client credentials (the secret is encrypted and never returned)"), valid("json", Settings), async (c) => {
+    const body = c.req.valid("json");
+    const db = database(c.env.DB);
+    const merchantId = c.get("merchant").id;
+    const next = target(body, c.env);
+    const current = await findSettings(db, merchantId);
+    const moves = current && (current.clientId !== body.clientId || current.environment !== next.environment || current.baseUrl !== next.baseUrl || current.webFormBaseUrl !== next.webFormBaseUrl);
+    if (current?.userId && moves) {
+      // The finAPI user lives at one client of one finAPI; it cannot follow the credentials.
+      throw new ProblemError("conflict", "A finAPI user exists for the current client; remove it first (DELETE /api/v1/finapi/user) to switch client or environment.", { ruleCode: "finapi_user_exists" });
+    }
+    const clientSecretCiphertext = await encryptSecret(body.clientSecret, c.env.ENCRYPTION_KEY, clientSecretBinding(merchantId));
+    const settings = await upsertSettings(db, merchantId, { clientId: body.clientId, clientSecretCiphertext, ...next }, c.get("now").toISOString());
+    return c.json(settingsResource(settings));
+  })
+  .get("/finapi/settings", doc("finAPI", "The finAPI settings, without the secret"), async (c) => {
+    const settings = await findSettings(database(c.env.DB), c.get("merchant").id);
+    if (!settings) throw notFound("finAPI settings");
+    return c.json(settingsResource(settings));
+  })
+  .post("/finapi/user", doc("finAPI", "Create the merchant's finAPI user (its password is stored encrypted)", { status: 201 }), valid("json", NoBody), async (c) => {
+    const user = await createUser(database(c.env.DB), c.env, c.get("merchant").id, c.get("now"), runtimeFromEnv(c.env));
+    return c.json(user, 201);
+  })
+  .delete("/finapi/user", doc("finAPI", "Forget the finAPI user: its bank connections stop syncing, imported transactions stay"), async (c) => {
+    const db = database(c.env.DB);
+    const merchantId = c.get("merchant").id;
+    const settings = await findSettings(db, merchantId);
+    if (!settings?.userId) throw notFound("finAPI user");
+    await removeUser(db, merchantId, settings.userId, c.get("now").toISOString());
+    return c.json({ id: settings.userId, deleted: true });
+  })
+  .post("/finapi/bank-connections", doc("finAPI", "Start a bank connection import through finAPI Web Form 2.0; returns the form URL", { status: 201 }), valid("json", ImportRequest), async (c) => {
+    const body = c.req.valid("json");
+    if (body.bankId !== undefined && body.bankSearch !== undefined) throw invalid([{ field: "bankSearch", message: "give either bankId or bankSearch" }]);
+    const connection = await startBankConnectionImport(database(c.env.DB), c.env, c.get("merchant").id, body, new URL(c.req.url).origin, c.get("now"), runtimeFromEnv(c.env));
+    return c.json({ ...connectionResource(connection), webFormId: connection.webFormId, url: connection.webFormUrl }, 201);
+  })
+  .get("/finapi/bank-connections", doc("finAPI", "Bank connections with their status and last sync (pending web forms are polled first)"), valid("query", ListQuery), async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const db = database(c.env.DB);
+    const merchantId = c.get("merchant").id;
+    if (!cursor) await pollPendingForms(db, c.env, merchantId, c.get("now"), runtimeFromEnv(c.env));
+    return c.json(toPage(await listConnections(db, merchantId, { limit, cursor }), limit, connectionResource));
+  })
+  .get("/finapi/bank-connections/:id", doc("finAPI", "One bank connection (a pending web form is polled first)"), valid("param", IdParam("bcn")), async (c) => {
+    const { id } = c.req.valid("param");
+    const db = database(c.env.DB);
+    const merchantId = c.get("merchant").id;
+    const connection = await findConnection(db, merchantId, id);
+    if (!connection) throw notFound("Bank connection", id);
+    if (connection.status !== "pending") return c.json(connectionResource(connection));
+    // finAPI being unreachable must not hide the stored state: the form stays pending.
+    const settled = await settleWebForm(db, c.env, connection, c.get("now"), pollingRuntime(runtimeFromEnv(c.env))).catch((error: unknown) => {
+      console.error("finAPI: polling web form failed", connection.id, describeFinapiError(error).message);
+      return false;
+    });
+    return c.json(connectionResource(settled ? (await findConnection(db, merchantId, id))! : connection));
+  })
+  .post("/reconciliation/runs", doc("Reconciliation", "Sync bank transactions from finAPI now; returns the counts"), valid("json", NoBody), async (c) => {
+    const db = database(c.env.DB);
+    const merchantId = c.get("merchant").id;
+    const runtime = runtimeFromEnv(c.env);
+    const settings = await requireSettings(db, merchantId);
+    // A form finished without its callback would otherwise wait for the next listing.
+    await pollPendingForms(db, c.env, merchantId, c.get("now"), runtime);
+    if (!settings.userId || (await activeConnections(db, merchantId, settings.userId)).length === 0) {
+      throw ruleViolation("finapi_not_connected", "There is no active bank connection to sync; add one (POST /api/v1/finapi/bank-connections).");
+    }
+    const report = await syncMerchant(db, c.env, merchantId, c.get("now"), runtime);
+    if (!report) throw new ProblemError("conflict", "A sync of this merchant is running; try again when it has finished.", { ruleCode: "sync_in_progress" });
+    const { merchantId: _merchant, ...counts } = report;
+    return c.json(counts);
+  })
+  .get("/bank-transactions", doc("Reconciliation", "Imported bank transactions, filtered by status"), valid("query", TransactionListQuery), async (c) => {
+    const { limit, cursor, status } = c.req.valid("query");
+    return c.json(toPage(await listBankTransactions(database(c.env.DB), c.get("merchant").id, { limit, cursor, status }), limit, transactionResource));
+  })
+  .get("/bank-transactions/:id", doc("Reconciliation", "One imported bank transaction"), valid("param", IdParam("btx")), async (c) => {
+    const { id } = c.req.valid("param");
+    const transaction = await findBankTransaction(database(c.env.DB), c.get("merchant").id, id);
+    if (!transaction) throw notFound("Bank transaction", id);
+    return c.json(transactionResource(transaction));
+  });
+
+/**
+ * finAPI POSTs `{webFormId, status}` here when a web form finishes (mounted at /finapi, outside
+ * the merchant API). Only the secret in the URL authenticates it; the outcome itself is read back
+ * from finAPI, so a forged body can change nothing.
+ */
+export const finapiCallbackRouter = new Hono<AppEnv>().post("/callbacks/web-forms/:token", valid("json", CallbackBody), async (c) => {
+  const token = c.req.param("token");
+  const db = database(c.env.DB);
+  const connection = CALLBACK_TOKEN.test(token) ? await findConnectionByCallbackHash(db, await sha256Hex(token)) : undefined;
+  const { webFormId } = c.req.valid("json");
+  if (!connection || (webFormId !== undefined && webFormId !== connection.webFormId)) throw notFound("Web form callback");
+  await callFinapi(() => settleWebForm(db, c.env, connection, c.get("now"), runtimeFromEnv(c.env)));
+  return c.json({ received: true });
+});

@@ -13,7 +13,7 @@ const InvoiceListQuery = v.object({
   ...ListQuery.entries,
   contractId: v.optional(IdOf("ctr")),
   customerId: v.optional(IdOf("cus")),
-  status: v.optional(v.picklist(["open", "paid", "partially_paid", "void"])),
+  status: v.optional(v.picklist(["open", "collection_pending", "paid", "partially_paid", "void"])),
   kind: v.optional(v.picklist(["regular", "interim", "credit_note"])),
 });
 

@@ -1,0 +1,1 @@
+CREATE INDEX `sepa_collection_items_mandate_run` ON `sepa_collection_items` (`mandate_id`,`run_id`);

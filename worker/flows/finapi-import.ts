@@ -1,0 +1,139 @@
+// How one page of finAPI transactions becomes rows to store (no I/O besides hashing): adjusting
+// entries are skipped, potential duplicates go to review, and records that failed validation or
+// do not belong to the connection are parked with the reason, never dropped.
+import type { FinapiTransaction, RejectedTransaction, TransactionPage } from "../finapi/types.ts";
+import { newId, sha256Hex } from "../security.ts";
+import type { BankTransactionDraft } from "../store/bank-transactions.ts";
+
+/** How much of a parked record is kept for a person to look at. */
+const RAW_EXCERPT_CHARS = 2000;
+
+export interface ImportContext {
+  /** The connection's finAPI accounts: a record of another account is not ours to store. */
+  accountIds: ReadonlySet<number>;
+  /** finAPI leaves `currency` null when it is the account's currency. */
+  accountCurrency: ReadonlyMap<number, string>;
+  now: number;
+}
+
+export interface PageDrafts {
+  drafts: BankTransactionDraft[];
+  skipped: number;
+}
+
+const EMPTY = {
+  finapiId: null,
+  accountId: null,
+  amount: null,
+  currency: null,
+  bookingDate: null,
+  valueDate: null,
+  finapiBookingDate: null,
+  importDate: null,
+  purpose: null,
+  bookingText: null,
+  counterpartName: null,
+  counterpartIban: null,
+  counterpartBic: null,
+  counterpartAccountNumber: null,
+  counterpartBlz: null,
+  counterpartBankName: null,
+  counterpartMandateReference: null,
+  counterpartCreditorId: null,
+  counterpartDebitorId: null,
+  counterpartCustomerReference: null,
+  endToEndReference: null,
+  typeCodeZka: null,
+  typeCodeSwift: null,
+  sepaPurposeCode: null,
+  bankTransactionCode: null,
+  originalAmount: null,
+  originalCurrency: null,
+  compensationAmount: null,
+  feeAmount: null,
+  feeCurrency: null,
+  statusReason: null,
+  rawExcerpt: null,
+} satisfies Partial<BankTransactionDraft>;
+
+export async function draftsFromPage(page: Pick<TransactionPage, "transactions" | "rejected">, context: ImportContext): Promise<PageDrafts> {
+  const drafts: BankTransactionDraft[] = [];
+  let skipped = 0;
+  for (const transaction of page.transactions) {
+    // A balance correction finAPI inserts itself ("Zwischensaldo"), not a booking anyone paid.
+    if (transaction.isAdjustingEntry) {
+      skipped += 1;
+      continue;
+    }
+    if (!context.accountIds.has(transaction.accountId)) {
+      drafts.push(await parked({ id: transaction.id, reason: `accountId ${transaction.accountId} is not an account of this bank connection`, raw: transaction }, context.now));
+      continue;
+    }
+    drafts.push(accepted(transaction, context));
+  }
+  for (const rejected of page.rejected) drafts.push(await parked(rejected, context.now));
+  return { drafts, skipped };
+}
+
+function accepted(t: FinapiTransaction, context: ImportContext): BankTransactionDraft {
+  return {
+    id: newId("btx", context.now),
+    finapiKey: String(t.id),
+    finapiId: t.id,
+    accountId: t.accountId,
+    amount: t.amount,
+    // finAPI serves German and Austrian accounts, which are EUR accounts.
+    currency: t.currency ?? context.accountCurrency.get(t.accountId) ?? "EUR",
+    bookingDate: t.bankBookingDate,
+    valueDate: t.valueDate,
+    finapiBookingDate: t.finapiBookingDate,
+    importDate: t.importDate,
+    purpose: t.purpose,
+    bookingText: t.type,
+    counterpartName: t.counterpartName,
+    counterpartIban: t.counterpartIban,
+    counterpartBic: t.counterpartBic,
+    counterpartAccountNumber: t.counterpartAccountNumber,
+    counterpartBlz: t.counterpartBlz,
+    counterpartBankName: t.counterpartBankName,
+    counterpartMandateReference: t.counterpartMandateReference,
+    counterpartCreditorId: t.counterpartCreditorId,
+    counterpartDebitorId: t.counterpartDebitorId,
+    counterpartCustomerReference: t.counterpartCustomerReference,
+    endToEndReference: t.endToEndReference,
+    typeCodeZka: t.typeCodeZka,
+    typeCodeSwift: t.typeCodeSwift,
+    sepaPurposeCode: t.sepaPurposeCode,
+    bankTransactionCode: t.bankTransactionCode,
+    originalAmount: t.originalAmount,
+    originalCurrency: t.originalCurrency,
+    compensationAmount: t.compensationAmount,
+    feeAmount: t.feeAmount,
+    feeCurrency: t.feeCurrency,
+    status: t.isPotentialDuplicate ? "review" : "unmatched",
+    statusReason: t.isPotentialDuplicate ? "finAPI flags this booking as a potential duplicate of another one." : null,
+    rawExcerpt: null,
+  };
+}
+
+async function parked(rejected: RejectedTransaction, now: number): Promise<BankTransactionDraft> {
+  const raw = safeJson(rejected.raw);
+  return {
+    ...EMPTY,
+    id: newId("btx", now),
+    // Without a readable id the record's content is its identity, so a re-read parks it once.
+    finapiKey: rejected.id !== null ? String(rejected.id) : `raw:${await sha256Hex(raw)}`,
+    finapiId: rejected.id,
+    status: "parked",
+    statusReason: rejected.reason.slice(0, 500),
+    rawExcerpt: raw.slice(0, RAW_EXCERPT_CHARS),
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,50 @@
+// The bank sync cron (every 15 minutes): merchants with an active bank connection, longest
+// waiting first, each synced under its own lease. Work per tick is bounded (merchants and
+// pages), the rest waits for the next tick, and one merchant's failure never stops the others.
+import type { Bindings } from "../env.ts";
+import { addCounts, emptyCounts, syncMerchant, type SyncCounts, type SyncOptions } from "../flows/finapi-sync.ts";
+import { runtimeFromEnv } from "../flows/finapi.ts";
+import { database } from "../store/db.ts";
+import { merchantsToSync } from "../store/finapi.ts";
+
+export interface BankSyncJobOptions extends SyncOptions {
+  /** Merchants per tick. */
+  maxMerchants?: number;
+  /** No further merchant is started once this many pages were read in the tick. */
+  maxPagesPerTick?: number;
+}
+
+export interface BankSyncJobReport extends SyncCounts {
+  merchants: number;
+  /** Merchants skipped because a sync of theirs was still running. */
+  busy: number;
+  connections: number;
+  failedConnections: number;
+  errors: { merchantId: string; message: string }[];
+}
+
+export async function runBankSync(env: Bindings, now: Date, options: BankSyncJobOptions = {}): Promise<BankSyncJobReport> {
+  const { maxMerchants = 50, maxPagesPerTick = 200, ...syncOptions } = options;
+  const runtime = { ...runtimeFromEnv(env), ...syncOptions };
+  const db = database(env.DB);
+  const report: BankSyncJobReport = { merchants: 0, busy: 0, connections: 0, failedConnections: 0, errors: [], ...emptyCounts() };
+  for (const merchantId of await merchantsToSync(db, maxMerchants)) {
+    if (report.pages >= maxPagesPerTick) break;
+    report.merchants += 1;
+    try {
+      const result = await syncMerchant(db, env, merchantId, now, runtime);
+      if (!result) {
+        report.busy += 1;
+        continue;
+      }
+      addCounts(report, result);
+      report.connections += result.connections.length;
+      report.failedConnections += result.failed;
+    } catch (error) {
+      // Connection failures are recorded inside; this is the unexpected kind (e.g. D1 down).
+      report.errors.push({ merchantId, message: error instanceof Error ? error.message : String(error) });
+      console.error("bank sync: merchant failed", merchantId, error);
+    }
+  }
+  return report;
+}
