@@ -24,6 +24,7 @@ import { demoRouter } from "./routes/demo.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
 import { finapiCallbackRouter, finapiRouter } from "./routes/finapi.ts";
 import { portalRouter } from "./routes/portal.ts";
+import { reconciliationRouter } from "./routes/reconciliation.ts";
 import { sepaRouter } from "./routes/sepa.ts";
 import { portalSessionsRouter } from "./routes/portal-sessions.ts";
 import { settingsRouter } from "./routes/settings.ts";
@@ -55,7 +56,8 @@ const merchantApi = new Hono<AppEnv>()
   .route("/webhook-endpoints", webhookEndpointsRouter)
   .route("/webhook-events", webhookEventsRouter)
   .route("/", sepaRouter)
-  .route("/", finapiRouter);
+  .route("/", finapiRouter)
+  .route("/", reconciliationRouter);
 
 const app = new Hono<AppEnv>();
 app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);

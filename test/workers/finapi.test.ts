@@ -291,7 +291,9 @@ describe("POST /api/v1/reconciliation/runs and GET /api/v1/bank-transactions", (
       endToEndReference: "RE-2027-000042",
       counterpartMandateReference: "MND-7",
       counterpartCreditorId: "DE98ZZZ09999999999",
-      status: "unmatched",
+      // Reconciliation ran after the sync: a return of no collection of ours waits for a person.
+      status: "review",
+      review: { reason: "return_not_linked", candidates: [] },
       matchedRule: null,
       invoiceIds: [],
       bankConnectionId: m.connectionId,
@@ -299,9 +301,11 @@ describe("POST /api/v1/reconciliation/runs and GET /api/v1/bank-transactions", (
     expect(returned.purpose).toContain("Rueckgabegrund: AM04");
     expect(await json(await world.api(`/api/v1/bank-transactions/${returned.id}`, { key: m.apiKey }), 200)).toEqual(returned);
 
+    // Nothing is open to pay, so every line waits in the review queue; the duplicate says why.
     const review = await json(await world.api("/api/v1/bank-transactions?status=review", { key: m.apiKey }), 200);
-    expect(review.data.map((t: { finapiId: number }) => t.finapiId)).toEqual([7]);
-    expect(review.data[0].statusReason).toContain("potential duplicate");
+    expect(review.data.map((t: { finapiId: number }) => t.finapiId)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(review.data[6].statusReason).toContain("potential duplicate");
+    expect(review.data[6].review).toEqual({ reason: "potential_duplicate", candidates: [] });
 
     const connection = (await json(await world.api(`/api/v1/finapi/bank-connections/${m.connectionId}`, { key: m.apiKey }), 200)).sync;
     expect(connection).toMatchObject({ status: "succeeded", lastSyncAt: world.now().toISOString(), error: null });

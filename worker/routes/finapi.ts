@@ -1,10 +1,9 @@
-// finAPI for the merchant API: credentials, the finAPI user, bank connections through the web
-// form, on-demand sync (/reconciliation/runs) and the imported bank transactions; plus the
-// public web form callback (finapiCallbackRouter), which its per-form secret URL authenticates.
+// finAPI for the merchant API: credentials, the finAPI user and bank connections through the web
+// form (sync, transactions and matching are in routes/reconciliation.ts); plus the public web
+// form callback (finapiCallbackRouter), which its per-form secret URL authenticates.
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv, Bindings } from "../env.ts";
-import { syncMerchant } from "../flows/finapi-sync.ts";
 import {
   allowsCustomHosts,
   callFinapi,
@@ -14,21 +13,18 @@ import {
   hostsOf,
   pollPendingForms,
   pollingRuntime,
-  requireSettings,
   runtimeFromEnv,
   settleWebForm,
   startBankConnectionImport,
 } from "../flows/finapi.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError, ruleViolation, type FieldError } from "../http/problem.ts";
+import { notFound, ProblemError, type FieldError } from "../http/problem.ts";
 import { IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../secrets.ts";
 import { sha256Hex } from "../security.ts";
-import { findBankTransaction, listBankTransactions, type BankTransactionRecord } from "../store/bank-transactions.ts";
 import { database } from "../store/db.ts";
 import {
-  activeConnections,
   findConnection,
   findConnectionByCallbackHash,
   findSettings,
@@ -62,9 +58,6 @@ const ImportRequest = v.strictObject({
 });
 
 const NoBody = v.strictObject({});
-
-export const BANK_TRANSACTION_STATUSES = ["unmatched", "review", "parked", "matched", "partially_matched", "return", "ignored"] as const;
-const TransactionListQuery = v.object({ ...ListQuery.entries, status: v.optional(v.picklist(BANK_TRANSACTION_STATUSES)) });
 
 const CallbackBody = v.looseObject({ webFormId: v.optional(v.pipe(v.string(), v.maxLength(64))), status: v.optional(v.pipe(v.string(), v.maxLength(64))) });
 const CALLBACK_TOKEN = /^[0-9a-z]{40}$/;
@@ -123,39 +116,6 @@ function connectionResource(connection: BankConnectionRecord) {
     },
     createdAt: connection.createdAt,
     completedAt: connection.completedAt,
-  };
-}
-
-function transactionResource(t: BankTransactionRecord) {
-  return {
-    id: t.id,
-    finapiId: t.finapiId,
-    bankConnectionId: t.connectionId,
-    accountId: t.accountId,
-    amount: t.amount,
-    currency: t.currency,
-    bookingDate: t.bookingDate,
-    valueDate: t.valueDate,
-    purpose: t.purpose,
-    bookingText: t.bookingText,
-    counterpartName: t.counterpartName,
-    counterpartIban: t.counterpartIban,
-    counterpartBic: t.counterpartBic,
-    counterpartMandateReference: t.counterpartMandateReference,
-    counterpartCreditorId: t.counterpartCreditorId,
-    endToEndReference: t.endToEndReference,
-    typeCodeZka: t.typeCodeZka,
-    typeCodeSwift: t.typeCodeSwift,
-    bankTransactionCode: t.bankTransactionCode,
-    originalAmount: t.originalAmount,
-    compensationAmount: t.compensationAmount,
-    status: t.status,
-    statusReason: t.statusReason,
-    matchedRule: t.matchedRule,
-    // Allocations to invoices are reconciliation's; none exist before it books the transaction.
-    invoiceIds: [] as string[],
-    rawExcerpt: t.rawExcerpt,
-    importedAt: t.createdAt,
   };
 }
 
@@ -218,31 +178,6 @@ export const finapiRouter = new Hono<AppEnv>()
       return false;
     });
     return c.json(connectionResource(settled ? (await findConnection(db, merchantId, id))! : connection));
-  })
-  .post("/reconciliation/runs", doc("Reconciliation", "Sync bank transactions from finAPI now; returns the counts"), valid("json", NoBody), async (c) => {
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const runtime = runtimeFromEnv(c.env);
-    const settings = await requireSettings(db, merchantId);
-    // A form finished without its callback would otherwise wait for the next listing.
-    await pollPendingForms(db, c.env, merchantId, c.get("now"), runtime);
-    if (!settings.userId || (await activeConnections(db, merchantId, settings.userId)).length === 0) {
-      throw ruleViolation("finapi_not_connected", "There is no active bank connection to sync; add one (POST /api/v1/finapi/bank-connections).");
-    }
-    const report = await syncMerchant(db, c.env, merchantId, c.get("now"), runtime);
-    if (!report) throw new ProblemError("conflict", "A sync of this merchant is running; try again when it has finished.", { ruleCode: "sync_in_progress" });
-    const { merchantId: _merchant, ...counts } = report;
-    return c.json(counts);
-  })
-  .get("/bank-transactions", doc("Reconciliation", "Imported bank transactions, filtered by status"), valid("query", TransactionListQuery), async (c) => {
-    const { limit, cursor, status } = c.req.valid("query");
-    return c.json(toPage(await listBankTransactions(database(c.env.DB), c.get("merchant").id, { limit, cursor, status }), limit, transactionResource));
-  })
-  .get("/bank-transactions/:id", doc("Reconciliation", "One imported bank transaction"), valid("param", IdParam("btx")), async (c) => {
-    const { id } = c.req.valid("param");
-    const transaction = await findBankTransaction(database(c.env.DB), c.get("merchant").id, id);
-    if (!transaction) throw notFound("Bank transaction", id);
-    return c.json(transactionResource(transaction));
   });
 
 /**

@@ -1,4 +1,5 @@
-// /api/v1/invoices: issued invoices, interim invoices and credit notes, read-only (GoBD).
+// /api/v1/invoices: issued invoices, interim invoices and credit notes, read-only (GoBD), with
+// the payments reconciliation booked on them and returned direct debits.
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
@@ -8,6 +9,7 @@ import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { database } from "../store/db.ts";
 import { findInvoice, listInvoices, type InvoiceLineRecord, type InvoiceRecord } from "../store/invoices.ts";
+import { paymentsOfInvoice, type AllocationRecord, type ReturnRecord } from "../store/payment-allocations.ts";
 
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
@@ -31,9 +33,43 @@ export const invoicesRouter = new Hono<AppEnv>()
     const rows = await listInvoices(database(c.env.DB), c.get("merchant").id, query);
     return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
   })
-  .get("/:id", doc("Invoices", "Get an invoice with its lines"), valid("param", IdParam("inv")), async (c) => {
+  .get("/:id", doc("Invoices", "Get an invoice with its lines, payments and returned debits"), valid("param", IdParam("inv")), async (c) => {
     const { id } = c.req.valid("param");
-    const invoice = await findInvoice(database(c.env.DB), c.get("merchant").id, id);
+    const db = database(c.env.DB);
+    const merchantId = c.get("merchant").id;
+    const [invoice, payments] = await Promise.all([findInvoice(db, merchantId, id), paymentsOfInvoice(db, merchantId, id)]);
     if (!invoice) throw notFound("Invoice", id);
-    return c.json(invoiceResource(invoice, invoice.lines));
+    return c.json({ ...invoiceResource(invoice, invoice.lines), payments: payments.allocations.map(paymentResource), returns: payments.returns.map(returnResource) });
   });
+
+function paymentResource(a: AllocationRecord) {
+  return {
+    id: a.id,
+    date: a.paymentDate,
+    amount: a.amount,
+    currency: a.currency,
+    rule: a.rule,
+    bankTransactionId: a.bankTransactionId,
+    collectionItemId: a.collectionItemId,
+    bookedAt: a.bookedAt,
+    reversed: a.reversedAt !== null,
+    reversedAt: a.reversedAt,
+    reversal: a.reversal,
+  };
+}
+
+function returnResource(r: ReturnRecord) {
+  return {
+    id: r.id,
+    date: r.returnDate,
+    amount: r.amount,
+    fee: r.fee,
+    currency: r.currency,
+    reasonCode: r.reasonCode,
+    reasonClass: r.reasonClass,
+    mandateEffect: r.mandateEffect,
+    bankTransactionId: r.bankTransactionId,
+    collectionItemId: r.collectionItemId,
+    bookedAt: r.bookedAt,
+  };
+}

@@ -1,0 +1,170 @@
+// Shared pieces of the reconciliation flows: the run's context, committing one transaction's
+// batch (a fired guard is a lost race, not an error), and the statements and events for the two
+// outcomes that move no money: review and ignored.
+import type { BatchItem } from "drizzle-orm/batch";
+import type { StoredCandidate } from "../../schema/reconciliation.ts";
+import type { BankTransactionForReturn } from "../domain/return-detection.ts";
+import { newId } from "../security.ts";
+import { runBatch, type Db } from "../store/db.ts";
+import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import { entryStatement, isBookingConflict, transactionStatusStatement } from "../store/reconciliation-entries.ts";
+import { eventStatements } from "../store/webhook-events.ts";
+
+export interface RunContext {
+  db: Db;
+  merchantId: string;
+  now: Date;
+  /** ENCRYPTION_KEY: mandate IBANs are stored encrypted. */
+  keyMaterial: string | undefined;
+}
+
+export type Outcome = "matched" | "partially_matched" | "overpaid" | "collection" | "return" | "review" | "ignored" | "conflict";
+
+/** Runs one transaction's batch; false when a guard fired (someone else booked or changed it first). */
+export async function commit(db: Db, statements: BatchItem<"sqlite">[]): Promise<boolean> {
+  try {
+    await runBatch(db, statements);
+    return true;
+  } catch (error) {
+    if (isBookingConflict(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Commits many transactions' batches as one D1 batch (a D1 round trip per transaction would not
+ * fit thousands into one cron tick). Each transaction keeps its own guards, so a combined batch is
+ * just as safe; when one guard fires, the group is retried one transaction at a time and stops at
+ * the first lost race, keeping everything before it. Later statements may rely on earlier ones of
+ * the same group (an invoice paid in part by the previous transaction).
+ */
+export class GroupedCommits {
+  private pending: { statements: BatchItem<"sqlite">[]; outcome: Outcome }[] = [];
+  readonly outcomes: Outcome[] = [];
+  stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxTransactions = 40,
+  ) {}
+
+  async add(statements: BatchItem<"sqlite">[], outcome: Outcome): Promise<void> {
+    if (this.stopped) return;
+    this.pending.push({ statements, outcome });
+    if (this.pending.length >= this.maxTransactions) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0 || this.stopped) return;
+    if (await commit(this.db, group.flatMap((entry) => entry.statements))) {
+      this.outcomes.push(...group.map((entry) => entry.outcome));
+      return;
+    }
+    for (const entry of group) {
+      if (await commit(this.db, entry.statements)) {
+        this.outcomes.push(entry.outcome);
+        continue;
+      }
+      this.outcomes.push("conflict");
+      this.stopped = true;
+      return;
+    }
+  }
+}
+
+export function returnInput(tx: ReconcilableTransaction): BankTransactionForReturn {
+  return {
+    amount: tx.amount ?? 0,
+    currency: tx.currency,
+    purpose: tx.purpose,
+    typeCodeZka: tx.typeCodeZka,
+    typeCodeSwift: tx.typeCodeSwift,
+    bankTransactionCode: tx.bankTransactionCode,
+    originalAmount: tx.originalAmount,
+    originalCurrency: tx.originalCurrency,
+    compensationAmount: tx.compensationAmount,
+    endToEndReference: tx.endToEndReference,
+    counterpartMandateReference: tx.counterpartMandateReference,
+    counterpartCreditorId: tx.counterpartCreditorId,
+  };
+}
+
+/** What a person reads in the review queue, per reason code. */
+const REVIEW_TEXT: Record<string, string> = {
+  reference_ambiguous_amount: "The text names several invoices, but the amount is not their sum.",
+  reference_other_customer: "The text names an invoice of another customer than the payer's account belongs to.",
+  reference_closed_invoice: "The text names an invoice that is already paid, void or being collected.",
+  same_amount_ambiguous: "The payer has several open invoices of this amount.",
+  sum_ambiguous: "Several combinations of the payer's open invoices add up to this amount.",
+  payer_iban_ambiguous: "The payer's account is on file for more than one customer.",
+  no_rule_matched: "No invoice fits this payment.",
+  collection_amount_mismatch: "The credit names a SEPA collection, but its amount is not what is still pending there.",
+  collection_ambiguous: "Several open SEPA collections add up to this amount.",
+  return_not_linked: "A returned direct debit that cannot be traced to exactly one collection.",
+  collection_already_returned: "A returned direct debit for a collection that was already returned.",
+  return_amount_mismatch: "A returned direct debit whose amount does not fit the collection it names.",
+};
+
+export function reviewText(reason: string): string {
+  return REVIEW_TEXT[reason] ?? reason;
+}
+
+export function reviewStatements(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): BatchItem<"sqlite">[] {
+  const at = ctx.now.toISOString();
+  return [
+    entryStatement(ctx.db, {
+      id: newId("rce"),
+      merchantId: ctx.merchantId,
+      bankTransactionId: tx.id,
+      expectedStatus: tx.status,
+      seq: tx.seq + 1,
+      kind: "review",
+      status: "review",
+      reason,
+      candidates,
+      source: "reconciliation",
+      at,
+    }),
+    transactionStatusStatement(ctx.db, ctx.merchantId, tx.id, { status: "review", statusReason: reviewText(reason), at }),
+    ...eventStatements(ctx.db, {
+      merchantId: ctx.merchantId,
+      type: "bank_transaction.needs_review",
+      data: {
+        bankTransactionId: tx.id,
+        amount: tx.amount,
+        currency: tx.currency,
+        bookingDate: tx.bookingDate,
+        purpose: tx.purpose,
+        counterpartName: tx.counterpartName,
+        reason,
+        candidates,
+      },
+      at: ctx.now,
+    }),
+  ];
+}
+
+export async function sendToReview(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): Promise<Outcome> {
+  return (await commit(ctx.db, reviewStatements(ctx, tx, reason, candidates))) ? "review" : "conflict";
+}
+
+export function ignoreStatements(ctx: RunContext, tx: ReconcilableTransaction, why: string): BatchItem<"sqlite">[] {
+  const at = ctx.now.toISOString();
+  return [
+    entryStatement(ctx.db, {
+      id: newId("rce"),
+      merchantId: ctx.merchantId,
+      bankTransactionId: tx.id,
+      expectedStatus: tx.status,
+      seq: tx.seq + 1,
+      kind: "ignored",
+      status: "ignored",
+      reason: why,
+      source: "reconciliation",
+      at,
+    }),
+    transactionStatusStatement(ctx.db, ctx.merchantId, tx.id, { status: "ignored", statusReason: why, at }),
+  ];
+}

@@ -1,0 +1,106 @@
+// The reconciliation step of one merchant (after each sync, and on demand): every bank
+// transaction not decided yet is classified and then, in this order, settled as a credit for our
+// SEPA collections, booked as a returned direct debit, matched as a customer's payment, or
+// ignored. Credits go before returns so a return finds its collection settled; payments go last
+// so an invoice a return reopened can be paid by a transfer of the same day. Each transaction's
+// booking is atomic and guarded so that it is booked at most once; payments and ignored lines
+// share D1 batches (GroupedCommits), the rarer credits and returns get one each.
+import { classifyTransaction } from "../domain/return-detection.ts";
+import type { Db } from "../store/db.ts";
+import { openCollections, unreconciledTransactions, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import { CollectionBook } from "./reconcile-collections.ts";
+import { GroupedCommits, ignoreStatements, returnInput, type Outcome, type RunContext } from "./reconcile-common.ts";
+import { reconcilePayments } from "./reconcile-payments.ts";
+import { reconcileReturn } from "./reconcile-returns.ts";
+
+export interface ReconciliationCounts {
+  /** Transactions looked at in this run. */
+  processed: number;
+  /** Booked in full: exact payments, overpayments (the rest as credit) and collection credits. */
+  matched: number;
+  partiallyMatched: number;
+  /** Of `matched`: payments with a surplus kept as customer credit. */
+  overpaid: number;
+  /** Of `matched`: credits that settled SEPA collections. */
+  collectionCredits: number;
+  returns: number;
+  review: number;
+  ignored: number;
+  /** Transactions someone else booked or changed meanwhile; left for the next run. */
+  conflicts: number;
+  /** More transactions wait than one run takes; the next run continues. */
+  more: boolean;
+}
+
+export function emptyReconciliationCounts(): ReconciliationCounts {
+  return { processed: 0, matched: 0, partiallyMatched: 0, overpaid: 0, collectionCredits: 0, returns: 0, review: 0, ignored: 0, conflicts: 0, more: false };
+}
+
+export function addReconciliationCounts(into: ReconciliationCounts, from: ReconciliationCounts): void {
+  for (const key of Object.keys(into) as (keyof ReconciliationCounts)[]) {
+    if (key === "more") into.more ||= from.more;
+    else into[key] += from[key];
+  }
+}
+
+const TALLY: Record<Outcome, (keyof ReconciliationCounts)[]> = {
+  matched: ["matched"],
+  overpaid: ["matched", "overpaid"],
+  collection: ["matched", "collectionCredits"],
+  partially_matched: ["partiallyMatched"],
+  return: ["returns"],
+  review: ["review"],
+  ignored: ["ignored"],
+  conflict: ["conflicts"],
+};
+
+function tally(counts: ReconciliationCounts, outcome: Outcome): void {
+  counts.processed += 1;
+  for (const key of TALLY[outcome]) (counts[key] as number) += 1;
+}
+
+const IGNORED_WHY = {
+  zero_amount: "A booking of zero.",
+  other_debit: "An outgoing debit that is neither a customer's payment nor a returned direct debit.",
+  returned_transfer: "One of the merchant's own transfers came back (GVC 159/160): not a customer's payment.",
+} as const;
+
+export interface ReconcileOptions {
+  /** Transactions per run (a sync of 5 000 fits); the rest waits for the next one (cron every 15 minutes). */
+  limit?: number;
+}
+
+export async function reconcileMerchant(db: Db, keyMaterial: string | undefined, merchantId: string, now: Date, options: ReconcileOptions = {}): Promise<ReconciliationCounts> {
+  const counts = emptyReconciliationCounts();
+  const limit = options.limit ?? 5_000;
+  const loaded = await unreconciledTransactions(db, merchantId, limit + 1);
+  counts.more = loaded.length > limit;
+  const transactions = loaded.slice(0, limit).filter((tx) => tx.amount !== null);
+  if (transactions.length === 0) return counts;
+  const ctx: RunContext = { db, merchantId, now, keyMaterial };
+
+  const credits: ReconcilableTransaction[] = [];
+  const returns: ReconcilableTransaction[] = [];
+  const ignored: [ReconcilableTransaction, string][] = [];
+  for (const tx of transactions) {
+    const kind = classifyTransaction(returnInput(tx));
+    if (kind === "incoming_payment") credits.push(tx);
+    else if (kind === "direct_debit_return") returns.push(tx);
+    else ignored.push([tx, IGNORED_WHY[kind]]);
+  }
+
+  const payments: ReconcilableTransaction[] = [];
+  const collections = credits.length > 0 ? new CollectionBook(await openCollections(db, merchantId)) : null;
+  for (const tx of credits) {
+    const outcome = collections ? await collections.reconcile(ctx, tx) : null;
+    if (outcome === null) payments.push(tx);
+    else tally(counts, outcome);
+  }
+  for (const tx of returns) tally(counts, await reconcileReturn(ctx, tx));
+  const commits = new GroupedCommits(db);
+  await reconcilePayments(ctx, payments, commits);
+  for (const [tx, why] of ignored) await commits.add(ignoreStatements(ctx, tx, why), "ignored");
+  await commits.flush();
+  for (const outcome of commits.outcomes) tally(counts, outcome);
+  return counts;
+}
