@@ -4,9 +4,11 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { StoredCandidate } from "../../schema/reconciliation.ts";
 import type { BankTransactionForReturn } from "../domain/return-detection.ts";
+import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import { runBatch, type Db } from "../store/db.ts";
 import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import { writeQuietDecisions, type QuietDecision } from "../store/reconciliation-decisions.ts";
 import { entryStatement, isBookingConflict, transactionStatusStatement } from "../store/reconciliation-entries.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 
@@ -111,6 +113,19 @@ export function reviewText(reason: string): string {
   return REVIEW_TEXT[reason] ?? reason;
 }
 
+function needsReviewData(tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]) {
+  return {
+    bankTransactionId: tx.id,
+    amount: tx.amount,
+    currency: tx.currency,
+    bookingDate: tx.bookingDate,
+    purpose: tx.purpose,
+    counterpartName: tx.counterpartName,
+    reason,
+    candidates,
+  };
+}
+
 export function reviewStatements(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): BatchItem<"sqlite">[] {
   const at = ctx.now.toISOString();
   return [
@@ -131,16 +146,7 @@ export function reviewStatements(ctx: RunContext, tx: ReconcilableTransaction, r
     ...eventStatements(ctx.db, {
       merchantId: ctx.merchantId,
       type: "bank_transaction.needs_review",
-      data: {
-        bankTransactionId: tx.id,
-        amount: tx.amount,
-        currency: tx.currency,
-        bookingDate: tx.bookingDate,
-        purpose: tx.purpose,
-        counterpartName: tx.counterpartName,
-        reason,
-        candidates,
-      },
+      data: needsReviewData(tx, reason, candidates),
       at: ctx.now,
     }),
   ];
@@ -167,4 +173,52 @@ export function ignoreStatements(ctx: RunContext, tx: ReconcilableTransaction, w
     }),
     transactionStatusStatement(ctx.db, ctx.merchantId, tx.id, { status: "ignored", statusReason: why, at }),
   ];
+}
+
+/** A decision that moves no money, gathered so many can be written at once. */
+export interface QuietItem {
+  tx: ReconcilableTransaction;
+  kind: "review" | "ignored";
+  reason: string;
+  candidates: StoredCandidate[];
+}
+
+const QUIET_CHUNK = 200;
+
+function quietDecision(ctx: RunContext, item: QuietItem): QuietDecision {
+  const review = item.kind === "review";
+  return {
+    entryId: newId("rce"),
+    bankTransactionId: item.tx.id,
+    expectedStatus: item.tx.status,
+    seq: item.tx.seq + 1,
+    kind: item.kind,
+    reason: item.reason,
+    statusReason: review ? reviewText(item.reason) : item.reason,
+    candidates: review ? item.candidates : null,
+    event: review ? { id: newId("evt"), payload: buildEventPayload("bank_transaction.needs_review", needsReviewData(item.tx, item.reason, item.candidates), ctx.now) } : null,
+  };
+}
+
+/**
+ * Writes review and ignored decisions in chunks of one batch each. A chunk whose guard fires
+ * (another run or a person got to one of its transactions first) is written again one
+ * transaction at a time, so only the lost ones end as conflicts.
+ */
+export async function commitQuiet(ctx: RunContext, items: readonly QuietItem[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < items.length; i += QUIET_CHUNK) {
+    const chunk = items.slice(i, i + QUIET_CHUNK);
+    try {
+      await writeQuietDecisions(ctx.db, ctx.merchantId, ctx.now.toISOString(), chunk.map((item) => quietDecision(ctx, item)));
+      outcomes.push(...chunk.map((item) => item.kind));
+    } catch (error) {
+      if (!isBookingConflict(error)) throw error;
+      for (const item of chunk) {
+        const statements = item.kind === "review" ? reviewStatements(ctx, item.tx, item.reason, item.candidates) : ignoreStatements(ctx, item.tx, item.reason);
+        outcomes.push((await commit(ctx.db, statements)) ? item.kind : "conflict");
+      }
+    }
+  }
+  return outcomes;
 }

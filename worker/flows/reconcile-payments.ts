@@ -14,7 +14,7 @@ import { entryStatement, transactionStatusStatement } from "../store/reconciliat
 import { invoicesForMatching, payerCandidates, type InvoiceState, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { mandateIbanBinding } from "../store/sepa-mandates.ts";
 import { eventStatements } from "../store/webhook-events.ts";
-import { reviewStatements, type GroupedCommits, type Outcome, type RunContext } from "./reconcile-common.ts";
+import type { GroupedCommits, Outcome, QuietItem, RunContext } from "./reconcile-common.ts";
 
 function incoming(tx: ReconcilableTransaction): IncomingTransaction {
   return {
@@ -83,7 +83,8 @@ function namedKeys(transactions: readonly ReconcilableTransaction[]): { referenc
  * Matches and books the payments in bank order (grouped into few D1 batches); stops at the first
  * lost race, and the rest waits for the next run.
  */
-export async function reconcilePayments(ctx: RunContext, transactions: readonly ReconcilableTransaction[], commits: GroupedCommits): Promise<void> {
+/** Bookings go through `commits`; reviews are gathered in `quiet` to be written in bulk. */
+export async function reconcilePayments(ctx: RunContext, transactions: readonly ReconcilableTransaction[], commits: GroupedCommits, quiet: QuietItem[]): Promise<void> {
   if (transactions.length === 0) return;
   const { references, numbers } = namedKeys(transactions);
   const [invoices, ibans] = await Promise.all([invoicesForMatching(ctx.db, ctx.merchantId, references, numbers), payerIbans(ctx, transactions)]);
@@ -96,7 +97,7 @@ export async function reconcilePayments(ctx: RunContext, transactions: readonly 
     for (const [i, result] of results.entries()) {
       const tx = batch[i]!;
       if (result.allocations.length > 0) await commits.add(bookingStatements(ctx, tx, result, byId, paid), outcomeOf(result));
-      else await commits.add(reviewStatements(ctx, tx, result.reviewReason ?? "no_rule_matched", result.candidates), "review");
+      else quiet.push({ tx, kind: "review", reason: result.reviewReason ?? "no_rule_matched", candidates: result.candidates });
       if (commits.stopped) return;
     }
   }

@@ -9,7 +9,7 @@ import { classifyTransaction } from "../domain/return-detection.ts";
 import type { Db } from "../store/db.ts";
 import { openCollections, unreconciledTransactions, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { CollectionBook } from "./reconcile-collections.ts";
-import { GroupedCommits, ignoreStatements, returnInput, type Outcome, type RunContext } from "./reconcile-common.ts";
+import { commitQuiet, GroupedCommits, returnInput, type Outcome, type QuietItem, type RunContext } from "./reconcile-common.ts";
 import { reconcilePayments } from "./reconcile-payments.ts";
 import { reconcileReturn } from "./reconcile-returns.ts";
 
@@ -98,9 +98,11 @@ export async function reconcileMerchant(db: Db, keyMaterial: string | undefined,
   }
   for (const tx of returns) tally(counts, await reconcileReturn(ctx, tx));
   const commits = new GroupedCommits(db);
-  await reconcilePayments(ctx, payments, commits);
-  for (const [tx, why] of ignored) await commits.add(ignoreStatements(ctx, tx, why), "ignored");
+  const quiet: QuietItem[] = [];
+  await reconcilePayments(ctx, payments, commits, quiet);
   await commits.flush();
   for (const outcome of commits.outcomes) tally(counts, outcome);
+  quiet.push(...ignored.map(([tx, why]) => ({ tx, kind: "ignored" as const, reason: why, candidates: [] })));
+  for (const outcome of await commitQuiet(ctx, quiet)) tally(counts, outcome);
   return counts;
 }
