@@ -7,10 +7,12 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
+import { commitQuiet } from "../../worker/flows/reconcile-common.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
 import worker from "../../worker/index.ts";
 import { BANK_SYNC_CRON } from "../../worker/jobs/crons.ts";
 import { database } from "../../worker/store/db.ts";
+import { unreconciledTransactions } from "../../worker/store/reconciliation-load.ts";
 import { emptyDatabase, expectProblem, json } from "./helpers.ts";
 import { rows } from "./finapi-fixture.ts";
 import { IBAN_ERIKA, IBAN_LENA, IBAN_MAX, IBAN_STRANGER, reconciliationWorld } from "./reconciliation-fixture.ts";
@@ -262,5 +264,32 @@ describe("the endpoints' refusals", () => {
     await r.world.configure(unconnected.apiKey);
     await expectProblem(await r.world.api("/api/v1/reconciliation/runs", { key: unconnected.apiKey, body: {} }), 422, "finapi_not_connected");
     expect(await r.transactions()).toEqual([]);
+  });
+});
+
+describe("unclear lines in bulk", () => {
+  it("writes review decisions for many lines at once, and line by line when one was decided meanwhile", async () => {
+    await emptyDatabase();
+    const r = await reconciliationWorld();
+    r.bank({ amountCents: 101 }, { amountCents: 102 }, { amountCents: 103 });
+    await syncMerchant(database(env.DB), r.world.env, r.m.merchantId, r.world.now(), { fetch: (request) => r.world.fake.app.fetch(request), sleep: async () => undefined });
+    const db = database(env.DB);
+    const loaded = await unreconciledTransactions(db, r.m.merchantId, 10);
+    expect(loaded).toHaveLength(3);
+    // Another run decides the second line after this one read it.
+    await env.DB.prepare("UPDATE bank_transactions SET status = 'ignored' WHERE id = ?").bind(loaded[1]!.id).run();
+    const ctx = { db, merchantId: r.m.merchantId, now: r.world.now(), keyMaterial: env.ENCRYPTION_KEY };
+    const outcomes = await commitQuiet(ctx, loaded.map((tx) => ({ tx, kind: "review" as const, reason: "no_rule_matched", candidates: [] })));
+    expect(outcomes).toEqual(["review", "conflict", "review"]);
+    const statuses = (await r.transactions()).map((t) => t.status).sort();
+    expect(statuses).toEqual(["ignored", "review", "review"]);
+    expect(await r.events("bank_transaction.needs_review")).toHaveLength(2);
+    // Written in bulk when nothing interferes: four statements per chunk of 200 lines.
+    const fresh = await reconciliationWorld("Bulk");
+    fresh.bank(...Array.from({ length: 250 }, (_, i) => ({ amountCents: 1000 + i })));
+    const counts = await fresh.reconcile();
+    expect(counts).toMatchObject({ toReview: 250 });
+    const events = await rows<{ type: string }>("webhook_events", fresh.m.merchantId);
+    expect(events.filter((event) => event.type === "bank_transaction.needs_review")).toHaveLength(250);
   });
 });
