@@ -100,9 +100,6 @@ export interface MandateReturnOutcome {
   restartSequence: boolean;
 }
 
-/** AM04/MS03: re-present once after about 5–8 days, when salaries have usually come in. */
-export const RETRY_AFTER_CALENDAR_DAYS = 7;
-
 const outcome = (effect: ReturnEffect, status: MandateReturnOutcome["status"], autoRetries: 0 | 1 = 0, restartSequence = false): MandateReturnOutcome => ({
   effect,
   status,

@@ -36,30 +36,6 @@ export const CONSENT_STATUSES = ["PRESENT", "NOT_PRESENT"] as const;
 export const UPDATE_RESULT_STATUSES = ["OK", "BANK_SERVER_REJECTION", "INTERNAL_SERVER_ERROR"] as const;
 export const ACCOUNT_STATUSES = ["UPDATED", "UPDATED_FIXED", "DOWNLOAD_IN_PROGRESS", "DOWNLOAD_FAILED", "DEPRECATED"] as const;
 
-/** `access.transactions.order.fields`: what `order=<field>,<asc|desc>` accepts. */
-export const TRANSACTION_ORDER_FIELDS = [
-  "id",
-  "parentId",
-  "accountId",
-  "valueDate",
-  "bankBookingDate",
-  "finapiBookingDate",
-  "amount",
-  "purpose",
-  "counterpartName",
-  "counterpartAccountNumber",
-  "counterpartIban",
-  "counterpartBlz",
-  "counterpartBic",
-  "type",
-  "primanota",
-  "category.id",
-  "category.name",
-  "isPotentialDuplicate",
-  "isNew",
-  "importDate",
-] as const;
-
 /** Request caps (reference §4). */
 export const MAX_PER_PAGE = 500;
 export const MAX_TRANSACTION_IDS = 1000;

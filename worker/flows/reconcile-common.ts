@@ -1,6 +1,6 @@
 // Shared pieces of the reconciliation flows: the run's context, committing one transaction's
-// batch (a fired guard is a lost race, not an error), and the statements and events for the two
-// outcomes that move no money: review and ignored.
+// batch (a fired guard is a lost race, not an error), and writing the two outcomes that move no
+// money — review and ignored — through the one bulk writer, for one transaction or thousands.
 import type { BatchItem } from "drizzle-orm/batch";
 import type { StoredCandidate } from "../../schema/reconciliation.ts";
 import type { BankTransactionForReturn } from "../domain/return-detection.ts";
@@ -9,8 +9,7 @@ import { newId } from "../security.ts";
 import { runBatch, type Db } from "../store/db.ts";
 import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { writeQuietDecisions, type QuietDecision } from "../store/reconciliation-decisions.ts";
-import { entryStatement, isBookingConflict, transactionStatusStatement } from "../store/reconciliation-entries.ts";
-import { eventStatements } from "../store/webhook-events.ts";
+import { isBookingConflict } from "../store/reconciliation-entries.ts";
 
 export interface RunContext {
   db: Db;
@@ -126,55 +125,6 @@ function needsReviewData(tx: ReconcilableTransaction, reason: string, candidates
   };
 }
 
-export function reviewStatements(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): BatchItem<"sqlite">[] {
-  const at = ctx.now.toISOString();
-  return [
-    entryStatement(ctx.db, {
-      id: newId("rce"),
-      merchantId: ctx.merchantId,
-      bankTransactionId: tx.id,
-      expectedStatus: tx.status,
-      seq: tx.seq + 1,
-      kind: "review",
-      status: "review",
-      reason,
-      candidates,
-      source: "reconciliation",
-      at,
-    }),
-    transactionStatusStatement(ctx.db, ctx.merchantId, tx.id, { status: "review", statusReason: reviewText(reason), at }),
-    ...eventStatements(ctx.db, {
-      merchantId: ctx.merchantId,
-      type: "bank_transaction.needs_review",
-      data: needsReviewData(tx, reason, candidates),
-      at: ctx.now,
-    }),
-  ];
-}
-
-export async function sendToReview(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): Promise<Outcome> {
-  return (await commit(ctx.db, reviewStatements(ctx, tx, reason, candidates))) ? "review" : "conflict";
-}
-
-export function ignoreStatements(ctx: RunContext, tx: ReconcilableTransaction, why: string): BatchItem<"sqlite">[] {
-  const at = ctx.now.toISOString();
-  return [
-    entryStatement(ctx.db, {
-      id: newId("rce"),
-      merchantId: ctx.merchantId,
-      bankTransactionId: tx.id,
-      expectedStatus: tx.status,
-      seq: tx.seq + 1,
-      kind: "ignored",
-      status: "ignored",
-      reason: why,
-      source: "reconciliation",
-      at,
-    }),
-    transactionStatusStatement(ctx.db, ctx.merchantId, tx.id, { status: "ignored", statusReason: why, at }),
-  ];
-}
-
 /** A decision that moves no money, gathered so many can be written at once. */
 export interface QuietItem {
   tx: ReconcilableTransaction;
@@ -200,6 +150,17 @@ function quietDecision(ctx: RunContext, item: QuietItem): QuietDecision {
   };
 }
 
+/** Writes one chunk of decisions as one batch; false when a guard fired (nothing was written). */
+async function writeChunk(ctx: RunContext, chunk: readonly QuietItem[]): Promise<boolean> {
+  try {
+    await writeQuietDecisions(ctx.db, ctx.merchantId, ctx.now.toISOString(), chunk.map((item) => quietDecision(ctx, item)));
+    return true;
+  } catch (error) {
+    if (isBookingConflict(error)) return false;
+    throw error;
+  }
+}
+
 /**
  * Writes review and ignored decisions in chunks of one batch each. A chunk whose guard fires
  * (another run or a person got to one of its transactions first) is written again one
@@ -209,16 +170,16 @@ export async function commitQuiet(ctx: RunContext, items: readonly QuietItem[]):
   const outcomes: Outcome[] = [];
   for (let i = 0; i < items.length; i += QUIET_CHUNK) {
     const chunk = items.slice(i, i + QUIET_CHUNK);
-    try {
-      await writeQuietDecisions(ctx.db, ctx.merchantId, ctx.now.toISOString(), chunk.map((item) => quietDecision(ctx, item)));
+    if (await writeChunk(ctx, chunk)) {
       outcomes.push(...chunk.map((item) => item.kind));
-    } catch (error) {
-      if (!isBookingConflict(error)) throw error;
-      for (const item of chunk) {
-        const statements = item.kind === "review" ? reviewStatements(ctx, item.tx, item.reason, item.candidates) : ignoreStatements(ctx, item.tx, item.reason);
-        outcomes.push((await commit(ctx.db, statements)) ? item.kind : "conflict");
-      }
+      continue;
     }
+    for (const item of chunk) outcomes.push((await writeChunk(ctx, [item])) ? item.kind : "conflict");
   }
   return outcomes;
+}
+
+/** One transaction to the review queue, e.g. a return that links to no collection. */
+export async function sendToReview(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): Promise<Outcome> {
+  return (await writeChunk(ctx, [{ tx, kind: "review", reason, candidates }])) ? "review" : "conflict";
 }

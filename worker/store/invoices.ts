@@ -115,13 +115,6 @@ export async function listInvoices(db: Db, merchantId: string, filter: InvoiceFi
     .limit(filter.limit + 1);
 }
 
-/** The regular invoice that billed a contract's period: credit notes refer to it. */
-export async function findPeriodInvoice(db: Db, merchantId: string, contractId: string, periodStart: string) {
-  return db.query.invoices.findFirst({
-    where: and(eq(invoices.merchantId, merchantId), eq(invoices.billingKey, regularBillingKey(contractId, periodStart))),
-  });
-}
-
 export function regularBillingKey(contractId: string, periodStart: string): string {
   return `regular:${contractId}:${periodStart}`;
 }

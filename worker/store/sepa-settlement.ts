@@ -43,10 +43,6 @@ export async function findCollectionItemsByMandate(db: Db, merchantId: string, m
     .orderBy(desc(sepaCollectionItems.id));
 }
 
-export async function findCollectionItem(db: Db, merchantId: string, itemId: string): Promise<RunItemRecord | undefined> {
-  return (await db.select().from(sepaCollectionItems).where(and(eq(sepaCollectionItems.merchantId, merchantId), eq(sepaCollectionItems.id, itemId))).limit(1))[0];
-}
-
 /** A run by its pain.008 message id (MsgId), with its items; e.g. from a batch credit's purpose. */
 export async function findCollectionRunByMessageId(db: Db, merchantId: string, messageId: string): Promise<{ run: RunRecord; items: RunItemRecord[] } | undefined> {
   const run = (
