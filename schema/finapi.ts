@@ -5,7 +5,10 @@ import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { merchants } from "./tables.ts";
 
-const createdAt = () => text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const createdAt = () =>
+  text("created_at")
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 
 /** One finAPI account as shown to the merchant; ids are finAPI's. */
 export interface StoredFinapiAccount {
@@ -18,7 +21,9 @@ export interface StoredFinapiAccount {
 
 /** One row per merchant: whose finAPI client Tarif acts as, and the one finAPI user it created. */
 export const finapiSettings = sqliteTable("finapi_settings", {
-  merchantId: text("merchant_id").primaryKey().references(() => merchants.id),
+  merchantId: text("merchant_id")
+    .primaryKey()
+    .references(() => merchants.id),
   clientId: text("client_id").notNull(),
   /** AES-GCM (worker/secrets.ts), bound to this row. */
   clientSecretCiphertext: text("client_secret_ciphertext").notNull(),
@@ -45,7 +50,9 @@ export const finapiBankConnections = sqliteTable(
   "finapi_bank_connections",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     finapiUserId: text("finapi_user_id").notNull(),
     status: text("status").notNull().default("pending"),
     webFormId: text("web_form_id").notNull(),
@@ -89,8 +96,12 @@ export const bankTransactions = sqliteTable(
   "bank_transactions",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    connectionId: text("connection_id").notNull().references(() => finapiBankConnections.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    connectionId: text("connection_id")
+      .notNull()
+      .references(() => finapiBankConnections.id),
     /** finAPI transaction ids are unique per finAPI environment; the user pins that down. */
     finapiUserId: text("finapi_user_id").notNull(),
     /** The finAPI id as text, or `raw:<sha256>` for a parked record without a readable id. */

@@ -7,7 +7,10 @@ import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-o
 import { bankTransactions } from "./finapi.ts";
 import { customers, invoices, merchants } from "./tables.ts";
 
-const createdAt = () => text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const createdAt = () =>
+  text("created_at")
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 
 /** One review candidate as the matcher ranked it (worker/domain/payment-matching.ts). */
 export interface StoredCandidate {
@@ -27,8 +30,12 @@ export const reconciliationEntries = sqliteTable(
   "reconciliation_entries",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    bankTransactionId: text("bank_transaction_id").notNull().references(() => bankTransactions.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    bankTransactionId: text("bank_transaction_id")
+      .notNull()
+      .references(() => bankTransactions.id),
     seq: integer("seq").notNull(),
     /** payment | collection | return | review | ignored | manual */
     kind: text("kind").notNull(),
@@ -45,7 +52,10 @@ export const reconciliationEntries = sqliteTable(
     source: text("source").notNull(),
     createdAt: text("created_at").notNull(),
   },
-  (t) => [uniqueIndex("reconciliation_entries_seq").on(t.bankTransactionId, t.seq), index("reconciliation_entries_merchant").on(t.merchantId, t.bankTransactionId)],
+  (t) => [
+    uniqueIndex("reconciliation_entries_seq").on(t.bankTransactionId, t.seq),
+    index("reconciliation_entries_merchant").on(t.merchantId, t.bankTransactionId),
+  ],
 );
 
 /** Money of one bank transaction booked onto one invoice. */
@@ -53,11 +63,21 @@ export const paymentAllocations = sqliteTable(
   "payment_allocations",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    entryId: text("entry_id").notNull().references(() => reconciliationEntries.id),
-    bankTransactionId: text("bank_transaction_id").notNull().references(() => bankTransactions.id),
-    invoiceId: text("invoice_id").notNull().references(() => invoices.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    entryId: text("entry_id")
+      .notNull()
+      .references(() => reconciliationEntries.id),
+    bankTransactionId: text("bank_transaction_id")
+      .notNull()
+      .references(() => bankTransactions.id),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
     amount: integer("amount").notNull(),
     currency: text("currency").notNull(),
     rule: text("rule").notNull(),
@@ -77,7 +97,9 @@ export const paymentAllocations = sqliteTable(
     index("payment_allocations_transaction").on(t.merchantId, t.bankTransactionId),
     index("payment_allocations_item").on(t.collectionItemId),
     // A transaction pays an invoice once; a second active row would pay it twice.
-    uniqueIndex("payment_allocations_active").on(t.bankTransactionId, t.invoiceId).where(sql`reversed_at IS NULL`),
+    uniqueIndex("payment_allocations_active")
+      .on(t.bankTransactionId, t.invoiceId)
+      .where(sql`reversed_at IS NULL`),
     check("payment_allocations_amount", sql`amount > 0`),
   ],
 );
@@ -87,9 +109,15 @@ export const customerCredits = sqliteTable(
   "customer_credits",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
-    entryId: text("entry_id").notNull().references(() => reconciliationEntries.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    entryId: text("entry_id")
+      .notNull()
+      .references(() => reconciliationEntries.id),
     bankTransactionId: text("bank_transaction_id").references(() => bankTransactions.id),
     amount: integer("amount").notNull(),
     currency: text("currency").notNull(),
@@ -100,7 +128,10 @@ export const customerCredits = sqliteTable(
     reversedByEntryId: text("reversed_by_entry_id"),
     createdAt: createdAt(),
   },
-  (t) => [index("customer_credits_customer").on(t.merchantId, t.customerId), index("customer_credits_transaction").on(t.merchantId, t.bankTransactionId)],
+  (t) => [
+    index("customer_credits_customer").on(t.merchantId, t.customerId),
+    index("customer_credits_transaction").on(t.merchantId, t.bankTransactionId),
+  ],
 );
 
 /** A returned direct debit (Rücklastschrift): which collection came back, why, and the bank's fee. */
@@ -108,11 +139,21 @@ export const paymentReturns = sqliteTable(
   "payment_returns",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    entryId: text("entry_id").notNull().references(() => reconciliationEntries.id),
-    bankTransactionId: text("bank_transaction_id").notNull().references(() => bankTransactions.id),
-    invoiceId: text("invoice_id").notNull().references(() => invoices.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    entryId: text("entry_id")
+      .notNull()
+      .references(() => reconciliationEntries.id),
+    bankTransactionId: text("bank_transaction_id")
+      .notNull()
+      .references(() => bankTransactions.id),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
     collectionItemId: text("collection_item_id"),
     /** The allocation the return reversed; null when the collection had not been settled yet. */
     allocationId: text("allocation_id"),

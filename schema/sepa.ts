@@ -3,14 +3,27 @@
 // are stored encrypted; the items keep what the bank echoes back so credits and returns can be
 // traced to invoices.
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 import { customers, invoices, merchants } from "./tables.ts";
 
-const createdAt = () => text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const createdAt = () =>
+  text("created_at")
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 
 /** One row per merchant: who collects, into which account, and how early its bank wants files. */
 export const sepaCreditors = sqliteTable("sepa_creditors", {
-  merchantId: text("merchant_id").primaryKey().references(() => merchants.id),
+  merchantId: text("merchant_id")
+    .primaryKey()
+    .references(() => merchants.id),
   name: text("name").notNull(),
   ibanCiphertext: text("iban_ciphertext").notNull(),
   ibanMasked: text("iban_masked").notNull(),
@@ -26,8 +39,12 @@ export const sepaMandates = sqliteTable(
   "sepa_mandates",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
     reference: text("reference").notNull(),
     /** Upper-cased reference: banks do not distinguish case, so neither does uniqueness. */
     referenceKey: text("reference_key").notNull(),
@@ -49,7 +66,9 @@ export const sepaMandates = sqliteTable(
      */
     amendedFromReference: text("amended_from_reference"),
     amendedFromIbanCiphertext: text("amended_from_iban_ciphertext"),
-    amendedBankChanged: integer("amended_bank_changed", { mode: "boolean" }).notNull().default(false),
+    amendedBankChanged: integer("amended_bank_changed", { mode: "boolean" })
+      .notNull()
+      .default(false),
     /** Bumped by every write; a collection run checks it inside its batch (optimistic lock). */
     version: integer("version").notNull().default(1),
     createdAt: createdAt(),
@@ -58,7 +77,9 @@ export const sepaMandates = sqliteTable(
   },
   (t) => [
     uniqueIndex("sepa_mandates_reference").on(t.merchantId, t.referenceKey),
-    uniqueIndex("sepa_mandates_one_active").on(t.merchantId, t.customerId).where(sql`status = 'active'`),
+    uniqueIndex("sepa_mandates_one_active")
+      .on(t.merchantId, t.customerId)
+      .where(sql`status = 'active'`),
     index("sepa_mandates_customer").on(t.merchantId, t.customerId, t.id),
   ],
 );
@@ -67,7 +88,9 @@ export const sepaCollectionRuns = sqliteTable(
   "sepa_collection_runs",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     /** open: handed out, items pending; completed: every item settled or returned; cancelled: never sent. */
     status: text("status").notNull().default("open"),
     collectionDate: text("collection_date").notNull(),
@@ -77,7 +100,15 @@ export const sepaCollectionRuns = sqliteTable(
     controlSum: integer("control_sum").notNull(),
     currency: text("currency").notNull().default("EUR"),
     paymentInfos: text("payment_infos", { mode: "json" })
-      .$type<{ paymentInfoId: string; sequenceType: string; collectionDate: string; numberOfTransactions: number; controlSum: number }[]>()
+      .$type<
+        {
+          paymentInfoId: string;
+          sequenceType: string;
+          collectionDate: string;
+          numberOfTransactions: number;
+          controlSum: number;
+        }[]
+      >()
       .notNull(),
     creditorName: text("creditor_name").notNull(),
     creditorId: text("creditor_id").notNull(),
@@ -98,12 +129,20 @@ export const sepaCollectionItems = sqliteTable(
   "sepa_collection_items",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    runId: text("run_id").notNull().references(() => sepaCollectionRuns.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => sepaCollectionRuns.id),
     // Both are filled by guard subqueries inside the run's batch: NULL (and so an aborted batch)
     // when the invoice is no longer open or the mandate changed since it was read.
-    invoiceId: text("invoice_id").notNull().references(() => invoices.id),
-    mandateId: text("mandate_id").notNull().references(() => sepaMandates.id),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    mandateId: text("mandate_id")
+      .notNull()
+      .references(() => sepaMandates.id),
     customerId: text("customer_id").notNull(),
     mandateReference: text("mandate_reference").notNull(),
     mandateReferenceKey: text("mandate_reference_key").notNull(),
@@ -122,13 +161,17 @@ export const sepaCollectionItems = sqliteTable(
     /** The amendment this collection reported (AmdmntInfDtls), if any; the IBAN stays encrypted. */
     amendedFromReference: text("amended_from_reference"),
     amendedFromIbanCiphertext: text("amended_from_iban_ciphertext"),
-    amendedBankChanged: integer("amended_bank_changed", { mode: "boolean" }).notNull().default(false),
+    amendedBankChanged: integer("amended_bank_changed", { mode: "boolean" })
+      .notNull()
+      .default(false),
     createdAt: createdAt(),
   },
   (t) => [
     index("sepa_collection_items_run").on(t.runId, t.id),
     // The same invoice is never in two open collections at once.
-    uniqueIndex("sepa_collection_items_pending_invoice").on(t.invoiceId).where(sql`status = 'pending'`),
+    uniqueIndex("sepa_collection_items_pending_invoice")
+      .on(t.invoiceId)
+      .where(sql`status = 'pending'`),
     index("sepa_collection_items_e2e").on(t.merchantId, t.endToEndId),
     index("sepa_collection_items_mandate").on(t.merchantId, t.mandateReferenceKey, t.amount),
     index("sepa_collection_items_pmtinf").on(t.merchantId, t.paymentInfoId),
@@ -141,9 +184,13 @@ export const sepaCollectionItems = sqliteTable(
 export const sepaCollectionFiles = sqliteTable(
   "sepa_collection_files",
   {
-    runId: text("run_id").notNull().references(() => sepaCollectionRuns.id),
+    runId: text("run_id")
+      .notNull()
+      .references(() => sepaCollectionRuns.id),
     part: integer("part").notNull(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     ciphertext: text("ciphertext").notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.part] })],

@@ -2,9 +2,19 @@
 // migrations in schema/migrations that wrangler and the tests apply. Every table carries
 // merchant_id so queries are always tenant-scoped and merchants can be sharded later.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
-const createdAt = () => text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
+const createdAt = () =>
+  text("created_at")
+    .notNull()
+    .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
 
 export const merchants = sqliteTable("merchants", {
@@ -23,7 +33,9 @@ export const apiKeys = sqliteTable(
   "api_keys",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     keyHash: text("key_hash").notNull(),
     keyPrefix: text("key_prefix").notNull(),
     createdAt: createdAt(),
@@ -36,7 +48,9 @@ export const customers = sqliteTable(
   "customers",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     name: text("name").notNull(),
     email: text("email"),
     externalRef: text("external_ref"),
@@ -56,7 +70,9 @@ export const articles = sqliteTable(
   "articles",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     kind: text("kind").notNull(),
     name: text("name").notNull(),
     unitAmount: integer("unit_amount").notNull(),
@@ -71,7 +87,9 @@ export const templateGroups = sqliteTable(
   "template_groups",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     name: text("name").notNull(),
     createdAt: createdAt(),
   },
@@ -82,10 +100,16 @@ export const contractTemplates = sqliteTable(
   "contract_templates",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    templateGroupId: text("template_group_id").notNull().references(() => templateGroups.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    templateGroupId: text("template_group_id")
+      .notNull()
+      .references(() => templateGroups.id),
     name: text("name").notNull(),
-    planArticleId: text("plan_article_id").notNull().references(() => articles.id),
+    planArticleId: text("plan_article_id")
+      .notNull()
+      .references(() => articles.id),
     billingInterval: text("billing_interval").notNull(),
     minimumTermMonths: integer("minimum_term_months").notNull().default(0),
     noticePeriodDays: integer("notice_period_days").notNull().default(0),
@@ -95,16 +119,25 @@ export const contractTemplates = sqliteTable(
     createdAt: createdAt(),
     updatedAt: text("updated_at"),
   },
-  (t) => [index("contract_templates_merchant").on(t.merchantId, t.id), index("contract_templates_group").on(t.templateGroupId)],
+  (t) => [
+    index("contract_templates_merchant").on(t.merchantId, t.id),
+    index("contract_templates_group").on(t.templateGroupId),
+  ],
 );
 
 export const contracts = sqliteTable(
   "contracts",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
-    templateId: text("template_id").notNull().references(() => contractTemplates.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => contractTemplates.id),
     status: text("status").notNull().default("active"),
     startDate: text("start_date").notNull(),
     billingAnchor: text("billing_anchor").notNull(),
@@ -130,9 +163,15 @@ export const contractItems = sqliteTable(
   "contract_items",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    contractId: text("contract_id").notNull().references(() => contracts.id),
-    articleId: text("article_id").notNull().references(() => articles.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    contractId: text("contract_id")
+      .notNull()
+      .references(() => contracts.id),
+    articleId: text("article_id")
+      .notNull()
+      .references(() => articles.id),
     kind: text("kind").notNull(),
     name: text("name").notNull(),
     quantity: integer("quantity").notNull(),
@@ -151,8 +190,12 @@ export const contractChanges = sqliteTable(
   "contract_changes",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    contractId: text("contract_id").notNull().references(() => contracts.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    contractId: text("contract_id")
+      .notNull()
+      .references(() => contracts.id),
     type: text("type").notNull(),
     request: json<Record<string, unknown>>("request").notNull(),
     effectiveDate: text("effective_date").notNull(),
@@ -167,16 +210,25 @@ export const contractChanges = sqliteTable(
     appliedAt: text("applied_at"),
     cancelledAt: text("cancelled_at"),
   },
-  (t) => [index("contract_changes_contract").on(t.contractId, t.status), index("contract_changes_due").on(t.status, t.effectiveDate)],
+  (t) => [
+    index("contract_changes_contract").on(t.contractId, t.status),
+    index("contract_changes_due").on(t.status, t.effectiveDate),
+  ],
 );
 
 export const carriedLines = sqliteTable(
   "carried_lines",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    contractId: text("contract_id").notNull().references(() => contracts.id),
-    changeId: text("change_id").notNull().references(() => contractChanges.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    contractId: text("contract_id")
+      .notNull()
+      .references(() => contracts.id),
+    changeId: text("change_id")
+      .notNull()
+      .references(() => contractChanges.id),
     description: text("description").notNull(),
     articleId: text("article_id"),
     itemId: text("item_id"),
@@ -195,9 +247,13 @@ export const invoices = sqliteTable(
   "invoices",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     contractId: text("contract_id").references(() => contracts.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
     kind: text("kind").notNull(),
     number: text("number").notNull(),
     status: text("status").notNull(),
@@ -230,8 +286,12 @@ export const invoiceLines = sqliteTable(
   "invoice_lines",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    invoiceId: text("invoice_id").notNull().references(() => invoices.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
     position: integer("position").notNull(),
     description: text("description").notNull(),
     articleId: text("article_id"),
@@ -250,7 +310,9 @@ export const invoiceLines = sqliteTable(
 export const invoiceNumberSeries = sqliteTable(
   "invoice_number_series",
   {
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     series: text("series").notNull(),
     lastNumber: integer("last_number").notNull(),
   },
@@ -277,7 +339,9 @@ export const webhookEndpoints = sqliteTable(
   "webhook_endpoints",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     url: text("url").notNull(),
     description: text("description"),
     /** Event types to send; empty means all. */
@@ -301,7 +365,9 @@ export const webhookEvents = sqliteTable(
   "webhook_events",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     type: text("type").notNull(),
     /** The exact JSON body that is signed and sent, byte for byte, on every attempt. */
     payload: text("payload").notNull(),
@@ -314,9 +380,15 @@ export const webhookEvents = sqliteTable(
 export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
-    eventId: text("event_id").notNull().references(() => webhookEvents.id),
-    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => webhookEvents.id),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: text("next_attempt_at").notNull(),
@@ -324,7 +396,10 @@ export const webhookDeliveries = sqliteTable(
     deliveredAt: text("delivered_at"),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.eventId, t.endpointId] }), index("webhook_deliveries_due").on(t.status, t.nextAttemptAt)],
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.endpointId] }),
+    index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
+  ],
 );
 
 /** Every attempt, kept for the merchant's delivery log. */
@@ -332,7 +407,9 @@ export const webhookAttempts = sqliteTable(
   "webhook_attempts",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
     eventId: text("event_id").notNull(),
     endpointId: text("endpoint_id").notNull(),
     attemptNumber: integer("attempt_number").notNull(),
@@ -350,13 +427,20 @@ export const portalSessions = sqliteTable(
   "portal_sessions",
   {
     id: text("id").primaryKey(),
-    merchantId: text("merchant_id").notNull().references(() => merchants.id),
-    customerId: text("customer_id").notNull().references(() => customers.id),
+    merchantId: text("merchant_id")
+      .notNull()
+      .references(() => merchants.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
     tokenHash: text("token_hash").notNull(),
     returnUrl: text("return_url"),
     expiresAt: text("expires_at").notNull(),
     revokedAt: text("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("portal_sessions_token").on(t.tokenHash), index("portal_sessions_customer").on(t.merchantId, t.customerId)],
+  (t) => [
+    uniqueIndex("portal_sessions_token").on(t.tokenHash),
+    index("portal_sessions_customer").on(t.merchantId, t.customerId),
+  ],
 );

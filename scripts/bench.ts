@@ -57,12 +57,29 @@ function formatNumber(value: number | null): string {
 
 function table(rows: readonly BenchRow[]): string {
   const header = ["name", "unit", "value", "baseline", "ratio"];
-  const cells = rows.map((row) => [row.name, row.unit, formatNumber(row.value), formatNumber(row.baseline), formatNumber(row.ratio)]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]?.length ?? 0)));
+  const cells = rows.map((row) => [
+    row.name,
+    row.unit,
+    formatNumber(row.value),
+    formatNumber(row.baseline),
+    formatNumber(row.ratio),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...cells.map((line) => line[column]?.length ?? 0)),
+  );
   const numeric = (column: number) => column >= 2;
   const render = (line: readonly string[]) =>
-    line.map((cell, column) => (numeric(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join("  ").trimEnd();
-  return [render(header), widths.map((width) => "-".repeat(width)).join("  "), ...cells.map(render)].join("\n");
+    line
+      .map((cell, column) =>
+        numeric(column) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0),
+      )
+      .join("  ")
+      .trimEnd();
+  return [
+    render(header),
+    widths.map((width) => "-".repeat(width)).join("  "),
+    ...cells.map(render),
+  ].join("\n");
 }
 
 async function main(): Promise<number> {
@@ -71,9 +88,15 @@ async function main(): Promise<number> {
   const modules = readdirSync(BENCH_DIR)
     .filter((file) => file.endsWith(SUFFIX))
     .sort()
-    .filter((file) => filters.length === 0 || filters.some((filter) => file.slice(0, -SUFFIX.length).includes(filter)));
+    .filter(
+      (file) =>
+        filters.length === 0 ||
+        filters.some((filter) => file.slice(0, -SUFFIX.length).includes(filter)),
+    );
   if (modules.length === 0) {
-    console.error(`bench: no module in test/bench/*${SUFFIX} matches ${filters.join(", ") || "(no filter)"}`);
+    console.error(
+      `bench: no module in test/bench/*${SUFFIX} matches ${filters.join(", ") || "(no filter)"}`,
+    );
     return 1;
   }
 
@@ -83,10 +106,14 @@ async function main(): Promise<number> {
     const started = performance.now();
     try {
       rows.push(...(await runModule(file)));
-      console.error(`bench: ${file} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.error(
+        `bench: ${file} done in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
     } catch (error) {
       failures.push(file);
-      console.error(`bench: ${file} FAILED after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      console.error(
+        `bench: ${file} FAILED after ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
       console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     }
   }

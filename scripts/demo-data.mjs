@@ -11,7 +11,14 @@ export const DEMO_API_KEY = "sk_dev_demo_key_not_for_production";
 /** SQL that creates the demo merchant and its key if they are missing. */
 export function demoMerchantSql() {
   const hash = createHash("sha256").update(DEMO_API_KEY).digest("hex");
-  const actions = JSON.stringify(["switch_up", "switch_down", "add_addon", "remove_item", "change_quantity", "cancel"]);
+  const actions = JSON.stringify([
+    "switch_up",
+    "switch_down",
+    "add_addon",
+    "remove_item",
+    "change_quantity",
+    "cancel",
+  ]);
   const origins = JSON.stringify(["http://localhost:8787"]);
   return [
     `INSERT OR IGNORE INTO merchants (id, name, time_zone, allowed_actions, allowed_origins) VALUES ('${DEMO_MERCHANT_ID}', 'Stadtwerke Musterstadt (Demo)', 'Europe/Berlin', '${actions}', '${origins}');`,
@@ -29,9 +36,30 @@ const ADDONS = [
   { name: "Premium-Support", unitAmount: 490 },
 ];
 const CUSTOMERS = [
-  { externalRef: "demo-1", name: "Erika Mustermann", email: "erika@example.com", tariff: "Pro", startMonthsAgo: 7, addons: ["Premium-Support"] },
-  { externalRef: "demo-2", name: "Max Müller", email: "max@example.com", tariff: "Basic", startMonthsAgo: 2, addons: [] },
-  { externalRef: "demo-3", name: "Jana Schmidt", email: "jana@example.com", tariff: "Business", startMonthsAgo: 14, addons: ["Extra-Speicher 100 GB"] },
+  {
+    externalRef: "demo-1",
+    name: "Erika Mustermann",
+    email: "erika@example.com",
+    tariff: "Pro",
+    startMonthsAgo: 7,
+    addons: ["Premium-Support"],
+  },
+  {
+    externalRef: "demo-2",
+    name: "Max Müller",
+    email: "max@example.com",
+    tariff: "Basic",
+    startMonthsAgo: 2,
+    addons: [],
+  },
+  {
+    externalRef: "demo-3",
+    name: "Jana Schmidt",
+    email: "jana@example.com",
+    tariff: "Business",
+    startMonthsAgo: 14,
+    addons: ["Extra-Speicher 100 GB"],
+  },
 ];
 
 export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
@@ -49,7 +77,9 @@ export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
     const rows = [];
     let cursor = null;
     do {
-      const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+      const page = await api(
+        `${path}${path.includes("?") ? "&" : "?"}limit=100${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       rows.push(...page.data);
       cursor = page.nextCursor;
     } while (cursor);
@@ -60,25 +90,46 @@ export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
   const articles = await all("/articles");
   const addons = {};
   for (const addon of ADDONS) {
-    addons[addon.name] = await ensure(articles, (a) => a.name === addon.name, () => api("/articles", { kind: "addon", taxRate: 1900, ...addon }));
+    addons[addon.name] = await ensure(
+      articles,
+      (a) => a.name === addon.name,
+      () => api("/articles", { kind: "addon", taxRate: 1900, ...addon }),
+    );
   }
-  const group = await ensure(await all("/template-groups"), (g) => g.name === "Cloud-Speicher", () => api("/template-groups", { name: "Cloud-Speicher" }));
+  const group = await ensure(
+    await all("/template-groups"),
+    (g) => g.name === "Cloud-Speicher",
+    () => api("/template-groups", { name: "Cloud-Speicher" }),
+  );
   const templates = await all("/contract-templates");
   const tariffs = {};
   for (const tariff of TARIFFS) {
-    tariffs[tariff.name] = await ensure(templates, (t) => t.name === tariff.name, async () => {
-      const plan = await ensure(articles, (a) => a.name === tariff.name, () => api("/articles", { kind: "plan", taxRate: 1900, ...tariff }));
-      return api("/contract-templates", {
-        name: tariff.name,
-        templateGroupId: group.id,
-        planArticleId: plan.id,
-        billingInterval: "month",
-        minimumTermMonths: 12,
-        noticePeriodDays: 30,
-        allowedAddonArticleIds: Object.values(addons).map((a) => a.id),
-        changePoints: [{ type: "immediately" }, { type: "next_period" }, { type: "next_month" }, { type: "custom", minLeadDays: 3, maxHorizonDays: 90 }],
-      });
-    });
+    tariffs[tariff.name] = await ensure(
+      templates,
+      (t) => t.name === tariff.name,
+      async () => {
+        const plan = await ensure(
+          articles,
+          (a) => a.name === tariff.name,
+          () => api("/articles", { kind: "plan", taxRate: 1900, ...tariff }),
+        );
+        return api("/contract-templates", {
+          name: tariff.name,
+          templateGroupId: group.id,
+          planArticleId: plan.id,
+          billingInterval: "month",
+          minimumTermMonths: 12,
+          noticePeriodDays: 30,
+          allowedAddonArticleIds: Object.values(addons).map((a) => a.id),
+          changePoints: [
+            { type: "immediately" },
+            { type: "next_period" },
+            { type: "next_month" },
+            { type: "custom", minLeadDays: 3, maxHorizonDays: 90 },
+          ],
+        });
+      },
+    );
   }
   const contracts = [];
   for (const customer of CUSTOMERS) {

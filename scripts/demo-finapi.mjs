@@ -13,7 +13,10 @@ const FAKE_CLIENT = { clientId: "tarif-fake-client", clientSecret: "tarif-fake-s
 
 /** Starts the fake in its own process group, so `kill(signal)` ends npx, tsx and node together. */
 export function startFakeFinapi(port = FAKE_FINAPI_PORT) {
-  const child = spawn("npx", ["tsx", "test/fakes/finapi/server.ts", "--port", String(port)], { stdio: "inherit", detached: true });
+  const child = spawn("npx", ["tsx", "test/fakes/finapi/server.ts", "--port", String(port)], {
+    stdio: "inherit",
+    detached: true,
+  });
   return {
     kill(signal = "SIGTERM") {
       try {
@@ -45,17 +48,33 @@ export async function connectDemoFinapi(baseUrl, apiKey, fakeUrl = FAKE_FINAPI_U
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const payload = await response.json();
-    if (!response.ok && !allowed.includes(response.status)) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(payload)}`);
+    if (!response.ok && !allowed.includes(response.status))
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(payload)}`);
     return response.ok ? payload : null;
   };
   const fake = async (path, body) => {
-    const response = await fetch(`${fakeUrl}${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`fake finAPI ${path}: ${response.status} ${await response.text()}`);
+    const response = await fetch(
+      `${fakeUrl}${path}`,
+      body === undefined
+        ? {}
+        : {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          },
+    );
+    if (!response.ok)
+      throw new Error(`fake finAPI ${path}: ${response.status} ${await response.text()}`);
     return response.json();
   };
 
   const state = await fake("/__fake/state");
-  const wanted = { clientId: state.clientId ?? FAKE_CLIENT.clientId, clientSecret: FAKE_CLIENT.clientSecret, baseUrl: fakeUrl, webFormBaseUrl: fakeUrl };
+  const wanted = {
+    clientId: state.clientId ?? FAKE_CLIENT.clientId,
+    clientSecret: FAKE_CLIENT.clientSecret,
+    baseUrl: fakeUrl,
+    webFormBaseUrl: fakeUrl,
+  };
   let settings = await api("PUT", "/finapi/settings", wanted, [409]);
   if (!settings) {
     // The stored user belongs to another finAPI (another port): let it go, as a merchant would.
@@ -78,7 +97,12 @@ export async function connectDemoFinapi(baseUrl, apiKey, fakeUrl = FAKE_FINAPI_U
     connection = await api("GET", `/finapi/bank-connections/${started.id}`);
     const accountId = connection.accounts[0]?.id;
     if (accountId !== undefined) {
-      await fake("/__fake/returned-debits", { accountId, originalAmountCents: 2990, endToEndReference: "NOTPROVIDED", reasonCode: "AM04" });
+      await fake("/__fake/returned-debits", {
+        accountId,
+        originalAmountCents: 2990,
+        endToEndReference: "NOTPROVIDED",
+        reasonCode: "AM04",
+      });
     }
   }
   const sync = await api("POST", "/reconciliation/runs", {});

@@ -5,19 +5,29 @@ import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_API_KEY, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
-import { connectDemoFinapi, FAKE_FINAPI_URL, startFakeFinapi, waitForFakeFinapi } from "./demo-finapi.mjs";
+import {
+  connectDemoFinapi,
+  FAKE_FINAPI_URL,
+  startFakeFinapi,
+  waitForFakeFinapi,
+} from "./demo-finapi.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const BASE_URL = `http://localhost:${PORT}`;
-const wrangler = (args, options = {}) => spawn("npx", ["wrangler", ...args], { stdio: "inherit", ...options });
+const wrangler = (args, options = {}) =>
+  spawn("npx", ["wrangler", ...args], { stdio: "inherit", ...options });
 const wranglerSync = (args) => {
-  const result = spawnSync("npx", ["wrangler", ...args], { stdio: "inherit", env: { ...process.env, CI: "1" } });
+  const result = spawnSync("npx", ["wrangler", ...args], {
+    stdio: "inherit",
+    env: { ...process.env, CI: "1" },
+  });
   if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed`);
 };
 
 if (!existsSync(".dev.vars")) copyFileSync(".dev.vars.example", ".dev.vars");
 // The worker serves the widget bundle from dist/public (wrangler.toml [assets]).
-if (spawnSync("npm", ["run", "build:widget"], { stdio: "inherit" }).status !== 0) throw new Error("the widget build failed");
+if (spawnSync("npm", ["run", "build:widget"], { stdio: "inherit" }).status !== 0)
+  throw new Error("the widget build failed");
 wranglerSync(["d1", "migrations", "apply", "DB", "--local"]);
 const seedFile = join(mkdtempSync(join(tmpdir(), "tarif-")), "demo-merchant.sql");
 writeFileSync(seedFile, demoMerchantSql());
@@ -25,7 +35,8 @@ wranglerSync(["d1", "execute", "DB", "--local", `--file=${seedFile}`]);
 
 const fakeFinapi = startFakeFinapi();
 const server = wrangler(["dev", "--port", String(PORT), "--test-scheduled"]);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => [server, fakeFinapi].forEach((child) => child.kill(signal)));
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => [server, fakeFinapi].forEach((child) => child.kill(signal)));
 server.on("exit", (code) => {
   fakeFinapi.kill("SIGTERM");
   process.exit(code ?? 0);

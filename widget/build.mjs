@@ -38,12 +38,20 @@ await build({
 const bundle = readFileSync(bundleFile);
 const gzipped = gzipSync(bundle, { level: 9 }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
-console.log(`bundle dist/public/widget/selfservice-portal.js: ${bundle.length} B (${kb(bundle.length)}) raw, ${gzipped} B (${kb(gzipped)}) gzipped, budget ${kb(BUDGET_GZIP_BYTES)}`);
+console.log(
+  `bundle dist/public/widget/selfservice-portal.js: ${bundle.length} B (${kb(bundle.length)}) raw, ${gzipped} B (${kb(gzipped)}) gzipped, budget ${kb(BUDGET_GZIP_BYTES)}`,
+);
 
 // (2) The npm-style package.
 rmSync(npmDir, { recursive: true, force: true });
 run("tsc", ["-p", "widget/tsconfig.build.json"]);
-run("cem", ["analyze", "--litelement", "--quiet", "--config", "widget/custom-elements-manifest.config.mjs"]);
+run("cem", [
+  "analyze",
+  "--litelement",
+  "--quiet",
+  "--config",
+  "widget/custom-elements-manifest.config.mjs",
+]);
 const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 mkdirSync(npmDir, { recursive: true });
 writeFileSync(
@@ -59,7 +67,10 @@ writeFileSync(
       types: "./index.d.ts",
       exports: {
         ".": { types: "./index.d.ts", default: "./index.js" },
-        "./selfservice-portal.js": { types: "./selfservice-portal.d.ts", default: "./selfservice-portal.js" },
+        "./selfservice-portal.js": {
+          types: "./selfservice-portal.d.ts",
+          default: "./selfservice-portal.js",
+        },
         "./define.js": { types: "./define.d.ts", default: "./define.js" },
         "./portal-api.js": { types: "./portal-api.d.ts", default: "./portal-api.js" },
         "./portal-client.js": { types: "./portal-client.d.ts", default: "./portal-client.js" },
@@ -78,6 +89,8 @@ copyFileSync(join(root, "widget/README.md"), join(npmDir, "README.md"));
 console.log("npm build dist/widget-npm: ES modules, .d.ts, custom-elements.json, package.json");
 
 if (gzipped > BUDGET_GZIP_BYTES) {
-  console.error(`widget bundle is ${kb(gzipped)} gzipped, over the ${kb(BUDGET_GZIP_BYTES)} budget`);
+  console.error(
+    `widget bundle is ${kb(gzipped)} gzipped, over the ${kb(BUDGET_GZIP_BYTES)} budget`,
+  );
   process.exit(1);
 }

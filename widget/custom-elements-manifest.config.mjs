@@ -7,7 +7,9 @@ function toPackagePath(value) {
   if (typeof value === "string") return value.replace(SOURCE, "$1.js");
   if (Array.isArray(value)) return value.map(toPackagePath);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, toPackagePath(inner)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, toPackagePath(inner)]),
+    );
   }
   return value;
 }
@@ -19,8 +21,20 @@ function publicOnly(module) {
     .filter((declaration) => exported.has(declaration.name))
     .map((declaration) => ({
       ...declaration,
-      ...(declaration.members ? { members: declaration.members.filter((member) => member.privacy !== "private" && !member.name.startsWith("#")) } : {}),
-      ...(declaration.attributes ? { attributes: declaration.attributes.filter((attribute) => !attribute.name.startsWith("_")) } : {}),
+      ...(declaration.members
+        ? {
+            members: declaration.members.filter(
+              (member) => member.privacy !== "private" && !member.name.startsWith("#"),
+            ),
+          }
+        : {}),
+      ...(declaration.attributes
+        ? {
+            attributes: declaration.attributes.filter(
+              (attribute) => !attribute.name.startsWith("_"),
+            ),
+          }
+        : {}),
     }));
   return { ...module, declarations };
 }
@@ -35,7 +49,9 @@ export default {
     {
       name: "tarif-package-paths",
       packageLinkPhase({ customElementsManifest }) {
-        customElementsManifest.modules = toPackagePath(customElementsManifest.modules).map(publicOnly);
+        customElementsManifest.modules = toPackagePath(customElementsManifest.modules).map(
+          publicOnly,
+        );
       },
     },
   ],

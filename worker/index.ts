@@ -37,7 +37,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const clock = createMiddleware<AppEnv>(async (c, next) => {
   const pinned = c.env.ENVIRONMENT === "test" ? c.req.header("x-test-now") : undefined;
   const now = pinned ? new Date(pinned) : new Date();
-  if (Number.isNaN(now.getTime())) throw new ProblemError("bad_request", "x-test-now must be an RFC 3339 instant.");
+  if (Number.isNaN(now.getTime()))
+    throw new ProblemError("bad_request", "x-test-now must be an RFC 3339 instant.");
   c.set("now", now);
   await next();
 });
@@ -71,7 +72,11 @@ app.get(
   "/openapi.json",
   openAPIRouteHandler(app, {
     documentation: {
-      info: { title: "Tarif API", version: "1.0.0", description: "Subscription billing with self-service contract changes." },
+      info: {
+        title: "Tarif API",
+        version: "1.0.0",
+        description: "Subscription billing with self-service contract changes.",
+      },
       servers: [{ url: "http://localhost:8787", description: "Local development" }],
       components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } },
     },
@@ -81,18 +86,29 @@ app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Tarif API" }));
 app.notFound(notFoundOrMethodNotAllowed(app));
 app.onError(onError);
 
-
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     if (controller.cron === BILLING_CRON) {
-      ctx.waitUntil(runBilling(env.DB, new Date(controller.scheduledTime)).then((report) => console.log("billing run", JSON.stringify(report))));
+      ctx.waitUntil(
+        runBilling(env.DB, new Date(controller.scheduledTime)).then((report) =>
+          console.log("billing run", JSON.stringify(report)),
+        ),
+      );
     }
     if (controller.cron === BANK_SYNC_CRON) {
-      ctx.waitUntil(runBankSync(env, new Date(controller.scheduledTime)).then((report) => console.log("bank sync", JSON.stringify(report))));
+      ctx.waitUntil(
+        runBankSync(env, new Date(controller.scheduledTime)).then((report) =>
+          console.log("bank sync", JSON.stringify(report)),
+        ),
+      );
     }
     if (controller.cron === WEBHOOK_CRON) {
-      ctx.waitUntil(deliverWebhooks(env, new Date(controller.scheduledTime)).then((report) => console.log("webhook delivery", JSON.stringify(report))));
+      ctx.waitUntil(
+        deliverWebhooks(env, new Date(controller.scheduledTime)).then((report) =>
+          console.log("webhook delivery", JSON.stringify(report)),
+        ),
+      );
     }
   },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -11,7 +11,8 @@ const keys = new Map<string, Promise<CryptoKey>>();
 /** In slices: spreading a large array into one call overflows the stack. */
 function toBase64(bytes: Uint8Array): string {
   let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
@@ -20,28 +21,49 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 function importKey(material: string | undefined): Promise<CryptoKey> {
-  if (!material) throw new ProblemError("internal_error", "ENCRYPTION_KEY is not configured; secrets cannot be stored.");
+  if (!material)
+    throw new ProblemError(
+      "internal_error",
+      "ENCRYPTION_KEY is not configured; secrets cannot be stored.",
+    );
   let key = keys.get(material);
   if (!key) {
     const raw = fromBase64(material);
-    if (raw.length !== 32) throw new ProblemError("internal_error", "ENCRYPTION_KEY must be 32 bytes, base64-encoded.");
+    if (raw.length !== 32)
+      throw new ProblemError("internal_error", "ENCRYPTION_KEY must be 32 bytes, base64-encoded.");
     key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(material, key);
   }
   return key;
 }
 
-export async function encryptSecret(plaintext: string, keyMaterial: string | undefined, boundTo: string): Promise<string> {
+export async function encryptSecret(
+  plaintext: string,
+  keyMaterial: string | undefined,
+  boundTo: string,
+): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const key = await importKey(keyMaterial);
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(boundTo) }, key, encoder.encode(plaintext));
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(boundTo) },
+    key,
+    encoder.encode(plaintext),
+  );
   return `${VERSION}:${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`;
 }
 
-export async function decryptSecret(ciphertext: string, keyMaterial: string | undefined, boundTo: string): Promise<string> {
+export async function decryptSecret(
+  ciphertext: string,
+  keyMaterial: string | undefined,
+  boundTo: string,
+): Promise<string> {
   const [version, iv, sealed] = ciphertext.split(":");
   if (version !== VERSION || !iv || !sealed) throw new Error("unknown secret format");
   const key = await importKey(keyMaterial);
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(boundTo) }, key, fromBase64(sealed));
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromBase64(iv), additionalData: encoder.encode(boundTo) },
+    key,
+    fromBase64(sealed),
+  );
   return decoder.decode(plain);
 }

@@ -12,7 +12,13 @@ import type { Bindings } from "../../worker/env.ts";
 import { draftsFromPage } from "../../worker/flows/finapi-import.ts";
 import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
-import { clientFor, createUser, clientSecretBinding, userOf, type FinapiRuntime } from "../../worker/flows/finapi.ts";
+import {
+  clientFor,
+  createUser,
+  clientSecretBinding,
+  userOf,
+  type FinapiRuntime,
+} from "../../worker/flows/finapi.ts";
 import { encryptSecret } from "../../worker/secrets.ts";
 import { chunkForInsert, database, runBatch } from "../../worker/store/db.ts";
 import { findSettings, insertConnection, upsertSettings } from "../../worker/store/finapi.ts";
@@ -39,7 +45,9 @@ function counting(d1: D1Database, counter: Counter): D1Database {
     const proxy = new Proxy(statement, {
       get(target, property) {
         const value = Reflect.get(target, property, target) as unknown;
-        if (property === "bind") return (...args: unknown[]) => wrap((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args));
+        if (property === "bind")
+          return (...args: unknown[]) =>
+            wrap((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args));
         if (typeof property === "string" && ["run", "all", "first", "raw"].includes(property)) {
           return (...args: unknown[]) => {
             counter.statements += 1;
@@ -71,21 +79,51 @@ function counting(d1: D1Database, counter: Counter): D1Database {
 
 async function migrate(d1: D1Database): Promise<void> {
   const dir = join(ROOT, "schema", "migrations");
-  for (const file of readdirSync(dir).filter((name) => name.endsWith(".sql")).sort()) {
-    for (const statement of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(join(dir, file), "utf8").split(
+      "--> statement-breakpoint",
+    )) {
       if (statement.trim()) await d1.prepare(statement).run();
     }
   }
 }
 
 /** A merchant with settings, a finAPI user and one active connection holding 5 000 new transactions. */
-async function seed(env: Bindings, runtime: FinapiRuntime, fake: ReturnType<typeof createFakeFinapi>, merchantId: string) {
-  await env.DB.prepare("INSERT INTO merchants (id, name, allowed_actions, allowed_origins) VALUES (?, ?, '[]', '[]')").bind(merchantId, `Bench ${merchantId}`).run();
+async function seed(
+  env: Bindings,
+  runtime: FinapiRuntime,
+  fake: ReturnType<typeof createFakeFinapi>,
+  merchantId: string,
+) {
+  await env.DB.prepare(
+    "INSERT INTO merchants (id, name, allowed_actions, allowed_origins) VALUES (?, ?, '[]', '[]')",
+  )
+    .bind(merchantId, `Bench ${merchantId}`)
+    .run();
   const db = database(env.DB);
-  const clientSecretCiphertext = await encryptSecret(fake.control.clientSecret, ENCRYPTION_KEY, clientSecretBinding(merchantId));
-  await upsertSettings(db, merchantId, { clientId: fake.control.clientId, clientSecretCiphertext, environment: "custom", baseUrl: BASE_URL, webFormBaseUrl: BASE_URL }, NOW.toISOString());
+  const clientSecretCiphertext = await encryptSecret(
+    fake.control.clientSecret,
+    ENCRYPTION_KEY,
+    clientSecretBinding(merchantId),
+  );
+  await upsertSettings(
+    db,
+    merchantId,
+    {
+      clientId: fake.control.clientId,
+      clientSecretCiphertext,
+      environment: "custom",
+      baseUrl: BASE_URL,
+      webFormBaseUrl: BASE_URL,
+    },
+    NOW.toISOString(),
+  );
   const user = await createUser(db, env, merchantId, NOW, runtime);
-  const connection = fake.control.createBankConnection(user.id, { accounts: [{ accountName: "Girokonto", accountType: "Checking" }] });
+  const connection = fake.control.createBankConnection(user.id, {
+    accounts: [{ accountName: "Girokonto", accountType: "Checking" }],
+  });
   const accountId = connection.accountIds[0]!;
   const connectionId = `bcn_${merchantId.slice(4)}`;
   await insertConnection(db, {
@@ -104,7 +142,10 @@ async function seed(env: Bindings, runtime: FinapiRuntime, fake: ReturnType<type
 }
 
 /** Wall time of `work` and the process CPU it used minus what the fake finAPI spent. */
-async function measure<T>(work: () => Promise<T>, fakeMs: { total: number }): Promise<{ result: T; wallMs: number; cpuMs: number }> {
+async function measure<T>(
+  work: () => Promise<T>,
+  fakeMs: { total: number },
+): Promise<{ result: T; wallMs: number; cpuMs: number }> {
   fakeMs.total = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -115,7 +156,12 @@ async function measure<T>(work: () => Promise<T>, fakeMs: { total: number }): Pr
 }
 
 export async function run(): Promise<BenchRow[]> {
-  const proxy = await getPlatformProxy<{ DB: D1Database }>({ configPath: join(ROOT, "wrangler.toml"), persist: false, envFiles: [], remoteBindings: false });
+  const proxy = await getPlatformProxy<{ DB: D1Database }>({
+    configPath: join(ROOT, "wrangler.toml"),
+    persist: false,
+    envFiles: [],
+    remoteBindings: false,
+  });
   try {
     await migrate(proxy.env.DB);
     const fake = createFakeFinapi({ now: () => NOW.getTime(), webFormBaseUrl: BASE_URL });
@@ -136,33 +182,66 @@ export async function run(): Promise<BenchRow[]> {
     const counter: Counter = { statements: 0, roundTrips: 0 };
     const env: Bindings = { DB: counting(proxy.env.DB, counter), ENCRYPTION_KEY };
     await seed({ DB: proxy.env.DB, ENCRYPTION_KEY }, runtime, fake, "mer_bench0000000000000000001");
-    const ours = await measure(() => syncMerchant(database(env.DB), env, "mer_bench0000000000000000001", NOW, runtime), fakeMs);
-    if (!ours.result || ours.result.failed > 0 || ours.result.imported !== TRANSACTIONS) throw new Error(`sync did not import ${TRANSACTIONS}: ${JSON.stringify(ours.result)}`);
+    const ours = await measure(
+      () => syncMerchant(database(env.DB), env, "mer_bench0000000000000000001", NOW, runtime),
+      fakeMs,
+    );
+    if (!ours.result || ours.result.failed > 0 || ours.result.imported !== TRANSACTIONS)
+      throw new Error(`sync did not import ${TRANSACTIONS}: ${JSON.stringify(ours.result)}`);
 
     // What the cron does next with them: reconcile. The bench merchant has no open invoices, so
     // every line is decided (review with its reason) and written, which is the write-heavy case.
     const reconcileCounter: Counter = { statements: 0, roundTrips: 0 };
     const reconciled = await measure(
-      () => reconcileMerchant(database(counting(proxy.env.DB, reconcileCounter)), ENCRYPTION_KEY, "mer_bench0000000000000000001", NOW),
+      () =>
+        reconcileMerchant(
+          database(counting(proxy.env.DB, reconcileCounter)),
+          ENCRYPTION_KEY,
+          "mer_bench0000000000000000001",
+          NOW,
+        ),
       fakeMs,
     );
 
     // Baseline: same pages, same drafts, stored with chunked multi-row inserts.
     const baseCounter: Counter = { statements: 0, roundTrips: 0 };
     const baseEnv: Bindings = { DB: counting(proxy.env.DB, baseCounter), ENCRYPTION_KEY };
-    const seeded = await seed({ DB: proxy.env.DB, ENCRYPTION_KEY }, runtime, fake, "mer_bench0000000000000000002");
+    const seeded = await seed(
+      { DB: proxy.env.DB, ENCRYPTION_KEY },
+      runtime,
+      fake,
+      "mer_bench0000000000000000002",
+    );
     const baseline = await measure(async () => {
       const db = database(baseEnv.DB);
       const settings = (await findSettings(db, "mer_bench0000000000000000002"))!;
       const client = await clientFor(baseEnv, settings, runtime);
       const user = (await userOf(baseEnv, settings))!;
-      const context = { accountIds: new Set([seeded.accountId]), accountCurrency: new Map<number, string>(), now: NOW.getTime() };
+      const context = {
+        accountIds: new Set([seeded.accountId]),
+        accountCurrency: new Map<number, string>(),
+        now: NOW.getTime(),
+      };
       let stored = 0;
-      for await (const page of client.transactionPages(user, { accountIds: [seeded.accountId], perPage: 500 })) {
+      for await (const page of client.transactionPages(user, {
+        accountIds: [seeded.accountId],
+        perPage: 500,
+      })) {
         const { drafts } = await draftsFromPage(page, context);
-        const rows = drafts.map((draft) => ({ ...draft, merchantId: "mer_bench0000000000000000002", connectionId: seeded.connectionId, finapiUserId: seeded.userId, createdAt: NOW.toISOString() }));
+        const rows = drafts.map((draft) => ({
+          ...draft,
+          merchantId: "mer_bench0000000000000000002",
+          connectionId: seeded.connectionId,
+          finapiUserId: seeded.userId,
+          createdAt: NOW.toISOString(),
+        }));
         const columns = Object.keys(rows[0] ?? {}).length;
-        await runBatch(db, chunkForInsert(rows, columns).map((chunk) => db.insert(bankTransactions).values(chunk).onConflictDoNothing()));
+        await runBatch(
+          db,
+          chunkForInsert(rows, columns).map((chunk) =>
+            db.insert(bankTransactions).values(chunk).onConflictDoNothing(),
+          ),
+        );
         stored += rows.length;
       }
       return stored;
@@ -173,15 +252,45 @@ export async function run(): Promise<BenchRow[]> {
     return [
       benchRow(`${label}: wall time`, "ms", ours.wallMs, baseline.wallMs),
       benchRow(`${label}: D1 statements`, "statements", counter.statements, baseCounter.statements),
-      benchRow(`${label}: D1 round trips`, "round trips", counter.roundTrips, baseCounter.roundTrips),
+      benchRow(
+        `${label}: D1 round trips`,
+        "round trips",
+        counter.roundTrips,
+        baseCounter.roundTrips,
+      ),
       benchRow(`${label}: Tarif CPU (excl. fake and D1)`, "ms", ours.cpuMs, baseline.cpuMs),
-      benchRow(`bank sync of ${TRANSACTIONS.toLocaleString("en-US")}: Tarif CPU vs the Workers CPU limit (30 s)`, "ms", ours.cpuMs, WORKERS_CPU_LIMIT_MS),
-      benchRow(`reconciliation of the ${reconciled.result.processed.toLocaleString("en-US")} synced transactions, all to review: wall time (baseline: the sync)`, "ms", reconciled.wallMs, ours.wallMs),
-      benchRow(`reconciliation of the synced transactions: D1 statements (baseline: the sync)`, "statements", reconcileCounter.statements, counter.statements),
-      benchRow(`reconciliation of the synced transactions: D1 round trips (baseline: the sync)`, "round trips", reconcileCounter.roundTrips, counter.roundTrips),
+      benchRow(
+        `bank sync of ${TRANSACTIONS.toLocaleString("en-US")}: Tarif CPU vs the Workers CPU limit (30 s)`,
+        "ms",
+        ours.cpuMs,
+        WORKERS_CPU_LIMIT_MS,
+      ),
+      benchRow(
+        `reconciliation of the ${reconciled.result.processed.toLocaleString("en-US")} synced transactions, all to review: wall time (baseline: the sync)`,
+        "ms",
+        reconciled.wallMs,
+        ours.wallMs,
+      ),
+      benchRow(
+        `reconciliation of the synced transactions: D1 statements (baseline: the sync)`,
+        "statements",
+        reconcileCounter.statements,
+        counter.statements,
+      ),
+      benchRow(
+        `reconciliation of the synced transactions: D1 round trips (baseline: the sync)`,
+        "round trips",
+        reconcileCounter.roundTrips,
+        counter.roundTrips,
+      ),
       // getPlatformProxy prepares every statement through a synchronous call into workerd, and
       // that wait counts as this process's CPU: an upper bound, dominated by per-statement IPC.
-      benchRow(`sync + reconciliation: process CPU incl. the local D1 proxy's per-statement IPC (baseline: Workers CPU limit 30 s)`, "ms", ours.cpuMs + reconciled.cpuMs, WORKERS_CPU_LIMIT_MS),
+      benchRow(
+        `sync + reconciliation: process CPU incl. the local D1 proxy's per-statement IPC (baseline: Workers CPU limit 30 s)`,
+        "ms",
+        ours.cpuMs + reconciled.cpuMs,
+        WORKERS_CPU_LIMIT_MS,
+      ),
     ];
   } finally {
     await proxy.dispose();

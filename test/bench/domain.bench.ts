@@ -24,7 +24,6 @@ const MAX_CALLS_PER_ROUND = 5_000_000;
 /** Results flow here so the JIT cannot drop the measured calls. */
 let sink = 0;
 
-
 function intBetween(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
@@ -46,7 +45,10 @@ function timed(op: (i: number) => number, ms: number): number {
 }
 
 /** ops/s of `ours` and `baseline`, interleaved round by round; best round of each. */
-function compare(ours: (i: number) => number, baseline: (i: number) => number): { value: number; baseline: number } {
+function compare(
+  ours: (i: number) => number,
+  baseline: (i: number) => number,
+): { value: number; baseline: number } {
   timed(ours, ROUND_MS / 4);
   timed(baseline, ROUND_MS / 4);
   let best = 0;
@@ -102,7 +104,11 @@ function invoiceInputs(): TaxableLine[][] {
 }
 
 /** The naive way: float sums per rate in a plain object, `Math.round` for the tax. */
-function naiveTotals(lines: readonly TaxableLine[]): { netAmount: number; taxAmount: number; grossAmount: number } {
+function naiveTotals(lines: readonly TaxableLine[]): {
+  netAmount: number;
+  taxAmount: number;
+  grossAmount: number;
+} {
   const byRate: Record<number, number> = {};
   for (const line of lines) byRate[line.taxRate] = (byRate[line.taxRate] ?? 0) + line.netAmount;
   let netAmount = 0;
@@ -124,7 +130,9 @@ function naiveAddMonths(anchor: IsoDate, months: number): IsoDate {
   const month = Number(anchor.slice(5, 7));
   const day = Number(anchor.slice(8, 10));
   const target = new Date(Date.UTC(year, month - 1 + months, 1));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  const lastDay = new Date(
+    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
+  ).getUTCDate();
   target.setUTCDate(Math.min(day, lastDay));
   return target.toISOString().slice(0, 10);
 }
@@ -168,10 +176,15 @@ function periodInputs(): PeriodInput[] {
     const year = intBetween(random, 2000, 2030);
     const month = intBetween(random, 1, 12);
     const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    const day = Math.min(lastDay, random() < 0.3 ? intBetween(random, 28, 31) : intBetween(random, 1, 28));
+    const day = Math.min(
+      lastDay,
+      random() < 0.3 ? intBetween(random, 28, 31) : intBetween(random, 1, 28),
+    );
     const anchor = `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
     const n = intBetween(random, 0, Math.floor(120 / MONTHS[interval]) - 1);
-    const date = new Date(Date.parse(anchor) + intBetween(random, 0, 3650) * 86_400_000).toISOString().slice(0, 10);
+    const date = new Date(Date.parse(anchor) + intBetween(random, 0, 3650) * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
     return { anchor, interval, n, date };
   });
 }
@@ -196,26 +209,46 @@ export async function run(): Promise<BenchRow[]> {
       return floatRound(r.amount, r.numerator, r.denominator);
     },
   );
-  rows.push(benchRow("domain roundHalfUpRatio (BigInt exact) vs float Math.round(a*n/d)", "ops/s", rounding.value, rounding.baseline));
+  rows.push(
+    benchRow(
+      "domain roundHalfUpRatio (BigInt exact) vs float Math.round(a*n/d)",
+      "ops/s",
+      rounding.value,
+      rounding.baseline,
+    ),
+  );
 
   const invoices = invoiceInputs();
   for (const lines of invoices) {
     const ours = totalsOf(lines);
     const naive = naiveTotals(lines);
-    if (ours.netAmount !== naive.netAmount) throw new Error(`totalsOf and the naive sum disagree on the net of ${JSON.stringify(lines)}`);
+    if (ours.netAmount !== naive.netAmount)
+      throw new Error(`totalsOf and the naive sum disagree on the net of ${JSON.stringify(lines)}`);
   }
   const totals = compare(
     (i) => totalsOf(pick(invoices, i)).grossAmount,
     (i) => naiveTotals(pick(invoices, i)).grossAmount,
   );
-  rows.push(benchRow("domain totalsOf (1-12 lines) vs float per-rate sums + Math.round", "ops/s", totals.value, totals.baseline));
+  rows.push(
+    benchRow(
+      "domain totalsOf (1-12 lines) vs float per-rate sums + Math.round",
+      "ops/s",
+      totals.value,
+      totals.baseline,
+    ),
+  );
 
   const periods = periodInputs();
   for (const p of periods) {
     if (!samePeriod(nthPeriod(p.anchor, p.interval, p.n), walkToNth(p.anchor, p.interval, p.n))) {
       throw new Error(`nthPeriod and the walk disagree for ${JSON.stringify(p)}`);
     }
-    if (!samePeriod(periodContaining(p.anchor, p.interval, p.date), walkToContaining(p.anchor, p.interval, p.date))) {
+    if (
+      !samePeriod(
+        periodContaining(p.anchor, p.interval, p.date),
+        walkToContaining(p.anchor, p.interval, p.date),
+      )
+    ) {
       throw new Error(`periodContaining and the walk disagree for ${JSON.stringify(p)}`);
     }
   }
@@ -229,7 +262,14 @@ export async function run(): Promise<BenchRow[]> {
       return walkToNth(p.anchor, p.interval, p.n).end.length;
     },
   );
-  rows.push(benchRow("domain nthPeriod (n < 10 y) vs Date walk period by period from anchor", "ops/s", nth.value, nth.baseline));
+  rows.push(
+    benchRow(
+      "domain nthPeriod (n < 10 y) vs Date walk period by period from anchor",
+      "ops/s",
+      nth.value,
+      nth.baseline,
+    ),
+  );
 
   const containing = compare(
     (i) => {
@@ -241,7 +281,14 @@ export async function run(): Promise<BenchRow[]> {
       return walkToContaining(p.anchor, p.interval, p.date).start.length;
     },
   );
-  rows.push(benchRow("domain periodContaining (<= 10 y) vs Date walk from anchor", "ops/s", containing.value, containing.baseline));
+  rows.push(
+    benchRow(
+      "domain periodContaining (<= 10 y) vs Date walk from anchor",
+      "ops/s",
+      containing.value,
+      containing.baseline,
+    ),
+  );
 
   if (Number.isNaN(sink)) throw new Error("benchmark sink is NaN");
   return rows;

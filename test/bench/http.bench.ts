@@ -13,19 +13,34 @@ export interface EndpointBenchOptions {
   concurrency?: number;
 }
 
-const DEFAULTS = { requests: 2_000, warmup: 200, concurrency: 4 } satisfies Required<EndpointBenchOptions>;
+const DEFAULTS = {
+  requests: 2_000,
+  warmup: 200,
+  concurrency: 4,
+} satisfies Required<EndpointBenchOptions>;
 
 /** A GET (or other method) on `worker` with the demo merchant's API key. */
-export function merchantRequest(worker: LocalWorker, path: string, init: Omit<LoadRequest, "url"> = {}): LoadRequest {
+export function merchantRequest(
+  worker: LocalWorker,
+  path: string,
+  init: Omit<LoadRequest, "url"> = {},
+): LoadRequest {
   return {
     ...init,
     url: `${worker.baseUrl}${path}`,
-    headers: { authorization: `Bearer ${worker.apiKey}`, ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+    headers: {
+      authorization: `Bearer ${worker.apiKey}`,
+      ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+      ...init.headers,
+    },
   };
 }
 
 function assertNoErrors(label: string, result: LoadResult): void {
-  if (result.errors > 0) throw new Error(`${label}: ${result.errors}/${result.count} requests failed; first: ${result.firstError ?? "?"}`);
+  if (result.errors > 0)
+    throw new Error(
+      `${label}: ${result.errors}/${result.count} requests failed; first: ${result.firstError ?? "?"}`,
+    );
 }
 
 /**
@@ -80,7 +95,10 @@ async function portalRequest(worker: LocalWorker): Promise<() => LoadRequest> {
   });
   if (!response.ok) throw new Error(`portal session: ${response.status} ${await response.text()}`);
   const { token } = (await response.json()) as { token: string };
-  return () => ({ url: `${worker.baseUrl}/portal/v1/contracts`, headers: { authorization: `Bearer ${token}` } });
+  return () => ({
+    url: `${worker.baseUrl}/portal/v1/contracts`,
+    headers: { authorization: `Bearer ${token}` },
+  });
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -88,11 +106,18 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const contractIds = worker.demo.contracts.map((contract) => contract.id);
     if (contractIds.length === 0) throw new Error("the demo seed returned no contracts");
-    const contractPath = (i: number) => `/api/v1/contracts/${contractIds[i % contractIds.length] ?? ""}`;
+    const contractPath = (i: number) =>
+      `/api/v1/contracts/${contractIds[i % contractIds.length] ?? ""}`;
     return [
-      ...(await benchEndpoint("GET /api/v1/contracts/{id}", worker, (i) => merchantRequest(worker, contractPath(i)))),
-      ...(await benchEndpoint("GET /api/v1/invoices?limit=20", worker, () => merchantRequest(worker, "/api/v1/invoices?limit=20"))),
-      ...(await benchEndpoint("POST /api/v1/contracts/{id}/changes/preview", worker, (i) => previewRequest(worker, i))),
+      ...(await benchEndpoint("GET /api/v1/contracts/{id}", worker, (i) =>
+        merchantRequest(worker, contractPath(i)),
+      )),
+      ...(await benchEndpoint("GET /api/v1/invoices?limit=20", worker, () =>
+        merchantRequest(worker, "/api/v1/invoices?limit=20"),
+      )),
+      ...(await benchEndpoint("POST /api/v1/contracts/{id}/changes/preview", worker, (i) =>
+        previewRequest(worker, i),
+      )),
       ...(await benchEndpoint("GET /portal/v1/contracts", worker, await portalRequest(worker))),
     ];
   } finally {

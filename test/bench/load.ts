@@ -44,7 +44,8 @@ const MAX_CONCURRENCY = 256;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
 function assertLoopback(url: URL): void {
-  if (url.protocol !== "http:") throw new Error(`load generator speaks plain http only, got ${url.href}`);
+  if (url.protocol !== "http:")
+    throw new Error(`load generator speaks plain http only, got ${url.href}`);
   if (!LOOPBACK_HOSTS.has(url.hostname) && !/^127\.\d+\.\d+\.\d+$/.test(url.hostname)) {
     throw new Error(`load generator refuses non-loopback host ${url.hostname}`);
   }
@@ -62,12 +63,22 @@ interface Outcome {
   error?: string;
 }
 
-function send(agent: Agent, spec: LoadRequest, ok: (status: number) => boolean, timeoutMs: number): Promise<Outcome> {
+function send(
+  agent: Agent,
+  spec: LoadRequest,
+  ok: (status: number) => boolean,
+  timeoutMs: number,
+): Promise<Outcome> {
   const url = new URL(spec.url);
   assertLoopback(url);
   return new Promise((resolve) => {
     const started = performance.now();
-    const done = (error?: string) => resolve(error === undefined ? { ms: performance.now() - started } : { ms: performance.now() - started, error });
+    const done = (error?: string) =>
+      resolve(
+        error === undefined
+          ? { ms: performance.now() - started }
+          : { ms: performance.now() - started, error },
+      );
     const req = httpRequest(
       url,
       { agent, method: spec.method ?? "GET", headers: spec.headers, timeout: timeoutMs },
@@ -77,7 +88,13 @@ function send(agent: Agent, spec: LoadRequest, ok: (status: number) => boolean, 
         res.on("data", (chunk: Buffer) => {
           if (!ok(status)) chunks.push(chunk);
         });
-        res.on("end", () => done(ok(status) ? undefined : `${spec.method ?? "GET"} ${url.pathname}: ${status} ${Buffer.concat(chunks).toString("utf8").slice(0, 300)}`));
+        res.on("end", () =>
+          done(
+            ok(status)
+              ? undefined
+              : `${spec.method ?? "GET"} ${url.pathname}: ${status} ${Buffer.concat(chunks).toString("utf8").slice(0, 300)}`,
+          ),
+        );
         res.on("error", (error) => done(String(error)));
       },
     );
@@ -93,7 +110,13 @@ interface Samples {
 }
 
 /** Runs `total` requests, numbered from `first`, with `concurrency` workers; times the whole batch. */
-async function drive(agent: Agent, options: MeasureOptions, makeRequest: (i: number) => LoadRequest, first: number, total: number): Promise<Samples> {
+async function drive(
+  agent: Agent,
+  options: MeasureOptions,
+  makeRequest: (i: number) => LoadRequest,
+  first: number,
+  total: number,
+): Promise<Samples> {
   const ok = options.ok ?? ((status: number) => status >= 200 && status < 300);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const outcomes: Outcome[] = [];
@@ -128,11 +151,20 @@ function summarize(samples: readonly Samples[]): LoadResult {
 
 function checkOptions(options: MeasureOptions): number {
   const warmup = options.warmup ?? 200;
-  if (!Number.isSafeInteger(options.requests) || options.requests < 1 || options.requests > MAX_REQUESTS) {
+  if (
+    !Number.isSafeInteger(options.requests) ||
+    options.requests < 1 ||
+    options.requests > MAX_REQUESTS
+  ) {
     throw new RangeError(`requests must be 1..${MAX_REQUESTS}, got ${options.requests}`);
   }
-  if (!Number.isSafeInteger(warmup) || warmup < 0 || warmup > MAX_REQUESTS) throw new RangeError(`warmup must be 0..${MAX_REQUESTS}, got ${warmup}`);
-  if (!Number.isSafeInteger(options.concurrency) || options.concurrency < 1 || options.concurrency > MAX_CONCURRENCY) {
+  if (!Number.isSafeInteger(warmup) || warmup < 0 || warmup > MAX_REQUESTS)
+    throw new RangeError(`warmup must be 0..${MAX_REQUESTS}, got ${warmup}`);
+  if (
+    !Number.isSafeInteger(options.concurrency) ||
+    options.concurrency < 1 ||
+    options.concurrency > MAX_CONCURRENCY
+  ) {
     throw new RangeError(`concurrency must be 1..${MAX_CONCURRENCY}, got ${options.concurrency}`);
   }
   return warmup;
@@ -165,10 +197,13 @@ export interface CompareOptions extends MeasureOptions {
  * Measures `makeRequest` and `makeBaselineRequest` in alternating rounds (A B B A …), so that
  * load from other processes on the machine hits both about equally; each side gets `requests`.
  */
-export async function measureAgainstBaseline(options: CompareOptions): Promise<{ value: LoadResult; baseline: LoadResult }> {
+export async function measureAgainstBaseline(
+  options: CompareOptions,
+): Promise<{ value: LoadResult; baseline: LoadResult }> {
   const warmup = checkOptions(options);
   const rounds = options.rounds ?? 4;
-  if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > options.requests) throw new RangeError(`rounds must be 1..requests, got ${rounds}`);
+  if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > options.requests)
+    throw new RangeError(`rounds must be 1..requests, got ${rounds}`);
   const agent = keepAliveAgent(options.concurrency);
   try {
     if (warmup > 0) {
@@ -181,8 +216,10 @@ export async function measureAgainstBaseline(options: CompareOptions): Promise<{
     for (let round = 0; round < rounds; round++) {
       const size = Math.ceil((options.requests - done) / (rounds - round));
       const first = warmup + done;
-      const runValue = async () => value.push(await drive(agent, options, options.makeRequest, first, size));
-      const runBaseline = async () => baseline.push(await drive(agent, options, options.makeBaselineRequest, first, size));
+      const runValue = async () =>
+        value.push(await drive(agent, options, options.makeRequest, first, size));
+      const runBaseline = async () =>
+        baseline.push(await drive(agent, options, options.makeBaselineRequest, first, size));
       if (round % 2 === 0) {
         await runValue();
         await runBaseline();

@@ -34,7 +34,12 @@ const SETUP_TIMEOUT_MS = 120_000;
 const HEALTH_TIMEOUT_MS = 90_000;
 const OUTPUT_TAIL_CHARS = 16_000;
 
-const wranglerEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" });
+const wranglerEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  CI: "1",
+  WRANGLER_SEND_METRICS: "false",
+  NO_COLOR: "1",
+});
 
 /** A port that was free a moment ago on 127.0.0.1. */
 function freePort(): Promise<number> {
@@ -64,11 +69,18 @@ function tail(child: ChildProcess): () => string {
 /** `npx wrangler …` to completion, in its own process group so a timeout can kill all of it. */
 function wranglerOnce(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["wrangler", ...args], { cwd: PROJECT_ROOT, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npx", ["wrangler", ...args], {
+      cwd: PROJECT_ROOT,
+      env: wranglerEnv(),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const output = tail(child);
     const timer = setTimeout(() => {
       killGroup(child, "SIGKILL");
-      reject(new Error(`wrangler ${args.join(" ")} timed out after ${SETUP_TIMEOUT_MS} ms\n${output()}`));
+      reject(
+        new Error(`wrangler ${args.join(" ")} timed out after ${SETUP_TIMEOUT_MS} ms\n${output()}`),
+      );
     }, SETUP_TIMEOUT_MS);
     child.on("error", (error) => {
       clearTimeout(timer);
@@ -77,7 +89,8 @@ function wranglerOnce(args: string[]): Promise<void> {
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`wrangler ${args.join(" ")} exited with ${code ?? signal}\n${output()}`));
+      else
+        reject(new Error(`wrangler ${args.join(" ")} exited with ${code ?? signal}\n${output()}`));
     });
   });
 }
@@ -102,11 +115,17 @@ function groupAlive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForHealth(baseUrl: string, server: ChildProcess, output: () => string): Promise<void> {
+async function waitForHealth(
+  baseUrl: string,
+  server: ChildProcess,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`wrangler dev exited with ${server.exitCode ?? server.signalCode} before /health answered\n${output()}`);
+      throw new Error(
+        `wrangler dev exited with ${server.exitCode ?? server.signalCode} before /health answered\n${output()}`,
+      );
     }
     try {
       const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2_000) });
@@ -116,11 +135,15 @@ async function waitForHealth(baseUrl: string, server: ChildProcess, output: () =
     }
     await sleep(250);
   }
-  throw new Error(`wrangler dev did not answer /health within ${HEALTH_TIMEOUT_MS} ms\n${output()}`);
+  throw new Error(
+    `wrangler dev did not answer /health within ${HEALTH_TIMEOUT_MS} ms\n${output()}`,
+  );
 }
 
 /** Worker vars for the run: production by default (no test clock, no /demo). */
-export async function startLocalWorker(vars: Record<string, string> = { ENVIRONMENT: "production" }): Promise<LocalWorker> {
+export async function startLocalWorker(
+  vars: Record<string, string> = { ENVIRONMENT: "production" },
+): Promise<LocalWorker> {
   // A variable specifier: the .mjs has no type declarations, DemoDataModule describes it.
   const demoDataUrl = new URL("../../scripts/demo-data.mjs", import.meta.url).href;
   const demoData = (await import(demoDataUrl)) as DemoDataModule;
@@ -161,20 +184,36 @@ export async function startLocalWorker(vars: Record<string, string> = { ENVIRONM
     await wranglerOnce(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
     const sqlFile = join(persistTo, "demo-merchant.sql");
     writeFileSync(sqlFile, demoData.demoMerchantSql());
-    await wranglerOnce(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", sqlFile, "--yes"]);
+    await wranglerOnce([
+      "d1",
+      "execute",
+      "DB",
+      "--local",
+      "--persist-to",
+      persistTo,
+      "--file",
+      sqlFile,
+      "--yes",
+    ]);
 
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const baseUrl = `http://127.0.0.1:${port}`;
     server = spawn(
       "npx",
       [
-        "wrangler", "dev",
-        "--ip", "127.0.0.1",
-        "--port", String(port),
-        "--inspector-port", String(inspectorPort),
-        "--persist-to", persistTo,
+        "wrangler",
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(inspectorPort),
+        "--persist-to",
+        persistTo,
         ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-        "--log-level", "warn",
+        "--log-level",
+        "warn",
         "--show-interactive-dev-session=false",
       ],
       { cwd: PROJECT_ROOT, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] },

@@ -15,7 +15,12 @@ export interface BenchModule {
 }
 
 /** A row with `ratio = value / baseline`, or null when the baseline is missing or zero. */
-export function benchRow(name: string, unit: string, value: number, baseline: number | null): BenchRow {
+export function benchRow(
+  name: string,
+  unit: string,
+  value: number,
+  baseline: number | null,
+): BenchRow {
   const ratio = baseline === null || baseline === 0 ? null : value / baseline;
   return { name, unit, value, baseline, ratio };
 }

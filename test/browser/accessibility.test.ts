@@ -4,7 +4,15 @@ import axe from "axe-core";
 import { afterEach, describe, expect, test } from "vitest";
 import { page, userEvent } from "vitest/browser";
 import type { SelfservicePortal } from "../../widget/src/selfservice-portal.js";
-import { cleanup, installFakePortal, mount, problem, shadow, waitFor, waitForText } from "./fixtures.js";
+import {
+  cleanup,
+  installFakePortal,
+  mount,
+  problem,
+  shadow,
+  waitFor,
+  waitForText,
+} from "./fixtures.js";
 
 afterEach(cleanup);
 
@@ -18,12 +26,33 @@ async function violations(element: SelfservicePortal): Promise<string[]> {
   const results = await axe.run(element);
   // No violations must mean "checked and fine", not "nothing found to check".
   expect(results.passes.length).toBeGreaterThan(10);
-  return results.violations.map((violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+  return results.violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+  );
 }
 
 const texts = {
-  de: { open: "Vertrag ansehen", switch: "Tarif wechseln", preview: "Vorschau anzeigen", previewHeading: "Vorschau Ihrer Änderung", confirm: "Zahlungspflichtig bestätigen", cancel: "Vertrag kündigen", invoices: "Rechnungen", immediately: /Sofort/ },
-  en: { open: "View contract", switch: "Switch tariff", preview: "Show preview", previewHeading: "Preview of your change", confirm: "Confirm with obligation to pay", cancel: "Cancel contract", invoices: "Invoices", immediately: /Immediately/ },
+  de: {
+    open: "Vertrag ansehen",
+    switch: "Tarif wechseln",
+    preview: "Vorschau anzeigen",
+    previewHeading: "Vorschau Ihrer Änderung",
+    confirm: "Zahlungspflichtig bestätigen",
+    cancel: "Vertrag kündigen",
+    invoices: "Rechnungen",
+    immediately: /Sofort/,
+  },
+  en: {
+    open: "View contract",
+    switch: "Switch tariff",
+    preview: "Show preview",
+    previewHeading: "Preview of your change",
+    confirm: "Confirm with obligation to pay",
+    cancel: "Cancel contract",
+    invoices: "Invoices",
+    immediately: /Immediately/,
+  },
 };
 
 describe.each(["de", "en"] as const)("axe-core, locale %s", (locale) => {

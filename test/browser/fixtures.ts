@@ -22,8 +22,32 @@ export function basicContract(overrides: Partial<PortalContract> = {}): PortalCo
     currency: "EUR",
     tariff: { templateId: "tpl_basic", name: "Basic", billingInterval: "month" },
     items: [
-      { id: "itm_plan1", articleId: "art_basic", kind: "plan", name: "Basic", quantity: 1, unitAmount: 3000, periodAmount: 3000, taxRate: 1900, removable: false, quantityChangeable: false, maxQuantity: 1 },
-      { id: "itm_storage1", articleId: "art_storage", kind: "addon", name: "Extra storage", quantity: 2, unitAmount: 500, periodAmount: 1000, taxRate: 1900, removable: true, quantityChangeable: true, maxQuantity: 10 },
+      {
+        id: "itm_plan1",
+        articleId: "art_basic",
+        kind: "plan",
+        name: "Basic",
+        quantity: 1,
+        unitAmount: 3000,
+        periodAmount: 3000,
+        taxRate: 1900,
+        removable: false,
+        quantityChangeable: false,
+        maxQuantity: 1,
+      },
+      {
+        id: "itm_storage1",
+        articleId: "art_storage",
+        kind: "addon",
+        name: "Extra storage",
+        quantity: 2,
+        unitAmount: 500,
+        periodAmount: 1000,
+        taxRate: 1900,
+        removable: true,
+        quantityChangeable: true,
+        maxQuantity: 10,
+      },
     ],
     recurringNetAmount: 4000,
     recurringTaxAmount: 760,
@@ -33,12 +57,34 @@ export function basicContract(overrides: Partial<PortalContract> = {}): PortalCo
     endDate: null,
     earliestCancellationDate: "2027-03-31",
     cancellationEndDates: ["2027-03-31", "2027-04-30", "2027-05-31"],
-    scheduledChanges: [{ id: "chg_sched1", type: "change_quantity", effectiveDate: "2027-02-01", kind: "upgrade", summary: "3 × Extra storage" }],
-    switchOptions: [
-      { templateId: "tpl_premium", name: "Premium", billingInterval: "month", periodAmount: 6000, kind: "upgrade" },
-      { templateId: "tpl_mini", name: "Mini", billingInterval: "month", periodAmount: 1500, kind: "downgrade" },
+    scheduledChanges: [
+      {
+        id: "chg_sched1",
+        type: "change_quantity",
+        effectiveDate: "2027-02-01",
+        kind: "upgrade",
+        summary: "3 × Extra storage",
+      },
     ],
-    addonOptions: [{ articleId: "art_support", name: "Support Plus", periodAmount: 900, maxQuantity: 3 }],
+    switchOptions: [
+      {
+        templateId: "tpl_premium",
+        name: "Premium",
+        billingInterval: "month",
+        periodAmount: 6000,
+        kind: "upgrade",
+      },
+      {
+        templateId: "tpl_mini",
+        name: "Mini",
+        billingInterval: "month",
+        periodAmount: 1500,
+        kind: "downgrade",
+      },
+    ],
+    addonOptions: [
+      { articleId: "art_support", name: "Support Plus", periodAmount: 900, maxQuantity: 3 },
+    ],
     changeDates: {
       dates: ["2027-01-11", "2027-02-01"],
       ranges: [{ from: "2027-01-15", to: "2027-04-11" }],
@@ -57,7 +103,21 @@ export function yearlyContract(): PortalContract {
     id: "ctr_year2",
     status: "cancellation_pending",
     tariff: { templateId: "tpl_year", name: "Business Jahr", billingInterval: "year" },
-    items: [{ id: "itm_plan2", articleId: "art_year", kind: "plan", name: "Business Jahr", quantity: 1, unitAmount: 120000, periodAmount: 120000, taxRate: 1900, removable: false, quantityChangeable: false, maxQuantity: 1 }],
+    items: [
+      {
+        id: "itm_plan2",
+        articleId: "art_year",
+        kind: "plan",
+        name: "Business Jahr",
+        quantity: 1,
+        unitAmount: 120000,
+        periodAmount: 120000,
+        taxRate: 1900,
+        removable: false,
+        quantityChangeable: false,
+        maxQuantity: 1,
+      },
+    ],
     recurringNetAmount: 120000,
     recurringTaxAmount: 22800,
     recurringGrossAmount: 142800,
@@ -74,11 +134,20 @@ export function yearlyContract(): PortalContract {
   });
 }
 
-export function overview(contracts: PortalContract[] = [basicContract(), yearlyContract()]): PortalOverview {
+export function overview(
+  contracts: PortalContract[] = [basicContract(), yearlyContract()],
+): PortalOverview {
   return {
     customer: { id: "cus_erika", name: "Erika Mustermann", locale: "de" },
     merchant: { name: "Beispiel GmbH" },
-    allowedActions: ["switch_up", "switch_down", "add_addon", "remove_item", "change_quantity", "cancel"],
+    allowedActions: [
+      "switch_up",
+      "switch_down",
+      "add_addon",
+      "remove_item",
+      "change_quantity",
+      "cancel",
+    ],
     contracts,
   };
 }
@@ -91,8 +160,24 @@ export const upgradePreview: ChangePreview = {
   kind: "upgrade",
   currency: "EUR",
   lines: [
-    { description: "Unused time on Basic (11.01.2027 – 31.01.2027)", name: "Basic", quantity: 1, periodStart: "2027-01-11", periodEnd: "2027-02-01", netAmount: -2032, taxRate: 1900 },
-    { description: "Remaining time on Premium (11.01.2027 – 31.01.2027)", name: "Premium", quantity: 1, periodStart: "2027-01-11", periodEnd: "2027-02-01", netAmount: 4065, taxRate: 1900 },
+    {
+      description: "Unused time on Basic (11.01.2027 – 31.01.2027)",
+      name: "Basic",
+      quantity: 1,
+      periodStart: "2027-01-11",
+      periodEnd: "2027-02-01",
+      netAmount: -2032,
+      taxRate: 1900,
+    },
+    {
+      description: "Remaining time on Premium (11.01.2027 – 31.01.2027)",
+      name: "Premium",
+      quantity: 1,
+      periodStart: "2027-01-11",
+      periodEnd: "2027-02-01",
+      netAmount: 4065,
+      taxRate: 1900,
+    },
   ],
   netAmount: 2033,
   taxAmount: 386,
@@ -120,9 +205,26 @@ export function invoice(n: number, overrides: Partial<PortalInvoice> = {}): Port
 }
 
 export const appliedUpgrade: ChangeResult = {
-  change: { id: "chg_new1", status: "applied", effectiveDate: "2027-01-11", kind: "upgrade", settlement: "interim_invoice" },
+  change: {
+    id: "chg_new1",
+    status: "applied",
+    effectiveDate: "2027-01-11",
+    kind: "upgrade",
+    settlement: "interim_invoice",
+  },
   preview: upgradePreview,
-  invoice: invoice(7, { id: "inv_zr1", number: "ZR-2027-000001", kind: "interim", status: "open", issueDate: "2027-01-11", dueDate: "2027-01-25", netAmount: 2033, taxAmount: 386, grossAmount: 2419, amountPaid: 0 }),
+  invoice: invoice(7, {
+    id: "inv_zr1",
+    number: "ZR-2027-000001",
+    kind: "interim",
+    status: "open",
+    issueDate: "2027-01-11",
+    dueDate: "2027-01-25",
+    netAmount: 2033,
+    taxAmount: 386,
+    grossAmount: 2419,
+    amountPaid: 0,
+  }),
 };
 
 export interface RecordedRequest {
@@ -143,7 +245,13 @@ export interface Reply {
 export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>;
 
 export function problem(status: number, code: string, detail?: string): Reply {
-  const body: Problem = { type: `https://tarif.test/problems/${code}`, title: code, status, code, ...(detail ? { detail } : {}) };
+  const body: Problem = {
+    type: `https://tarif.test/problems/${code}`,
+    title: code,
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+  };
   return { status, body };
 }
 
@@ -153,12 +261,26 @@ export function defaultRoutes(): Record<string, Handler> {
     "GET /portal/v1/contracts": () => ({ body: overview() }),
     "POST /portal/v1/contracts/ctr_basic1/changes/preview": () => ({ body: upgradePreview }),
     "POST /portal/v1/contracts/ctr_basic1/changes": () => ({ status: 201, body: appliedUpgrade }),
-    "DELETE /portal/v1/contracts/ctr_basic1/changes/chg_sched1": () => ({ body: { id: "chg_sched1", status: "cancelled" } }),
+    "DELETE /portal/v1/contracts/ctr_basic1/changes/chg_sched1": () => ({
+      body: { id: "chg_sched1", status: "cancelled" },
+    }),
     "POST /portal/v1/contracts/ctr_basic1/cancel": (request) => {
       const endDate = (request.body as { endDate?: string }).endDate ?? "2027-03-31";
-      return { body: { id: "ctr_basic1", status: "cancellation_pending", endDate, earliestEndDate: "2027-03-31" } };
+      return {
+        body: {
+          id: "ctr_basic1",
+          status: "cancellation_pending",
+          endDate,
+          earliestEndDate: "2027-03-31",
+        },
+      };
     },
-    "GET /portal/v1/invoices": () => ({ body: { data: [invoice(2), invoice(1, { issueDate: "2026-12-01", dueDate: "2026-12-15" })], nextCursor: null } }),
+    "GET /portal/v1/invoices": () => ({
+      body: {
+        data: [invoice(2), invoice(1, { issueDate: "2026-12-01", dueDate: "2026-12-15" })],
+        nextCursor: null,
+      },
+    }),
   };
 }
 
@@ -190,7 +312,10 @@ export function installFakePortal(overrides: Record<string, Handler> = {}): Fake
     if (reply.gate) await reply.gate;
     const status = reply.status ?? 200;
     const type = status >= 400 ? "application/problem+json" : "application/json";
-    return new Response(JSON.stringify(reply.body ?? {}), { status, headers: { "content-type": type } });
+    return new Response(JSON.stringify(reply.body ?? {}), {
+      status,
+      headers: { "content-type": type },
+    });
   };
   vi.stubGlobal("fetch", fake);
   return {
@@ -210,7 +335,8 @@ export interface MountOptions {
 export async function mount(options: MountOptions = {}): Promise<SelfservicePortal> {
   const element = document.createElement("selfservice-portal");
   element.setAttribute("api-base", API_BASE);
-  if (options.sessionToken !== null) element.setAttribute("session-token", options.sessionToken ?? "pst_valid");
+  if (options.sessionToken !== null)
+    element.setAttribute("session-token", options.sessionToken ?? "pst_valid");
   if (options.locale) element.setAttribute("locale", options.locale);
   if (options.contractId) element.setAttribute("contract-id", options.contractId);
   if (options.fetchSession) element.fetchSession = options.fetchSession;
@@ -224,12 +350,16 @@ export function shadow(element: SelfservicePortal): ShadowRoot {
 }
 
 /** Polls until `probe` returns something truthy (rendering follows fetches asynchronously). */
-export async function waitFor<T>(probe: () => T | null | undefined | false, timeout = 2000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | null | undefined | false,
+  timeout = 2000,
+): Promise<T> {
   const start = performance.now();
   for (;;) {
     const value = probe();
     if (value) return value;
-    if (performance.now() - start > timeout) throw new Error(`waitFor timed out: ${probe.toString()}`);
+    if (performance.now() - start > timeout)
+      throw new Error(`waitFor timed out: ${probe.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -241,11 +371,21 @@ export function text(node: Element | ShadowRoot | null | undefined): string {
 }
 
 /** The button (or other element) whose text contains `label`, inside the widget's shadow root. */
-export function byText<E extends Element = HTMLButtonElement>(element: SelfservicePortal, selector: string, label: string): E | undefined {
-  return [...shadow(element).querySelectorAll<E>(selector)].find((candidate) => text(candidate).includes(label));
+export function byText<E extends Element = HTMLButtonElement>(
+  element: SelfservicePortal,
+  selector: string,
+  label: string,
+): E | undefined {
+  return [...shadow(element).querySelectorAll<E>(selector)].find((candidate) =>
+    text(candidate).includes(label),
+  );
 }
 
-export async function waitForText(element: SelfservicePortal, selector: string, label: string): Promise<HTMLElement> {
+export async function waitForText(
+  element: SelfservicePortal,
+  selector: string,
+  label: string,
+): Promise<HTMLElement> {
   return waitFor(() => byText<HTMLElement>(element, selector, label));
 }
 

@@ -8,7 +8,15 @@ afterEach(cleanup);
 
 test("20 contracts render within 100 ms after the response arrives", async () => {
   const contracts = Array.from({ length: 20 }, (_, i) =>
-    basicContract({ id: `ctr_${i}`, tariff: { templateId: "tpl_basic", name: `Tarif ${i + 1}`, billingInterval: i % 3 === 0 ? "year" : "month" }, recurringGrossAmount: 1000 + i * 137 }),
+    basicContract({
+      id: `ctr_${i}`,
+      tariff: {
+        templateId: "tpl_basic",
+        name: `Tarif ${i + 1}`,
+        billingInterval: i % 3 === 0 ? "year" : "month",
+      },
+      recurringGrossAmount: 1000 + i * 137,
+    }),
   );
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -33,10 +41,14 @@ test("20 contracts render within 100 ms after the response arrives", async () =>
   release();
   const domReady = await rendered;
   // The next frame: style and layout of the new list are done by then.
-  const painted = await new Promise<number>((resolve) => requestAnimationFrame(() => resolve(performance.now())));
+  const painted = await new Promise<number>((resolve) =>
+    requestAnimationFrame(() => resolve(performance.now())),
+  );
   const renderMs = domReady - arrived;
   const frameMs = painted - arrived;
-  console.log(`first render of 20 contracts: ${renderMs.toFixed(1)} ms to DOM, ${frameMs.toFixed(1)} ms to the next frame (Lit dev build)`);
+  console.log(
+    `first render of 20 contracts: ${renderMs.toFixed(1)} ms to DOM, ${frameMs.toFixed(1)} ms to the next frame (Lit dev build)`,
+  );
   expect(renderMs).toBeLessThan(100);
   expect(frameMs).toBeLessThan(250);
 });

@@ -3,7 +3,18 @@
 import { afterEach, expect, test, vi } from "vitest";
 import { page, userEvent } from "vitest/browser";
 import type { SelfserviceSessionExpiredDetail } from "../../widget/src/events.js";
-import { appliedUpgrade, cleanup, installFakePortal, mount, overview, problem, shadow, text, waitFor, type RecordedRequest } from "./fixtures.js";
+import {
+  appliedUpgrade,
+  cleanup,
+  installFakePortal,
+  mount,
+  overview,
+  problem,
+  shadow,
+  text,
+  waitFor,
+  type RecordedRequest,
+} from "./fixtures.js";
 
 afterEach(cleanup);
 
@@ -26,7 +37,10 @@ test("without session-token the token comes from fetchSession", async () => {
 
 test("a 401 calls fetchSession again once and retries the request with the new token", async () => {
   const portal = installFakePortal({
-    "GET /portal/v1/contracts": (request) => (token(request) === "Bearer pst_fresh" ? { body: overview([]) } : problem(401, "token_expired")),
+    "GET /portal/v1/contracts": (request) =>
+      token(request) === "Bearer pst_fresh"
+        ? { body: overview([]) }
+        : problem(401, "token_expired"),
   });
   const expired = listen("selfservice-session-expired");
   const fetchSession = vi.fn(async () => "pst_fresh");
@@ -59,7 +73,9 @@ test("a confirm that meets an expired token is retried with the renewed token an
   await waitFor(() => shadow(element).querySelector("[part~=result]"));
   const applies = portal.calls("POST /portal/v1/contracts/ctr_basic1/changes");
   expect(applies.map(token)).toEqual(["Bearer pst_1", "Bearer pst_2"]);
-  expect(applies[1]!.headers.get("idempotency-key")).toBe(applies[0]!.headers.get("idempotency-key"));
+  expect(applies[1]!.headers.get("idempotency-key")).toBe(
+    applies[0]!.headers.get("idempotency-key"),
+  );
   expect(fetchSession).toHaveBeenCalledTimes(2);
 });
 
@@ -80,7 +96,9 @@ test("401 again after renewing: fetchSession was called twice, then selfservice-
 });
 
 test("session-token without fetchSession: a 401 ends the session at once", async () => {
-  const portal = installFakePortal({ "GET /portal/v1/contracts": () => problem(401, "token_expired") });
+  const portal = installFakePortal({
+    "GET /portal/v1/contracts": () => problem(401, "token_expired"),
+  });
   const expired = listen("selfservice-session-expired");
   const element = await mount({ sessionToken: "pst_old", locale: "en" });
   const alert = await waitFor(() => shadow(element).querySelector("[role=alert]"));
@@ -98,7 +116,10 @@ test("fetchSession failing counts as an expired session, not as an error", async
   installFakePortal({ "GET /portal/v1/contracts": () => problem(401, "token_expired") });
   const expired = listen("selfservice-session-expired");
   const errors = listen("selfservice-error");
-  const element = await mount({ sessionToken: "pst_old", fetchSession: async () => Promise.reject(new Error("merchant login gone")) });
+  const element = await mount({
+    sessionToken: "pst_old",
+    fetchSession: async () => Promise.reject(new Error("merchant login gone")),
+  });
   await waitFor(() => shadow(element).querySelector("[role=alert]"));
   expect(expired).toHaveLength(1);
   expect(errors).toHaveLength(0);

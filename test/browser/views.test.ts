@@ -30,7 +30,9 @@ describe("contract list", () => {
     expect(text(cards[0])).toContain("Basic");
     expect(text(cards[0])).toContain("47,60 € pro Monat");
     // Intl's own output, non-breaking space included, not a hand-made format.
-    expect(cards[0]!.textContent).toContain(new Intl.NumberFormat("de-DE", { style: "currency", currency: "EUR" }).format(47.6));
+    expect(cards[0]!.textContent).toContain(
+      new Intl.NumberFormat("de-DE", { style: "currency", currency: "EUR" }).format(47.6),
+    );
     expect(text(cards[0])).toContain("Nächste Abrechnung");
     expect(text(cards[0])).toContain("01.02.2027");
     expect(text(cards[1])).toContain("1.428,00 € pro Jahr");
@@ -44,7 +46,11 @@ describe("contract list", () => {
   test("English texts, en-GB money and dates", async () => {
     installFakePortal();
     const element = await mount({ locale: "en" });
-    const cards = await waitFor(() => shadow(element).querySelectorAll("[part~=contract-card]").length === 2 && shadow(element).querySelectorAll("[part~=contract-card]"));
+    const cards = await waitFor(
+      () =>
+        shadow(element).querySelectorAll("[part~=contract-card]").length === 2 &&
+        shadow(element).querySelectorAll("[part~=contract-card]"),
+    );
     expect(text(shadow(element).querySelector("h2"))).toBe("Your contracts with Beispiel GmbH");
     expect(text(cards[0])).toContain("€47.60 per month");
     expect(text(cards[0])).toContain("incl. VAT");
@@ -65,7 +71,9 @@ describe("contract list", () => {
 
   test("without a locale attribute the customer's stored locale is used", async () => {
     installFakePortal({
-      "GET /portal/v1/contracts": () => ({ body: { ...overview(), customer: { id: "cus_x", name: "Jane", locale: "en-GB" } } }),
+      "GET /portal/v1/contracts": () => ({
+        body: { ...overview(), customer: { id: "cus_x", name: "Jane", locale: "en-GB" } },
+      }),
     });
     const element = await mount();
     await waitForText(element, "h2", "Your contracts");
@@ -91,14 +99,21 @@ describe("contract list", () => {
 
   test("error state with retry; selfservice-error carries the problem", async () => {
     let fail = true;
-    installFakePortal({ "GET /portal/v1/contracts": () => (fail ? problem(503, "unavailable", "D1 is down") : { body: overview() }) });
+    installFakePortal({
+      "GET /portal/v1/contracts": () =>
+        fail ? problem(503, "unavailable", "D1 is down") : { body: overview() },
+    });
     const errors: CustomEvent[] = [];
     document.addEventListener("selfservice-error", (event) => errors.push(event));
     const element = await mount();
     const alert = await waitFor(() => shadow(element).querySelector("[role=alert]"));
     expect(text(alert)).toContain("Ihre Verträge konnten nicht geladen werden.");
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.detail).toMatchObject({ operation: "load_contracts", status: 503, code: "unavailable" });
+    expect(errors[0]!.detail).toMatchObject({
+      operation: "load_contracts",
+      status: 503,
+      code: "unavailable",
+    });
     fail = false;
     await userEvent.click(page.getByRole("button", { name: "Erneut versuchen" }));
     await waitFor(() => shadow(element).querySelector("[part~=contract-card]"));
@@ -118,7 +133,9 @@ describe("contract list", () => {
   test("no token and no fetchSession: asks to sign in, sends nothing", async () => {
     const portal = installFakePortal();
     const element = await mount({ sessionToken: null });
-    expect(text(shadow(element).querySelector("[part~=empty]"))).toBe("Bitte melden Sie sich an, um Ihre Verträge zu sehen.");
+    expect(text(shadow(element).querySelector("[part~=empty]"))).toBe(
+      "Bitte melden Sie sich an, um Ihre Verträge zu sehen.",
+    );
     expect(portal.requests).toHaveLength(0);
   });
 });
@@ -142,27 +159,35 @@ describe("contract detail", () => {
     expect(foot).toContain("Summe netto 40,00 €");
     expect(foot).toContain("USt. 7,60 €");
     expect(foot).toContain("Gesamt pro Monat 47,60 €");
-    expect(text(root.querySelector("[part~=scheduled-changes]"))).toContain("Mengenänderung: 3 × Extra storage, wirksam ab 01.02.2027");
+    expect(text(root.querySelector("[part~=scheduled-changes]"))).toContain(
+      "Mengenänderung: 3 × Extra storage, wirksam ab 01.02.2027",
+    );
     // Focus follows the navigation to the new view's heading.
     expect(root.activeElement?.textContent).toContain("Basic");
-    for (const label of ["Tarif wechseln", "Zusatzoption buchen", "Vertrag kündigen"]) expect(byText(element, "button", label)).toBeDefined();
+    for (const label of ["Tarif wechseln", "Zusatzoption buchen", "Vertrag kündigen"])
+      expect(byText(element, "button", label)).toBeDefined();
   });
 
   test("contract-id opens that contract directly; actions the merchant disabled are not offered", async () => {
     installFakePortal({
-      "GET /portal/v1/contracts": () => ({ body: { ...overview(), allowedActions: ["switch_up", "switch_down"] } }),
+      "GET /portal/v1/contracts": () => ({
+        body: { ...overview(), allowedActions: ["switch_up", "switch_down"] },
+      }),
     });
     const element = await mount({ contractId: "ctr_basic1" });
     await waitForText(element, "h2", "Basic");
     expect(byText(element, "button", "Tarif wechseln")).toBeDefined();
-    for (const label of ["Zusatzoption buchen", "Vertrag kündigen", "Entfernen", "Menge ändern"]) expect(byText(element, "button", label)).toBeUndefined();
+    for (const label of ["Zusatzoption buchen", "Vertrag kündigen", "Entfernen", "Menge ändern"])
+      expect(byText(element, "button", label)).toBeUndefined();
   });
 
   test("a cancelled contract shows its end date and offers no changes", async () => {
     installFakePortal();
     const element = await mount({ contractId: "ctr_year2" });
     await waitForText(element, "h2", "Business Jahr");
-    expect(text(shadow(element).querySelector("[part~=facts]"))).toContain("Vertragsende 31.12.2027");
+    expect(text(shadow(element).querySelector("[part~=facts]"))).toContain(
+      "Vertragsende 31.12.2027",
+    );
     expect(shadow(element).querySelector("[part~=actions]")).toBeNull();
   });
 
@@ -180,8 +205,33 @@ describe("invoice list", () => {
     const portal = installFakePortal({
       "GET /portal/v1/invoices": (request) =>
         request.search.includes("cursor=c2")
-          ? { body: { data: [invoice(1, { kind: "credit_note", number: "GS-2027-000001", grossAmount: -1190, status: "paid" })], nextCursor: null } }
-          : { body: { data: [invoice(3, { kind: "interim", number: "ZR-2027-000001", status: "open", grossAmount: 2419 }), invoice(2)], nextCursor: "c2" } },
+          ? {
+              body: {
+                data: [
+                  invoice(1, {
+                    kind: "credit_note",
+                    number: "GS-2027-000001",
+                    grossAmount: -1190,
+                    status: "paid",
+                  }),
+                ],
+                nextCursor: null,
+              },
+            }
+          : {
+              body: {
+                data: [
+                  invoice(3, {
+                    kind: "interim",
+                    number: "ZR-2027-000001",
+                    status: "open",
+                    grossAmount: 2419,
+                  }),
+                  invoice(2),
+                ],
+                nextCursor: "c2",
+              },
+            },
     });
     const element = await mount();
     await waitFor(() => shadow(element).querySelector("[part~=contract-card]"));
@@ -201,7 +251,9 @@ describe("invoice list", () => {
   });
 
   test("empty invoice list", async () => {
-    installFakePortal({ "GET /portal/v1/invoices": () => ({ body: { data: [], nextCursor: null } }) });
+    installFakePortal({
+      "GET /portal/v1/invoices": () => ({ body: { data: [], nextCursor: null } }),
+    });
     const element = await mount({ locale: "en" });
     await waitFor(() => shadow(element).querySelector("[part~=contract-card]"));
     await userEvent.click(page.getByRole("button", { name: "Invoices" }));
@@ -222,6 +274,10 @@ describe("invoice list", () => {
 
 test("the basic contract fixture is internally consistent", () => {
   const contract = basicContract();
-  expect(contract.items.reduce((sum, item) => sum + item.periodAmount, 0)).toBe(contract.recurringNetAmount);
-  expect(contract.recurringNetAmount + contract.recurringTaxAmount).toBe(contract.recurringGrossAmount);
+  expect(contract.items.reduce((sum, item) => sum + item.periodAmount, 0)).toBe(
+    contract.recurringNetAmount,
+  );
+  expect(contract.recurringNetAmount + contract.recurringTaxAmount).toBe(
+    contract.recurringGrossAmount,
+  );
 });

@@ -19,7 +19,10 @@ beforeAll(async () => {
     body: JSON.stringify({ allowedOrigins: [worker.baseUrl] }),
   });
   expect(settings.status).toBe(200);
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -32,13 +35,19 @@ async function openDemo(customer: string): Promise<Page> {
   const failures: string[] = [];
   page.on("pageerror", (error) => failures.push(error.message));
   await page.goto(`${worker.baseUrl}/demo?customer=${customer}`);
-  await page.locator("selfservice-portal").getByRole("button", { name: "Vertrag ansehen" }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator("selfservice-portal")
+    .getByRole("button", { name: "Vertrag ansehen" })
+    .first()
+    .waitFor({ timeout: 15_000 });
   expect(failures).toEqual([]);
   return page;
 }
 
 async function merchantGet(path: string) {
-  const response = await fetch(`${worker.baseUrl}${path}`, { headers: { authorization: `Bearer ${worker.apiKey}` } });
+  const response = await fetch(`${worker.baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${worker.apiKey}` },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as { data: { id: string; templateId: string; status: string }[] };
 }
@@ -62,14 +71,22 @@ describe("the demo merchant page", () => {
     await portal.getByRole("radio", { name: /^Pro/ }).check();
     await portal.getByRole("radio", { name: /^Sofort/ }).check();
     await portal.getByRole("button", { name: "Vorschau anzeigen" }).click();
-    await portal.getByText(/Sie erhalten sofort eine Zwischenrechnung über/).first().waitFor();
+    await portal
+      .getByText(/Sie erhalten sofort eine Zwischenrechnung über/)
+      .first()
+      .waitFor();
     const lines = portal.locator("[part~=credit-line], [part~=charge-line]");
     expect(await lines.count()).toBe(2);
     await page.screenshot({ path: "dist/screenshots/e2e-switch-preview.png", fullPage: true });
     await portal.getByRole("button", { name: "Zahlungspflichtig bestätigen" }).click();
-    await portal.getByText(/Zwischenrechnung ZR-\d{4}-\d{6} über/).first().waitFor({ timeout: 15_000 });
+    await portal
+      .getByText(/Zwischenrechnung ZR-\d{4}-\d{6} über/)
+      .first()
+      .waitFor({ timeout: 15_000 });
     await page.screenshot({ path: "dist/screenshots/e2e-switch-result.png", fullPage: true });
-    const contract = await merchantGet(`/api/v1/contracts?customerId=${await customerId("demo-2")}`);
+    const contract = await merchantGet(
+      `/api/v1/contracts?customerId=${await customerId("demo-2")}`,
+    );
     expect(contract.data[0]!.templateId).toBe(worker.demo.tariffs.Pro!.id);
     await page.close();
   });
@@ -85,14 +102,26 @@ describe("the demo merchant page", () => {
     await portal.getByRole("button", { name: "Zahlungspflichtig bestätigen" }).click();
     await portal.getByText("Ihre Änderung ist durchgeführt").first().waitFor({ timeout: 15_000 });
     await portal.getByRole("button", { name: "Zurück zum Vertrag" }).click();
-    await portal.getByRole("row", { name: /Extra-Speicher/ }).getByRole("button", { name: /Entfernen/ }).click();
+    await portal
+      .getByRole("row", { name: /Extra-Speicher/ })
+      .getByRole("button", { name: /Entfernen/ })
+      .click();
     await portal.getByRole("radio", { name: /^Sofort/ }).check();
     await portal.getByRole("button", { name: "Vorschau anzeigen" }).click();
-    await portal.getByText(/Ein Downgrade wird erst zum/).first().waitFor();
+    await portal
+      .getByText(/Ein Downgrade wird erst zum/)
+      .first()
+      .waitFor();
     await portal.getByRole("button", { name: "Änderung bestätigen" }).click();
     await portal.getByText("Ihre Änderung ist vorgemerkt").first().waitFor({ timeout: 15_000 });
-    await portal.getByText(/Entfernen: Extra-Speicher 100 GB – wird am/).first().waitFor();
-    await page.screenshot({ path: "dist/screenshots/e2e-addon-removal-scheduled.png", fullPage: true });
+    await portal
+      .getByText(/Entfernen: Extra-Speicher 100 GB – wird am/)
+      .first()
+      .waitFor();
+    await page.screenshot({
+      path: "dist/screenshots/e2e-addon-removal-scheduled.png",
+      fullPage: true,
+    });
     await page.close();
   });
 
@@ -104,15 +133,23 @@ describe("the demo merchant page", () => {
     await portal.getByRole("button", { name: "Jetzt kündigen" }).click();
     await portal.getByText("Ihre Kündigung ist eingegangen").first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: "dist/screenshots/e2e-cancelled.png", fullPage: true });
-    const contracts = await merchantGet(`/api/v1/contracts?customerId=${await customerId("demo-3")}`);
+    const contracts = await merchantGet(
+      `/api/v1/contracts?customerId=${await customerId("demo-3")}`,
+    );
     expect(contracts.data[0]!.status).toBe("cancellation_pending");
     await page.close();
   });
 
   it("speaks English when the page asks for it and has no serious accessibility violations", async () => {
     const page = await openDemo("demo-1");
-    await page.locator("selfservice-portal").evaluate((element) => element.setAttribute("locale", "en"));
-    await page.locator("selfservice-portal").getByText("Your contracts", { exact: false }).first().waitFor();
+    await page
+      .locator("selfservice-portal")
+      .evaluate((element) => element.setAttribute("locale", "en"));
+    await page
+      .locator("selfservice-portal")
+      .getByText("Your contracts", { exact: false })
+      .first()
+      .waitFor();
     await page.addScriptTag({ path: "node_modules/axe-core/axe.min.js" });
     // Runs in the page; axe-core walks into the widget's shadow root by itself.
     const violations = await page.evaluate<string[]>(`axe.run(document).then((result) =>

@@ -27,17 +27,39 @@ const FIRST_DAY = toDayNumber("1900-01-01");
 const LAST_DAY = toDayNumber("2399-12-31");
 
 /** Any date in five centuries, so 1900/2100/2200/2300 (not leap) and 2000 (leap) all occur. */
-const anyDate: fc.Arbitrary<IsoDate> = fc.integer({ min: FIRST_DAY, max: LAST_DAY }).map(fromDayNumber);
+const anyDate: fc.Arbitrary<IsoDate> = fc
+  .integer({ min: FIRST_DAY, max: LAST_DAY })
+  .map(fromDayNumber);
 
 /** Month ends and leap days, where clamping happens: the 28th to the 31st of any month. */
 const monthEndDate: fc.Arbitrary<IsoDate> = fc
-  .record({ year: fc.integer({ min: 1900, max: 2399 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 28, max: 31 }) })
+  .record({
+    year: fc.integer({ min: 1900, max: 2399 }),
+    month: fc.integer({ min: 1, max: 12 }),
+    day: fc.integer({ min: 28, max: 31 }),
+  })
   .map(({ year, month, day }) => iso(year, month, Math.min(day, daysInMonth(year, month))));
 
-const anchorDate = fc.oneof(anyDate, monthEndDate, fc.constantFrom("2028-02-29", "2096-02-29", "2100-02-28", "2027-01-31", "2027-08-31", "2027-01-30", "2027-01-29"));
+const anchorDate = fc.oneof(
+  anyDate,
+  monthEndDate,
+  fc.constantFrom(
+    "2028-02-29",
+    "2096-02-29",
+    "2100-02-28",
+    "2027-01-31",
+    "2027-08-31",
+    "2027-01-30",
+    "2027-01-29",
+  ),
+);
 const interval: fc.Arbitrary<BillingInterval> = fc.constantFrom("month", "quarter", "year");
 
-const PERIOD_DAYS: Record<BillingInterval, [number, number]> = { month: [28, 31], quarter: [89, 92], year: [365, 366] };
+const PERIOD_DAYS: Record<BillingInterval, [number, number]> = {
+  month: [28, 31],
+  quarter: [89, 92],
+  year: [365, 366],
+};
 
 function iso(year: number, month: number, day: number): IsoDate {
   return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
@@ -45,7 +67,15 @@ function iso(year: number, month: number, day: number): IsoDate {
 
 describe("isIsoDate", () => {
   it("accepts real calendar dates, leap days included", () => {
-    for (const date of ["2027-01-01", "2027-12-31", "2028-02-29", "2000-02-29", "2027-04-30", "1970-01-01", "0004-02-29"]) {
+    for (const date of [
+      "2027-01-01",
+      "2027-12-31",
+      "2028-02-29",
+      "2000-02-29",
+      "2027-04-30",
+      "1970-01-01",
+      "0004-02-29",
+    ]) {
       expect(isIsoDate(date), date).toBe(true);
     }
   });
@@ -77,11 +107,19 @@ describe("isIsoDate", () => {
 
   it("agrees with the JavaScript calendar for every year, month 0–13 and day 0–32", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1000, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (year, month, day) => {
-        const date = new Date(Date.UTC(year, month - 1, day));
-        const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-        expect(isIsoDate(iso(year, month, day))).toBe(exists);
-      }),
+      fc.property(
+        fc.integer({ min: 1000, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        (year, month, day) => {
+          const date = new Date(Date.UTC(year, month - 1, day));
+          const exists =
+            date.getUTCFullYear() === year &&
+            date.getUTCMonth() === month - 1 &&
+            date.getUTCDate() === day;
+          expect(isIsoDate(iso(year, month, day))).toBe(exists);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -146,13 +184,16 @@ describe("day numbers and day arithmetic", () => {
 
   it("round-trips and agrees with Date.UTC", () => {
     fc.assert(
-      fc.property(fc.integer({ min: toDayNumber("0100-01-01"), max: toDayNumber("9999-12-31") }), (dayNumber) => {
-        const date = fromDayNumber(dayNumber);
-        expect(isIsoDate(date)).toBe(true);
-        expect(toDayNumber(date)).toBe(dayNumber);
-        const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-        expect(Date.UTC(year, month - 1, day) / 86_400_000).toBe(dayNumber);
-      }),
+      fc.property(
+        fc.integer({ min: toDayNumber("0100-01-01"), max: toDayNumber("9999-12-31") }),
+        (dayNumber) => {
+          const date = fromDayNumber(dayNumber);
+          expect(isIsoDate(date)).toBe(true);
+          expect(toDayNumber(date)).toBe(dayNumber);
+          const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+          expect(Date.UTC(year, month - 1, day) / 86_400_000).toBe(dayNumber);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -222,9 +263,13 @@ describe("addMonthsClamped", () => {
 
   it("round-trips when the day of month exists everywhere", () => {
     fc.assert(
-      fc.property(anyDate.filter((date) => Number(date.slice(8)) <= 28), fc.integer({ min: -600, max: 600 }), (date, months) => {
-        expect(addMonthsClamped(addMonthsClamped(date, months), -months)).toBe(date);
-      }),
+      fc.property(
+        anyDate.filter((date) => Number(date.slice(8)) <= 28),
+        fc.integer({ min: -600, max: 600 }),
+        (date, months) => {
+          expect(addMonthsClamped(addMonthsClamped(date, months), -months)).toBe(date);
+        },
+      ),
     );
   });
 });
@@ -242,8 +287,14 @@ describe("nthPeriod", () => {
   });
 
   it("clamps quarters and years on leap days", () => {
-    expect(nthPeriod("2027-11-30", "quarter", 0)).toEqual({ start: "2027-11-30", end: "2028-02-29" });
-    expect(nthPeriod("2027-11-30", "quarter", 1)).toEqual({ start: "2028-02-29", end: "2028-05-30" });
+    expect(nthPeriod("2027-11-30", "quarter", 0)).toEqual({
+      start: "2027-11-30",
+      end: "2028-02-29",
+    });
+    expect(nthPeriod("2027-11-30", "quarter", 1)).toEqual({
+      start: "2028-02-29",
+      end: "2028-05-30",
+    });
     expect(nthPeriod("2028-02-29", "year", 0)).toEqual({ start: "2028-02-29", end: "2029-02-28" });
     expect(nthPeriod("2028-02-29", "year", 1)).toEqual({ start: "2029-02-28", end: "2030-02-28" });
     expect(nthPeriod("2028-02-29", "year", 4)).toEqual({ start: "2032-02-29", end: "2033-02-28" });
@@ -254,7 +305,10 @@ describe("nthPeriod", () => {
   });
 
   it("goes backwards for negative n", () => {
-    expect(nthPeriod("2027-03-31", "month", -1)).toEqual({ start: "2027-02-28", end: "2027-03-31" });
+    expect(nthPeriod("2027-03-31", "month", -1)).toEqual({
+      start: "2027-02-28",
+      end: "2027-03-31",
+    });
     expect(nthPeriod("2027-01-15", "year", -1)).toEqual({ start: "2026-01-15", end: "2027-01-15" });
   });
 
@@ -282,7 +336,8 @@ describe("nthPeriod", () => {
         const last = periods.at(-1);
         expect(periods[0]?.start).toBe(anchor);
         expect(covered).toBe(daysBetween(anchor, last?.end ?? anchor));
-        for (let n = 1; n < periods.length; n += 1) expect(periods[n]?.start).toBe(periods[n - 1]?.end);
+        for (let n = 1; n < periods.length; n += 1)
+          expect(periods[n]?.start).toBe(periods[n - 1]?.end);
       }),
       { numRuns: 300 },
     );
@@ -291,20 +346,44 @@ describe("nthPeriod", () => {
 
 describe("periodContaining / periodIndexOf", () => {
   it("finds the period around a date, its first day included and its end excluded", () => {
-    expect(periodContaining("2027-01-31", "month", "2027-01-31")).toEqual({ start: "2027-01-31", end: "2027-02-28" });
-    expect(periodContaining("2027-01-31", "month", "2027-02-27")).toEqual({ start: "2027-01-31", end: "2027-02-28" });
-    expect(periodContaining("2027-01-31", "month", "2027-02-28")).toEqual({ start: "2027-02-28", end: "2027-03-31" });
-    expect(periodContaining("2027-01-31", "month", "2027-03-30")).toEqual({ start: "2027-02-28", end: "2027-03-31" });
-    expect(periodContaining("2027-01-01", "month", "2027-01-11")).toEqual({ start: "2027-01-01", end: "2027-02-01" });
-    expect(periodContaining("2028-02-29", "year", "2029-02-28")).toEqual({ start: "2029-02-28", end: "2030-02-28" });
-    expect(periodContaining("2027-11-30", "quarter", "2028-02-28")).toEqual({ start: "2027-11-30", end: "2028-02-29" });
+    expect(periodContaining("2027-01-31", "month", "2027-01-31")).toEqual({
+      start: "2027-01-31",
+      end: "2027-02-28",
+    });
+    expect(periodContaining("2027-01-31", "month", "2027-02-27")).toEqual({
+      start: "2027-01-31",
+      end: "2027-02-28",
+    });
+    expect(periodContaining("2027-01-31", "month", "2027-02-28")).toEqual({
+      start: "2027-02-28",
+      end: "2027-03-31",
+    });
+    expect(periodContaining("2027-01-31", "month", "2027-03-30")).toEqual({
+      start: "2027-02-28",
+      end: "2027-03-31",
+    });
+    expect(periodContaining("2027-01-01", "month", "2027-01-11")).toEqual({
+      start: "2027-01-01",
+      end: "2027-02-01",
+    });
+    expect(periodContaining("2028-02-29", "year", "2029-02-28")).toEqual({
+      start: "2029-02-28",
+      end: "2030-02-28",
+    });
+    expect(periodContaining("2027-11-30", "quarter", "2028-02-28")).toEqual({
+      start: "2027-11-30",
+      end: "2028-02-29",
+    });
   });
 
   it("counts periods, negative before the anchor", () => {
     expect(periodIndexOf("2027-01-31", "month", "2027-01-31")).toBe(0);
     expect(periodIndexOf("2027-01-31", "month", "2027-03-31")).toBe(2);
     expect(periodIndexOf("2027-01-31", "month", "2027-01-30")).toBe(-1);
-    expect(periodContaining("2027-01-31", "month", "2026-12-31")).toEqual({ start: "2026-12-31", end: "2027-01-31" });
+    expect(periodContaining("2027-01-31", "month", "2026-12-31")).toEqual({
+      start: "2026-12-31",
+      end: "2027-01-31",
+    });
     expect(periodIndexOf("2027-01-15", "year", "2030-01-14")).toBe(2);
     expect(periodIndexOf("2027-01-15", "year", "2030-01-15")).toBe(3);
   });
@@ -322,7 +401,8 @@ describe("periodContaining / periodIndexOf", () => {
 });
 
 describe("localDate", () => {
-  const at = (instant: string, timeZone = "Europe/Berlin") => localDate(new Date(instant), timeZone);
+  const at = (instant: string, timeZone = "Europe/Berlin") =>
+    localDate(new Date(instant), timeZone);
 
   it("flips at local midnight in winter (UTC+1) and summer (UTC+2)", () => {
     expect(at("2027-01-14T22:59:59.999Z")).toBe("2027-01-14");
@@ -354,7 +434,13 @@ describe("localDate", () => {
   });
 
   it("gives Vienna the same dates as Berlin around DST and midnight", () => {
-    for (const instant of ["2027-03-27T23:00:00Z", "2027-03-28T22:00:00Z", "2027-10-30T22:00:00Z", "2027-10-31T23:00:00Z", "2027-10-31T22:59:59Z"]) {
+    for (const instant of [
+      "2027-03-27T23:00:00Z",
+      "2027-03-28T22:00:00Z",
+      "2027-10-30T22:00:00Z",
+      "2027-10-31T23:00:00Z",
+      "2027-10-31T22:59:59Z",
+    ]) {
       expect(at(instant, "Europe/Vienna"), instant).toBe(at(instant, "Europe/Berlin"));
     }
     expect(at("2028-03-25T23:00:00Z", "Europe/Vienna")).toBe("2028-03-26");
@@ -363,7 +449,11 @@ describe("localDate", () => {
   it("lies one or two hours ahead of UTC in Berlin and Vienna, and never goes backwards", () => {
     fc.assert(
       fc.property(
-        fc.date({ min: new Date("1990-01-01T00:00:00Z"), max: new Date("2099-12-31T00:00:00Z"), noInvalidDate: true }),
+        fc.date({
+          min: new Date("1990-01-01T00:00:00Z"),
+          max: new Date("2099-12-31T00:00:00Z"),
+          noInvalidDate: true,
+        }),
         fc.integer({ min: 1, max: 3_600_000 * 30 }),
         (instant, step) => {
           const local = localDate(instant, "Europe/Berlin");
@@ -371,7 +461,9 @@ describe("localDate", () => {
           const plusTwo = new Date(instant.getTime() + 7_200_000).toISOString().slice(0, 10);
           expect([plusOne, plusTwo]).toContain(local);
           expect(localDate(instant, "Europe/Vienna")).toBe(local);
-          expect(localDate(new Date(instant.getTime() + step), "Europe/Berlin") >= local).toBe(true);
+          expect(localDate(new Date(instant.getTime() + step), "Europe/Berlin") >= local).toBe(
+            true,
+          );
         },
       ),
       { numRuns: 1000 },

@@ -2,7 +2,14 @@
 // up to a billing-period end, and the check of a chosen end date.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addDays, fromDayNumber, maxDate, nthPeriod, periodContaining, toDayNumber } from "../../worker/domain/calendar.ts";
+import {
+  addDays,
+  fromDayNumber,
+  maxDate,
+  nthPeriod,
+  periodContaining,
+  toDayNumber,
+} from "../../worker/domain/calendar.ts";
 import type { BillingInterval } from "../../worker/domain/calendar.ts";
 import {
   checkChosenEnd,
@@ -29,7 +36,9 @@ function terms(overrides: Partial<CancellationTerms> = {}): CancellationTerms {
 /** The terms as they stand on `today`, with the current period advanced to contain it. */
 function on(today: string, overrides: Partial<CancellationTerms> = {}): CancellationTerms {
   const base = terms(overrides);
-  return today < base.startDate ? base : { ...base, currentPeriod: periodContaining(base.billingAnchor, base.interval, today) };
+  return today < base.startDate
+    ? base
+    : { ...base, currentPeriod: periodContaining(base.billingAnchor, base.interval, today) };
 }
 
 describe("earliestCancellationEnd", () => {
@@ -44,19 +53,33 @@ describe("earliestCancellationEnd", () => {
   });
 
   it("keeps a notice end that already is the last day of a period", () => {
-    expect(earliestCancellationEnd(on("2027-03-15", { minimumTermMonths: 0 }), "2027-03-15")).toBe("2027-04-14");
+    expect(earliestCancellationEnd(on("2027-03-15", { minimumTermMonths: 0 }), "2027-03-15")).toBe(
+      "2027-04-14",
+    );
   });
 
   it("rounds a notice end on a period's first day up to the end of that period", () => {
-    expect(earliestCancellationEnd(on("2027-03-16", { minimumTermMonths: 0 }), "2027-03-16")).toBe("2027-05-14");
+    expect(earliestCancellationEnd(on("2027-03-16", { minimumTermMonths: 0 }), "2027-03-16")).toBe(
+      "2027-05-14",
+    );
   });
 
   it("is the end of the current period without minimum term or notice", () => {
-    expect(earliestCancellationEnd(on("2027-03-20", { minimumTermMonths: 0, noticePeriodDays: 0 }), "2027-03-20")).toBe("2027-04-14");
+    expect(
+      earliestCancellationEnd(
+        on("2027-03-20", { minimumTermMonths: 0, noticePeriodDays: 0 }),
+        "2027-03-20",
+      ),
+    ).toBe("2027-04-14");
   });
 
   it("works on yearly periods with a two-year term and three months' notice", () => {
-    const yearly = { startDate: "2026-01-01", interval: "year" as BillingInterval, minimumTermMonths: 24, noticePeriodDays: 90 };
+    const yearly = {
+      startDate: "2026-01-01",
+      interval: "year" as BillingInterval,
+      minimumTermMonths: 24,
+      noticePeriodDays: 90,
+    };
     expect(earliestCancellationEnd(on("2027-06-01", yearly), "2027-06-01")).toBe("2027-12-31");
     // 2027-11-01 + 90 days = 2028-01-30: the next yearly period runs to its end.
     expect(earliestCancellationEnd(on("2027-11-01", yearly), "2027-11-01")).toBe("2028-12-31");
@@ -74,7 +97,12 @@ describe("earliestCancellationEnd", () => {
   });
 
   it("counts a minimum term from the start even after the billing anchor moved", () => {
-    const reanchored = { ...terms({ minimumTermMonths: 24, noticePeriodDays: 0 }), billingAnchor: "2026-07-01", interval: "month" as const, currentPeriod: { start: "2026-08-01", end: "2026-09-01" } };
+    const reanchored = {
+      ...terms({ minimumTermMonths: 24, noticePeriodDays: 0 }),
+      billingAnchor: "2026-07-01",
+      interval: "month" as const,
+      currentPeriod: { start: "2026-08-01", end: "2026-09-01" },
+    };
     expect(earliestCancellationEnd(reanchored, "2026-08-10")).toBe("2028-01-31"); // term ends 2028-01-14
   });
 });
@@ -90,7 +118,10 @@ describe("checkChosenEnd", () => {
 
   it("rejects an end before the earliest", () => {
     const result = checkChosenEnd(contract, today, "2026-12-14");
-    expect(result.ok ? null : [result.error.code, result.error.field]).toEqual(["end_date_too_early", "endDate"]);
+    expect(result.ok ? null : [result.error.code, result.error.field]).toEqual([
+      "end_date_too_early",
+      "endDate",
+    ]);
     expect(result.ok ? "" : result.error.message).toContain("2027-01-14");
   });
 
@@ -108,7 +139,9 @@ describe("checkChosenEnd", () => {
 
 describe("properties", () => {
   it("the earliest end is a period's last day, respects term and notice, and passes checkChosenEnd", () => {
-    const dateArb = fc.integer({ min: toDayNumber("2020-01-01"), max: toDayNumber("2030-12-31") }).map(fromDayNumber);
+    const dateArb = fc
+      .integer({ min: toDayNumber("2020-01-01"), max: toDayNumber("2030-12-31") })
+      .map(fromDayNumber);
     fc.assert(
       fc.property(
         dateArb,
@@ -125,7 +158,10 @@ describe("properties", () => {
           expect(earliest >= addDays(today, noticePeriodDays)).toBe(true);
           // Rounded up within one period: the period ending on `earliest` contains the bound.
           const bound = maxDate(minimumTermLastDay(contract), addDays(today, noticePeriodDays));
-          expect(periodContaining(contract.billingAnchor, interval, earliest).start <= maxDate(bound, startDate)).toBe(true);
+          expect(
+            periodContaining(contract.billingAnchor, interval, earliest).start <=
+              maxDate(bound, startDate),
+          ).toBe(true);
           expect(checkChosenEnd(contract, today, earliest)).toEqual({ ok: true });
         },
       ),

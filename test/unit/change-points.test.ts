@@ -34,31 +34,57 @@ const TODAY = "2027-01-20";
 
 describe("allowedChangeDates: each change point", () => {
   it("immediately is today", () => {
-    expect(allowedChangeDates(contract(), points({ type: "immediately" }), TODAY).dates).toEqual([TODAY]);
+    expect(allowedChangeDates(contract(), points({ type: "immediately" }), TODAY).dates).toEqual([
+      TODAY,
+    ]);
   });
 
   it("next_period is the first day of the next billing period", () => {
-    expect(allowedChangeDates(contract(), points({ type: "next_period" }), TODAY).dates).toEqual(["2027-02-15"]);
+    expect(allowedChangeDates(contract(), points({ type: "next_period" }), TODAY).dates).toEqual([
+      "2027-02-15",
+    ]);
   });
 
   it("end_of_term is the day after the minimum term while it runs", () => {
-    expect(allowedChangeDates(contract(), points({ type: "end_of_term" }), TODAY).dates).toEqual(["2027-03-15"]);
+    expect(allowedChangeDates(contract(), points({ type: "end_of_term" }), TODAY).dates).toEqual([
+      "2027-03-15",
+    ]);
   });
 
   it("next_month is the first of next month", () => {
-    expect(allowedChangeDates(contract(), points({ type: "next_month" }), TODAY).dates).toEqual(["2027-02-01"]);
+    expect(allowedChangeDates(contract(), points({ type: "next_month" }), TODAY).dates).toEqual([
+      "2027-02-01",
+    ]);
   });
 
   it("custom is a range from today + lead to today + horizon", () => {
-    const allowed = allowedChangeDates(contract(), points({ type: "custom", minLeadDays: 7, maxHorizonDays: 60 }), TODAY);
-    expect(allowed).toEqual({ dates: [], ranges: [{ from: "2027-01-27", to: "2027-03-21" }], points: [] });
+    const allowed = allowedChangeDates(
+      contract(),
+      points({ type: "custom", minLeadDays: 7, maxHorizonDays: 60 }),
+      TODAY,
+    );
+    expect(allowed).toEqual({
+      dates: [],
+      ranges: [{ from: "2027-01-27", to: "2027-03-21" }],
+      points: [],
+    });
   });
 
   it("combines points into sorted unique dates and labels each", () => {
-    const calendarMonthly = contract({ startDate: "2026-01-01", billingAnchor: "2026-01-01", minimumTermMonths: 0, currentPeriod: { start: "2027-01-01", end: "2027-02-01" } });
+    const calendarMonthly = contract({
+      startDate: "2026-01-01",
+      billingAnchor: "2026-01-01",
+      minimumTermMonths: 0,
+      currentPeriod: { start: "2027-01-01", end: "2027-02-01" },
+    });
     const allowed = allowedChangeDates(
       calendarMonthly,
-      points({ type: "end_of_term" }, { type: "next_month" }, { type: "immediately" }, { type: "next_period" }),
+      points(
+        { type: "end_of_term" },
+        { type: "next_month" },
+        { type: "immediately" },
+        { type: "next_period" },
+      ),
       TODAY,
     );
     expect(allowed.dates).toEqual([TODAY, "2027-02-01"]);
@@ -87,21 +113,39 @@ describe("endOfTermChangeDate", () => {
   });
 
   it("clamps term ends from the start date, not from the previous term", () => {
-    const endOfMonth = contract({ startDate: "2027-01-31", billingAnchor: "2027-01-31", minimumTermMonths: 1, currentPeriod: { start: "2027-01-31", end: "2027-02-28" } });
+    const endOfMonth = contract({
+      startDate: "2027-01-31",
+      billingAnchor: "2027-01-31",
+      minimumTermMonths: 1,
+      currentPeriod: { start: "2027-01-31", end: "2027-02-28" },
+    });
     expect(endOfTermChangeDate(endOfMonth, "2027-02-05")).toBe("2027-02-28");
     expect(endOfTermChangeDate(endOfMonth, "2027-03-05")).toBe("2027-03-31");
   });
 
   it("is the end of the first term for a contract that has not started", () => {
-    expect(endOfTermChangeDate(contract({ startDate: "2027-03-01", minimumTermMonths: 24 }), TODAY)).toBe("2029-03-01");
+    expect(
+      endOfTermChangeDate(contract({ startDate: "2027-03-01", minimumTermMonths: 24 }), TODAY),
+    ).toBe("2029-03-01");
   });
 });
 
 describe("allowedChangeDates: window", () => {
-  const all = points({ type: "immediately" }, { type: "next_period" }, { type: "end_of_term" }, { type: "next_month" }, { type: "custom", minLeadDays: 0, maxHorizonDays: 90 });
+  const all = points(
+    { type: "immediately" },
+    { type: "next_period" },
+    { type: "end_of_term" },
+    { type: "next_month" },
+    { type: "custom", minLeadDays: 0, maxHorizonDays: 90 },
+  );
 
   it("never offers a date before the contract starts; immediately becomes the start date", () => {
-    const future = contract({ startDate: "2027-03-01", billingAnchor: "2027-03-01", minimumTermMonths: 0, currentPeriod: { start: "2027-03-01", end: "2027-04-01" } });
+    const future = contract({
+      startDate: "2027-03-01",
+      billingAnchor: "2027-03-01",
+      minimumTermMonths: 0,
+      currentPeriod: { start: "2027-03-01", end: "2027-04-01" },
+    });
     const allowed = allowedChangeDates(future, all, TODAY);
     expect(allowed.dates).toEqual(["2027-03-01", "2027-04-01"]);
     expect(allowed.ranges).toEqual([{ from: "2027-03-01", to: "2027-04-20" }]);
@@ -115,13 +159,20 @@ describe("allowedChangeDates: window", () => {
   });
 
   it("drops a custom range that lies wholly after the end", () => {
-    const allowed = allowedChangeDates(contract({ endDate: "2027-02-14" }), points({ type: "custom", minLeadDays: 30, maxHorizonDays: 60 }), TODAY);
+    const allowed = allowedChangeDates(
+      contract({ endDate: "2027-02-14" }),
+      points({ type: "custom", minLeadDays: 30, maxHorizonDays: 60 }),
+      TODAY,
+    );
     expect(allowed.ranges).toEqual([]);
   });
 });
 
 describe("checkEffectiveDate", () => {
-  const template = points({ type: "next_period" }, { type: "custom", minLeadDays: 3, maxHorizonDays: 10 });
+  const template = points(
+    { type: "next_period" },
+    { type: "custom", minLeadDays: 3, maxHorizonDays: 10 },
+  );
 
   it("accepts an offered date and a date inside a range", () => {
     expect(checkEffectiveDate(contract(), template, TODAY, "2027-02-15")).toEqual({ ok: true });
@@ -170,6 +221,8 @@ describe("downgrade timing", () => {
 
   it("keeps the requested date for like_upgrade and for timing as_requested", () => {
     expect(downgradeEffectiveDate(c, "2027-01-20", "like_upgrade")).toBe("2027-01-20");
-    expect(downgradeEffectiveDate(c, "2027-01-20", "next_period", "as_requested")).toBe("2027-01-20");
+    expect(downgradeEffectiveDate(c, "2027-01-20", "next_period", "as_requested")).toBe(
+      "2027-01-20",
+    );
   });
 });

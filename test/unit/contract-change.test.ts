@@ -3,19 +3,47 @@
 // the same input gives the same output).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { daysBetween, fromDayNumber, nthPeriod, toDayNumber } from "../../worker/domain/calendar.ts";
+import {
+  daysBetween,
+  fromDayNumber,
+  nthPeriod,
+  toDayNumber,
+} from "../../worker/domain/calendar.ts";
 import type { BillingInterval, IsoDate } from "../../worker/domain/calendar.ts";
 import { ChangeRuleError } from "../../worker/domain/change-rule-error.ts";
 import type { ChangeRuleCode } from "../../worker/domain/change-rule-error.ts";
 import { classifyChange, computeChange } from "../../worker/domain/contract-change.ts";
 import type { ChangeComputation, ComputeChangeInput } from "../../worker/domain/contract-change.ts";
 import { itemPeriodAmount } from "../../worker/domain/contract-terms.ts";
-import type { AddonArticle, ChangeRequest, ContractItem, ContractSnapshot, TemplateTerms } from "../../worker/domain/contract-terms.ts";
+import type {
+  AddonArticle,
+  ChangeRequest,
+  ContractItem,
+  ContractSnapshot,
+  TemplateTerms,
+} from "../../worker/domain/contract-terms.ts";
 
-const STORAGE: AddonArticle = { id: "art_storage", name: "Storage", unitAmount: 500, taxRate: 1900, kind: "addon" };
-const SUPPORT: AddonArticle = { id: "art_support", name: "Support", unitAmount: 1000, taxRate: 700, kind: "addon" };
+const STORAGE: AddonArticle = {
+  id: "art_storage",
+  name: "Storage",
+  unitAmount: 500,
+  taxRate: 1900,
+  kind: "addon",
+};
+const SUPPORT: AddonArticle = {
+  id: "art_support",
+  name: "Support",
+  unitAmount: 1000,
+  taxRate: 700,
+  kind: "addon",
+};
 
-function template(id: string, name: string, unitAmount: number, overrides: Partial<TemplateTerms> = {}): TemplateTerms {
+function template(
+  id: string,
+  name: string,
+  unitAmount: number,
+  overrides: Partial<TemplateTerms> = {},
+): TemplateTerms {
   return {
     id,
     name,
@@ -34,7 +62,11 @@ function template(id: string, name: string, unitAmount: number, overrides: Parti
 const PRO = template("tpl_pro", "Pro", 3000);
 const PREMIUM = template("tpl_premium", "Premium", 6000);
 const BASIC = template("tpl_basic", "Basic", 1500);
-const PRO_YEAR = template("tpl_pro_year", "Pro yearly", 39000, { interval: "year", minimumTermMonths: 24, noticePeriodDays: 90 });
+const PRO_YEAR = template("tpl_pro_year", "Pro yearly", 39000, {
+  interval: "year",
+  minimumTermMonths: 24,
+  noticePeriodDays: 90,
+});
 
 const planItem = (overrides: Partial<ContractItem> = {}): ContractItem => ({
   id: "itm_plan",
@@ -48,7 +80,11 @@ const planItem = (overrides: Partial<ContractItem> = {}): ContractItem => ({
   ...overrides,
 });
 
-const addonItem = (article: AddonArticle, quantity: number, id = `itm_${article.id.slice(4)}`): ContractItem => ({
+const addonItem = (
+  article: AddonArticle,
+  quantity: number,
+  id = `itm_${article.id.slice(4)}`,
+): ContractItem => ({
   id,
   articleId: article.id,
   kind: "addon",
@@ -77,15 +113,33 @@ function contract(overrides: Partial<ContractSnapshot> = {}): ContractSnapshot {
   };
 }
 
-function change(request: ChangeRequest, overrides: Partial<ComputeChangeInput> = {}): ChangeComputation {
-  return computeChange({ contract: contract(), template: PRO, request, effectiveDate: "2027-01-11", today: "2027-01-11", prorationMode: "interim_invoice", ...overrides });
+function change(
+  request: ChangeRequest,
+  overrides: Partial<ComputeChangeInput> = {},
+): ChangeComputation {
+  return computeChange({
+    contract: contract(),
+    template: PRO,
+    request,
+    effectiveDate: "2027-01-11",
+    today: "2027-01-11",
+    prorationMode: "interim_invoice",
+    ...overrides,
+  });
 }
 
-const switchTo = (target: TemplateTerms): ChangeRequest => ({ type: "switch_template", template: target });
+const switchTo = (target: TemplateTerms): ChangeRequest => ({
+  type: "switch_template",
+  template: target,
+});
 const amounts = (result: ChangeComputation) => result.lines.map((line) => line.netAmount);
 
 /** The contract as the caller would store it after applying `result`, new items numbered. */
-function applied(before: ContractSnapshot, result: ChangeComputation, prefix = "itm_new"): ContractSnapshot {
+function applied(
+  before: ContractSnapshot,
+  result: ChangeComputation,
+  prefix = "itm_new",
+): ContractSnapshot {
   let next = 0;
   return {
     ...before,
@@ -130,17 +184,30 @@ describe("tariff switch", () => {
       [null, "art_premium", 4065],
     ]);
     expect(result.items).toEqual([
-      { id: null, articleId: "art_premium", kind: "plan", name: "Premium", quantity: 1, unitAmount: 6000, taxRate: 1900, billedPeriodAmount: 6000 },
+      {
+        id: null,
+        articleId: "art_premium",
+        kind: "plan",
+        name: "Premium",
+        quantity: 1,
+        unitAmount: 6000,
+        taxRate: 1900,
+        billedPeriodAmount: 6000,
+      },
     ]);
   });
 
   it("credits from the billed snapshot, not from today's price", () => {
-    const result = change(switchTo(PREMIUM), { contract: contract({ items: [planItem({ billedPeriodAmount: 2900 })] }) });
+    const result = change(switchTo(PREMIUM), {
+      contract: contract({ items: [planItem({ billedPeriodAmount: 2900 })] }),
+    });
     expect(amounts(result)).toEqual([-1965, 4065]); // 2900 × 21/31 = 1964.52
   });
 
   it("credits and charges the whole period on its first day", () => {
-    expect(amounts(change(switchTo(PREMIUM), { effectiveDate: "2027-01-01" }))).toEqual([-3000, 6000]);
+    expect(amounts(change(switchTo(PREMIUM), { effectiveDate: "2027-01-01" }))).toEqual([
+      -3000, 6000,
+    ]);
   });
 
   it("prorates one day on the last day of the period", () => {
@@ -159,7 +226,10 @@ describe("tariff switch", () => {
 
   it("prorates a later mid-period date against that period at the recurring amounts", () => {
     // February 2027: 18 of 28 days from the 11th; the snapshot 2900 only applies to January.
-    const result = change(switchTo(PREMIUM), { contract: contract({ items: [planItem({ billedPeriodAmount: 2900 })] }), effectiveDate: "2027-02-11" });
+    const result = change(switchTo(PREMIUM), {
+      contract: contract({ items: [planItem({ billedPeriodAmount: 2900 })] }),
+      effectiveDate: "2027-02-11",
+    });
     expect(amounts(result)).toEqual([-1929, 3857]);
     expect(result.lines[0]?.periodEnd).toBe("2027-03-01");
     expect(result.newCurrentPeriod).toEqual({ start: "2027-02-01", end: "2027-03-01" });
@@ -167,14 +237,32 @@ describe("tariff switch", () => {
 
   it("defers a downgrade to the next period under the template's default timing", () => {
     const result = change(switchTo(BASIC));
-    expect(result).toMatchObject({ kind: "downgrade", requestedDate: "2027-01-11", effectiveDate: "2027-02-01", lines: [], netAmount: 0, settlement: "none" });
+    expect(result).toMatchObject({
+      kind: "downgrade",
+      requestedDate: "2027-01-11",
+      effectiveDate: "2027-02-01",
+      lines: [],
+      netAmount: 0,
+      settlement: "none",
+    });
     expect(result.newCurrentPeriod).toEqual({ start: "2027-02-01", end: "2027-03-01" });
-    expect(result.items.map((item) => [item.articleId, item.billedPeriodAmount])).toEqual([["art_basic", 1500]]);
+    expect(result.items.map((item) => [item.articleId, item.billedPeriodAmount])).toEqual([
+      ["art_basic", 1500],
+    ]);
   });
 
   it("issues a credit note for a net-negative immediate downgrade (like_upgrade)", () => {
-    const result = change(switchTo(BASIC), { template: { ...PRO, downgradeTiming: "like_upgrade" } });
-    expect(result).toMatchObject({ kind: "downgrade", effectiveDate: "2027-01-11", netAmount: -1016, taxAmount: -193, grossAmount: -1209, settlement: "credit_note" });
+    const result = change(switchTo(BASIC), {
+      template: { ...PRO, downgradeTiming: "like_upgrade" },
+    });
+    expect(result).toMatchObject({
+      kind: "downgrade",
+      effectiveDate: "2027-01-11",
+      netAmount: -1016,
+      taxAmount: -193,
+      grossAmount: -1209,
+      settlement: "credit_note",
+    });
     expect(amounts(result)).toEqual([-2032, 1016]);
   });
 
@@ -184,7 +272,9 @@ describe("tariff switch", () => {
 
   it("removes add-ons the new template does not allow, with a credit", () => {
     const premiumNoStorage = { ...PREMIUM, allowedAddonArticleIds: [SUPPORT.id] };
-    const result = change(switchTo(premiumNoStorage), { contract: contract({ items: [planItem(), addonItem(STORAGE, 1)] }) });
+    const result = change(switchTo(premiumNoStorage), {
+      contract: contract({ items: [planItem(), addonItem(STORAGE, 1)] }),
+    });
     expect(result.lines.map((line) => [line.articleId, line.netAmount])).toEqual([
       ["art_pro", -2032],
       ["art_storage", -339],
@@ -196,13 +286,17 @@ describe("tariff switch", () => {
 
   it("keeps allowed add-ons untouched, ids and snapshots included", () => {
     const storage = { ...addonItem(STORAGE, 2), billedPeriodAmount: 900 };
-    const result = change(switchTo(PREMIUM), { contract: contract({ items: [planItem(), storage] }) });
+    const result = change(switchTo(PREMIUM), {
+      contract: contract({ items: [planItem(), storage] }),
+    });
     expect(result.lines.map((line) => line.articleId)).toEqual(["art_pro", "art_premium"]);
     expect(result.items[1]).toEqual(storage);
   });
 
   it("keeps the plan quantity and reports the new template's terms", () => {
-    const result = change(switchTo(PREMIUM), { contract: contract({ items: [planItem({ quantity: 2, billedPeriodAmount: 6000 })] }) });
+    const result = change(switchTo(PREMIUM), {
+      contract: contract({ items: [planItem({ quantity: 2, billedPeriodAmount: 6000 })] }),
+    });
     expect(amounts(result)).toEqual([-4065, 8129]); // 12000 × 21/31 = 8129.03
     expect(result.items[0]).toMatchObject({ quantity: 2, billedPeriodAmount: 12000 });
   });
@@ -223,14 +317,25 @@ describe("interval change", () => {
   it("month → year: credits the unused days, charges the full year, moves the anchor", () => {
     const result = change(switchTo(PRO_YEAR), { contract: withStorage });
     expect(result.kind).toBe("upgrade");
-    expect(result.lines.map((line) => [line.articleId, line.periodStart, line.periodEnd, line.netAmount])).toEqual([
+    expect(
+      result.lines.map((line) => [
+        line.articleId,
+        line.periodStart,
+        line.periodEnd,
+        line.netAmount,
+      ]),
+    ).toEqual([
       ["art_pro", "2027-01-11", "2027-02-01", -2032],
       ["art_storage", "2027-01-11", "2027-02-01", -339],
       ["art_pro_year", "2027-01-11", "2028-01-11", 39000],
       ["art_storage", "2027-01-11", "2028-01-11", 6000],
     ]);
     expect(result.netAmount).toBe(42629);
-    expect(result).toMatchObject({ newInterval: "year", newBillingAnchor: "2027-01-11", newCurrentPeriod: { start: "2027-01-11", end: "2028-01-11" } });
+    expect(result).toMatchObject({
+      newInterval: "year",
+      newBillingAnchor: "2027-01-11",
+      newCurrentPeriod: { start: "2027-01-11", end: "2028-01-11" },
+    });
     expect(result).toMatchObject({ newMinimumTermMonths: 24, newNoticePeriodDays: 90 });
     expect(result.items.map((item) => [item.id, item.billedPeriodAmount])).toEqual([
       [null, 39000],
@@ -239,8 +344,17 @@ describe("interval change", () => {
   });
 
   it("month → discounted year is a downgrade: it starts at the next period without lines", () => {
-    const result = change(switchTo({ ...PRO_YEAR, planArticle: { ...PRO_YEAR.planArticle, unitAmount: 33000 } }), { contract: withStorage });
-    expect(result).toMatchObject({ kind: "downgrade", effectiveDate: "2027-02-01", lines: [], settlement: "none", newBillingAnchor: "2027-02-01" });
+    const result = change(
+      switchTo({ ...PRO_YEAR, planArticle: { ...PRO_YEAR.planArticle, unitAmount: 33000 } }),
+      { contract: withStorage },
+    );
+    expect(result).toMatchObject({
+      kind: "downgrade",
+      effectiveDate: "2027-02-01",
+      lines: [],
+      settlement: "none",
+      newBillingAnchor: "2027-02-01",
+    });
     expect(result.newCurrentPeriod).toEqual({ start: "2027-02-01", end: "2028-02-01" });
   });
 
@@ -264,14 +378,22 @@ describe("interval change", () => {
   });
 
   it("is refused on a cancelled contract", () => {
-    expect(ruleCode(() => change(switchTo(PRO_YEAR), { contract: contract({ endDate: "2027-03-31" }) }))).toBe("interval_change_on_cancelled_contract");
+    expect(
+      ruleCode(() => change(switchTo(PRO_YEAR), { contract: contract({ endDate: "2027-03-31" }) })),
+    ).toBe("interval_change_on_cancelled_contract");
   });
 });
 
 describe("add-ons and quantities", () => {
   it("charges an add-on added mid-period and credits it back when removed the same day", () => {
     const added = change({ type: "add_addon", article: STORAGE, quantity: 2 });
-    expect(added).toMatchObject({ kind: "upgrade", netAmount: 677, taxAmount: 129, grossAmount: 806, settlement: "interim_invoice" });
+    expect(added).toMatchObject({
+      kind: "upgrade",
+      netAmount: 677,
+      taxAmount: 129,
+      grossAmount: 806,
+      settlement: "interim_invoice",
+    });
     expect(added.lines).toEqual([
       {
         description: "Remaining time on 2 × Storage (11.01.2027 – 31.01.2027)",
@@ -291,33 +413,61 @@ describe("add-ons and quantities", () => {
     ]);
 
     const withStorage = applied(contract(), added);
-    const removed = change({ type: "remove_item", itemId: "itm_new_1" }, { contract: withStorage, timing: "as_requested" });
+    const removed = change(
+      { type: "remove_item", itemId: "itm_new_1" },
+      { contract: withStorage, timing: "as_requested" },
+    );
     expect(amounts(removed)).toEqual([-677]);
     expect(removed.settlement).toBe("credit_note");
     expect(added.netAmount + removed.netAmount).toBe(0);
   });
 
   it("credits a later removal for the days left", () => {
-    const withStorage = applied(contract(), change({ type: "add_addon", article: STORAGE, quantity: 2 }));
-    const removed = change({ type: "remove_item", itemId: "itm_new_1" }, { contract: withStorage, timing: "as_requested", effectiveDate: "2027-01-21" });
+    const withStorage = applied(
+      contract(),
+      change({ type: "add_addon", article: STORAGE, quantity: 2 }),
+    );
+    const removed = change(
+      { type: "remove_item", itemId: "itm_new_1" },
+      { contract: withStorage, timing: "as_requested", effectiveDate: "2027-01-21" },
+    );
     expect(amounts(removed)).toEqual([-355]); // 1000 × 11/31 = 354.84; 677 − 355 = 322 ≈ 1000 × 10/31
     expect(removed.items.map((item) => item.id)).toEqual(["itm_plan"]);
   });
 
   it("defers a removal to the next period under the template's default timing", () => {
-    const result = change({ type: "remove_item", itemId: "itm_storage" }, { contract: contract({ items: [planItem(), addonItem(STORAGE, 1)] }) });
-    expect(result).toMatchObject({ kind: "downgrade", effectiveDate: "2027-02-01", lines: [], settlement: "none" });
+    const result = change(
+      { type: "remove_item", itemId: "itm_storage" },
+      { contract: contract({ items: [planItem(), addonItem(STORAGE, 1)] }) },
+    );
+    expect(result).toMatchObject({
+      kind: "downgrade",
+      effectiveDate: "2027-02-01",
+      lines: [],
+      settlement: "none",
+    });
     expect(result.items.map((item) => item.id)).toEqual(["itm_plan"]);
   });
 
   it("changes a quantity up: credit the old, charge the new, keep the item id", () => {
-    const result = change({ type: "change_quantity", itemId: "itm_storage", quantity: 3 }, { contract: contract({ items: [planItem(), addonItem(STORAGE, 1)] }) });
+    const result = change(
+      { type: "change_quantity", itemId: "itm_storage", quantity: 3 },
+      { contract: contract({ items: [planItem(), addonItem(STORAGE, 1)] }) },
+    );
     expect(result.lines.map((line) => [line.itemId, line.quantity, line.netAmount])).toEqual([
       ["itm_storage", 1, -339],
       ["itm_storage", 3, 1016],
     ]);
-    expect(result).toMatchObject({ kind: "upgrade", netAmount: 677, settlement: "interim_invoice" });
-    expect(result.items[1]).toMatchObject({ id: "itm_storage", quantity: 3, billedPeriodAmount: 1500 });
+    expect(result).toMatchObject({
+      kind: "upgrade",
+      netAmount: 677,
+      settlement: "interim_invoice",
+    });
+    expect(result.items[1]).toMatchObject({
+      id: "itm_storage",
+      quantity: 3,
+      billedPeriodAmount: 1500,
+    });
   });
 
   it("changes a quantity down: a credit note when taken as requested, else the next period", () => {
@@ -325,15 +475,31 @@ describe("add-ons and quantities", () => {
     const request: ChangeRequest = { type: "change_quantity", itemId: "itm_storage", quantity: 1 };
     const now = change(request, { contract: three, timing: "as_requested" });
     expect(amounts(now)).toEqual([-1016, 339]);
-    expect(now).toMatchObject({ kind: "downgrade", netAmount: -677, taxAmount: -129, grossAmount: -806, settlement: "credit_note" });
+    expect(now).toMatchObject({
+      kind: "downgrade",
+      netAmount: -677,
+      taxAmount: -129,
+      grossAmount: -806,
+      settlement: "credit_note",
+    });
     const deferred = change(request, { contract: three });
     expect(deferred).toMatchObject({ effectiveDate: "2027-02-01", lines: [], settlement: "none" });
-    expect(deferred.items[1]).toMatchObject({ id: "itm_storage", quantity: 1, billedPeriodAmount: 500 });
+    expect(deferred.items[1]).toMatchObject({
+      id: "itm_storage",
+      quantity: 1,
+      billedPeriodAmount: 500,
+    });
   });
 
   it("prices add-ons per month: a quarterly contract pays three months per period", () => {
-    const quarterly = contract({ interval: "quarter", currentPeriod: { start: "2027-01-01", end: "2027-04-01" } });
-    const result = change({ type: "add_addon", article: STORAGE, quantity: 1 }, { contract: quarterly });
+    const quarterly = contract({
+      interval: "quarter",
+      currentPeriod: { start: "2027-01-01", end: "2027-04-01" },
+    });
+    const result = change(
+      { type: "add_addon", article: STORAGE, quantity: 1 },
+      { contract: quarterly },
+    );
     expect(result.items[1]?.billedPeriodAmount).toBe(1500);
     expect(amounts(result)).toEqual([1333]); // 1500 × 80/90 = 1333.33 (Q1 2027 has 90 days)
   });
@@ -347,12 +513,21 @@ describe("proration modes", () => {
   });
 
   it("next_invoice carries a net credit too", () => {
-    expect(change(switchTo(BASIC), { prorationMode: "next_invoice", timing: "as_requested" }).settlement).toBe("next_invoice");
+    expect(
+      change(switchTo(BASIC), { prorationMode: "next_invoice", timing: "as_requested" }).settlement,
+    ).toBe("next_invoice");
   });
 
   it("none has no lines and no settlement but still changes the contract", () => {
     const result = change(switchTo(PREMIUM), { prorationMode: "none" });
-    expect(result).toMatchObject({ lines: [], netAmount: 0, taxAmount: 0, grossAmount: 0, settlement: "none", newTemplateId: "tpl_premium" });
+    expect(result).toMatchObject({
+      lines: [],
+      netAmount: 0,
+      taxAmount: 0,
+      grossAmount: 0,
+      settlement: "none",
+      newTemplateId: "tpl_premium",
+    });
     expect(result.items[0]?.billedPeriodAmount).toBe(6000);
   });
 });
@@ -361,22 +536,103 @@ describe("validation", () => {
   const withStorage = contract({ items: [planItem(), addonItem(STORAGE, 1)] });
   const cases: [string, () => unknown, ChangeRuleCode][] = [
     ["switch to the same template", () => change(switchTo(PRO)), "same_template"],
-    ["target in another group", () => change(switchTo({ ...PREMIUM, templateGroupId: "grp_2" })), "template_not_in_group"],
-    ["target not offered", () => change(switchTo(PREMIUM), { contract: contract({ offeredTemplateIds: ["tpl_basic"] }) }), "template_not_offered"],
-    ["add-on not allowed", () => change({ type: "add_addon", article: STORAGE, quantity: 1 }, { template: { ...PRO, allowedAddonArticleIds: [] } }), "addon_not_allowed"],
-    ["article not an add-on", () => change({ type: "add_addon", article: { ...STORAGE, kind: "one_time" }, quantity: 1 }), "not_an_addon"],
-    ["add-on already booked", () => change({ type: "add_addon", article: STORAGE, quantity: 1 }, { contract: withStorage }), "addon_already_on_contract"],
-    ["remove the plan", () => change({ type: "remove_item", itemId: "itm_plan" }), "cannot_remove_plan"],
-    ["remove an unknown item", () => change({ type: "remove_item", itemId: "itm_nope" }), "item_not_found"],
-    ["quantity of an unknown item", () => change({ type: "change_quantity", itemId: "itm_nope", quantity: 2 }), "item_not_found"],
-    ["quantity 0", () => change({ type: "change_quantity", itemId: "itm_storage", quantity: 0 }, { contract: withStorage }), "invalid_quantity"],
-    ["quantity 1000", () => change({ type: "add_addon", article: STORAGE, quantity: 1000 }), "invalid_quantity"],
-    ["fractional quantity", () => change({ type: "add_addon", article: STORAGE, quantity: 1.5 }), "invalid_quantity"],
-    ["same quantity", () => change({ type: "change_quantity", itemId: "itm_storage", quantity: 1 }, { contract: withStorage }), "quantity_unchanged"],
-    ["date before the period", () => change(switchTo(PREMIUM), { effectiveDate: "2026-12-31" }), "effective_date_before_period"],
-    ["date after the end", () => change(switchTo(PREMIUM), { contract: contract({ endDate: "2027-01-31" }), effectiveDate: "2027-02-01" }), "effective_date_after_end"],
-    ["downgrade deferred past the end", () => change(switchTo(BASIC), { contract: contract({ endDate: "2027-01-31" }) }), "effective_date_after_end"],
-    ["date that does not exist", () => change(switchTo(PREMIUM), { effectiveDate: "2027-02-29" }), "invalid_date"],
+    [
+      "target in another group",
+      () => change(switchTo({ ...PREMIUM, templateGroupId: "grp_2" })),
+      "template_not_in_group",
+    ],
+    [
+      "target not offered",
+      () =>
+        change(switchTo(PREMIUM), { contract: contract({ offeredTemplateIds: ["tpl_basic"] }) }),
+      "template_not_offered",
+    ],
+    [
+      "add-on not allowed",
+      () =>
+        change(
+          { type: "add_addon", article: STORAGE, quantity: 1 },
+          { template: { ...PRO, allowedAddonArticleIds: [] } },
+        ),
+      "addon_not_allowed",
+    ],
+    [
+      "article not an add-on",
+      () => change({ type: "add_addon", article: { ...STORAGE, kind: "one_time" }, quantity: 1 }),
+      "not_an_addon",
+    ],
+    [
+      "add-on already booked",
+      () => change({ type: "add_addon", article: STORAGE, quantity: 1 }, { contract: withStorage }),
+      "addon_already_on_contract",
+    ],
+    [
+      "remove the plan",
+      () => change({ type: "remove_item", itemId: "itm_plan" }),
+      "cannot_remove_plan",
+    ],
+    [
+      "remove an unknown item",
+      () => change({ type: "remove_item", itemId: "itm_nope" }),
+      "item_not_found",
+    ],
+    [
+      "quantity of an unknown item",
+      () => change({ type: "change_quantity", itemId: "itm_nope", quantity: 2 }),
+      "item_not_found",
+    ],
+    [
+      "quantity 0",
+      () =>
+        change(
+          { type: "change_quantity", itemId: "itm_storage", quantity: 0 },
+          { contract: withStorage },
+        ),
+      "invalid_quantity",
+    ],
+    [
+      "quantity 1000",
+      () => change({ type: "add_addon", article: STORAGE, quantity: 1000 }),
+      "invalid_quantity",
+    ],
+    [
+      "fractional quantity",
+      () => change({ type: "add_addon", article: STORAGE, quantity: 1.5 }),
+      "invalid_quantity",
+    ],
+    [
+      "same quantity",
+      () =>
+        change(
+          { type: "change_quantity", itemId: "itm_storage", quantity: 1 },
+          { contract: withStorage },
+        ),
+      "quantity_unchanged",
+    ],
+    [
+      "date before the period",
+      () => change(switchTo(PREMIUM), { effectiveDate: "2026-12-31" }),
+      "effective_date_before_period",
+    ],
+    [
+      "date after the end",
+      () =>
+        change(switchTo(PREMIUM), {
+          contract: contract({ endDate: "2027-01-31" }),
+          effectiveDate: "2027-02-01",
+        }),
+      "effective_date_after_end",
+    ],
+    [
+      "downgrade deferred past the end",
+      () => change(switchTo(BASIC), { contract: contract({ endDate: "2027-01-31" }) }),
+      "effective_date_after_end",
+    ],
+    [
+      "date that does not exist",
+      () => change(switchTo(PREMIUM), { effectiveDate: "2027-02-29" }),
+      "invalid_date",
+    ],
   ];
 
   it.each(cases)("rejects %s", (_name, run, code) => {
@@ -394,7 +650,12 @@ describe("validation", () => {
   });
 
   it("allows a change on the last day of service", () => {
-    expect(change(switchTo(PREMIUM), { contract: contract({ endDate: "2027-01-31" }), effectiveDate: "2027-01-31" }).netAmount).toBe(97);
+    expect(
+      change(switchTo(PREMIUM), {
+        contract: contract({ endDate: "2027-01-31" }),
+        effectiveDate: "2027-01-31",
+      }).netAmount,
+    ).toBe(97);
   });
 });
 
@@ -413,7 +674,9 @@ interface World {
   contract: ContractSnapshot;
 }
 
-const dateArb = fc.integer({ min: toDayNumber("2020-01-01"), max: toDayNumber("2030-12-31") }).map(fromDayNumber);
+const dateArb = fc
+  .integer({ min: toDayNumber("2020-01-01"), max: toDayNumber("2030-12-31") })
+  .map(fromDayNumber);
 const amountArb = fc.integer({ min: 0, max: 500_000 });
 
 /** A contract in its first period on one of three same-interval templates of one group. */
@@ -422,22 +685,53 @@ const worldArb: fc.Arbitrary<World> = fc
     interval: fc.constantFrom<BillingInterval>("month", "quarter", "year"),
     anchor: dateArb,
     planAmounts: fc.tuple(amountArb, amountArb, amountArb),
-    addonAmounts: fc.tuple(amountArb, amountArb, amountArb).map((values) => values.map((value) => Math.floor(value / 10))),
-    booked: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
+    addonAmounts: fc
+      .tuple(amountArb, amountArb, amountArb)
+      .map((values) => values.map((value) => Math.floor(value / 10))),
+    booked: fc.tuple(
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+    ),
   })
   .map(({ interval, anchor, planAmounts, addonAmounts, booked }) => {
-    const templates = planAmounts.map((amount, index) => template(`tpl_${index}`, `T${index}`, amount, { interval }));
-    const addons = ADDONS.map((article, index) => ({ ...article, unitAmount: addonAmounts[index] ?? 0 }));
+    const templates = planAmounts.map((amount, index) =>
+      template(`tpl_${index}`, `T${index}`, amount, { interval }),
+    );
+    const addons = ADDONS.map((article, index) => ({
+      ...article,
+      unitAmount: addonAmounts[index] ?? 0,
+    }));
     const first = templates[0] as TemplateTerms;
-    const plan = { ...planItem(), articleId: first.planArticle.id, unitAmount: first.planArticle.unitAmount, billedPeriodAmount: first.planArticle.unitAmount };
-    const items = [plan, ...addons.flatMap((article, index) => ((booked[index] ?? 0) > 0 ? [addonItem(article, booked[index] ?? 1)] : []))];
+    const plan = {
+      ...planItem(),
+      articleId: first.planArticle.id,
+      unitAmount: first.planArticle.unitAmount,
+      billedPeriodAmount: first.planArticle.unitAmount,
+    };
+    const items = [
+      plan,
+      ...addons.flatMap((article, index) =>
+        (booked[index] ?? 0) > 0 ? [addonItem(article, booked[index] ?? 1)] : [],
+      ),
+    ];
     for (const item of items) item.billedPeriodAmount = itemPeriodAmount(item, interval);
-    const groupTemplates = templates.map((t) => ({ ...t, allowedAddonArticleIds: addons.map((a) => a.id) }));
+    const groupTemplates = templates.map((t) => ({
+      ...t,
+      allowedAddonArticleIds: addons.map((a) => a.id),
+    }));
     return {
       interval,
       templates: groupTemplates,
       addons,
-      contract: contract({ startDate: anchor, billingAnchor: anchor, interval, currentPeriod: nthPeriod(anchor, interval, 0), items, templateId: "tpl_0" }),
+      contract: contract({
+        startDate: anchor,
+        billingAnchor: anchor,
+        interval,
+        currentPeriod: nthPeriod(anchor, interval, 0),
+        items,
+        templateId: "tpl_0",
+      }),
     };
   });
 
@@ -461,21 +755,31 @@ function pickFrom<T>(values: readonly T[], pick: number): T | undefined {
 function requestFor(world: World, current: ContractSnapshot, intent: Intent): ChangeRequest | null {
   switch (intent.op) {
     case "switch": {
-      const target = pickFrom(world.templates.filter((t) => t.id !== current.templateId), intent.pick);
+      const target = pickFrom(
+        world.templates.filter((t) => t.id !== current.templateId),
+        intent.pick,
+      );
       return target ? { type: "switch_template", template: target } : null;
     }
     case "add": {
-      const article = pickFrom(world.addons.filter((a) => !current.items.some((item) => item.articleId === a.id)), intent.pick);
+      const article = pickFrom(
+        world.addons.filter((a) => !current.items.some((item) => item.articleId === a.id)),
+        intent.pick,
+      );
       return article ? { type: "add_addon", article, quantity: intent.quantity } : null;
     }
     case "remove": {
-      const item = pickFrom(current.items.filter((i) => i.kind === "addon"), intent.pick);
+      const item = pickFrom(
+        current.items.filter((i) => i.kind === "addon"),
+        intent.pick,
+      );
       return item ? { type: "remove_item", itemId: item.id } : null;
     }
     case "quantity": {
       const item = pickFrom(current.items, intent.pick);
       if (!item) return null;
-      const quantity = intent.quantity === item.quantity ? (intent.quantity % 999) + 1 : intent.quantity;
+      const quantity =
+        intent.quantity === item.quantity ? (intent.quantity % 999) + 1 : intent.quantity;
       return { type: "change_quantity", itemId: item.id, quantity };
     }
   }
@@ -487,12 +791,30 @@ function templateOf(world: World, current: ContractSnapshot): TemplateTerms {
   return found;
 }
 
-function run(world: World, current: ContractSnapshot, request: ChangeRequest, effectiveDate: IsoDate): ChangeComputation {
-  return computeChange({ contract: current, template: templateOf(world, current), request, effectiveDate, today: effectiveDate, prorationMode: "interim_invoice", timing: "as_requested" });
+function run(
+  world: World,
+  current: ContractSnapshot,
+  request: ChangeRequest,
+  effectiveDate: IsoDate,
+): ChangeComputation {
+  return computeChange({
+    contract: current,
+    template: templateOf(world, current),
+    request,
+    effectiveDate,
+    today: effectiveDate,
+    prorationMode: "interim_invoice",
+    timing: "as_requested",
+  });
 }
 
 /** The request that undoes `request` on the contract it produced. */
-function reverseOf(before: ContractSnapshot, after: ContractSnapshot, world: World, request: ChangeRequest): ChangeRequest {
+function reverseOf(
+  before: ContractSnapshot,
+  after: ContractSnapshot,
+  world: World,
+  request: ChangeRequest,
+): ChangeRequest {
   switch (request.type) {
     case "switch_template":
       return { type: "switch_template", template: templateOf(world, before) };
@@ -538,33 +860,43 @@ describe("properties", () => {
 
   it("original billing plus all proration lines pays each state for its days, within one cent per line", () => {
     fc.assert(
-      fc.property(worldArb, fc.array(fc.tuple(fc.nat(), intentArb), { maxLength: 6 }), (world, steps) => {
-        let current = world.contract;
-        const { start, end } = current.currentPeriod;
-        const periodLength = daysBetween(start, end);
-        const dated = steps.map(([fraction, intent]) => [dayIn(current, fraction), intent] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        const states: { from: IsoDate; items: ContractItem[] }[] = [{ from: start, items: current.items }];
-        let paid = current.items.reduce((sum, item) => sum + item.billedPeriodAmount, 0);
-        let lineCount = 0;
-        dated.forEach(([date, intent], index) => {
-          const request = requestFor(world, current, intent);
-          if (!request) return;
-          const result = run(world, current, request, date);
-          current = applied(current, result, `itm_${index}`);
-          states.push({ from: date, items: current.items });
-          paid += result.netAmount;
-          lineCount += result.lines.length;
-        });
-        // Exact: Σ over states of (full-period amount × days in state), in units of cents × days.
-        let owedTimesDays = 0;
-        states.forEach((state, index) => {
-          const until = states[index + 1]?.from ?? end;
-          const amount = state.items.reduce((sum, item) => sum + item.billedPeriodAmount, 0);
-          owedTimesDays += amount * daysBetween(state.from, until);
-        });
-        // Each line rounds by at most half a cent.
-        expect(2 * Math.abs(paid * periodLength - owedTimesDays)).toBeLessThanOrEqual(lineCount * periodLength);
-      }),
+      fc.property(
+        worldArb,
+        fc.array(fc.tuple(fc.nat(), intentArb), { maxLength: 6 }),
+        (world, steps) => {
+          let current = world.contract;
+          const { start, end } = current.currentPeriod;
+          const periodLength = daysBetween(start, end);
+          const dated = steps
+            .map(([fraction, intent]) => [dayIn(current, fraction), intent] as const)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+          const states: { from: IsoDate; items: ContractItem[] }[] = [
+            { from: start, items: current.items },
+          ];
+          let paid = current.items.reduce((sum, item) => sum + item.billedPeriodAmount, 0);
+          let lineCount = 0;
+          dated.forEach(([date, intent], index) => {
+            const request = requestFor(world, current, intent);
+            if (!request) return;
+            const result = run(world, current, request, date);
+            current = applied(current, result, `itm_${index}`);
+            states.push({ from: date, items: current.items });
+            paid += result.netAmount;
+            lineCount += result.lines.length;
+          });
+          // Exact: Σ over states of (full-period amount × days in state), in units of cents × days.
+          let owedTimesDays = 0;
+          states.forEach((state, index) => {
+            const until = states[index + 1]?.from ?? end;
+            const amount = state.items.reduce((sum, item) => sum + item.billedPeriodAmount, 0);
+            owedTimesDays += amount * daysBetween(state.from, until);
+          });
+          // Each line rounds by at most half a cent.
+          expect(2 * Math.abs(paid * periodLength - owedTimesDays)).toBeLessThanOrEqual(
+            lineCount * periodLength,
+          );
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -576,13 +908,23 @@ describe("properties", () => {
       fc.constant<ChangeRequest>(switchTo(PRO_YEAR)),
       fc.constant<ChangeRequest>({ type: "add_addon", article: SUPPORT, quantity: 2 }),
       fc.constant<ChangeRequest>({ type: "remove_item", itemId: "itm_storage" }),
-      fc.integer({ min: 0, max: 1000 }).map((quantity): ChangeRequest => ({ type: "change_quantity", itemId: "itm_storage", quantity })),
+      fc.integer({ min: 0, max: 1000 }).map((quantity): ChangeRequest => ({
+        type: "change_quantity",
+        itemId: "itm_storage",
+        quantity,
+      })),
     );
     fc.assert(
       fc.property(
         requestArb,
-        fc.integer({ min: toDayNumber("2026-12-25"), max: toDayNumber("2027-03-10") }).map(fromDayNumber),
-        fc.constantFrom<ComputeChangeInput["prorationMode"]>("interim_invoice", "next_invoice", "none"),
+        fc
+          .integer({ min: toDayNumber("2026-12-25"), max: toDayNumber("2027-03-10") })
+          .map(fromDayNumber),
+        fc.constantFrom<ComputeChangeInput["prorationMode"]>(
+          "interim_invoice",
+          "next_invoice",
+          "none",
+        ),
         fc.constantFrom<ComputeChangeInput["timing"]>(undefined, "template", "as_requested"),
         fc.constantFrom<TemplateTerms["downgradeTiming"]>("next_period", "like_upgrade"),
         (request, effectiveDate, prorationMode, timing, downgradeTiming) => {
@@ -600,7 +942,8 @@ describe("properties", () => {
             try {
               return computeChange(input);
             } catch (error) {
-              if (error instanceof ChangeRuleError) return { code: error.code, message: error.message };
+              if (error instanceof ChangeRuleError)
+                return { code: error.code, message: error.message };
               throw error;
             }
           };

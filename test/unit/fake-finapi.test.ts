@@ -16,23 +16,41 @@ function setup(options: FakeFinapiOptions = {}) {
   const { app, control } = fake;
 
   const tokenRequest = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    app.request("/api/v2/oauth/token", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(fields) });
+    app.request("/api/v2/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+      body: new URLSearchParams(fields),
+    });
   const clientFields = { client_id: control.clientId, client_secret: control.clientSecret };
 
   async function clientToken(): Promise<string> {
-    const body = (await (await tokenRequest({ ...clientFields, grant_type: "client_credentials" })).json()) as Json;
+    const body = (await (
+      await tokenRequest({ ...clientFields, grant_type: "client_credentials" })
+    ).json()) as Json;
     return body.access_token as string;
   }
 
   async function userToken(username: string, password: string): Promise<string> {
-    const body = (await (await tokenRequest({ ...clientFields, grant_type: "password", username, password })).json()) as Json;
+    const body = (await (
+      await tokenRequest({ ...clientFields, grant_type: "password", username, password })
+    ).json()) as Json;
     return body.access_token as string;
   }
 
-  const call = (method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) =>
+  const call = (
+    method: string,
+    path: string,
+    token: string | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     app.request(path, {
       method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers },
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
 
@@ -41,10 +59,27 @@ function setup(options: FakeFinapiOptions = {}) {
     const user = control.createUser({ id: "merchant-1", password: "s3cret-pass" });
     const connection = control.createBankConnection(user.id);
     const token = await userToken(user.id, user.password);
-    return { user, token, connectionId: connection.id, accountIds: connection.accountIds, accountId: connection.accountIds[0] ?? 0 };
+    return {
+      user,
+      token,
+      connectionId: connection.id,
+      accountIds: connection.accountIds,
+      accountId: connection.accountIds[0] ?? 0,
+    };
   }
 
-  return { fake, app, control, clock, tokenRequest, clientFields, clientToken, userToken, call, merchant };
+  return {
+    fake,
+    app,
+    control,
+    clock,
+    tokenRequest,
+    clientFields,
+    clientToken,
+    userToken,
+    call,
+    merchant,
+  };
 }
 
 const STANDARD_KEYS = ["authContext", "bank", "date", "endpoint", "errors", "requestId"];
@@ -52,7 +87,12 @@ const STANDARD_KEYS = ["authContext", "bank", "date", "endpoint", "errors", "req
 function expectStandardError(body: Json, code: string, requestId?: string) {
   expect(Object.keys(body).sort()).toEqual(STANDARD_KEYS);
   expect(body.errors).toHaveLength(1);
-  expect(Object.keys(body.errors[0]).sort()).toEqual(["code", "message", "multiStepAuthentication", "type"]);
+  expect(Object.keys(body.errors[0]).sort()).toEqual([
+    "code",
+    "message",
+    "multiStepAuthentication",
+    "type",
+  ]);
   expect(body.errors[0].code).toBe(code);
   expect(["BUSINESS", "TECHNICAL"]).toContain(body.errors[0].type);
   expect(body.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/);
@@ -67,7 +107,9 @@ function expectWebFormError(body: Json, code: string) {
 describe("request ids", () => {
   it("echoes X-Request-Id, in the header and in error bodies", async () => {
     const { call } = setup();
-    const response = await call("GET", "/api/v2/transactions/1", null, undefined, { "X-Request-Id": "tarif-42" });
+    const response = await call("GET", "/api/v2/transactions/1", null, undefined, {
+      "X-Request-Id": "tarif-42",
+    });
     expect(response.headers.get("X-Request-Id")).toBe("tarif-42");
   });
 
@@ -87,32 +129,66 @@ describe("request ids", () => {
 describe("POST /api/v2/oauth/token", () => {
   it("issues a bearer token; the same one again while it is valid, with the remaining lifetime", async () => {
     const { tokenRequest, clientFields, clock } = setup();
-    const first = (await (await tokenRequest({ ...clientFields, grant_type: "client_credentials" })).json()) as Json;
-    expect(first).toEqual({ access_token: expect.any(String), token_type: "bearer", expires_in: 3600, scope: "all" });
+    const first = (await (
+      await tokenRequest({ ...clientFields, grant_type: "client_credentials" })
+    ).json()) as Json;
+    expect(first).toEqual({
+      access_token: expect.any(String),
+      token_type: "bearer",
+      expires_in: 3600,
+      scope: "all",
+    });
     clock.now += 600_000;
-    const second = (await (await tokenRequest({ ...clientFields, grant_type: "client_credentials" })).json()) as Json;
+    const second = (await (
+      await tokenRequest({ ...clientFields, grant_type: "client_credentials" })
+    ).json()) as Json;
     expect(second.access_token).toBe(first.access_token);
     expect(second.expires_in).toBe(3000);
     clock.now += 3000_000;
-    const third = (await (await tokenRequest({ ...clientFields, grant_type: "client_credentials" })).json()) as Json;
+    const third = (await (
+      await tokenRequest({ ...clientFields, grant_type: "client_credentials" })
+    ).json()) as Json;
     expect(third.access_token).not.toBe(first.access_token);
   });
 
   it("password grant returns a refresh token, which the refresh_token grant accepts", async () => {
     const { tokenRequest, clientFields, control } = setup();
     control.createUser({ id: "u1", password: "s3cret-pass" });
-    const issued = (await (await tokenRequest({ ...clientFields, grant_type: "password", username: "u1", password: "s3cret-pass" })).json()) as Json;
-    expect(issued).toMatchObject({ token_type: "bearer", refresh_token: expect.any(String), expires_in: 3600, scope: "all" });
-    const refreshed = await tokenRequest({ ...clientFields, grant_type: "refresh_token", refresh_token: issued.refresh_token });
+    const issued = (await (
+      await tokenRequest({
+        ...clientFields,
+        grant_type: "password",
+        username: "u1",
+        password: "s3cret-pass",
+      })
+    ).json()) as Json;
+    expect(issued).toMatchObject({
+      token_type: "bearer",
+      refresh_token: expect.any(String),
+      expires_in: 3600,
+      scope: "all",
+    });
+    const refreshed = await tokenRequest({
+      ...clientFields,
+      grant_type: "refresh_token",
+      refresh_token: issued.refresh_token,
+    });
     expect(refreshed.status).toBe(200);
     expect((await refreshed.json()) as Json).not.toHaveProperty("refresh_token");
   });
 
   it("401 {error, error_description} for bad client credentials", async () => {
     const { tokenRequest } = setup();
-    const response = await tokenRequest({ client_id: "nobody", client_secret: "x", grant_type: "client_credentials" });
+    const response = await tokenRequest({
+      client_id: "nobody",
+      client_secret: "x",
+      grant_type: "client_credentials",
+    });
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "invalid_client", error_description: "Bad client credentials" });
+    expect(await response.json()).toEqual({
+      error: "invalid_client",
+      error_description: "Bad client credentials",
+    });
   });
 
   it.each([
@@ -133,7 +209,12 @@ describe("POST /api/v2/oauth/token", () => {
     const { tokenRequest, clientFields, control } = setup();
     control.createUser({ id: "u1", password: "s3cret-pass" });
     control.setUserVerified("u1", false);
-    const fields = { ...clientFields, grant_type: "password", username: "u1", password: "s3cret-pass" };
+    const fields = {
+      ...clientFields,
+      grant_type: "password",
+      username: "u1",
+      password: "s3cret-pass",
+    };
     const unverified = await tokenRequest(fields);
     expect(unverified.status).toBe(403);
     expectStandardError((await unverified.json()) as Json, "USER_NOT_VERIFIED");
@@ -151,14 +232,25 @@ describe("POST /api/v2/oauth/token", () => {
     clock.now += 60_000;
     const response = await call("GET", "/api/v2/accounts", token);
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "invalid_token", error_description: `Invalid access token: ${token}` });
+    expect(await response.json()).toEqual({
+      error: "invalid_token",
+      error_description: `Invalid access token: ${token}`,
+    });
   });
 
   it("revoke always answers 200 and ends the token", async () => {
     const { call, clientToken, merchant } = setup();
     const { token } = await merchant();
     const client = await clientToken();
-    expect((await call("POST", `/api/v2/oauth/revoke?token=${token}&token_type_hint=access_token`, client)).status).toBe(200);
+    expect(
+      (
+        await call(
+          "POST",
+          `/api/v2/oauth/revoke?token=${token}&token_type_hint=access_token`,
+          client,
+        )
+      ).status,
+    ).toBe(200);
     expect((await call("POST", "/api/v2/oauth/revoke?token=unknown", client)).status).toBe(200);
     expect((await call("GET", "/api/v2/accounts", token)).status).toBe(401);
   });
@@ -169,7 +261,11 @@ describe("roles", () => {
     const { call, clientToken, merchant } = setup();
     const { token } = await merchant();
     const client = await clientToken();
-    for (const response of [await call("GET", "/api/v2/transactions?view=bankView", client), await call("GET", "/api/v2/banks", client), await call("POST", "/api/v2/users", token, {})]) {
+    for (const response of [
+      await call("GET", "/api/v2/transactions?view=bankView", client),
+      await call("GET", "/api/v2/banks", client),
+      await call("POST", "/api/v2/users", token, {}),
+    ]) {
       expect(response.status).toBe(403);
       expectStandardError((await response.json()) as Json, "UNAUTHORIZED_ACCESS");
     }
@@ -187,9 +283,19 @@ describe("users", () => {
   it("201 with the plain password, 422 ENTITY_EXISTS, 400 on a short password, GET masks it", async () => {
     const { call, clientToken, userToken } = setup();
     const client = await clientToken();
-    const created = await call("POST", "/api/v2/users", client, { id: "shop.example+1@x", password: "s3cret-pass", email: "a@b.example" });
+    const created = await call("POST", "/api/v2/users", client, {
+      id: "shop.example+1@x",
+      password: "s3cret-pass",
+      email: "a@b.example",
+    });
     expect(created.status).toBe(201);
-    expect(await created.json()).toEqual({ id: "shop.example+1@x", password: "s3cret-pass", email: "a@b.example", phone: null, isAutoUpdateEnabled: false });
+    expect(await created.json()).toEqual({
+      id: "shop.example+1@x",
+      password: "s3cret-pass",
+      email: "a@b.example",
+      phone: null,
+      isAutoUpdateEnabled: false,
+    });
     const again = await call("POST", "/api/v2/users", client, { id: "shop.example+1@x" });
     expect(again.status).toBe(422);
     expectStandardError((await again.json()) as Json, "ENTITY_EXISTS");
@@ -201,12 +307,16 @@ describe("users", () => {
     const malformed = await call("POST", "/api/v2/users", client, "{not json");
     expect(malformed.status).toBe(400);
     const token = await userToken("shop.example+1@x", "s3cret-pass");
-    expect(((await (await call("GET", "/api/v2/users", token)).json()) as Json).password).toBe("XXXXX");
+    expect(((await (await call("GET", "/api/v2/users", token)).json()) as Json).password).toBe(
+      "XXXXX",
+    );
   });
 
   it("422 ILLEGAL_ENTITY_STATE when auto-update is disabled for the client", async () => {
     const { call, clientToken } = setup();
-    const response = await call("POST", "/api/v2/users", await clientToken(), { isAutoUpdateEnabled: true });
+    const response = await call("POST", "/api/v2/users", await clientToken(), {
+      isAutoUpdateEnabled: true,
+    });
     expect(response.status).toBe(422);
     expectStandardError((await response.json()) as Json, "ILLEGAL_ENTITY_STATE");
   });
@@ -241,22 +351,42 @@ describe("GET /api/v2/transactions", () => {
     const { call, control, merchant } = setup();
     const { token, accountId } = await merchant();
     control.addGeneratedTransactions(accountId, 1201);
-    const first = (await (await call("GET", "/api/v2/transactions?view=bankView", token)).json()) as Json;
+    const first = (await (
+      await call("GET", "/api/v2/transactions?view=bankView", token)
+    ).json()) as Json;
     expect(first.paging).toEqual({ page: 1, perPage: 20, pageCount: 61, totalCount: 1201 });
     expect(first.transactions).toHaveLength(20);
-    const third = (await (await call("GET", "/api/v2/transactions?view=bankView&perPage=500&page=3&order=id,asc", token)).json()) as Json;
+    const third = (await (
+      await call("GET", "/api/v2/transactions?view=bankView&perPage=500&page=3&order=id,asc", token)
+    ).json()) as Json;
     expect(third.paging).toEqual({ page: 3, perPage: 500, pageCount: 3, totalCount: 1201 });
     expect(third.transactions).toHaveLength(201);
-    const beyond = (await (await call("GET", "/api/v2/transactions?view=bankView&perPage=500&page=4", token)).json()) as Json;
+    const beyond = (await (
+      await call("GET", "/api/v2/transactions?view=bankView&perPage=500&page=4", token)
+    ).json()) as Json;
     expect(beyond.transactions).toEqual([]);
-    expect(Object.keys(first).sort()).toEqual(["balance", "income", "paging", "spending", "transactions"]);
+    expect(Object.keys(first).sort()).toEqual([
+      "balance",
+      "income",
+      "paging",
+      "spending",
+      "transactions",
+    ]);
   });
 
   it("empty result: pageCount 0", async () => {
     const { call, merchant } = setup();
     const { token } = await merchant();
-    const body = (await (await call("GET", "/api/v2/transactions?view=userView", token)).json()) as Json;
-    expect(body).toMatchObject({ transactions: [], paging: { page: 1, perPage: 20, pageCount: 0, totalCount: 0 }, income: 0, spending: 0, balance: 0 });
+    const body = (await (
+      await call("GET", "/api/v2/transactions?view=userView", token)
+    ).json()) as Json;
+    expect(body).toMatchObject({
+      transactions: [],
+      paging: { page: 1, perPage: 20, pageCount: 0, totalCount: 0 },
+      income: 0,
+      spending: 0,
+      balance: 0,
+    });
   });
 
   it("accepts arrays exploded and comma-separated", async () => {
@@ -264,9 +394,15 @@ describe("GET /api/v2/transactions", () => {
     const { token, accountIds } = await merchant();
     for (const accountId of accountIds) control.addGeneratedTransactions(accountId, 2);
     const [a, b] = accountIds;
-    const exploded = (await (await call("GET", `/api/v2/transactions?view=bankView&accountIds=${a}&accountIds=${b}`, token)).json()) as Json;
-    const comma = (await (await call("GET", `/api/v2/transactions?view=bankView&accountIds=${a},${b}`, token)).json()) as Json;
-    const one = (await (await call("GET", `/api/v2/transactions?view=bankView&accountIds=${a}`, token)).json()) as Json;
+    const exploded = (await (
+      await call("GET", `/api/v2/transactions?view=bankView&accountIds=${a}&accountIds=${b}`, token)
+    ).json()) as Json;
+    const comma = (await (
+      await call("GET", `/api/v2/transactions?view=bankView&accountIds=${a},${b}`, token)
+    ).json()) as Json;
+    const one = (await (
+      await call("GET", `/api/v2/transactions?view=bankView&accountIds=${a}`, token)
+    ).json()) as Json;
     expect(exploded.paging.totalCount).toBe(4);
     expect(comma.transactions).toEqual(exploded.transactions);
     expect(one.paging.totalCount).toBe(2);
@@ -275,8 +411,15 @@ describe("GET /api/v2/transactions", () => {
   it("orders by repeated order params, ties by id", async () => {
     const { call, control, merchant } = setup();
     const { token, accountId } = await merchant();
-    control.addTransactions(accountId, [{ amountCents: 500 }, { amountCents: -200 }, { amountCents: 500, purpose: "b" }, { amountCents: 100 }]);
-    const body = (await (await call("GET", "/api/v2/transactions?view=bankView&order=amount,desc&order=id,desc", token)).json()) as Json;
+    control.addTransactions(accountId, [
+      { amountCents: 500 },
+      { amountCents: -200 },
+      { amountCents: 500, purpose: "b" },
+      { amountCents: 100 },
+    ]);
+    const body = (await (
+      await call("GET", "/api/v2/transactions?view=bankView&order=amount,desc&order=id,desc", token)
+    ).json()) as Json;
     expect(body.transactions.map((t: Json) => [t.amount, t.id])).toEqual([
       [5, 3],
       [5, 1],
@@ -292,11 +435,26 @@ describe("GET /api/v2/transactions", () => {
     const { call, control, merchant } = setup();
     const { token, accountId } = await merchant();
     control.addTransactions(accountId, [
-      { amountCents: 1000, importDate: "2027-02-27T23:30:00Z", bankBookingDate: "2027-02-27", purpose: "Rechnung RE-1" }, // 00:30 on 28 Feb in Berlin
-      { amountCents: -300, importDate: "2027-02-26T12:00:00Z", bankBookingDate: "2027-02-26", counterpartName: "Bank" },
+      {
+        amountCents: 1000,
+        importDate: "2027-02-27T23:30:00Z",
+        bankBookingDate: "2027-02-27",
+        purpose: "Rechnung RE-1",
+      }, // 00:30 on 28 Feb in Berlin
+      {
+        amountCents: -300,
+        importDate: "2027-02-26T12:00:00Z",
+        bankBookingDate: "2027-02-26",
+        counterpartName: "Bank",
+      },
       { amountCents: 700, bankBookingDate: "2027-03-01", isAdjustingEntry: true },
     ]);
-    const count = async (query: string) => ((await (await call("GET", `/api/v2/transactions?view=bankView&${query}`, token)).json()) as Json).paging.totalCount;
+    const count = async (query: string) =>
+      (
+        (await (
+          await call("GET", `/api/v2/transactions?view=bankView&${query}`, token)
+        ).json()) as Json
+      ).paging.totalCount;
     expect(await count("minImportDate=2027-02-28")).toBe(2);
     expect(await count("maxImportDate=2027-02-27")).toBe(1);
     expect(await count("minBankBookingDate=2027-02-27&maxBankBookingDate=2027-02-27")).toBe(1);
@@ -312,9 +470,16 @@ describe("GET /api/v2/transactions", () => {
     const { call, control, merchant, userToken } = setup();
     const { accountId, token } = await merchant();
     const [created] = control.addTransactions(accountId, [{ amountCents: 4999 }]);
-    expect(((await (await call("GET", `/api/v2/transactions/${created?.id}`, token)).json()) as Json).amount).toBe(49.99);
+    expect(
+      ((await (await call("GET", `/api/v2/transactions/${created?.id}`, token)).json()) as Json)
+        .amount,
+    ).toBe(49.99);
     control.createUser({ id: "other", password: "s3cret-pass" });
-    const response = await call("GET", `/api/v2/transactions/${created?.id}`, await userToken("other", "s3cret-pass"));
+    const response = await call(
+      "GET",
+      `/api/v2/transactions/${created?.id}`,
+      await userToken("other", "s3cret-pass"),
+    );
     expect(response.status).toBe(404);
     expectStandardError((await response.json()) as Json, "UNKNOWN_ENTITY");
   });
@@ -338,10 +503,15 @@ describe("GET /api/v2/transactions", () => {
     const response = await call("PATCH", "/api/v2/transactions", token, { ids, isNew: false });
     expect(await response.json()).toEqual({ identifiers: ids });
     expect(control.transactions({ accountId }).every((t) => t.isNew === false)).toBe(true);
-    const refused = await call("PATCH", "/api/v2/transactions", token, { ids, isPotentialDuplicate: true });
+    const refused = await call("PATCH", "/api/v2/transactions", token, {
+      ids,
+      isPotentialDuplicate: true,
+    });
     expect(refused.status).toBe(422);
     expectStandardError((await refused.json()) as Json, "ILLEGAL_FIELD_VALUE");
-    const tooMany = await call("PATCH", "/api/v2/transactions", token, { ids: Array.from({ length: 101 }, (_, i) => i + 1) });
+    const tooMany = await call("PATCH", "/api/v2/transactions", token, {
+      ids: Array.from({ length: 101 }, (_, i) => i + 1),
+    });
     expect(tooMany.status).toBe(400);
   });
 });
@@ -354,11 +524,39 @@ describe("transaction JSON", () => {
     const text = await (await call("GET", "/api/v2/transactions?view=bankView", token)).text();
     expect(text).toContain('"amount":4111.3');
     const transaction = ((JSON.parse(text) as Json).transactions as Json[])[0] ?? {};
-    for (const field of ["id", "accountId", "valueDate", "bankBookingDate", "finapiBookingDate", "amount", "labels", "isPotentialDuplicate", "isAdjustingEntry", "isNew", "importDate"]) {
+    for (const field of [
+      "id",
+      "accountId",
+      "valueDate",
+      "bankBookingDate",
+      "finapiBookingDate",
+      "amount",
+      "labels",
+      "isPotentialDuplicate",
+      "isAdjustingEntry",
+      "isNew",
+      "importDate",
+    ]) {
       expect(transaction[field], field).not.toBeUndefined();
       expect(transaction[field], field).not.toBeNull();
     }
-    for (const field of ["parentId", "purpose", "counterpartName", "counterpartIban", "counterpartBic", "counterpartMandateReference", "counterpartCreditorId", "typeCodeZka", "typeCodeSwift", "sepaPurposeCode", "bankTransactionCode", "endToEndReference", "compensationAmount", "originalAmount", "feeAmount"]) {
+    for (const field of [
+      "parentId",
+      "purpose",
+      "counterpartName",
+      "counterpartIban",
+      "counterpartBic",
+      "counterpartMandateReference",
+      "counterpartCreditorId",
+      "typeCodeZka",
+      "typeCodeSwift",
+      "sepaPurposeCode",
+      "bankTransactionCode",
+      "endToEndReference",
+      "compensationAmount",
+      "originalAmount",
+      "feeAmount",
+    ]) {
       expect(transaction, field).toHaveProperty(field);
     }
     expect(transaction.importDate).toBe("2027-03-01T10:00:00.000+01:00");
@@ -367,22 +565,61 @@ describe("transaction JSON", () => {
   it("finapiBookingDate moves to the import day for bookings dated in the future", async () => {
     const { control, merchant } = setup();
     const { accountId } = await merchant();
-    const [future] = control.addTransactions(accountId, [{ amountCents: 1, bankBookingDate: "2027-03-05" }]);
-    expect(future).toMatchObject({ bankBookingDate: "2027-03-05", finapiBookingDate: "2027-03-01" });
+    const [future] = control.addTransactions(accountId, [
+      { amountCents: 1, bankBookingDate: "2027-03-05" },
+    ]);
+    expect(future).toMatchObject({
+      bankBookingDate: "2027-03-05",
+      finapiBookingDate: "2027-03-01",
+    });
   });
 
   it("returned debits come in the three shapes banks use", async () => {
     const { control, merchant } = setup();
     const { accountId } = await merchant();
-    const full = control.addReturnedDebit(accountId, { originalAmountCents: 130, feeCents: 400, endToEndReference: "E2E-1", reasonCode: "MD06" });
-    expect(full).toMatchObject({ amount: -5.3, originalAmount: -1.3, compensationAmount: -4, typeCodeZka: "109", typeCodeSwift: "NRTI", bankTransactionCode: "PMNT-IDDT-UPDD", endToEndReference: "E2E-1" });
-    expect(full.purpose).toMatch(/OAMT\+1,30 COAM\+4,00 SVWZ\+Retoure SEPA Lastschrift vom 01\.03\.2027, Rueckgabegrund: MD06/);
+    const full = control.addReturnedDebit(accountId, {
+      originalAmountCents: 130,
+      feeCents: 400,
+      endToEndReference: "E2E-1",
+      reasonCode: "MD06",
+    });
+    expect(full).toMatchObject({
+      amount: -5.3,
+      originalAmount: -1.3,
+      compensationAmount: -4,
+      typeCodeZka: "109",
+      typeCodeSwift: "NRTI",
+      bankTransactionCode: "PMNT-IDDT-UPDD",
+      endToEndReference: "E2E-1",
+    });
+    expect(full.purpose).toMatch(
+      /OAMT\+1,30 COAM\+4,00 SVWZ\+Retoure SEPA Lastschrift vom 01\.03\.2027, Rueckgabegrund: MD06/,
+    );
     expect(full.purpose).toContain("?34912");
-    const textOnly = control.addReturnedDebit(accountId, { originalAmountCents: 1000, style: "purposeOnly" });
-    expect(textOnly).toMatchObject({ typeCodeZka: null, typeCodeSwift: null, bankTransactionCode: null, originalAmount: null, compensationAmount: null, amount: -13 });
+    const textOnly = control.addReturnedDebit(accountId, {
+      originalAmountCents: 1000,
+      style: "purposeOnly",
+    });
+    expect(textOnly).toMatchObject({
+      typeCodeZka: null,
+      typeCodeSwift: null,
+      bankTransactionCode: null,
+      originalAmount: null,
+      compensationAmount: null,
+      amount: -13,
+    });
     expect(textOnly.purpose).toContain("RUECKLASTSCHRIFT");
-    const sparkasse = control.addReturnedDebit(accountId, { originalAmountCents: 12811, feeCents: 0, style: "nmsc" });
-    expect(sparkasse).toMatchObject({ typeCodeZka: "109", typeCodeSwift: "NMSC", type: "SEPA-LASTSCHR. RETOURE CORE", amount: -128.11 });
+    const sparkasse = control.addReturnedDebit(accountId, {
+      originalAmountCents: 12811,
+      feeCents: 0,
+      style: "nmsc",
+    });
+    expect(sparkasse).toMatchObject({
+      typeCodeZka: "109",
+      typeCodeSwift: "NMSC",
+      type: "SEPA-LASTSCHR. RETOURE CORE",
+      amount: -128.11,
+    });
   });
 });
 
@@ -393,8 +630,18 @@ describe("bank connections and accounts", () => {
     const list = (await (await call("GET", "/api/v2/bankConnections", token)).json()) as Json;
     expect(list.connections).toHaveLength(1);
     const connection = list.connections[0] as Json;
-    expect(connection).toMatchObject({ id: connectionId, updateStatus: "READY", categorizationStatus: "READY", accountIds });
-    expect(connection.interfaces[0]).toMatchObject({ bankingInterface: "FINTS_SERVER", aisConsent: { status: "PRESENT" }, lastManualUpdate: { result: "OK" }, userActionRequired: false });
+    expect(connection).toMatchObject({
+      id: connectionId,
+      updateStatus: "READY",
+      categorizationStatus: "READY",
+      accountIds,
+    });
+    expect(connection.interfaces[0]).toMatchObject({
+      bankingInterface: "FINTS_SERVER",
+      aisConsent: { status: "PRESENT" },
+      lastManualUpdate: { result: "OK" },
+      userActionRequired: false,
+    });
     const missing = await call("GET", "/api/v2/bankConnections/4711", token);
     expect(missing.status).toBe(404);
     expectStandardError((await missing.json()) as Json, "UNKNOWN_ENTITY");
@@ -403,29 +650,53 @@ describe("bank connections and accounts", () => {
   it("update: 200 IN_PROGRESS, 423 while it runs, READY afterwards; `interface` is 400; unknown is 404", async () => {
     const { call, clock, merchant } = setup({ updateDurationMs: 10_000 });
     const { token, connectionId } = await merchant();
-    const started = await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: connectionId, bankingInterface: "FINTS_SERVER", storeSecrets: false, importNewAccounts: false });
+    const started = await call("POST", "/api/v2/bankConnections/update", token, {
+      bankConnectionId: connectionId,
+      bankingInterface: "FINTS_SERVER",
+      storeSecrets: false,
+      importNewAccounts: false,
+    });
     expect(started.status).toBe(200);
     expect(((await started.json()) as Json).updateStatus).toBe("IN_PROGRESS");
-    const locked = await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: connectionId });
+    const locked = await call("POST", "/api/v2/bankConnections/update", token, {
+      bankConnectionId: connectionId,
+    });
     expect(locked.status).toBe(423);
     expectStandardError((await locked.json()) as Json, "LOCKED");
     clock.now += 10_000;
-    expect(((await (await call("GET", `/api/v2/bankConnections/${connectionId}`, token)).json()) as Json).updateStatus).toBe("READY");
-    const v1Name = await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: connectionId, interface: "XS2A" });
+    expect(
+      ((await (await call("GET", `/api/v2/bankConnections/${connectionId}`, token)).json()) as Json)
+        .updateStatus,
+    ).toBe("READY");
+    const v1Name = await call("POST", "/api/v2/bankConnections/update", token, {
+      bankConnectionId: connectionId,
+      interface: "XS2A",
+    });
     expect(v1Name.status).toBe(400);
-    expect((await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: 999 })).status).toBe(404);
+    expect(
+      (await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: 999 }))
+        .status,
+    ).toBe(404);
   });
 
   it("update answers 510 with multiStepAuthentication when scripted", async () => {
     const { call, control, merchant } = setup();
     const { token, connectionId } = await merchant();
     control.requireSca(connectionId);
-    const response = await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: connectionId });
+    const response = await call("POST", "/api/v2/bankConnections/update", token, {
+      bankConnectionId: connectionId,
+    });
     expect(response.status).toBe(510);
     const body = (await response.json()) as Json;
     expectStandardError(body, "ADDITIONAL_AUTHENTICATION_REQUIRED");
     expect(body.errors[0].multiStepAuthentication).toMatchObject({ status: "REDIRECT_REQUIRED" });
-    expect((await call("POST", "/api/v2/bankConnections/update", token, { bankConnectionId: connectionId })).status).toBe(200);
+    expect(
+      (
+        await call("POST", "/api/v2/bankConnections/update", token, {
+          bankConnectionId: connectionId,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("an update imports the bookings the bank has queued", async () => {
@@ -443,8 +714,20 @@ describe("bank connections and accounts", () => {
     const { token, connectionId, accountIds } = await merchant();
     const all = (await (await call("GET", "/api/v2/accounts", token)).json()) as Json;
     expect(all.accounts.map((a: Json) => a.id)).toEqual(accountIds);
-    expect(all.accounts[0]).toMatchObject({ bankConnectionId: connectionId, accountType: "Checking", accountCurrency: "EUR", balance: 1234.56, isNew: true });
-    const savings = (await (await call("GET", `/api/v2/accounts?bankConnectionIds=${connectionId}&accountTypes=Savings`, token)).json()) as Json;
+    expect(all.accounts[0]).toMatchObject({
+      bankConnectionId: connectionId,
+      accountType: "Checking",
+      accountCurrency: "EUR",
+      balance: 1234.56,
+      isNew: true,
+    });
+    const savings = (await (
+      await call(
+        "GET",
+        `/api/v2/accounts?bankConnectionIds=${connectionId}&accountTypes=Savings`,
+        token,
+      )
+    ).json()) as Json;
     expect(savings.accounts.map((a: Json) => a.accountType)).toEqual(["Savings"]);
     expect((await call("GET", "/api/v2/accounts?accountTypes=Girokonto", token)).status).toBe(400);
   });
@@ -454,7 +737,10 @@ describe("bank connections and accounts", () => {
     const { token } = await merchant();
     const body = (await (await call("GET", "/api/v2/banks?search=finAPI", token)).json()) as Json;
     expect(body.banks.map((b: Json) => b.id)).toEqual([280001, 280002, 280099]);
-    expect(((await (await call("GET", "/api/v2/banks?perPage=100", token)).json()) as Json).paging.totalCount).toBe(9);
+    expect(
+      ((await (await call("GET", "/api/v2/banks?perPage=100", token)).json()) as Json).paging
+        .totalCount,
+    ).toBe(9);
   });
 });
 
@@ -467,7 +753,11 @@ describe("Web Form 2.0", () => {
 
   it("201 WebForm: uuid, url, 20 minutes, NOT_YET_OPENED, empty payload", async () => {
     const s = setup({ webFormBaseUrl: "https://webform-sandbox.finapi.test" });
-    const { response, json } = await form(s, { bank: { id: 280001 }, accountTypes: ["CHECKING"], callbacks: { finalised: "https://tarif.example/cb" } });
+    const { response, json } = await form(s, {
+      bank: { id: 280001 },
+      accountTypes: ["CHECKING"],
+      callbacks: { finalised: "https://tarif.example/cb" },
+    });
     expect(response.status).toBe(201);
     expect(json).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -476,17 +766,35 @@ describe("Web Form 2.0", () => {
       expiresAt: "2027-03-01T10:20:00.000+01:00",
       type: "BANK_CONNECTION_IMPORT",
       status: "NOT_YET_OPENED",
-      payload: { bankConnectionId: null, paymentId: null, standingOrderId: null, errorCode: null, errorMessage: null },
+      payload: {
+        bankConnectionId: null,
+        paymentId: null,
+        standingOrderId: null,
+        errorCode: null,
+        errorMessage: null,
+      },
     });
   });
 
   it("400 {errors:[{field, message}], timestamp, endpoint} for invalid fields", async () => {
     const s = setup();
-    const { response, json } = await form(s, { bank: { id: 1, search: "x" }, accountTypes: ["Checking"], callbacks: { finalised: "http://plain.example" }, maxDaysForDownload: 1.5, profileId: "nope" });
+    const { response, json } = await form(s, {
+      bank: { id: 1, search: "x" },
+      accountTypes: ["Checking"],
+      callbacks: { finalised: "http://plain.example" },
+      maxDaysForDownload: 1.5,
+      profileId: "nope",
+    });
     expect(response.status).toBe(400);
     expect(Object.keys(json).sort()).toEqual(["endpoint", "errors", "timestamp"]);
     expect(json.endpoint).toBe("POST /api/webForms/bankConnectionImport");
-    expect(json.errors.map((e: Json) => e.field)).toEqual(["accountTypes[0]", "callbacks.finalised", "profileId", "bank", "maxDaysForDownload"]);
+    expect(json.errors.map((e: Json) => e.field)).toEqual([
+      "accountTypes[0]",
+      "callbacks.finalised",
+      "profileId",
+      "bank",
+      "maxDaysForDownload",
+    ]);
   });
 
   it("401 UNAUTHORIZED and 403 FORBIDDEN in the web form error shape", async () => {
@@ -494,7 +802,12 @@ describe("Web Form 2.0", () => {
     const noToken = await s.call("POST", "/api/webForms/bankConnectionImport", null, {});
     expect(noToken.status).toBe(401);
     expectWebFormError((await noToken.json()) as Json, "UNAUTHORIZED");
-    const clientToken = await s.call("POST", "/api/webForms/bankConnectionImport", await s.clientToken(), {});
+    const clientToken = await s.call(
+      "POST",
+      "/api/webForms/bankConnectionImport",
+      await s.clientToken(),
+      {},
+    );
     expect(clientToken.status).toBe(403);
     expectWebFormError((await clientToken.json()) as Json, "FORBIDDEN");
   });
@@ -502,7 +815,12 @@ describe("Web Form 2.0", () => {
   it("422 BANK_NOT_SUPPORTED for unsupported banks and test banks when allowTestBank=false", async () => {
     const s = setup();
     const { token } = await s.merchant();
-    for (const body of [{ bank: { id: 280099 } }, { bank: { id: 424242 } }, { bank: { id: 280001 }, allowTestBank: false }, { bank: { id: 280001 }, allowedInterfaces: ["XS2A"] }]) {
+    for (const body of [
+      { bank: { id: 280099 } },
+      { bank: { id: 424242 } },
+      { bank: { id: 280001 }, allowTestBank: false },
+      { bank: { id: 280001 }, allowedInterfaces: ["XS2A"] },
+    ]) {
       const response = await s.call("POST", "/api/webForms/bankConnectionImport", token, body);
       expect(response.status).toBe(422);
       expectWebFormError((await response.json()) as Json, "BANK_NOT_SUPPORTED");
@@ -530,48 +848,85 @@ describe("Web Form 2.0", () => {
 
   it("the page opens once; submitting completes it, creates the connection and POSTs the callback", async () => {
     const received: Json[] = [];
-    const s = setup({ callbackFetch: async (request) => (received.push((await request.json()) as Json), new Response(null, { status: 200 })) });
-    const { token, json } = await form(s, { bankConnectionName: "Hausbank", callbacks: { finalised: "https://tarif.example/cb" } });
+    const s = setup({
+      callbackFetch: async (request) => (
+        received.push((await request.json()) as Json),
+        new Response(null, { status: 200 })
+      ),
+    });
+    const { token, json } = await form(s, {
+      bankConnectionName: "Hausbank",
+      callbacks: { finalised: "https://tarif.example/cb" },
+    });
     const path = `/wf/${json.id}`;
     expect((await s.app.request(path)).status).toBe(200);
     expect((await s.app.request(path)).status).toBe(410);
-    const done = await s.app.request(path, { method: "POST", body: new URLSearchParams({ action: "complete" }) });
+    const done = await s.app.request(path, {
+      method: "POST",
+      body: new URLSearchParams({ action: "complete" }),
+    });
     expect(await done.text()).toContain("COMPLETED");
     expect(received).toEqual([{ webFormId: json.id, status: "COMPLETED" }]);
     const status = (await (await s.call("GET", `/api/webForms/${json.id}`, token)).json()) as Json;
-    expect(status).toMatchObject({ status: "COMPLETED", payload: { bankConnectionId: expect.any(Number) } });
+    expect(status).toMatchObject({
+      status: "COMPLETED",
+      payload: { bankConnectionId: expect.any(Number) },
+    });
     const connection = s.control.bankConnection(status.payload.bankConnectionId as number);
-    expect(connection).toMatchObject({ name: "Hausbank", accountIds: [expect.any(Number), expect.any(Number)] });
-    expect((await s.app.request(path, { method: "POST", body: new URLSearchParams({ action: "complete" }) })).status).toBe(410);
+    expect(connection).toMatchObject({
+      name: "Hausbank",
+      accountIds: [expect.any(Number), expect.any(Number)],
+    });
+    expect(
+      (
+        await s.app.request(path, {
+          method: "POST",
+          body: new URLSearchParams({ action: "complete" }),
+        })
+      ).status,
+    ).toBe(410);
   });
 
   it("a wrong PIN ends COMPLETED_WITH_ERROR; a redirectUrl (licensed) gets a 303", async () => {
     const s = setup({ licensedMandator: true });
     const { token, json } = await form(s, { redirectUrl: "https://tarif.example/back" });
-    const response = await s.app.request(`/wf/${json.id}`, { method: "POST", body: new URLSearchParams({ action: "complete", pin: "wrong" }) });
+    const response = await s.app.request(`/wf/${json.id}`, {
+      method: "POST",
+      body: new URLSearchParams({ action: "complete", pin: "wrong" }),
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("https://tarif.example/back");
     const status = (await (await s.call("GET", `/api/webForms/${json.id}`, token)).json()) as Json;
-    expect(status).toMatchObject({ status: "COMPLETED_WITH_ERROR", payload: { bankConnectionId: null, errorCode: "BANK_SERVER_REJECTION" } });
+    expect(status).toMatchObject({
+      status: "COMPLETED_WITH_ERROR",
+      payload: { bankConnectionId: null, errorCode: "BANK_SERVER_REJECTION" },
+    });
   });
 
   it("no account of the wanted types: COMPLETED_WITH_ERROR NO_ACCOUNTS_FOR_TYPE_LIST", async () => {
     const s = setup();
     const { json } = await form(s, { accountTypes: ["CREDIT_CARD"] });
     const result = await s.control.completeWebForm(json.id as string);
-    expect(result).toMatchObject({ status: "COMPLETED_WITH_ERROR", payload: { errorCode: "NO_ACCOUNTS_FOR_TYPE_LIST" } });
+    expect(result).toMatchObject({
+      status: "COMPLETED_WITH_ERROR",
+      payload: { errorCode: "NO_ACCOUNTS_FOR_TYPE_LIST" },
+    });
   });
 
   it("expires after 20 minutes and cannot be opened then", async () => {
     const s = setup();
     const { token, json } = await form(s);
     s.clock.now += 20 * 60_000 + 1;
-    expect(((await (await s.call("GET", `/api/webForms/${json.id}`, token)).json()) as Json).status).toBe("EXPIRED");
+    expect(
+      ((await (await s.call("GET", `/api/webForms/${json.id}`, token)).json()) as Json).status,
+    ).toBe("EXPIRED");
     expect((await s.app.request(`/wf/${json.id}`)).status).toBe(410);
   });
 
   it("http callbacks only when allowed (local development)", async () => {
-    const { response } = await form(setup({ allowHttpCallbacks: true }), { callbacks: { finalised: "http://localhost:8787/cb" } });
+    const { response } = await form(setup({ allowHttpCallbacks: true }), {
+      callbacks: { finalised: "http://localhost:8787/cb" },
+    });
     expect(response.status).toBe(201);
   });
 });
@@ -579,12 +934,24 @@ describe("Web Form 2.0", () => {
 describe("tasks (background update, unlicensed mandator)", () => {
   it("201 NOT_YET_STARTED, then COMPLETED with the finalised callback", async () => {
     const received: Json[] = [];
-    const s = setup({ callbackFetch: async (request) => (received.push((await request.json()) as Json), new Response(null)) });
+    const s = setup({
+      callbackFetch: async (request) => (
+        received.push((await request.json()) as Json),
+        new Response(null)
+      ),
+    });
     const { token, connectionId } = await s.merchant();
-    const created = await s.call("POST", "/api/tasks/backgroundUpdate", token, { bankConnectionId: connectionId, callbacks: { finalised: "https://tarif.example/task" } });
+    const created = await s.call("POST", "/api/tasks/backgroundUpdate", token, {
+      bankConnectionId: connectionId,
+      callbacks: { finalised: "https://tarif.example/task" },
+    });
     expect(created.status).toBe(201);
     const task = (await created.json()) as Json;
-    expect(task).toMatchObject({ type: "BANK_CONNECTION_UPDATE", status: "NOT_YET_STARTED", payload: { bankConnectionId: connectionId, webForm: null, errorCode: null } });
+    expect(task).toMatchObject({
+      type: "BANK_CONNECTION_UPDATE",
+      status: "NOT_YET_STARTED",
+      payload: { bankConnectionId: connectionId, webForm: null, errorCode: null },
+    });
     const read = (await (await s.call("GET", `/api/tasks/${task.id}`, token)).json()) as Json;
     expect(read.status).toBe("COMPLETED");
     expect(received).toEqual([{ taskId: task.id, status: "COMPLETED" }]);
@@ -594,13 +961,26 @@ describe("tasks (background update, unlicensed mandator)", () => {
     const s = setup({ updateDurationMs: 1000 });
     const { token, connectionId } = await s.merchant();
     s.control.requireWebFormForUpdate(connectionId);
-    const task = (await (await s.call("POST", "/api/tasks/backgroundUpdate", token, { bankConnectionId: connectionId })).json()) as Json;
-    const locked = await s.call("POST", "/api/tasks/backgroundUpdate", token, { bankConnectionId: connectionId });
+    const task = (await (
+      await s.call("POST", "/api/tasks/backgroundUpdate", token, { bankConnectionId: connectionId })
+    ).json()) as Json;
+    const locked = await s.call("POST", "/api/tasks/backgroundUpdate", token, {
+      bankConnectionId: connectionId,
+    });
     expect(locked.status).toBe(423);
     expectWebFormError((await locked.json()) as Json, "LOCKED");
     s.clock.now += 1000;
     const read = (await (await s.call("GET", `/api/tasks/${task.id}`, token)).json()) as Json;
-    expect(read).toMatchObject({ status: "WEB_FORM_REQUIRED", payload: { webForm: { id: expect.any(String), url: expect.stringContaining("/wf/"), status: "NOT_YET_OPENED" } } });
+    expect(read).toMatchObject({
+      status: "WEB_FORM_REQUIRED",
+      payload: {
+        webForm: {
+          id: expect.any(String),
+          url: expect.stringContaining("/wf/"),
+          status: "NOT_YET_OPENED",
+        },
+      },
+    });
     const missing = await s.call("GET", "/api/tasks/nope", token);
     expect(missing.status).toBe(404);
     expectWebFormError((await missing.json()) as Json, "NOT_FOUND");
@@ -620,7 +1000,13 @@ describe("POST /api/v2/tests/mockBatchUpdate", () => {
               accountId,
               accountBalance: 1300,
               newTransactions: [
-                { amount: 50, bookingDate: "2027-02-28", purpose: "SVWZ+RE-1", counterpart: "Anna", typeId: 166 },
+                {
+                  amount: 50,
+                  bookingDate: "2027-02-28",
+                  purpose: "SVWZ+RE-1",
+                  counterpart: "Anna",
+                  typeId: 166,
+                },
                 { amount: 50, bookingDate: "2027-02-28", purpose: "same date and amount" },
                 { amount: 20, bookingDate: "2027-02-01", purpose: "older than the update window" },
                 { amount: -4.56, bookingDate: "2027-03-01" },
@@ -646,29 +1032,73 @@ describe("POST /api/v2/tests/mockBatchUpdate", () => {
   it("404 for a foreign connection, 422 for more than 1000 transactions or an auto-update user", async () => {
     const s = setup({ autoUpdateEnabledForClient: true });
     const { token, connectionId, accountId } = await s.merchant();
-    const unknown = await s.call("POST", "/api/v2/tests/mockBatchUpdate", token, { mockBankConnectionUpdates: [{ bankConnectionId: 999, mockAccountsData: [] }] });
+    const unknown = await s.call("POST", "/api/v2/tests/mockBatchUpdate", token, {
+      mockBankConnectionUpdates: [{ bankConnectionId: 999, mockAccountsData: [] }],
+    });
     expect(unknown.status).toBe(404);
-    const many = Array.from({ length: 1001 }, (_, i) => ({ amount: i + 1, bookingDate: "2027-03-01" }));
-    const tooMany = await s.call("POST", "/api/v2/tests/mockBatchUpdate", token, { mockBankConnectionUpdates: [{ bankConnectionId: connectionId, mockAccountsData: [{ accountId, accountBalance: 0, newTransactions: many }] }] });
+    const many = Array.from({ length: 1001 }, (_, i) => ({
+      amount: i + 1,
+      bookingDate: "2027-03-01",
+    }));
+    const tooMany = await s.call("POST", "/api/v2/tests/mockBatchUpdate", token, {
+      mockBankConnectionUpdates: [
+        {
+          bankConnectionId: connectionId,
+          mockAccountsData: [{ accountId, accountBalance: 0, newTransactions: many }],
+        },
+      ],
+    });
     expect(tooMany.status).toBe(422);
     s.control.createUser({ id: "auto", password: "s3cret-pass", isAutoUpdateEnabled: true });
-    const auto = await s.call("POST", "/api/v2/tests/mockBatchUpdate", await s.userToken("auto", "s3cret-pass"), { mockBankConnectionUpdates: [] });
+    const auto = await s.call(
+      "POST",
+      "/api/v2/tests/mockBatchUpdate",
+      await s.userToken("auto", "s3cret-pass"),
+      { mockBankConnectionUpdates: [] },
+    );
     expect(auto.status).toBe(422);
     expectStandardError((await auto.json()) as Json, "ILLEGAL_ENTITY_STATE");
   });
 
   it("sends NEW_TRANSACTIONS to the notification callback when asked", async () => {
     const received: Json[] = [];
-    const s = setup({ notificationCallbackUrl: "https://tarif.example/notify", callbackFetch: async (request) => (received.push((await request.json()) as Json), new Response(null)) });
+    const s = setup({
+      notificationCallbackUrl: "https://tarif.example/notify",
+      callbackFetch: async (request) => (
+        received.push((await request.json()) as Json),
+        new Response(null)
+      ),
+    });
     const { token, connectionId, accountId } = await s.merchant();
-    const rule = await s.call("POST", "/api/v2/notificationRules", token, { triggerEvent: "NEW_TRANSACTIONS", params: { accountIds: String(accountId) }, callbackHandle: "merchant-1", includeDetails: false });
+    const rule = await s.call("POST", "/api/v2/notificationRules", token, {
+      triggerEvent: "NEW_TRANSACTIONS",
+      params: { accountIds: String(accountId) },
+      callbackHandle: "merchant-1",
+      includeDetails: false,
+    });
     expect(rule.status).toBe(201);
     await s.call("POST", "/api/v2/tests/mockBatchUpdate", token, {
-      mockBankConnectionUpdates: [{ bankConnectionId: connectionId, mockAccountsData: [{ accountId, accountBalance: 1244.56, newTransactions: [{ amount: 10, bookingDate: "2027-03-01" }] }] }],
+      mockBankConnectionUpdates: [
+        {
+          bankConnectionId: connectionId,
+          mockAccountsData: [
+            {
+              accountId,
+              accountBalance: 1244.56,
+              newTransactions: [{ amount: 10, bookingDate: "2027-03-01" }],
+            },
+          ],
+        },
+      ],
       triggerNotifications: true,
     });
     expect(received).toEqual([
-      { notificationRuleId: 1, triggerEvent: "NEW_TRANSACTIONS", callbackHandle: "merchant-1", newTransactions: [expect.objectContaining({ accountId, newTransactionsCount: 1 })] },
+      {
+        notificationRuleId: 1,
+        triggerEvent: "NEW_TRANSACTIONS",
+        callbackHandle: "merchant-1",
+        newTransactions: [expect.objectContaining({ accountId, newTransactionsCount: 1 })],
+      },
     ]);
   });
 });
@@ -677,12 +1107,25 @@ describe("notification rules", () => {
   it("201, list, read, delete; 422 for an unknown trigger event", async () => {
     const s = setup();
     const { token } = await s.merchant();
-    const created = (await (await s.call("POST", "/api/v2/notificationRules", token, { triggerEvent: "BANK_LOGIN_ERROR" })).json()) as Json;
-    expect(created).toEqual({ id: 1, triggerEvent: "BANK_LOGIN_ERROR", params: null, callbackHandle: null, includeDetails: false });
-    expect(((await (await s.call("GET", "/api/v2/notificationRules", token)).json()) as Json).notificationRules).toHaveLength(1);
+    const created = (await (
+      await s.call("POST", "/api/v2/notificationRules", token, { triggerEvent: "BANK_LOGIN_ERROR" })
+    ).json()) as Json;
+    expect(created).toEqual({
+      id: 1,
+      triggerEvent: "BANK_LOGIN_ERROR",
+      params: null,
+      callbackHandle: null,
+      includeDetails: false,
+    });
+    expect(
+      ((await (await s.call("GET", "/api/v2/notificationRules", token)).json()) as Json)
+        .notificationRules,
+    ).toHaveLength(1);
     expect((await s.call("DELETE", "/api/v2/notificationRules/1", token)).status).toBe(200);
     expect((await s.call("GET", "/api/v2/notificationRules/1", token)).status).toBe(404);
-    const bad = await s.call("POST", "/api/v2/notificationRules", token, { triggerEvent: "EVERYTHING" });
+    const bad = await s.call("POST", "/api/v2/notificationRules", token, {
+      triggerEvent: "EVERYTHING",
+    });
     expect(bad.status).toBe(422);
   });
 });
@@ -714,7 +1157,9 @@ describe("fault injection", () => {
     s.control.addGeneratedTransactions(accountId, 30);
     s.control.injectFault({ path: "/api/v2/transactions", skip: 1, status: 423 });
     expect((await s.call("GET", "/api/v2/transactions?view=bankView", token)).status).toBe(200);
-    expect((await s.call("GET", "/api/v2/transactions?view=bankView&page=2", token)).status).toBe(423);
+    expect((await s.call("GET", "/api/v2/transactions?view=bankView&page=2", token)).status).toBe(
+      423,
+    );
     s.control.truncateNext(1);
     expect(() => JSON.parse("")).toThrow();
     const cut = await (await s.call("GET", "/api/v2/transactions?view=bankView", token)).text();
@@ -723,7 +1168,9 @@ describe("fault injection", () => {
     expect((await s.call("GET", "/api/v2/accounts", token)).status).toBe(200);
     expect(waited).toEqual([2500]);
     s.control.shortPageNext(1, 5);
-    const short = (await (await s.call("GET", "/api/v2/transactions?view=bankView", token)).json()) as Json;
+    const short = (await (
+      await s.call("GET", "/api/v2/transactions?view=bankView", token)
+    ).json()) as Json;
     expect(short.transactions).toHaveLength(15);
     expect(short.paging.totalCount).toBe(30);
   });
@@ -747,15 +1194,25 @@ describe("test hooks over HTTP", () => {
   it("adds transactions, returned debits and faults through /__fake/*", async () => {
     const s = setup();
     const { token, accountId } = await s.merchant();
-    const added = await s.call("POST", "/__fake/transactions", null, { accountId, transactions: [{ amountCents: 1999, purpose: "RE-1" }] });
+    const added = await s.call("POST", "/__fake/transactions", null, {
+      accountId,
+      transactions: [{ amountCents: 1999, purpose: "RE-1" }],
+    });
     expect(added.status).toBe(201);
-    await s.call("POST", "/__fake/returned-debits", null, { accountId, originalAmountCents: 1999, endToEndReference: "E2E" });
+    await s.call("POST", "/__fake/returned-debits", null, {
+      accountId,
+      originalAmountCents: 1999,
+      endToEndReference: "E2E",
+    });
     expect(s.control.transactions({ accountId }).map((t) => t.amount)).toEqual([19.99, -22.99]);
     await s.call("POST", "/__fake/faults", null, { status: 423, path: "/api/v2/accounts" });
     expect((await s.call("GET", "/api/v2/accounts", token)).status).toBe(423);
     const state = (await (await s.call("GET", "/__fake/state", null)).json()) as Json;
     expect(state.transactionCount).toBe(2);
-    expect((await s.call("POST", "/__fake/transactions", null, { accountId: 999, transactions: [] })).status).toBe(400);
+    expect(
+      (await s.call("POST", "/__fake/transactions", null, { accountId: 999, transactions: [] }))
+        .status,
+    ).toBe(400);
   });
 });
 
@@ -766,13 +1223,24 @@ describe("server.ts", () => {
       const { control } = server.fake;
       const token = await fetch(`${server.url}/api/v2/oauth/token`, {
         method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Request-Id": "over-http" },
-        body: new URLSearchParams({ grant_type: "client_credentials", client_id: control.clientId, client_secret: control.clientSecret }),
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "X-Request-Id": "over-http",
+        },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: control.clientId,
+          client_secret: control.clientSecret,
+        }),
       });
       expect(token.status).toBe(200);
       expect(token.headers.get("x-request-id")).toBe("over-http");
       const { access_token } = (await token.json()) as Json;
-      const created = await fetch(`${server.url}/api/v2/users`, { method: "POST", headers: { Authorization: `Bearer ${access_token}`, "Content-Type": "application/json" }, body: JSON.stringify({ id: "over-http" }) });
+      const created = await fetch(`${server.url}/api/v2/users`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${access_token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ id: "over-http" }),
+      });
       expect(created.status).toBe(201);
       expect(((await created.json()) as Json).id).toBe("over-http");
     } finally {

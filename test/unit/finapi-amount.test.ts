@@ -3,7 +3,12 @@
 // fast-check properties against an exact decimal (BigInt) reference.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { centsToAmount, MAX_FINAPI_AMOUNT, toCents, toCentsOrNull } from "../../worker/finapi/amount.ts";
+import {
+  centsToAmount,
+  MAX_FINAPI_AMOUNT,
+  toCents,
+  toCentsOrNull,
+} from "../../worker/finapi/amount.ts";
 
 /** Exact cents of a decimal string with ≤ 2 decimals, computed without any floating point. */
 function referenceCents(decimal: string): number {
@@ -67,9 +72,12 @@ describe("toCents: rejections", () => {
     expect(() => toCents(amount)).toThrow(message);
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])("rejects %s", (amount) => {
-    expect(() => toCents(amount)).toThrow(/finite/);
-  });
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    "rejects %s",
+    (amount) => {
+      expect(() => toCents(amount)).toThrow(/finite/);
+    },
+  );
 
   it("rejects amounts beyond the range where a double still names one cent", () => {
     expect(() => toCents(1e21)).toThrow(/out of range/);
@@ -110,7 +118,12 @@ describe("toCents: properties", () => {
 
   it("agrees with exact decimal arithmetic on JSON texts with 0, 1 or 2 decimals", () => {
     const decimalText = fc
-      .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: BigInt(MAX_FINAPI_AMOUNT) - 1n }), fc.constantFrom(0, 1, 2), fc.integer({ min: 0, max: 99 }))
+      .tuple(
+        fc.boolean(),
+        fc.bigInt({ min: 0n, max: BigInt(MAX_FINAPI_AMOUNT) - 1n }),
+        fc.constantFrom(0, 1, 2),
+        fc.integer({ min: 0, max: 99 }),
+      )
       .map(([negative, whole, places, fraction]) => {
         const digits = String(fraction).padStart(2, "0").slice(0, places);
         return `${negative ? "-" : ""}${whole}${places > 0 ? `.${digits}` : ""}`;
@@ -126,7 +139,9 @@ describe("toCents: properties", () => {
 
   it("rejects every amount with a significant third decimal", () => {
     // |x| ≤ 10^9 keeps the third decimal representable, so it survives JSON parsing.
-    const milli = fc.integer({ min: -1_000_000_000_000, max: 1_000_000_000_000 }).filter((m) => m % 10 !== 0);
+    const milli = fc
+      .integer({ min: -1_000_000_000_000, max: 1_000_000_000_000 })
+      .filter((m) => m % 10 !== 0);
     fc.assert(
       fc.property(milli, (m) => {
         expect(() => toCents(m / 1000)).toThrow(/more than 2 decimals/);

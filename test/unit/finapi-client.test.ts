@@ -5,7 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
 import type { FakeFinapiOptions } from "../fakes/finapi/app.ts";
-import { createFinapiClient, FinapiError, FINAPI_HOSTS, isRetryableStatus, retryAfter } from "../../worker/finapi/client.ts";
+import {
+  createFinapiClient,
+  FinapiError,
+  FINAPI_HOSTS,
+  isRetryableStatus,
+  retryAfter,
+} from "../../worker/finapi/client.ts";
 import type { FetchLike, FinapiClientConfig } from "../../worker/finapi/client.ts";
 import { parseTransaction } from "../../worker/finapi/types.ts";
 import type { UserCredentials } from "../../worker/finapi/types.ts";
@@ -23,7 +29,11 @@ interface Setup {
 }
 
 /** One clock for fake and client; the client's sleep advances it instead of waiting. */
-function setup(fakeOptions: FakeFinapiOptions = {}, clientOptions: Partial<FinapiClientConfig> = {}, wrap?: (inner: FetchLike) => FetchLike): Setup {
+function setup(
+  fakeOptions: FakeFinapiOptions = {},
+  clientOptions: Partial<FinapiClientConfig> = {},
+  wrap?: (inner: FetchLike) => FetchLike,
+): Setup {
   const clock = { now: START };
   const sleeps: number[] = [];
   const sent: Request[] = [];
@@ -56,7 +66,9 @@ async function withUser(s: Setup): Promise<UserCredentials> {
   return { username: user.id, password: user.password ?? "" };
 }
 
-async function withConnection(s: Setup): Promise<{ user: UserCredentials; connectionId: number; accountId: number }> {
+async function withConnection(
+  s: Setup,
+): Promise<{ user: UserCredentials; connectionId: number; accountId: number }> {
   const user = await withUser(s);
   const connection = s.fake.control.createBankConnection(user.username);
   return { user, connectionId: connection.id, accountId: connection.accountIds[0] ?? 0 };
@@ -102,10 +114,33 @@ describe("tokens", () => {
     const s = setup();
     const user = await withUser(s);
     await s.client.getAuthorizedUser(user);
-    const forms = await Promise.all(s.sent.filter((r) => r.url.endsWith("/oauth/token")).map(async (r) => [r.headers.get("content-type"), Object.fromEntries(new URLSearchParams(await r.text()))]));
+    const forms = await Promise.all(
+      s.sent
+        .filter((r) => r.url.endsWith("/oauth/token"))
+        .map(async (r) => [
+          r.headers.get("content-type"),
+          Object.fromEntries(new URLSearchParams(await r.text())),
+        ]),
+    );
     expect(forms).toEqual([
-      ["application/x-www-form-urlencoded", { client_id: s.fake.control.clientId, client_secret: s.fake.control.clientSecret, grant_type: "client_credentials" }],
-      ["application/x-www-form-urlencoded", { client_id: s.fake.control.clientId, client_secret: s.fake.control.clientSecret, grant_type: "password", username: "merchant-1", password: "s3cret-pass" }],
+      [
+        "application/x-www-form-urlencoded",
+        {
+          client_id: s.fake.control.clientId,
+          client_secret: s.fake.control.clientSecret,
+          grant_type: "client_credentials",
+        },
+      ],
+      [
+        "application/x-www-form-urlencoded",
+        {
+          client_id: s.fake.control.clientId,
+          client_secret: s.fake.control.clientSecret,
+          grant_type: "password",
+          username: "merchant-1",
+          password: "s3cret-pass",
+        },
+      ],
     ]);
   });
 
@@ -115,7 +150,11 @@ describe("tokens", () => {
     for (let i = 0; i < 5; i++) await s.client.listAccounts(user);
     await s.client.createUser({ id: "merchant-2", password: "another-pass" });
     expect(tokenRequests(s)).toBe(2);
-    expect(s.sent.filter((r) => r.url.includes("/api/v2/accounts")).every((r) => r.headers.get("authorization")?.startsWith("Bearer "))).toBe(true);
+    expect(
+      s.sent
+        .filter((r) => r.url.includes("/api/v2/accounts"))
+        .every((r) => r.headers.get("authorization")?.startsWith("Bearer ")),
+    ).toBe(true);
   });
 
   it("shares one token request between concurrent calls", async () => {
@@ -152,7 +191,11 @@ describe("tokens", () => {
     const accounts = await s.client.listAccounts(user);
     expect(accounts).toHaveLength(2);
     const tail = s.fake.control.requests.slice(-3).map((r) => `${r.path} ${r.status}`);
-    expect(tail).toEqual(["/api/v2/accounts 401", "/api/v2/oauth/token 200", "/api/v2/accounts 200"]);
+    expect(tail).toEqual([
+      "/api/v2/accounts 401",
+      "/api/v2/oauth/token 200",
+      "/api/v2/accounts 200",
+    ]);
     expect(s.sleeps).toEqual([]);
   });
 
@@ -168,14 +211,21 @@ describe("tokens", () => {
   it("bad client credentials are an OAuth error, not retried", async () => {
     const s = setup({}, { clientSecret: "wrong" });
     const error = await failure(s.client.createUser());
-    expect(error).toMatchObject({ status: 401, kind: "oauth", code: "invalid_client", message: "Bad client credentials" });
+    expect(error).toMatchObject({
+      status: 401,
+      kind: "oauth",
+      code: "invalid_client",
+      message: "Bad client credentials",
+    });
     expect(s.fake.control.requests).toHaveLength(1);
   });
 
   it("bad user credentials are a standard 400 error", async () => {
     const s = setup();
     await withUser(s);
-    const error = await failure(s.client.getAuthorizedUser({ username: "merchant-1", password: "nope-nope" }));
+    const error = await failure(
+      s.client.getAuthorizedUser({ username: "merchant-1", password: "nope-nope" }),
+    );
     expect(error).toMatchObject({ status: 400, kind: "standard", code: "BAD_REQUEST" });
   });
 
@@ -220,10 +270,16 @@ describe("retries", () => {
   it("waits for a running update (423 LOCKED) and then gets through", async () => {
     const s = setup({ updateDurationMs: 1000 });
     const { user, connectionId } = await withConnection(s);
-    expect((await s.client.updateBankConnection(user, { bankConnectionId: connectionId })).updateStatus).toBe("IN_PROGRESS");
+    expect(
+      (await s.client.updateBankConnection(user, { bankConnectionId: connectionId })).updateStatus,
+    ).toBe("IN_PROGRESS");
     const second = await s.client.updateBankConnection(user, { bankConnectionId: connectionId });
     expect(second.updateStatus).toBe("IN_PROGRESS");
-    expect(s.fake.control.requests.filter((r) => r.path === "/api/v2/bankConnections/update").map((r) => r.status)).toEqual([200, 423, 423, 200]);
+    expect(
+      s.fake.control.requests
+        .filter((r) => r.path === "/api/v2/bankConnections/update")
+        .map((r) => r.status),
+    ).toEqual([200, 423, 423, 200]);
   });
 
   it.each([400, 403, 404, 422])("does not retry %s", async (status) => {
@@ -238,8 +294,18 @@ describe("retries", () => {
   it("does not retry a real 400 (V1 field name `interface`)", async () => {
     const s = setup();
     const { user, connectionId } = await withConnection(s);
-    const error = await failure(s.client.updateBankConnection(user, { bankConnectionId: connectionId, bankingInterface: "XS2A" }));
-    expect(error).toMatchObject({ status: 400, kind: "standard", code: "BAD_REQUEST", errorType: "TECHNICAL" });
+    const error = await failure(
+      s.client.updateBankConnection(user, {
+        bankConnectionId: connectionId,
+        bankingInterface: "XS2A",
+      }),
+    );
+    expect(error).toMatchObject({
+      status: 400,
+      kind: "standard",
+      code: "BAD_REQUEST",
+      errorType: "TECHNICAL",
+    });
     expect(s.sleeps).toEqual([]);
   });
 
@@ -247,8 +313,14 @@ describe("retries", () => {
     const s = setup();
     const { user, connectionId } = await withConnection(s);
     s.fake.control.requireSca(connectionId);
-    const error = await failure(s.client.updateBankConnection(user, { bankConnectionId: connectionId }));
-    expect(error).toMatchObject({ status: 510, code: "ADDITIONAL_AUTHENTICATION_REQUIRED", errorType: "BUSINESS" });
+    const error = await failure(
+      s.client.updateBankConnection(user, { bankConnectionId: connectionId }),
+    );
+    expect(error).toMatchObject({
+      status: 510,
+      code: "ADDITIONAL_AUTHENTICATION_REQUIRED",
+      errorType: "BUSINESS",
+    });
     expect(error.multiStepAuthentication).toMatchObject({ status: "REDIRECT_REQUIRED" });
     expect(s.sleeps).toEqual([]);
   });
@@ -272,7 +344,9 @@ describe("retries", () => {
     const { user } = await withConnection(s);
     await s.client.listAccounts(user);
     expect(s.sleeps).toEqual([7000]);
-    expect(retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.parse("Wed, 21 Oct 2015 07:27:00 GMT"))).toBe(60_000);
+    expect(
+      retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", Date.parse("Wed, 21 Oct 2015 07:27:00 GMT")),
+    ).toBe(60_000);
     expect(retryAfter("soon", 0)).toBeNull();
   });
 });
@@ -300,7 +374,8 @@ describe("timeouts and transport failures", () => {
   it("turns a network failure into NETWORK_ERROR, retried for reads", async () => {
     let failures = 1;
     const s = setup({}, {}, (inner) => async (request) => {
-      if (request.url.includes("/api/v2/accounts") && failures-- > 0) throw new TypeError("fetch failed");
+      if (request.url.includes("/api/v2/accounts") && failures-- > 0)
+        throw new TypeError("fetch failed");
       return inner(request);
     });
     const { user } = await withConnection(s);
@@ -318,12 +393,17 @@ describe("timeouts and transport failures", () => {
 
   it("reports a well-formed but wrong body as INVALID_RESPONSE without retrying", async () => {
     const s = setup({}, {}, (inner) => async (request) => {
-      if (request.url.includes("/api/v2/accounts")) return Response.json({ accounts: [{ id: "x" }] });
+      if (request.url.includes("/api/v2/accounts"))
+        return Response.json({ accounts: [{ id: "x" }] });
       return inner(request);
     });
     const { user } = await withConnection(s);
     const error = await failure(s.client.listAccounts(user));
-    expect(error).toMatchObject({ kind: "invalid_response", code: "INVALID_RESPONSE", status: 200 });
+    expect(error).toMatchObject({
+      kind: "invalid_response",
+      code: "INVALID_RESPONSE",
+      status: 200,
+    });
     expect(s.sleeps).toEqual([]);
   });
 });
@@ -334,7 +414,14 @@ describe("error shapes", () => {
     const { user } = await withConnection(s);
     const error = await failure(s.client.getBankConnection(user, 999));
     expect(error).toBeInstanceOf(FinapiError);
-    expect(error).toMatchObject({ kind: "standard", status: 404, code: "UNKNOWN_ENTITY", errorType: "TECHNICAL", endpoint: "GET /api/v2/bankConnections/999", message: "Bank connection with id 999 not found" });
+    expect(error).toMatchObject({
+      kind: "standard",
+      status: 404,
+      code: "UNKNOWN_ENTITY",
+      errorType: "TECHNICAL",
+      endpoint: "GET /api/v2/bankConnections/999",
+      message: "Bank connection with id 999 not found",
+    });
     const sentId = s.sent.at(-1)?.headers.get("x-request-id");
     expect(sentId).toMatch(/^tarif-\d+$/);
     expect(error.requestId).toBe(sentId);
@@ -344,37 +431,79 @@ describe("error shapes", () => {
     const s = setup();
     await withUser(s);
     const error = await failure(s.client.createUser({ id: "merchant-1" }));
-    expect(error).toMatchObject({ kind: "standard", status: 422, code: "ENTITY_EXISTS", errorType: "BUSINESS" });
-    expect(error.entries).toEqual([{ code: "ENTITY_EXISTS", message: "A user with id 'merchant-1' already exists", type: "BUSINESS", field: null }]);
+    expect(error).toMatchObject({
+      kind: "standard",
+      status: 422,
+      code: "ENTITY_EXISTS",
+      errorType: "BUSINESS",
+    });
+    expect(error.entries).toEqual([
+      {
+        code: "ENTITY_EXISTS",
+        message: "A user with id 'merchant-1' already exists",
+        type: "BUSINESS",
+        field: null,
+      },
+    ]);
   });
 
   it("OAuth errors in both spellings: error_description (V2) and errorDescription (V1)", async () => {
     const s = setup({}, {}, (inner) => async (request) => {
       if (request.url.includes("/api/v2/users") && request.method === "GET") {
-        return Response.json({ error: "invalid_token", errorDescription: "Not authenticated or invalid access_token" }, { status: 401, headers: { "X-Request-Id": "abc" } });
+        return Response.json(
+          { error: "invalid_token", errorDescription: "Not authenticated or invalid access_token" },
+          { status: 401, headers: { "X-Request-Id": "abc" } },
+        );
       }
       return inner(request);
     });
     const user = await withUser(s);
     const error = await failure(s.client.getAuthorizedUser(user));
-    expect(error).toMatchObject({ kind: "oauth", status: 401, code: "invalid_token", message: "Not authenticated or invalid access_token", requestId: "abc" });
+    expect(error).toMatchObject({
+      kind: "oauth",
+      status: 401,
+      code: "invalid_token",
+      message: "Not authenticated or invalid access_token",
+      requestId: "abc",
+    });
   });
 
   it("web form errors {code, description}: 404 NOT_FOUND and 422 BANK_NOT_SUPPORTED", async () => {
     const s = setup();
     const user = await withUser(s);
-    const missing = await failure(s.client.getWebForm(user, "00000000-0000-0000-0000-000000000000"));
-    expect(missing).toMatchObject({ kind: "webform", status: 404, code: "NOT_FOUND", endpoint: "GET /api/webForms/00000000-0000-0000-0000-000000000000" });
-    const unsupported = await failure(s.client.importBankConnectionWebForm(user, { bank: { id: 280099 } }));
+    const missing = await failure(
+      s.client.getWebForm(user, "00000000-0000-0000-0000-000000000000"),
+    );
+    expect(missing).toMatchObject({
+      kind: "webform",
+      status: 404,
+      code: "NOT_FOUND",
+      endpoint: "GET /api/webForms/00000000-0000-0000-0000-000000000000",
+    });
+    const unsupported = await failure(
+      s.client.importBankConnectionWebForm(user, { bank: { id: 280099 } }),
+    );
     expect(unsupported).toMatchObject({ kind: "webform", status: 422, code: "BANK_NOT_SUPPORTED" });
   });
 
   it("web form validation errors {errors:[{field, message}]}", async () => {
     const s = setup();
     const user = await withUser(s);
-    const error = await failure(s.client.importBankConnectionWebForm(user, { callbacks: { finalised: "http://insecure.example/cb" }, maxDaysForDownload: -1 }));
-    expect(error).toMatchObject({ kind: "webform_validation", status: 400, code: "INVALID_REQUEST" });
-    expect(error.entries.map((entry) => entry.field)).toEqual(["callbacks.finalised", "maxDaysForDownload"]);
+    const error = await failure(
+      s.client.importBankConnectionWebForm(user, {
+        callbacks: { finalised: "http://insecure.example/cb" },
+        maxDaysForDownload: -1,
+      }),
+    );
+    expect(error).toMatchObject({
+      kind: "webform_validation",
+      status: 400,
+      code: "INVALID_REQUEST",
+    });
+    expect(error.entries.map((entry) => entry.field)).toEqual([
+      "callbacks.finalised",
+      "maxDaysForDownload",
+    ]);
     expect(error.message).toContain("callbacks.finalised: must be a valid HTTPS URL");
   });
 
@@ -384,7 +513,11 @@ describe("error shapes", () => {
     const form = await s.client.importBankConnectionWebForm(user, {});
     s.fake.control.expireTokens("user");
     expect((await s.client.getWebForm(user, form.id)).id).toBe(form.id);
-    expect(s.fake.control.requests.filter((r) => r.path === `/api/webForms/${form.id}`).map((r) => r.status)).toEqual([401, 200]);
+    expect(
+      s.fake.control.requests
+        .filter((r) => r.path === `/api/webForms/${form.id}`)
+        .map((r) => r.status),
+    ).toEqual([401, 200]);
   });
 
   it("a gateway's HTML error page becomes kind unknown with HTTP_<status>", async () => {
@@ -401,14 +534,19 @@ describe("transactions", () => {
     const s = setup();
     const { user, accountId } = await withConnection(s);
     s.fake.control.addGeneratedTransactions(accountId, 1201);
-    const list = await s.client.listTransactions(user, { accountIds: [accountId], minImportDate: "2027-02-27" });
+    const list = await s.client.listTransactions(user, {
+      accountIds: [accountId],
+      minImportDate: "2027-02-27",
+    });
     expect(list.pages).toBe(3);
     expect(list.totalCount).toBe(1201);
     const ids = list.transactions.map((t) => t.id);
     expect(new Set(ids).size).toBe(1201);
     expect(ids).toEqual(s.fake.control.transactions({ accountId }).map((t) => t.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    const queries = s.sent.filter((r) => r.url.includes("/api/v2/transactions")).map((r) => new URL(r.url).searchParams);
+    const queries = s.sent
+      .filter((r) => r.url.includes("/api/v2/transactions"))
+      .map((r) => new URL(r.url).searchParams);
     expect(queries.map((q) => q.get("page"))).toEqual(["1", "2", "3"]);
     for (const query of queries) {
       expect(query.get("view")).toBe("bankView");
@@ -422,11 +560,37 @@ describe("transactions", () => {
   it("converts every amount field to exact cents and keeps the reconciliation fields", async () => {
     const s = setup();
     const { user, accountId } = await withConnection(s);
-    s.fake.control.addTransactions(accountId, [{ amount: 4111.3, purpose: "Rechnung RE-2027-000042", counterpartName: "Anna Schmidt", counterpartIban: "DE02120300000000202051", sepaPurposeCode: "OTHR" }]);
-    s.fake.control.addReturnedDebit(accountId, { originalAmountCents: 4999, feeCents: 350, endToEndReference: "TARIF-E2E-1", mandateReference: "MREF-7", creditorId: "DE98ZZZ09999999999", reasonCode: "AM04", invoiceNumber: "RE-2027-000041" });
-    const { transactions, rejected } = await s.client.listTransactions(user, { accountIds: [accountId] });
+    s.fake.control.addTransactions(accountId, [
+      {
+        amount: 4111.3,
+        purpose: "Rechnung RE-2027-000042",
+        counterpartName: "Anna Schmidt",
+        counterpartIban: "DE02120300000000202051",
+        sepaPurposeCode: "OTHR",
+      },
+    ]);
+    s.fake.control.addReturnedDebit(accountId, {
+      originalAmountCents: 4999,
+      feeCents: 350,
+      endToEndReference: "TARIF-E2E-1",
+      mandateReference: "MREF-7",
+      creditorId: "DE98ZZZ09999999999",
+      reasonCode: "AM04",
+      invoiceNumber: "RE-2027-000041",
+    });
+    const { transactions, rejected } = await s.client.listTransactions(user, {
+      accountIds: [accountId],
+    });
     expect(rejected).toEqual([]);
-    expect(transactions[0]).toMatchObject({ amount: 411130, currency: "EUR", purpose: "Rechnung RE-2027-000042", counterpartName: "Anna Schmidt", sepaPurposeCode: "OTHR", isAdjustingEntry: false, isPotentialDuplicate: false });
+    expect(transactions[0]).toMatchObject({
+      amount: 411130,
+      currency: "EUR",
+      purpose: "Rechnung RE-2027-000042",
+      counterpartName: "Anna Schmidt",
+      sepaPurposeCode: "OTHR",
+      isAdjustingEntry: false,
+      isPotentialDuplicate: false,
+    });
     expect(transactions[1]).toMatchObject({
       amount: -5349,
       originalAmount: -4999,
@@ -448,13 +612,25 @@ describe("transactions", () => {
     const s = setup();
     const { user, accountId } = await withConnection(s);
     s.fake.control.addGeneratedTransactions(accountId, 3);
-    const [bad] = s.fake.control.addTransactions(accountId, [{ amountCents: 100, raw: { amount: 1.005 } }]);
-    s.fake.control.addTransactions(accountId, [{ amountCents: 100, raw: { bankBookingDate: "2027-02-30" } }]);
+    const [bad] = s.fake.control.addTransactions(accountId, [
+      { amountCents: 100, raw: { amount: 1.005 } },
+    ]);
+    s.fake.control.addTransactions(accountId, [
+      { amountCents: 100, raw: { bankBookingDate: "2027-02-30" } },
+    ]);
     const list = await s.client.listTransactions(user, { accountIds: [accountId] });
     expect(list.transactions).toHaveLength(3);
     expect(list.rejected).toEqual([
-      { id: bad?.id, reason: "amount: must be a finite amount with at most 2 decimals", raw: expect.objectContaining({ amount: 1.005 }) },
-      { id: expect.any(Number), reason: "bankBookingDate: is not a calendar date", raw: expect.any(Object) },
+      {
+        id: bad?.id,
+        reason: "amount: must be a finite amount with at most 2 decimals",
+        raw: expect.objectContaining({ amount: 1.005 }),
+      },
+      {
+        id: expect.any(Number),
+        reason: "bankBookingDate: is not a calendar date",
+        raw: expect.any(Object),
+      },
     ]);
   });
 
@@ -495,7 +671,9 @@ describe("transactions", () => {
     const s = setup();
     const { user, accountId } = await withConnection(s);
     s.fake.control.addGeneratedTransactions(accountId, 1001);
-    const error = await failure(s.client.listTransactions(user, { accountIds: [accountId], maxPages: 2 }));
+    const error = await failure(
+      s.client.listTransactions(user, { accountIds: [accountId], maxPages: 2 }),
+    );
     expect(error).toMatchObject({ kind: "limit", code: "TOO_MANY_PAGES" });
   });
 
@@ -503,7 +681,12 @@ describe("transactions", () => {
     const s = setup();
     const { user } = await withConnection(s);
     const before = s.sent.length;
-    expect(await s.client.listTransactions(user, { accountIds: [] })).toEqual({ transactions: [], rejected: [], pages: 0, totalCount: 0 });
+    expect(await s.client.listTransactions(user, { accountIds: [] })).toEqual({
+      transactions: [],
+      rejected: [],
+      pages: 0,
+      totalCount: 0,
+    });
     expect(s.sent.length).toBe(before);
   });
 
@@ -512,7 +695,10 @@ describe("transactions", () => {
     const { user, accountId } = await withConnection(s);
     s.fake.control.addGeneratedTransactions(accountId, 2, { importDate: "2027-02-20T08:00:00Z" });
     s.fake.control.addGeneratedTransactions(accountId, 3);
-    const list = await s.client.listTransactions(user, { accountIds: [accountId], minImportDate: "2027-02-27" });
+    const list = await s.client.listTransactions(user, {
+      accountIds: [accountId],
+      minImportDate: "2027-02-27",
+    });
     expect(list.transactions).toHaveLength(3);
   });
 
@@ -520,17 +706,34 @@ describe("transactions", () => {
     const s = setup();
     const user = { username: "u", password: "p" };
     await expect(s.client.listTransactions(user, { perPage: 501 })).rejects.toThrow(RangeError);
-    await expect(s.client.listTransactions(user, { minImportDate: "1.3.2027" })).rejects.toThrow(RangeError);
-    await expect(s.client.listTransactions(user, { ids: Array.from({ length: 1001 }, (_, i) => i + 1) })).rejects.toThrow(RangeError);
+    await expect(s.client.listTransactions(user, { minImportDate: "1.3.2027" })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(
+      s.client.listTransactions(user, { ids: Array.from({ length: 1001 }, (_, i) => i + 1) }),
+    ).rejects.toThrow(RangeError);
   });
 });
 
 describe("users, connections, accounts", () => {
   it("creates a user (201, password in plain text) and reads it back masked", async () => {
     const s = setup();
-    const created = await s.client.createUser({ id: "merchant-9", password: "s3cret-pass", email: "ops@merchant.example" });
-    expect(created).toEqual({ id: "merchant-9", password: "s3cret-pass", email: "ops@merchant.example", phone: null, isAutoUpdateEnabled: false });
-    const read = await s.client.getAuthorizedUser({ username: "merchant-9", password: "s3cret-pass" });
+    const created = await s.client.createUser({
+      id: "merchant-9",
+      password: "s3cret-pass",
+      email: "ops@merchant.example",
+    });
+    expect(created).toEqual({
+      id: "merchant-9",
+      password: "s3cret-pass",
+      email: "ops@merchant.example",
+      phone: null,
+      isAutoUpdateEnabled: false,
+    });
+    const read = await s.client.getAuthorizedUser({
+      username: "merchant-9",
+      password: "s3cret-pass",
+    });
     expect(read.password).toBe("XXXXX");
   });
 
@@ -546,10 +749,18 @@ describe("users, connections, accounts", () => {
     const { user, connectionId } = await withConnection(s);
     expect((await s.client.listBankConnections(user)).map((c) => c.id)).toEqual([connectionId]);
     expect(await s.client.listBankConnections(user, { ids: [connectionId + 1] })).toEqual([]);
-    const accounts = await s.client.listAccounts(user, { bankConnectionIds: [connectionId], accountTypes: ["Checking"] });
-    expect(accounts.map((a) => [a.accountType, a.balance, a.accountCurrency])).toEqual([["Checking", 123456, "EUR"]]);
+    const accounts = await s.client.listAccounts(user, {
+      bankConnectionIds: [connectionId],
+      accountTypes: ["Checking"],
+    });
+    expect(accounts.map((a) => [a.accountType, a.balance, a.accountCurrency])).toEqual([
+      ["Checking", 123456, "EUR"],
+    ]);
     const psu = { ipAddress: "203.0.113.7", deviceOs: "Linux", userAgent: "Mozilla/5.0" };
-    expect((await s.client.updateBankConnection(user, { bankConnectionId: connectionId }, psu)).updateStatus).toBe("IN_PROGRESS");
+    expect(
+      (await s.client.updateBankConnection(user, { bankConnectionId: connectionId }, psu))
+        .updateStatus,
+    ).toBe("IN_PROGRESS");
     const update = s.sent.findLast((r) => r.url.endsWith("/bankConnections/update"));
     expect(update?.headers.get("psu-ip-address")).toBe("203.0.113.7");
     expect(await update?.json()).toEqual({ bankConnectionId: connectionId });
@@ -585,7 +796,11 @@ describe("Web Form 2.0 bank connection import", () => {
       accountTypes: ["CHECKING"],
       callbacks: { finalised: "https://tarif.example/finapi/callback/wf-token-123" },
     });
-    expect(form).toMatchObject({ type: "BANK_CONNECTION_IMPORT", status: "NOT_YET_OPENED", payload: { bankConnectionId: null } });
+    expect(form).toMatchObject({
+      type: "BANK_CONNECTION_IMPORT",
+      status: "NOT_YET_OPENED",
+      payload: { bankConnectionId: null },
+    });
     expect(form.id).toHaveLength(36);
     expect(form.url).toBe(`${WF}/wf/${form.id}`);
 
@@ -595,10 +810,18 @@ describe("Web Form 2.0 bank connection import", () => {
     expect(opened.status).toBe(200);
     expect(await opened.text()).toContain("<form");
     expect((await s.client.getWebForm(user, form.id)).status).toBe("IN_PROGRESS");
-    const submitted = await s.fake.app.request(path, { method: "POST", body: new URLSearchParams({ action: "complete", userId: "demo", pin: "demo" }) });
+    const submitted = await s.fake.app.request(path, {
+      method: "POST",
+      body: new URLSearchParams({ action: "complete", userId: "demo", pin: "demo" }),
+    });
     expect(submitted.status).toBe(200);
 
-    expect(callbacks).toEqual([{ url: "https://tarif.example/finapi/callback/wf-token-123", body: { webFormId: form.id, status: "COMPLETED" } }]);
+    expect(callbacks).toEqual([
+      {
+        url: "https://tarif.example/finapi/callback/wf-token-123",
+        body: { webFormId: form.id, status: "COMPLETED" },
+      },
+    ]);
     const done = await s.client.getWebForm(user, form.id);
     expect(done.status).toBe("COMPLETED");
     const connectionId = done.payload.bankConnectionId;
@@ -613,11 +836,15 @@ describe("Web Form 2.0 bank connection import", () => {
   it("an aborted form reports ABORTED and creates nothing", async () => {
     const s = setup({ callbackFetch: async () => new Response(null, { status: 200 }) });
     const user = await withUser(s);
-    const form = await s.client.importBankConnectionWebForm(user, { callbacks: { finalised: "https://tarif.example/cb" } });
+    const form = await s.client.importBankConnectionWebForm(user, {
+      callbacks: { finalised: "https://tarif.example/cb" },
+    });
     await s.fake.control.completeWebForm(form.id, { status: "ABORTED" });
     expect((await s.client.getWebForm(user, form.id)).status).toBe("ABORTED");
     expect(await s.client.listBankConnections(user)).toEqual([]);
-    expect(s.fake.control.callbacks.map((c) => c.body)).toEqual([{ webFormId: form.id, status: "ABORTED" }]);
+    expect(s.fake.control.callbacks.map((c) => c.body)).toEqual([
+      { webFormId: form.id, status: "ABORTED" },
+    ]);
   });
 
   it("a form that nobody completes expires after about 20 minutes", async () => {
@@ -646,13 +873,31 @@ describe("parseTransaction (untrusted input)", () => {
   it("absent optional fields become null, never undefined", () => {
     const parsed = parseTransaction(minimal);
     if (!parsed.ok) throw new Error(parsed.rejected.reason);
-    expect(parsed.transaction).toMatchObject({ amount: -9999, purpose: null, counterpartIban: null, originalAmount: null, compensationAmount: null, typeCodeZka: null, labels: [] });
+    expect(parsed.transaction).toMatchObject({
+      amount: -9999,
+      purpose: null,
+      counterpartIban: null,
+      originalAmount: null,
+      compensationAmount: null,
+      typeCodeZka: null,
+      labels: [],
+    });
     expect(Object.values(parsed.transaction).some((value) => value === undefined)).toBe(false);
   });
 
   it("accepts the V1 date spellings and a numeric GVC", () => {
-    const parsed = parseTransaction({ ...minimal, bankBookingDate: "2018-01-01 00.00.00.000", valueDate: "2018-01-01 00:00:00.000", importDate: "2018-01-01 00:00:00.000", typeCodeZka: 109 });
-    expect(parsed.ok && parsed.transaction).toMatchObject({ bankBookingDate: "2018-01-01", valueDate: "2018-01-01", typeCodeZka: "109" });
+    const parsed = parseTransaction({
+      ...minimal,
+      bankBookingDate: "2018-01-01 00.00.00.000",
+      valueDate: "2018-01-01 00:00:00.000",
+      importDate: "2018-01-01 00:00:00.000",
+      typeCodeZka: 109,
+    });
+    expect(parsed.ok && parsed.transaction).toMatchObject({
+      bankBookingDate: "2018-01-01",
+      valueDate: "2018-01-01",
+      typeCodeZka: "109",
+    });
   });
 
   it.each([
@@ -678,7 +923,13 @@ describe("parseTransaction (untrusted input)", () => {
 describe("injected fetch", () => {
   it("app.request works as well as app.fetch", async () => {
     const fake = createFakeFinapi();
-    const client = createFinapiClient({ apiBaseUrl: API, webFormBaseUrl: WF, clientId: fake.control.clientId, clientSecret: fake.control.clientSecret, fetch: fake.app.request });
+    const client = createFinapiClient({
+      apiBaseUrl: API,
+      webFormBaseUrl: WF,
+      clientId: fake.control.clientId,
+      clientSecret: fake.control.clientSecret,
+      fetch: fake.app.request,
+    });
     expect((await client.createUser({ id: "via-request" })).id).toBe("via-request");
   });
 });

@@ -13,7 +13,12 @@ import {
   paymentReference,
   paymentTokenFromBytes,
 } from "../../worker/domain/invoice.ts";
-import type { InvoiceInput, InvoiceKind, InvoiceLineInput, InvoiceRuleCode } from "../../worker/domain/invoice.ts";
+import type {
+  InvoiceInput,
+  InvoiceKind,
+  InvoiceLineInput,
+  InvoiceRuleCode,
+} from "../../worker/domain/invoice.ts";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -43,9 +48,18 @@ function invoice(overrides: Partial<InvoiceInput> = {}): InvoiceInput {
 
 describe("invoiceSeries", () => {
   it("gives each kind its own yearly series", () => {
-    expect(invoiceSeries("regular", "2027-03-15")).toEqual({ key: "regular:2027", prefix: "RE-2027" });
-    expect(invoiceSeries("interim", "2027-03-15")).toEqual({ key: "interim:2027", prefix: "ZR-2027" });
-    expect(invoiceSeries("credit_note", "2027-03-15")).toEqual({ key: "credit_note:2027", prefix: "GS-2027" });
+    expect(invoiceSeries("regular", "2027-03-15")).toEqual({
+      key: "regular:2027",
+      prefix: "RE-2027",
+    });
+    expect(invoiceSeries("interim", "2027-03-15")).toEqual({
+      key: "interim:2027",
+      prefix: "ZR-2027",
+    });
+    expect(invoiceSeries("credit_note", "2027-03-15")).toEqual({
+      key: "credit_note:2027",
+      prefix: "GS-2027",
+    });
   });
 
   it("takes the year of the issue date, not of the period billed", () => {
@@ -54,7 +68,11 @@ describe("invoiceSeries", () => {
   });
 
   it("refuses an unknown kind and an impossible date", () => {
-    expectRule(() => invoiceSeries("proforma" as InvoiceKind, "2027-01-01"), "invalid_kind", "kind");
+    expectRule(
+      () => invoiceSeries("proforma" as InvoiceKind, "2027-01-01"),
+      "invalid_kind",
+      "kind",
+    );
     expectRule(() => invoiceSeries("regular", "2027-02-29"), "invalid_date", "issueDate");
   });
 });
@@ -69,7 +87,9 @@ describe("formatInvoiceNumber", () => {
   });
 
   it("composes with invoiceSeries", () => {
-    expect(formatInvoiceNumber(invoiceSeries("credit_note", "2027-06-01").prefix, 1)).toBe("GS-2027-000001");
+    expect(formatInvoiceNumber(invoiceSeries("credit_note", "2027-06-01").prefix, 1)).toBe(
+      "GS-2027-000001",
+    );
   });
 
   it("refuses sequence numbers that are not positive integers", () => {
@@ -111,13 +131,20 @@ describe("paymentReference", () => {
 
   it("is always valid, unique per token and ends with the token", () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), minLength: 8, maxLength: 21 }), (token) => {
-        const reference = paymentReference(token);
-        expect(reference).toMatch(/^RF(0[2-9]|[1-8]\d|9[0-8])[0-9A-Z]{8,21}$/);
-        expect(reference.length).toBeLessThanOrEqual(25);
-        expect(reference.slice(4)).toBe(token);
-        expect(isValidCreditorReference(reference)).toBe(true);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+          minLength: 8,
+          maxLength: 21,
+        }),
+        (token) => {
+          const reference = paymentReference(token);
+          expect(reference).toMatch(/^RF(0[2-9]|[1-8]\d|9[0-8])[0-9A-Z]{8,21}$/);
+          expect(reference.length).toBeLessThanOrEqual(25);
+          expect(reference.slice(4)).toBe(token);
+          expect(isValidCreditorReference(reference)).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -135,7 +162,9 @@ describe("paymentReference", () => {
           const index = 2 + (at % (reference.length - 2));
           const original = reference.charAt(index);
           const alphabet = digits.includes(original) ? digits : letters;
-          const replacement = alphabet.charAt((alphabet.indexOf(original) + shift) % alphabet.length);
+          const replacement = alphabet.charAt(
+            (alphabet.indexOf(original) + shift) % alphabet.length,
+          );
           fc.pre(replacement !== original);
           const typo = reference.slice(0, index) + replacement + reference.slice(index + 1);
           expect(isValidCreditorReference(typo)).toBe(false);
@@ -164,7 +193,16 @@ describe("isValidCreditorReference / normalizeCreditorReference", () => {
   });
 
   it("rejects other shapes", () => {
-    for (const value of ["", "RF", "RF18", "RF1853900754703X-", "RFAB539007547034", "DE18539007547034", `RF18${"1".repeat(22)}`, "RF18-5390-0754-7034"]) {
+    for (const value of [
+      "",
+      "RF",
+      "RF18",
+      "RF1853900754703X-",
+      "RFAB539007547034",
+      "DE18539007547034",
+      `RF18${"1".repeat(22)}`,
+      "RF18-5390-0754-7034",
+    ]) {
       expect(isValidCreditorReference(value), value).toBe(false);
     }
   });
@@ -251,8 +289,22 @@ describe("buildInvoice", () => {
       kind: "regular",
       currency: "EUR",
       lines: [
-        line({ description: "Tarif M", articleId: "art_plan", itemId: "itm_1", unitAmount: 2999, periodStart: "2027-03-01", periodEnd: "2027-04-01" }),
-        line({ description: "Zusatzpaket", articleId: "art_addon", itemId: "itm_2", quantity: 2, unitAmount: 500, netAmount: 1000 }),
+        line({
+          description: "Tarif M",
+          articleId: "art_plan",
+          itemId: "itm_1",
+          unitAmount: 2999,
+          periodStart: "2027-03-01",
+          periodEnd: "2027-04-01",
+        }),
+        line({
+          description: "Zusatzpaket",
+          articleId: "art_addon",
+          itemId: "itm_2",
+          quantity: 2,
+          unitAmount: 500,
+          netAmount: 1000,
+        }),
         line({ description: "E-Book", quantity: 1, unitAmount: 999, netAmount: 999, taxRate: 700 }),
       ],
     });
@@ -281,7 +333,12 @@ describe("buildInvoice", () => {
       netAmount: 2999,
       taxRate: 1900,
     });
-    expect(built.lines[2]).toMatchObject({ articleId: null, itemId: null, periodStart: null, periodEnd: null });
+    expect(built.lines[2]).toMatchObject({
+      articleId: null,
+      itemId: null,
+      periodStart: null,
+      periodEnd: null,
+    });
   });
 
   it("issues the worked interim example: credit −20.32, charge +40.65", () => {
@@ -289,8 +346,20 @@ describe("buildInvoice", () => {
       kind: "interim",
       currency: "EUR",
       lines: [
-        line({ description: "Tarif S (11.01.–31.01.)", unitAmount: 3000, netAmount: -2032, periodStart: "2027-01-11", periodEnd: "2027-02-01" }),
-        line({ description: "Tarif L (11.01.–31.01.)", unitAmount: 6000, netAmount: 4065, periodStart: "2027-01-11", periodEnd: "2027-02-01" }),
+        line({
+          description: "Tarif S (11.01.–31.01.)",
+          unitAmount: 3000,
+          netAmount: -2032,
+          periodStart: "2027-01-11",
+          periodEnd: "2027-02-01",
+        }),
+        line({
+          description: "Tarif L (11.01.–31.01.)",
+          unitAmount: 6000,
+          netAmount: 4065,
+          periodStart: "2027-01-11",
+          periodEnd: "2027-02-01",
+        }),
       ],
     });
     expect(built).toMatchObject({ netAmount: 2033, taxAmount: 386, grossAmount: 2419 });
@@ -302,8 +371,18 @@ describe("buildInvoice", () => {
       currency: "EUR",
       originalInvoiceId: "inv_01HZX3K9Q7M2VD8E",
       lines: [
-        line({ description: "Tarif L (11.01.–31.01.)", netAmount: -4065, periodStart: "2027-01-11", periodEnd: "2027-02-01" }),
-        line({ description: "Tarif S (11.01.–31.01.)", netAmount: 2032, periodStart: "2027-01-11", periodEnd: "2027-02-01" }),
+        line({
+          description: "Tarif L (11.01.–31.01.)",
+          netAmount: -4065,
+          periodStart: "2027-01-11",
+          periodEnd: "2027-02-01",
+        }),
+        line({
+          description: "Tarif S (11.01.–31.01.)",
+          netAmount: 2032,
+          periodStart: "2027-01-11",
+          periodEnd: "2027-02-01",
+        }),
         line({ description: "E-Book", netAmount: -1250, taxRate: 700 }),
       ],
     });
@@ -318,7 +397,11 @@ describe("buildInvoice", () => {
   it("decides by the net total, so mixed rates can leave gross with the other sign", () => {
     // +0.15 at 0 % and −0.14 at 19 %: net +0.01, VAT −0.03 (−2.66), gross −0.02. The rule is on
     // net as specified; the settlement (interim vs credit note) has to pick the kind by net too.
-    const built = buildInvoice(invoice({ lines: [line({ netAmount: 15, taxRate: 0 }), line({ netAmount: -14, taxRate: 1900 })] }));
+    const built = buildInvoice(
+      invoice({
+        lines: [line({ netAmount: 15, taxRate: 0 }), line({ netAmount: -14, taxRate: 1900 })],
+      }),
+    );
     expect(built).toMatchObject({ netAmount: 1, taxAmount: -3, grossAmount: -2 });
   });
 
@@ -326,24 +409,80 @@ describe("buildInvoice", () => {
     const cancelling = [line({ netAmount: 1000 }), line({ netAmount: -1000 })];
     expect(buildInvoice(invoice({ lines: cancelling })).grossAmount).toBe(0);
     expect(buildInvoice(invoice({ kind: "interim", lines: cancelling })).grossAmount).toBe(0);
-    expect(buildInvoice(invoice({ kind: "credit_note", originalInvoiceId: "inv_1", lines: cancelling })).grossAmount).toBe(0);
+    expect(
+      buildInvoice(invoice({ kind: "credit_note", originalInvoiceId: "inv_1", lines: cancelling }))
+        .grossAmount,
+    ).toBe(0);
   });
 
   it("trims descriptions and accepts null for optional fields", () => {
-    const built = buildInvoice(invoice({ originalInvoiceId: null, lines: [line({ description: "  Tarif M ", unitAmount: null, periodStart: null, periodEnd: null, currency: "EUR" })] }));
-    expect(built.lines[0]).toMatchObject({ description: "Tarif M", unitAmount: null, periodStart: null });
+    const built = buildInvoice(
+      invoice({
+        originalInvoiceId: null,
+        lines: [
+          line({
+            description: "  Tarif M ",
+            unitAmount: null,
+            periodStart: null,
+            periodEnd: null,
+            currency: "EUR",
+          }),
+        ],
+      }),
+    );
+    expect(built.lines[0]).toMatchObject({
+      description: "Tarif M",
+      unitAmount: null,
+      periodStart: null,
+    });
   });
 
   it("refuses the wrong sign for the kind", () => {
-    expectRule(() => buildInvoice(invoice({ lines: [line({ netAmount: -1 })] })), "invoice_negative", "lines");
-    expectRule(() => buildInvoice(invoice({ kind: "interim", lines: [line({ netAmount: -2033 })] })), "invoice_negative");
-    expectRule(() => buildInvoice(invoice({ kind: "credit_note", originalInvoiceId: "inv_1", lines: [line({ netAmount: 1 })] })), "credit_note_positive", "lines");
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ netAmount: -1 })] })),
+      "invoice_negative",
+      "lines",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ kind: "interim", lines: [line({ netAmount: -2033 })] })),
+      "invoice_negative",
+    );
+    expectRule(
+      () =>
+        buildInvoice(
+          invoice({
+            kind: "credit_note",
+            originalInvoiceId: "inv_1",
+            lines: [line({ netAmount: 1 })],
+          }),
+        ),
+      "credit_note_positive",
+      "lines",
+    );
   });
 
   it("ties credit notes, and only them, to an original invoice", () => {
-    expectRule(() => buildInvoice(invoice({ kind: "credit_note", lines: [line({ netAmount: -100 })] })), "credit_note_without_original", "originalInvoiceId");
-    expectRule(() => buildInvoice(invoice({ kind: "credit_note", originalInvoiceId: "  ", lines: [line({ netAmount: -100 })] })), "credit_note_without_original");
-    expectRule(() => buildInvoice(invoice({ originalInvoiceId: "inv_1" })), "original_invoice_not_allowed", "originalInvoiceId");
+    expectRule(
+      () => buildInvoice(invoice({ kind: "credit_note", lines: [line({ netAmount: -100 })] })),
+      "credit_note_without_original",
+      "originalInvoiceId",
+    );
+    expectRule(
+      () =>
+        buildInvoice(
+          invoice({
+            kind: "credit_note",
+            originalInvoiceId: "  ",
+            lines: [line({ netAmount: -100 })],
+          }),
+        ),
+      "credit_note_without_original",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ originalInvoiceId: "inv_1" })),
+      "original_invoice_not_allowed",
+      "originalInvoiceId",
+    );
   });
 
   it("needs at least one line", () => {
@@ -351,44 +490,125 @@ describe("buildInvoice", () => {
   });
 
   it("refuses amounts that are not integer cents, naming the field", () => {
-    expectRule(() => buildInvoice(invoice({ lines: [line(), line({ netAmount: 29.99 })] })), "invalid_amount", "lines[1].netAmount");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ unitAmount: 0.5 })] })), "invalid_amount", "lines[0].unitAmount");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ netAmount: Number.NaN })] })), "invalid_amount");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ netAmount: Number.MAX_SAFE_INTEGER + 1 })] })), "invalid_amount");
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line(), line({ netAmount: 29.99 })] })),
+      "invalid_amount",
+      "lines[1].netAmount",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ unitAmount: 0.5 })] })),
+      "invalid_amount",
+      "lines[0].unitAmount",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ netAmount: Number.NaN })] })),
+      "invalid_amount",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ netAmount: Number.MAX_SAFE_INTEGER + 1 })] })),
+      "invalid_amount",
+    );
   });
 
   it("refuses totals beyond safe integers", () => {
     const huge = line({ netAmount: Number.MAX_SAFE_INTEGER, taxRate: 0 });
-    expectRule(() => buildInvoice(invoice({ lines: [huge, huge] })), "amount_out_of_range", "lines");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ netAmount: Number.MAX_SAFE_INTEGER })] })), "amount_out_of_range");
+    expectRule(
+      () => buildInvoice(invoice({ lines: [huge, huge] })),
+      "amount_out_of_range",
+      "lines",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ netAmount: Number.MAX_SAFE_INTEGER })] })),
+      "amount_out_of_range",
+    );
   });
 
   it("refuses bad quantities and tax rates", () => {
-    expectRule(() => buildInvoice(invoice({ lines: [line({ quantity: 0 })] })), "invalid_quantity", "lines[0].quantity");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ quantity: 1.5 })] })), "invalid_quantity");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ taxRate: 19 / 100 })] })), "invalid_tax_rate", "lines[0].taxRate");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ taxRate: -700 })] })), "invalid_tax_rate");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ taxRate: 10_001 })] })), "invalid_tax_rate");
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ quantity: 0 })] })),
+      "invalid_quantity",
+      "lines[0].quantity",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ quantity: 1.5 })] })),
+      "invalid_quantity",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ taxRate: 19 / 100 })] })),
+      "invalid_tax_rate",
+      "lines[0].taxRate",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ taxRate: -700 })] })),
+      "invalid_tax_rate",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ taxRate: 10_001 })] })),
+      "invalid_tax_rate",
+    );
   });
 
   it("keeps one currency", () => {
     expectRule(() => buildInvoice(invoice({ currency: "eur" })), "invalid_currency", "currency");
     expectRule(() => buildInvoice(invoice({ currency: "EURO" })), "invalid_currency");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ currency: "EUR" }), line({ currency: "CHF" })] })), "currency_mismatch", "lines[1].currency");
+    expectRule(
+      () =>
+        buildInvoice(invoice({ lines: [line({ currency: "EUR" }), line({ currency: "CHF" })] })),
+      "currency_mismatch",
+      "lines[1].currency",
+    );
   });
 
   it("checks descriptions and periods", () => {
-    expectRule(() => buildInvoice(invoice({ lines: [line({ description: "   " })] })), "invalid_description", "lines[0].description");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ description: "x".repeat(1001) })] })), "invalid_description");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ periodStart: "2027-01-11" })] })), "invalid_period", "lines[0].periodEnd");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ periodEnd: "2027-02-01" })] })), "invalid_period", "lines[0].periodStart");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ periodStart: "2027-02-01", periodEnd: "2027-02-01" })] })), "invalid_period");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ periodStart: "2027-02-01", periodEnd: "2027-01-11" })] })), "invalid_period");
-    expectRule(() => buildInvoice(invoice({ lines: [line({ periodStart: "2027-02-29", periodEnd: "2027-03-01" })] })), "invalid_date", "lines[0].periodStart");
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ description: "   " })] })),
+      "invalid_description",
+      "lines[0].description",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ description: "x".repeat(1001) })] })),
+      "invalid_description",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ periodStart: "2027-01-11" })] })),
+      "invalid_period",
+      "lines[0].periodEnd",
+    );
+    expectRule(
+      () => buildInvoice(invoice({ lines: [line({ periodEnd: "2027-02-01" })] })),
+      "invalid_period",
+      "lines[0].periodStart",
+    );
+    expectRule(
+      () =>
+        buildInvoice(
+          invoice({ lines: [line({ periodStart: "2027-02-01", periodEnd: "2027-02-01" })] }),
+        ),
+      "invalid_period",
+    );
+    expectRule(
+      () =>
+        buildInvoice(
+          invoice({ lines: [line({ periodStart: "2027-02-01", periodEnd: "2027-01-11" })] }),
+        ),
+      "invalid_period",
+    );
+    expectRule(
+      () =>
+        buildInvoice(
+          invoice({ lines: [line({ periodStart: "2027-02-29", periodEnd: "2027-03-01" })] }),
+        ),
+      "invalid_date",
+      "lines[0].periodStart",
+    );
   });
 
   it("refuses an unknown kind", () => {
-    expectRule(() => buildInvoice(invoice({ kind: "proforma" as InvoiceKind })), "invalid_kind", "kind");
+    expectRule(
+      () => buildInvoice(invoice({ kind: "proforma" as InvoiceKind })),
+      "invalid_kind",
+      "kind",
+    );
   });
 
   it("raises a typed error with a stable code", () => {
@@ -405,24 +625,31 @@ describe("buildInvoice", () => {
       quantity: fc.integer({ min: 1, max: 10 }),
     });
     fc.assert(
-      fc.property(fc.constantFrom<InvoiceKind>("regular", "interim", "credit_note"), fc.array(lineArbitrary, { minLength: 1, maxLength: 15 }), (kind, raw) => {
-        const input: InvoiceInput = {
-          kind,
-          currency: "EUR",
-          lines: raw.map((l, i) => ({ ...l, description: `Line ${i + 1}` })),
-          originalInvoiceId: kind === "credit_note" ? "inv_orig" : null,
-        };
-        const net = raw.reduce((sum, l) => sum + l.netAmount, 0);
-        const allowed = kind === "credit_note" ? net <= 0 : net >= 0;
-        if (!allowed) {
-          expectRule(() => buildInvoice(input), kind === "credit_note" ? "credit_note_positive" : "invoice_negative");
-          return;
-        }
-        const built = buildInvoice(input);
-        expect(built.netAmount).toBe(net);
-        expect(built.grossAmount).toBe(built.netAmount + built.taxAmount);
-        expect(built.lines.map((l) => l.position)).toEqual(raw.map((_, i) => i + 1));
-      }),
+      fc.property(
+        fc.constantFrom<InvoiceKind>("regular", "interim", "credit_note"),
+        fc.array(lineArbitrary, { minLength: 1, maxLength: 15 }),
+        (kind, raw) => {
+          const input: InvoiceInput = {
+            kind,
+            currency: "EUR",
+            lines: raw.map((l, i) => ({ ...l, description: `Line ${i + 1}` })),
+            originalInvoiceId: kind === "credit_note" ? "inv_orig" : null,
+          };
+          const net = raw.reduce((sum, l) => sum + l.netAmount, 0);
+          const allowed = kind === "credit_note" ? net <= 0 : net >= 0;
+          if (!allowed) {
+            expectRule(
+              () => buildInvoice(input),
+              kind === "credit_note" ? "credit_note_positive" : "invoice_negative",
+            );
+            return;
+          }
+          const built = buildInvoice(input);
+          expect(built.netAmount).toBe(net);
+          expect(built.grossAmount).toBe(built.netAmount + built.taxAmount);
+          expect(built.lines.map((l) => l.position)).toEqual(raw.map((_, i) => i + 1));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -2,13 +2,25 @@
 // invoices, which can never be edited) with worked examples and fast-check properties.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { assertCents, isCents, lineAmount, roundHalfUpRatio, sumCents, totalsOf } from "../../worker/domain/money.ts";
+import {
+  assertCents,
+  isCents,
+  lineAmount,
+  roundHalfUpRatio,
+  sumCents,
+  totalsOf,
+} from "../../worker/domain/money.ts";
 import type { TaxableLine } from "../../worker/domain/money.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
 /** |result·d − a·n| ≤ d/2, compared in BigInt so the check itself cannot round. */
-function withinHalfCent(result: number, amount: number, numerator: number, denominator: number): boolean {
+function withinHalfCent(
+  result: number,
+  amount: number,
+  numerator: number,
+  denominator: number,
+): boolean {
   const error = BigInt(result) * BigInt(denominator) - BigInt(amount) * BigInt(numerator);
   const magnitude = error < 0n ? -error : error;
   return magnitude * 2n <= BigInt(denominator);
@@ -89,7 +101,12 @@ describe("roundHalfUpRatio", () => {
         fc.integer({ min: -400, max: 400 }),
         fc.integer({ min: 1, max: 400 }),
         (amount, numerator, denominator) =>
-          withinHalfCent(roundHalfUpRatio(amount, numerator, denominator), amount, numerator, denominator),
+          withinHalfCent(
+            roundHalfUpRatio(amount, numerator, denominator),
+            amount,
+            numerator,
+            denominator,
+          ),
       ),
       { numRuns: 2000 },
     );
@@ -97,22 +114,35 @@ describe("roundHalfUpRatio", () => {
 
   it("is symmetric for negatives", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -MAX, max: MAX }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 400 }), (amount, a, b) => {
-        const [numerator, denominator] = a <= b ? [a, b] : [b, a || 1];
-        expect(roundHalfUpRatio(-amount, numerator, denominator)).toBe(-roundHalfUpRatio(amount, numerator, denominator) || 0);
-        expect(roundHalfUpRatio(amount, -numerator, denominator)).toBe(-roundHalfUpRatio(amount, numerator, denominator) || 0);
-      }),
+      fc.property(
+        fc.integer({ min: -MAX, max: MAX }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 1, max: 400 }),
+        (amount, a, b) => {
+          const [numerator, denominator] = a <= b ? [a, b] : [b, a || 1];
+          expect(roundHalfUpRatio(-amount, numerator, denominator)).toBe(
+            -roundHalfUpRatio(amount, numerator, denominator) || 0,
+          );
+          expect(roundHalfUpRatio(amount, -numerator, denominator)).toBe(
+            -roundHalfUpRatio(amount, numerator, denominator) || 0,
+          );
+        },
+      ),
     );
   });
 
   it("breaks exact ties away from zero", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -10_000_000, max: 10_000_000 }), fc.integer({ min: 1, max: 1000 }), (whole, halfDenominator) => {
-        // amount / (2·h) with amount = (2·whole + 1)·h lies exactly on whole + ½.
-        const amount = (2 * whole + 1) * halfDenominator;
-        const expected = whole >= 0 ? whole + 1 : whole;
-        expect(roundHalfUpRatio(amount, 1, 2 * halfDenominator)).toBe(expected);
-      }),
+      fc.property(
+        fc.integer({ min: -10_000_000, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (whole, halfDenominator) => {
+          // amount / (2·h) with amount = (2·whole + 1)·h lies exactly on whole + ½.
+          const amount = (2 * whole + 1) * halfDenominator;
+          const expected = whole >= 0 ? whole + 1 : whole;
+          expect(roundHalfUpRatio(amount, 1, 2 * halfDenominator)).toBe(expected);
+        },
+      ),
     );
   });
 
@@ -124,7 +154,8 @@ describe("roundHalfUpRatio", () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         (amount, days, fraction) => {
           const first = Math.floor(days * fraction);
-          const parts = roundHalfUpRatio(amount, first, days) + roundHalfUpRatio(amount, days - first, days);
+          const parts =
+            roundHalfUpRatio(amount, first, days) + roundHalfUpRatio(amount, days - first, days);
           expect(Math.abs(parts - amount)).toBeLessThanOrEqual(1);
         },
       ),
@@ -134,9 +165,13 @@ describe("roundHalfUpRatio", () => {
 
   it("gives the whole amount for the whole period", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -MAX, max: MAX }), fc.integer({ min: 1, max: 366 }), (amount, days) => {
-        expect(roundHalfUpRatio(amount, days, days)).toBe(amount);
-      }),
+      fc.property(
+        fc.integer({ min: -MAX, max: MAX }),
+        fc.integer({ min: 1, max: 366 }),
+        (amount, days) => {
+          expect(roundHalfUpRatio(amount, days, days)).toBe(amount);
+        },
+      ),
     );
   });
 });
@@ -176,7 +211,9 @@ describe("sumCents", () => {
   it("equals the exact BigInt sum", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1e12, max: 1e12 }), { maxLength: 50 }), (amounts) => {
-        expect(BigInt(sumCents(amounts))).toBe(amounts.reduce((sum, amount) => sum + BigInt(amount), 0n));
+        expect(BigInt(sumCents(amounts))).toBe(
+          amounts.reduce((sum, amount) => sum + BigInt(amount), 0n),
+        );
       }),
     );
   });
@@ -227,18 +264,32 @@ describe("totalsOf", () => {
   });
 
   it("rounds negative VAT half away from zero, like positive VAT", () => {
-    expect(totalsOf([{ netAmount: -1250, taxRate: 1900 }])).toMatchObject({ taxAmount: -238, grossAmount: -1488 });
-    expect(totalsOf([{ netAmount: -1250, taxRate: 700 }])).toMatchObject({ taxAmount: -88, grossAmount: -1338 }); // −87.5
+    expect(totalsOf([{ netAmount: -1250, taxRate: 1900 }])).toMatchObject({
+      taxAmount: -238,
+      grossAmount: -1488,
+    });
+    expect(totalsOf([{ netAmount: -1250, taxRate: 700 }])).toMatchObject({
+      taxAmount: -88,
+      grossAmount: -1338,
+    }); // −87.5
   });
 
   it("handles 0 %, lines that cancel out and no lines", () => {
-    expect(totalsOf([{ netAmount: 1000, taxRate: 0 }])).toMatchObject({ taxAmount: 0, grossAmount: 1000 });
+    expect(totalsOf([{ netAmount: 1000, taxRate: 0 }])).toMatchObject({
+      taxAmount: 0,
+      grossAmount: 1000,
+    });
     expect(
       totalsOf([
         { netAmount: 1000, taxRate: 1900 },
         { netAmount: -1000, taxRate: 1900 },
       ]),
-    ).toEqual({ netAmount: 0, taxAmount: 0, grossAmount: 0, taxBreakdown: [{ taxRate: 1900, netAmount: 0, taxAmount: 0 }] });
+    ).toEqual({
+      netAmount: 0,
+      taxAmount: 0,
+      grossAmount: 0,
+      taxBreakdown: [{ taxRate: 1900, netAmount: 0, taxAmount: 0 }],
+    });
     expect(totalsOf([])).toEqual({ netAmount: 0, taxAmount: 0, grossAmount: 0, taxBreakdown: [] });
   });
 
@@ -264,14 +315,22 @@ describe("totalsOf", () => {
         const totals = totalsOf(lines);
         expect(totals.grossAmount).toBe(totals.netAmount + totals.taxAmount);
         expect(totals.netAmount).toBe(lines.reduce((sum, line) => sum + line.netAmount, 0));
-        expect(totals.taxAmount).toBe(totals.taxBreakdown.reduce((sum, entry) => sum + entry.taxAmount, 0));
+        expect(totals.taxAmount).toBe(
+          totals.taxBreakdown.reduce((sum, entry) => sum + entry.taxAmount, 0),
+        );
         for (const entry of totals.taxBreakdown) {
-          const groupNet = lines.filter((line) => line.taxRate === entry.taxRate).reduce((sum, line) => sum + line.netAmount, 0);
+          const groupNet = lines
+            .filter((line) => line.taxRate === entry.taxRate)
+            .reduce((sum, line) => sum + line.netAmount, 0);
           expect(entry.netAmount).toBe(groupNet);
-          expect(withinHalfCent(entry.taxAmount, entry.netAmount, entry.taxRate, 10_000)).toBe(true);
+          expect(withinHalfCent(entry.taxAmount, entry.netAmount, entry.taxRate, 10_000)).toBe(
+            true,
+          );
         }
         const rates = totals.taxBreakdown.map((entry) => entry.taxRate);
-        expect(rates).toEqual([...new Set(lines.map((line) => line.taxRate))].sort((a, b) => b - a));
+        expect(rates).toEqual(
+          [...new Set(lines.map((line) => line.taxRate))].sort((a, b) => b - a),
+        );
       }),
       { numRuns: 1000 },
     );

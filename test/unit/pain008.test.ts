@@ -20,8 +20,14 @@ const XSD = fileURLToPath(new URL("../fixtures/xsd/pain.008.001.08.xsd", import.
 
 /** Runs xmllint against the official schema; CI must install it (Debian: libxml2-utils). */
 function validateAgainstXsd(xml: string): { valid: boolean; output: string } {
-  const run = spawnSync("xmllint", ["--noout", "--nonet", "--schema", XSD, "-"], { input: xml, encoding: "utf8" });
-  if (run.error) throw new Error(`xmllint is needed for the XSD tests (apt-get install -y libxml2-utils): ${run.error.message}`);
+  const run = spawnSync("xmllint", ["--noout", "--nonet", "--schema", XSD, "-"], {
+    input: xml,
+    encoding: "utf8",
+  });
+  if (run.error)
+    throw new Error(
+      `xmllint is needed for the XSD tests (apt-get install -y libxml2-utils): ${run.error.message}`,
+    );
   return { valid: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -44,12 +50,20 @@ function tx(overrides: Partial<Pain008Transaction> = {}): Pain008Transaction {
   };
 }
 
-function input(transactions: Pain008Transaction[], overrides: Partial<Pain008Input> = {}): Pain008Input {
+function input(
+  transactions: Pain008Transaction[],
+  overrides: Partial<Pain008Input> = {},
+): Pain008Input {
   return {
     messageId: "RUN-01J9ZK3T5Q",
     creationDateTime: "2027-01-04T09:30:00Z",
     initiatingPartyName: "Tarif Demo GmbH",
-    creditor: { name: "Tarif Demo GmbH", iban: "DE02120300000000202051", bic: "BYLADEM1001", creditorId: "DE98ZZZ09999999999" },
+    creditor: {
+      name: "Tarif Demo GmbH",
+      iban: "DE02120300000000202051",
+      bic: "BYLADEM1001",
+      creditorId: "DE98ZZZ09999999999",
+    },
     collectionDate: "2027-01-07",
     sequenceType: "RCUR",
     transactions,
@@ -59,11 +73,18 @@ function input(transactions: Pain008Transaction[], overrides: Partial<Pain008Inp
 
 /** The text of every element called `name`, in document order. */
 function texts(xml: string, name: string): string[] {
-  return [...xml.matchAll(new RegExp(`<${name}(?: [^>]*)?>([^<]*)</${name}>`, "g"))].map((match) => match[1] ?? "");
+  return [...xml.matchAll(new RegExp(`<${name}(?: [^>]*)?>([^<]*)</${name}>`, "g"))].map(
+    (match) => match[1] ?? "",
+  );
 }
 
 function unescape(text: string): string {
-  return text.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return text
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 }
 
 function sorted(values: bigint[]): bigint[] {
@@ -100,7 +121,11 @@ describe("formatCentsDecimal", () => {
 describe("buildPain008: amounts", () => {
   it("writes exact control sums for 1, 10 and 999999 cents", () => {
     const file = buildPain008(
-      input([tx({ endToEndId: "E2E-1", amount: 1 }), tx({ endToEndId: "E2E-2", amount: 10 }), tx({ endToEndId: "E2E-3", amount: 999_999 })]),
+      input([
+        tx({ endToEndId: "E2E-1", amount: 1 }),
+        tx({ endToEndId: "E2E-2", amount: 10 }),
+        tx({ endToEndId: "E2E-3", amount: 999_999 }),
+      ]),
     );
     expect(texts(file.xml, "InstdAmt")).toEqual(["0.01", "0.10", "9999.99"]);
     expect(texts(file.xml, "CtrlSum")).toEqual(["10000.10", "10000.10"]);
@@ -112,18 +137,32 @@ describe("buildPain008: amounts", () => {
 
   it("has a control sum equal to the sum of the amounts in cents, for any list of amounts", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), { minLength: 1, maxLength: 40 }), fc.boolean(), (amounts, mixed) => {
-        const file = buildPain008(
-          input(amounts.map((amount, i) => tx({ endToEndId: `E2E-${i}`, amount, sequenceType: mixed && i % 2 === 0 ? "FRST" : "RCUR" }))),
-        );
-        const expected = amounts.reduce((sum, amount) => sum + BigInt(amount), 0n);
-        const [groupSum, ...paymentSums] = texts(file.xml, "CtrlSum");
-        expect(decimalToCents(groupSum ?? "")).toBe(expected);
-        expect(groupSum).toBe(formatCentsDecimal(expected));
-        expect(paymentSums.reduce((sum, text) => sum + decimalToCents(text), 0n)).toBe(expected);
-        expect(sorted(texts(file.xml, "InstdAmt").map(decimalToCents))).toEqual(sorted(amounts.map(BigInt)));
-        expect(texts(file.xml, "NbOfTxs")[0]).toBe(String(amounts.length));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }), { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        (amounts, mixed) => {
+          const file = buildPain008(
+            input(
+              amounts.map((amount, i) =>
+                tx({
+                  endToEndId: `E2E-${i}`,
+                  amount,
+                  sequenceType: mixed && i % 2 === 0 ? "FRST" : "RCUR",
+                }),
+              ),
+            ),
+          );
+          const expected = amounts.reduce((sum, amount) => sum + BigInt(amount), 0n);
+          const [groupSum, ...paymentSums] = texts(file.xml, "CtrlSum");
+          expect(decimalToCents(groupSum ?? "")).toBe(expected);
+          expect(groupSum).toBe(formatCentsDecimal(expected));
+          expect(paymentSums.reduce((sum, text) => sum + decimalToCents(text), 0n)).toBe(expected);
+          expect(sorted(texts(file.xml, "InstdAmt").map(decimalToCents))).toEqual(
+            sorted(amounts.map(BigInt)),
+          );
+          expect(texts(file.xml, "NbOfTxs")[0]).toBe(String(amounts.length));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -138,12 +177,28 @@ describe("buildPain008: amounts", () => {
 describe("buildPain008: SEPA character set", () => {
   it("transliterates umlauts, ß and accents in names and remittance information", () => {
     const file = buildPain008(
-      input([tx({ debtorName: "Jürgen Müller-Lüdenscheidt & Söhne", remittanceInfo: "Rechnung RE-2027-000001 Größe L, Café Straße" })], {
-        creditor: { name: "Bäckerei Weiß GmbH", iban: "DE02120300000000202051", creditorId: "DE98ZZZ09999999999" },
-        initiatingPartyName: "ÄÖÜ Ærø Łódź",
-      }),
+      input(
+        [
+          tx({
+            debtorName: "Jürgen Müller-Lüdenscheidt & Söhne",
+            remittanceInfo: "Rechnung RE-2027-000001 Größe L, Café Straße",
+          }),
+        ],
+        {
+          creditor: {
+            name: "Bäckerei Weiß GmbH",
+            iban: "DE02120300000000202051",
+            creditorId: "DE98ZZZ09999999999",
+          },
+          initiatingPartyName: "ÄÖÜ Ærø Łódź",
+        },
+      ),
     );
-    expect(texts(file.xml, "Nm")).toEqual(["AeOeUe AEroe Lodz", "Baeckerei Weiss GmbH", "Juergen Mueller-Luedenscheidt + Soehne"]);
+    expect(texts(file.xml, "Nm")).toEqual([
+      "AeOeUe AEroe Lodz",
+      "Baeckerei Weiss GmbH",
+      "Juergen Mueller-Luedenscheidt + Soehne",
+    ]);
     expect(texts(file.xml, "Ustrd")).toEqual(["Rechnung RE-2027-000001 Groesse L, Cafe Strasse"]);
     expectValid(file.xml);
   });
@@ -160,7 +215,9 @@ describe("buildPain008: SEPA character set", () => {
   });
 
   it("cuts names at 70 and remittance at 140 characters, after transliteration", () => {
-    const file = buildPain008(input([tx({ debtorName: `${"ü".repeat(40)}xyz`, remittanceInfo: "Ä".repeat(100) })]));
+    const file = buildPain008(
+      input([tx({ debtorName: `${"ü".repeat(40)}xyz`, remittanceInfo: "Ä".repeat(100) })]),
+    );
     const [debtorName] = texts(file.xml, "Nm").slice(-1);
     expect(debtorName).toBe("ue".repeat(35));
     expect(texts(file.xml, "Ustrd")).toEqual(["Ae".repeat(70)]);
@@ -168,7 +225,9 @@ describe("buildPain008: SEPA character set", () => {
   });
 
   it("escapes XML specials and keeps apostrophes", () => {
-    expect(escapeXml(`<a href="x">Tom & Jerry's</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&apos;s&lt;/a&gt;");
+    expect(escapeXml(`<a href="x">Tom & Jerry's</a>`)).toBe(
+      "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&apos;s&lt;/a&gt;",
+    );
     const file = buildPain008(input([tx({ debtorName: "Seán O'Brien <s@x.ie>" })]));
     expect(file.xml).toContain("<Nm>Sean O&apos;Brien (s(at)x.ie)</Nm>");
     expect(unescape(texts(file.xml, "Nm").at(-1) ?? "")).toBe("Sean O'Brien (s(at)x.ie)");
@@ -176,15 +235,21 @@ describe("buildPain008: SEPA character set", () => {
   });
 
   it("refuses a name with nothing left after transliteration", () => {
-    expect(() => buildPain008(input([tx({ debtorName: "张伟" })]))).toThrow(/transactions\[0\]\.debtorName/);
+    expect(() => buildPain008(input([tx({ debtorName: "张伟" })]))).toThrow(
+      /transactions\[0\]\.debtorName/,
+    );
   });
 
   it("never alters identifiers: a 36-character or non-SEPA end-to-end id is refused, not cut", () => {
-    expect(() => buildPain008(input([tx({ endToEndId: "A".repeat(36) })]))).toThrow(/transactions\[0\]\.endToEndId/);
+    expect(() => buildPain008(input([tx({ endToEndId: "A".repeat(36) })]))).toThrow(
+      /transactions\[0\]\.endToEndId/,
+    );
     expect(() => buildPain008(input([tx({ endToEndId: "RE-2027_1" })]))).toThrow(Pain008Error);
     expect(() => buildPain008(input([tx({ endToEndId: "RE//1" })]))).toThrow(/contain '\/\/'/);
     expect(() => buildPain008(input([tx()], { messageId: "Läufe-1" }))).toThrow(/messageId/);
-    expect(buildPain008(input([tx({ endToEndId: "A".repeat(35) })])).xml).toContain(`<EndToEndId>${"A".repeat(35)}</EndToEndId>`);
+    expect(buildPain008(input([tx({ endToEndId: "A".repeat(35) })])).xml).toContain(
+      `<EndToEndId>${"A".repeat(35)}</EndToEndId>`,
+    );
   });
 
   it("turns a run id into a SEPA message id one-to-one", () => {
@@ -210,17 +275,27 @@ describe("buildPain008: structure", () => {
         }),
       ]),
     );
-    expect(file.xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.08">')).toBe(true);
+    expect(
+      file.xml.startsWith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.08">',
+      ),
+    ).toBe(true);
     expect(PAIN008_NAMESPACE).toBe("urn:iso:std:iso:20022:tech:xsd:pain.008.001.08");
     expectValid(file.xml);
     expect(texts(file.xml, "SeqTp")).toEqual(["RCUR"]);
     expect(texts(file.xml, "ReqdColltnDt")).toEqual(["2027-01-07"]);
     expect(texts(file.xml, "BICFI")).toEqual(["BYLADEM1001", "BKAUATWW"]);
     expect(file.xml).toMatch(/<CdtrAgt>\s*<FinInstnId>\s*<BICFI>BYLADEM1001<\/BICFI>/);
-    expect(file.xml).toMatch(/<DbtrAgt>\s*<FinInstnId>\s*<Othr>\s*<Id>NOTPROVIDED<\/Id>\s*<\/Othr>/);
+    expect(file.xml).toMatch(
+      /<DbtrAgt>\s*<FinInstnId>\s*<Othr>\s*<Id>NOTPROVIDED<\/Id>\s*<\/Othr>/,
+    );
     expect(texts(file.xml, "MndtId")).toEqual(["MNDT-0001", "CRM-1000253-1"]);
     expect(texts(file.xml, "DtOfSgntr")).toEqual(["2026-11-20", "2025-03-01"]);
-    expect(texts(file.xml, "IBAN")).toEqual(["DE02120300000000202051", "DE89370400440532013000", "AT611904300234573201"]);
+    expect(texts(file.xml, "IBAN")).toEqual([
+      "DE02120300000000202051",
+      "DE89370400440532013000",
+      "AT611904300234573201",
+    ]);
     expect(texts(file.xml, "Cd")).toEqual(["SEPA", "CORE"]);
     expect(texts(file.xml, "Prtry")).toEqual(["SEPA"]);
     expect(texts(file.xml, "ChrgBr")).toEqual(["SLEV"]);
@@ -230,7 +305,14 @@ describe("buildPain008: structure", () => {
       numberOfTransactions: 2,
       controlSum: 6_240,
       paymentInfos: [
-        { paymentInfoId: "RUN-01J9ZK3T5Q-1", sequenceType: "RCUR", collectionDate: "2027-01-07", numberOfTransactions: 2, controlSum: 6_240, endToEndIds: ["RF18539007547034", "RF71ABCD1234EFGH5678"] },
+        {
+          paymentInfoId: "RUN-01J9ZK3T5Q-1",
+          sequenceType: "RCUR",
+          collectionDate: "2027-01-07",
+          numberOfTransactions: 2,
+          controlSum: 6_240,
+          endToEndIds: ["RF18539007547034", "RF71ABCD1234EFGH5678"],
+        },
       ],
     });
   });
@@ -245,12 +327,25 @@ describe("buildPain008: structure", () => {
         tx({ endToEndId: "E", amount: 500, sequenceType: "FRST" }),
       ]),
     );
-    expect(file.paymentInfos.map((p) => [p.paymentInfoId, p.collectionDate, p.sequenceType, p.numberOfTransactions, p.controlSum, p.endToEndIds])).toEqual([
+    expect(
+      file.paymentInfos.map((p) => [
+        p.paymentInfoId,
+        p.collectionDate,
+        p.sequenceType,
+        p.numberOfTransactions,
+        p.controlSum,
+        p.endToEndIds,
+      ]),
+    ).toEqual([
       ["RUN-01J9ZK3T5Q-1", "2027-01-07", "FRST", 2, 700, ["B", "E"]],
       ["RUN-01J9ZK3T5Q-2", "2027-01-07", "RCUR", 2, 500, ["A", "D"]],
       ["RUN-01J9ZK3T5Q-3", "2027-01-08", "RCUR", 1, 300, ["C"]],
     ]);
-    expect(texts(file.xml, "PmtInfId")).toEqual(["RUN-01J9ZK3T5Q-1", "RUN-01J9ZK3T5Q-2", "RUN-01J9ZK3T5Q-3"]);
+    expect(texts(file.xml, "PmtInfId")).toEqual([
+      "RUN-01J9ZK3T5Q-1",
+      "RUN-01J9ZK3T5Q-2",
+      "RUN-01J9ZK3T5Q-3",
+    ]);
     expect(texts(file.xml, "CtrlSum")).toEqual(["15.00", "7.00", "5.00", "3.00"]);
     expect(texts(file.xml, "NbOfTxs")).toEqual(["5", "2", "2", "1"]);
     expect(texts(file.xml, "EndToEndId")).toEqual(["B", "E", "A", "D", "C"]);
@@ -259,8 +354,15 @@ describe("buildPain008: structure", () => {
 
   it("keeps payment information ids within 35 characters for a 35-character message id", () => {
     const messageId = "M".repeat(35);
-    const file = buildPain008(input([tx({ endToEndId: "A" }), tx({ endToEndId: "B", sequenceType: "FRST" })], { messageId }));
-    expect(file.paymentInfos.map((p) => p.paymentInfoId)).toEqual([`${"M".repeat(33)}-1`, `${"M".repeat(33)}-2`]);
+    const file = buildPain008(
+      input([tx({ endToEndId: "A" }), tx({ endToEndId: "B", sequenceType: "FRST" })], {
+        messageId,
+      }),
+    );
+    expect(file.paymentInfos.map((p) => p.paymentInfoId)).toEqual([
+      `${"M".repeat(33)}-1`,
+      `${"M".repeat(33)}-2`,
+    ]);
     expectValid(file.xml);
   });
 
@@ -283,29 +385,48 @@ describe("buildPain008: structure", () => {
   it("writes CreDtTm in whole seconds, and the same input always gives the same bytes", () => {
     const file = buildPain008(input([tx()], { creationDateTime: "2027-01-04T09:30:00.123Z" }));
     expect(texts(file.xml, "CreDtTm")).toEqual(["2027-01-04T09:30:00Z"]);
-    expect(buildPain008(input([tx()], { creationDateTime: "2027-01-04T09:30:00.123Z" })).xml).toBe(file.xml);
-    expect(() => buildPain008(input([tx()], { creationDateTime: "2027-01-04 09:30" }))).toThrow(/creationDateTime/);
-    expect(texts(buildPain008(input([tx()], { batchBooking: false })).xml, "BtchBookg")).toEqual(["false"]);
+    expect(buildPain008(input([tx()], { creationDateTime: "2027-01-04T09:30:00.123Z" })).xml).toBe(
+      file.xml,
+    );
+    expect(() => buildPain008(input([tx()], { creationDateTime: "2027-01-04 09:30" }))).toThrow(
+      /creationDateTime/,
+    );
+    expect(texts(buildPain008(input([tx()], { batchBooking: false })).xml, "BtchBookg")).toEqual([
+      "false",
+    ]);
   });
 
   it("the validator really validates: a broken file fails", () => {
     const xml = buildPain008(input([tx()])).xml;
-    expect(validateAgainstXsd(xml.replace("<SeqTp>RCUR</SeqTp>", "<SeqTp>XXXX</SeqTp>")).valid).toBe(false);
-    expect(validateAgainstXsd(xml.replace(/<MsgId>[^<]*<\/MsgId>/, `<MsgId>${"M".repeat(36)}</MsgId>`)).valid).toBe(false);
-    expect(validateAgainstXsd(xml.replace(PAIN008_NAMESPACE, "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02")).valid).toBe(false);
+    expect(
+      validateAgainstXsd(xml.replace("<SeqTp>RCUR</SeqTp>", "<SeqTp>XXXX</SeqTp>")).valid,
+    ).toBe(false);
+    expect(
+      validateAgainstXsd(xml.replace(/<MsgId>[^<]*<\/MsgId>/, `<MsgId>${"M".repeat(36)}</MsgId>`))
+        .valid,
+    ).toBe(false);
+    expect(
+      validateAgainstXsd(
+        xml.replace(PAIN008_NAMESPACE, "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"),
+      ).valid,
+    ).toBe(false);
   });
 
   it("validates against the XSD for random names, amounts and sequence types", () => {
     const transaction = fc.record({
       amount: fc.integer({ min: 1, max: MAX_AMOUNT_CENTS }),
-      debtorName: fc.string({ unit: "grapheme", minLength: 1, maxLength: 90 }).map((name) => `K ${name}`),
+      debtorName: fc
+        .string({ unit: "grapheme", minLength: 1, maxLength: 90 })
+        .map((name) => `K ${name}`),
       remittanceInfo: fc.string({ unit: "grapheme", maxLength: 160 }),
       sequenceType: fc.constantFrom("FRST" as const, "RCUR" as const),
       collectionDate: fc.constantFrom("2027-01-07", "2027-01-08"),
     });
     fc.assert(
       fc.property(fc.array(transaction, { minLength: 1, maxLength: 6 }), (transactions) => {
-        const file = buildPain008(input(transactions.map((t, i) => tx({ ...t, endToEndId: `RF-${i}` }))));
+        const file = buildPain008(
+          input(transactions.map((t, i) => tx({ ...t, endToEndId: `RF-${i}` }))),
+        );
         const result = validateAgainstXsd(file.xml);
         expect(result.valid, result.output).toBe(true);
       }),
@@ -327,20 +448,99 @@ describe("buildPain008: bad input names the field", () => {
 
   it("for identifiers, dates and accounts", () => {
     const cases: [() => unknown, string, string][] = [
-      [() => buildPain008(input([tx(), tx({ debtorIban: "DE89370400440532013001" })])), "transactions[1].debtorIban", "checksum"],
-      [() => buildPain008(input([tx({ debtorIban: "JO94CBJO0010000000000131000302" })])), "transactions[0].debtorIban", "not_sepa"],
-      [() => buildPain008(input([tx({ debtorIban: "CH9300762011623852957" })])), "transactions[0].debtorBic", "required"],
-      [() => buildPain008(input([tx({ debtorBic: "COBA" })])), "transactions[0].debtorBic", "bad_format"],
-      [() => buildPain008(input([tx({ mandateId: "MANDAT 1" })])), "transactions[0].mandateId", "contains_space"],
-      [() => buildPain008(input([tx({ mandateSignatureDate: "2027-01-08" })])), "transactions[0].mandateSignatureDate", "after_collection"],
-      [() => buildPain008(input([tx({ mandateSignatureDate: "2027-02-30" })])), "transactions[0].mandateSignatureDate", "not_a_date"],
-      [() => buildPain008(input([tx({ endToEndId: "X" }), tx({ endToEndId: "X" })])), "transactions[1].endToEndId", "duplicate"],
+      [
+        () => buildPain008(input([tx(), tx({ debtorIban: "DE89370400440532013001" })])),
+        "transactions[1].debtorIban",
+        "checksum",
+      ],
+      [
+        () => buildPain008(input([tx({ debtorIban: "JO94CBJO0010000000000131000302" })])),
+        "transactions[0].debtorIban",
+        "not_sepa",
+      ],
+      [
+        () => buildPain008(input([tx({ debtorIban: "CH9300762011623852957" })])),
+        "transactions[0].debtorBic",
+        "required",
+      ],
+      [
+        () => buildPain008(input([tx({ debtorBic: "COBA" })])),
+        "transactions[0].debtorBic",
+        "bad_format",
+      ],
+      [
+        () => buildPain008(input([tx({ mandateId: "MANDAT 1" })])),
+        "transactions[0].mandateId",
+        "contains_space",
+      ],
+      [
+        () => buildPain008(input([tx({ mandateSignatureDate: "2027-01-08" })])),
+        "transactions[0].mandateSignatureDate",
+        "after_collection",
+      ],
+      [
+        () => buildPain008(input([tx({ mandateSignatureDate: "2027-02-30" })])),
+        "transactions[0].mandateSignatureDate",
+        "not_a_date",
+      ],
+      [
+        () => buildPain008(input([tx({ endToEndId: "X" }), tx({ endToEndId: "X" })])),
+        "transactions[1].endToEndId",
+        "duplicate",
+      ],
       [() => buildPain008(input([])), "transactions", "empty"],
-      [() => buildPain008(input([tx()], { collectionDate: "2027-13-01" })), "collectionDate", "not_a_date"],
-      [() => buildPain008(input([tx({ collectionDate: "2027-1-8" })])), "transactions[0].collectionDate", "not_a_date"],
-      [() => buildPain008(input([tx()], { creditor: { name: "X", iban: "DE02120300000000202051", creditorId: "DE75ZZZ09999999999" } })), "creditor.creditorId", "checksum"],
-      [() => buildPain008(input([tx()], { creditor: { name: "X", iban: "DE0212030000000020205", creditorId: "DE98ZZZ09999999999" } })), "creditor.iban", "wrong_length"],
-      [() => buildPain008(input([tx()], { creditor: { name: "  ", iban: "DE02120300000000202051", creditorId: "DE98ZZZ09999999999" } })), "creditor.name", "empty"],
+      [
+        () => buildPain008(input([tx()], { collectionDate: "2027-13-01" })),
+        "collectionDate",
+        "not_a_date",
+      ],
+      [
+        () => buildPain008(input([tx({ collectionDate: "2027-1-8" })])),
+        "transactions[0].collectionDate",
+        "not_a_date",
+      ],
+      [
+        () =>
+          buildPain008(
+            input([tx()], {
+              creditor: {
+                name: "X",
+                iban: "DE02120300000000202051",
+                creditorId: "DE75ZZZ09999999999",
+              },
+            }),
+          ),
+        "creditor.creditorId",
+        "checksum",
+      ],
+      [
+        () =>
+          buildPain008(
+            input([tx()], {
+              creditor: {
+                name: "X",
+                iban: "DE0212030000000020205",
+                creditorId: "DE98ZZZ09999999999",
+              },
+            }),
+          ),
+        "creditor.iban",
+        "wrong_length",
+      ],
+      [
+        () =>
+          buildPain008(
+            input([tx()], {
+              creditor: {
+                name: "  ",
+                iban: "DE02120300000000202051",
+                creditorId: "DE98ZZZ09999999999",
+              },
+            }),
+          ),
+        "creditor.name",
+        "empty",
+      ],
     ];
     for (const [build, path, reason] of cases) {
       const error = failure(build);

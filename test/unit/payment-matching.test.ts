@@ -4,14 +4,29 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { paymentReference } from "../../worker/domain/invoice.ts";
-import { buildMatchingIndex, matchBatch, matchPayment, normaliseIban } from "../../worker/domain/payment-matching.ts";
-import type { IncomingTransaction, InvoiceForMatching, MatchResult } from "../../worker/domain/payment-matching.ts";
+import {
+  buildMatchingIndex,
+  matchBatch,
+  matchPayment,
+  normaliseIban,
+} from "../../worker/domain/payment-matching.ts";
+import type {
+  IncomingTransaction,
+  InvoiceForMatching,
+  MatchResult,
+} from "../../worker/domain/payment-matching.ts";
 
 const IBAN_A = "DE89370400440532013000";
 const IBAN_B = "DE02120300000000202051";
 const IBAN_UNKNOWN = "DE75512108001245126199";
 
-function invoice(seq: number, customerId: string, openAmount: number, issueDate: string, extra: Partial<InvoiceForMatching> = {}): InvoiceForMatching {
+function invoice(
+  seq: number,
+  customerId: string,
+  openAmount: number,
+  issueDate: string,
+  extra: Partial<InvoiceForMatching> = {},
+): InvoiceForMatching {
   const id = `inv_${String(seq).padStart(4, "0")}`;
   return {
     id,
@@ -26,7 +41,16 @@ function invoice(seq: number, customerId: string, openAmount: number, issueDate:
 }
 
 function tx(amount: number, fields: Partial<IncomingTransaction> = {}): IncomingTransaction {
-  return { id: "btx_1", amount, purpose: "", endToEndReference: null, counterpartIban: null, counterpartName: null, bookingDate: "2027-06-30", ...fields };
+  return {
+    id: "btx_1",
+    amount,
+    purpose: "",
+    endToEndReference: null,
+    counterpartIban: null,
+    counterpartName: null,
+    bookingDate: "2027-06-30",
+    ...fields,
+  };
 }
 
 /** Spaced in groups of four, as printed on the invoice. */
@@ -40,7 +64,9 @@ const IBANS: [string, string][] = [
 ];
 
 function allocationsOf(result: MatchResult): Record<string, number> {
-  return Object.fromEntries(result.allocations.map((allocation) => [allocation.invoiceId, allocation.amount]));
+  return Object.fromEntries(
+    result.allocations.map((allocation) => [allocation.invoiceId, allocation.amount]),
+  );
 }
 
 describe("rule 1: reference or invoice number", () => {
@@ -50,13 +76,25 @@ describe("rule 1: reference or invoice number", () => {
   const index = buildMatchingIndex([a1, a2, b3], IBANS);
 
   it("books the invoice whose payment reference is in the purpose", () => {
-    const result = matchPayment(tx(11_900, { purpose: `Beitrag Mai ${printed(a1.paymentReference)}` }), index);
-    expect(result).toMatchObject({ outcome: "matched", rule: "reference", remainder: 0, candidates: [], reviewReason: null });
+    const result = matchPayment(
+      tx(11_900, { purpose: `Beitrag Mai ${printed(a1.paymentReference)}` }),
+      index,
+    );
+    expect(result).toMatchObject({
+      outcome: "matched",
+      rule: "reference",
+      remainder: 0,
+      candidates: [],
+      reviewReason: null,
+    });
     expect(allocationsOf(result)).toEqual({ [a1.id]: 11_900 });
   });
 
   it("books by the end-to-end reference of our own collection", () => {
-    const result = matchPayment(tx(5_950, { endToEndReference: a2.paymentReference, purpose: "SVWZ+RE-2027-000002" }), index);
+    const result = matchPayment(
+      tx(5_950, { endToEndReference: a2.paymentReference, purpose: "SVWZ+RE-2027-000002" }),
+      index,
+    );
     expect(result).toMatchObject({ outcome: "matched", rule: "reference" });
     expect(allocationsOf(result)).toEqual({ [a2.id]: 5_950 });
   });
@@ -75,15 +113,29 @@ describe("rule 1: reference or invoice number", () => {
   });
 
   it("settles several invoices in one transfer when the amount is their sum", () => {
-    const result = matchPayment(tx(17_850, { purpose: "RE-2027-000001 und RE-2027-000002" }), index);
+    const result = matchPayment(
+      tx(17_850, { purpose: "RE-2027-000001 und RE-2027-000002" }),
+      index,
+    );
     expect(result).toMatchObject({ outcome: "matched", rule: "reference", remainder: 0 });
     expect(allocationsOf(result)).toEqual({ [a1.id]: 11_900, [a2.id]: 5_950 });
   });
 
   it("sends several referenced invoices to review when the amount is not their sum", () => {
-    const result = matchPayment(tx(15_000, { purpose: "RE-2027-000001 und RE-2027-000002" }), index);
-    expect(result).toMatchObject({ outcome: "review", reviewReason: "reference_ambiguous_amount", allocations: [], remainder: 15_000 });
-    expect(result.candidates.map((candidate) => candidate.invoiceId).sort()).toEqual([a1.id, a2.id]);
+    const result = matchPayment(
+      tx(15_000, { purpose: "RE-2027-000001 und RE-2027-000002" }),
+      index,
+    );
+    expect(result).toMatchObject({
+      outcome: "review",
+      reviewReason: "reference_ambiguous_amount",
+      allocations: [],
+      remainder: 15_000,
+    });
+    expect(result.candidates.map((candidate) => candidate.invoiceId).sort()).toEqual([
+      a1.id,
+      a2.id,
+    ]);
   });
 
   it("books a smaller amount as a partial payment", () => {
@@ -99,21 +151,36 @@ describe("rule 1: reference or invoice number", () => {
   });
 
   it("does not book another customer's invoice number paid from a known customer's account", () => {
-    const result = matchPayment(tx(11_900, { purpose: "RE-2027-000003", counterpartIban: IBAN_A }), index);
-    expect(result).toMatchObject({ outcome: "review", reviewReason: "reference_other_customer", allocations: [] });
+    const result = matchPayment(
+      tx(11_900, { purpose: "RE-2027-000003", counterpartIban: IBAN_A }),
+      index,
+    );
+    expect(result).toMatchObject({
+      outcome: "review",
+      reviewReason: "reference_other_customer",
+      allocations: [],
+    });
     expect(result.candidates[0]).toMatchObject({ invoiceId: b3.id });
-    expect(result.candidates[0]?.reasons).toEqual(expect.arrayContaining(["invoice_number", "other_customer_than_payer", "amount_equal"]));
+    expect(result.candidates[0]?.reasons).toEqual(
+      expect.arrayContaining(["invoice_number", "other_customer_than_payer", "amount_equal"]),
+    );
   });
 
   it("books a reference paid from an account nobody has on file (a relative, a new bank)", () => {
-    const result = matchPayment(tx(11_900, { purpose: "RE-2027-000003", counterpartIban: IBAN_UNKNOWN }), index);
+    const result = matchPayment(
+      tx(11_900, { purpose: "RE-2027-000003", counterpartIban: IBAN_UNKNOWN }),
+      index,
+    );
     expect(result).toMatchObject({ outcome: "matched", rule: "reference" });
   });
 
   it("reviews a transfer that references an invoice already settled, rather than guessing another", () => {
     const paid = invoice(9, "cus_a", 0, "2027-04-01", { status: "paid" });
     const withPaid = buildMatchingIndex([a1, a2, b3, paid], IBANS);
-    const result = matchPayment(tx(11_900, { purpose: "RE-2027-000009", counterpartIban: IBAN_A }), withPaid);
+    const result = matchPayment(
+      tx(11_900, { purpose: "RE-2027-000009", counterpartIban: IBAN_A }),
+      withPaid,
+    );
     expect(result).toMatchObject({ outcome: "review", reviewReason: "reference_closed_invoice" });
     expect(result.candidates[0]).toMatchObject({ invoiceId: paid.id });
     expect(result.candidates[0]?.reasons).toContain("already_settled");
@@ -143,21 +210,47 @@ describe("rule 2: payer IBAN and exactly one open invoice of that amount", () =>
   it("reviews two open invoices of the same customer with the same amount instead of guessing", () => {
     const twins = buildMatchingIndex([a1, a2, invoice(4, "cus_a", 4_990, "2027-06-01")], IBANS);
     const result = matchPayment(tx(4_990, { counterpartIban: IBAN_A }), twins);
-    expect(result).toMatchObject({ outcome: "review", reviewReason: "same_amount_ambiguous", allocations: [] });
+    expect(result).toMatchObject({
+      outcome: "review",
+      reviewReason: "same_amount_ambiguous",
+      allocations: [],
+    });
     expect(result.candidates.map((candidate) => candidate.invoiceId)).toEqual([a1.id, "inv_0004"]);
-    expect(result.candidates[0]?.reasons).toEqual(expect.arrayContaining(["payer_iban_customer", "amount_equal"]));
+    expect(result.candidates[0]?.reasons).toEqual(
+      expect.arrayContaining(["payer_iban_customer", "amount_equal"]),
+    );
   });
 
   it("finds the one invoice of that amount among a customer's many open invoices", () => {
-    const many = Array.from({ length: 12 }, (_, i) => invoice(10 + i, "cus_a", 1_000 + i, `2027-01-${String(10 + i).padStart(2, "0")}`));
+    const many = Array.from({ length: 12 }, (_, i) =>
+      invoice(10 + i, "cus_a", 1_000 + i, `2027-01-${String(10 + i).padStart(2, "0")}`),
+    );
     const twin = invoice(30, "cus_a", 1_005, "2027-03-01");
-    expect(matchPayment(tx(1_007, { counterpartIban: IBAN_A }), buildMatchingIndex(many, IBANS))).toMatchObject({ outcome: "matched", rule: "iban_amount", allocations: [{ invoiceId: "inv_0017", amount: 1_007 }] });
-    expect(matchPayment(tx(1_005, { counterpartIban: IBAN_A }), buildMatchingIndex([...many, twin], IBANS))).toMatchObject({ outcome: "review", reviewReason: "same_amount_ambiguous" });
+    expect(
+      matchPayment(tx(1_007, { counterpartIban: IBAN_A }), buildMatchingIndex(many, IBANS)),
+    ).toMatchObject({
+      outcome: "matched",
+      rule: "iban_amount",
+      allocations: [{ invoiceId: "inv_0017", amount: 1_007 }],
+    });
+    expect(
+      matchPayment(
+        tx(1_005, { counterpartIban: IBAN_A }),
+        buildMatchingIndex([...many, twin], IBANS),
+      ),
+    ).toMatchObject({ outcome: "review", reviewReason: "same_amount_ambiguous" });
   });
 
   it("reviews an unknown payer when two customers have that amount open", () => {
-    const result = matchPayment(tx(4_990, { counterpartIban: IBAN_UNKNOWN, purpose: "Danke" }), index);
-    expect(result).toMatchObject({ outcome: "review", reviewReason: "no_rule_matched", allocations: [] });
+    const result = matchPayment(
+      tx(4_990, { counterpartIban: IBAN_UNKNOWN, purpose: "Danke" }),
+      index,
+    );
+    expect(result).toMatchObject({
+      outcome: "review",
+      reviewReason: "no_rule_matched",
+      allocations: [],
+    });
     expect(result.candidates.map((candidate) => candidate.invoiceId)).toEqual([a1.id, b3.id]);
   });
 
@@ -168,13 +261,26 @@ describe("rule 2: payer IBAN and exactly one open invoice of that amount", () =>
   });
 
   it("leaves a payment nobody can place unmatched", () => {
-    const result = matchPayment(tx(1_234, { counterpartIban: IBAN_UNKNOWN, purpose: "Spende" }), index);
-    expect(result).toMatchObject({ outcome: "unmatched", reviewReason: "no_rule_matched", candidates: [], remainder: 1_234 });
+    const result = matchPayment(
+      tx(1_234, { counterpartIban: IBAN_UNKNOWN, purpose: "Spende" }),
+      index,
+    );
+    expect(result).toMatchObject({
+      outcome: "unmatched",
+      reviewReason: "no_rule_matched",
+      candidates: [],
+      remainder: 1_234,
+    });
   });
 
   it("does not treat outgoing money as a payment", () => {
     const result = matchPayment(tx(-2_990, { counterpartIban: IBAN_A }), index);
-    expect(result).toMatchObject({ outcome: "unmatched", reviewReason: "not_incoming", allocations: [], remainder: -2_990 });
+    expect(result).toMatchObject({
+      outcome: "unmatched",
+      reviewReason: "not_incoming",
+      allocations: [],
+      remainder: -2_990,
+    });
   });
 });
 
@@ -188,7 +294,11 @@ describe("rule 3: the payer's oldest open invoices summing to the amount", () =>
     const index = buildMatchingIndex([fourth, third, second, oldest], IBANS);
     const result = matchPayment(tx(6_500, { counterpartIban: IBAN_A }), index);
     expect(result).toMatchObject({ outcome: "matched", rule: "iban_sum", remainder: 0 });
-    expect(allocationsOf(result)).toEqual({ [oldest.id]: 1_000, [second.id]: 2_000, [third.id]: 3_500 });
+    expect(allocationsOf(result)).toEqual({
+      [oldest.id]: 1_000,
+      [second.id]: 2_000,
+      [third.id]: 3_500,
+    });
   });
 
   it("books a unique combination that is not a prefix", () => {
@@ -199,17 +309,40 @@ describe("rule 3: the payer's oldest open invoices summing to the amount", () =>
   });
 
   it("reviews when two combinations fit", () => {
-    const index = buildMatchingIndex([oldest, second, third, invoice(5, "cus_a", 2_500, "2027-05-01"), invoice(6, "cus_a", 3_000, "2027-06-01")], IBANS);
+    const index = buildMatchingIndex(
+      [
+        oldest,
+        second,
+        third,
+        invoice(5, "cus_a", 2_500, "2027-05-01"),
+        invoice(6, "cus_a", 3_000, "2027-06-01"),
+      ],
+      IBANS,
+    );
     // 2 000 + 3 500 and 2 500 + 3 000 both make 5 500; the prefix 1 000 + 2 000 + 3 500 overshoots.
     const result = matchPayment(tx(5_500, { counterpartIban: IBAN_A }), index);
-    expect(result).toMatchObject({ outcome: "review", reviewReason: "sum_ambiguous", allocations: [] });
-    expect(result.candidates.filter((candidate) => candidate.reasons.includes("part_of_exact_sum")).length).toBeGreaterThanOrEqual(4);
+    expect(result).toMatchObject({
+      outcome: "review",
+      reviewReason: "sum_ambiguous",
+      allocations: [],
+    });
+    expect(
+      result.candidates.filter((candidate) => candidate.reasons.includes("part_of_exact_sum"))
+        .length,
+    ).toBeGreaterThanOrEqual(4);
   });
 
   it("never books more than five invoices with one payment", () => {
     const six = [1, 2, 3, 4, 5, 6].map((seq) => invoice(seq, "cus_a", 1_000, `2027-0${seq}-01`));
-    const result = matchPayment(tx(6_000, { counterpartIban: IBAN_A }), buildMatchingIndex(six, IBANS));
-    expect(result).toMatchObject({ outcome: "review", reviewReason: "no_rule_matched", allocations: [] });
+    const result = matchPayment(
+      tx(6_000, { counterpartIban: IBAN_A }),
+      buildMatchingIndex(six, IBANS),
+    );
+    expect(result).toMatchObject({
+      outcome: "review",
+      reviewReason: "no_rule_matched",
+      allocations: [],
+    });
     expect(result.candidates.length).toBeGreaterThan(0);
   });
 
@@ -217,7 +350,11 @@ describe("rule 3: the payer's oldest open invoices summing to the amount", () =>
     const index = buildMatchingIndex([oldest, second, third], IBANS);
     const result = matchPayment(tx(999, { counterpartIban: IBAN_A }), index);
     expect(result).toMatchObject({ outcome: "review", reviewReason: "no_rule_matched" });
-    expect(result.candidates.map((candidate) => candidate.invoiceId)).toEqual([oldest.id, second.id, third.id]);
+    expect(result.candidates.map((candidate) => candidate.invoiceId)).toEqual([
+      oldest.id,
+      second.id,
+      third.id,
+    ]);
   });
 });
 
@@ -227,15 +364,35 @@ describe("matchBatch: shared state", () => {
   const index = buildMatchingIndex([a1, a2], IBANS);
 
   it("does not settle one invoice twice when the customer pays it twice", () => {
-    const [first, second] = matchBatch([tx(10_000, { id: "btx_1", purpose: "RE-2027-000001" }), tx(10_000, { id: "btx_2", purpose: "RE-2027-000001" })], index);
+    const [first, second] = matchBatch(
+      [
+        tx(10_000, { id: "btx_1", purpose: "RE-2027-000001" }),
+        tx(10_000, { id: "btx_2", purpose: "RE-2027-000001" }),
+      ],
+      index,
+    );
     expect(first).toMatchObject({ outcome: "matched" });
-    expect(second).toMatchObject({ outcome: "review", reviewReason: "reference_closed_invoice", allocations: [], remainder: 10_000 });
+    expect(second).toMatchObject({
+      outcome: "review",
+      reviewReason: "reference_closed_invoice",
+      allocations: [],
+      remainder: 10_000,
+    });
   });
 
   it("finds a partly paid invoice by its new open amount", () => {
-    const results = matchBatch([tx(6_000, { id: "btx_1", purpose: "RE-2027-000001" }), tx(4_000, { id: "btx_2", counterpartIban: IBAN_A })], index);
+    const results = matchBatch(
+      [
+        tx(6_000, { id: "btx_1", purpose: "RE-2027-000001" }),
+        tx(4_000, { id: "btx_2", counterpartIban: IBAN_A }),
+      ],
+      index,
+    );
     expect(results.map((result) => result.outcome)).toEqual(["partially_matched", "matched"]);
-    expect(results[1]).toMatchObject({ rule: "iban_amount", allocations: [{ invoiceId: a1.id, amount: 4_000 }] });
+    expect(results[1]).toMatchObject({
+      rule: "iban_amount",
+      allocations: [{ invoiceId: a1.id, amount: 4_000 }],
+    });
   });
 
   it("leaves the index as it was", () => {
@@ -245,14 +402,20 @@ describe("matchBatch: shared state", () => {
 
   it("rejects amounts that are not integer cents", () => {
     expect(() => matchPayment(tx(10.5), index)).toThrow(RangeError);
-    expect(() => buildMatchingIndex([invoice(7, "cus_a", 1.5, "2027-01-01")], [])).toThrow(RangeError);
+    expect(() => buildMatchingIndex([invoice(7, "cus_a", 1.5, "2027-01-01")], [])).toThrow(
+      RangeError,
+    );
   });
 });
 
 describe("properties", () => {
   const AMOUNTS = [1_000, 1_500, 2_500, 4_000, 4_990];
   const CUSTOMERS = ["cus_a", "cus_b", "cus_c"];
-  const IBAN_OF: Record<string, string> = { cus_a: IBAN_A, cus_b: IBAN_B, cus_c: "DE44500105175407324931" };
+  const IBAN_OF: Record<string, string> = {
+    cus_a: IBAN_A,
+    cus_b: IBAN_B,
+    cus_c: "DE44500105175407324931",
+  };
 
   const invoicesArb = fc
     .array(
@@ -265,12 +428,26 @@ describe("properties", () => {
       { minLength: 1, maxLength: 12 },
     )
     .map((rows) =>
-      rows.map((row, i) => invoice(i + 1, row.customer, row.status === "paid" ? 0 : row.amount, `2027-0${row.month}-01`, { status: row.status })),
+      rows.map((row, i) =>
+        invoice(
+          i + 1,
+          row.customer,
+          row.status === "paid" ? 0 : row.amount,
+          `2027-0${row.month}-01`,
+          { status: row.status },
+        ),
+      ),
     );
 
   function purposeFor(target: InvoiceForMatching | undefined, style: number): string {
     if (!target) return "Danke";
-    const styles = [target.number, target.number.toLowerCase(), printed(target.paymentReference), target.number.replace(/-(\d{3})/, "-$1\n"), "Miete"];
+    const styles = [
+      target.number,
+      target.number.toLowerCase(),
+      printed(target.paymentReference),
+      target.number.replace(/-(\d{3})/, "-$1\n"),
+      "Miete",
+    ];
     return styles[style % styles.length] ?? "";
   }
 
@@ -291,7 +468,13 @@ describe("properties", () => {
     }),
   );
 
-  type Row = { target: number; style: number; amountMode: number; randomAmount: number; payer: string };
+  type Row = {
+    target: number;
+    style: number;
+    amountMode: number;
+    randomAmount: number;
+    payer: string;
+  };
 
   /** One in five transactions points past the invoice list: a reference to nothing we know. */
   function targetOf(row: Row, invoices: InvoiceForMatching[]): InvoiceForMatching | undefined {
@@ -306,14 +489,19 @@ describe("properties", () => {
       target?.openAmount,
       target ? target.openAmount - 100 : undefined,
       target ? target.openAmount + 100 : undefined,
-      ofPayer.length >= 2 ? (ofPayer[0]?.openAmount ?? 0) + (ofPayer[1]?.openAmount ?? 0) : undefined,
+      ofPayer.length >= 2
+        ? (ofPayer[0]?.openAmount ?? 0) + (ofPayer[1]?.openAmount ?? 0)
+        : undefined,
       ofPayer[0]?.openAmount,
     ];
     const amount = modes[row.amountMode] ?? row.randomAmount;
     return amount > 0 ? amount : row.randomAmount;
   }
 
-  function transactionsOf(scenario: { invoices: InvoiceForMatching[]; transactions: Row[] }): IncomingTransaction[] {
+  function transactionsOf(scenario: {
+    invoices: InvoiceForMatching[];
+    transactions: Row[];
+  }): IncomingTransaction[] {
     return scenario.transactions.map((row, i) => {
       const target = targetOf(row, scenario.invoices);
       const payer = row.payer === "target" ? (target?.customerId ?? "unknown") : row.payer;
@@ -326,7 +514,8 @@ describe("properties", () => {
     });
   }
 
-  const ibans = (): [string, string][] => Object.entries(IBAN_OF).map(([customer, iban]) => [iban, customer]);
+  const ibans = (): [string, string][] =>
+    Object.entries(IBAN_OF).map(([customer, iban]) => [iban, customer]);
 
   it("conserves money: allocations plus remainder equal each amount, and so the batch total", () => {
     fc.assert(
@@ -334,11 +523,17 @@ describe("properties", () => {
         const transactions = transactionsOf(scenario);
         const results = matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans()));
         results.forEach((result, i) => {
-          const allocated = result.allocations.reduce((sum, allocation) => sum + allocation.amount, 0);
+          const allocated = result.allocations.reduce(
+            (sum, allocation) => sum + allocation.amount,
+            0,
+          );
           expect(allocated + result.remainder).toBe(transactions[i]?.amount);
         });
         const incoming = transactions.reduce((sum, t) => sum + t.amount, 0);
-        const accounted = results.reduce((sum, r) => sum + r.remainder + r.allocations.reduce((s, a) => s + a.amount, 0), 0);
+        const accounted = results.reduce(
+          (sum, r) => sum + r.remainder + r.allocations.reduce((s, a) => s + a.amount, 0),
+          0,
+        );
         expect(accounted).toBe(incoming);
       }),
     );
@@ -353,8 +548,12 @@ describe("properties", () => {
           .sort((a, b) => a.key - b.key)
           .map(({ inv }) => inv);
         const first = matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans()));
-        expect(matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans()))).toEqual(first);
-        expect(matchBatch(transactions, buildMatchingIndex(reordered, ibans().reverse()))).toEqual(first);
+        expect(matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans()))).toEqual(
+          first,
+        );
+        expect(matchBatch(transactions, buildMatchingIndex(reordered, ibans().reverse()))).toEqual(
+          first,
+        );
       }),
     );
   });
@@ -363,12 +562,20 @@ describe("properties", () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         const transactions = transactionsOf(scenario);
-        matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans())).forEach((result, i) => {
-          const allocated = result.allocations.reduce((sum, allocation) => sum + allocation.amount, 0);
-          expect(allocated).toBeLessThanOrEqual(Math.max(0, transactions[i]?.amount ?? 0));
-          result.allocations.forEach((allocation) => expect(allocation.amount).toBeGreaterThan(0));
-          if (result.outcome === "review" || result.outcome === "unmatched") expect(result.allocations).toEqual([]);
-        });
+        matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans())).forEach(
+          (result, i) => {
+            const allocated = result.allocations.reduce(
+              (sum, allocation) => sum + allocation.amount,
+              0,
+            );
+            expect(allocated).toBeLessThanOrEqual(Math.max(0, transactions[i]?.amount ?? 0));
+            result.allocations.forEach((allocation) =>
+              expect(allocation.amount).toBeGreaterThan(0),
+            );
+            if (result.outcome === "review" || result.outcome === "unmatched")
+              expect(result.allocations).toEqual([]);
+          },
+        );
       }),
     );
   });
@@ -376,11 +583,19 @@ describe("properties", () => {
   it("never allocates more to an invoice than it has open, over the whole batch", () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
-        const results = matchBatch(transactionsOf(scenario), buildMatchingIndex(scenario.invoices, ibans()));
+        const results = matchBatch(
+          transactionsOf(scenario),
+          buildMatchingIndex(scenario.invoices, ibans()),
+        );
         const booked = new Map<string, number>();
-        results.flatMap((result) => result.allocations).forEach(({ invoiceId, amount }) => booked.set(invoiceId, (booked.get(invoiceId) ?? 0) + amount));
+        results
+          .flatMap((result) => result.allocations)
+          .forEach(({ invoiceId, amount }) =>
+            booked.set(invoiceId, (booked.get(invoiceId) ?? 0) + amount),
+          );
         for (const inv of scenario.invoices) {
-          const limit = inv.status === "open" || inv.status === "partially_paid" ? inv.openAmount : 0;
+          const limit =
+            inv.status === "open" || inv.status === "partially_paid" ? inv.openAmount : 0;
           expect(booked.get(inv.id) ?? 0).toBeLessThanOrEqual(limit);
         }
       }),

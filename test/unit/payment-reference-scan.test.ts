@@ -2,7 +2,14 @@
 // across purpose lines, inside SEPA tags and raw MT940 `?20…?29` subfields (the shapes come from
 // reference/finapi-samples/mt940-ruecklastschrift-examples.txt).
 import { describe, expect, it } from "vitest";
-import { invoiceNumberKey, lineJoinings, parsePurpose, referenceKey, scanReferenceText, scanTransactionReferences } from "../../worker/domain/payment-reference-scan.ts";
+import {
+  invoiceNumberKey,
+  lineJoinings,
+  parsePurpose,
+  referenceKey,
+  scanReferenceText,
+  scanTransactionReferences,
+} from "../../worker/domain/payment-reference-scan.ts";
 
 const RF = "RF18539007547034"; // the ISO 11649 example
 
@@ -35,11 +42,15 @@ describe("creditor references (RF)", () => {
   });
 
   it("drops a reference whose check digits are wrong", () => {
-    expect(scanReferenceText("RF19 5390 0754 7034").creditorReferences).not.toContain("RF19539007547034");
+    expect(scanReferenceText("RF19 5390 0754 7034").creditorReferences).not.toContain(
+      "RF19539007547034",
+    );
   });
 
   it("finds two references in one purpose", () => {
-    const found = scanReferenceText("RF127K3M9QX2ABCD0001 und RF82 7K3M 9QX2 ABCD 0002").creditorReferences;
+    const found = scanReferenceText(
+      "RF127K3M9QX2ABCD0001 und RF82 7K3M 9QX2 ABCD 0002",
+    ).creditorReferences;
     expect(found).toEqual(expect.arrayContaining(["RF127K3M9QX2ABCD0001", "RF827K3M9QX2ABCD0002"]));
   });
 });
@@ -60,8 +71,12 @@ describe("invoice numbers", () => {
   });
 
   it("finds several numbers of different series", () => {
-    const found = scanReferenceText("RE-2027-000123, RE-2027-000124 und ZR-2027-000004").invoiceNumbers;
-    expect(found).toEqual(expect.arrayContaining(["RE-2027-000123", "RE-2027-000124", "ZR-2027-000004"]));
+    const found = scanReferenceText(
+      "RE-2027-000123, RE-2027-000124 und ZR-2027-000004",
+    ).invoiceNumbers;
+    expect(found).toEqual(
+      expect.arrayContaining(["RE-2027-000123", "RE-2027-000124", "ZR-2027-000004"]),
+    );
   });
 
   it("ignores dates and amounts that are not numbers of a series", () => {
@@ -77,7 +92,9 @@ describe("lineJoinings", () => {
 
 describe("parsePurpose: SEPA tags", () => {
   it("splits EREF+ KREF+ MREF+ CRED+ SVWZ+ ABWA+", () => {
-    const parsed = parsePurpose(`EREF+${RF} KREF+BATCH-7 MREF+M-000042 CRED+DE98ZZZ09999999999 SVWZ+Rechnung RE-2027-000123 ABWA+Max Mustermann`);
+    const parsed = parsePurpose(
+      `EREF+${RF} KREF+BATCH-7 MREF+M-000042 CRED+DE98ZZZ09999999999 SVWZ+Rechnung RE-2027-000123 ABWA+Max Mustermann`,
+    );
     expect(parsed.tags).toEqual({
       EREF: RF,
       KREF: "BATCH-7",
@@ -94,7 +111,9 @@ describe("parsePurpose: SEPA tags", () => {
   });
 
   it("reads the OAMT+ tag even when the O was typed as a zero", () => {
-    expect(parsePurpose("COAM+     3,00 0AMT+     49,90 SVWZ+ RUECKLASTSCHRIFT").tags).toMatchObject({ COAM: "3,00", OAMT: "49,90" });
+    expect(
+      parsePurpose("COAM+     3,00 0AMT+     49,90 SVWZ+ RUECKLASTSCHRIFT").tags,
+    ).toMatchObject({ COAM: "3,00", OAMT: "49,90" });
   });
 });
 
@@ -123,12 +142,15 @@ describe("parsePurpose: raw MT940 :86:", () => {
     const parsed = parsePurpose(a3);
     expect(parsed.tags.EREF).toBe("A11111111.2222.3333.44444");
     expect(parsed.tags.SVWZ).toContain("Rueckgabegrund: MD06 Lastschriftwiderspruch");
-    expect(parsed.tags.SVWZ).toContain("RETURN/REFUND, E-Mobility Abrechnung Nr. X zu Vertrag Y, Kun");
+    expect(parsed.tags.SVWZ).toContain(
+      "RETURN/REFUND, E-Mobility Abrechnung Nr. X zu Vertrag Y, Kun",
+    );
     expect(parsed.tags).toMatchObject({ OAMT: "1,50", COAM: "4,00", MREF: "TEST-1111-2222-1" });
   });
 
   it("finds an invoice number split across MT940 subfields", () => {
-    const raw = "166?00GUTSCHR. UEBERWEISUNG?20EREF+NOTPROVIDED?21SVWZ+Rechnung RE-2027-00?220123 Danke?32Erika Musterfrau";
+    const raw =
+      "166?00GUTSCHR. UEBERWEISUNG?20EREF+NOTPROVIDED?21SVWZ+Rechnung RE-2027-00?220123 Danke?32Erika Musterfrau";
     expect(scanTransactionReferences({ purpose: raw }).invoiceNumbers).toContain("RE-2027-000123");
   });
 
@@ -151,11 +173,20 @@ describe("scanTransactionReferences", () => {
   });
 
   it("offers a whole end-to-end id as one key, but never NOTPROVIDED", () => {
-    expect(scanTransactionReferences({ endToEndReference: "COLL-2027-05-ABCDEF" }).wholeKeys).toEqual(["COLL202705ABCDEF"]);
-    expect(scanTransactionReferences({ endToEndReference: "NOTPROVIDED", purpose: "EREF+NOTPROVIDED" }).wholeKeys).toEqual([]);
+    expect(
+      scanTransactionReferences({ endToEndReference: "COLL-2027-05-ABCDEF" }).wholeKeys,
+    ).toEqual(["COLL202705ABCDEF"]);
+    expect(
+      scanTransactionReferences({ endToEndReference: "NOTPROVIDED", purpose: "EREF+NOTPROVIDED" })
+        .wholeKeys,
+    ).toEqual([]);
   });
 
   it("copes with empty input", () => {
-    expect(scanTransactionReferences({ purpose: null, endToEndReference: null })).toEqual({ creditorReferences: [], invoiceNumbers: [], wholeKeys: [] });
+    expect(scanTransactionReferences({ purpose: null, endToEndReference: null })).toEqual({
+      creditorReferences: [],
+      invoiceNumbers: [],
+      wholeKeys: [],
+    });
   });
 });

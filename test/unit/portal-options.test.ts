@@ -1,10 +1,23 @@
 // Unit tests of what the portal offers: switch targets and their kind, add-ons, item flags,
 // change dates and cancellation dates, each filtered by the merchant's allowed actions.
 import { describe, expect, it } from "vitest";
-import type { AddonArticle, ContractSnapshot, TemplateTerms } from "../../worker/domain/contract-terms.ts";
-import { actionFor, isActionAllowed, portalOptions, PORTAL_ACTIONS } from "../../worker/domain/portal-options.ts";
+import type {
+  AddonArticle,
+  ContractSnapshot,
+  TemplateTerms,
+} from "../../worker/domain/contract-terms.ts";
+import {
+  actionFor,
+  isActionAllowed,
+  portalOptions,
+  PORTAL_ACTIONS,
+} from "../../worker/domain/portal-options.ts";
 
-const template = (id: string, unitAmount: number, interval: TemplateTerms["interval"] = "month"): TemplateTerms => ({
+const template = (
+  id: string,
+  unitAmount: number,
+  interval: TemplateTerms["interval"] = "month",
+): TemplateTerms => ({
   id,
   name: id,
   templateGroupId: "tgr_1",
@@ -32,8 +45,26 @@ const contract: ContractSnapshot = {
   noticePeriodDays: 0,
   endDate: null,
   items: [
-    { id: "itm_plan", articleId: "art_basic", kind: "plan", name: "basic", quantity: 1, unitAmount: 3000, taxRate: 1900, billedPeriodAmount: 3000 },
-    { id: "itm_addon", articleId: "art_addon", kind: "addon", name: "Add-on", quantity: 2, unitAmount: 500, taxRate: 1900, billedPeriodAmount: 1000 },
+    {
+      id: "itm_plan",
+      articleId: "art_basic",
+      kind: "plan",
+      name: "basic",
+      quantity: 1,
+      unitAmount: 3000,
+      taxRate: 1900,
+      billedPeriodAmount: 3000,
+    },
+    {
+      id: "itm_addon",
+      articleId: "art_addon",
+      kind: "addon",
+      name: "Add-on",
+      quantity: 2,
+      unitAmount: 500,
+      taxRate: 1900,
+      billedPeriodAmount: 1000,
+    },
   ],
   templateId: "basic",
   templateGroupId: "tgr_1",
@@ -46,7 +77,16 @@ const addonArticles = new Map<string, AddonArticle>([
 ]);
 
 const options = (overrides: Partial<Parameters<typeof portalOptions>[0]> = {}) =>
-  portalOptions({ contract, status: "active", template: basic, groupTemplates: [basic, pro, starter, yearly], addonArticles, allowedActions: [...PORTAL_ACTIONS], today: "2027-01-11", ...overrides });
+  portalOptions({
+    contract,
+    status: "active",
+    template: basic,
+    groupTemplates: [basic, pro, starter, yearly],
+    addonArticles,
+    allowedActions: [...PORTAL_ACTIONS],
+    today: "2027-01-11",
+    ...overrides,
+  });
 
 describe("portalOptions", () => {
   it("prices switch targets by their plan and classifies them with the add-ons they keep, per month", () => {
@@ -59,19 +99,30 @@ describe("portalOptions", () => {
   });
 
   it("offers only the switches the merchant allows and the contract is offered", () => {
-    expect(options({ allowedActions: ["switch_up"] }).switchOptions.map((o) => o.templateId)).toEqual(["pro"]);
-    expect(options({ contract: { ...contract, offeredTemplateIds: ["starter"] } }).switchOptions.map((o) => o.templateId)).toEqual(["starter"]);
+    expect(
+      options({ allowedActions: ["switch_up"] }).switchOptions.map((o) => o.templateId),
+    ).toEqual(["pro"]);
+    expect(
+      options({ contract: { ...contract, offeredTemplateIds: ["starter"] } }).switchOptions.map(
+        (o) => o.templateId,
+      ),
+    ).toEqual(["starter"]);
   });
 
   it("keeps a cancelled contract on its interval", () => {
     const cancelled = { ...contract, endDate: "2027-03-31" };
-    expect(options({ contract: cancelled }).switchOptions.map((o) => o.templateId)).toEqual(["pro", "starter"]);
+    expect(options({ contract: cancelled }).switchOptions.map((o) => o.templateId)).toEqual([
+      "pro",
+      "starter",
+    ]);
     expect(options({ contract: cancelled }).canCancel).toBe(false);
   });
 
   it("offers add-ons not yet booked, priced per period, and flags removable items", () => {
     const result = options();
-    expect(result.addonOptions).toEqual([{ articleId: "art_other", name: "Other", periodAmount: 250, taxRate: 700, maxQuantity: 999 }]);
+    expect(result.addonOptions).toEqual([
+      { articleId: "art_other", name: "Other", periodAmount: 250, taxRate: 700, maxQuantity: 999 },
+    ]);
     expect(result.items).toEqual([
       { id: "itm_plan", removable: false, quantityChangeable: false, maxQuantity: 999 },
       { id: "itm_addon", removable: true, quantityChangeable: true, maxQuantity: 999 },
@@ -82,7 +133,14 @@ describe("portalOptions", () => {
     const result = options();
     expect(result.changeDates.dates).toEqual(["2027-01-11", "2027-02-01"]);
     expect(result.earliestCancellationDate).toBe("2027-01-31");
-    expect(result.cancellationEndDates).toEqual(["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30"]);
+    expect(result.cancellationEndDates).toEqual([
+      "2027-01-31",
+      "2027-02-28",
+      "2027-03-31",
+      "2027-04-30",
+      "2027-05-31",
+      "2027-06-30",
+    ]);
   });
 
   it("offers nothing on an ended contract or with every action switched off", () => {

@@ -20,19 +20,30 @@ const pro = (periodAmount: number, itemId: string | null = "itm_plan"): Prorated
   taxRate: 1900,
   periodAmount,
 });
-const premium = (periodAmount: number): ProratedItem => ({ ...pro(periodAmount, null), articleId: "art_premium", name: "Premium" });
+const premium = (periodAmount: number): ProratedItem => ({
+  ...pro(periodAmount, null),
+  articleId: "art_premium",
+  name: "Premium",
+});
 
 const january: Period = { start: "2027-01-01", end: "2027-02-01" };
 
 function amounts(period: Period, effectiveDate: string, from: number, to: number): number[] {
-  return prorate({ period, effectiveDate, removed: [pro(from)], added: [premium(to)] }).map((line) => line.netAmount);
+  return prorate({ period, effectiveDate, removed: [pro(from)], added: [premium(to)] }).map(
+    (line) => line.netAmount,
+  );
 }
 
 const net = (values: number[]) => values.reduce((sum, value) => sum + value, 0);
 
 describe("prorate", () => {
   it("matches the DESIGN worked example: 30.00 → 60.00 on 11 Jan, 21 of 31 days", () => {
-    const lines = prorate({ period: january, effectiveDate: "2027-01-11", removed: [pro(3000)], added: [premium(6000)] });
+    const lines = prorate({
+      period: january,
+      effectiveDate: "2027-01-11",
+      removed: [pro(3000)],
+      added: [premium(6000)],
+    });
     expect(lines).toEqual([
       {
         description: "Unused time on Pro (11.01.2027 – 31.01.2027)",
@@ -87,17 +98,31 @@ describe("prorate", () => {
 
   it("prorates one day when the change is on the last day of the period", () => {
     // 3000/31 = 96.77, 6000/31 = 193.55: the change day belongs to the new state.
-    const lines = prorate({ period: january, effectiveDate: "2027-01-31", removed: [pro(3000)], added: [premium(6000)] });
+    const lines = prorate({
+      period: january,
+      effectiveDate: "2027-01-31",
+      removed: [pro(3000)],
+      added: [premium(6000)],
+    });
     expect(lines.map((line) => line.netAmount)).toEqual([-97, 194]);
     expect(lines[0]?.description).toBe("Unused time on Pro (31.01.2027)");
   });
 
   it("has nothing to prorate at the next period boundary, which is not billed yet", () => {
-    expect(prorate({ period: january, effectiveDate: "2027-02-01", removed: [pro(3000)], added: [premium(6000)] })).toEqual([]);
+    expect(
+      prorate({
+        period: january,
+        effectiveDate: "2027-02-01",
+        removed: [pro(3000)],
+        added: [premium(6000)],
+      }),
+    ).toEqual([]);
   });
 
   it("rejects an effective date outside the period", () => {
-    expect(() => prorate({ period: january, effectiveDate: "2026-12-31", removed: [], added: [] })).toThrow(RangeError);
+    expect(() =>
+      prorate({ period: january, effectiveDate: "2026-12-31", removed: [], added: [] }),
+    ).toThrow(RangeError);
     expect(() => proratedAmount(3000, january, "2027-02-02")).toThrow(RangeError);
   });
 
@@ -108,7 +133,11 @@ describe("prorate", () => {
   });
 
   it("labels quantities in the description", () => {
-    const line = chargeLine({ ...pro(1000, "itm_storage"), name: "Storage", quantity: 3 }, january, "2027-01-11");
+    const line = chargeLine(
+      { ...pro(1000, "itm_storage"), name: "Storage", quantity: 3 },
+      january,
+      "2027-01-11",
+    );
     expect(line.description).toBe("Remaining time on 3 × Storage (11.01.2027 – 31.01.2027)");
   });
 });
@@ -140,13 +169,29 @@ describe("prorateIntervalChange", () => {
   });
 
   it("clamps the new period at month ends (31 Jan + 1 quarter = 30 Apr)", () => {
-    const result = prorateIntervalChange({ period: january, effectiveDate: "2027-01-31", removed: [], added: [premium(9000)], newInterval: "quarter" });
+    const result = prorateIntervalChange({
+      period: january,
+      effectiveDate: "2027-01-31",
+      removed: [],
+      added: [premium(9000)],
+      newInterval: "quarter",
+    });
     expect(result.newCurrentPeriod).toEqual({ start: "2027-01-31", end: "2027-04-30" });
     expect(result.lines.map((line) => line.netAmount)).toEqual([9000]);
   });
 
   it("moves the anchor without lines at the period boundary", () => {
-    const result = prorateIntervalChange({ period: january, effectiveDate: "2027-02-01", removed: [pro(3000)], added: [premium(30000)], newInterval: "year" });
-    expect(result).toEqual({ lines: [], newBillingAnchor: "2027-02-01", newCurrentPeriod: { start: "2027-02-01", end: "2028-02-01" } });
+    const result = prorateIntervalChange({
+      period: january,
+      effectiveDate: "2027-02-01",
+      removed: [pro(3000)],
+      added: [premium(30000)],
+      newInterval: "year",
+    });
+    expect(result).toEqual({
+      lines: [],
+      newBillingAnchor: "2027-02-01",
+      newCurrentPeriod: { start: "2027-02-01", end: "2028-02-01" },
+    });
   });
 });

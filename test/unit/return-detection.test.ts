@@ -2,8 +2,18 @@
 // examples, camt bank transaction codes, finAPI fields), the DK `?34` mapping and reason classes
 // of return-codes.md, the debits that must not count as returns, and the link order.
 import { describe, expect, it } from "vitest";
-import { buildReturnLookups, classifyTransaction, DK_RETURN_CODES, detectReturn, linkReturn, parseTextAmount } from "../../worker/domain/return-detection.ts";
-import type { BankTransactionForReturn, CollectedPayment } from "../../worker/domain/return-detection.ts";
+import {
+  buildReturnLookups,
+  classifyTransaction,
+  DK_RETURN_CODES,
+  detectReturn,
+  linkReturn,
+  parseTextAmount,
+} from "../../worker/domain/return-detection.ts";
+import type {
+  BankTransactionForReturn,
+  CollectedPayment,
+} from "../../worker/domain/return-detection.ts";
 
 // :86: fields verbatim from mt940-ruecklastschrift-examples.txt (A1–A3 jejik-mt940, C Sparkasse)
 const A1 =
@@ -17,13 +27,18 @@ const B =
   "109?00LS RUECKBELASTUNG?109250?20EREF+RF127K3M9QX2ABCD0001?22MREF+?23CRED+DE98ZZZ09999999999?24COAM+     3,00?250AMT+     49,90?26SVWZ+ RUECKLASTSCHRIFT?27MANGELS DECKUNG?28ZINSAUSGLEICH-FREMDENTGELT?29     3,00 EURO?30BYLADEM1001?31DE02120300000000202051?32Max Mustermann34906?60EIGENENTGELT 00000,00 EURO";
 const C = "109?00SEPA-LASTSCHR. RETOURE CORE";
 
-function debit(amount: number, fields: Partial<BankTransactionForReturn> = {}): BankTransactionForReturn {
+function debit(
+  amount: number,
+  fields: Partial<BankTransactionForReturn> = {},
+): BankTransactionForReturn {
   return { amount, currency: "EUR", ...fields };
 }
 
 describe("the MT940 samples", () => {
   it("A1: GVC 109 + NRTI, reason from ?34 912, identifiers from the SEPA tags", () => {
-    const info = detectReturn(debit(-9_900, { purpose: A1, typeCodeZka: "109", typeCodeSwift: "NRTI" }));
+    const info = detectReturn(
+      debit(-9_900, { purpose: A1, typeCodeZka: "109", typeCodeSwift: "NRTI" }),
+    );
     expect(info).toMatchObject({
       isReturn: true,
       kind: "return",
@@ -37,36 +52,64 @@ describe("the MT940 samples", () => {
       mandateReference: "crmitest-1000253-1000104-1",
       creditorId: "DE74ZZZ00001117144",
     });
-    expect(info.signals).toEqual(expect.arrayContaining(["gvc_return", "swift_rti", "dk_reason_code", "purpose_text"]));
+    expect(info.signals).toEqual(
+      expect.arrayContaining(["gvc_return", "swift_rti", "dk_reason_code", "purpose_text"]),
+    );
   });
 
   it("A1 without finAPI fields: the GVC in front of ?00 is enough", () => {
-    expect(detectReturn(debit(-9_900, { purpose: A1 }))).toMatchObject({ isReturn: true, signals: expect.arrayContaining(["gvc_return"]) });
+    expect(detectReturn(debit(-9_900, { purpose: A1 }))).toMatchObject({
+      isReturn: true,
+      signals: expect.arrayContaining(["gvc_return"]),
+    });
   });
 
   it("A2: OAMT+/COAM+ give original 1,30 and fee 4,00; the reason text says MD06", () => {
     const info = detectReturn(debit(-530, { purpose: A2 }));
-    expect(info).toMatchObject({ isReturn: true, reasonCode: "MD06", reasonClass: "disputed", fee: 400, originalAmount: 130 });
+    expect(info).toMatchObject({
+      isReturn: true,
+      reasonCode: "MD06",
+      reasonClass: "disputed",
+      fee: 400,
+      originalAmount: 130,
+    });
     expect(info.endToEndReference).toBe("A24052019.1234.4321.53124");
   });
 
   it("A3: the reference and the reason text survive the split into 27-character subfields", () => {
     const info = detectReturn(debit(-550, { purpose: A3 }));
-    expect(info).toMatchObject({ isReturn: true, reasonCode: "MD06", fee: 400, originalAmount: 150, endToEndReference: "A11111111.2222.3333.44444", mandateReference: "TEST-1111-2222-1" });
+    expect(info).toMatchObject({
+      isReturn: true,
+      reasonCode: "MD06",
+      fee: 400,
+      originalAmount: 150,
+      endToEndReference: "A11111111.2222.3333.44444",
+      mandateReference: "TEST-1111-2222-1",
+    });
   });
 
   it("B: generator output with padded amounts and the 0AMT+ typo", () => {
     const info = detectReturn(debit(-5_290, { purpose: B }));
-    expect(info).toMatchObject({ isReturn: true, fee: 300, originalAmount: 4_990, creditorId: "DE98ZZZ09999999999" });
+    expect(info).toMatchObject({
+      isReturn: true,
+      fee: 300,
+      originalAmount: 4_990,
+      creditorId: "DE98ZZZ09999999999",
+    });
     expect(info.referencedPaymentReferences).toEqual(["RF127K3M9QX2ABCD0001"]);
   });
 
   it("C: Sparkasse booking text with NMSC instead of NRTI", () => {
-    expect(detectReturn(debit(-12_811, { purpose: C, typeCodeSwift: "NMSC" }))).toMatchObject({ isReturn: true, kind: "return" });
+    expect(detectReturn(debit(-12_811, { purpose: C, typeCodeSwift: "NMSC" }))).toMatchObject({
+      isReturn: true,
+      kind: "return",
+    });
   });
 
   it("the /OCMT/…//CHGS/… amounts of the :61: variant", () => {
-    const info = detectReturn(debit(-5_290, { purpose: "NRTINONREF/OCMT/EUR49,90//CHGS/EUR3,00/" }));
+    const info = detectReturn(
+      debit(-5_290, { purpose: "NRTINONREF/OCMT/EUR49,90//CHGS/EUR3,00/" }),
+    );
     expect(info).toMatchObject({ isReturn: true, fee: 300, originalAmount: 4_990 });
   });
 });
@@ -82,7 +125,8 @@ describe("the finAPI fields", () => {
         compensationAmount: -300,
         endToEndReference: "RF127K3M9QX2ABCD0001",
         counterpartMandateReference: "M-000042",
-        purpose: "EREF+RF127K3M9QX2ABCD0001 MREF+M-000042 SVWZ+Retoure SEPA Lastschrift RE-2027-000001 Rueckgabegrund: AM04",
+        purpose:
+          "EREF+RF127K3M9QX2ABCD0001 MREF+M-000042 SVWZ+Retoure SEPA Lastschrift RE-2027-000001 Rueckgabegrund: AM04",
       }),
     );
     expect(info).toMatchObject({
@@ -108,7 +152,10 @@ describe("the finAPI fields", () => {
     ["purpose Rücklastschrift", { purpose: "Rücklastschrift vom 02.06.2027" }],
     ["purpose RUECKBELASTUNG", { purpose: "LS RUECKBELASTUNG" }],
     ["purpose Retoure with direct-debit words", { purpose: "Retoure SEPA Lastschrift" }],
-    ["purpose Rückgabe with direct-debit words", { purpose: "Rückgabe Lastschrift mangels Deckung" }],
+    [
+      "purpose Rückgabe with direct-debit words",
+      { purpose: "Rückgabe Lastschrift mangels Deckung" },
+    ],
     ["purpose RETURN/REFUND", { purpose: "SVWZ: RETURN/REFUND" }],
   ])("a debit with only %s is a return", (_, fields) => {
     expect(detectReturn(debit(-5_290, fields)).isReturn).toBe(true);
@@ -122,15 +169,27 @@ describe("the finAPI fields", () => {
   });
 
   it("the fee is |amount| − original when no compensation amount is given", () => {
-    expect(detectReturn(debit(-5_290, { typeCodeZka: "109", originalAmount: -4_990 }))).toMatchObject({ fee: 300, originalAmount: 4_990 });
+    expect(
+      detectReturn(debit(-5_290, { typeCodeZka: "109", originalAmount: -4_990 })),
+    ).toMatchObject({ fee: 300, originalAmount: 4_990 });
   });
 
   it("the original is |amount| − compensation when only the fee is given", () => {
-    expect(detectReturn(debit(-5_290, { typeCodeZka: "109", compensationAmount: -300 }))).toMatchObject({ fee: 300, originalAmount: 4_990 });
+    expect(
+      detectReturn(debit(-5_290, { typeCodeZka: "109", compensationAmount: -300 })),
+    ).toMatchObject({ fee: 300, originalAmount: 4_990 });
   });
 
   it("an end-to-end id of NOTPROVIDED is no identifier", () => {
-    expect(detectReturn(debit(-4_990, { typeCodeZka: "109", endToEndReference: "NOTPROVIDED", purpose: "EREF+E2E-7" })).endToEndReference).toBe("E2E-7");
+    expect(
+      detectReturn(
+        debit(-4_990, {
+          typeCodeZka: "109",
+          endToEndReference: "NOTPROVIDED",
+          purpose: "EREF+E2E-7",
+        }),
+      ).endToEndReference,
+    ).toBe("E2E-7");
   });
 });
 
@@ -155,30 +214,65 @@ describe("reason codes", () => {
     ["930", "AC13", "wrong_scheme"],
     ["931", "FF05", "technical"],
   ])("?34 %s → %s (%s)", (dk, iso, reasonClass) => {
-    const info = detectReturn(debit(-4_990, { purpose: `109?00RUECKLASTSCHRIFT?20EREF+X1?34${dk}` }));
+    const info = detectReturn(
+      debit(-4_990, { purpose: `109?00RUECKLASTSCHRIFT?20EREF+X1?34${dk}` }),
+    );
     expect(info).toMatchObject({ dkReasonCode: dk, reasonCode: iso, reasonClass });
   });
 
   it("?34 916 (cut-off) has no ISO code but is a resubmission", () => {
-    expect(detectReturn(debit(-4_990, { purpose: "109?00RUECKLASTSCHRIFT?34916" }))).toMatchObject({ reasonCode: null, dkReasonCode: "916", reasonClass: "technical" });
+    expect(detectReturn(debit(-4_990, { purpose: "109?00RUECKLASTSCHRIFT?34916" }))).toMatchObject({
+      reasonCode: null,
+      dkReasonCode: "916",
+      reasonClass: "technical",
+    });
   });
 
   it("maps every DK code the generator offers", () => {
-    expect(Object.keys(DK_RETURN_CODES).sort()).toEqual(["901", "902", "903", "904", "905", "906", "907", "908", "909", "910", "911", "912", "913", "914", "915", "916", "917", "930", "931"]);
+    expect(Object.keys(DK_RETURN_CODES).sort()).toEqual([
+      "901",
+      "902",
+      "903",
+      "904",
+      "905",
+      "906",
+      "907",
+      "908",
+      "909",
+      "910",
+      "911",
+      "912",
+      "913",
+      "914",
+      "915",
+      "916",
+      "917",
+      "930",
+      "931",
+    ]);
   });
 
   it("prefers the structured reason over the text, and the text over ?34", () => {
     const purpose = "109?00Retouren?20SVWZ+Rueckgabegrund: AM04?34912";
     expect(detectReturn(debit(-4_990, { purpose })).reasonCode).toBe("AM04");
-    expect(detectReturn(debit(-4_990, { purpose, returnReasonCode: "MS02" }))).toMatchObject({ reasonCode: "MS02", reasonClass: "disputed" });
+    expect(detectReturn(debit(-4_990, { purpose, returnReasonCode: "MS02" }))).toMatchObject({
+      reasonCode: "MS02",
+      reasonClass: "disputed",
+    });
   });
 
   it("finds a known ISO code in the text without a label", () => {
-    expect(detectReturn(debit(-4_990, { typeCodeZka: "109", purpose: "SVWZ+RETOURE AC04 KONTO ERLOSCHEN" }))).toMatchObject({ reasonCode: "AC04", reasonClass: "dead" });
+    expect(
+      detectReturn(
+        debit(-4_990, { typeCodeZka: "109", purpose: "SVWZ+RETOURE AC04 KONTO ERLOSCHEN" }),
+      ),
+    ).toMatchObject({ reasonCode: "AC04", reasonClass: "dead" });
   });
 
   it("does not read a reason out of the mandate reference", () => {
-    expect(detectReturn(debit(-4_990, { purpose: "109?00RUECKLASTSCHRIFT?20MREF+AM04-7?34909" }))).toMatchObject({ reasonCode: "MD01", reasonClass: "dead" });
+    expect(
+      detectReturn(debit(-4_990, { purpose: "109?00RUECKLASTSCHRIFT?20MREF+AM04-7?34909" })),
+    ).toMatchObject({ reasonCode: "MD01", reasonClass: "dead" });
   });
 
   it.each([
@@ -186,57 +280,112 @@ describe("reason codes", () => {
     ["AM04", "retryable"],
     ["MS02", "disputed"],
   ])("class of %s is %s", (code, reasonClass) => {
-    expect(detectReturn(debit(-4_990, { typeCodeZka: "109", returnReasonCode: code })).reasonClass).toBe(reasonClass);
+    expect(
+      detectReturn(debit(-4_990, { typeCodeZka: "109", returnReasonCode: code })).reasonClass,
+    ).toBe(reasonClass);
   });
 });
 
 describe("debits that are not returns", () => {
   it("a card fee", () => {
-    const info = detectReturn(debit(-150, { typeCodeZka: "808", bankTransactionCode: "ACMT-MDOP-CHRG", purpose: "Entgelt Kartenzahlung Ausland" }));
+    const info = detectReturn(
+      debit(-150, {
+        typeCodeZka: "808",
+        bankTransactionCode: "ACMT-MDOP-CHRG",
+        purpose: "Entgelt Kartenzahlung Ausland",
+      }),
+    );
     expect(info).toMatchObject({ isReturn: false, kind: null, reasonCode: null, fee: null });
   });
 
   it("the bank's separate fee for a return, though its text says Rücklastschrift", () => {
-    expect(detectReturn(debit(-300, { typeCodeZka: "808", purpose: "Gebuehr Ruecklastschrift" }))).toMatchObject({ isReturn: false, vetoedBy: "GVC 808" });
+    expect(
+      detectReturn(debit(-300, { typeCodeZka: "808", purpose: "Gebuehr Ruecklastschrift" })),
+    ).toMatchObject({ isReturn: false, vetoedBy: "GVC 808" });
   });
 
   it("a card payment abroad, whose originalAmount is in another currency", () => {
-    expect(detectReturn(debit(-9_212, { originalAmount: -10_000, originalCurrency: "USD", purpose: "VISA AMAZON.COM" })).isReturn).toBe(false);
+    expect(
+      detectReturn(
+        debit(-9_212, {
+          originalAmount: -10_000,
+          originalCurrency: "USD",
+          purpose: "VISA AMAZON.COM",
+        }),
+      ).isReturn,
+    ).toBe(false);
   });
 
   it("a direct debit drawn from the merchant's account (camt S1: RDDT-ESDD, GVC 105)", () => {
-    const info = detectReturn(debit(-4_798, { typeCodeZka: "105", bankTransactionCode: "PMNT-RDDT-ESDD", purpose: "12/2025 K-NR. 934834184 Ihre Rechnung" }));
+    const info = detectReturn(
+      debit(-4_798, {
+        typeCodeZka: "105",
+        bankTransactionCode: "PMNT-RDDT-ESDD",
+        purpose: "12/2025 K-NR. 934834184 Ihre Rechnung",
+      }),
+    );
     expect(info).toMatchObject({ isReturn: false, vetoedBy: "GVC 105" });
   });
 
   it("a refund the merchant sends for returned goods", () => {
-    expect(detectReturn(debit(-2_999, { purpose: "Erstattung Retoure Bestellung 4711" })).isReturn).toBe(false);
-    expect(detectReturn(debit(-2_999, { typeCodeZka: "116", purpose: "Erstattung Rückgabe, Lastschrift 4711 storniert" })).isReturn).toBe(false);
+    expect(
+      detectReturn(debit(-2_999, { purpose: "Erstattung Retoure Bestellung 4711" })).isReturn,
+    ).toBe(false);
+    expect(
+      detectReturn(
+        debit(-2_999, {
+          typeCodeZka: "116",
+          purpose: "Erstattung Rückgabe, Lastschrift 4711 storniert",
+        }),
+      ).isReturn,
+    ).toBe(false);
   });
 
   it("a returned transfer (RRTN) even with NRTI", () => {
-    expect(detectReturn(debit(-2_999, { bankTransactionCode: "PMNT-RCDT-RRTN", typeCodeSwift: "NRTI" })).isReturn).toBe(false);
+    expect(
+      detectReturn(debit(-2_999, { bankTransactionCode: "PMNT-RCDT-RRTN", typeCodeSwift: "NRTI" }))
+        .isReturn,
+    ).toBe(false);
   });
 
   it("finAPI's spec example (GVC 999, PMNT-RCDT-SALA) despite its compensation and original amounts", () => {
-    expect(detectReturn(debit(-999, { typeCodeZka: "999", bankTransactionCode: "PMNT-RCDT-SALA", compensationAmount: -111, originalAmount: -999, purpose: "Restaurantbesuch" })).isReturn).toBe(false);
+    expect(
+      detectReturn(
+        debit(-999, {
+          typeCodeZka: "999",
+          bankTransactionCode: "PMNT-RCDT-SALA",
+          compensationAmount: -111,
+          originalAmount: -999,
+          purpose: "Restaurantbesuch",
+        }),
+      ).isReturn,
+    ).toBe(false);
   });
 
   it("a credit, whatever it says", () => {
-    expect(detectReturn(debit(4_990, { typeCodeZka: "109", purpose: "RUECKLASTSCHRIFT" }))).toMatchObject({ isReturn: false, vetoedBy: "not a debit" });
+    expect(
+      detectReturn(debit(4_990, { typeCodeZka: "109", purpose: "RUECKLASTSCHRIFT" })),
+    ).toMatchObject({ isReturn: false, vetoedBy: "not a debit" });
   });
 });
 
 describe("classifyTransaction", () => {
   it("keeps our bounced refund (GVC 159) away from both the matcher and the return booking", () => {
-    const bounced = debit(2_999, { typeCodeZka: "159", purpose: "SEPA-UEBERWEISUNG RETOURE AC04 Erstattung" });
+    const bounced = debit(2_999, {
+      typeCodeZka: "159",
+      purpose: "SEPA-UEBERWEISUNG RETOURE AC04 Erstattung",
+    });
     expect(classifyTransaction(bounced)).toBe("returned_transfer");
     expect(detectReturn(bounced).isReturn).toBe(false);
-    expect(classifyTransaction(debit(2_999, { bankTransactionCode: "PMNT-ICDT-RRTN" }))).toBe("returned_transfer");
+    expect(classifyTransaction(debit(2_999, { bankTransactionCode: "PMNT-ICDT-RRTN" }))).toBe(
+      "returned_transfer",
+    );
   });
 
   it("sorts the other kinds", () => {
-    expect(classifyTransaction(debit(4_990, { typeCodeZka: "166", purpose: "RE-2027-000001" }))).toBe("incoming_payment");
+    expect(
+      classifyTransaction(debit(4_990, { typeCodeZka: "166", purpose: "RE-2027-000001" })),
+    ).toBe("incoming_payment");
     expect(classifyTransaction(debit(-5_290, { purpose: A2 }))).toBe("direct_debit_return");
     expect(classifyTransaction(debit(-4_798, { typeCodeZka: "105" }))).toBe("other_debit");
     expect(classifyTransaction(debit(0))).toBe("zero_amount");
@@ -264,37 +413,91 @@ describe("parseTextAmount", () => {
 
 describe("linkReturn", () => {
   const collected: CollectedPayment[] = [
-    { invoiceId: "inv_1", invoiceNumber: "RE-2027-000001", endToEndReference: "RF127K3M9QX2ABCD0001", mandateReference: "M-000042", amount: 4_990 },
-    { invoiceId: "inv_2", invoiceNumber: "RE-2027-000002", endToEndReference: "RF827K3M9QX2ABCD0002", mandateReference: "M-000043", amount: 2_990 },
-    { invoiceId: "inv_3", invoiceNumber: "RE-2027-000003", endToEndReference: "RF557K3M9QX2ABCD0003", mandateReference: "M-000044", amount: 1_500 },
-    { invoiceId: "inv_4", invoiceNumber: "RE-2027-000004", endToEndReference: "RF287K3M9QX2ABCD0004", mandateReference: "M-000044", amount: 1_500 },
+    {
+      invoiceId: "inv_1",
+      invoiceNumber: "RE-2027-000001",
+      endToEndReference: "RF127K3M9QX2ABCD0001",
+      mandateReference: "M-000042",
+      amount: 4_990,
+    },
+    {
+      invoiceId: "inv_2",
+      invoiceNumber: "RE-2027-000002",
+      endToEndReference: "RF827K3M9QX2ABCD0002",
+      mandateReference: "M-000043",
+      amount: 2_990,
+    },
+    {
+      invoiceId: "inv_3",
+      invoiceNumber: "RE-2027-000003",
+      endToEndReference: "RF557K3M9QX2ABCD0003",
+      mandateReference: "M-000044",
+      amount: 1_500,
+    },
+    {
+      invoiceId: "inv_4",
+      invoiceNumber: "RE-2027-000004",
+      endToEndReference: "RF287K3M9QX2ABCD0004",
+      mandateReference: "M-000044",
+      amount: 1_500,
+    },
   ];
   const lookups = buildReturnLookups(collected);
 
   it("links by end-to-end reference first, even when the mandate points elsewhere", () => {
-    const info = detectReturn(debit(-2_990, { typeCodeZka: "109", endToEndReference: "rf82 7k3m 9qx2 abcd 0002", counterpartMandateReference: "M-000042" }));
+    const info = detectReturn(
+      debit(-2_990, {
+        typeCodeZka: "109",
+        endToEndReference: "rf82 7k3m 9qx2 abcd 0002",
+        counterpartMandateReference: "M-000042",
+      }),
+    );
     expect(linkReturn(info, lookups)).toEqual({ invoiceId: "inv_2", via: "end_to_end" });
   });
 
   it("then by mandate reference and original amount (debit minus fee)", () => {
-    const info = detectReturn(debit(-5_290, { typeCodeZka: "109", counterpartMandateReference: "M-000042", compensationAmount: -300 }));
+    const info = detectReturn(
+      debit(-5_290, {
+        typeCodeZka: "109",
+        counterpartMandateReference: "M-000042",
+        compensationAmount: -300,
+      }),
+    );
     expect(linkReturn(info, lookups)).toEqual({ invoiceId: "inv_1", via: "mandate_amount" });
   });
 
   it("then by the invoice number in the remittance, when the mandate collected that amount twice", () => {
-    const info = detectReturn(debit(-1_500, { typeCodeZka: "109", counterpartMandateReference: "M-000044", purpose: "SVWZ+RUECKLASTSCHRIFT RE-2027-000004" }));
+    const info = detectReturn(
+      debit(-1_500, {
+        typeCodeZka: "109",
+        counterpartMandateReference: "M-000044",
+        purpose: "SVWZ+RUECKLASTSCHRIFT RE-2027-000004",
+      }),
+    );
     expect(linkReturn(info, lookups)).toEqual({ invoiceId: "inv_4", via: "invoice_number" });
   });
 
   it("links nothing rather than guess between two collections", () => {
-    const info = detectReturn(debit(-1_500, { typeCodeZka: "109", counterpartMandateReference: "M-000044" }));
+    const info = detectReturn(
+      debit(-1_500, { typeCodeZka: "109", counterpartMandateReference: "M-000044" }),
+    );
     expect(linkReturn(info, lookups)).toBeNull();
   });
 
   it("a return batch with two returned collections links each to its own invoice", () => {
     const batch = [
-      debit(-5_290, { typeCodeZka: "109", endToEndReference: "RF127K3M9QX2ABCD0001", compensationAmount: -300, purpose: "Rueckgabegrund: AM04" }),
-      debit(-3_290, { typeCodeZka: "109", endToEndReference: "RF827K3M9QX2ABCD0002", compensationAmount: -300, purpose: "Rueckgabegrund: AC04" }),
+      debit(-5_290, {
+        typeCodeZka: "109",
+        endToEndReference: "RF127K3M9QX2ABCD0001",
+        compensationAmount: -300,
+        purpose: "Rueckgabegrund: AM04",
+      }),
+      debit(-3_290, {
+        typeCodeZka: "109",
+        endToEndReference: "RF827K3M9QX2ABCD0002",
+        compensationAmount: -300,
+        purpose: "Rueckgabegrund: AC04",
+      }),
     ];
     const links = batch.map((transaction) => {
       const info = detectReturn(transaction);
@@ -307,6 +510,9 @@ describe("linkReturn", () => {
   });
 
   it("links the MT940 B sample through the payment reference in its EREF", () => {
-    expect(linkReturn(detectReturn(debit(-5_290, { purpose: B })), lookups)).toEqual({ invoiceId: "inv_1", via: "end_to_end" });
+    expect(linkReturn(detectReturn(debit(-5_290, { purpose: B })), lookups)).toEqual({
+      invoiceId: "inv_1",
+      via: "end_to_end",
+    });
   });
 });

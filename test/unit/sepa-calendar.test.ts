@@ -21,13 +21,21 @@ import {
 } from "../../worker/domain/sepa-calendar.ts";
 import type { CollectionSequenceType } from "../../worker/domain/sepa-calendar.ts";
 
-const anyDate: fc.Arbitrary<IsoDate> = fc.integer({ min: toDayNumber("2000-01-01"), max: toDayNumber("2199-12-31") }).map(fromDayNumber);
-const sequenceType: fc.Arbitrary<CollectionSequenceType> = fc.constantFrom("FRST", "RCUR", "OOFF", "FNAL");
+const anyDate: fc.Arbitrary<IsoDate> = fc
+  .integer({ min: toDayNumber("2000-01-01"), max: toDayNumber("2199-12-31") })
+  .map(fromDayNumber);
+const sequenceType: fc.Arbitrary<CollectionSequenceType> = fc.constantFrom(
+  "FRST",
+  "RCUR",
+  "OOFF",
+  "FNAL",
+);
 
 /** Business days in (from, to], counted one day at a time: the slow, obvious definition. */
 function businessDaysAfter(from: IsoDate, to: IsoDate): number {
   let count = 0;
-  for (let day = addDays(from, 1); day <= to; day = addDays(day, 1)) if (isTarget2BusinessDay(day)) count += 1;
+  for (let day = addDays(from, 1); day <= to; day = addDays(day, 1))
+    if (isTarget2BusinessDay(day)) count += 1;
   return count;
 }
 
@@ -48,7 +56,8 @@ describe("easterSunday", () => {
       2038: "2038-04-25",
       2285: "2285-03-22",
     };
-    for (const [year, date] of Object.entries(known)) expect(easterSunday(Number(year)), year).toBe(date);
+    for (const [year, date] of Object.entries(known))
+      expect(easterSunday(Number(year)), year).toBe(date);
   });
 
   it("is always a Sunday between 22 March and 25 April", () => {
@@ -64,12 +73,33 @@ describe("easterSunday", () => {
 
 describe("TARGET2 closing days", () => {
   it("lists New Year, Good Friday, Easter Monday, 1 May, 25 and 26 December", () => {
-    expect(target2Holidays(2025)).toEqual(["2025-01-01", "2025-04-18", "2025-04-21", "2025-05-01", "2025-12-25", "2025-12-26"]);
-    expect(target2Holidays(2027)).toEqual(["2027-01-01", "2027-03-26", "2027-03-29", "2027-05-01", "2027-12-25", "2027-12-26"]);
+    expect(target2Holidays(2025)).toEqual([
+      "2025-01-01",
+      "2025-04-18",
+      "2025-04-21",
+      "2025-05-01",
+      "2025-12-25",
+      "2025-12-26",
+    ]);
+    expect(target2Holidays(2027)).toEqual([
+      "2027-01-01",
+      "2027-03-26",
+      "2027-03-29",
+      "2027-05-01",
+      "2027-12-25",
+      "2027-12-26",
+    ]);
   });
 
   it("closes on those holidays and weekends, and nowhere else", () => {
-    for (const date of ["2025-01-01", "2025-04-18", "2025-04-21", "2025-05-01", "2025-12-25", "2025-12-26"]) {
+    for (const date of [
+      "2025-01-01",
+      "2025-04-18",
+      "2025-04-21",
+      "2025-05-01",
+      "2025-12-25",
+      "2025-12-26",
+    ]) {
       expect(isTarget2Holiday(date), date).toBe(true);
       expect(isTarget2BusinessDay(date), date).toBe(false);
     }
@@ -123,9 +153,16 @@ describe("addTarget2BusinessDays", () => {
 
   it("adds up: n then m business days is n + m", () => {
     fc.assert(
-      fc.property(anyDate, fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 10 }), (date, n, m) => {
-        expect(addTarget2BusinessDays(addTarget2BusinessDays(date, n), m)).toBe(addTarget2BusinessDays(date, n + m));
-      }),
+      fc.property(
+        anyDate,
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 10 }),
+        (date, n, m) => {
+          expect(addTarget2BusinessDays(addTarget2BusinessDays(date, n), m)).toBe(
+            addTarget2BusinessDays(date, n + m),
+          );
+        },
+      ),
     );
   });
 });
@@ -140,7 +177,15 @@ describe("lead days", () => {
   });
 
   it("allows 1 (the rulebook's D-1) up to 5 (the old FRST rule), nothing else", () => {
-    expect([0, 1, 5, 6, 2.5, Number.NaN, "2"].map(isValidLeadDays)).toEqual([false, true, true, false, false, false, false]);
+    expect([0, 1, 5, 6, 2.5, Number.NaN, "2"].map(isValidLeadDays)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(() => leadDaysFor("RCUR", 0)).toThrow(RangeError);
     expect(() => leadDaysFor("FRST", { FRST: 6 })).toThrow(RangeError);
   });
@@ -161,21 +206,32 @@ describe("earliestCollectionDate", () => {
 
   it("is always a business day after today, no sooner than the lead time, and within 14 days", () => {
     fc.assert(
-      fc.property(anyDate, sequenceType, fc.integer({ min: 1, max: MAX_LEAD_DAYS }), (today, type, lead) => {
-        const earliest = earliestCollectionDate(today, type, lead);
-        expect(isTarget2BusinessDay(earliest)).toBe(true);
-        expect(earliest > today).toBe(true);
-        expect(businessDaysAfter(today, earliest)).toBe(lead);
-        expect(earliest <= latestCollectionDate(today)).toBe(true);
-      }),
+      fc.property(
+        anyDate,
+        sequenceType,
+        fc.integer({ min: 1, max: MAX_LEAD_DAYS }),
+        (today, type, lead) => {
+          const earliest = earliestCollectionDate(today, type, lead);
+          expect(isTarget2BusinessDay(earliest)).toBe(true);
+          expect(earliest > today).toBe(true);
+          expect(businessDaysAfter(today, earliest)).toBe(lead);
+          expect(earliest <= latestCollectionDate(today)).toBe(true);
+        },
+      ),
     );
   });
 });
 
 describe("checkCollectionDate", () => {
   it("accepts the earliest date and any business day up to 14 days ahead", () => {
-    expect(checkCollectionDate("2025-05-05", "2025-05-07", "RCUR")).toEqual({ ok: true, collectionDate: "2025-05-07" });
-    expect(checkCollectionDate("2025-05-05", "2025-05-19", "FRST")).toEqual({ ok: true, collectionDate: "2025-05-19" });
+    expect(checkCollectionDate("2025-05-05", "2025-05-07", "RCUR")).toEqual({
+      ok: true,
+      collectionDate: "2025-05-07",
+    });
+    expect(checkCollectionDate("2025-05-05", "2025-05-19", "FRST")).toEqual({
+      ok: true,
+      collectionDate: "2025-05-19",
+    });
   });
 
   it("names what is wrong and what would be allowed", () => {
@@ -185,20 +241,43 @@ describe("checkCollectionDate", () => {
       earliest: "2025-05-07",
       latest: "2025-05-19",
     });
-    expect(checkCollectionDate("2025-04-10", "2025-04-18", "RCUR")).toMatchObject({ ok: false, reason: "not_target2_business_day" });
-    expect(checkCollectionDate("2025-05-05", "2025-05-10", "RCUR")).toMatchObject({ ok: false, reason: "not_target2_business_day" });
-    expect(checkCollectionDate("2025-05-05", "2025-05-20", "RCUR")).toMatchObject({ ok: false, reason: "too_far_ahead" });
-    expect(checkCollectionDate("2025-05-05", "2025-02-30", "RCUR")).toMatchObject({ ok: false, reason: "not_a_date" });
-    expect(checkCollectionDate("2025-05-05", "05.05.2025", "RCUR")).toMatchObject({ ok: false, reason: "not_a_date" });
+    expect(checkCollectionDate("2025-04-10", "2025-04-18", "RCUR")).toMatchObject({
+      ok: false,
+      reason: "not_target2_business_day",
+    });
+    expect(checkCollectionDate("2025-05-05", "2025-05-10", "RCUR")).toMatchObject({
+      ok: false,
+      reason: "not_target2_business_day",
+    });
+    expect(checkCollectionDate("2025-05-05", "2025-05-20", "RCUR")).toMatchObject({
+      ok: false,
+      reason: "too_far_ahead",
+    });
+    expect(checkCollectionDate("2025-05-05", "2025-02-30", "RCUR")).toMatchObject({
+      ok: false,
+      reason: "not_a_date",
+    });
+    expect(checkCollectionDate("2025-05-05", "05.05.2025", "RCUR")).toMatchObject({
+      ok: false,
+      reason: "not_a_date",
+    });
   });
 
   it("accepts exactly the business days from the earliest to the latest date", () => {
     fc.assert(
-      fc.property(anyDate, fc.integer({ min: -3, max: 20 }), fc.integer({ min: 1, max: MAX_LEAD_DAYS }), (today, offset, lead) => {
-        const date = addDays(today, offset);
-        const expected = isTarget2BusinessDay(date) && date >= earliestCollectionDate(today, "RCUR", lead) && date <= addDays(today, 14);
-        expect(checkCollectionDate(today, date, "RCUR", lead).ok).toBe(expected);
-      }),
+      fc.property(
+        anyDate,
+        fc.integer({ min: -3, max: 20 }),
+        fc.integer({ min: 1, max: MAX_LEAD_DAYS }),
+        (today, offset, lead) => {
+          const date = addDays(today, offset);
+          const expected =
+            isTarget2BusinessDay(date) &&
+            date >= earliestCollectionDate(today, "RCUR", lead) &&
+            date <= addDays(today, 14);
+          expect(checkCollectionDate(today, date, "RCUR", lead).ok).toBe(expected);
+        },
+      ),
     );
   });
 });

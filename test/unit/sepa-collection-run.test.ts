@@ -19,17 +19,31 @@ import {
 const XSD = fileURLToPath(new URL("../fixtures/xsd/pain.008.001.08.xsd", import.meta.url));
 
 function expectValid(xml: string): void {
-  const run = spawnSync("xmllint", ["--noout", "--nonet", "--schema", XSD, "-"], { input: xml, encoding: "utf8" });
-  if (run.error) throw new Error(`xmllint is needed for the XSD tests (apt-get install -y libxml2-utils): ${run.error.message}`);
+  const run = spawnSync("xmllint", ["--noout", "--nonet", "--schema", XSD, "-"], {
+    input: xml,
+    encoding: "utf8",
+  });
+  if (run.error)
+    throw new Error(
+      `xmllint is needed for the XSD tests (apt-get install -y libxml2-utils): ${run.error.message}`,
+    );
   expect(`${run.stdout}${run.stderr}`).toContain("validates");
   expect(run.status).toBe(0);
 }
 
 function texts(xml: string, name: string): string[] {
-  return [...xml.matchAll(new RegExp(`<${name}(?: [^>]*)?>([^<]*)</${name}>`, "g"))].map((match) => match[1] ?? "");
+  return [...xml.matchAll(new RegExp(`<${name}(?: [^>]*)?>([^<]*)</${name}>`, "g"))].map(
+    (match) => match[1] ?? "",
+  );
 }
 
-const creditor: RunCreditor = { name: "Stadtwerke Müller & Söhne GmbH", iban: "DE02120300000000202051", bic: null, creditorId: "DE98ZZZ09999999999", leadDays: { FRST: 2, RCUR: 2 } };
+const creditor: RunCreditor = {
+  name: "Stadtwerke Müller & Söhne GmbH",
+  iban: "DE02120300000000202051",
+  bic: null,
+  creditorId: "DE98ZZZ09999999999",
+  leadDays: { FRST: 2, RCUR: 2 },
+};
 
 function invoice(n: number, overrides: Partial<RunInvoice> = {}): RunInvoice {
   return {
@@ -62,15 +76,40 @@ function mandate(overrides: Partial<RunMandate> = {}): RunMandate {
   };
 }
 
-const header = { messageId: "col-0000000001abcd0123456789", creationDateTime: "2027-01-13T09:30:00Z", collectionDate: "2027-01-18" };
+const header = {
+  messageId: "col-0000000001abcd0123456789",
+  creationDateTime: "2027-01-13T09:30:00Z",
+  collectionDate: "2027-01-18",
+};
 
 describe("planCollections", () => {
   it("collects the outstanding amount with the mandate's sequence type and skips what SEPA cannot collect", () => {
     const mandates = new Map([
       ["cus_a", mandate()],
-      ["cus_b", mandate({ id: "mdt_b", customerId: "cus_b", reference: "M-B", nextSequenceType: "RCUR", lastCollectionDate: "2026-12-15" })],
-      ["cus_old", mandate({ id: "mdt_old", customerId: "cus_old", reference: "M-OLD", signatureDate: "2023-01-01", lastCollectionDate: "2024-01-17" })],
-      ["cus_jp", mandate({ id: "mdt_jp", customerId: "cus_jp", reference: "M-JP", debtorName: "株式会社" })],
+      [
+        "cus_b",
+        mandate({
+          id: "mdt_b",
+          customerId: "cus_b",
+          reference: "M-B",
+          nextSequenceType: "RCUR",
+          lastCollectionDate: "2026-12-15",
+        }),
+      ],
+      [
+        "cus_old",
+        mandate({
+          id: "mdt_old",
+          customerId: "cus_old",
+          reference: "M-OLD",
+          signatureDate: "2023-01-01",
+          lastCollectionDate: "2024-01-17",
+        }),
+      ],
+      [
+        "cus_jp",
+        mandate({ id: "mdt_jp", customerId: "cus_jp", reference: "M-JP", debtorName: "株式会社" }),
+      ],
     ]);
     const plan = planCollections(
       [
@@ -85,10 +124,12 @@ describe("planCollections", () => {
       mandates,
       "2027-01-18",
     );
-    expect(plan.collections.map((c) => [c.invoice.id.slice(-1), c.amount, c.sequenceType])).toEqual([
-      ["1", 3570, "FRST"],
-      ["2", 3800, "RCUR"],
-    ]);
+    expect(plan.collections.map((c) => [c.invoice.id.slice(-1), c.amount, c.sequenceType])).toEqual(
+      [
+        ["1", 3570, "FRST"],
+        ["2", 3800, "RCUR"],
+      ],
+    );
     expect(plan.skipped.map((s) => [s.invoiceId.slice(-1), s.reason])).toEqual([
       ["3", "currency_not_supported"],
       ["4", "mandate_expired"],
@@ -109,17 +150,37 @@ describe("checkRunCollectionDate", () => {
   const leads = { leadDays: { FRST: 5, RCUR: 2 } };
   it("rejects weekends, TARGET2 holidays, dates too early or too far ahead", () => {
     // Wednesday 13 Jan 2027; Easter 2027 is 28 March.
-    expect(checkRunCollectionDate("2027-01-13", "2027-01-16", leads)).toMatchObject({ ok: false, reason: "not_target2_business_day" });
-    expect(checkRunCollectionDate("2027-03-22", "2027-03-26", leads)).toMatchObject({ ok: false, reason: "not_target2_business_day" });
-    expect(checkRunCollectionDate("2027-01-13", "2027-01-14", leads)).toMatchObject({ ok: false, reason: "too_early", earliest: "2027-01-15" });
-    expect(checkRunCollectionDate("2027-01-13", "2027-01-29", leads)).toMatchObject({ ok: false, reason: "too_far_ahead" });
-    expect(checkRunCollectionDate("2027-01-13", "2027-01-15", leads)).toEqual({ ok: true, collectionDate: "2027-01-15" });
+    expect(checkRunCollectionDate("2027-01-13", "2027-01-16", leads)).toMatchObject({
+      ok: false,
+      reason: "not_target2_business_day",
+    });
+    expect(checkRunCollectionDate("2027-03-22", "2027-03-26", leads)).toMatchObject({
+      ok: false,
+      reason: "not_target2_business_day",
+    });
+    expect(checkRunCollectionDate("2027-01-13", "2027-01-14", leads)).toMatchObject({
+      ok: false,
+      reason: "too_early",
+      earliest: "2027-01-15",
+    });
+    expect(checkRunCollectionDate("2027-01-13", "2027-01-29", leads)).toMatchObject({
+      ok: false,
+      reason: "too_far_ahead",
+    });
+    expect(checkRunCollectionDate("2027-01-13", "2027-01-15", leads)).toEqual({
+      ok: true,
+      collectionDate: "2027-01-15",
+    });
   });
 
   it("applies the strictest lead of the sequence types in the run", () => {
     expect(checkRunCollectionDate("2027-01-13", "2027-01-15", leads, ["RCUR"]).ok).toBe(true);
-    expect(checkRunCollectionDate("2027-01-13", "2027-01-15", leads, ["RCUR", "FRST"])).toMatchObject({ ok: false, reason: "too_early", earliest: "2027-01-20" });
-    expect(checkRunCollectionDate("2027-01-13", "2027-01-20", leads, ["RCUR", "FRST"]).ok).toBe(true);
+    expect(
+      checkRunCollectionDate("2027-01-13", "2027-01-15", leads, ["RCUR", "FRST"]),
+    ).toMatchObject({ ok: false, reason: "too_early", earliest: "2027-01-20" });
+    expect(checkRunCollectionDate("2027-01-13", "2027-01-20", leads, ["RCUR", "FRST"]).ok).toBe(
+      true,
+    );
   });
 });
 
@@ -137,7 +198,11 @@ describe("collection run file", () => {
         iban: "DE02500105170137075030",
         nextSequenceType: "FRST",
         lastCollectionDate: "2026-12-15",
-        pendingAmendment: { originalReference: "M-B", originalIban: "DE89370400440532013000", debtorBankChanged: true },
+        pendingAmendment: {
+          originalReference: "M-B",
+          originalIban: "DE89370400440532013000",
+          debtorBankChanged: true,
+        },
       }),
     ],
     // Same bank, new account: stays RCUR and names the original IBAN.
@@ -152,10 +217,25 @@ describe("collection run file", () => {
         bic: "INGDDEFFXXX",
         nextSequenceType: "RCUR",
         lastCollectionDate: "2026-12-15",
-        pendingAmendment: { originalReference: "M-C", originalIban: "DE02500105170137075030", debtorBankChanged: false },
+        pendingAmendment: {
+          originalReference: "M-C",
+          originalIban: "DE02500105170137075030",
+          debtorBankChanged: false,
+        },
       }),
     ],
-    ["cus_d", mandate({ id: "mdt_d", customerId: "cus_d", reference: "M-D", debtorName: "Österreich Kunde", iban: "AT611904300234573201", nextSequenceType: "RCUR", lastCollectionDate: "2026-12-15" })],
+    [
+      "cus_d",
+      mandate({
+        id: "mdt_d",
+        customerId: "cus_d",
+        reference: "M-D",
+        debtorName: "Österreich Kunde",
+        iban: "AT611904300234573201",
+        nextSequenceType: "RCUR",
+        lastCollectionDate: "2026-12-15",
+      }),
+    ],
   ]);
   const invoices = [
     invoice(1, { grossAmount: 1 }),
@@ -172,9 +252,13 @@ describe("collection run file", () => {
   });
 
   it("has one transaction per invoice: end-to-end id = payment reference, remittance = invoice number, exact amounts and sums", () => {
-    expect(texts(document.xml, "EndToEndId").sort()).toEqual(invoices.map((i) => i.paymentReference).sort());
+    expect(texts(document.xml, "EndToEndId").sort()).toEqual(
+      invoices.map((i) => i.paymentReference).sort(),
+    );
     expect(texts(document.xml, "Ustrd").sort()).toEqual(invoices.map((i) => i.number).sort());
-    expect(texts(document.xml, "InstdAmt").sort()).toEqual(["0.01", "100.00", "29.99", "59.50", "999.99"].sort());
+    expect(texts(document.xml, "InstdAmt").sort()).toEqual(
+      ["0.01", "100.00", "29.99", "59.50", "999.99"].sort(),
+    );
     expect(document.controlSum).toBe(1 + 99_999 + 2999 + 10_000 + 5950);
     expect(texts(document.xml, "CtrlSum")[0]).toBe("1189.49");
     expect(texts(document.xml, "MsgId")).toEqual([header.messageId]);
@@ -182,14 +266,23 @@ describe("collection run file", () => {
   });
 
   it("groups FRST and RCUR into separate PmtInfs and maps each item to its PmtInf", () => {
-    expect(document.paymentInfos.map((p) => [p.sequenceType, p.numberOfTransactions, p.controlSum])).toEqual([
+    expect(
+      document.paymentInfos.map((p) => [p.sequenceType, p.numberOfTransactions, p.controlSum]),
+    ).toEqual([
       ["FRST", 3, 1 + 99_999 + 2999],
       ["RCUR", 2, 10_000 + 5950],
     ]);
     const items = collectionRunItems(document, plan.collections);
     const frst = document.paymentInfos[0]!.paymentInfoId;
     const rcur = document.paymentInfos[1]!.paymentInfoId;
-    expect(items.map((item) => [item.invoiceNumber, item.sequenceType, item.paymentInfoId, item.mandateVersion])).toEqual([
+    expect(
+      items.map((item) => [
+        item.invoiceNumber,
+        item.sequenceType,
+        item.paymentInfoId,
+        item.mandateVersion,
+      ]),
+    ).toEqual([
       ["RE-2027-000001", "FRST", frst, 3],
       ["RE-2027-000002", "FRST", frst, 3],
       ["RE-2027-000003", "FRST", frst, 3],
@@ -204,12 +297,19 @@ describe("collection run file", () => {
     expect(texts(document.xml, "OrgnlMndtId")).toEqual(["M-B"]);
     expect(document.xml).toContain("<Id>SMNDA</Id>");
     expect(texts(document.xml, "IBAN")).toContain("DE02500105170137075030");
-    expect(document.xml.match(/<OrgnlDbtrAcct>[\s\S]*?<\/OrgnlDbtrAcct>/g)?.join("")).toContain("DE02500105170137075030");
+    expect(document.xml.match(/<OrgnlDbtrAcct>[\s\S]*?<\/OrgnlDbtrAcct>/g)?.join("")).toContain(
+      "DE02500105170137075030",
+    );
   });
 
   it("transliterates names into the SEPA character set", () => {
     expect(texts(document.xml, "Nm")).toEqual(
-      expect.arrayContaining(["Stadtwerke Mueller + Soehne GmbH", "Juergen Weiss", "Zoe O&apos;Brien-Lukasiewicz", "Oesterreich Kunde"]),
+      expect.arrayContaining([
+        "Stadtwerke Mueller + Soehne GmbH",
+        "Juergen Weiss",
+        "Zoe O&apos;Brien-Lukasiewicz",
+        "Oesterreich Kunde",
+      ]),
     );
     expect(document.xml).not.toMatch(/[^\x20-\x7e\n]/);
   });

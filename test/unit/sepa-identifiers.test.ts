@@ -18,7 +18,9 @@ import {
 } from "../../worker/domain/sepa-identifiers.ts";
 
 function vectors<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../../shared/vectors/${name}`, import.meta.url), "utf8")) as T;
+  return JSON.parse(
+    readFileSync(new URL(`../../../shared/vectors/${name}`, import.meta.url), "utf8"),
+  ) as T;
 }
 
 interface IbanVectors {
@@ -58,7 +60,10 @@ describe("validateIban: shared vectors", () => {
     for (const vector of ibanVectors.valid) {
       for (const form of [vector.iban, vector.compact]) {
         const result = validateIban(form);
-        expect(result, form).toEqual({ ok: true, value: { iban: vector.compact, country: vector.country, sepa: expect.any(Boolean) } });
+        expect(result, form).toEqual({
+          ok: true,
+          value: { iban: vector.compact, country: vector.country, sepa: expect.any(Boolean) },
+        });
       }
       expect(vector.compact).toHaveLength(vector.length);
     }
@@ -67,7 +72,10 @@ describe("validateIban: shared vectors", () => {
   it("accepts IBANs with dashes, dots, spaces and lower case after normalising them", () => {
     for (const vector of ibanVectors.valid_after_normalisation) {
       expect(normalizeIban(vector.input)).toBe(vector.compact);
-      expect(validateIban(vector.input), vector.input).toMatchObject({ ok: true, value: { iban: vector.compact } });
+      expect(validateIban(vector.input), vector.input).toMatchObject({
+        ok: true,
+        value: { iban: vector.compact },
+      });
     }
   });
 
@@ -76,7 +84,9 @@ describe("validateIban: shared vectors", () => {
       const result = validateIban(vector.iban);
       expect(result.ok, vector.iban).toBe(false);
       if (!result.ok) {
-        expect(result.reason, `${vector.iban} (${vector.reason})`).toBe(expectedIbanReason(vector.reason));
+        expect(result.reason, `${vector.iban} (${vector.reason})`).toBe(
+          expectedIbanReason(vector.reason),
+        );
         expect(result.message.length).toBeGreaterThan(0);
       }
     }
@@ -87,39 +97,70 @@ describe("validateIban: other input", () => {
   it("explains empty input and characters outside letters and digits", () => {
     expect(validateIban("")).toMatchObject({ ok: false, reason: "empty" });
     expect(validateIban("  ")).toMatchObject({ ok: false, reason: "empty" });
-    expect(validateIban("DE89 3704 0044 0532 0130 0!")).toMatchObject({ ok: false, reason: "bad_character" });
-    expect(validateIban("DE89_3704_0044_0532_0130_00")).toMatchObject({ ok: false, reason: "bad_character" });
+    expect(validateIban("DE89 3704 0044 0532 0130 0!")).toMatchObject({
+      ok: false,
+      reason: "bad_character",
+    });
+    expect(validateIban("DE89_3704_0044_0532_0130_00")).toMatchObject({
+      ok: false,
+      reason: "bad_character",
+    });
   });
 
   it("rejects check digits 00, 01 and 99 even where mod 97 would pass", () => {
     // 97 ≡ 00 and 98 ≡ 01 (mod 97): same remainder, but never issued.
     const valid = "GB82WEST12345698765432";
     for (const digits of ["00", "01", "99"]) {
-      expect(validateIban(`GB${digits}${valid.slice(4)}`), digits).toMatchObject({ ok: false, reason: "check_digits_out_of_range" });
+      expect(validateIban(`GB${digits}${valid.slice(4)}`), digits).toMatchObject({
+        ok: false,
+        reason: "check_digits_out_of_range",
+      });
     }
   });
 
   it("refuses Swiss QR-IBANs, which only take QR-bill payments", () => {
-    expect(validateIban("CH44 3199 9123 0008 8901 2")).toMatchObject({ ok: false, reason: "qr_iban" });
+    expect(validateIban("CH44 3199 9123 0008 8901 2")).toMatchObject({
+      ok: false,
+      reason: "qr_iban",
+    });
   });
 
   it("tells SEPA from non-SEPA countries", () => {
-    expect(validateSepaIban("DE89 3704 0044 0532 0130 00")).toMatchObject({ ok: true, value: { country: "DE", sepa: true } });
-    expect(validateSepaIban("CH93 0076 2011 6238 5295 7")).toMatchObject({ ok: true, value: { sepa: true } });
-    expect(validateSepaIban("JO94 CBJO 0010 0000 0000 0131 0003 02")).toMatchObject({ ok: false, reason: "not_sepa" });
-    expect(validateSepaIban("KZ86 125K ZT50 0410 0100")).toMatchObject({ ok: false, reason: "not_sepa" });
+    expect(validateSepaIban("DE89 3704 0044 0532 0130 00")).toMatchObject({
+      ok: true,
+      value: { country: "DE", sepa: true },
+    });
+    expect(validateSepaIban("CH93 0076 2011 6238 5295 7")).toMatchObject({
+      ok: true,
+      value: { sepa: true },
+    });
+    expect(validateSepaIban("JO94 CBJO 0010 0000 0000 0131 0003 02")).toMatchObject({
+      ok: false,
+      reason: "not_sepa",
+    });
+    expect(validateSepaIban("KZ86 125K ZT50 0410 0100")).toMatchObject({
+      ok: false,
+      reason: "not_sepa",
+    });
   });
 
   it("never accepts an IBAN with a single changed digit (mod 97 catches all of them)", () => {
     const compacts = ibanVectors.valid.map((vector) => vector.compact);
     fc.assert(
-      fc.property(fc.constantFrom(...compacts), fc.nat(), fc.integer({ min: 1, max: 9 }), (iban, at, delta) => {
-        const digitPositions = [...iban].flatMap((char, index) => (index >= 2 && /\d/.test(char) ? [index] : []));
-        const position = digitPositions[at % digitPositions.length] ?? 2;
-        const changed = (Number(iban[position]) + delta) % 10;
-        const mutated = `${iban.slice(0, position)}${changed}${iban.slice(position + 1)}`;
-        expect(validateIban(mutated).ok).toBe(false);
-      }),
+      fc.property(
+        fc.constantFrom(...compacts),
+        fc.nat(),
+        fc.integer({ min: 1, max: 9 }),
+        (iban, at, delta) => {
+          const digitPositions = [...iban].flatMap((char, index) =>
+            index >= 2 && /\d/.test(char) ? [index] : [],
+          );
+          const position = digitPositions[at % digitPositions.length] ?? 2;
+          const changed = (Number(iban[position]) + delta) % 10;
+          const mutated = `${iban.slice(0, position)}${changed}${iban.slice(position + 1)}`;
+          expect(validateIban(mutated).ok).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -175,7 +216,10 @@ describe("validateCreditorId: shared vectors", () => {
     expect(creditorIdVectors.valid.length).toBeGreaterThan(5);
     for (const vector of creditorIdVectors.valid) {
       for (const form of [vector.ci, vector.compact]) {
-        expect(validateCreditorId(form), form).toMatchObject({ ok: true, value: { creditorId: vector.compact } });
+        expect(validateCreditorId(form), form).toMatchObject({
+          ok: true,
+          value: { creditorId: vector.compact },
+        });
       }
     }
   });
@@ -185,7 +229,11 @@ describe("validateCreditorId: shared vectors", () => {
     for (const vector of creditorIdVectors.invalid) {
       const result = validateCreditorId(vector.ci);
       expect(result.ok, vector.ci).toBe(false);
-      if (!result.ok) expect(vector.reason.startsWith(result.reason), `${vector.ci}: ${vector.reason} vs ${result.reason}`).toBe(true);
+      if (!result.ok)
+        expect(
+          vector.reason.startsWith(result.reason),
+          `${vector.ci}: ${vector.reason} vs ${result.reason}`,
+        ).toBe(true);
     }
   });
 
@@ -193,13 +241,20 @@ describe("validateCreditorId: shared vectors", () => {
     expect(creditorIdCheckDigits("DE", "09999999999")).toBe("98");
     expect(validateCreditorId("DE98ZZZ09999999999")).toEqual({
       ok: true,
-      value: { creditorId: "DE98ZZZ09999999999", country: "DE", businessCode: "ZZZ", nationalId: "09999999999" },
+      value: {
+        creditorId: "DE98ZZZ09999999999",
+        country: "DE",
+        businessCode: "ZZZ",
+        nationalId: "09999999999",
+      },
     });
   });
 
   it("reproduces the check digits of every valid vector", () => {
     for (const { compact } of creditorIdVectors.valid) {
-      expect(creditorIdCheckDigits(compact.slice(0, 2), compact.slice(7)), compact).toBe(compact.slice(2, 4));
+      expect(creditorIdCheckDigits(compact.slice(0, 2), compact.slice(7)), compact).toBe(
+        compact.slice(2, 4),
+      );
     }
   });
 
@@ -213,22 +268,37 @@ describe("validateCreditorId: shared vectors", () => {
 
   it("accepts exactly the identifiers whose check digits were computed, for any national id", () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Z0-9]{4,20}$/), fc.integer({ min: 0, max: 99 }), (nationalId, digits) => {
-        const correct = creditorIdCheckDigits("FR", nationalId);
-        const candidate = String(digits).padStart(2, "0");
-        // 00/01 alias 97/98 (mod 97), so only compare where the two-digit value is unique.
-        fc.pre(!["00", "01", "97", "98"].includes(candidate) || candidate === correct);
-        expect(validateCreditorId(`FR${candidate}ZZZ${nationalId}`).ok).toBe(candidate === correct);
-      }),
+      fc.property(
+        fc.stringMatching(/^[A-Z0-9]{4,20}$/),
+        fc.integer({ min: 0, max: 99 }),
+        (nationalId, digits) => {
+          const correct = creditorIdCheckDigits("FR", nationalId);
+          const candidate = String(digits).padStart(2, "0");
+          // 00/01 alias 97/98 (mod 97), so only compare where the two-digit value is unique.
+          fc.pre(!["00", "01", "97", "98"].includes(candidate) || candidate === correct);
+          expect(validateCreditorId(`FR${candidate}ZZZ${nationalId}`).ok).toBe(
+            candidate === correct,
+          );
+        },
+      ),
     );
   });
 
   it("explains empty input, bad characters and structure", () => {
     expect(validateCreditorId("")).toMatchObject({ ok: false, reason: "empty" });
-    expect(validateCreditorId("DE98-ZZZ-09999999999")).toMatchObject({ ok: false, reason: "bad_character" });
+    expect(validateCreditorId("DE98-ZZZ-09999999999")).toMatchObject({
+      ok: false,
+      reason: "bad_character",
+    });
     expect(validateCreditorId("DE98ZZZ")).toMatchObject({ ok: false, reason: "wrong_length" });
-    expect(validateCreditorId("D198ZZZ09999999999")).toMatchObject({ ok: false, reason: "bad_format" });
-    expect(validateCreditorId("DE98ZZZ19999999999")).toMatchObject({ ok: false, reason: "bad_format" });
+    expect(validateCreditorId("D198ZZZ09999999999")).toMatchObject({
+      ok: false,
+      reason: "bad_format",
+    });
+    expect(validateCreditorId("DE98ZZZ19999999999")).toMatchObject({
+      ok: false,
+      reason: "bad_format",
+    });
   });
 });
 
@@ -236,7 +306,11 @@ describe("validateMandateReference", () => {
   it("follows every mandate reference case of the shared vectors", () => {
     const cases = creditorIdVectors.mandate_reference_cases;
     expect(cases.length).toBeGreaterThan(5);
-    const reasons: Record<string, string> = { space: "contains_space", umlaut: "bad_character", ">35": "too_long" };
+    const reasons: Record<string, string> = {
+      space: "contains_space",
+      umlaut: "bad_character",
+      ">35": "too_long",
+    };
     for (const { value, expect: expected } of cases) {
       const result = validateMandateReference(value);
       if (expected === "valid") {
@@ -251,19 +325,29 @@ describe("validateMandateReference", () => {
   it("accepts the whole restricted set and 35 characters, refuses 36", () => {
     expect(validateMandateReference("Az09+?/-:().,'")).toMatchObject({ ok: true });
     expect(validateMandateReference("A".repeat(35))).toMatchObject({ ok: true });
-    expect(validateMandateReference("A".repeat(36))).toMatchObject({ ok: false, reason: "too_long" });
+    expect(validateMandateReference("A".repeat(36))).toMatchObject({
+      ok: false,
+      reason: "too_long",
+    });
   });
 
   it("trims surrounding whitespace but refuses inner spaces, tabs and other characters", () => {
     expect(validateMandateReference("  MANDAT-1 ")).toEqual({ ok: true, value: "MANDAT-1" });
-    expect(validateMandateReference("MANDAT\t1")).toMatchObject({ ok: false, reason: "contains_space" });
-    for (const bad of ["M&1", "M_1", "M|1", "M*1", "Maß-1", "M\"1", "M;1"]) {
-      expect(validateMandateReference(bad), bad).toMatchObject({ ok: false, reason: "bad_character" });
+    expect(validateMandateReference("MANDAT\t1")).toMatchObject({
+      ok: false,
+      reason: "contains_space",
+    });
+    for (const bad of ["M&1", "M_1", "M|1", "M*1", "Maß-1", 'M"1', "M;1"]) {
+      expect(validateMandateReference(bad), bad).toMatchObject({
+        ok: false,
+        reason: "bad_character",
+      });
     }
   });
 
   it("applies the EPC slash rule", () => {
-    for (const bad of ["/M1", "M1/", "M//1"]) expect(validateMandateReference(bad), bad).toMatchObject({ ok: false, reason: "slash_rule" });
+    for (const bad of ["/M1", "M1/", "M//1"])
+      expect(validateMandateReference(bad), bad).toMatchObject({ ok: false, reason: "slash_rule" });
     expect(validateMandateReference("M/1")).toMatchObject({ ok: true });
   });
 

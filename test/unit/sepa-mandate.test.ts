@@ -68,8 +68,12 @@ describe("sequence types", () => {
 
   it("restarts with FRST when the debtor moved to another bank, not for a new IBAN at the same bank", () => {
     const recurring = afterCollectionSubmitted(newMandateState());
-    expect(afterMandateAmended(recurring, { debtorBankChanged: true }).nextSequenceType).toBe("FRST");
-    expect(afterMandateAmended(recurring, { debtorBankChanged: false }).nextSequenceType).toBe("RCUR");
+    expect(afterMandateAmended(recurring, { debtorBankChanged: true }).nextSequenceType).toBe(
+      "FRST",
+    );
+    expect(afterMandateAmended(recurring, { debtorBankChanged: false }).nextSequenceType).toBe(
+      "RCUR",
+    );
   });
 
   it("never offers a sequence type for a revoked or dead mandate", () => {
@@ -91,39 +95,76 @@ describe("sequence types", () => {
 describe("mandateStatusAfterReturn", () => {
   it("marks the mandate dead for the dead classes (AC01, AC04, AG01, MD01, MD07, AC06, AC13)", () => {
     for (const reasonClass of ["dead", "dead_until_clarified", "wrong_scheme"] as const) {
-      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toEqual({ effect: "dead", status: "dead", autoRetries: 0, restartSequence: false });
+      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toEqual({
+        effect: "dead",
+        status: "dead",
+        autoRetries: 0,
+        restartSequence: false,
+      });
     }
   });
 
   it("retries insufficient funds (AM04) and the unspecified MS03 once, leaving the mandate active", () => {
     for (const reasonClass of ["retryable", "retry_once"] as const) {
-      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toEqual({ effect: "retryable", status: "unchanged", autoRetries: 1, restartSequence: false });
+      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toEqual({
+        effect: "retryable",
+        status: "unchanged",
+        autoRetries: 1,
+        restartSequence: false,
+      });
     }
   });
 
   it("stops collecting when the debtor disputes (MD06, MS02) or has the bank refuse (SL01)", () => {
     for (const reasonClass of ["disputed", "refusal"] as const) {
-      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toEqual({ effect: "disputed", status: "revoked", autoRetries: 0, restartSequence: false });
+      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toEqual({
+        effect: "disputed",
+        status: "revoked",
+        autoRetries: 0,
+        restartSequence: false,
+      });
     }
   });
 
   it("asks for corrected data and a new FRST after wrong mandate data (MD02, RR01-RR03)", () => {
-    expect(mandateStatusAfterReturn("fixable")).toEqual({ effect: "fix_data", status: "unchanged", autoRetries: 0, restartSequence: true });
+    expect(mandateStatusAfterReturn("fixable")).toEqual({
+      effect: "fix_data",
+      status: "unchanged",
+      autoRetries: 0,
+      restartSequence: true,
+    });
   });
 
   it("leaves technical faults, duplicates, regulatory and unknown returns to a person, without retrying", () => {
-    expect(mandateStatusAfterReturn("technical")).toMatchObject({ effect: "resubmit", status: "unchanged", autoRetries: 0 });
+    expect(mandateStatusAfterReturn("technical")).toMatchObject({
+      effect: "resubmit",
+      status: "unchanged",
+      autoRetries: 0,
+    });
     for (const reasonClass of ["no_retry", "manual", "unknown"] as const) {
-      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toMatchObject({ effect: "review", status: "unchanged", autoRetries: 0 });
+      expect(mandateStatusAfterReturn(reasonClass), reasonClass).toMatchObject({
+        effect: "review",
+        status: "unchanged",
+        autoRetries: 0,
+      });
     }
     expect(mandateStatusAfterReturn("info")).toMatchObject({ effect: "none", status: "unchanged" });
   });
 
   it("treats AG02 (wrong sequence type) as a reason to restart with FRST, and DNOR as dead", () => {
-    expect(mandateStatusAfterReturn("technical", "AG02")).toMatchObject({ effect: "resubmit", restartSequence: true });
+    expect(mandateStatusAfterReturn("technical", "AG02")).toMatchObject({
+      effect: "resubmit",
+      restartSequence: true,
+    });
     expect(mandateStatusAfterReturn("technical", "ag02")).toMatchObject({ restartSequence: true });
-    expect(mandateStatusAfterReturn("technical", "DNOR")).toMatchObject({ effect: "dead", status: "dead" });
-    expect(mandateStatusAfterReturn("technical", "BE05")).toMatchObject({ effect: "resubmit", restartSequence: false });
+    expect(mandateStatusAfterReturn("technical", "DNOR")).toMatchObject({
+      effect: "dead",
+      status: "dead",
+    });
+    expect(mandateStatusAfterReturn("technical", "BE05")).toMatchObject({
+      effect: "resubmit",
+      restartSequence: false,
+    });
   });
 
   it("covers every reason class, and retries only where the mandate stays usable", () => {
@@ -145,10 +186,15 @@ describe("afterReturn", () => {
 
   it("never brings a revoked or dead mandate back to active", () => {
     fc.assert(
-      fc.property(anyState, fc.constantFrom(...ALL_CLASSES), fc.constantFrom(undefined, "AG02", "DNOR", "AM04"), (state, reasonClass, code) => {
-        const after = afterReturn(state, reasonClass, code);
-        if (state.status !== "active") expect(after.status).not.toBe("active");
-      }),
+      fc.property(
+        anyState,
+        fc.constantFrom(...ALL_CLASSES),
+        fc.constantFrom(undefined, "AG02", "DNOR", "AM04"),
+        (state, reasonClass, code) => {
+          const after = afterReturn(state, reasonClass, code);
+          if (state.status !== "active") expect(after.status).not.toBe("active");
+        },
+      ),
     );
   });
 });
@@ -165,18 +211,39 @@ describe("expiry after 36 months without a collection", () => {
 
 describe("validateMandateInput", () => {
   const today = "2027-01-10";
-  const good = { reference: "MNDT-2027-0001", signatureDate: "2027-01-02", iban: "DE89 3704 0044 0532 0130 00" };
+  const good = {
+    reference: "MNDT-2027-0001",
+    signatureDate: "2027-01-02",
+    iban: "DE89 3704 0044 0532 0130 00",
+  };
 
   it("normalises a good mandate", () => {
     expect(validateMandateInput({ ...good, bic: "cobadeffxxx" }, today)).toEqual({
       ok: true,
-      value: { reference: "MNDT-2027-0001", signatureDate: "2027-01-02", iban: "DE89370400440532013000", ibanCountry: "DE", bic: "COBADEFFXXX" },
+      value: {
+        reference: "MNDT-2027-0001",
+        signatureDate: "2027-01-02",
+        iban: "DE89370400440532013000",
+        ibanCountry: "DE",
+        bic: "COBADEFFXXX",
+      },
     });
-    expect(validateMandateInput({ ...good, signatureDate: today, bic: "" }, today)).toMatchObject({ ok: true, value: { bic: null } });
+    expect(validateMandateInput({ ...good, signatureDate: today, bic: "" }, today)).toMatchObject({
+      ok: true,
+      value: { bic: null },
+    });
   });
 
   it("lists every bad field at once", () => {
-    const result = validateMandateInput({ reference: "MANDAT 1", signatureDate: "2027-02-30", iban: "DE89370400440532013001", bic: "COBA" }, today);
+    const result = validateMandateInput(
+      {
+        reference: "MANDAT 1",
+        signatureDate: "2027-02-30",
+        iban: "DE89370400440532013001",
+        bic: "COBA",
+      },
+      today,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.errors.map((error) => [error.field, error.reason])).toEqual([
@@ -189,9 +256,19 @@ describe("validateMandateInput", () => {
   });
 
   it("refuses signature dates in the future, non-SEPA IBANs, and a missing BIC outside the EEA", () => {
-    expect(validateMandateInput({ ...good, signatureDate: "2027-01-11" }, today)).toMatchObject({ ok: false, errors: [{ field: "signatureDate", reason: "in_future" }] });
-    expect(validateMandateInput({ ...good, iban: "JO94CBJO0010000000000131000302" }, today)).toMatchObject({ ok: false, errors: [{ field: "iban", reason: "not_sepa" }] });
-    expect(validateMandateInput({ ...good, iban: "CH9300762011623852957" }, today)).toMatchObject({ ok: false, errors: [{ field: "bic", reason: "required" }] });
-    expect(validateMandateInput({ ...good, iban: "CH9300762011623852957", bic: "UBSWCHZH80A" }, today)).toMatchObject({ ok: true });
+    expect(validateMandateInput({ ...good, signatureDate: "2027-01-11" }, today)).toMatchObject({
+      ok: false,
+      errors: [{ field: "signatureDate", reason: "in_future" }],
+    });
+    expect(
+      validateMandateInput({ ...good, iban: "JO94CBJO0010000000000131000302" }, today),
+    ).toMatchObject({ ok: false, errors: [{ field: "iban", reason: "not_sepa" }] });
+    expect(validateMandateInput({ ...good, iban: "CH9300762011623852957" }, today)).toMatchObject({
+      ok: false,
+      errors: [{ field: "bic", reason: "required" }],
+    });
+    expect(
+      validateMandateInput({ ...good, iban: "CH9300762011623852957", bic: "UBSWCHZH80A" }, today),
+    ).toMatchObject({ ok: true });
   });
 });

@@ -24,7 +24,11 @@ const HOUR = 3_600_000;
 const random01 = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const attempt = fc.integer({ min: 1, max: RETRY_DELAYS_SECONDS.length });
 
-function delayAfter(attemptNumber: number, retryAfterHeader?: string, random = MIDDLE): number | null {
+function delayAfter(
+  attemptNumber: number,
+  retryAfterHeader?: string,
+  random = MIDDLE,
+): number | null {
   const at = nextAttemptAt({ attemptNumber, now: NOW, random, retryAfterHeader });
   return at === null ? null : at.getTime() - NOW.getTime();
 }
@@ -32,7 +36,16 @@ function delayAfter(attemptNumber: number, retryAfterHeader?: string, random = M
 describe("retry schedule", () => {
   it("is 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h after attempts 1..7, then exhausted", () => {
     const delays = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => delayAfter(n));
-    expect(delays).toEqual([5 * SECOND, 300 * SECOND, 1800 * SECOND, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR, null]);
+    expect(delays).toEqual([
+      5 * SECOND,
+      300 * SECOND,
+      1800 * SECOND,
+      2 * HOUR,
+      5 * HOUR,
+      10 * HOUR,
+      10 * HOUR,
+      null,
+    ]);
     expect(MAX_DELIVERY_ATTEMPTS).toBe(8);
     expect(delayAfter(100)).toBeNull();
   });
@@ -44,8 +57,10 @@ describe("retry schedule", () => {
   });
 
   it("rejects a bad attempt number or random source", () => {
-    for (const n of [0, -1, 1.5, Number.NaN]) expect(() => retryDelayMs(n, MIDDLE), String(n)).toThrow(RangeError);
-    for (const r of [1, -0.1, Number.NaN, 2]) expect(() => retryDelayMs(1, () => r), String(r)).toThrow(RangeError);
+    for (const n of [0, -1, 1.5, Number.NaN])
+      expect(() => retryDelayMs(n, MIDDLE), String(n)).toThrow(RangeError);
+    for (const r of [1, -0.1, Number.NaN, 2])
+      expect(() => retryDelayMs(1, () => r), String(r)).toThrow(RangeError);
   });
 
   it("property: jitter stays within ±20 % of the scheduled delay", () => {
@@ -62,9 +77,13 @@ describe("retry schedule", () => {
   it("property: the schedule is monotonic (non-decreasing for the same jitter draw)", () => {
     expect([...RETRY_DELAYS_SECONDS]).toEqual([...RETRY_DELAYS_SECONDS].sort((a, b) => a - b));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: RETRY_DELAYS_SECONDS.length - 1 }), random01, (n, r) => {
-        expect(retryDelayMs(n + 1, () => r)!).toBeGreaterThanOrEqual(retryDelayMs(n, () => r)!);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: RETRY_DELAYS_SECONDS.length - 1 }),
+        random01,
+        (n, r) => {
+          expect(retryDelayMs(n + 1, () => r)!).toBeGreaterThanOrEqual(retryDelayMs(n, () => r)!);
+        },
+      ),
     );
   });
 
@@ -82,7 +101,9 @@ describe("retry schedule", () => {
   it("property: retries end after the 8th attempt whatever the jitter", () => {
     fc.assert(
       fc.property(fc.integer({ min: MAX_DELIVERY_ATTEMPTS, max: 1000 }), random01, (n, r) => {
-        expect(nextAttemptAt({ attemptNumber: n, now: NOW, random: () => r, retryAfterHeader: "60" })).toBeNull();
+        expect(
+          nextAttemptAt({ attemptNumber: n, now: NOW, random: () => r, retryAfterHeader: "60" }),
+        ).toBeNull();
       }),
     );
   });
@@ -113,15 +134,21 @@ describe("Retry-After", () => {
 
   it("is ignored when malformed", () => {
     for (const header of [
-      "", "soon", "-5", "1.5", "2026-03-01T13:00:00Z", "Sun, 01 Mar 2026 13:00:00", "Xyz, 99 Foo GMT",
+      "",
+      "soon",
+      "-5",
+      "1.5",
+      "2026-03-01T13:00:00Z",
+      "Sun, 01 Mar 2026 13:00:00",
+      "Xyz, 99 Foo GMT",
     ]) {
       expect(delayAfter(1, header), header).toBe(5 * SECOND);
       expect(retryAfterMs(header, NOW), header).toBeNull();
     }
     expect(delayAfter(1, undefined)).toBe(5 * SECOND);
-    expect(nextAttemptAt({ attemptNumber: 1, now: NOW, random: MIDDLE, retryAfterHeader: null })).toEqual(
-      new Date(NOW.getTime() + 5 * SECOND),
-    );
+    expect(
+      nextAttemptAt({ attemptNumber: 1, now: NOW, random: MIDDLE, retryAfterHeader: null }),
+    ).toEqual(new Date(NOW.getTime() + 5 * SECOND));
   });
 
   it("property: the result lies between the schedule and max(schedule, 24 h)", () => {
@@ -139,7 +166,8 @@ describe("Retry-After", () => {
 
 describe("classifyDeliveryResponse", () => {
   it("delivers on every 2xx", () => {
-    for (const status of [200, 201, 202, 204, 299]) expect(classifyDeliveryResponse(status)).toBe("delivered");
+    for (const status of [200, 201, 202, 204, 299])
+      expect(classifyDeliveryResponse(status)).toBe("delivered");
   });
 
   it("disables the endpoint on 410 Gone", () => {
@@ -201,10 +229,16 @@ describe("event types and payload", () => {
   });
 
   it("rejects unknown types, invalid dates and non-object data", () => {
-    expect(() => buildEventPayload("invoice.deleted" as WebhookEventType, {}, NOW)).toThrow(RangeError);
+    expect(() => buildEventPayload("invoice.deleted" as WebhookEventType, {}, NOW)).toThrow(
+      RangeError,
+    );
     expect(() => buildEventPayload("invoice.paid", {}, new Date(Number.NaN))).toThrow(RangeError);
-    expect(() => buildEventPayload("invoice.paid", [] as unknown as Record<string, unknown>, NOW)).toThrow(TypeError);
-    expect(() => buildEventPayload("invoice.paid", null as unknown as Record<string, unknown>, NOW)).toThrow(TypeError);
+    expect(() =>
+      buildEventPayload("invoice.paid", [] as unknown as Record<string, unknown>, NOW),
+    ).toThrow(TypeError);
+    expect(() =>
+      buildEventPayload("invoice.paid", null as unknown as Record<string, unknown>, NOW),
+    ).toThrow(TypeError);
   });
 
   it("property: the payload parses back to the same event", () => {
@@ -214,9 +248,16 @@ describe("event types and payload", () => {
         fc.dictionary(fc.string(), fc.jsonValue()),
         fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }),
         (type, data, timestamp) => {
-          const parsed = JSON.parse(buildEventPayload(type, data, timestamp)) as Record<string, unknown>;
+          const parsed = JSON.parse(buildEventPayload(type, data, timestamp)) as Record<
+            string,
+            unknown
+          >;
           expect(Object.keys(parsed)).toEqual(["type", "timestamp", "data"]);
-          expect(parsed).toEqual({ type, timestamp: timestamp.toISOString(), data: JSON.parse(JSON.stringify(data)) });
+          expect(parsed).toEqual({
+            type,
+            timestamp: timestamp.toISOString(),
+            data: JSON.parse(JSON.stringify(data)),
+          });
         },
       ),
     );

@@ -31,7 +31,11 @@ const official: SignVector = {
   expected_signature: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
 };
 const sharedVectorsUrl = new URL("../../../shared/vectors/standard-webhooks.json", import.meta.url);
-const officialMessage = { id: official.msg_id, timestamp: official.timestamp, body: official.payload };
+const officialMessage = {
+  id: official.msg_id,
+  timestamp: official.timestamp,
+  body: official.payload,
+};
 const officialNow = new Date(official.timestamp * 1000);
 
 function nowSeconds(): number {
@@ -43,14 +47,19 @@ describe("signWebhook", () => {
     expect(await signWebhook(officialMessage, [official.secret])).toBe(official.expected_signature);
   });
 
-  it.runIf(existsSync(sharedVectorsUrl))("reproduces every vector in shared/vectors byte for byte", async () => {
-    const { sign_vectors } = JSON.parse(readFileSync(sharedVectorsUrl, "utf8")) as { sign_vectors: SignVector[] };
-    expect(sign_vectors.length).toBeGreaterThan(0);
-    for (const vector of sign_vectors) {
-      const message = { id: vector.msg_id, timestamp: vector.timestamp, body: vector.payload };
-      expect(await signWebhook(message, [vector.secret])).toBe(vector.expected_signature);
-    }
-  });
+  it.runIf(existsSync(sharedVectorsUrl))(
+    "reproduces every vector in shared/vectors byte for byte",
+    async () => {
+      const { sign_vectors } = JSON.parse(readFileSync(sharedVectorsUrl, "utf8")) as {
+        sign_vectors: SignVector[];
+      };
+      expect(sign_vectors.length).toBeGreaterThan(0);
+      for (const vector of sign_vectors) {
+        const message = { id: vector.msg_id, timestamp: vector.timestamp, body: vector.payload };
+        expect(await signWebhook(message, [vector.secret])).toBe(vector.expected_signature);
+      }
+    },
+  );
 
   it("accepts the secret with or without the whsec_ prefix", async () => {
     const bare = official.secret.slice("whsec_".length);
@@ -70,11 +79,19 @@ describe("signWebhook", () => {
     await expect(signWebhook(officialMessage, [])).rejects.toThrow(RangeError);
     await expect(signWebhook(officialMessage, ["whsec_"])).rejects.toThrow(TypeError);
     await expect(signWebhook(officialMessage, ["whsec_not base64!"])).rejects.toThrow(TypeError);
-    await expect(signWebhook({ ...officialMessage, id: "msg.1" }, [official.secret])).rejects.toThrow(RangeError);
-    await expect(signWebhook({ ...officialMessage, id: "" }, [official.secret])).rejects.toThrow(RangeError);
-    await expect(signWebhook({ ...officialMessage, id: "a b" }, [official.secret])).rejects.toThrow(RangeError);
+    await expect(
+      signWebhook({ ...officialMessage, id: "msg.1" }, [official.secret]),
+    ).rejects.toThrow(RangeError);
+    await expect(signWebhook({ ...officialMessage, id: "" }, [official.secret])).rejects.toThrow(
+      RangeError,
+    );
+    await expect(signWebhook({ ...officialMessage, id: "a b" }, [official.secret])).rejects.toThrow(
+      RangeError,
+    );
     for (const timestamp of [-1, 1.5, Number.NaN, 2 ** 60]) {
-      await expect(signWebhook({ ...officialMessage, timestamp }, [official.secret])).rejects.toThrow(RangeError);
+      await expect(
+        signWebhook({ ...officialMessage, timestamp }, [official.secret]),
+      ).rejects.toThrow(RangeError);
     }
   });
 });
@@ -107,11 +124,19 @@ describe("interoperability with the standardwebhooks npm library", () => {
     const secret = generateWebhookSecret();
     const library = new Webhook(secret);
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), fc.stringMatching(/^msg_[A-Za-z0-9]{1,30}$/), async (data, id) => {
-        const body = JSON.stringify({ type: "invoice.paid", timestamp: "2026-01-01T00:00:00.000Z", data });
-        const headers = await webhookHeaders({ id, timestamp: nowSeconds(), body }, [secret]);
-        expect(library.verify(body, { ...headers })).toEqual(JSON.parse(body));
-      }),
+      fc.asyncProperty(
+        fc.jsonValue(),
+        fc.stringMatching(/^msg_[A-Za-z0-9]{1,30}$/),
+        async (data, id) => {
+          const body = JSON.stringify({
+            type: "invoice.paid",
+            timestamp: "2026-01-01T00:00:00.000Z",
+            data,
+          });
+          const headers = await webhookHeaders({ id, timestamp: nowSeconds(), body }, [secret]);
+          expect(library.verify(body, { ...headers })).toEqual(JSON.parse(body));
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -127,7 +152,10 @@ describe("interoperability with the standardwebhooks npm library", () => {
     const oldSecret = generateWebhookSecret();
     const newSecret = generateWebhookSecret();
     const body = '{"type":"contract.created"}';
-    const headers = await webhookHeaders({ id: "msg_rot", timestamp: nowSeconds(), body }, [oldSecret, newSecret]);
+    const headers = await webhookHeaders({ id: "msg_rot", timestamp: nowSeconds(), body }, [
+      oldSecret,
+      newSecret,
+    ]);
     expect(() => new Webhook(oldSecret).verify(body, { ...headers })).not.toThrow();
     expect(() => new Webhook(newSecret).verify(body, { ...headers })).not.toThrow();
     expect(() => new Webhook(generateWebhookSecret()).verify(body, { ...headers })).toThrow();
@@ -142,7 +170,10 @@ describe("interoperability with the standardwebhooks npm library", () => {
     expect(() => library.verify(`${body} `, { ...headers })).toThrow();
     expect(() => library.verify(body, { ...headers, "webhook-id": "msg_u" })).toThrow();
     expect(() =>
-      library.verify(body, { ...headers, "webhook-timestamp": String(Number(headers["webhook-timestamp"]) + 1) }),
+      library.verify(body, {
+        ...headers,
+        "webhook-timestamp": String(Number(headers["webhook-timestamp"]) + 1),
+      }),
     ).toThrow();
   });
 });
@@ -160,12 +191,17 @@ describe("webhookHeaders", () => {
 
   it("a retry keeps webhook-id and re-signs with the new timestamp", async () => {
     const first = await webhookHeaders(officialMessage, [official.secret]);
-    const retry = await webhookHeaders({ ...officialMessage, timestamp: official.timestamp + 305 }, [official.secret]);
+    const retry = await webhookHeaders(
+      { ...officialMessage, timestamp: official.timestamp + 305 },
+      [official.secret],
+    );
     expect(retry["webhook-id"]).toBe(first["webhook-id"]);
     expect(retry["webhook-timestamp"]).toBe(String(official.timestamp + 305));
     expect(retry["webhook-signature"]).not.toBe(first["webhook-signature"]);
     const at = new Date((official.timestamp + 305) * 1000);
-    expect(await verifyWebhook({ headers: retry, body: official.payload }, official.secret, { now: at })).toEqual({
+    expect(
+      await verifyWebhook({ headers: retry, body: official.payload }, official.secret, { now: at }),
+    ).toEqual({
       ok: true,
     });
   });
@@ -178,8 +214,11 @@ describe("verifyWebhook", () => {
     "webhook-signature": official.expected_signature,
     ...overrides,
   });
-  const verify = (headers: Record<string, string> | Headers, body = official.payload, now = officialNow) =>
-    verifyWebhook({ headers, body }, official.secret, { now });
+  const verify = (
+    headers: Record<string, string> | Headers,
+    body = official.payload,
+    now = officialNow,
+  ) => verifyWebhook({ headers, body }, official.secret, { now });
 
   it("accepts the official vector, from a plain object or a Headers instance", async () => {
     expect(await verify(headersFor())).toEqual({ ok: true });
@@ -201,9 +240,13 @@ describe("verifyWebhook", () => {
   });
 
   it("rejects a signature made with another secret", async () => {
-    const result = await verifyWebhook({ headers: headersFor(), body: official.payload }, generateWebhookSecret(), {
-      now: officialNow,
-    });
+    const result = await verifyWebhook(
+      { headers: headersFor(), body: official.payload },
+      generateWebhookSecret(),
+      {
+        now: officialNow,
+      },
+    );
     expect(result).toMatchObject({ ok: false, code: "no_matching_signature" });
   });
 
@@ -235,12 +278,20 @@ describe("verifyWebhook", () => {
 
   it("enforces the 5-minute tolerance on both sides", async () => {
     const at = (offsetSeconds: number) => new Date((official.timestamp + offsetSeconds) * 1000);
-    expect(await verify(headersFor(), official.payload, at(WEBHOOK_TOLERANCE_SECONDS))).toEqual({ ok: true });
-    expect(await verify(headersFor(), official.payload, at(-WEBHOOK_TOLERANCE_SECONDS))).toEqual({ ok: true });
-    expect(await verify(headersFor(), official.payload, at(WEBHOOK_TOLERANCE_SECONDS + 1))).toMatchObject({
+    expect(await verify(headersFor(), official.payload, at(WEBHOOK_TOLERANCE_SECONDS))).toEqual({
+      ok: true,
+    });
+    expect(await verify(headersFor(), official.payload, at(-WEBHOOK_TOLERANCE_SECONDS))).toEqual({
+      ok: true,
+    });
+    expect(
+      await verify(headersFor(), official.payload, at(WEBHOOK_TOLERANCE_SECONDS + 1)),
+    ).toMatchObject({
       code: "timestamp_too_old",
     });
-    expect(await verify(headersFor(), official.payload, at(-WEBHOOK_TOLERANCE_SECONDS - 1))).toMatchObject({
+    expect(
+      await verify(headersFor(), official.payload, at(-WEBHOOK_TOLERANCE_SECONDS - 1)),
+    ).toMatchObject({
       code: "timestamp_too_new",
     });
   });
@@ -282,24 +333,35 @@ describe("verifyWebhook", () => {
   it("verifies an empty body", async () => {
     const message = { id: "msg_empty", timestamp: nowSeconds(), body: "" };
     const headers = await webhookHeaders(message, [official.secret]);
-    expect(await verifyWebhook({ headers: { ...headers }, body: "" }, official.secret)).toEqual({ ok: true });
+    expect(await verifyWebhook({ headers: { ...headers }, body: "" }, official.secret)).toEqual({
+      ok: true,
+    });
     expect(new Webhook(official.secret).verify("", { ...headers })).toBeUndefined();
   });
 
   it("round-trips any body and rejects any single-character change (property)", async () => {
     const secret = generateWebhookSecret();
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 200 }), fc.nat(), async (body, position) => {
-        const message = { id: "msg_p", timestamp: official.timestamp, body };
-        const headers = await webhookHeaders(message, [secret]);
-        const options = { now: officialNow };
-        expect(await verifyWebhook({ headers: { ...headers }, body }, secret, options)).toEqual({ ok: true });
-        const index = body.length === 0 ? 0 : position % body.length;
-        const tampered = body.slice(0, index) + (body[index] === "x" ? "y" : "x") + body.slice(index + 1);
-        expect(await verifyWebhook({ headers: { ...headers }, body: tampered }, secret, options)).toMatchObject({
-          ok: false,
-        });
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: "grapheme", maxLength: 200 }),
+        fc.nat(),
+        async (body, position) => {
+          const message = { id: "msg_p", timestamp: official.timestamp, body };
+          const headers = await webhookHeaders(message, [secret]);
+          const options = { now: officialNow };
+          expect(await verifyWebhook({ headers: { ...headers }, body }, secret, options)).toEqual({
+            ok: true,
+          });
+          const index = body.length === 0 ? 0 : position % body.length;
+          const tampered =
+            body.slice(0, index) + (body[index] === "x" ? "y" : "x") + body.slice(index + 1);
+          expect(
+            await verifyWebhook({ headers: { ...headers }, body: tampered }, secret, options),
+          ).toMatchObject({
+            ok: false,
+          });
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -19,21 +19,33 @@ function codeOf(url: string, options = prod): string {
 
 describe("checkWebhookUrl: accepted URLs", () => {
   it("accepts public https URLs and returns the normalised form", () => {
-    expect(checkWebhookUrl("https://example.com/hooks", prod)).toEqual({ ok: true, url: "https://example.com/hooks" });
+    expect(checkWebhookUrl("https://example.com/hooks", prod)).toEqual({
+      ok: true,
+      url: "https://example.com/hooks",
+    });
     expect(checkWebhookUrl("HTTPS://Example.COM:443/a?b=1", prod)).toEqual({
       ok: true,
       url: "https://example.com/a?b=1",
     });
-    expect(checkWebhookUrl("  https://example.com  ", prod)).toEqual({ ok: true, url: "https://example.com/" });
+    expect(checkWebhookUrl("  https://example.com  ", prod)).toEqual({
+      ok: true,
+      url: "https://example.com/",
+    });
     expect(checkWebhookUrl("https://example.com:8443/x", prod)).toEqual({
       ok: true,
       url: "https://example.com:8443/x",
     });
-    expect(checkWebhookUrl("https://example.com./x", prod)).toEqual({ ok: true, url: "https://example.com./x" });
+    expect(checkWebhookUrl("https://example.com./x", prod)).toEqual({
+      ok: true,
+      url: "https://example.com./x",
+    });
   });
 
   it("drops the fragment, which is never sent", () => {
-    expect(checkWebhookUrl("https://example.com/x#frag", prod)).toEqual({ ok: true, url: "https://example.com/x" });
+    expect(checkWebhookUrl("https://example.com/x#frag", prod)).toEqual({
+      ok: true,
+      url: "https://example.com/x",
+    });
   });
 
   it("accepts internationalised names in punycode form", () => {
@@ -44,8 +56,14 @@ describe("checkWebhookUrl: accepted URLs", () => {
   });
 
   it("accepts public IP literals", () => {
-    expect(checkWebhookUrl("https://8.8.8.8/", prod)).toEqual({ ok: true, url: "https://8.8.8.8/" });
-    expect(checkWebhookUrl("https://134744072/", prod)).toEqual({ ok: true, url: "https://8.8.8.8/" });
+    expect(checkWebhookUrl("https://8.8.8.8/", prod)).toEqual({
+      ok: true,
+      url: "https://8.8.8.8/",
+    });
+    expect(checkWebhookUrl("https://134744072/", prod)).toEqual({
+      ok: true,
+      url: "https://8.8.8.8/",
+    });
     expect(checkWebhookUrl("https://[2606:4700:4700::1111]/", prod)).toEqual({
       ok: true,
       url: "https://[2606:4700:4700::1111]/",
@@ -64,8 +82,12 @@ describe("checkWebhookUrl: accepted URLs", () => {
 describe("checkWebhookUrl: scheme, credentials, length, syntax", () => {
   it("requires https", () => {
     for (const url of [
-      "http://example.com/", "ftp://example.com/", "ws://example.com/", "javascript:alert(1)",
-      "file:///etc/passwd", "data:text/plain,x",
+      "http://example.com/",
+      "ftp://example.com/",
+      "ws://example.com/",
+      "javascript:alert(1)",
+      "file:///etc/passwd",
+      "data:text/plain,x",
     ]) {
       expect(codeOf(url), url).toBe("not_https");
     }
@@ -73,10 +95,21 @@ describe("checkWebhookUrl: scheme, credentials, length, syntax", () => {
 
   it("rejects invalid URLs", () => {
     for (const url of [
-      "", "example.com", "/relative", "https://", "https://exa mple.com/", "https://a..b/",
-      "https://127.0.0.1../", "https://09.0.0.1/", "https://1.2.3.4.5/", "https://256.0.0.1/",
-      "https://0x100000000/", "https://[fe80::1%25eth0]/", "https://[::1::2]/",
-      "https://[1:2:3:4:5:6:7:8:9]/", "https://example.123/",
+      "",
+      "example.com",
+      "/relative",
+      "https://",
+      "https://exa mple.com/",
+      "https://a..b/",
+      "https://127.0.0.1../",
+      "https://09.0.0.1/",
+      "https://1.2.3.4.5/",
+      "https://256.0.0.1/",
+      "https://0x100000000/",
+      "https://[fe80::1%25eth0]/",
+      "https://[::1::2]/",
+      "https://[1:2:3:4:5:6:7:8:9]/",
+      "https://example.123/",
     ]) {
       expect(codeOf(url), url).toBe("invalid_url");
     }
@@ -85,8 +118,12 @@ describe("checkWebhookUrl: scheme, credentials, length, syntax", () => {
 
   it("rejects tabs, newlines and control characters the URL parser would silently remove", () => {
     for (const url of [
-      "https://exa\tmple.com/", "https://exa\nmple.com/", "https://example.com/a\rb",
-      "https://example.com/\u0000", "https://example.com/a\u00a0b", "https://example.com/a\u0085b",
+      "https://exa\tmple.com/",
+      "https://exa\nmple.com/",
+      "https://example.com/a\rb",
+      "https://example.com/\u0000",
+      "https://example.com/a\u00a0b",
+      "https://example.com/a\u0085b",
     ]) {
       expect(codeOf(url), JSON.stringify(url)).toBe("invalid_url");
     }
@@ -177,9 +214,20 @@ describe("checkWebhookUrl: private IPv4 in every spelling", () => {
 
   it("does not treat neighbours of the private ranges as private", () => {
     for (const host of [
-      "9.255.255.255", "11.0.0.0", "172.15.255.255", "172.32.0.0", "192.167.255.255", "192.169.0.0",
-      "100.63.255.255", "100.128.0.0", "169.253.255.255", "169.255.0.0", "126.255.255.255", "128.0.0.0",
-      "223.255.255.255", "1.0.0.0",
+      "9.255.255.255",
+      "11.0.0.0",
+      "172.15.255.255",
+      "172.32.0.0",
+      "192.167.255.255",
+      "192.169.0.0",
+      "100.63.255.255",
+      "100.128.0.0",
+      "169.253.255.255",
+      "169.255.0.0",
+      "126.255.255.255",
+      "128.0.0.0",
+      "223.255.255.255",
+      "1.0.0.0",
     ]) {
       expect(codeOf(`https://${host}/`), host).toBe("ok");
     }
@@ -258,19 +306,31 @@ describe("checkWebhookUrl: internal host names", () => {
 describe("checkWebhookUrl: allowLocalhost (development)", () => {
   it("allows http and https to localhost and loopback addresses only when enabled", () => {
     for (const url of [
-      "http://localhost:8787/hooks", "https://localhost/", "http://api.localhost/", "http://127.0.0.1:9000/",
-      "http://127.1/", "http://2130706433/", "http://[::1]:8080/",
+      "http://localhost:8787/hooks",
+      "https://localhost/",
+      "http://api.localhost/",
+      "http://127.0.0.1:9000/",
+      "http://127.1/",
+      "http://2130706433/",
+      "http://[::1]:8080/",
     ]) {
       expect(codeOf(url, dev), url).toBe("ok");
       expect(codeOf(url, prod), url).not.toBe("ok");
     }
-    expect(checkWebhookUrl("http://2130706433:9000/x", dev)).toEqual({ ok: true, url: "http://127.0.0.1:9000/x" });
+    expect(checkWebhookUrl("http://2130706433:9000/x", dev)).toEqual({
+      ok: true,
+      url: "http://127.0.0.1:9000/x",
+    });
   });
 
   it("still rejects other private addresses and plain http elsewhere", () => {
     for (const url of [
-      "http://10.0.0.1/", "https://192.168.0.1/", "https://169.254.169.254/", "https://[::ffff:127.0.0.1]/",
-      "https://metadata.google.internal/", "https://[fe80::1]/",
+      "http://10.0.0.1/",
+      "https://192.168.0.1/",
+      "https://169.254.169.254/",
+      "https://[::ffff:127.0.0.1]/",
+      "https://metadata.google.internal/",
+      "https://[fe80::1]/",
     ]) {
       expect(codeOf(url, dev), url).not.toBe("ok");
     }
@@ -311,7 +371,9 @@ function isInPrivateRange(address: number): boolean {
 
 const privateAddress = fc
   .constantFrom(...PRIVATE_RANGES)
-  .chain(([base, prefix]) => fc.integer({ min: toInt(base), max: toInt(base) + 2 ** (32 - prefix) - 1 }));
+  .chain(([base, prefix]) =>
+    fc.integer({ min: toInt(base), max: toInt(base) + 2 ** (32 - prefix) - 1 }),
+  );
 
 type Radix = "dec" | "hex" | "HEX" | "oct";
 
@@ -327,12 +389,17 @@ function writeAddress(address: number, parts: 1 | 2 | 3 | 4, radixes: readonly R
   const octets = [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256);
   const leading = octets.slice(0, parts - 1);
   const rest = octets.slice(parts - 1).reduce((sum, octet) => sum * 256 + octet, 0);
-  return [...leading, rest].map((value, index) => writeNumber(value, radixes[index] ?? "dec")).join(".");
+  return [...leading, rest]
+    .map((value, index) => writeNumber(value, radixes[index] ?? "dec"))
+    .join(".");
 }
 
 const spelling = fc.record({
   parts: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
-  radixes: fc.array(fc.constantFrom<Radix>("dec", "hex", "HEX", "oct"), { minLength: 4, maxLength: 4 }),
+  radixes: fc.array(fc.constantFrom<Radix>("dec", "hex", "HEX", "oct"), {
+    minLength: 4,
+    maxLength: 4,
+  }),
   trailingDot: fc.boolean(),
 });
 
@@ -351,18 +418,24 @@ describe("property: private IPv4 addresses are rejected in every spelling", () =
 
   it("as IPv4-mapped, IPv4-compatible, NAT64 and 6to4 IPv6", () => {
     fc.assert(
-      fc.property(privateAddress, fc.constantFrom("::ffff:", "::", "64:ff9b::", "::ffff:0:"), (address, prefix) => {
-        const hi = Math.floor(address / 65536).toString(16);
-        const lo = (address % 65536).toString(16);
-        expect(codeOf(`https://[${prefix}${hi}:${lo}]/`)).toBe("private_address");
-        expect(codeOf(`https://[2002:${hi}:${lo}::1]/`)).toBe("private_address");
-      }),
+      fc.property(
+        privateAddress,
+        fc.constantFrom("::ffff:", "::", "64:ff9b::", "::ffff:0:"),
+        (address, prefix) => {
+          const hi = Math.floor(address / 65536).toString(16);
+          const lo = (address % 65536).toString(16);
+          expect(codeOf(`https://[${prefix}${hi}:${lo}]/`)).toBe("private_address");
+          expect(codeOf(`https://[2002:${hi}:${lo}::1]/`)).toBe("private_address");
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it("public addresses pass in every spelling and normalise to dotted decimal", () => {
-    const publicAddress = fc.integer({ min: 0, max: 2 ** 32 - 1 }).filter((address) => !isInPrivateRange(address));
+    const publicAddress = fc
+      .integer({ min: 0, max: 2 ** 32 - 1 })
+      .filter((address) => !isInPrivateRange(address));
     fc.assert(
       fc.property(publicAddress, spelling, (address, { parts, radixes }) => {
         const dotted = writeAddress(address, 4, ["dec", "dec", "dec", "dec"]);
@@ -388,8 +461,17 @@ describe("parseIpv6", () => {
 
   it("rejects malformed forms", () => {
     for (const text of [
-      "", ":::", "1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "12345::", "::ffff:1.2.3",
-      "::ffff:01.2.3.4", "::256.0.0.1", "g::1", "1.2.3.4",
+      "",
+      ":::",
+      "1::2::3",
+      "1:2:3:4:5:6:7",
+      "1:2:3:4:5:6:7:8:9",
+      "12345::",
+      "::ffff:1.2.3",
+      "::ffff:01.2.3.4",
+      "::256.0.0.1",
+      "g::1",
+      "1.2.3.4",
     ]) {
       expect(parseIpv6(text), text).toBeNull();
     }

@@ -7,8 +7,12 @@ import { expectProblem, json } from "./helpers.ts";
 import { rows } from "./finapi-fixture.ts";
 import { IBAN_ERIKA, IBAN_MAX, reconciliationWorld } from "./reconciliation-fixture.ts";
 
-const assign = (r: Awaited<ReturnType<typeof reconciliationWorld>>, id: string, body: unknown, headers: Record<string, string> = {}) =>
-  r.api(`/api/v1/bank-transactions/${id}/assign`, { body, headers });
+const assign = (
+  r: Awaited<ReturnType<typeof reconciliationWorld>>,
+  id: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => r.api(`/api/v1/bank-transactions/${id}/assign`, { body, headers });
 
 /** Erika and Max each owe 35.70; a stranger pays 35.70: a review case with both as candidates. */
 async function reviewCase() {
@@ -28,11 +32,34 @@ describe("assigning from the review queue", () => {
   it("books the chosen invoice with rule manual, answers the transaction and reports the payment", async () => {
     const { r, a, b, tx } = await reviewCase();
     const answered = await json(await assign(r, tx.id, { invoiceIds: [b.id] }), 200);
-    expect(answered).toMatchObject({ id: tx.id, status: "matched", matchedRule: "manual", invoiceIds: [b.id], review: null });
-    expect(answered.allocations).toEqual([expect.objectContaining({ invoiceId: b.id, amount: b.grossAmount, rule: "manual", reversed: false })]);
-    expect(await r.invoice(b.id)).toMatchObject({ status: "paid", amountPaid: b.grossAmount, payments: [expect.objectContaining({ rule: "manual", bankTransactionId: tx.id })] });
+    expect(answered).toMatchObject({
+      id: tx.id,
+      status: "matched",
+      matchedRule: "manual",
+      invoiceIds: [b.id],
+      review: null,
+    });
+    expect(answered.allocations).toEqual([
+      expect.objectContaining({
+        invoiceId: b.id,
+        amount: b.grossAmount,
+        rule: "manual",
+        reversed: false,
+      }),
+    ]);
+    expect(await r.invoice(b.id)).toMatchObject({
+      status: "paid",
+      amountPaid: b.grossAmount,
+      payments: [expect.objectContaining({ rule: "manual", bankTransactionId: tx.id })],
+    });
     expect((await r.invoice(a.id)).status).toBe("open");
-    expect(await r.events("payment.received")).toEqual([expect.objectContaining({ bankTransactionId: tx.id, rule: "manual", allocations: [{ invoiceId: b.id, amount: b.grossAmount }] })]);
+    expect(await r.events("payment.received")).toEqual([
+      expect.objectContaining({
+        bankTransactionId: tx.id,
+        rule: "manual",
+        allocations: [{ invoiceId: b.id, amount: b.grossAmount }],
+      }),
+    ]);
     expect(await r.events("invoice.paid")).toEqual([expect.objectContaining({ id: b.id })]);
     expect(await r.transactions("review")).toEqual([]);
     // Reconciling again leaves a person's decision alone.
@@ -45,25 +72,59 @@ describe("assigning from the review queue", () => {
     const first = await r.bill(erika);
     const second = await r.bill(erika, "pro");
     const third = await r.bill(erika);
-    const [big, small, gift] = r.bank({ amountCents: first.grossAmount + 1_000, purpose: "Vorauszahlung" }, { amountCents: 4_070, purpose: "Teil" }, { amountCents: 777, purpose: "Trinkgeld" });
+    const [big, small, gift] = r.bank(
+      { amountCents: first.grossAmount + 1_000, purpose: "Vorauszahlung" },
+      { amountCents: 4_070, purpose: "Teil" },
+      { amountCents: 777, purpose: "Trinkgeld" },
+    );
     await r.reconcile();
-    const [bigTx, smallTx, giftTx] = [await r.transaction(big!), await r.transaction(small!), await r.transaction(gift!)];
+    const [bigTx, smallTx, giftTx] = [
+      await r.transaction(big!),
+      await r.transaction(small!),
+      await r.transaction(gift!),
+    ];
 
-    const problem = await expectProblem(await assign(r, bigTx.id, { invoiceIds: [first.id] }), 422, "amounts_do_not_add_up");
+    const problem = await expectProblem(
+      await assign(r, bigTx.id, { invoiceIds: [first.id] }),
+      422,
+      "amounts_do_not_add_up",
+    );
     expect(problem.detail).toMatch(/remaining 1000/);
     expect((await r.invoice(first.id)).status).toBe("open");
-    const credited = await json(await assign(r, bigTx.id, { invoiceIds: [first.id], remainder: "customer_credit" }), 200);
-    expect(credited).toMatchObject({ status: "matched", invoiceIds: [first.id], customerCredit: { customerId: erika, amount: 1_000 } });
+    const credited = await json(
+      await assign(r, bigTx.id, { invoiceIds: [first.id], remainder: "customer_credit" }),
+      200,
+    );
+    expect(credited).toMatchObject({
+      status: "matched",
+      invoiceIds: [first.id],
+      customerCredit: { customerId: erika, amount: 1_000 },
+    });
     expect((await r.invoice(first.id)).status).toBe("paid");
 
     // An invoice that would get nothing is refused; the last one listed may stay partly open.
-    await expectProblem(await assign(r, smallTx.id, { invoiceIds: [second.id, third.id] }), 422, "amounts_do_not_add_up");
-    await expectProblem(await assign(r, smallTx.id, { invoiceIds: [first.id] }), 422, "invoice_not_open");
-    expect(await json(await assign(r, smallTx.id, { invoiceIds: [second.id] }), 200)).toMatchObject({ status: "partially_matched", invoiceIds: [second.id] });
-    expect(await r.invoice(second.id)).toMatchObject({ status: "partially_paid", amountPaid: 4_070 });
+    await expectProblem(
+      await assign(r, smallTx.id, { invoiceIds: [second.id, third.id] }),
+      422,
+      "amounts_do_not_add_up",
+    );
+    await expectProblem(
+      await assign(r, smallTx.id, { invoiceIds: [first.id] }),
+      422,
+      "invoice_not_open",
+    );
+    expect(await json(await assign(r, smallTx.id, { invoiceIds: [second.id] }), 200)).toMatchObject(
+      { status: "partially_matched", invoiceIds: [second.id] },
+    );
+    expect(await r.invoice(second.id)).toMatchObject({
+      status: "partially_paid",
+      amountPaid: 4_070,
+    });
 
     // Not a customer's payment at all: ignored by hand, nothing booked.
-    expect(await json(await assign(r, giftTx.id, { invoiceIds: [], remainder: "ignore" }), 200)).toMatchObject({ status: "ignored", invoiceIds: [], ignoredAmount: 777, matchedRule: null });
+    expect(
+      await json(await assign(r, giftTx.id, { invoiceIds: [], remainder: "ignore" }), 200),
+    ).toMatchObject({ status: "ignored", invoiceIds: [], ignoredAmount: 777, matchedRule: null });
     expect(await r.events("payment.received")).toHaveLength(2);
   });
 });
@@ -76,29 +137,71 @@ describe("undoing an automatic booking", () => {
     const wrong = await r.bill(erika, "pro");
     const right = await r.bill(max, "pro");
     // Max typed Erika's invoice number.
-    const [line] = r.bank({ amountCents: wrong.grossAmount + 200, purpose: wrong.number, counterpartName: "Max" });
+    const [line] = r.bank({
+      amountCents: wrong.grossAmount + 200,
+      purpose: wrong.number,
+      counterpartName: "Max",
+    });
     await r.reconcile();
     const tx = await r.transaction(line!);
-    expect(tx).toMatchObject({ status: "matched", matchedRule: "reference", invoiceIds: [wrong.id], customerCredit: { customerId: erika, amount: 200 } });
+    expect(tx).toMatchObject({
+      status: "matched",
+      matchedRule: "reference",
+      invoiceIds: [wrong.id],
+      customerCredit: { customerId: erika, amount: 200 },
+    });
 
-    const fixed = await json(await assign(r, tx.id, { invoiceIds: [right.id], remainder: "customer_credit" }), 200);
-    expect(fixed).toMatchObject({ status: "matched", matchedRule: "manual", invoiceIds: [right.id], customerCredit: { customerId: max, amount: 200 } });
+    const fixed = await json(
+      await assign(r, tx.id, { invoiceIds: [right.id], remainder: "customer_credit" }),
+      200,
+    );
+    expect(fixed).toMatchObject({
+      status: "matched",
+      matchedRule: "manual",
+      invoiceIds: [right.id],
+      customerCredit: { customerId: max, amount: 200 },
+    });
     expect(fixed.allocations).toEqual([
-      expect.objectContaining({ invoiceId: wrong.id, rule: "reference", reversed: true, reversal: "reassigned" }),
+      expect.objectContaining({
+        invoiceId: wrong.id,
+        rule: "reference",
+        reversed: true,
+        reversal: "reassigned",
+      }),
       expect.objectContaining({ invoiceId: right.id, rule: "manual", reversed: false }),
     ]);
-    expect(await r.invoice(wrong.id)).toMatchObject({ status: "open", amountPaid: 0, payments: [expect.objectContaining({ reversed: true, reversal: "reassigned" })] });
-    expect(await r.invoice(right.id)).toMatchObject({ status: "paid", amountPaid: right.grossAmount });
-    expect(await r.events("invoice.reopened")).toEqual([expect.objectContaining({ id: wrong.id, status: "open", reason: "payment_reassigned" })]);
-    const credits = await rows<{ customer_id: string; reversed_at: string | null }>("customer_credits", r.m.merchantId);
+    expect(await r.invoice(wrong.id)).toMatchObject({
+      status: "open",
+      amountPaid: 0,
+      payments: [expect.objectContaining({ reversed: true, reversal: "reassigned" })],
+    });
+    expect(await r.invoice(right.id)).toMatchObject({
+      status: "paid",
+      amountPaid: right.grossAmount,
+    });
+    expect(await r.events("invoice.reopened")).toEqual([
+      expect.objectContaining({ id: wrong.id, status: "open", reason: "payment_reassigned" }),
+    ]);
+    const credits = await rows<{ customer_id: string; reversed_at: string | null }>(
+      "customer_credits",
+      r.m.merchantId,
+    );
     expect(credits.map((c) => [c.customer_id, c.reversed_at !== null])).toEqual([
       [erika, true],
       [max, false],
     ]);
 
     // Assigning it again to the same invoice changes nothing but the journal: never booked twice.
-    expect(await json(await assign(r, tx.id, { invoiceIds: [right.id], remainder: "customer_credit" }), 200)).toMatchObject({ invoiceIds: [right.id] });
-    expect(await r.invoice(right.id)).toMatchObject({ status: "paid", amountPaid: right.grossAmount });
+    expect(
+      await json(
+        await assign(r, tx.id, { invoiceIds: [right.id], remainder: "customer_credit" }),
+        200,
+      ),
+    ).toMatchObject({ invoiceIds: [right.id] });
+    expect(await r.invoice(right.id)).toMatchObject({
+      status: "paid",
+      amountPaid: right.grossAmount,
+    });
     expect(await r.events("invoice.paid")).toHaveLength(2);
   });
 });
@@ -111,17 +214,31 @@ describe("what cannot be assigned", () => {
     const [debit] = r.bank({ amountCents: -500, typeCodeZka: "105", purpose: "Gebuehr" });
     await r.reconcile();
     const debitTx = await r.transaction(debit!);
-    await expectProblem(await assign(r, debitTx.id, { invoiceIds: [invoice.id] }), 422, "transaction_not_assignable");
+    await expectProblem(
+      await assign(r, debitTx.id, { invoiceIds: [invoice.id] }),
+      422,
+      "transaction_not_assignable",
+    );
     const [line] = r.bank({ amountCents: 100, purpose: "?" });
     await r.reconcile();
     const tx = await r.transaction(line!);
     await json(await assign(r, tx.id, { invoiceIds: [invoice.id] }), 200);
-    expect(await r.invoice(invoice.id)).toMatchObject({ status: "partially_paid", amountPaid: 100 });
+    expect(await r.invoice(invoice.id)).toMatchObject({
+      status: "partially_paid",
+      amountPaid: 100,
+    });
     // Paid in full by another transfer, it takes nothing more.
-    const [rest, more] = r.bank({ amountCents: invoice.grossAmount - 100, purpose: invoice.number }, { amountCents: 300, purpose: "mehr" });
+    const [rest, more] = r.bank(
+      { amountCents: invoice.grossAmount - 100, purpose: invoice.number },
+      { amountCents: 300, purpose: "mehr" },
+    );
     await r.reconcile();
     expect((await r.invoice(invoice.id)).status).toBe("paid");
-    await expectProblem(await assign(r, (await r.transaction(more!)).id, { invoiceIds: [invoice.id] }), 422, "invoice_not_open");
+    await expectProblem(
+      await assign(r, (await r.transaction(more!)).id, { invoiceIds: [invoice.id] }),
+      422,
+      "invoice_not_open",
+    );
     expect((await r.transaction(rest!)).matchedRule).toBe("reference");
   });
 });
@@ -146,11 +263,19 @@ describe("bad input and other merchants", () => {
     await bad({ invoiceIds: [a.id], extra: 1 }, "extra");
     await bad({ invoiceIds: [a.id, a.id] }, "invoiceIds");
     await bad({ invoiceIds: [] }, "invoiceIds");
-    await expectProblem(await assign(r, "btx_nope", { invoiceIds: [a.id] }), 400, "validation_failed");
+    await expectProblem(
+      await assign(r, "btx_nope", { invoiceIds: [a.id] }),
+      400,
+      "validation_failed",
+    );
 
     await expectProblem(await assign(r, tx.id, { invoiceIds: [foreign.id] }), 404, "not_found");
     await expectProblem(await assign(r, foreignTx.id, { invoiceIds: [a.id] }), 404, "not_found");
-    await expectProblem(await assign(r, `btx_${"0".repeat(24)}`, { invoiceIds: [a.id] }), 404, "not_found");
+    await expectProblem(
+      await assign(r, `btx_${"0".repeat(24)}`, { invoiceIds: [a.id] }),
+      404,
+      "not_found",
+    );
     expect((await r.transaction({ id: tx.finapiId })).status).toBe("review");
     expect((await other.invoice(foreign.id)).status).toBe("open");
   });
@@ -162,7 +287,11 @@ describe("bad input and other merchants", () => {
     const replay = await assign(r, tx.id, { invoiceIds: [a.id] }, key);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(await json(replay, 200)).toEqual(first);
-    await expectProblem(await assign(r, tx.id, { invoiceIds: [b.id] }, key), 422, "idempotency_key_reused");
+    await expectProblem(
+      await assign(r, tx.id, { invoiceIds: [b.id] }, key),
+      422,
+      "idempotency_key_reused",
+    );
     expect(await r.events("payment.received")).toHaveLength(1);
   });
 });

@@ -17,13 +17,31 @@ type Step =
   | { kind: "failingSync"; fault: "500" | "401" | "truncate" | "short"; page: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("add" as const), account: fc.integer({ min: 0, max: 1 }), count: fc.integer({ min: 0, max: 25 }), malformed: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("add" as const),
+      account: fc.integer({ min: 0, max: 1 }),
+      count: fc.integer({ min: 0, max: 25 }),
+      malformed: fc.boolean(),
+    }),
+  },
   // Gaps around the two-day overlap matter most: a cursor moved too early shows only after it.
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), hours: fc.constantFrom(0, 1, 12, 47, 49, 72, 100) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("advance" as const),
+      hours: fc.constantFrom(0, 1, 12, 47, 49, 72, 100),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("sync" as const) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant("failingSync" as const), fault: fc.constantFrom("500" as const, "401" as const, "truncate" as const, "short" as const), page: fc.integer({ min: 1, max: 4 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("failingSync" as const),
+      fault: fc.constantFrom("500" as const, "401" as const, "truncate" as const, "short" as const),
+      page: fc.integer({ min: 1, max: 4 }),
+    }),
   },
 );
 
@@ -36,7 +54,11 @@ interface Row {
 }
 
 async function runSync(world: FinapiWorld, merchantId: string) {
-  const report = await syncMerchant(database(env.DB), world.env, merchantId, world.now(), { fetch: (r) => world.fake.app.fetch(r), sleep: noSleep, perPage: PER_PAGE });
+  const report = await syncMerchant(database(env.DB), world.env, merchantId, world.now(), {
+    fetch: (r) => world.fake.app.fetch(r),
+    sleep: noSleep,
+    perPage: PER_PAGE,
+  });
   expect(report).not.toBeNull();
   return report!;
 }
@@ -50,7 +72,12 @@ function injectFault(world: FinapiWorld, fault: Extract<Step, { kind: "failingSy
   if (fault.fault === "short") world.control.injectFault({ ...where, dropItems: 1, times: 4 });
 }
 
-async function checkInvariant(world: FinapiWorld, merchantId: string, userId: string, complete: boolean) {
+async function checkInvariant(
+  world: FinapiWorld,
+  merchantId: string,
+  userId: string,
+  complete: boolean,
+) {
   const stored = await rows<Row>("bank_transactions", merchantId);
   const finapi = new Map(world.control.transactions({ userId }).map((t) => [t.id as number, t]));
   const ids = stored.map((row) => row.finapi_id);
@@ -74,7 +101,10 @@ describe("bank sync property", () => {
             const accountId = m.accountIds[s.account] ?? m.accountId;
             const added = world.control.addGeneratedTransactions(accountId, s.count);
             // Now and then a record finAPI serves broken: parked, but still exactly once.
-            if (s.malformed && s.count > 0) world.control.addTransactions(accountId, [{ amountCents: 1, raw: { amount: 0.001 } }]);
+            if (s.malformed && s.count > 0)
+              world.control.addTransactions(accountId, [
+                { amountCents: 1, raw: { amount: 0.001 } },
+              ]);
             expect(added).toHaveLength(s.count);
           } else if (s.kind === "advance") {
             world.advance(s.hours * 3_600_000);

@@ -1,23 +1,47 @@
 // Integration tests of the billing run (cron): next-period invoices billed in advance, scheduled
 // changes applied at their date, carried proration lines, contracts ended, and idempotence when
 // the run is repeated or stopped halfway.
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { BILLING_CRON } from "../../worker/jobs/crons.ts";
 import { runBilling } from "../../worker/jobs/billing-run.ts";
-import { call, createCatalogue, createCustomer, createMerchant, emptyDatabase, json } from "./helpers.ts";
+import {
+  call,
+  createCatalogue,
+  createCustomer,
+  createMerchant,
+  emptyDatabase,
+  json,
+} from "./helpers.ts";
 
 async function setup(options: { prorationMode?: string; contracts?: number } = {}) {
   const { apiKey } = await createMerchant();
-  if (options.prorationMode) await json(await call("/api/v1/settings/customer-center", { key: apiKey, method: "PATCH", body: { prorationMode: options.prorationMode } }), 200);
+  if (options.prorationMode)
+    await json(
+      await call("/api/v1/settings/customer-center", {
+        key: apiKey,
+        method: "PATCH",
+        body: { prorationMode: options.prorationMode },
+      }),
+      200,
+    );
   const catalogue = await createCatalogue(apiKey);
   const customerId = await createCustomer(apiKey);
   const contracts = [];
   for (let i = 0; i < (options.contracts ?? 1); i++) {
     contracts.push(
       await json(
-        await call("/api/v1/contracts", { key: apiKey, now: "2027-01-01T08:00:00Z", body: { customerId, templateId: catalogue.pro.templateId, startDate: "2027-01-01" } }),
+        await call("/api/v1/contracts", {
+          key: apiKey,
+          now: "2027-01-01T08:00:00Z",
+          body: { customerId, templateId: catalogue.pro.templateId, startDate: "2027-01-01" },
+        }),
         201,
       ),
     );
@@ -26,7 +50,8 @@ async function setup(options: { prorationMode?: string; contracts?: number } = {
 }
 
 const invoicesOf = async (key: string, contractId: string) =>
-  (await json(await call(`/api/v1/invoices?contractId=${contractId}&limit=100`, { key }), 200)).data as any[];
+  (await json(await call(`/api/v1/invoices?contractId=${contractId}&limit=100`, { key }), 200))
+    .data as any[];
 
 /** 03:00 UTC is 04:00 in Berlin in winter: the merchant's "today" is the same calendar day. */
 const at = (date: string) => new Date(`${date}T03:00:00Z`);
@@ -42,7 +67,9 @@ describe("billing run", () => {
     const again = await runBilling(env.DB, at("2027-02-01"));
     expect(again.invoicesIssued).toBe(0);
     const invoices = await invoicesOf(apiKey, contract.id);
-    expect(invoices.map((i) => [i.number, i.periodStart, i.periodEnd, i.netAmount, i.issueDate])).toEqual([
+    expect(
+      invoices.map((i) => [i.number, i.periodStart, i.periodEnd, i.netAmount, i.issueDate]),
+    ).toEqual([
       ["RE-2027-000001", "2027-01-01", "2027-02-01", 6000, "2027-01-01"],
       ["RE-2027-000002", "2027-02-01", "2027-03-01", 6000, "2027-02-01"],
     ]);
@@ -64,30 +91,58 @@ describe("billing run", () => {
     const rest = await runBilling(env.DB, at("2027-02-01"));
     expect(rest.invoicesIssued).toBe(2);
     await runBilling(env.DB, at("2027-02-01"));
-    for (const contract of contracts) expect((await invoicesOf(apiKey, contract.id)).map((i) => i.periodStart)).toEqual(["2027-01-01", "2027-02-01"]);
-    const numbers = (await json(await call("/api/v1/invoices?limit=100", { key: apiKey }), 200)).data.map((i: any) => i.number).sort();
-    expect(numbers).toEqual(["RE-2027-000001", "RE-2027-000002", "RE-2027-000003", "RE-2027-000004", "RE-2027-000005", "RE-2027-000006"]);
+    for (const contract of contracts)
+      expect((await invoicesOf(apiKey, contract.id)).map((i) => i.periodStart)).toEqual([
+        "2027-01-01",
+        "2027-02-01",
+      ]);
+    const numbers = (
+      await json(await call("/api/v1/invoices?limit=100", { key: apiKey }), 200)
+    ).data
+      .map((i: any) => i.number)
+      .sort();
+    expect(numbers).toEqual([
+      "RE-2027-000001",
+      "RE-2027-000002",
+      "RE-2027-000003",
+      "RE-2027-000004",
+      "RE-2027-000005",
+      "RE-2027-000006",
+    ]);
   });
 
   it("applies a scheduled downgrade at the period boundary before billing the new period", async () => {
     const { apiKey, catalogue, contract } = await setup();
     const scheduled = await json(
-      await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey, now: "2027-01-15T10:00:00Z", body: { type: "switch_template", templateId: catalogue.basic.templateId } }),
+      await call(`/api/v1/contracts/${contract.id}/changes`, {
+        key: apiKey,
+        now: "2027-01-15T10:00:00Z",
+        body: { type: "switch_template", templateId: catalogue.basic.templateId },
+      }),
       201,
     );
     expect(scheduled.change).toMatchObject({ status: "scheduled", effectiveDate: "2027-02-01" });
     const report = await runBilling(env.DB, at("2027-02-01"));
     expect(report).toMatchObject({ changesApplied: 1, invoicesIssued: 1 });
     const invoices = await invoicesOf(apiKey, contract.id);
-    expect(invoices.map((i) => [i.kind, i.netAmount])).toEqual([["regular", 6000], ["regular", 3000]]);
-    const changes = (await json(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey }), 200)).data;
+    expect(invoices.map((i) => [i.kind, i.netAmount])).toEqual([
+      ["regular", 6000],
+      ["regular", 3000],
+    ]);
+    const changes = (
+      await json(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey }), 200)
+    ).data;
     expect(changes[0]).toMatchObject({ status: "applied", settlement: "none" });
   });
 
   it("applies a mid-period scheduled upgrade on its day with an interim invoice", async () => {
     const { apiKey, catalogue, contract } = await setup();
     await json(
-      await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey, now: "2027-01-05T10:00:00Z", body: { type: "add_addon", articleId: catalogue.addonId, effectiveDate: "2027-01-11" } }),
+      await call(`/api/v1/contracts/${contract.id}/changes`, {
+        key: apiKey,
+        now: "2027-01-05T10:00:00Z",
+        body: { type: "add_addon", articleId: catalogue.addonId, effectiveDate: "2027-01-11" },
+      }),
       201,
     );
     expect((await runBilling(env.DB, at("2027-01-10"))).changesApplied).toBe(0);
@@ -98,43 +153,86 @@ describe("billing run", () => {
 
   it("puts carried next_invoice lines on the next regular invoice, once", async () => {
     const { apiKey, catalogue, contract } = await setup({ prorationMode: "next_invoice" });
-    await json(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey, now: "2027-01-11T10:00:00Z", body: { type: "add_addon", articleId: catalogue.addonId } }), 201);
+    await json(
+      await call(`/api/v1/contracts/${contract.id}/changes`, {
+        key: apiKey,
+        now: "2027-01-11T10:00:00Z",
+        body: { type: "add_addon", articleId: catalogue.addonId },
+      }),
+      201,
+    );
     await runBilling(env.DB, at("2027-02-01"));
     await runBilling(env.DB, at("2027-03-01"));
     const invoices = await invoicesOf(apiKey, contract.id);
-    const february = await json(await call(`/api/v1/invoices/${invoices[1].id}`, { key: apiKey }), 200);
+    const february = await json(
+      await call(`/api/v1/invoices/${invoices[1].id}`, { key: apiKey }),
+      200,
+    );
     expect(february.lines.map((l: any) => l.netAmount)).toEqual([6000, 490, 332]);
-    const march = await json(await call(`/api/v1/invoices/${invoices[2].id}`, { key: apiKey }), 200);
+    const march = await json(
+      await call(`/api/v1/invoices/${invoices[2].id}`, { key: apiKey }),
+      200,
+    );
     expect(march.lines.map((l: any) => l.netAmount)).toEqual([6000, 490]);
   });
 
   it("marks a scheduled change failed when the contract no longer allows it", async () => {
     const { apiKey, catalogue, contract } = await setup();
     await json(
-      await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey, now: "2027-01-05T10:00:00Z", body: { type: "add_addon", articleId: catalogue.addonId, effectiveDate: "2027-01-20" } }),
+      await call(`/api/v1/contracts/${contract.id}/changes`, {
+        key: apiKey,
+        now: "2027-01-05T10:00:00Z",
+        body: { type: "add_addon", articleId: catalogue.addonId, effectiveDate: "2027-01-20" },
+      }),
       201,
     );
-    await json(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey, now: "2027-01-06T10:00:00Z", body: { type: "add_addon", articleId: catalogue.addonId } }), 201);
+    await json(
+      await call(`/api/v1/contracts/${contract.id}/changes`, {
+        key: apiKey,
+        now: "2027-01-06T10:00:00Z",
+        body: { type: "add_addon", articleId: catalogue.addonId },
+      }),
+      201,
+    );
     const report = await runBilling(env.DB, at("2027-01-20"));
     expect(report.changesFailed).toBe(1);
-    const failed = (await json(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey }), 200)).data.find((c: any) => c.status === "failed");
+    const failed = (
+      await json(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey }), 200)
+    ).data.find((c: any) => c.status === "failed");
     expect(failed.failureReason).toContain("addon_already_on_contract");
   });
 
   it("ends a cancelled contract after its last day and bills nothing more", async () => {
     const { apiKey, contract } = await setup();
-    const cancelled = await json(await call(`/api/v1/contracts/${contract.id}/cancel`, { key: apiKey, now: "2027-01-11T10:00:00Z", body: {} }), 200);
+    const cancelled = await json(
+      await call(`/api/v1/contracts/${contract.id}/cancel`, {
+        key: apiKey,
+        now: "2027-01-11T10:00:00Z",
+        body: {},
+      }),
+      200,
+    );
     expect(cancelled.endDate).toBe("2027-01-31");
-    expect(await runBilling(env.DB, at("2027-02-01"))).toMatchObject({ contractsEnded: 1, invoicesIssued: 0, errors: [] });
+    expect(await runBilling(env.DB, at("2027-02-01"))).toMatchObject({
+      contractsEnded: 1,
+      invoicesIssued: 0,
+      errors: [],
+    });
     expect(await runBilling(env.DB, at("2027-03-01"))).toMatchObject({ contracts: 0, errors: [] });
     expect(await invoicesOf(apiKey, contract.id)).toHaveLength(1);
-    expect((await json(await call(`/api/v1/contracts/${contract.id}`, { key: apiKey }), 200)).status).toBe("ended");
+    expect(
+      (await json(await call(`/api/v1/contracts/${contract.id}`, { key: apiKey }), 200)).status,
+    ).toBe("ended");
   });
 
   it("runs from the cron trigger", async () => {
     const { apiKey, contract } = await setup();
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: BILLING_CRON, scheduledTime: at("2027-02-01").getTime() }), env, ctx);
+    await worker.scheduled(
+      createScheduledController({ cron: BILLING_CRON, scheduledTime: at("2027-02-01").getTime() }),
+      env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(await invoicesOf(apiKey, contract.id)).toHaveLength(2);
   });

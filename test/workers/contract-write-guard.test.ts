@@ -2,7 +2,11 @@
 // a whole, so a concurrent second writer can never half-apply its change.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { findContract, guardedContractWrite, insertItemsStatements } from "../../worker/store/contracts.ts";
+import {
+  findContract,
+  guardedContractWrite,
+  insertItemsStatements,
+} from "../../worker/store/contracts.ts";
 import { database, isContractVersionConflict, runBatch } from "../../worker/store/db.ts";
 import { call, createCatalogue, createCustomer, createMerchant, json } from "./helpers.ts";
 
@@ -11,7 +15,13 @@ describe("contract write guard", () => {
     const { apiKey } = await createMerchant();
     const catalogue = await createCatalogue(apiKey);
     const customerId = await createCustomer(apiKey);
-    const created = await json(await call("/api/v1/contracts", { key: apiKey, body: { customerId, templateId: catalogue.basic.templateId, startDate: "2027-01-01" } }), 201);
+    const created = await json(
+      await call("/api/v1/contracts", {
+        key: apiKey,
+        body: { customerId, templateId: catalogue.basic.templateId, startDate: "2027-01-01" },
+      }),
+      201,
+    );
     const db = database(env.DB);
     const merchantId = (await db.query.contracts.findFirst())!.merchantId;
     const contract = (await findContract(db, merchantId, created.id))!;
@@ -30,8 +40,14 @@ describe("contract write guard", () => {
       startedOn: contract.currentPeriodStart,
     });
 
-    await runBatch(db, [...guardedContractWrite(db, contract, "wrt_first", {}), ...insertItemsStatements(db, [extraItem("itm_first")])]);
-    const stale = runBatch(db, [...guardedContractWrite(db, contract, "wrt_second", {}), ...insertItemsStatements(db, [extraItem("itm_second")])]);
+    await runBatch(db, [
+      ...guardedContractWrite(db, contract, "wrt_first", {}),
+      ...insertItemsStatements(db, [extraItem("itm_first")]),
+    ]);
+    const stale = runBatch(db, [
+      ...guardedContractWrite(db, contract, "wrt_second", {}),
+      ...insertItemsStatements(db, [extraItem("itm_second")]),
+    ]);
     await expect(stale).rejects.toSatisfy(isContractVersionConflict);
 
     const after = (await findContract(db, merchantId, contract.id))!;

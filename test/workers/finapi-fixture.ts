@@ -30,13 +30,17 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
   const baseUrl = `https://finapi-${++worlds}.fake.test`;
   const clock = { now: START };
   let dropCallbacks = false;
-  const testEnv: Bindings = { ...env, FINAPI_FETCHER: { fetch: (request) => fake.app.fetch(request) } };
+  const testEnv: Bindings = {
+    ...env,
+    FINAPI_FETCHER: { fetch: (request) => fake.app.fetch(request) },
+  };
   const fake = createFakeFinapi({
     now: () => clock.now,
     webFormBaseUrl: baseUrl,
     // The Worker answers on http://tarif.test here; real finAPI calls HTTPS only.
     allowHttpCallbacks: true,
-    callbackFetch: (request) => (dropCallbacks ? new Response(null, { status: 599 }) : invoke(request)),
+    callbackFetch: (request) =>
+      dropCallbacks ? new Response(null, { status: 599 }) : invoke(request),
     ...options,
   });
 
@@ -47,11 +51,21 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
     return response;
   }
 
-  function api(path: string, { key, body, method, headers = {}, bindings }: RequestOptions = {}): Promise<Response> {
-    const all: Record<string, string> = { "x-test-now": new Date(clock.now).toISOString(), ...headers };
+  function api(
+    path: string,
+    { key, body, method, headers = {}, bindings }: RequestOptions = {},
+  ): Promise<Response> {
+    const all: Record<string, string> = {
+      "x-test-now": new Date(clock.now).toISOString(),
+      ...headers,
+    };
     if (key) all.authorization = `Bearer ${key}`;
     if (body !== undefined) all["content-type"] = "application/json";
-    const init = { method: method ?? (body === undefined ? "GET" : "POST"), headers: all, body: body === undefined ? undefined : JSON.stringify(body) };
+    const init = {
+      method: method ?? (body === undefined ? "GET" : "POST"),
+      headers: all,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    };
     return invoke(new Request(`http://tarif.test${path}`, init), bindings);
   }
 
@@ -60,7 +74,12 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
   }
 
   async function configure(key: string, overrides: Record<string, unknown> = {}) {
-    const body = { clientId: fake.control.clientId, clientSecret: fake.control.clientSecret, baseUrl, ...overrides };
+    const body = {
+      clientId: fake.control.clientId,
+      clientSecret: fake.control.clientSecret,
+      baseUrl,
+      ...overrides,
+    };
     return json(await api("/api/v1/finapi/settings", { key, method: "PUT", body }), 200);
   }
 
@@ -69,12 +88,25 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
     const { id, apiKey } = await merchant(name);
     await configure(apiKey);
     const user = await json(await api("/api/v1/finapi/user", { key: apiKey, body: {} }), 201);
-    const started = await json(await api("/api/v1/finapi/bank-connections", { key: apiKey, body: {} }), 201);
+    const started = await json(
+      await api("/api/v1/finapi/bank-connections", { key: apiKey, body: {} }),
+      201,
+    );
     await fake.control.completeWebForm(started.webFormId);
-    const connection = await json(await api(`/api/v1/finapi/bank-connections/${started.id}`, { key: apiKey }), 200);
+    const connection = await json(
+      await api(`/api/v1/finapi/bank-connections/${started.id}`, { key: apiKey }),
+      200,
+    );
     expect(connection.status).toBe("active");
     const accountIds = (connection.accounts as { id: number }[]).map((account) => account.id);
-    return { merchantId: id, apiKey, userId: user.id as string, connectionId: started.id as string, accountIds, accountId: accountIds[0]! };
+    return {
+      merchantId: id,
+      apiKey,
+      userId: user.id as string,
+      connectionId: started.id as string,
+      accountIds,
+      accountId: accountIds[0]!,
+    };
   }
 
   return {
@@ -99,7 +131,12 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
 }
 
 /** Rows of a table for one merchant, straight from D1 (what the API does not show). */
-export async function rows<T = Record<string, unknown>>(table: string, merchantId: string): Promise<T[]> {
-  const { results } = await env.DB.prepare(`SELECT * FROM "${table}" WHERE merchant_id = ?`).bind(merchantId).all<T>();
+export async function rows<T = Record<string, unknown>>(
+  table: string,
+  merchantId: string,
+): Promise<T[]> {
+  const { results } = await env.DB.prepare(`SELECT * FROM "${table}" WHERE merchant_id = ?`)
+    .bind(merchantId)
+    .all<T>();
   return results;
 }

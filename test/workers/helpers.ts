@@ -23,7 +23,11 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  return SELF.fetch(`http://tarif.test${path}`, { method: options.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+  return SELF.fetch(`http://tarif.test${path}`, {
+    method: options.method ?? (body === undefined ? "GET" : "POST"),
+    headers,
+    body,
+  });
 }
 
 export async function json<T = any>(response: Response, status: number): Promise<T> {
@@ -41,8 +45,17 @@ export async function expectProblem(response: Response, status: number, code: st
   return body;
 }
 
-export async function createMerchant(name = "Stadtwerke Test", timeZone?: string): Promise<{ id: string; apiKey: string }> {
-  return json(await call("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name, ...(timeZone ? { timeZone } : {}) } }), 201);
+export async function createMerchant(
+  name = "Stadtwerke Test",
+  timeZone?: string,
+): Promise<{ id: string; apiKey: string }> {
+  return json(
+    await call("/admin/v1/merchants", {
+      key: ADMIN_TOKEN,
+      body: { name, ...(timeZone ? { timeZone } : {}) },
+    }),
+    201,
+  );
 }
 
 export interface Catalogue {
@@ -55,20 +68,43 @@ export interface Catalogue {
 }
 
 /** Basic 30.00 and Pro 60.00 monthly, Pro yearly 600.00, and two add-ons (4.90, 2.00 per month). */
-export async function createCatalogue(key: string, templateOverrides: Record<string, unknown> = {}): Promise<Catalogue> {
+export async function createCatalogue(
+  key: string,
+  templateOverrides: Record<string, unknown> = {},
+): Promise<Catalogue> {
   const post = async (path: string, body: unknown) => json(await call(path, { key, body }), 201);
   const group = await post("/api/v1/template-groups", { name: "Strom" });
-  const addon = await post("/api/v1/articles", { kind: "addon", name: "Ökostrom-Option", unitAmount: 490, taxRate: 1900 });
-  const otherAddon = await post("/api/v1/articles", { kind: "addon", name: "Smart Meter", unitAmount: 200, taxRate: 1900 });
+  const addon = await post("/api/v1/articles", {
+    kind: "addon",
+    name: "Ökostrom-Option",
+    unitAmount: 490,
+    taxRate: 1900,
+  });
+  const otherAddon = await post("/api/v1/articles", {
+    kind: "addon",
+    name: "Smart Meter",
+    unitAmount: 200,
+    taxRate: 1900,
+  });
   const tariff = async (name: string, unitAmount: number, billingInterval: string) => {
-    const article = await post("/api/v1/articles", { kind: "plan", name, unitAmount, taxRate: 1900 });
+    const article = await post("/api/v1/articles", {
+      kind: "plan",
+      name,
+      unitAmount,
+      taxRate: 1900,
+    });
     const template = await post("/api/v1/contract-templates", {
       name,
       templateGroupId: group.id,
       planArticleId: article.id,
       billingInterval,
       allowedAddonArticleIds: [addon.id, otherAddon.id],
-      changePoints: [{ type: "immediately" }, { type: "next_period" }, { type: "next_month" }, { type: "custom", minLeadDays: 0, maxHorizonDays: 400 }],
+      changePoints: [
+        { type: "immediately" },
+        { type: "next_period" },
+        { type: "next_month" },
+        { type: "custom", minLeadDays: 0, maxHorizonDays: 400 },
+      ],
       ...templateOverrides,
     });
     return { templateId: template.id as string, articleId: article.id as string };
@@ -84,7 +120,12 @@ export async function createCatalogue(key: string, templateOverrides: Record<str
 }
 
 export async function createCustomer(key: string, name = "Erika Mustermann"): Promise<string> {
-  return (await json(await call("/api/v1/customers", { key, body: { name, email: "erika@example.com" } }), 201)).id;
+  return (
+    await json(
+      await call("/api/v1/customers", { key, body: { name, email: "erika@example.com" } }),
+      201,
+    )
+  ).id;
 }
 
 /**
@@ -95,5 +136,8 @@ export async function emptyDatabase() {
   const { results } = await env.DB.prepare(
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
   ).all<{ name: string }>();
-  await env.DB.batch([env.DB.prepare("PRAGMA defer_foreign_keys = on"), ...results.map(({ name }) => env.DB.prepare(`DELETE FROM "${name}"`))]);
+  await env.DB.batch([
+    env.DB.prepare("PRAGMA defer_foreign_keys = on"),
+    ...results.map(({ name }) => env.DB.prepare(`DELETE FROM "${name}"`)),
+  ]);
 }

@@ -11,7 +11,11 @@ export const IBAN_ERIKA = "DE89370400440532013000";
 export const IBAN_MAX = "DE02120300000000202051";
 export const IBAN_LENA = "DE12500105170648489890";
 export const IBAN_STRANGER = "DE75512108001245126199";
-export const CREDITOR = { creditorName: "Stadtwerke Musterstadt", iban: "DE02500105170137075030", creditorId: "DE98ZZZ09999999999" };
+export const CREDITOR = {
+  creditorName: "Stadtwerke Musterstadt",
+  iban: "DE02500105170137075030",
+  creditorId: "DE98ZZZ09999999999",
+};
 
 export type ReconciliationWorld = Awaited<ReturnType<typeof reconciliationWorld>>;
 
@@ -22,15 +26,30 @@ export async function reconciliationWorld(name?: string) {
   const catalogue: Catalogue = await createCatalogue(key);
   let lines = 0;
 
-  const api = (path: string, options: Parameters<typeof world.api>[1] = {}) => world.api(path, { key, ...options });
+  const api = (path: string, options: Parameters<typeof world.api>[1] = {}) =>
+    world.api(path, { key, ...options });
 
   async function customer(customerName: string, iban?: string): Promise<string> {
-    return (await json(await api("/api/v1/customers", { body: { name: customerName, ...(iban ? { iban } : {}) } }), 201)).id;
+    return (
+      await json(
+        await api("/api/v1/customers", { body: { name: customerName, ...(iban ? { iban } : {}) } }),
+        201,
+      )
+    ).id;
   }
 
   /** A monthly contract starting today: its first invoice (Basic 35.70, Pro 71.40 gross). */
-  async function bill(customerId: string, plan: "basic" | "pro" = "basic", startDate = world.now().toISOString().slice(0, 10)) {
-    const contract = await json(await api("/api/v1/contracts", { body: { customerId, templateId: catalogue[plan].templateId, startDate } }), 201);
+  async function bill(
+    customerId: string,
+    plan: "basic" | "pro" = "basic",
+    startDate = world.now().toISOString().slice(0, 10),
+  ) {
+    const contract = await json(
+      await api("/api/v1/contracts", {
+        body: { customerId, templateId: catalogue[plan].templateId, startDate },
+      }),
+      201,
+    );
     return invoice(contract.invoiceId);
   }
 
@@ -42,7 +61,12 @@ export async function reconciliationWorld(name?: string) {
   function bank(...inputs: FakeTransactionInput[]) {
     return world.control.addTransactions(
       m.accountId,
-      inputs.map((input) => ({ isPotentialDuplicate: false, typeCodeZka: (input.amountCents ?? 0) > 0 ? "166" : null, ...input, purpose: input.purpose ?? `Zahlung ${++lines}` })),
+      inputs.map((input) => ({
+        isPotentialDuplicate: false,
+        typeCodeZka: (input.amountCents ?? 0) > 0 ? "166" : null,
+        ...input,
+        purpose: input.purpose ?? `Zahlung ${++lines}`,
+      })),
     );
   }
 
@@ -51,7 +75,12 @@ export async function reconciliationWorld(name?: string) {
   }
 
   async function transactions(status?: string): Promise<any[]> {
-    return (await json(await api(`/api/v1/bank-transactions?limit=100${status ? `&status=${status}` : ""}`), 200)).data;
+    return (
+      await json(
+        await api(`/api/v1/bank-transactions?limit=100${status ? `&status=${status}` : ""}`),
+        200,
+      )
+    ).data;
   }
 
   /** The stored transaction of a line given to the fake. */
@@ -62,8 +91,24 @@ export async function reconciliationWorld(name?: string) {
   }
 
   async function events(type: string): Promise<any[]> {
-    return (await json(await api(`/api/v1/webhook-events?limit=100&type=${type}`), 200)).data.map((event: any) => event.payload.data);
+    return (await json(await api(`/api/v1/webhook-events?limit=100&type=${type}`), 200)).data.map(
+      (event: any) => event.payload.data,
+    );
   }
 
-  return { world, m, key, catalogue, api, customer, bill, invoice, bank, reconcile, transactions, transaction, events };
+  return {
+    world,
+    m,
+    key,
+    catalogue,
+    api,
+    customer,
+    bill,
+    invoice,
+    bank,
+    reconcile,
+    transactions,
+    transaction,
+    events,
+  };
 }

@@ -45,7 +45,11 @@ function countingD1(d1: D1Database) {
 async function countRoundTrips(path: string, init: RequestInit) {
   const { db, counter } = countingD1(env.DB);
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://tarif.test${path}`, init), { ...env, DB: db }, ctx);
+  const response = await worker.fetch(
+    new Request(`http://tarif.test${path}`, init),
+    { ...env, DB: db },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { response, roundTrips: counter.roundTrips };
 }
@@ -58,7 +62,15 @@ describe("D1 round trips", () => {
     const contract = await json(
       await call("/api/v1/contracts", {
         key: apiKey,
-        body: { customerId, templateId: catalogue.basic.templateId, startDate: "2026-01-01", addons: [{ articleId: catalogue.addonId, quantity: 1 }, { articleId: catalogue.otherAddonId, quantity: 2 }] },
+        body: {
+          customerId,
+          templateId: catalogue.basic.templateId,
+          startDate: "2026-01-01",
+          addons: [
+            { articleId: catalogue.addonId, quantity: 1 },
+            { articleId: catalogue.otherAddonId, quantity: 2 },
+          ],
+        },
       }),
       201,
     );
@@ -80,11 +92,31 @@ describe("D1 round trips", () => {
     const { apiKey } = await createMerchant();
     const catalogue = await createCatalogue(apiKey);
     const customerId = await createCustomer(apiKey);
-    for (const templateId of [catalogue.basic.templateId, catalogue.pro.templateId, catalogue.yearly.templateId]) {
-      await json(await call("/api/v1/contracts", { key: apiKey, body: { customerId, templateId, startDate: "2026-01-01", addons: [{ articleId: catalogue.addonId, quantity: 1 }] } }), 201);
+    for (const templateId of [
+      catalogue.basic.templateId,
+      catalogue.pro.templateId,
+      catalogue.yearly.templateId,
+    ]) {
+      await json(
+        await call("/api/v1/contracts", {
+          key: apiKey,
+          body: {
+            customerId,
+            templateId,
+            startDate: "2026-01-01",
+            addons: [{ articleId: catalogue.addonId, quantity: 1 }],
+          },
+        }),
+        201,
+      );
     }
-    const { token } = await json(await call("/api/v1/portal-sessions", { key: apiKey, body: { customerId } }), 201);
-    const overview = await countRoundTrips("/portal/v1/contracts", { headers: { authorization: `Bearer ${token}` } });
+    const { token } = await json(
+      await call("/api/v1/portal-sessions", { key: apiKey, body: { customerId } }),
+      201,
+    );
+    const overview = await countRoundTrips("/portal/v1/contracts", {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(overview.response.status).toBe(200);
     expect((await overview.response.json<{ contracts: unknown[] }>()).contracts).toHaveLength(3);
     expect(overview.roundTrips).toBe(2);

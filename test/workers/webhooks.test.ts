@@ -11,7 +11,15 @@ import { deliverWebhooks } from "../../worker/jobs/webhook-delivery.ts";
 import { templateGroups } from "../../schema/tables.ts";
 import { database, runBatch } from "../../worker/store/db.ts";
 import { eventStatements } from "../../worker/store/webhook-events.ts";
-import { call, createCatalogue, createCustomer, createMerchant, emptyDatabase, expectProblem, json } from "./helpers.ts";
+import {
+  call,
+  createCatalogue,
+  createCustomer,
+  createMerchant,
+  emptyDatabase,
+  expectProblem,
+  json,
+} from "./helpers.ts";
 
 const receiver = inject("webhookReceiverUrl");
 const steady = () => 0.5; // no jitter: retries land exactly on the schedule
@@ -31,19 +39,40 @@ async function received(hook: string): Promise<Received[]> {
   return (await fetch(`${receiver}/__control/${hook}`)).json();
 }
 
-async function setup(hook: string, behaviour: { queue?: unknown[]; fallback?: unknown } = {}, eventTypes: string[] = ["contract.created"]) {
+async function setup(
+  hook: string,
+  behaviour: { queue?: unknown[]; fallback?: unknown } = {},
+  eventTypes: string[] = ["contract.created"],
+) {
   await steer(hook, behaviour);
   const { apiKey } = await createMerchant();
-  const endpoint = await json(await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url: `${receiver}/hooks/${hook}`, eventTypes } }), 201);
+  const endpoint = await json(
+    await call("/api/v1/webhook-endpoints", {
+      key: apiKey,
+      body: { url: `${receiver}/hooks/${hook}`, eventTypes },
+    }),
+    201,
+  );
   const catalogue = await createCatalogue(apiKey);
   const customerId = await createCustomer(apiKey);
   const createContract = async () =>
-    json(await call("/api/v1/contracts", { key: apiKey, body: { customerId, templateId: catalogue.basic.templateId, startDate: "2026-11-01" } }), 201);
+    json(
+      await call("/api/v1/contracts", {
+        key: apiKey,
+        body: { customerId, templateId: catalogue.basic.templateId, startDate: "2026-11-01" },
+      }),
+      201,
+    );
   return { apiKey, endpoint, createContract };
 }
 
 const eventsOf = async (key: string, type?: string) =>
-  (await json(await call(`/api/v1/webhook-events?limit=100${type ? `&type=${type}` : ""}`, { key }), 200)).data as any[];
+  (
+    await json(
+      await call(`/api/v1/webhook-events?limit=100${type ? `&type=${type}` : ""}`, { key }),
+      200,
+    )
+  ).data as any[];
 const at = (base: Date, seconds: number) => new Date(base.getTime() + seconds * 1000);
 
 beforeEach(emptyDatabase);
@@ -51,16 +80,47 @@ beforeEach(emptyDatabase);
 describe("webhook endpoints", () => {
   it("returns the secret once, lists, updates, disables and deletes", async () => {
     const { apiKey } = await createMerchant();
-    const created = await json(await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url: "https://hooks.example.com/tarif", description: "ERP" } }), 201);
+    const created = await json(
+      await call("/api/v1/webhook-endpoints", {
+        key: apiKey,
+        body: { url: "https://hooks.example.com/tarif", description: "ERP" },
+      }),
+      201,
+    );
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(created).toMatchObject({ status: "enabled", eventTypes: [] });
-    const read = await json(await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey }), 200);
+    const read = await json(
+      await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey }),
+      200,
+    );
     expect(read.secret).toBeUndefined();
-    expect((await json(await call("/api/v1/webhook-endpoints", { key: apiKey }), 200)).data).toHaveLength(1);
-    const disabled = await json(await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey, method: "PATCH", body: { enabled: false, eventTypes: ["invoice.created"] } }), 200);
-    expect(disabled).toMatchObject({ status: "disabled", disabledReason: "Disabled by the merchant.", eventTypes: ["invoice.created"] });
-    expect(await json(await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey, method: "DELETE" }), 200)).toEqual({ id: created.id, deleted: true });
-    await expectProblem(await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey }), 404, "not_found");
+    expect(
+      (await json(await call("/api/v1/webhook-endpoints", { key: apiKey }), 200)).data,
+    ).toHaveLength(1);
+    const disabled = await json(
+      await call(`/api/v1/webhook-endpoints/${created.id}`, {
+        key: apiKey,
+        method: "PATCH",
+        body: { enabled: false, eventTypes: ["invoice.created"] },
+      }),
+      200,
+    );
+    expect(disabled).toMatchObject({
+      status: "disabled",
+      disabledReason: "Disabled by the merchant.",
+      eventTypes: ["invoice.created"],
+    });
+    expect(
+      await json(
+        await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey, method: "DELETE" }),
+        200,
+      ),
+    ).toEqual({ id: created.id, deleted: true });
+    await expectProblem(
+      await call(`/api/v1/webhook-endpoints/${created.id}`, { key: apiKey }),
+      404,
+      "not_found",
+    );
   });
 
   it.each([
@@ -83,29 +143,52 @@ describe("webhook endpoints", () => {
     [`https://hooks.example.com/${"a".repeat(2100)}`, "too long"],
   ])("refuses %s (%s)", async (url) => {
     const { apiKey } = await createMerchant();
-    const problem = await expectProblem(await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url } }), 400, "validation_failed");
+    const problem = await expectProblem(
+      await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url } }),
+      400,
+      "validation_failed",
+    );
     expect(problem.errors[0].field).toBe("url");
   });
 
-  it.each(["https://127.0.0.1/x", "https://2130706433/x", "https://0x7f000001/x", "https://0177.0.0.1/x", "https://127.1/x", "https://[::1]/x", "https://localhost/x"])(
-    "refuses loopback %s unless development allows localhost",
-    async (url) => {
-      const { apiKey } = await createMerchant();
-      const request = new Request("http://tarif.test/api/v1/webhook-endpoints", {
-        method: "POST",
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ url }),
-      });
-      const production = { ...env, ENVIRONMENT: "production", WEBHOOK_ALLOW_LOCALHOST: "true" };
-      await expectProblem(await worker.fetch(request, production, createExecutionContext()), 400, "validation_failed");
-    },
-  );
+  it.each([
+    "https://127.0.0.1/x",
+    "https://2130706433/x",
+    "https://0x7f000001/x",
+    "https://0177.0.0.1/x",
+    "https://127.1/x",
+    "https://[::1]/x",
+    "https://localhost/x",
+  ])("refuses loopback %s unless development allows localhost", async (url) => {
+    const { apiKey } = await createMerchant();
+    const request = new Request("http://tarif.test/api/v1/webhook-endpoints", {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ url }),
+    });
+    const production = { ...env, ENVIRONMENT: "production", WEBHOOK_ALLOW_LOCALHOST: "true" };
+    await expectProblem(
+      await worker.fetch(request, production, createExecutionContext()),
+      400,
+      "validation_failed",
+    );
+  });
 
   it("refuses unknown event types and oversized filters", async () => {
     const { apiKey } = await createMerchant();
-    await expectProblem(await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url: "https://hooks.example.com", eventTypes: ["contract.exploded"] } }), 400, "validation_failed");
     await expectProblem(
-      await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url: "https://hooks.example.com", eventTypes: Array(20).fill("invoice.created") } }),
+      await call("/api/v1/webhook-endpoints", {
+        key: apiKey,
+        body: { url: "https://hooks.example.com", eventTypes: ["contract.exploded"] },
+      }),
+      400,
+      "validation_failed",
+    );
+    await expectProblem(
+      await call("/api/v1/webhook-endpoints", {
+        key: apiKey,
+        body: { url: "https://hooks.example.com", eventTypes: Array(20).fill("invoice.created") },
+      }),
       400,
       "validation_failed",
     );
@@ -116,10 +199,29 @@ describe("webhook endpoints", () => {
     await createContract();
     const [event] = await eventsOf(apiKey, "contract.created");
     const other = await createMerchant("Other");
-    await expectProblem(await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: other.apiKey }), 404, "not_found");
-    await expectProblem(await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: other.apiKey, method: "DELETE" }), 404, "not_found");
-    await expectProblem(await call(`/api/v1/webhook-events/${event.id}`, { key: other.apiKey }), 404, "not_found");
-    await expectProblem(await call(`/api/v1/webhook-events/${event.id}/redeliver`, { key: other.apiKey, body: {} }), 404, "not_found");
+    await expectProblem(
+      await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: other.apiKey }),
+      404,
+      "not_found",
+    );
+    await expectProblem(
+      await call(`/api/v1/webhook-endpoints/${endpoint.id}`, {
+        key: other.apiKey,
+        method: "DELETE",
+      }),
+      404,
+      "not_found",
+    );
+    await expectProblem(
+      await call(`/api/v1/webhook-events/${event.id}`, { key: other.apiKey }),
+      404,
+      "not_found",
+    );
+    await expectProblem(
+      await call(`/api/v1/webhook-events/${event.id}/redeliver`, { key: other.apiKey, body: {} }),
+      404,
+      "not_found",
+    );
     expect(await eventsOf(other.apiKey)).toEqual([]);
   });
 });
@@ -128,11 +230,21 @@ describe("outbox", () => {
   it("records an event for every committed change and none for a refused one", async () => {
     const { apiKey, createContract } = await setup("outbox", {}, []);
     const contract = await createContract();
-    await expectProblem(await call(`/api/v1/contracts/${contract.id}/changes`, { key: apiKey, body: { type: "remove_item", itemId: contract.items[0].id } }), 422, "cannot_remove_plan");
+    await expectProblem(
+      await call(`/api/v1/contracts/${contract.id}/changes`, {
+        key: apiKey,
+        body: { type: "remove_item", itemId: contract.items[0].id },
+      }),
+      422,
+      "cannot_remove_plan",
+    );
     const types = (await eventsOf(apiKey)).map((e) => e.type).sort();
     expect(types).toEqual(["contract.created", "invoice.created"]);
     const invoiceEvent = (await eventsOf(apiKey)).find((e) => e.type === "invoice.created");
-    expect(invoiceEvent.payload.data).toMatchObject({ id: contract.invoiceId, number: expect.stringMatching(/^RE-\d{4}-000001$/) });
+    expect(invoiceEvent.payload.data).toMatchObject({
+      id: contract.invoiceId,
+      number: expect.stringMatching(/^RE-\d{4}-000001$/),
+    });
   });
 
   it("rolls the event back with a batch that fails", async () => {
@@ -141,7 +253,12 @@ describe("outbox", () => {
     const db = database(env.DB);
     // The change after the event violates a primary key, so D1 rolls the whole batch back.
     const statements = [
-      ...eventStatements(db, { merchantId, type: "contract.created", data: { contractId: "ctr_x" }, at: new Date() }),
+      ...eventStatements(db, {
+        merchantId,
+        type: "contract.created",
+        data: { contractId: "ctr_x" },
+        at: new Date(),
+      }),
       db.insert(templateGroups).values({ id: "tgr_dup", merchantId, name: "A" }),
       db.insert(templateGroups).values({ id: "tgr_dup", merchantId, name: "B" }),
     ];
@@ -157,7 +274,9 @@ describe("delivery", () => {
     const report = await deliverWebhooks(env, new Date());
     expect(report).toEqual({ attempted: 1, delivered: 1, retrying: 0, failed: 0 });
     const [request] = await received("happy");
-    expect(() => new Webhook(endpoint.secret).verify(request!.body, request!.headers)).not.toThrow();
+    expect(() =>
+      new Webhook(endpoint.secret).verify(request!.body, request!.headers),
+    ).not.toThrow();
     const [event] = await eventsOf(apiKey, "contract.created");
     expect(request!.headers["webhook-id"]).toBe(event.id);
     expect(JSON.parse(request!.body)).toEqual(event.payload);
@@ -165,7 +284,10 @@ describe("delivery", () => {
   });
 
   it("retries a 500 at 5 s and 5 min with the same webhook-id and a new timestamp, then delivers", async () => {
-    const { apiKey, endpoint, createContract } = await setup("flaky", { queue: [{ status: 500 }, { status: 500 }], fallback: { status: 204 } });
+    const { apiKey, endpoint, createContract } = await setup("flaky", {
+      queue: [{ status: 500 }, { status: 500 }],
+      fallback: { status: 204 },
+    });
     await createContract();
     const t0 = new Date();
     expect((await deliverWebhooks(env, t0, { random: steady })).retrying).toBe(1);
@@ -175,19 +297,34 @@ describe("delivery", () => {
     expect((await deliverWebhooks(env, at(t0, 5 + 300), { random: steady })).delivered).toBe(1);
     const requests = await received("flaky");
     expect(new Set(requests.map((r) => r.headers["webhook-id"])).size).toBe(1);
-    expect(requests.map((r) => Number(r.headers["webhook-timestamp"]) - Math.floor(t0.getTime() / 1000))).toEqual([0, 5, 305]);
+    expect(
+      requests.map((r) => Number(r.headers["webhook-timestamp"]) - Math.floor(t0.getTime() / 1000)),
+    ).toEqual([0, 5, 305]);
     for (const [index, request] of requests.entries()) {
-      const verified = await verifyWebhook({ headers: request.headers, body: request.body }, endpoint.secret, { now: at(t0, [0, 5, 305][index]!) });
+      const verified = await verifyWebhook(
+        { headers: request.headers, body: request.body },
+        endpoint.secret,
+        { now: at(t0, [0, 5, 305][index]!) },
+      );
       expect(verified.ok).toBe(true);
     }
     const [event] = await eventsOf(apiKey, "contract.created");
-    const detail = await json(await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }), 200);
+    const detail = await json(
+      await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }),
+      200,
+    );
     expect(detail.deliveries[0]).toMatchObject({ status: "delivered", attempts: 3 });
     expect(detail.attempts.map((a: any) => a.statusCode)).toEqual([500, 500, 204]);
   });
 
   it("retries a timeout and honours Retry-After on 429", async () => {
-    const { createContract } = await setup("slow", { queue: [{ status: 200, delayMs: 1500 }, { status: 429, retryAfter: "600" }], fallback: { status: 200 } });
+    const { createContract } = await setup("slow", {
+      queue: [
+        { status: 200, delayMs: 1500 },
+        { status: 429, retryAfter: "600" },
+      ],
+      fallback: { status: 200 },
+    });
     await createContract();
     const t0 = new Date();
     const first = await deliverWebhooks(env, t0, { random: steady, timeoutMs: 300 });
@@ -199,12 +336,18 @@ describe("delivery", () => {
   });
 
   it("does not follow redirects: a 3xx is a failed attempt", async () => {
-    const { apiKey, createContract } = await setup("moved", { queue: [{ status: 302, body: "elsewhere" }], fallback: { status: 200 } });
+    const { apiKey, createContract } = await setup("moved", {
+      queue: [{ status: 302, body: "elsewhere" }],
+      fallback: { status: 200 },
+    });
     await createContract();
     const t0 = new Date();
     expect((await deliverWebhooks(env, t0, { random: steady })).retrying).toBe(1);
     const [event] = await eventsOf(apiKey, "contract.created");
-    const detail = await json(await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }), 200);
+    const detail = await json(
+      await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }),
+      200,
+    );
     expect(detail.attempts[0]).toMatchObject({ statusCode: 302, responseExcerpt: "elsewhere" });
     expect((await deliverWebhooks(env, at(t0, 5), { random: steady })).delivered).toBe(1);
   });
@@ -213,8 +356,14 @@ describe("delivery", () => {
     const { apiKey, endpoint, createContract } = await setup("gone", { fallback: { status: 410 } });
     await createContract();
     expect((await deliverWebhooks(env, new Date())).failed).toBe(1);
-    const after = await json(await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey }), 200);
-    expect(after).toMatchObject({ status: "disabled", disabledReason: "The endpoint answered 410 Gone." });
+    const after = await json(
+      await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey }),
+      200,
+    );
+    expect(after).toMatchObject({
+      status: "disabled",
+      disabledReason: "The endpoint answered 410 Gone.",
+    });
     await createContract();
     expect((await deliverWebhooks(env, at(new Date(), 3600))).attempted).toBe(0);
     expect(await received("gone")).toHaveLength(1);
@@ -222,8 +371,21 @@ describe("delivery", () => {
 
   it("gets every event to a receiver that was down for a day, once, and none to a disabled endpoint", async () => {
     const { apiKey, createContract } = await setup("down", { fallback: { status: 503 } });
-    const off = await json(await call("/api/v1/webhook-endpoints", { key: apiKey, body: { url: `${receiver}/hooks/off` } }), 201);
-    await json(await call(`/api/v1/webhook-endpoints/${off.id}`, { key: apiKey, method: "PATCH", body: { enabled: false } }), 200);
+    const off = await json(
+      await call("/api/v1/webhook-endpoints", {
+        key: apiKey,
+        body: { url: `${receiver}/hooks/off` },
+      }),
+      201,
+    );
+    await json(
+      await call(`/api/v1/webhook-endpoints/${off.id}`, {
+        key: apiKey,
+        method: "PATCH",
+        body: { enabled: false },
+      }),
+      200,
+    );
     await steer("off", {});
     const t0 = new Date();
     await createContract();
@@ -232,9 +394,14 @@ describe("delivery", () => {
       await deliverWebhooks(env, at(t0, minute * 60), { random: steady });
     }
     await steer("down", { fallback: { status: 200 } });
-    for (let minute = 24 * 60; minute <= 48 * 60; minute += 10) await deliverWebhooks(env, at(t0, minute * 60), { random: steady });
-    const ok = (await received("down")).filter((r) => r.status === 200).map((r) => r.headers["webhook-id"]);
-    const created = (await eventsOf(apiKey)).filter((e) => e.type === "contract.created").map((e) => e.id);
+    for (let minute = 24 * 60; minute <= 48 * 60; minute += 10)
+      await deliverWebhooks(env, at(t0, minute * 60), { random: steady });
+    const ok = (await received("down"))
+      .filter((r) => r.status === 200)
+      .map((r) => r.headers["webhook-id"]);
+    const created = (await eventsOf(apiKey))
+      .filter((e) => e.type === "contract.created")
+      .map((e) => e.id);
     expect(ok.sort()).toEqual(created.sort());
     expect(await received("off")).toEqual([]);
   });
@@ -246,7 +413,10 @@ describe("delivery", () => {
     await deliverWebhooks(env, t0, { random: steady });
     await createContract();
     await deliverWebhooks(env, at(t0, 5 * 86_400 + 60), { random: steady });
-    const after = await json(await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey }), 200);
+    const after = await json(
+      await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey }),
+      200,
+    );
     expect(after.status).toBe("disabled");
     expect(after.disabledReason).toContain("5 days");
   });
@@ -256,7 +426,10 @@ describe("delivery", () => {
     await createContract();
     await deliverWebhooks(env, new Date());
     const [event] = await eventsOf(apiKey, "contract.created");
-    const answer = await json(await call(`/api/v1/webhook-events/${event.id}/redeliver`, { key: apiKey, body: {} }), 202);
+    const answer = await json(
+      await call(`/api/v1/webhook-events/${event.id}/redeliver`, { key: apiKey, body: {} }),
+      202,
+    );
     expect(answer.redeliveredTo).toBe(1);
     await deliverWebhooks(env, new Date());
     const requests = await received("again");
@@ -265,13 +438,21 @@ describe("delivery", () => {
 
   it("signs with the old and the new secret during a rotation", async () => {
     const { apiKey, endpoint, createContract } = await setup("rotate");
-    const rotated = await json(await call(`/api/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, { key: apiKey, body: { overlapHours: 1 } }), 200);
+    const rotated = await json(
+      await call(`/api/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {
+        key: apiKey,
+        body: { overlapHours: 1 },
+      }),
+      200,
+    );
     expect(rotated.secret).not.toBe(endpoint.secret);
     await createContract();
     await deliverWebhooks(env, new Date());
     const [request] = await received("rotate");
     expect(request!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
-    expect(() => new Webhook(endpoint.secret).verify(request!.body, request!.headers)).not.toThrow();
+    expect(() =>
+      new Webhook(endpoint.secret).verify(request!.body, request!.headers),
+    ).not.toThrow();
     expect(() => new Webhook(rotated.secret).verify(request!.body, request!.headers)).not.toThrow();
     await createContract();
     await deliverWebhooks(env, at(new Date(), 2 * 3600));

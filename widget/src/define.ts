@@ -5,7 +5,8 @@ import { SelfservicePortal } from "./selfservice-portal.js";
 export const TAG_NAME = "selfservice-portal";
 
 // The literal (not TAG_NAME) lets the manifest analyzer see which tag the class defines.
-if (!customElements.get("selfservice-portal")) customElements.define("selfservice-portal", SelfservicePortal);
+if (!customElements.get("selfservice-portal"))
+  customElements.define("selfservice-portal", SelfservicePortal);
 
 declare global {
   interface HTMLElementTagNameMap {

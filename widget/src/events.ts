@@ -61,9 +61,14 @@ declare global {
   interface DocumentEventMap extends SelfservicePortalEventMap {}
 }
 
-type DetailOf<K extends keyof SelfservicePortalEventMap> = SelfservicePortalEventMap[K] extends CustomEvent<infer D> ? D : never;
+type DetailOf<K extends keyof SelfservicePortalEventMap> =
+  SelfservicePortalEventMap[K] extends CustomEvent<infer D> ? D : never;
 
 /** Bubbling and composed, so a listener outside any shadow root the widget sits in hears it. */
-export function emit<K extends keyof SelfservicePortalEventMap>(target: EventTarget, type: K, detail: DetailOf<K>): void {
+export function emit<K extends keyof SelfservicePortalEventMap>(
+  target: EventTarget,
+  type: K,
+  detail: DetailOf<K>,
+): void {
   target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
 }

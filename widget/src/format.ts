@@ -45,7 +45,11 @@ export function formatters(locale: Locale): Formatters {
     const key = `${currency}:${signed}`;
     let format = numberFormats.get(key);
     if (!format) {
-      format = new Intl.NumberFormat(tag, { style: "currency", currency, signDisplay: signed ? "exceptZero" : "auto" });
+      format = new Intl.NumberFormat(tag, {
+        style: "currency",
+        currency,
+        signDisplay: signed ? "exceptZero" : "auto",
+      });
       numberFormats.set(key, format);
     }
     return format;

@@ -1,7 +1,15 @@
 // The widget's texts in German and English as typed message tables: `en` must have exactly the
 // keys and parameters of `de`, so a missing translation is a type error, not a blank label.
 import type { Locale } from "./format.js";
-import type { BillingInterval, ChangeKind, ChangePointType, ChangeType, ContractStatus, InvoiceKind, InvoiceStatus } from "./portal-api.js";
+import type {
+  BillingInterval,
+  ChangeKind,
+  ChangePointType,
+  ChangeType,
+  ContractStatus,
+  InvoiceKind,
+  InvoiceStatus,
+} from "./portal-api.js";
 
 const de = {
   portalLabel: "Kundenportal",
@@ -19,9 +27,19 @@ const de = {
   contractsOf: (merchant: string) => `Ihre Verträge bei ${merchant}`,
   emptyContracts: "Sie haben noch keine Verträge.",
   openContract: "Vertrag ansehen",
-  status: { active: "Aktiv", cancellation_pending: "Gekündigt", ended: "Beendet" } satisfies Record<ContractStatus, string>,
-  perInterval: { month: "pro Monat", quarter: "pro Quartal", year: "pro Jahr" } satisfies Record<BillingInterval, string>,
-  intervalName: { month: "monatlich", quarter: "vierteljährlich", year: "jährlich" } satisfies Record<BillingInterval, string>,
+  status: { active: "Aktiv", cancellation_pending: "Gekündigt", ended: "Beendet" } satisfies Record<
+    ContractStatus,
+    string
+  >,
+  perInterval: { month: "pro Monat", quarter: "pro Quartal", year: "pro Jahr" } satisfies Record<
+    BillingInterval,
+    string
+  >,
+  intervalName: {
+    month: "monatlich",
+    quarter: "vierteljährlich",
+    year: "jährlich",
+  } satisfies Record<BillingInterval, string>,
   inclVat: "inkl. USt.",
   net: "netto",
   price: "Preis",
@@ -61,7 +79,10 @@ const de = {
     remove_item: (x: string) => `Entfernen: ${x}`,
     change_quantity: (x: string) => `Mengenänderung: ${x}`,
   } satisfies Record<ChangeType, (x: string) => string>,
-  kind: { upgrade: "Upgrade", downgrade: "Downgrade", neutral: "Gleichwertig" } satisfies Record<ChangeKind, string>,
+  kind: { upgrade: "Upgrade", downgrade: "Downgrade", neutral: "Gleichwertig" } satisfies Record<
+    ChangeKind,
+    string
+  >,
   newTariff: "Neuer Tarif",
   addon: "Zusatzoption",
   newQuantity: (name: string) => `Neue Menge für ${name}`,
@@ -85,7 +106,8 @@ const de = {
   errorQuantityUnchanged: "Die Menge ist unverändert.",
   errorDate: "Bitte wählen Sie ein Datum aus den angebotenen Terminen.",
   previewHeading: "Vorschau Ihrer Änderung",
-  previewFor: (effective: string, computed: string) => `Wirksam ab ${effective}, berechnet am ${computed}.`,
+  previewFor: (effective: string, computed: string) =>
+    `Wirksam ab ${effective}, berechnet am ${computed}.`,
   previewMoved: (requested: string, effective: string) =>
     `Sie hatten den ${requested} gewählt. Ein Downgrade wird erst zum ${effective} wirksam.`,
   position: "Position",
@@ -96,10 +118,15 @@ const de = {
   noLines: "Für diese Änderung fallen keine anteiligen Beträge an.",
   settlement: {
     interim_invoice: (amount: string, later: boolean) =>
-      later ? `Am Tag der Änderung erhalten Sie eine Zwischenrechnung über ${amount}.` : `Sie erhalten sofort eine Zwischenrechnung über ${amount}.`,
+      later
+        ? `Am Tag der Änderung erhalten Sie eine Zwischenrechnung über ${amount}.`
+        : `Sie erhalten sofort eine Zwischenrechnung über ${amount}.`,
     credit_note: (amount: string, later: boolean) =>
-      later ? `Am Tag der Änderung erhalten Sie eine Gutschrift über ${amount}.` : `Sie erhalten sofort eine Gutschrift über ${amount}.`,
-    next_invoice: (amount: string) => `Der Betrag von ${amount} wird mit Ihrer nächsten Rechnung verrechnet.`,
+      later
+        ? `Am Tag der Änderung erhalten Sie eine Gutschrift über ${amount}.`
+        : `Sie erhalten sofort eine Gutschrift über ${amount}.`,
+    next_invoice: (amount: string) =>
+      `Der Betrag von ${amount} wird mit Ihrer nächsten Rechnung verrechnet.`,
     none: () => "Es erfolgt keine anteilige Abrechnung.",
   },
   confirmPay: "Zahlungspflichtig bestätigen",
@@ -108,7 +135,8 @@ const de = {
   resultScheduled: "Ihre Änderung ist vorgemerkt",
   resultAppliedText: (label: string, date: string) => `${label} – wirksam seit ${date}.`,
   resultScheduledText: (label: string, date: string) => `${label} – wird am ${date} wirksam.`,
-  resultInvoice: (kind: string, number: string, amount: string) => `${kind} ${number} über ${amount} wurde erstellt.`,
+  resultInvoice: (kind: string, number: string, amount: string) =>
+    `${kind} ${number} über ${amount} wurde erstellt.`,
   cancelHeading: "Vertrag kündigen",
   earliestEnd: "Frühestmögliches Vertragsende",
   chooseEnd: "Vertragsende wählen",
@@ -126,8 +154,17 @@ const de = {
   dueDate: "Fällig am",
   amountGross: "Betrag",
   invoiceStatusLabel: "Status",
-  invoiceKind: { regular: "Rechnung", interim: "Zwischenrechnung", credit_note: "Gutschrift" } satisfies Record<InvoiceKind, string>,
-  invoiceStatus: { open: "Offen", paid: "Bezahlt", partially_paid: "Teilweise bezahlt", void: "Storniert" } satisfies Record<InvoiceStatus, string>,
+  invoiceKind: {
+    regular: "Rechnung",
+    interim: "Zwischenrechnung",
+    credit_note: "Gutschrift",
+  } satisfies Record<InvoiceKind, string>,
+  invoiceStatus: {
+    open: "Offen",
+    paid: "Bezahlt",
+    partially_paid: "Teilweise bezahlt",
+    void: "Storniert",
+  } satisfies Record<InvoiceStatus, string>,
   errorNetwork: "Keine Verbindung zum Server. Bitte prüfen Sie Ihre Internetverbindung.",
   errorNotFound: "Dieser Eintrag wurde nicht gefunden.",
   errorConflict: "Ihr Vertrag wurde inzwischen geändert. Bitte laden Sie die Ansicht neu.",
@@ -221,7 +258,8 @@ const en: Messages = {
   errorDate: "Please choose one of the offered dates.",
   previewHeading: "Preview of your change",
   previewFor: (effective, computed) => `Effective ${effective}, computed on ${computed}.`,
-  previewMoved: (requested, effective) => `You chose ${requested}. A downgrade only takes effect on ${effective}.`,
+  previewMoved: (requested, effective) =>
+    `You chose ${requested}. A downgrade only takes effect on ${effective}.`,
   position: "Item",
   period: "Period",
   amountNet: "Amount (net)",
@@ -230,9 +268,13 @@ const en: Messages = {
   noLines: "This change has no prorated amounts.",
   settlement: {
     interim_invoice: (amount, later) =>
-      later ? `On the day of the change you will receive an interim invoice for ${amount}.` : `You will receive an interim invoice for ${amount} right away.`,
+      later
+        ? `On the day of the change you will receive an interim invoice for ${amount}.`
+        : `You will receive an interim invoice for ${amount} right away.`,
     credit_note: (amount, later) =>
-      later ? `On the day of the change you will receive a credit note for ${amount}.` : `You will receive a credit note for ${amount} right away.`,
+      later
+        ? `On the day of the change you will receive a credit note for ${amount}.`
+        : `You will receive a credit note for ${amount} right away.`,
     next_invoice: (amount) => `The amount of ${amount} will be settled with your next invoice.`,
     none: () => "There is no prorated billing.",
   },

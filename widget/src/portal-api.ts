@@ -22,8 +22,10 @@ export type ChangeKind = "upgrade" | "downgrade" | "neutral";
 /** What the proration of a change turns into (merchant `prorationMode` and the sign of the net). */
 export type Settlement = "interim_invoice" | "credit_note" | "next_invoice" | "none";
 /** The merchant's customer-center switches; an action not listed is refused by the API too. */
-export type PortalAction = "switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel";
-export type ChangePointType = "immediately" | "next_period" | "end_of_term" | "next_month" | "custom";
+export type PortalAction =
+  "switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel";
+export type ChangePointType =
+  "immediately" | "next_period" | "end_of_term" | "next_month" | "custom";
 export type ChangeType = "switch_template" | "add_addon" | "remove_item" | "change_quantity";
 export type InvoiceKind = "regular" | "interim" | "credit_note";
 export type InvoiceStatus = "open" | "paid" | "partially_paid" | "void";

@@ -62,23 +62,48 @@ export class PortalClient {
   }
 
   previewChange(contractId: string, body: ChangeRequest): Promise<ChangePreview> {
-    return this.#request("POST", `/contracts/${encodeURIComponent(contractId)}/changes/preview`, { body });
+    return this.#request("POST", `/contracts/${encodeURIComponent(contractId)}/changes/preview`, {
+      body,
+    });
   }
 
   /** Send the same key again to retry: the API replays the first response instead of changing twice. */
-  applyChange(contractId: string, body: ChangeRequest, idempotencyKey: string): Promise<ChangeResult> {
-    return this.#request("POST", `/contracts/${encodeURIComponent(contractId)}/changes`, { body, idempotencyKey });
+  applyChange(
+    contractId: string,
+    body: ChangeRequest,
+    idempotencyKey: string,
+  ): Promise<ChangeResult> {
+    return this.#request("POST", `/contracts/${encodeURIComponent(contractId)}/changes`, {
+      body,
+      idempotencyKey,
+    });
   }
 
-  cancelScheduledChange(contractId: string, changeId: string): Promise<CancelScheduledChangeResult> {
-    return this.#request("DELETE", `/contracts/${encodeURIComponent(contractId)}/changes/${encodeURIComponent(changeId)}`, {});
+  cancelScheduledChange(
+    contractId: string,
+    changeId: string,
+  ): Promise<CancelScheduledChangeResult> {
+    return this.#request(
+      "DELETE",
+      `/contracts/${encodeURIComponent(contractId)}/changes/${encodeURIComponent(changeId)}`,
+      {},
+    );
   }
 
-  cancelContract(contractId: string, body: CancelContractRequest, idempotencyKey: string): Promise<CancelContractResult> {
-    return this.#request("POST", `/contracts/${encodeURIComponent(contractId)}/cancel`, { body, idempotencyKey });
+  cancelContract(
+    contractId: string,
+    body: CancelContractRequest,
+    idempotencyKey: string,
+  ): Promise<CancelContractResult> {
+    return this.#request("POST", `/contracts/${encodeURIComponent(contractId)}/cancel`, {
+      body,
+      idempotencyKey,
+    });
   }
 
-  listInvoices(query: { limit?: number; cursor?: string | null } = {}): Promise<Page<PortalInvoice>> {
+  listInvoices(
+    query: { limit?: number; cursor?: string | null } = {},
+  ): Promise<Page<PortalInvoice>> {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set("limit", String(query.limit));
     if (query.cursor) params.set("cursor", query.cursor);
@@ -86,10 +111,24 @@ export class PortalClient {
     return this.#request("GET", `/invoices${search}`, {});
   }
 
-  async #request<T>(method: string, path: string, init: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal }): Promise<T> {
-    let response = await this.#send(method, path, init, await sessionStep("session_unavailable", this.options.getToken));
+  async #request<T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal },
+  ): Promise<T> {
+    let response = await this.#send(
+      method,
+      path,
+      init,
+      await sessionStep("session_unavailable", this.options.getToken),
+    );
     if (response.status === 401 && this.options.renewToken) {
-      response = await this.#send(method, path, init, await sessionStep("session_renewal_failed", () => this.#renew()));
+      response = await this.#send(
+        method,
+        path,
+        init,
+        await sessionStep("session_renewal_failed", () => this.#renew()),
+      );
     }
     if (response.ok) return (await response.json()) as T;
     const problem = await readProblem(response);
@@ -105,8 +144,16 @@ export class PortalClient {
     return this.#renewal;
   }
 
-  async #send(method: string, path: string, init: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal }, token: string): Promise<Response> {
-    const headers: Record<string, string> = { Accept: "application/json", Authorization: `Bearer ${token}` };
+  async #send(
+    method: string,
+    path: string,
+    init: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal },
+    token: string,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      Authorization: `Bearer ${token}`,
+    };
     if (init.body !== undefined) headers["Content-Type"] = "application/json";
     if (init.idempotencyKey) headers["Idempotency-Key"] = init.idempotencyKey;
     const doFetch = this.options.fetch ?? globalThis.fetch;
@@ -120,7 +167,13 @@ export class PortalClient {
       });
     } catch (error) {
       if (init.signal?.aborted) throw error;
-      throw new PortalApiError(0, { type: "about:blank", title: "Network error", status: 0, code: "network_error", detail: String(error) });
+      throw new PortalApiError(0, {
+        type: "about:blank",
+        title: "Network error",
+        status: 0,
+        code: "network_error",
+        detail: String(error),
+      });
     }
   }
 }
@@ -130,12 +183,23 @@ async function sessionStep(code: string, step: () => string | Promise<string>): 
   try {
     return await step();
   } catch (error) {
-    throw new SessionExpiredError(401, { type: "about:blank", title: "Session unavailable", status: 401, code, detail: String(error) });
+    throw new SessionExpiredError(401, {
+      type: "about:blank",
+      title: "Session unavailable",
+      status: 401,
+      code,
+      detail: String(error),
+    });
   }
 }
 
 async function readProblem(response: Response): Promise<Problem> {
-  const fallback: Problem = { type: "about:blank", title: response.statusText || `HTTP ${response.status}`, status: response.status, code: `http_${response.status}` };
+  const fallback: Problem = {
+    type: "about:blank",
+    title: response.statusText || `HTTP ${response.status}`,
+    status: response.status,
+    code: `http_${response.status}`,
+  };
   try {
     const body = (await response.json()) as Partial<Problem>;
     return { ...fallback, ...body, status: response.status };

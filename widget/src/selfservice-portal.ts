@@ -5,8 +5,21 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import { emit, type PortalOperation } from "./events.js";
 import { formatters, toLocale, type Formatters, type Locale } from "./format.js";
 import { messages, type Messages } from "./i18n.js";
-import type { CancelContractResult, ChangePreview, ChangeRequest, ChangeResult, ChangeType, PortalContract, PortalOverview } from "./portal-api.js";
-import { PortalApiError, PortalClient, SessionExpiredError, newIdempotencyKey } from "./portal-client.js";
+import type {
+  CancelContractResult,
+  ChangePreview,
+  ChangeRequest,
+  ChangeResult,
+  ChangeType,
+  PortalContract,
+  PortalOverview,
+} from "./portal-api.js";
+import {
+  PortalApiError,
+  PortalClient,
+  SessionExpiredError,
+  newIdempotencyKey,
+} from "./portal-client.js";
 import { styles } from "./selfservice-portal.styles.js";
 import { cancellationChoices, renderCancel, renderCancelled } from "./views/cancel.js";
 import { newDraft, renderChangeForm, validateDraft, type ChangeDraft } from "./views/change.js";
@@ -19,7 +32,14 @@ type View =
   | { name: "detail"; contractId: string }
   | { name: "change"; contractId: string; draft: ChangeDraft }
   /** `key` is made when the preview is shown and reused for every confirm click and retry of it. */
-  | { name: "preview"; contractId: string; draft: ChangeDraft; request: ChangeRequest; preview: ChangePreview; key: string }
+  | {
+      name: "preview";
+      contractId: string;
+      draft: ChangeDraft;
+      request: ChangeRequest;
+      preview: ChangePreview;
+      key: string;
+    }
   | { name: "result"; contractId: string; label: string; result: ChangeResult }
   | { name: "cancel"; contractId: string; endDate: string; key: string }
   | { name: "cancelled"; contractId: string; result: CancelContractResult }
@@ -112,14 +132,14 @@ export class SelfservicePortal extends LitElement {
   /** Returns a fresh token; called when there is no `session-token` and once again after a 401. */
   declare fetchSession: (() => Promise<string>) | undefined;
 
-  private declare _overview: PortalOverview | undefined;
-  private declare _loadState: "idle" | "loading" | "ready" | "error";
-  private declare _view: View;
-  private declare _busy: boolean;
-  private declare _error: UiError | undefined;
-  private declare _notice: string;
-  private declare _expired: boolean;
-  private declare _invoices: InvoicesState;
+  declare private _overview: PortalOverview | undefined;
+  declare private _loadState: "idle" | "loading" | "ready" | "error";
+  declare private _view: View;
+  declare private _busy: boolean;
+  declare private _error: UiError | undefined;
+  declare private _notice: string;
+  declare private _expired: boolean;
+  declare private _invoices: InvoicesState;
 
   #client: PortalClient | undefined;
   #renewedToken: string | null = null;
@@ -179,7 +199,9 @@ export class SelfservicePortal extends LitElement {
         if (this.sessionToken) return this.sessionToken;
         return (this.#renewedToken = await this.fetchSession!());
       },
-      ...(this.fetchSession ? { renewToken: async () => (this.#renewedToken = await this.fetchSession!()) } : {}),
+      ...(this.fetchSession
+        ? { renewToken: async () => (this.#renewedToken = await this.fetchSession!()) }
+        : {}),
     });
     return this.#client;
   }
@@ -217,7 +239,12 @@ export class SelfservicePortal extends LitElement {
   #keepViewValid(refresh: boolean): void {
     const view = this._view;
     if ("contractId" in view && !this.#contract(view.contractId)) this._view = { name: "list" };
-    else if (!refresh && view.name === "list" && this.contractId && this.#contract(this.contractId)) {
+    else if (
+      !refresh &&
+      view.name === "list" &&
+      this.contractId &&
+      this.#contract(this.contractId)
+    ) {
       this._view = { name: "detail", contractId: this.contractId };
     }
   }
@@ -231,14 +258,34 @@ export class SelfservicePortal extends LitElement {
       return;
     }
     const problem =
-      error instanceof PortalApiError ? error.problem : { status: 0, code: "client_error", title: error instanceof Error ? error.message : String(error), detail: undefined };
-    this._error = { operation, status: problem.status, detail: problem.status >= 400 && problem.status < 500 ? problem.detail : undefined };
+      error instanceof PortalApiError
+        ? error.problem
+        : {
+            status: 0,
+            code: "client_error",
+            title: error instanceof Error ? error.message : String(error),
+            detail: undefined,
+          };
+    this._error = {
+      operation,
+      status: problem.status,
+      detail: problem.status >= 400 && problem.status < 500 ? problem.detail : undefined,
+    };
     this._notice = "";
-    emit(this, "selfservice-error", { operation, status: problem.status, code: problem.code, title: problem.title, ...(problem.detail ? { detail: problem.detail } : {}) });
+    emit(this, "selfservice-error", {
+      operation,
+      status: problem.status,
+      code: problem.code,
+      title: problem.title,
+      ...(problem.detail ? { detail: problem.detail } : {}),
+    });
   }
 
   /** Runs one request at a time: a second click while one is in flight does nothing. */
-  async #act<T>(operation: PortalOperation, run: (api: PortalClient) => Promise<T>): Promise<T | undefined> {
+  async #act<T>(
+    operation: PortalOperation,
+    run: (api: PortalClient) => Promise<T>,
+  ): Promise<T | undefined> {
     if (this._busy) return undefined;
     this._busy = true;
     this._error = undefined;
@@ -267,7 +314,8 @@ export class SelfservicePortal extends LitElement {
 
   #editDraft(patch: Partial<ChangeDraft>): void {
     const view = this._view;
-    if (view.name === "change") this._view = { ...view, draft: { ...view.draft, ...patch, errors: {} } };
+    if (view.name === "change")
+      this._view = { ...view, draft: { ...view.draft, ...patch, errors: {} } };
   }
 
   async #submitChange(contract: PortalContract): Promise<void> {
@@ -277,59 +325,113 @@ export class SelfservicePortal extends LitElement {
     const draft = view.draft;
     const checked = validateDraft(messages(this.#locale), contract, draft);
     if ("errors" in checked) {
-      this._view = { name: "change", contractId: contract.id, draft: { ...draft, errors: checked.errors } };
+      this._view = {
+        name: "change",
+        contractId: contract.id,
+        draft: { ...draft, errors: checked.errors },
+      };
       const { target, quantity } = checked.errors;
-      this.#focusSelector = target ? 'input[name="target"]' : quantity ? "#quantity" : draft.dateChoice === "custom" ? "#custom-date" : 'input[name="date"]';
+      this.#focusSelector = target
+        ? 'input[name="target"]'
+        : quantity
+          ? "#quantity"
+          : draft.dateChoice === "custom"
+            ? "#custom-date"
+            : 'input[name="date"]';
       return;
     }
-    const preview = await this.#act("preview_change", (api) => api.previewChange(contract.id, checked.request));
+    const preview = await this.#act("preview_change", (api) =>
+      api.previewChange(contract.id, checked.request),
+    );
     // The customer may have left the form meanwhile; a late preview must not pull them back.
-    if (preview && this._view.name === "change" && this._view.contractId === contract.id) this.#go({ name: "preview", contractId: contract.id, draft, request: checked.request, preview, key: newIdempotencyKey() });
+    if (preview && this._view.name === "change" && this._view.contractId === contract.id)
+      this.#go({
+        name: "preview",
+        contractId: contract.id,
+        draft,
+        request: checked.request,
+        preview,
+        key: newIdempotencyKey(),
+      });
   }
 
   async #confirmChange(contract: PortalContract): Promise<void> {
     const view = this._view;
     if (view.name !== "preview") return;
-    const result = await this.#act("apply_change", (api) => api.applyChange(contract.id, view.request, view.key));
+    const result = await this.#act("apply_change", (api) =>
+      api.applyChange(contract.id, view.request, view.key),
+    );
     if (!result) return;
     const t = messages(this.#locale);
-    this.#go({ name: "result", contractId: contract.id, label: describeRequest(t, contract, view.request), result });
+    this.#go({
+      name: "result",
+      contractId: contract.id,
+      label: describeRequest(t, contract, view.request),
+      result,
+    });
     this._notice = result.change.status === "applied" ? t.resultApplied : t.resultScheduled;
-    emit(this, "selfservice-change", { contractId: contract.id, change: result.change, ...(result.invoice ? { invoice: result.invoice } : {}) });
+    emit(this, "selfservice-change", {
+      contractId: contract.id,
+      change: result.change,
+      ...(result.invoice ? { invoice: result.invoice } : {}),
+    });
     void this.#loadOverview(true);
   }
 
   async #withdraw(contract: PortalContract, changeId: string): Promise<void> {
-    const done = await this.#act("cancel_scheduled_change", (api) => api.cancelScheduledChange(contract.id, changeId));
+    const done = await this.#act("cancel_scheduled_change", (api) =>
+      api.cancelScheduledChange(contract.id, changeId),
+    );
     if (!done) return;
     this._notice = messages(this.#locale).scheduledCancelled;
-    emit(this, "selfservice-change", { contractId: contract.id, change: { id: changeId, status: "cancelled" } });
+    emit(this, "selfservice-change", {
+      contractId: contract.id,
+      change: { id: changeId, status: "cancelled" },
+    });
     // The withdrawn row and its focused button disappear: put focus somewhere meaningful.
     this.#focusSelector = "[data-focus]";
     await this.#loadOverview(true);
   }
 
   #startCancel(contract: PortalContract): void {
-    this.#go({ name: "cancel", contractId: contract.id, endDate: cancellationChoices(contract)[0] ?? "", key: newIdempotencyKey() });
+    this.#go({
+      name: "cancel",
+      contractId: contract.id,
+      endDate: cancellationChoices(contract)[0] ?? "",
+      key: newIdempotencyKey(),
+    });
   }
 
   async #confirmCancel(contract: PortalContract): Promise<void> {
     const view = this._view;
     if (view.name !== "cancel") return;
     const body = view.endDate ? { endDate: view.endDate } : {};
-    const result = await this.#act("cancel_contract", (api) => api.cancelContract(contract.id, body, view.key));
+    const result = await this.#act("cancel_contract", (api) =>
+      api.cancelContract(contract.id, body, view.key),
+    );
     if (!result) return;
     this.#go({ name: "cancelled", contractId: contract.id, result });
     this._notice = messages(this.#locale).cancelledHeading;
-    emit(this, "selfservice-cancel", { contractId: contract.id, endDate: result.endDate, earliestEndDate: result.earliestEndDate, result });
+    emit(this, "selfservice-cancel", {
+      contractId: contract.id,
+      endDate: result.endDate,
+      earliestEndDate: result.earliestEndDate,
+      result,
+    });
     void this.#loadOverview(true);
   }
 
   async #loadInvoices(more: boolean): Promise<void> {
     const cursor = more ? this._invoices.nextCursor : null;
-    const page = await this.#act("load_invoices", (api) => api.listInvoices({ limit: INVOICE_PAGE, cursor }));
+    const page = await this.#act("load_invoices", (api) =>
+      api.listInvoices({ limit: INVOICE_PAGE, cursor }),
+    );
     if (!page) return;
-    this._invoices = { items: more ? [...this._invoices.items, ...page.data] : page.data, nextCursor: page.nextCursor, loaded: true };
+    this._invoices = {
+      items: more ? [...this._invoices.items, ...page.data] : page.data,
+      nextCursor: page.nextCursor,
+      loaded: true,
+    };
     this._notice = "";
   }
 
@@ -352,12 +454,28 @@ export class SelfservicePortal extends LitElement {
     const f = formatters(locale);
     const onInvoices = this._view.name === "invoices";
     return html`<div class="base" part="base" lang=${locale}>
-      ${this._overview && !this._expired
-        ? html`<nav part="nav" aria-label=${t.portalLabel}>
-            <button type="button" part="nav-button" aria-current=${onInvoices ? nothing : "page"} @click=${() => this.#go({ name: "list" })}>${t.navContracts}</button>
-            <button type="button" part="nav-button" aria-current=${onInvoices ? "page" : nothing} @click=${() => this.#showInvoices()}>${t.navInvoices}</button>
-          </nav>`
-        : nothing}
+      ${
+        this._overview && !this._expired
+          ? html`<nav part="nav" aria-label=${t.portalLabel}>
+              <button
+                type="button"
+                part="nav-button"
+                aria-current=${onInvoices ? nothing : "page"}
+                @click=${() => this.#go({ name: "list" })}
+              >
+                ${t.navContracts}
+              </button>
+              <button
+                type="button"
+                part="nav-button"
+                aria-current=${onInvoices ? "page" : nothing}
+                @click=${() => this.#showInvoices()}
+              >
+                ${t.navInvoices}
+              </button>
+            </nav>`
+          : nothing
+      }
       <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${this._notice}</div>
       ${this.#renderError(t)} ${this.#renderBody(t, f)}
     </div>`;
@@ -381,9 +499,13 @@ export class SelfservicePortal extends LitElement {
     return html`<div class="error" part="error" role="alert">
       <p>${message}</p>
       ${error.detail ? html`<p class="detail">${error.detail}</p>` : nothing}
-      ${error.operation === "load_contracts" || error.status === 409
-        ? html`<button type="button" part="button" @click=${() => this.#retry()}>${t.retry}</button>`
-        : nothing}
+      ${
+        error.operation === "load_contracts" || error.status === 409
+          ? html`<button type="button" part="button" @click=${() => this.#retry()}>
+              ${t.retry}
+            </button>`
+          : nothing
+      }
     </div>`;
   }
 
@@ -397,13 +519,24 @@ export class SelfservicePortal extends LitElement {
     const overview = this._overview;
     if (!overview) {
       if (this._loadState === "idle") return html`<p part="empty" class="empty">${t.noSession}</p>`;
-      if (this._loadState === "loading") return html`<p part="loading" class="loading">${t.loading}</p>`;
+      if (this._loadState === "loading")
+        return html`<p part="loading" class="loading">${t.loading}</p>`;
       return nothing;
     }
     const base = { t, f, busy: this._busy };
     const view = this._view;
-    if (view.name === "list") return renderContractList({ ...base, overview, onOpen: (id) => this.#go({ name: "detail", contractId: id }) });
-    if (view.name === "invoices") return renderInvoices({ ...base, invoices: this._invoices, onMore: () => void this.#loadInvoices(true) });
+    if (view.name === "list")
+      return renderContractList({
+        ...base,
+        overview,
+        onOpen: (id) => this.#go({ name: "detail", contractId: id }),
+      });
+    if (view.name === "invoices")
+      return renderInvoices({
+        ...base,
+        invoices: this._invoices,
+        onMore: () => void this.#loadInvoices(true),
+      });
     const contract = this.#contract(view.contractId);
     if (!contract) return nothing;
     const toDetail = () => this.#go({ name: "detail", contractId: contract.id });

@@ -56,7 +56,8 @@ export function toDayNumber(date: IsoDate): number {
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
 }
 
@@ -79,7 +80,8 @@ export function addDays(date: IsoDate, days: number): IsoDate {
  * clamping to the month's last day where it does not (31 Jan + 1 month = 28/29 Feb).
  */
 export function addMonthsClamped(date: IsoDate, months: number): IsoDate {
-  if (!Number.isSafeInteger(months)) throw new RangeError(`months must be an integer, got ${months}`);
+  if (!Number.isSafeInteger(months))
+    throw new RangeError(`months must be an integer, got ${months}`);
   const { year, month, day } = parse(date);
   const index = year * 12 + (month - 1) + months;
   const targetYear = Math.floor(index / 12);
@@ -108,7 +110,10 @@ export function firstOfNextMonth(date: IsoDate): IsoDate {
  */
 export function nthPeriod(anchor: IsoDate, interval: BillingInterval, n: number): Period {
   const months = INTERVAL_MONTHS[interval];
-  return { start: addMonthsClamped(anchor, n * months), end: addMonthsClamped(anchor, (n + 1) * months) };
+  return {
+    start: addMonthsClamped(anchor, n * months),
+    end: addMonthsClamped(anchor, (n + 1) * months),
+  };
 }
 
 /** The index of the period containing `date` (negative before the anchor). */
@@ -123,7 +128,11 @@ export function periodIndexOf(anchor: IsoDate, interval: BillingInterval, date: 
   return n;
 }
 
-export function periodContaining(anchor: IsoDate, interval: BillingInterval, date: IsoDate): Period {
+export function periodContaining(
+  anchor: IsoDate,
+  interval: BillingInterval,
+  date: IsoDate,
+): Period {
   return nthPeriod(anchor, interval, periodIndexOf(anchor, interval, date));
 }
 
@@ -133,7 +142,12 @@ export function periodDays(period: Period): number {
 
 /** The calendar date at `instant` in `timeZone` (IANA name); "today" for a merchant. */
 export function localDate(instant: Date, timeZone: string): IsoDate {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).formatToParts(instant);
   const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
   return `${get("year").padStart(4, "0")}-${get("month")}-${get("day")}`;
 }

@@ -8,7 +8,12 @@ import type { ContractSnapshot } from "./contract-terms.ts";
 
 export type CancellationTerms = Pick<
   ContractSnapshot,
-  "startDate" | "billingAnchor" | "interval" | "currentPeriod" | "minimumTermMonths" | "noticePeriodDays"
+  | "startDate"
+  | "billingAnchor"
+  | "interval"
+  | "currentPeriod"
+  | "minimumTermMonths"
+  | "noticePeriodDays"
 >;
 
 /** The last day the customer is bound to; the day before the start when there is no minimum term. */
@@ -37,13 +42,31 @@ export function earliestCancellationEnd(contract: CancellationTerms, today: IsoD
 }
 
 /** Checks an end date (last day of service) chosen instead of the earliest one. */
-export function checkChosenEnd(contract: CancellationTerms, today: IsoDate, endDate: IsoDate): RuleCheck {
-  if (!isIsoDate(endDate)) return ruleFailure("invalid_date", "endDate", `endDate ${endDate} is not a calendar date (YYYY-MM-DD)`);
+export function checkChosenEnd(
+  contract: CancellationTerms,
+  today: IsoDate,
+  endDate: IsoDate,
+): RuleCheck {
+  if (!isIsoDate(endDate))
+    return ruleFailure(
+      "invalid_date",
+      "endDate",
+      `endDate ${endDate} is not a calendar date (YYYY-MM-DD)`,
+    );
   const earliest = earliestCancellationEnd(contract, today);
-  if (endDate < earliest) return ruleFailure("end_date_too_early", "endDate", `endDate ${endDate} is before the earliest possible end ${earliest}`);
+  if (endDate < earliest)
+    return ruleFailure(
+      "end_date_too_early",
+      "endDate",
+      `endDate ${endDate} is before the earliest possible end ${earliest}`,
+    );
   if (!isLastDayOfPeriod(contract, endDate)) {
     const next = lastDayOfPeriodContaining(contract, endDate);
-    return ruleFailure("end_date_not_period_end", "endDate", `endDate ${endDate} is not the last day of a billing period; the period ends ${next}`);
+    return ruleFailure(
+      "end_date_not_period_end",
+      "endDate",
+      `endDate ${endDate} is not the last day of a billing period; the period ends ${next}`,
+    );
   }
   return { ok: true };
 }

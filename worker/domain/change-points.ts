@@ -11,7 +11,12 @@ import {
 import type { IsoDate } from "./calendar.ts";
 import { ruleFailure } from "./change-rule-error.ts";
 import type { RuleCheck } from "./change-rule-error.ts";
-import type { ChangePoint, ContractSnapshot, DowngradeTiming, TemplateTerms } from "./contract-terms.ts";
+import type {
+  ChangePoint,
+  ContractSnapshot,
+  DowngradeTiming,
+  TemplateTerms,
+} from "./contract-terms.ts";
 
 export type ChangePointType = ChangePoint["type"];
 
@@ -65,7 +70,12 @@ function monthsFrom(from: IsoDate, to: IsoDate): number {
   return (ty - fy) * 12 + (tm - fm);
 }
 
-function fixedPointDate(point: Exclude<ChangePoint, { type: "custom" }>, contract: ContractSnapshot, today: IsoDate, window: DateWindow): IsoDate {
+function fixedPointDate(
+  point: Exclude<ChangePoint, { type: "custom" }>,
+  contract: ContractSnapshot,
+  today: IsoDate,
+  window: DateWindow,
+): IsoDate {
   switch (point.type) {
     // "Immediately" for a contract that has not started yet means its first day.
     case "immediately":
@@ -79,7 +89,11 @@ function fixedPointDate(point: Exclude<ChangePoint, { type: "custom" }>, contrac
   }
 }
 
-function customRange(point: Extract<ChangePoint, { type: "custom" }>, today: IsoDate, window: DateWindow): ChangeDateRange | null {
+function customRange(
+  point: Extract<ChangePoint, { type: "custom" }>,
+  today: IsoDate,
+  window: DateWindow,
+): ChangeDateRange | null {
   const from = maxDate(addDays(today, point.minLeadDays), window.floor);
   const horizon = addDays(today, point.maxHorizonDays);
   const to = window.ceiling !== null && window.ceiling < horizon ? window.ceiling : horizon;
@@ -87,7 +101,11 @@ function customRange(point: Extract<ChangePoint, { type: "custom" }>, today: Iso
 }
 
 /** The dates the portal offers and the API accepts for a change to this contract today. */
-export function allowedChangeDates(contract: ContractSnapshot, template: Pick<TemplateTerms, "changePoints">, today: IsoDate): AllowedChangeDates {
+export function allowedChangeDates(
+  contract: ContractSnapshot,
+  template: Pick<TemplateTerms, "changePoints">,
+  today: IsoDate,
+): AllowedChangeDates {
   const window = windowOf(contract, today);
   const points: AllowedChangeDates["points"] = [];
   const ranges: ChangeDateRange[] = [];
@@ -107,7 +125,10 @@ export function allowedChangeDates(contract: ContractSnapshot, template: Pick<Te
 }
 
 export function isChangeDateAllowed(allowed: AllowedChangeDates, date: IsoDate): boolean {
-  return allowed.dates.includes(date) || allowed.ranges.some((range) => date >= range.from && date <= range.to);
+  return (
+    allowed.dates.includes(date) ||
+    allowed.ranges.some((range) => date >= range.from && date <= range.to)
+  );
 }
 
 function describeAllowed(allowed: AllowedChangeDates): string {
@@ -116,17 +137,37 @@ function describeAllowed(allowed: AllowedChangeDates): string {
 }
 
 /** The portal's check of a requested effective date against the template's change points. */
-export function checkEffectiveDate(contract: ContractSnapshot, template: Pick<TemplateTerms, "changePoints">, today: IsoDate, date: IsoDate): RuleCheck {
-  if (!isIsoDate(date)) return ruleFailure("invalid_date", "effectiveDate", `effectiveDate ${date} is not a calendar date (YYYY-MM-DD)`);
+export function checkEffectiveDate(
+  contract: ContractSnapshot,
+  template: Pick<TemplateTerms, "changePoints">,
+  today: IsoDate,
+  date: IsoDate,
+): RuleCheck {
+  if (!isIsoDate(date))
+    return ruleFailure(
+      "invalid_date",
+      "effectiveDate",
+      `effectiveDate ${date} is not a calendar date (YYYY-MM-DD)`,
+    );
   const allowed = allowedChangeDates(contract, template, today);
   if (isChangeDateAllowed(allowed, date)) return { ok: true };
-  return ruleFailure("effective_date_not_allowed", "effectiveDate", `effectiveDate ${date} is not allowed; allowed: ${describeAllowed(allowed)}`);
+  return ruleFailure(
+    "effective_date_not_allowed",
+    "effectiveDate",
+    `effectiveDate ${date} is not allowed; allowed: ${describeAllowed(allowed)}`,
+  );
 }
 
 /** The first billing-period start on or after `date` (the date itself if it is one). */
-export function periodStartOnOrAfter(contract: Pick<ContractSnapshot, "billingAnchor" | "interval" | "currentPeriod">, date: IsoDate): IsoDate {
+export function periodStartOnOrAfter(
+  contract: Pick<ContractSnapshot, "billingAnchor" | "interval" | "currentPeriod">,
+  date: IsoDate,
+): IsoDate {
   const { currentPeriod } = contract;
-  const period = date >= currentPeriod.start && date < currentPeriod.end ? currentPeriod : periodContaining(contract.billingAnchor, contract.interval, date);
+  const period =
+    date >= currentPeriod.start && date < currentPeriod.end
+      ? currentPeriod
+      : periodContaining(contract.billingAnchor, contract.interval, date);
   return period.start === date ? date : period.end;
 }
 

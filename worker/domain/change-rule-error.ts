@@ -21,7 +21,8 @@ export type ChangeRuleCode =
   | "end_date_not_period_end";
 
 /** The request field a code is about, so the API can point at it without a lookup table. */
-export type ChangeRuleField = "effectiveDate" | "templateId" | "articleId" | "itemId" | "quantity" | "endDate";
+export type ChangeRuleField =
+  "effectiveDate" | "templateId" | "articleId" | "itemId" | "quantity" | "endDate";
 
 export class ChangeRuleError extends Error {
   override readonly name = "ChangeRuleError";
@@ -38,6 +39,10 @@ export class ChangeRuleError extends Error {
 /** Result of a check the caller wants to branch on rather than catch. */
 export type RuleCheck = { ok: true } | { ok: false; error: ChangeRuleError };
 
-export function ruleFailure(code: ChangeRuleCode, field: ChangeRuleField, message: string): RuleCheck {
+export function ruleFailure(
+  code: ChangeRuleCode,
+  field: ChangeRuleField,
+  message: string,
+): RuleCheck {
   return { ok: false, error: new ChangeRuleError(code, field, message) };
 }

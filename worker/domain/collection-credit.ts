@@ -37,7 +37,11 @@ export type CollectionRule = "sepa_run" | "sepa_payment_info" | "sepa_item";
 
 export type CollectionCreditMatch =
   | { kind: "settle"; rule: CollectionRule; scope: CollectionScope; items: PendingCollectionItem[] }
-  | { kind: "review"; reason: "collection_amount_mismatch" | "collection_ambiguous"; items: PendingCollectionItem[] };
+  | {
+      kind: "review";
+      reason: "collection_amount_mismatch" | "collection_ambiguous";
+      items: PendingCollectionItem[];
+    };
 
 /** GVC 171 (SEPA-Lastschrift Einzug) and 192 (Sammler-Gutschrift), or camt's batch code. */
 const COLLECTION_GVCS = new Set(["171", "192"]);
@@ -74,7 +78,8 @@ function isBatchCredit(line: CreditLine): boolean {
   return COLLECTION_GVCS.has(gvc) || /IDDT-BBDD$/.test(code);
 }
 
-const sum = (items: readonly PendingCollectionItem[]) => items.reduce((total, item) => total + item.amount, 0);
+const sum = (items: readonly PendingCollectionItem[]) =>
+  items.reduce((total, item) => total + item.amount, 0);
 
 interface Scoped {
   rule: CollectionRule;
@@ -82,7 +87,10 @@ interface Scoped {
   items: PendingCollectionItem[];
 }
 
-function groups(runs: readonly OpenCollectionRun[], pending: readonly PendingCollectionItem[]): Scoped[] {
+function groups(
+  runs: readonly OpenCollectionRun[],
+  pending: readonly PendingCollectionItem[],
+): Scoped[] {
   const scoped: Scoped[] = [];
   for (const run of runs) {
     const items = pending.filter((item) => item.runId === run.id);
@@ -91,7 +99,12 @@ function groups(runs: readonly OpenCollectionRun[], pending: readonly PendingCol
     const infos = new Set(items.map((item) => item.paymentInfoId));
     // A run with one PmtInf is the same set of items twice; one answer, not an ambiguity.
     if (infos.size > 1) {
-      for (const info of infos) scoped.push({ rule: "sepa_payment_info", scope: { paymentInfoId: info }, items: items.filter((item) => item.paymentInfoId === info) });
+      for (const info of infos)
+        scoped.push({
+          rule: "sepa_payment_info",
+          scope: { paymentInfoId: info },
+          items: items.filter((item) => item.paymentInfoId === info),
+        });
     }
   }
   return scoped;
@@ -102,32 +115,56 @@ function groups(runs: readonly OpenCollectionRun[], pending: readonly PendingCol
  * credit of ours (then it is an ordinary payment for the matcher). Named ids come first, then our
  * end-to-end id, then, for a batch credit without ids, the one open run or PmtInf of that sum.
  */
-export function matchCollectionCredit(line: CreditLine, runs: readonly OpenCollectionRun[], pending: readonly PendingCollectionItem[]): CollectionCreditMatch | null {
+export function matchCollectionCredit(
+  line: CreditLine,
+  runs: readonly OpenCollectionRun[],
+  pending: readonly PendingCollectionItem[],
+): CollectionCreditMatch | null {
   if (line.amount <= 0 || (line.currency && line.currency.toUpperCase() !== "EUR")) return null;
   const scoped = groups(runs, pending);
   const ids = collectionIdsInText(line.purpose, line.endToEndReference);
-  const namedRuns = new Set(runs.filter((run) => ids.messageIds.includes(run.messageId)).map((run) => run.id));
-  const named = scoped.filter(({ scope }) => ("paymentInfoId" in scope ? ids.paymentInfoIds.includes(scope.paymentInfoId) : "runId" in scope && namedRuns.has(scope.runId)));
+  const namedRuns = new Set(
+    runs.filter((run) => ids.messageIds.includes(run.messageId)).map((run) => run.id),
+  );
+  const named = scoped.filter(({ scope }) =>
+    "paymentInfoId" in scope
+      ? ids.paymentInfoIds.includes(scope.paymentInfoId)
+      : "runId" in scope && namedRuns.has(scope.runId),
+  );
   if (named.length > 0) {
     // The most specific named block whose sum fits: a PmtInf before its run.
-    const fitting = named.filter((group) => sum(group.items) === line.amount).sort((a, b) => a.items.length - b.items.length);
+    const fitting = named
+      .filter((group) => sum(group.items) === line.amount)
+      .sort((a, b) => a.items.length - b.items.length);
     const best = fitting[0];
     if (best) return { kind: "settle", ...best };
-    return { kind: "review", reason: "collection_amount_mismatch", items: named.flatMap((group) => group.items) };
+    return {
+      kind: "review",
+      reason: "collection_amount_mismatch",
+      items: named.flatMap((group) => group.items),
+    };
   }
 
   const parsed = parsePurpose(line.purpose);
-  const endToEnd = [line.endToEndReference, parsed.tags.EREF].map((value) => referenceKey(value ?? "")).filter((key) => key.length > 0 && key !== "NOTPROVIDED");
+  const endToEnd = [line.endToEndReference, parsed.tags.EREF]
+    .map((value) => referenceKey(value ?? ""))
+    .filter((key) => key.length > 0 && key !== "NOTPROVIDED");
   const single = pending.filter((item) => endToEnd.includes(item.endToEndId));
   if (single.length > 0) {
     const exact = single.filter((item) => item.amount === line.amount);
-    if (exact.length === 1) return { kind: "settle", rule: "sepa_item", scope: { itemId: exact[0]!.id }, items: exact };
+    if (exact.length === 1)
+      return { kind: "settle", rule: "sepa_item", scope: { itemId: exact[0]!.id }, items: exact };
     return { kind: "review", reason: "collection_amount_mismatch", items: single };
   }
 
   if (!isBatchCredit(line)) return null;
   const bySum = scoped.filter((group) => sum(group.items) === line.amount);
   if (bySum.length === 1) return { kind: "settle", ...bySum[0]! };
-  if (bySum.length > 1) return { kind: "review", reason: "collection_ambiguous", items: bySum.flatMap((group) => group.items) };
+  if (bySum.length > 1)
+    return {
+      kind: "review",
+      reason: "collection_ambiguous",
+      items: bySum.flatMap((group) => group.items),
+    };
   return null;
 }

@@ -1,6 +1,13 @@
 // Regular billing of a contract: what each item costs per period, which period a new contract
 // is billed for first, and the lines of a period's invoice (billed in advance).
-import { addDays, nthPeriod, periodContaining, type BillingInterval, type IsoDate, type Period } from "./calendar.ts";
+import {
+  addDays,
+  nthPeriod,
+  periodContaining,
+  type BillingInterval,
+  type IsoDate,
+  type Period,
+} from "./calendar.ts";
 import { itemPeriodAmount, type ContractItem } from "./contract-terms.ts";
 import type { Cents, TaxRateBp } from "./money.ts";
 
@@ -9,8 +16,14 @@ import type { Cents, TaxRateBp } from "./money.ts";
  * future, otherwise the period containing today (a running contract taken over is billed from
  * its current period on, not for the past).
  */
-export function openingPeriod(startDate: IsoDate, interval: BillingInterval, today: IsoDate): Period {
-  return startDate > today ? nthPeriod(startDate, interval, 0) : periodContaining(startDate, interval, today);
+export function openingPeriod(
+  startDate: IsoDate,
+  interval: BillingInterval,
+  today: IsoDate,
+): Period {
+  return startDate > today
+    ? nthPeriod(startDate, interval, 0)
+    : periodContaining(startDate, interval, today);
 }
 
 export type BillableItem = Omit<ContractItem, "billedPeriodAmount">;

@@ -7,7 +7,14 @@ import { downgradeEffectiveDate } from "./change-points.ts";
 import type { ChangeTiming } from "./change-points.ts";
 import { ChangeRuleError } from "./change-rule-error.ts";
 import { itemPeriodAmount, MAX_QUANTITY, MIN_QUANTITY, recurringAmount } from "./contract-terms.ts";
-import type { AddonArticle, ContractItem, ContractSnapshot, ChangeRequest, ProrationMode, TemplateTerms } from "./contract-terms.ts";
+import type {
+  AddonArticle,
+  ContractItem,
+  ContractSnapshot,
+  ChangeRequest,
+  ProrationMode,
+  TemplateTerms,
+} from "./contract-terms.ts";
 import { totalsOf } from "./money.ts";
 import type { Cents, TaxBreakdownEntry } from "./money.ts";
 import { prorate, prorateIntervalChange } from "./proration.ts";
@@ -84,7 +91,15 @@ interface ChangePlan {
 }
 
 function termsOf(item: ContractItem): ItemTerms {
-  return { id: item.id, articleId: item.articleId, kind: item.kind, name: item.name, quantity: item.quantity, unitAmount: item.unitAmount, taxRate: item.taxRate };
+  return {
+    id: item.id,
+    articleId: item.articleId,
+    kind: item.kind,
+    name: item.name,
+    quantity: item.quantity,
+    unitAmount: item.unitAmount,
+    taxRate: item.taxRate,
+  };
 }
 
 function carryOver(item: ContractItem): ItemStep {
@@ -92,30 +107,57 @@ function carryOver(item: ContractItem): ItemStep {
 }
 
 function keepTerms(contract: ContractSnapshot, steps: ItemStep[]): ChangePlan {
-  return { steps, newTemplateId: contract.templateId, newInterval: contract.interval, minimumTermMonths: contract.minimumTermMonths, noticePeriodDays: contract.noticePeriodDays };
+  return {
+    steps,
+    newTemplateId: contract.templateId,
+    newInterval: contract.interval,
+    minimumTermMonths: contract.minimumTermMonths,
+    noticePeriodDays: contract.noticePeriodDays,
+  };
 }
 
 function assertQuantity(quantity: number): void {
   if (!Number.isInteger(quantity) || quantity < MIN_QUANTITY || quantity > MAX_QUANTITY) {
-    throw new ChangeRuleError("invalid_quantity", "quantity", `quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}, got ${quantity}`);
+    throw new ChangeRuleError(
+      "invalid_quantity",
+      "quantity",
+      `quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}, got ${quantity}`,
+    );
   }
 }
 
 function findItem(contract: ContractSnapshot, itemId: string): ContractItem {
   const item = contract.items.find((candidate) => candidate.id === itemId);
-  if (!item) throw new ChangeRuleError("item_not_found", "itemId", `contract ${contract.id} has no item ${itemId}`);
+  if (!item)
+    throw new ChangeRuleError(
+      "item_not_found",
+      "itemId",
+      `contract ${contract.id} has no item ${itemId}`,
+    );
   return item;
 }
 
 function assertSwitchTarget(contract: ContractSnapshot, target: TemplateTerms): void {
   if (target.id === contract.templateId) {
-    throw new ChangeRuleError("same_template", "templateId", `the contract already uses template ${target.id}`);
+    throw new ChangeRuleError(
+      "same_template",
+      "templateId",
+      `the contract already uses template ${target.id}`,
+    );
   }
   if (target.templateGroupId !== contract.templateGroupId) {
-    throw new ChangeRuleError("template_not_in_group", "templateId", `template ${target.id} is not in the contract's template group ${contract.templateGroupId}`);
+    throw new ChangeRuleError(
+      "template_not_in_group",
+      "templateId",
+      `template ${target.id} is not in the contract's template group ${contract.templateGroupId}`,
+    );
   }
   if (contract.offeredTemplateIds.length > 0 && !contract.offeredTemplateIds.includes(target.id)) {
-    throw new ChangeRuleError("template_not_offered", "templateId", `template ${target.id} is not offered for contract ${contract.id}`);
+    throw new ChangeRuleError(
+      "template_not_offered",
+      "templateId",
+      `template ${target.id} is not offered for contract ${contract.id}`,
+    );
   }
 }
 
@@ -130,43 +172,113 @@ function planSwitch(contract: ContractSnapshot, target: TemplateTerms): ChangePl
   const { planArticle } = target;
   const steps = contract.items.map((item): ItemStep => {
     if (item.kind === "plan") {
-      const after: ItemTerms = { id: null, articleId: planArticle.id, kind: "plan", name: planArticle.name, quantity: item.quantity, unitAmount: planArticle.unitAmount, taxRate: planArticle.taxRate };
+      const after: ItemTerms = {
+        id: null,
+        articleId: planArticle.id,
+        kind: "plan",
+        name: planArticle.name,
+        quantity: item.quantity,
+        unitAmount: planArticle.unitAmount,
+        taxRate: planArticle.taxRate,
+      };
       return { before: item, after, touched: true };
     }
-    if (!target.allowedAddonArticleIds.includes(item.articleId)) return { before: item, after: null, touched: true };
+    if (!target.allowedAddonArticleIds.includes(item.articleId))
+      return { before: item, after: null, touched: true };
     return { before: item, after: termsOf(item), touched: intervalChanged };
   });
-  return { steps, newTemplateId: target.id, newInterval: target.interval, minimumTermMonths: target.minimumTermMonths, noticePeriodDays: target.noticePeriodDays };
+  return {
+    steps,
+    newTemplateId: target.id,
+    newInterval: target.interval,
+    minimumTermMonths: target.minimumTermMonths,
+    noticePeriodDays: target.noticePeriodDays,
+  };
 }
 
 /** One item per add-on article keeps the portal simple; more of the same is a quantity change. */
-function planAddAddon(contract: ContractSnapshot, template: TemplateTerms, article: AddonArticle, quantity: number): ChangePlan {
+function planAddAddon(
+  contract: ContractSnapshot,
+  template: TemplateTerms,
+  article: AddonArticle,
+  quantity: number,
+): ChangePlan {
   assertQuantity(quantity);
-  if (article.kind !== "addon") throw new ChangeRuleError("not_an_addon", "articleId", `article ${article.id} is not an add-on`);
+  if (article.kind !== "addon")
+    throw new ChangeRuleError(
+      "not_an_addon",
+      "articleId",
+      `article ${article.id} is not an add-on`,
+    );
   if (!template.allowedAddonArticleIds.includes(article.id)) {
-    throw new ChangeRuleError("addon_not_allowed", "articleId", `template ${template.id} does not allow add-on ${article.id}`);
+    throw new ChangeRuleError(
+      "addon_not_allowed",
+      "articleId",
+      `template ${template.id} does not allow add-on ${article.id}`,
+    );
   }
   if (contract.items.some((item) => item.articleId === article.id)) {
-    throw new ChangeRuleError("addon_already_on_contract", "articleId", `add-on ${article.id} is already on the contract; change its quantity instead`);
+    throw new ChangeRuleError(
+      "addon_already_on_contract",
+      "articleId",
+      `add-on ${article.id} is already on the contract; change its quantity instead`,
+    );
   }
-  const added: ItemTerms = { id: null, articleId: article.id, kind: "addon", name: article.name, quantity, unitAmount: article.unitAmount, taxRate: article.taxRate };
-  return keepTerms(contract, [...contract.items.map(carryOver), { before: null, after: added, touched: true }]);
+  const added: ItemTerms = {
+    id: null,
+    articleId: article.id,
+    kind: "addon",
+    name: article.name,
+    quantity,
+    unitAmount: article.unitAmount,
+    taxRate: article.taxRate,
+  };
+  return keepTerms(contract, [
+    ...contract.items.map(carryOver),
+    { before: null, after: added, touched: true },
+  ]);
 }
 
 function planRemove(contract: ContractSnapshot, itemId: string): ChangePlan {
   const target = findItem(contract, itemId);
-  if (target.kind === "plan") throw new ChangeRuleError("cannot_remove_plan", "itemId", "the plan item cannot be removed; switch the tariff or cancel the contract");
-  return keepTerms(contract, contract.items.map((item) => (item === target ? { before: item, after: null, touched: true } : carryOver(item))));
+  if (target.kind === "plan")
+    throw new ChangeRuleError(
+      "cannot_remove_plan",
+      "itemId",
+      "the plan item cannot be removed; switch the tariff or cancel the contract",
+    );
+  return keepTerms(
+    contract,
+    contract.items.map((item) =>
+      item === target ? { before: item, after: null, touched: true } : carryOver(item),
+    ),
+  );
 }
 
 function planQuantity(contract: ContractSnapshot, itemId: string, quantity: number): ChangePlan {
   const target = findItem(contract, itemId);
   assertQuantity(quantity);
-  if (quantity === target.quantity) throw new ChangeRuleError("quantity_unchanged", "quantity", `item ${itemId} already has quantity ${quantity}`);
-  return keepTerms(contract, contract.items.map((item) => (item === target ? { before: item, after: { ...termsOf(item), quantity }, touched: true } : carryOver(item))));
+  if (quantity === target.quantity)
+    throw new ChangeRuleError(
+      "quantity_unchanged",
+      "quantity",
+      `item ${itemId} already has quantity ${quantity}`,
+    );
+  return keepTerms(
+    contract,
+    contract.items.map((item) =>
+      item === target
+        ? { before: item, after: { ...termsOf(item), quantity }, touched: true }
+        : carryOver(item),
+    ),
+  );
 }
 
-function planChange(contract: ContractSnapshot, template: TemplateTerms, request: ChangeRequest): ChangePlan {
+function planChange(
+  contract: ContractSnapshot,
+  template: TemplateTerms,
+  request: ChangeRequest,
+): ChangePlan {
   switch (request.type) {
     case "switch_template":
       return planSwitch(contract, request.template);
@@ -183,23 +295,39 @@ function planChange(contract: ContractSnapshot, template: TemplateTerms, request
  * Upgrade vs downgrade on the recurring amount per month, compared exactly as
  * before × monthsAfter against after × monthsBefore so a yearly 119.99 never loses to rounding.
  */
-export function classifyChange(before: { amount: Cents; interval: BillingInterval }, after: { amount: Cents; interval: BillingInterval }): ChangeKind {
+export function classifyChange(
+  before: { amount: Cents; interval: BillingInterval },
+  after: { amount: Cents; interval: BillingInterval },
+): ChangeKind {
   const left = BigInt(before.amount) * BigInt(INTERVAL_MONTHS[after.interval]);
   const right = BigInt(after.amount) * BigInt(INTERVAL_MONTHS[before.interval]);
   return right > left ? "upgrade" : right < left ? "downgrade" : "neutral";
 }
 
 function assertEffectiveDate(contract: ContractSnapshot, date: IsoDate): void {
-  if (!isIsoDate(date)) throw new ChangeRuleError("invalid_date", "effectiveDate", `effectiveDate ${date} is not a calendar date (YYYY-MM-DD)`);
+  if (!isIsoDate(date))
+    throw new ChangeRuleError(
+      "invalid_date",
+      "effectiveDate",
+      `effectiveDate ${date} is not a calendar date (YYYY-MM-DD)`,
+    );
   if (date < contract.currentPeriod.start) {
-    throw new ChangeRuleError("effective_date_before_period", "effectiveDate", `effectiveDate ${date} lies before the current period, which starts ${contract.currentPeriod.start}`);
+    throw new ChangeRuleError(
+      "effective_date_before_period",
+      "effectiveDate",
+      `effectiveDate ${date} lies before the current period, which starts ${contract.currentPeriod.start}`,
+    );
   }
   assertNotAfterEnd(contract, date);
 }
 
 function assertNotAfterEnd(contract: ContractSnapshot, date: IsoDate): void {
   if (contract.endDate !== null && date > contract.endDate) {
-    throw new ChangeRuleError("effective_date_after_end", "effectiveDate", `the change would take effect on ${date}, after the contract ends on ${contract.endDate}`);
+    throw new ChangeRuleError(
+      "effective_date_after_end",
+      "effectiveDate",
+      `the change would take effect on ${date}, after the contract ends on ${contract.endDate}`,
+    );
   }
 }
 
@@ -209,7 +337,11 @@ function assertNotAfterEnd(contract: ContractSnapshot, date: IsoDate): void {
  */
 function assertIntervalChangeAllowed(contract: ContractSnapshot, plan: ChangePlan): void {
   if (plan.newInterval !== contract.interval && contract.endDate !== null) {
-    throw new ChangeRuleError("interval_change_on_cancelled_contract", "templateId", `contract ${contract.id} is cancelled; it cannot switch to another billing interval`);
+    throw new ChangeRuleError(
+      "interval_change_on_cancelled_contract",
+      "templateId",
+      `contract ${contract.id} is cancelled; it cannot switch to another billing interval`,
+    );
   }
 }
 
@@ -228,15 +360,31 @@ interface ProrationBasis {
  */
 function prorationBasis(contract: ContractSnapshot, date: IsoDate): ProrationBasis {
   const { currentPeriod, billingAnchor, interval } = contract;
-  if (date < currentPeriod.end) return { period: currentPeriod, billedAmount: (item) => item.billedPeriodAmount, periodAfter: currentPeriod };
+  if (date < currentPeriod.end)
+    return {
+      period: currentPeriod,
+      billedAmount: (item) => item.billedPeriodAmount,
+      periodAfter: currentPeriod,
+    };
   const periodAfter = periodContaining(billingAnchor, interval, date);
-  if (date === currentPeriod.end) return { period: currentPeriod, billedAmount: (item) => item.billedPeriodAmount, periodAfter };
-  const period = periodAfter.start === date ? periodContaining(billingAnchor, interval, addDays(date, -1)) : periodAfter;
+  if (date === currentPeriod.end)
+    return { period: currentPeriod, billedAmount: (item) => item.billedPeriodAmount, periodAfter };
+  const period =
+    periodAfter.start === date
+      ? periodContaining(billingAnchor, interval, addDays(date, -1))
+      : periodAfter;
   return { period, billedAmount: (item) => itemPeriodAmount(item, interval), periodAfter };
 }
 
 function prorated(item: ContractItem | ItemTerms, amount: Cents): ProratedItem {
-  return { itemId: item.id, articleId: item.articleId, name: item.name, quantity: item.quantity, taxRate: item.taxRate, periodAmount: amount };
+  return {
+    itemId: item.id,
+    articleId: item.articleId,
+    name: item.name,
+    quantity: item.quantity,
+    taxRate: item.taxRate,
+    periodAmount: amount,
+  };
 }
 
 interface ProrationOutcome {
@@ -245,25 +393,45 @@ interface ProrationOutcome {
   newCurrentPeriod: Period;
 }
 
-function prorationOf(contract: ContractSnapshot, plan: ChangePlan, date: IsoDate): ProrationOutcome {
+function prorationOf(
+  contract: ContractSnapshot,
+  plan: ChangePlan,
+  date: IsoDate,
+): ProrationOutcome {
   const basis = prorationBasis(contract, date);
   const touched = plan.steps.filter((step) => step.touched);
-  const removed = touched.flatMap((step) => (step.before ? [prorated(step.before, basis.billedAmount(step.before))] : []));
-  const added = touched.flatMap((step) => (step.after ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval))] : []));
+  const removed = touched.flatMap((step) =>
+    step.before ? [prorated(step.before, basis.billedAmount(step.before))] : [],
+  );
+  const added = touched.flatMap((step) =>
+    step.after ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval))] : [],
+  );
   const input = { period: basis.period, effectiveDate: date, removed, added };
-  if (plan.newInterval !== contract.interval) return prorateIntervalChange({ ...input, newInterval: plan.newInterval });
-  return { lines: prorate(input), newBillingAnchor: contract.billingAnchor, newCurrentPeriod: basis.periodAfter };
+  if (plan.newInterval !== contract.interval)
+    return prorateIntervalChange({ ...input, newInterval: plan.newInterval });
+  return {
+    lines: prorate(input),
+    newBillingAnchor: contract.billingAnchor,
+    newCurrentPeriod: basis.periodAfter,
+  };
 }
 
 function resultingItems(plan: ChangePlan): ResultingItem[] {
   return plan.steps.flatMap((step) => {
     if (!step.after) return [];
-    const billedPeriodAmount = step.touched || !step.before ? itemPeriodAmount(step.after, plan.newInterval) : step.before.billedPeriodAmount;
+    const billedPeriodAmount =
+      step.touched || !step.before
+        ? itemPeriodAmount(step.after, plan.newInterval)
+        : step.before.billedPeriodAmount;
     return [{ ...step.after, billedPeriodAmount }];
   });
 }
 
-function settlementOf(mode: ProrationMode, lines: readonly ProrationLine[], netAmount: Cents): Settlement {
+function settlementOf(
+  mode: ProrationMode,
+  lines: readonly ProrationLine[],
+  netAmount: Cents,
+): Settlement {
   if (mode === "none" || lines.length === 0 || netAmount === 0) return "none";
   if (mode === "next_invoice") return "next_invoice";
   return netAmount > 0 ? "interim_invoice" : "credit_note";
@@ -283,7 +451,15 @@ export function computeChange(input: ComputeChangeInput): ChangeComputation {
     { amount: recurringAmount(contract.items, contract.interval), interval: contract.interval },
     { amount: recurringAmount(afterItems, plan.newInterval), interval: plan.newInterval },
   );
-  const effectiveDate = kind === "downgrade" ? downgradeEffectiveDate(contract, input.effectiveDate, template.downgradeTiming, input.timing) : input.effectiveDate;
+  const effectiveDate =
+    kind === "downgrade"
+      ? downgradeEffectiveDate(
+          contract,
+          input.effectiveDate,
+          template.downgradeTiming,
+          input.timing,
+        )
+      : input.effectiveDate;
   assertNotAfterEnd(contract, effectiveDate);
   const proration = prorationOf(contract, plan, effectiveDate);
   const lines = prorationMode === "none" ? [] : proration.lines;
@@ -308,4 +484,3 @@ export function computeChange(input: ComputeChangeInput): ChangeComputation {
     newNoticePeriodDays: plan.noticePeriodDays,
   };
 }
-

@@ -95,7 +95,8 @@ export interface PricedTerms {
  * priced per month so one catalogue price fits every interval (quarter = 3×, year = 12×).
  */
 export function itemPeriodAmount(item: PricedTerms, interval: BillingInterval): Cents {
-  const perUnit = item.kind === "addon" ? item.unitAmount * INTERVAL_MONTHS[interval] : item.unitAmount;
+  const perUnit =
+    item.kind === "addon" ? item.unitAmount * INTERVAL_MONTHS[interval] : item.unitAmount;
   return lineAmount(perUnit, item.quantity);
 }
 

@@ -45,7 +45,11 @@ export class InvoiceRuleError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Number series
 
-const SERIES_PREFIX: Record<InvoiceKind, string> = { regular: "RE", interim: "ZR", credit_note: "GS" };
+const SERIES_PREFIX: Record<InvoiceKind, string> = {
+  regular: "RE",
+  interim: "ZR",
+  credit_note: "GS",
+};
 
 export interface InvoiceSeries {
   /** The gapless counter's key (per merchant): one counter per kind and calendar year. */
@@ -61,7 +65,8 @@ function assertKind(kind: string): asserts kind is InvoiceKind {
 }
 
 function assertDate(date: string, field: string): void {
-  if (!isIsoDate(date)) throw new InvoiceRuleError("invalid_date", `${field} is not a calendar date: ${date}`, field);
+  if (!isIsoDate(date))
+    throw new InvoiceRuleError("invalid_date", `${field} is not a calendar date: ${date}`, field);
 }
 
 /** The series follows the issue date's year, so numbering restarts every year as German practice expects. */
@@ -75,7 +80,10 @@ export function invoiceSeries(kind: InvoiceKind, issueDate: IsoDate): InvoiceSer
 /** Zero-padded to six digits so numbers sort as text; never truncated beyond that. */
 export function formatInvoiceNumber(prefix: string, sequenceNumber: number): string {
   if (!Number.isSafeInteger(sequenceNumber) || sequenceNumber < 1) {
-    throw new InvoiceRuleError("invalid_sequence_number", `sequence number must be a positive integer, got ${sequenceNumber}`);
+    throw new InvoiceRuleError(
+      "invalid_sequence_number",
+      `sequence number must be a positive integer, got ${sequenceNumber}`,
+    );
   }
   return `${prefix}-${String(sequenceNumber).padStart(6, "0")}`;
 }
@@ -110,11 +118,19 @@ function checkDigits(body: string): string {
 export function paymentReference(token: string): string {
   const raw = token.slice(token.lastIndexOf("_") + 1);
   if (/[a-z]/.test(raw) && /[A-Z]/.test(raw)) {
-    throw new InvoiceRuleError("invalid_payment_token", "payment token must not mix upper and lower case", "token");
+    throw new InvoiceRuleError(
+      "invalid_payment_token",
+      "payment token must not mix upper and lower case",
+      "token",
+    );
   }
   const body = raw.toUpperCase();
   if (!REFERENCE_BODY.test(body)) {
-    throw new InvoiceRuleError("invalid_payment_token", `payment token must be 8 to 21 letters or digits, got ${JSON.stringify(raw)}`, "token");
+    throw new InvoiceRuleError(
+      "invalid_payment_token",
+      `payment token must be 8 to 21 letters or digits, got ${JSON.stringify(raw)}`,
+      "token",
+    );
   }
   return `RF${checkDigits(body)}${body}`;
 }
@@ -124,7 +140,8 @@ export function paymentReference(token: string): string {
  * 16 characters); the caller owns the randomness so this module stays pure.
  */
 export function paymentTokenFromBytes(bytes: Uint8Array): string {
-  if (bytes.length < 5 || bytes.length > 13) throw new RangeError(`need 5 to 13 random bytes, got ${bytes.length}`);
+  if (bytes.length < 5 || bytes.length > 13)
+    throw new RangeError(`need 5 to 13 random bytes, got ${bytes.length}`);
   let bits = 0;
   let buffer = 0;
   let token = "";
@@ -165,7 +182,11 @@ export function isValidCreditorReference(value: string): boolean {
 export function dueDate(issueDate: IsoDate, paymentTermDays: number): IsoDate {
   assertDate(issueDate, "issueDate");
   if (!Number.isSafeInteger(paymentTermDays) || paymentTermDays < 0 || paymentTermDays > 3650) {
-    throw new InvoiceRuleError("invalid_payment_term", `payment term must be 0 to 3650 days, got ${paymentTermDays}`, "paymentTermDays");
+    throw new InvoiceRuleError(
+      "invalid_payment_term",
+      `payment term must be 0 to 3650 days, got ${paymentTermDays}`,
+      "paymentTermDays",
+    );
   }
   return addDays(issueDate, paymentTermDays);
 }
@@ -224,34 +245,68 @@ const CURRENCY = /^[A-Z]{3}$/;
 const MAX_DESCRIPTION_LENGTH = 1000;
 
 function checkCurrency(currency: string, expected: string | null, field: string): void {
-  if (!CURRENCY.test(currency)) throw new InvoiceRuleError("invalid_currency", `${field} must be an ISO 4217 code, got ${currency}`, field);
+  if (!CURRENCY.test(currency))
+    throw new InvoiceRuleError(
+      "invalid_currency",
+      `${field} must be an ISO 4217 code, got ${currency}`,
+      field,
+    );
   if (expected !== null && currency !== expected) {
-    throw new InvoiceRuleError("currency_mismatch", `${field} is ${currency}, the invoice is in ${expected}`, field);
+    throw new InvoiceRuleError(
+      "currency_mismatch",
+      `${field} is ${currency}, the invoice is in ${expected}`,
+      field,
+    );
   }
 }
 
 function checkPeriod(start: IsoDate | null, end: IsoDate | null, field: string): void {
   if (start === null && end === null) return;
   if (start === null || end === null) {
-    throw new InvoiceRuleError("invalid_period", "periodStart and periodEnd go together", `${field}.${start === null ? "periodStart" : "periodEnd"}`);
+    throw new InvoiceRuleError(
+      "invalid_period",
+      "periodStart and periodEnd go together",
+      `${field}.${start === null ? "periodStart" : "periodEnd"}`,
+    );
   }
   assertDate(start, `${field}.periodStart`);
   assertDate(end, `${field}.periodEnd`);
-  if (start >= end) throw new InvoiceRuleError("invalid_period", `period ${start}–${end} is empty (end is exclusive)`, `${field}.periodEnd`);
+  if (start >= end)
+    throw new InvoiceRuleError(
+      "invalid_period",
+      `period ${start}–${end} is empty (end is exclusive)`,
+      `${field}.periodEnd`,
+    );
 }
 
 function checkLineAmounts(line: InvoiceLineInput, field: string): void {
   if (!Number.isSafeInteger(line.quantity) || line.quantity === 0) {
-    throw new InvoiceRuleError("invalid_quantity", `quantity must be a non-zero integer, got ${line.quantity}`, `${field}.quantity`);
+    throw new InvoiceRuleError(
+      "invalid_quantity",
+      `quantity must be a non-zero integer, got ${line.quantity}`,
+      `${field}.quantity`,
+    );
   }
   if (!isCents(line.netAmount)) {
-    throw new InvoiceRuleError("invalid_amount", `netAmount must be integer cents, got ${line.netAmount}`, `${field}.netAmount`);
+    throw new InvoiceRuleError(
+      "invalid_amount",
+      `netAmount must be integer cents, got ${line.netAmount}`,
+      `${field}.netAmount`,
+    );
   }
   if (line.unitAmount != null && !isCents(line.unitAmount)) {
-    throw new InvoiceRuleError("invalid_amount", `unitAmount must be integer cents, got ${line.unitAmount}`, `${field}.unitAmount`);
+    throw new InvoiceRuleError(
+      "invalid_amount",
+      `unitAmount must be integer cents, got ${line.unitAmount}`,
+      `${field}.unitAmount`,
+    );
   }
   if (!Number.isSafeInteger(line.taxRate) || line.taxRate < 0 || line.taxRate > 10_000) {
-    throw new InvoiceRuleError("invalid_tax_rate", `taxRate must be 0 to 10000 basis points, got ${line.taxRate}`, `${field}.taxRate`);
+    throw new InvoiceRuleError(
+      "invalid_tax_rate",
+      `taxRate must be 0 to 10000 basis points, got ${line.taxRate}`,
+      `${field}.taxRate`,
+    );
   }
 }
 
@@ -259,7 +314,11 @@ function buildLine(line: InvoiceLineInput, index: number, currency: string): Inv
   const field = `lines[${index}]`;
   const description = line.description.trim();
   if (description === "" || description.length > MAX_DESCRIPTION_LENGTH) {
-    throw new InvoiceRuleError("invalid_description", `description must be 1 to ${MAX_DESCRIPTION_LENGTH} characters`, `${field}.description`);
+    throw new InvoiceRuleError(
+      "invalid_description",
+      `description must be 1 to ${MAX_DESCRIPTION_LENGTH} characters`,
+      `${field}.description`,
+    );
   }
   checkLineAmounts(line, field);
   if (line.currency !== undefined) checkCurrency(line.currency, currency, `${field}.currency`);
@@ -282,19 +341,35 @@ function buildLine(line: InvoiceLineInput, index: number, currency: string): Inv
 
 function checkOriginal(kind: InvoiceKind, originalInvoiceId: string | null): void {
   if (kind === "credit_note" && (originalInvoiceId === null || originalInvoiceId.trim() === "")) {
-    throw new InvoiceRuleError("credit_note_without_original", "a credit note must reference the invoice it corrects", "originalInvoiceId");
+    throw new InvoiceRuleError(
+      "credit_note_without_original",
+      "a credit note must reference the invoice it corrects",
+      "originalInvoiceId",
+    );
   }
   if (kind !== "credit_note" && originalInvoiceId !== null) {
-    throw new InvoiceRuleError("original_invoice_not_allowed", "only a credit note references an original invoice", "originalInvoiceId");
+    throw new InvoiceRuleError(
+      "original_invoice_not_allowed",
+      "only a credit note references an original invoice",
+      "originalInvoiceId",
+    );
   }
 }
 
 function checkSign(kind: InvoiceKind, netAmount: Cents): void {
   if (kind === "credit_note" && netAmount > 0) {
-    throw new InvoiceRuleError("credit_note_positive", `a credit note cannot charge: net total is ${netAmount}`, "lines");
+    throw new InvoiceRuleError(
+      "credit_note_positive",
+      `a credit note cannot charge: net total is ${netAmount}`,
+      "lines",
+    );
   }
   if (kind !== "credit_note" && netAmount < 0) {
-    throw new InvoiceRuleError("invoice_negative", `a ${kind} invoice cannot be negative (issue a credit note): net total is ${netAmount}`, "lines");
+    throw new InvoiceRuleError(
+      "invoice_negative",
+      `a ${kind} invoice cannot be negative (issue a credit note): net total is ${netAmount}`,
+      "lines",
+    );
   }
 }
 
@@ -302,7 +377,8 @@ function totalsOrRangeError(lines: readonly InvoiceLine[]): ReturnType<typeof to
   try {
     return totalsOf(lines);
   } catch (error) {
-    if (error instanceof RangeError) throw new InvoiceRuleError("amount_out_of_range", error.message, "lines");
+    if (error instanceof RangeError)
+      throw new InvoiceRuleError("amount_out_of_range", error.message, "lines");
     throw error;
   }
 }
@@ -317,7 +393,8 @@ export function buildInvoice(input: InvoiceInput): BuiltInvoice {
   checkCurrency(input.currency, null, "currency");
   const originalInvoiceId = input.originalInvoiceId ?? null;
   checkOriginal(input.kind, originalInvoiceId);
-  if (input.lines.length === 0) throw new InvoiceRuleError("no_lines", "an invoice needs at least one line", "lines");
+  if (input.lines.length === 0)
+    throw new InvoiceRuleError("no_lines", "an invoice needs at least one line", "lines");
   const lines = input.lines.map((line, index) => buildLine(line, index, input.currency));
   const totals = totalsOrRangeError(lines);
   checkSign(input.kind, totals.netAmount);

@@ -11,7 +11,8 @@ export function isCents(value: unknown): value is Cents {
 }
 
 export function assertCents(value: number, what = "amount"): Cents {
-  if (!isCents(value)) throw new RangeError(`${what} must be an integer number of cents, got ${value}`);
+  if (!isCents(value))
+    throw new RangeError(`${what} must be an integer number of cents, got ${value}`);
   return value;
 }
 
@@ -22,7 +23,9 @@ export function assertCents(value: number, what = "amount"): Cents {
 export function roundHalfUpRatio(amount: Cents, numerator: number, denominator: number): Cents {
   assertCents(amount);
   if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator) || denominator <= 0) {
-    throw new RangeError(`ratio must be integers with a positive denominator, got ${numerator}/${denominator}`);
+    throw new RangeError(
+      `ratio must be integers with a positive denominator, got ${numerator}/${denominator}`,
+    );
   }
   const product = BigInt(amount) * BigInt(numerator);
   const negative = product < 0n;
@@ -37,7 +40,8 @@ export function roundHalfUpRatio(amount: Cents, numerator: number, denominator: 
 /** unit amount × quantity, checked to stay a safe integer. */
 export function lineAmount(unitAmount: Cents, quantity: number): Cents {
   assertCents(unitAmount, "unitAmount");
-  if (!Number.isSafeInteger(quantity)) throw new RangeError(`quantity must be an integer, got ${quantity}`);
+  if (!Number.isSafeInteger(quantity))
+    throw new RangeError(`quantity must be an integer, got ${quantity}`);
   return assertCents(unitAmount * quantity, "line amount");
 }
 

@@ -7,7 +7,13 @@ import type { IsoDate } from "./calendar.ts";
 import { isCents } from "./money.ts";
 import type { Cents } from "./money.ts";
 import type { CollectionSequenceType } from "./sepa-calendar.ts";
-import { bicRequiredFor, validateBic, validateCreditorId, validateMandateReference, validateSepaIban } from "./sepa-identifiers.ts";
+import {
+  bicRequiredFor,
+  validateBic,
+  validateCreditorId,
+  validateMandateReference,
+  validateSepaIban,
+} from "./sepa-identifiers.ts";
 
 export const PAIN008_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08";
 
@@ -43,7 +49,11 @@ export interface Pain008Transaction {
    * Set when the mandate changed since the last collection, as the rulebook requires it to be
    * reported once: the old mandate reference, the old IBAN, or a move to another bank.
    */
-  amendment?: { originalMandateId?: string; originalDebtorIban?: string; debtorBankChanged?: boolean };
+  amendment?: {
+    originalMandateId?: string;
+    originalDebtorIban?: string;
+    debtorBankChanged?: boolean;
+  };
 }
 
 export interface Pain008Input {
@@ -114,12 +124,63 @@ function sumAmounts(transactions: readonly Pain008Transaction[]): bigint {
 const SEPA_TEXT_CHARS = /^[A-Za-z0-9/\-?:().,'+ ]*$/;
 
 const TRANSLITERATIONS: Readonly<Record<string, string>> = {
-  ä: "ae", ö: "oe", ü: "ue", Ä: "Ae", Ö: "Oe", Ü: "Ue", ß: "ss", ẞ: "SS",
-  æ: "ae", Æ: "AE", œ: "oe", Œ: "OE", ø: "oe", Ø: "Oe", å: "aa", Å: "Aa",
-  ð: "d", Ð: "D", þ: "th", Þ: "TH", ł: "l", Ł: "L", đ: "d", Đ: "D", ı: "i", ħ: "h", Ħ: "H",
-  "&": "+", "@": "(at)", "€": "EUR", "\"": "'", "‘": "'", "’": "'", "‚": "'", "“": "'", "”": "'", "„": "'",
-  "–": "-", "—": "-", _: "-", "[": "(", "]": ")", "{": "(", "}": ")", "<": "(", ">": ")", "\\": "/",
-  ";": ",", "!": ".", "*": ".", "#": ".", "%": ".", "=": "-", "|": "/", "~": "-", "^": ".", "`": "'",
+  ä: "ae",
+  ö: "oe",
+  ü: "ue",
+  Ä: "Ae",
+  Ö: "Oe",
+  Ü: "Ue",
+  ß: "ss",
+  ẞ: "SS",
+  æ: "ae",
+  Æ: "AE",
+  œ: "oe",
+  Œ: "OE",
+  ø: "oe",
+  Ø: "Oe",
+  å: "aa",
+  Å: "Aa",
+  ð: "d",
+  Ð: "D",
+  þ: "th",
+  Þ: "TH",
+  ł: "l",
+  Ł: "L",
+  đ: "d",
+  Đ: "D",
+  ı: "i",
+  ħ: "h",
+  Ħ: "H",
+  "&": "+",
+  "@": "(at)",
+  "€": "EUR",
+  '"': "'",
+  "‘": "'",
+  "’": "'",
+  "‚": "'",
+  "“": "'",
+  "”": "'",
+  "„": "'",
+  "–": "-",
+  "—": "-",
+  _: "-",
+  "[": "(",
+  "]": ")",
+  "{": "(",
+  "}": ")",
+  "<": "(",
+  ">": ")",
+  "\\": "/",
+  ";": ",",
+  "!": ".",
+  "*": ".",
+  "#": ".",
+  "%": ".",
+  "=": "-",
+  "|": "/",
+  "~": "-",
+  "^": ".",
+  "`": "'",
 };
 
 function transliterateChar(char: string): string {
@@ -134,7 +195,10 @@ function transliterateChar(char: string): string {
 
 /** Free text (names, remittance) in the SEPA character set: "Jürgen Weiß & Co" → "Juergen Weiss + Co". */
 export function toSepaText(text: string): string {
-  return Array.from(text.normalize("NFC"), transliterateChar).join("").replace(/ {2,}/g, " ").trim();
+  return Array.from(text.normalize("NFC"), transliterateChar)
+    .join("")
+    .replace(/ {2,}/g, " ")
+    .trim();
 }
 
 /** SEPA text cut to `max` characters, never leaving a trailing space. */
@@ -147,7 +211,11 @@ const SEPA_ID_CHARS = /^[A-Za-z0-9/\-?:().,'+ ]{1,35}$/;
 
 function checkIdentifier(path: string, value: string): string {
   if (!SEPA_ID_CHARS.test(value) || value.trim() !== value) {
-    throw new Pain008Error(path, "bad_identifier", "must be 1-35 characters of A-Z a-z 0-9 / - ? : ( ) . , ' + (inner spaces only)");
+    throw new Pain008Error(
+      path,
+      "bad_identifier",
+      "must be 1-35 characters of A-Z a-z 0-9 / - ? : ( ) . , ' + (inner spaces only)",
+    );
   }
   if (value.startsWith("/") || value.endsWith("/") || value.includes("//")) {
     throw new Pain008Error(path, "slash_rule", "may not start or end with '/' or contain '//'");
@@ -173,20 +241,35 @@ interface XmlNode {
   children?: readonly XmlNode[];
 }
 
-const XML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+const XML_ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => XML_ESCAPES[char] ?? char);
 }
 
-function el(name: string, content: string | readonly XmlNode[], attributes?: Record<string, string>): XmlNode {
-  return typeof content === "string" ? { name, text: content, attributes } : { name, children: content, attributes };
+function el(
+  name: string,
+  content: string | readonly XmlNode[],
+  attributes?: Record<string, string>,
+): XmlNode {
+  return typeof content === "string"
+    ? { name, text: content, attributes }
+    : { name, children: content, attributes };
 }
 
 function renderNode(node: XmlNode, depth: number): string {
   const indent = "  ".repeat(depth);
-  const attrs = Object.entries(node.attributes ?? {}).map(([key, value]) => ` ${key}="${escapeXml(value)}"`).join("");
-  if (node.text !== undefined) return `${indent}<${node.name}${attrs}>${escapeXml(node.text)}</${node.name}>\n`;
+  const attrs = Object.entries(node.attributes ?? {})
+    .map(([key, value]) => ` ${key}="${escapeXml(value)}"`)
+    .join("");
+  if (node.text !== undefined)
+    return `${indent}<${node.name}${attrs}>${escapeXml(node.text)}</${node.name}>\n`;
   const inner = (node.children ?? []).map((child) => renderNode(child, depth + 1)).join("");
   return `${indent}<${node.name}${attrs}>\n${inner}${indent}</${node.name}>\n`;
 }
@@ -210,13 +293,23 @@ interface CheckedCreditor {
 
 function checkName(path: string, name: string): string {
   const text = toSepaTextLimited(name, MAX_NAME_LENGTH);
-  if (!/[A-Za-z0-9]/.test(text)) throw new Pain008Error(path, "empty", "must contain a letter or digit after transliteration");
+  if (!/[A-Za-z0-9]/.test(text))
+    throw new Pain008Error(path, "empty", "must contain a letter or digit after transliteration");
   return text;
 }
 
-function checkBic(path: string, bic: string | null | undefined, ibanCountry: string): string | null {
+function checkBic(
+  path: string,
+  bic: string | null | undefined,
+  ibanCountry: string,
+): string | null {
   if (bic === undefined || bic === null || bic.trim() === "") {
-    if (bicRequiredFor(ibanCountry)) throw new Pain008Error(path, "required", `required for accounts outside the EEA (${ibanCountry})`);
+    if (bicRequiredFor(ibanCountry))
+      throw new Pain008Error(
+        path,
+        "required",
+        `required for accounts outside the EEA (${ibanCountry})`,
+      );
     return null;
   }
   const result = validateBic(bic);
@@ -233,7 +326,8 @@ function checkIban(path: string, iban: string): { iban: string; country: string 
 function checkCreditor(creditor: Pain008Creditor): CheckedCreditor {
   const iban = checkIban("creditor.iban", creditor.iban);
   const creditorId = validateCreditorId(creditor.creditorId);
-  if (!creditorId.ok) throw new Pain008Error("creditor.creditorId", creditorId.reason, creditorId.message);
+  if (!creditorId.ok)
+    throw new Pain008Error("creditor.creditorId", creditorId.reason, creditorId.message);
   return {
     name: checkName("creditor.name", creditor.name),
     iban: iban.iban,
@@ -243,26 +337,47 @@ function checkCreditor(creditor: Pain008Creditor): CheckedCreditor {
 }
 
 function checkDate(path: string, date: string): IsoDate {
-  if (!isIsoDate(date)) throw new Pain008Error(path, "not_a_date", "must be a calendar date YYYY-MM-DD");
+  if (!isIsoDate(date))
+    throw new Pain008Error(path, "not_a_date", "must be a calendar date YYYY-MM-DD");
   return date;
 }
 
 function checkAmount(path: string, amount: number): Cents {
   if (!isCents(amount) || amount < 1 || amount > MAX_AMOUNT_CENTS) {
-    throw new Pain008Error(path, "bad_amount", `must be an integer number of cents from 1 to ${MAX_AMOUNT_CENTS}`);
+    throw new Pain008Error(
+      path,
+      "bad_amount",
+      `must be an integer number of cents from 1 to ${MAX_AMOUNT_CENTS}`,
+    );
   }
   return amount;
 }
 
-function checkTransaction(tx: Pain008Transaction, index: number, input: Pain008Input): CheckedTransaction {
+function checkTransaction(
+  tx: Pain008Transaction,
+  index: number,
+  input: Pain008Input,
+): CheckedTransaction {
   const path = `transactions[${index}]`;
   const mandate = validateMandateReference(tx.mandateId);
   if (!mandate.ok || mandate.value !== tx.mandateId) {
-    throw new Pain008Error(`${path}.mandateId`, mandate.ok ? "not_normalised" : mandate.reason, mandate.ok ? "has surrounding spaces" : mandate.message);
+    throw new Pain008Error(
+      `${path}.mandateId`,
+      mandate.ok ? "not_normalised" : mandate.reason,
+      mandate.ok ? "has surrounding spaces" : mandate.message,
+    );
   }
-  const collectionDate = tx.collectionDate === undefined ? checkDate("collectionDate", input.collectionDate) : checkDate(`${path}.collectionDate`, tx.collectionDate);
+  const collectionDate =
+    tx.collectionDate === undefined
+      ? checkDate("collectionDate", input.collectionDate)
+      : checkDate(`${path}.collectionDate`, tx.collectionDate);
   const signed = checkDate(`${path}.mandateSignatureDate`, tx.mandateSignatureDate);
-  if (signed > collectionDate) throw new Pain008Error(`${path}.mandateSignatureDate`, "after_collection", "mandate is signed after the collection date");
+  if (signed > collectionDate)
+    throw new Pain008Error(
+      `${path}.mandateSignatureDate`,
+      "after_collection",
+      "mandate is signed after the collection date",
+    );
   const debtor = checkIban(`${path}.debtorIban`, tx.debtorIban);
   return {
     ...tx,
@@ -282,8 +397,18 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d
 /** Whole seconds, as DK Anlage 3 shows CreDtTm; fractions from Date#toISOString are dropped. */
 function checkCreationDateTime(value: string): string {
   const match = DATE_TIME.exec(value);
-  if (!match || !isIsoDate(match[1] ?? "") || Number(match[2]) > 23 || Number(match[3]) > 59 || Number(match[4]) > 59) {
-    throw new Pain008Error("creationDateTime", "bad_datetime", "must be an RFC 3339 date-time such as 2027-01-04T09:30:00Z");
+  if (
+    !match ||
+    !isIsoDate(match[1] ?? "") ||
+    Number(match[2]) > 23 ||
+    Number(match[3]) > 59 ||
+    Number(match[4]) > 59
+  ) {
+    throw new Pain008Error(
+      "creationDateTime",
+      "bad_datetime",
+      "must be an RFC 3339 date-time such as 2027-01-04T09:30:00Z",
+    );
   }
   return value.replace(/\.\d+(?=Z|[+-])/, "");
 }
@@ -291,7 +416,12 @@ function checkCreationDateTime(value: string): string {
 function checkUniqueEndToEndIds(transactions: readonly CheckedTransaction[]): void {
   const seen = new Set<string>();
   transactions.forEach((tx, index) => {
-    if (seen.has(tx.endToEndId)) throw new Pain008Error(`transactions[${index}].endToEndId`, "duplicate", "appears twice in the file");
+    if (seen.has(tx.endToEndId))
+      throw new Pain008Error(
+        `transactions[${index}].endToEndId`,
+        "duplicate",
+        "appears twice in the file",
+      );
     seen.add(tx.endToEndId);
   });
 }
@@ -299,7 +429,12 @@ function checkUniqueEndToEndIds(transactions: readonly CheckedTransaction[]): vo
 // ---------------------------------------------------------------------------------------------
 // Grouping
 
-const SEQUENCE_ORDER: Readonly<Record<CollectionSequenceType, number>> = { FRST: 0, RCUR: 1, FNAL: 2, OOFF: 3 };
+const SEQUENCE_ORDER: Readonly<Record<CollectionSequenceType, number>> = {
+  FRST: 0,
+  RCUR: 1,
+  FNAL: 2,
+  OOFF: 3,
+};
 
 interface Group {
   sequenceType: CollectionSequenceType;
@@ -312,12 +447,18 @@ function groupTransactions(transactions: readonly CheckedTransaction[]): Group[]
   const groups = new Map<string, Group>();
   for (const tx of transactions) {
     const key = `${tx.collectionDate}|${tx.sequenceType}`;
-    const group = groups.get(key) ?? { sequenceType: tx.sequenceType, collectionDate: tx.collectionDate, transactions: [] };
+    const group = groups.get(key) ?? {
+      sequenceType: tx.sequenceType,
+      collectionDate: tx.collectionDate,
+      transactions: [],
+    };
     group.transactions.push(tx);
     groups.set(key, group);
   }
   return [...groups.values()].sort(
-    (a, b) => a.collectionDate.localeCompare(b.collectionDate) || SEQUENCE_ORDER[a.sequenceType] - SEQUENCE_ORDER[b.sequenceType],
+    (a, b) =>
+      a.collectionDate.localeCompare(b.collectionDate) ||
+      SEQUENCE_ORDER[a.sequenceType] - SEQUENCE_ORDER[b.sequenceType],
   );
 }
 
@@ -341,18 +482,37 @@ function account(iban: string): XmlNode[] {
 }
 
 function creditorSchemeId(creditorId: string): XmlNode {
-  return el("CdtrSchmeId", [el("Id", [el("PrvtId", [el("Othr", [el("Id", creditorId), el("SchmeNm", [el("Prtry", "SEPA")])])])])]);
+  return el("CdtrSchmeId", [
+    el("Id", [
+      el("PrvtId", [el("Othr", [el("Id", creditorId), el("SchmeNm", [el("Prtry", "SEPA")])])]),
+    ]),
+  ]);
 }
 
-function amendmentDetails(amendment: NonNullable<Pain008Transaction["amendment"]>, path: string): XmlNode[] {
+function amendmentDetails(
+  amendment: NonNullable<Pain008Transaction["amendment"]>,
+  path: string,
+): XmlNode[] {
   const details: XmlNode[] = [];
   if (amendment.originalMandateId !== undefined) {
     const original = validateMandateReference(amendment.originalMandateId);
-    if (!original.ok) throw new Pain008Error(`${path}.amendment.originalMandateId`, original.reason, original.message);
+    if (!original.ok)
+      throw new Pain008Error(
+        `${path}.amendment.originalMandateId`,
+        original.reason,
+        original.message,
+      );
     details.push(el("OrgnlMndtId", original.value));
   }
   if (amendment.originalDebtorIban !== undefined) {
-    details.push(el("OrgnlDbtrAcct", account(checkIban(`${path}.amendment.originalDebtorIban`, amendment.originalDebtorIban).iban)));
+    details.push(
+      el(
+        "OrgnlDbtrAcct",
+        account(
+          checkIban(`${path}.amendment.originalDebtorIban`, amendment.originalDebtorIban).iban,
+        ),
+      ),
+    );
   } else if (amendment.debtorBankChanged === true) {
     // EPC: a move to another bank without the old IBAN is flagged with the code SMNDA.
     details.push(el("OrgnlDbtrAcct", [el("Id", [el("Othr", [el("Id", "SMNDA")])])]));
@@ -363,11 +523,18 @@ function amendmentDetails(amendment: NonNullable<Pain008Transaction["amendment"]
 function mandateInfo(tx: CheckedTransaction, index: number): XmlNode {
   const details = tx.amendment ? amendmentDetails(tx.amendment, `transactions[${index}]`) : [];
   const amended = details.length > 0 ? [el("AmdmntInd", "true"), el("AmdmntInfDtls", details)] : [];
-  return el("DrctDbtTx", [el("MndtRltdInf", [el("MndtId", tx.mandateId), el("DtOfSgntr", tx.mandateSignatureDate), ...amended])]);
+  return el("DrctDbtTx", [
+    el("MndtRltdInf", [
+      el("MndtId", tx.mandateId),
+      el("DtOfSgntr", tx.mandateSignatureDate),
+      ...amended,
+    ]),
+  ]);
 }
 
 function transactionNode(tx: CheckedTransaction, index: number): XmlNode {
-  const remittance = tx.remittanceInfo === "" ? [] : [el("RmtInf", [el("Ustrd", tx.remittanceInfo)])];
+  const remittance =
+    tx.remittanceInfo === "" ? [] : [el("RmtInf", [el("Ustrd", tx.remittanceInfo)])];
   return el("DrctDbtTxInf", [
     el("PmtId", [el("EndToEndId", tx.endToEndId)]),
     el("InstdAmt", formatCentsDecimal(tx.amount), { Ccy: "EUR" }),
@@ -379,14 +546,24 @@ function transactionNode(tx: CheckedTransaction, index: number): XmlNode {
   ]);
 }
 
-function paymentInfoNode(group: Group, id: string, creditor: CheckedCreditor, batchBooking: boolean, indexOf: Map<CheckedTransaction, number>): XmlNode {
+function paymentInfoNode(
+  group: Group,
+  id: string,
+  creditor: CheckedCreditor,
+  batchBooking: boolean,
+  indexOf: Map<CheckedTransaction, number>,
+): XmlNode {
   return el("PmtInf", [
     el("PmtInfId", id),
     el("PmtMtd", "DD"),
     el("BtchBookg", String(batchBooking)),
     el("NbOfTxs", String(group.transactions.length)),
     el("CtrlSum", formatCentsDecimal(sumAmounts(group.transactions))),
-    el("PmtTpInf", [el("SvcLvl", [el("Cd", "SEPA")]), el("LclInstrm", [el("Cd", "CORE")]), el("SeqTp", group.sequenceType)]),
+    el("PmtTpInf", [
+      el("SvcLvl", [el("Cd", "SEPA")]),
+      el("LclInstrm", [el("Cd", "CORE")]),
+      el("SeqTp", group.sequenceType),
+    ]),
     el("ReqdColltnDt", group.collectionDate),
     el("Cdtr", [el("Nm", creditor.name)]),
     el("CdtrAcct", account(creditor.iban)),
@@ -406,25 +583,32 @@ export function buildPain008(input: Pain008Input): Pain008Document {
   const creationDateTime = checkCreationDateTime(input.creationDateTime);
   const initiatingPartyName = checkName("initiatingPartyName", input.initiatingPartyName);
   const creditor = checkCreditor(input.creditor);
-  if (input.transactions.length === 0) throw new Pain008Error("transactions", "empty", "a file needs at least one transaction");
+  if (input.transactions.length === 0)
+    throw new Pain008Error("transactions", "empty", "a file needs at least one transaction");
   const transactions = input.transactions.map((tx, index) => checkTransaction(tx, index, input));
   checkUniqueEndToEndIds(transactions);
   const indexOf = new Map(transactions.map((tx, index) => [tx, index] as const));
   const groups = groupTransactions(transactions);
   const ids = groups.map((_, index) => paymentInfoId(messageId, index));
   const controlSum = sumAmounts(transactions);
-  const document = el("Document", [
-    el("CstmrDrctDbtInitn", [
-      el("GrpHdr", [
-        el("MsgId", messageId),
-        el("CreDtTm", creationDateTime),
-        el("NbOfTxs", String(transactions.length)),
-        el("CtrlSum", formatCentsDecimal(controlSum)),
-        el("InitgPty", [el("Nm", initiatingPartyName)]),
+  const document = el(
+    "Document",
+    [
+      el("CstmrDrctDbtInitn", [
+        el("GrpHdr", [
+          el("MsgId", messageId),
+          el("CreDtTm", creationDateTime),
+          el("NbOfTxs", String(transactions.length)),
+          el("CtrlSum", formatCentsDecimal(controlSum)),
+          el("InitgPty", [el("Nm", initiatingPartyName)]),
+        ]),
+        ...groups.map((group, index) =>
+          paymentInfoNode(group, ids[index] ?? "", creditor, input.batchBooking ?? true, indexOf),
+        ),
       ]),
-      ...groups.map((group, index) => paymentInfoNode(group, ids[index] ?? "", creditor, input.batchBooking ?? true, indexOf)),
-    ]),
-  ], { xmlns: PAIN008_NAMESPACE });
+    ],
+    { xmlns: PAIN008_NAMESPACE },
+  );
   return {
     xml: `<?xml version="1.0" encoding="UTF-8"?>\n${renderNode(document, 0)}`,
     messageId,

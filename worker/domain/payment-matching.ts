@@ -5,7 +5,11 @@
 // through maps built once, so the work per transaction does not grow with the invoice count.
 import type { IsoDate } from "./calendar.ts";
 import type { Cents } from "./money.ts";
-import { invoiceNumberKey, referenceKey, scanTransactionReferences } from "./payment-reference-scan.ts";
+import {
+  invoiceNumberKey,
+  referenceKey,
+  scanTransactionReferences,
+} from "./payment-reference-scan.ts";
 
 export interface InvoiceForMatching {
   id: string;
@@ -226,13 +230,16 @@ class CustomerMap implements CustomerLookup {
     const entry = this.customers.get(customerId);
     if (!entry) return NONE;
     const open = inCanonicalOrder(entry.open);
-    if (open.length <= SMALL_CUSTOMER) return open.filter((invoice) => invoice.openAmount === amount);
+    if (open.length <= SMALL_CUSTOMER)
+      return open.filter((invoice) => invoice.openAmount === amount);
     entry.byAmount ??= groupByAmount(open);
     return entry.byAmount.get(amount) ?? NONE;
   }
 }
 
-function indexIbans(customerIbans: Iterable<readonly [string, string]>): Map<string, string | null> {
+function indexIbans(
+  customerIbans: Iterable<readonly [string, string]>,
+): Map<string, string | null> {
   const byIban = new Map<string, string | null>();
   for (const [iban, customerId] of customerIbans) {
     const key = normaliseIban(iban);
@@ -245,7 +252,9 @@ function indexIbans(customerIbans: Iterable<readonly [string, string]>): Map<str
 
 function assertInvoice(invoice: InvoiceForMatching): void {
   if (!Number.isSafeInteger(invoice.openAmount) || invoice.openAmount < 0) {
-    throw new RangeError(`invoice ${invoice.id}: openAmount must be non-negative integer cents, got ${invoice.openAmount}`);
+    throw new RangeError(
+      `invoice ${invoice.id}: openAmount must be non-negative integer cents, got ${invoice.openAmount}`,
+    );
   }
 }
 
@@ -253,7 +262,10 @@ function assertInvoice(invoice: InvoiceForMatching): void {
  * Built once per run from invoices with unique ids. Every list is read in one canonical order
  * (see MultiMap), so every result is the same whatever order the invoices arrived in.
  */
-export function buildMatchingIndex(invoices: readonly InvoiceForMatching[], customerIbans: Iterable<readonly [iban: string, customerId: string]>): MatchingIndex {
+export function buildMatchingIndex(
+  invoices: readonly InvoiceForMatching[],
+  customerIbans: Iterable<readonly [iban: string, customerId: string]>,
+): MatchingIndex {
   const index = {
     byReference: new MultiMap<string>(),
     byNumber: new MultiMap<string>(),
@@ -265,7 +277,8 @@ export function buildMatchingIndex(invoices: readonly InvoiceForMatching[], cust
   const open = invoices.filter(isOpen);
   // One pass per map: filling all maps in one loop touched four hash tables per invoice, and
   // at 50 000 invoices they no longer share the CPU cache (the build took about twice as long).
-  for (const invoice of invoices) index.byReference.add(referenceKey(invoice.paymentReference), invoice);
+  for (const invoice of invoices)
+    index.byReference.add(referenceKey(invoice.paymentReference), invoice);
   for (const invoice of invoices) index.byNumber.add(invoiceNumberKey(invoice.number), invoice);
   for (const invoice of open) index.byCustomer.add(invoice);
   for (const invoice of open) index.byAmount.add(invoice.openAmount, invoice);
@@ -333,7 +346,10 @@ const REASON_WEIGHT: Record<CandidateReason, number> = {
 };
 
 class CandidateList {
-  private readonly entries = new Map<string, { invoice: IndexedInvoice; reasons: Set<CandidateReason> }>();
+  private readonly entries = new Map<
+    string,
+    { invoice: IndexedInvoice; reasons: Set<CandidateReason> }
+  >();
 
   add(invoice: IndexedInvoice, ...reasons: CandidateReason[]): void {
     const entry = this.entries.get(invoice.id) ?? { invoice, reasons: new Set<CandidateReason>() };
@@ -348,10 +364,18 @@ class CandidateList {
       if (state.remaining(invoice) === 0) reasons.add("already_settled");
       if (invoice.issueDate > tx.bookingDate) reasons.add("issued_after_payment");
       const list = [...reasons].sort((a, b) => REASON_WEIGHT[b] - REASON_WEIGHT[a]);
-      const score = Math.max(0, Math.min(100, list.reduce((sum, reason) => sum + REASON_WEIGHT[reason], 0)));
+      const score = Math.max(
+        0,
+        Math.min(
+          100,
+          list.reduce((sum, reason) => sum + REASON_WEIGHT[reason], 0),
+        ),
+      );
       return { invoice, candidate: { invoiceId: invoice.id, score, reasons: list } };
     });
-    scored.sort((a, b) => b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice));
+    scored.sort(
+      (a, b) => b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice),
+    );
     return scored.slice(0, MAX_CANDIDATES).map(({ candidate }) => candidate);
   }
 }
@@ -360,18 +384,45 @@ class CandidateList {
 // Results
 
 /** Records the bookings in the batch state at once, so the next transaction sees them. */
-function booked(tx: IncomingTransaction, rule: MatchRule, bookings: Booking[], state: BatchState, partial = false): MatchResult {
+function booked(
+  tx: IncomingTransaction,
+  rule: MatchRule,
+  bookings: Booking[],
+  state: BatchState,
+  partial = false,
+): MatchResult {
   state.book(bookings);
   const allocations = bookings.map(({ invoice, amount }) => ({ invoiceId: invoice.id, amount }));
   const allocated = allocations.reduce((sum, allocation) => sum + allocation.amount, 0);
-  const outcome: MatchOutcome = allocated < tx.amount ? "overpaid" : partial ? "partially_matched" : "matched";
-  return { transactionId: tx.id, outcome, rule, allocations, remainder: tx.amount - allocated, candidates: [], reviewReason: null };
+  const outcome: MatchOutcome =
+    allocated < tx.amount ? "overpaid" : partial ? "partially_matched" : "matched";
+  return {
+    transactionId: tx.id,
+    outcome,
+    rule,
+    allocations,
+    remainder: tx.amount - allocated,
+    candidates: [],
+    reviewReason: null,
+  };
 }
 
 /** Nothing to suggest is `unmatched`; both land in front of a person, the reason says why. */
-function review(tx: IncomingTransaction, reason: ReviewReason, candidates: Candidate[]): MatchResult {
+function review(
+  tx: IncomingTransaction,
+  reason: ReviewReason,
+  candidates: Candidate[],
+): MatchResult {
   const outcome: MatchOutcome = candidates.length === 0 ? "unmatched" : "review";
-  return { transactionId: tx.id, outcome, rule: null, allocations: [], remainder: tx.amount, candidates, reviewReason: reason };
+  return {
+    transactionId: tx.id,
+    outcome,
+    rule: null,
+    allocations: [],
+    remainder: tx.amount,
+    candidates,
+    reviewReason: reason,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,7 +444,9 @@ function collectReferenced(tx: IncomingTransaction, index: MatchingIndex): Refer
       if (!known.includes(reason)) reasons.set(invoice.id, [...known, reason]);
     }
   };
-  scanned.creditorReferences.forEach((key) => note(index.byReference.get(key), "payment_reference"));
+  scanned.creditorReferences.forEach((key) =>
+    note(index.byReference.get(key), "payment_reference"),
+  );
   scanned.invoiceNumbers.forEach((key) => note(index.byNumber.get(key), "invoice_number"));
   scanned.wholeKeys.forEach((key) => {
     note(index.byReference.get(key), "payment_reference");
@@ -402,33 +455,56 @@ function collectReferenced(tx: IncomingTransaction, index: MatchingIndex): Refer
   return { invoices: [...found.values()].sort(canonicalOrder), reasons };
 }
 
-function referenceRule(tx: IncomingTransaction, referenced: ReferencedInvoices, payer: string | null, state: BatchState): MatchResult {
+function referenceRule(
+  tx: IncomingTransaction,
+  referenced: ReferencedInvoices,
+  payer: string | null,
+  state: BatchState,
+): MatchResult {
   const candidates = new CandidateList();
   for (const invoice of referenced.invoices) {
     candidates.add(invoice, ...(referenced.reasons.get(invoice.id) ?? []));
-    if (payer !== null && invoice.customerId !== payer) candidates.add(invoice, "other_customer_than_payer");
+    if (payer !== null && invoice.customerId !== payer)
+      candidates.add(invoice, "other_customer_than_payer");
   }
   const open = referenced.invoices.filter((invoice) => state.remaining(invoice) > 0);
-  if (open.length === 0) return review(tx, "reference_closed_invoice", candidates.ranked(tx, state));
+  if (open.length === 0)
+    return review(tx, "reference_closed_invoice", candidates.ranked(tx, state));
   if (payer !== null && open.some((invoice) => invoice.customerId !== payer)) {
     return review(tx, "reference_other_customer", candidates.ranked(tx, state));
   }
   if (open.length === 1) return bookSingleReference(tx, open[0] as IndexedInvoice, state);
   const total = open.reduce((sum, invoice) => sum + state.remaining(invoice), 0);
-  if (total !== tx.amount) return review(tx, "reference_ambiguous_amount", candidates.ranked(tx, state));
+  if (total !== tx.amount)
+    return review(tx, "reference_ambiguous_amount", candidates.ranked(tx, state));
   return booked(tx, "reference", fullBookings(open, state), state);
 }
 
 /** Less than owed: a partial payment; more: the invoice is settled and the rest is credit. */
-function bookSingleReference(tx: IncomingTransaction, invoice: IndexedInvoice, state: BatchState): MatchResult {
+function bookSingleReference(
+  tx: IncomingTransaction,
+  invoice: IndexedInvoice,
+  state: BatchState,
+): MatchResult {
   const owed = state.remaining(invoice);
-  return booked(tx, "reference", [{ invoice, amount: Math.min(owed, tx.amount) }], state, tx.amount < owed);
+  return booked(
+    tx,
+    "reference",
+    [{ invoice, amount: Math.min(owed, tx.amount) }],
+    state,
+    tx.amount < owed,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rules 2 and 3: the payer's IBAN identifies the customer
 
-function openOfCustomer(index: MatchingIndex, customerId: string, state: BatchState, limit: number): IndexedInvoice[] {
+function openOfCustomer(
+  index: MatchingIndex,
+  customerId: string,
+  state: BatchState,
+  limit: number,
+): IndexedInvoice[] {
   const open: IndexedInvoice[] = [];
   for (const invoice of index.byCustomer.open(customerId).slice(0, SCAN_LIMIT)) {
     if (state.remaining(invoice) > 0) open.push(invoice);
@@ -438,7 +514,11 @@ function openOfCustomer(index: MatchingIndex, customerId: string, state: BatchSt
 }
 
 /** Oldest first: the prefix sums grow strictly, so at most one prefix can fit exactly. */
-function oldestPrefixSum(open: readonly IndexedInvoice[], amount: Cents, state: BatchState): IndexedInvoice[] | null {
+function oldestPrefixSum(
+  open: readonly IndexedInvoice[],
+  amount: Cents,
+  state: BatchState,
+): IndexedInvoice[] | null {
   let sum = 0;
   for (let count = 1; count <= Math.min(MAX_SUM_INVOICES, open.length); count++) {
     sum += state.remaining(open[count - 1] as IndexedInvoice);
@@ -452,7 +532,11 @@ function oldestPrefixSum(open: readonly IndexedInvoice[], amount: Cents, state: 
  * Other combinations of 2…5 of the oldest open invoices; stops at the second hit (one is a
  * booking, two are a question for a person) or when the step budget is spent.
  */
-function exactCombinations(open: readonly IndexedInvoice[], amount: Cents, state: BatchState): IndexedInvoice[][] {
+function exactCombinations(
+  open: readonly IndexedInvoice[],
+  amount: Cents,
+  state: BatchState,
+): IndexedInvoice[][] {
   const window = open.slice(0, SUM_SEARCH_WINDOW);
   const hits: IndexedInvoice[][] = [];
   let steps = 0;
@@ -474,27 +558,48 @@ function fullBookings(invoices: readonly IndexedInvoice[], state: BatchState): B
   return invoices.map((invoice) => ({ invoice, amount: state.remaining(invoice) }));
 }
 
-function payerRules(tx: IncomingTransaction, index: MatchingIndex, customerId: string, state: BatchState): MatchResult {
+function payerRules(
+  tx: IncomingTransaction,
+  index: MatchingIndex,
+  customerId: string,
+  state: BatchState,
+): MatchResult {
   const candidates = new CandidateList();
   const sameAmount = state.bucket(index, customerId, tx.amount, MAX_CANDIDATES);
-  if (sameAmount.length === 1) return booked(tx, "iban_amount", fullBookings(sameAmount, state), state);
+  if (sameAmount.length === 1)
+    return booked(tx, "iban_amount", fullBookings(sameAmount, state), state);
   sameAmount.forEach((invoice) => candidates.add(invoice, "payer_iban_customer"));
-  if (sameAmount.length > 1) return review(tx, "same_amount_ambiguous", candidates.ranked(tx, state));
+  if (sameAmount.length > 1)
+    return review(tx, "same_amount_ambiguous", candidates.ranked(tx, state));
 
   const open = openOfCustomer(index, customerId, state, SUM_SEARCH_WINDOW);
   const prefix = oldestPrefixSum(open, tx.amount, state);
   if (prefix) return booked(tx, "iban_sum", fullBookings(prefix, state), state);
   const combinations = exactCombinations(open, tx.amount, state);
-  if (combinations.length === 1) return booked(tx, "iban_sum", fullBookings(combinations[0] ?? [], state), state);
-  combinations.flat().forEach((invoice) => candidates.add(invoice, "payer_iban_customer", "part_of_exact_sum"));
-  open.slice(0, MAX_SUM_INVOICES).forEach((invoice) => candidates.add(invoice, "payer_iban_customer", "oldest_open_of_payer"));
-  return review(tx, combinations.length > 1 ? "sum_ambiguous" : "no_rule_matched", candidates.ranked(tx, state));
+  if (combinations.length === 1)
+    return booked(tx, "iban_sum", fullBookings(combinations[0] ?? [], state), state);
+  combinations
+    .flat()
+    .forEach((invoice) => candidates.add(invoice, "payer_iban_customer", "part_of_exact_sum"));
+  open
+    .slice(0, MAX_SUM_INVOICES)
+    .forEach((invoice) => candidates.add(invoice, "payer_iban_customer", "oldest_open_of_payer"));
+  return review(
+    tx,
+    combinations.length > 1 ? "sum_ambiguous" : "no_rule_matched",
+    candidates.ranked(tx, state),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // No rule: suggestions only
 
-function sameAmountAnywhere(tx: IncomingTransaction, index: MatchingIndex, state: BatchState, reason: ReviewReason): MatchResult {
+function sameAmountAnywhere(
+  tx: IncomingTransaction,
+  index: MatchingIndex,
+  state: BatchState,
+  reason: ReviewReason,
+): MatchResult {
   const candidates = new CandidateList();
   for (const invoice of index.byAmount.get(tx.amount).slice(0, SCAN_LIMIT)) {
     if (state.remaining(invoice) === tx.amount) candidates.add(invoice);
@@ -502,19 +607,32 @@ function sameAmountAnywhere(tx: IncomingTransaction, index: MatchingIndex, state
   return review(tx, reason, candidates.ranked(tx, state));
 }
 
-function payerOf(tx: IncomingTransaction, index: MatchingIndex): { customerId: string | null; ambiguous: boolean } {
+function payerOf(
+  tx: IncomingTransaction,
+  index: MatchingIndex,
+): { customerId: string | null; ambiguous: boolean } {
   const customerId = index.customerByIban.get(normaliseIban(tx.counterpartIban ?? ""));
   return { customerId: customerId ?? null, ambiguous: customerId === null };
 }
 
-function matchWithState(tx: IncomingTransaction, index: MatchingIndex, state: BatchState): MatchResult {
-  if (!Number.isSafeInteger(tx.amount)) throw new RangeError(`transaction ${tx.id}: amount must be integer cents, got ${tx.amount}`);
+function matchWithState(
+  tx: IncomingTransaction,
+  index: MatchingIndex,
+  state: BatchState,
+): MatchResult {
+  if (!Number.isSafeInteger(tx.amount))
+    throw new RangeError(`transaction ${tx.id}: amount must be integer cents, got ${tx.amount}`);
   if (tx.amount <= 0) return review(tx, "not_incoming", []);
   const payer = payerOf(tx, index);
   const referenced = collectReferenced(tx, index);
   if (referenced.invoices.length > 0) return referenceRule(tx, referenced, payer.customerId, state);
   if (payer.customerId !== null) return payerRules(tx, index, payer.customerId, state);
-  return sameAmountAnywhere(tx, index, state, payer.ambiguous ? "payer_iban_ambiguous" : "no_rule_matched");
+  return sameAmountAnywhere(
+    tx,
+    index,
+    state,
+    payer.ambiguous ? "payer_iban_ambiguous" : "no_rule_matched",
+  );
 }
 
 /** One transaction against the index as built (nothing paid yet). */
@@ -526,7 +644,10 @@ export function matchPayment(tx: IncomingTransaction, index: MatchingIndex): Mat
  * Transactions in the given order; what one books is no longer open for the next, so two
  * transfers for one invoice never both settle it. The index itself is not changed.
  */
-export function matchBatch(transactions: readonly IncomingTransaction[], index: MatchingIndex): MatchResult[] {
+export function matchBatch(
+  transactions: readonly IncomingTransaction[],
+  index: MatchingIndex,
+): MatchResult[] {
   const state = new BatchState();
   return transactions.map((tx) => matchWithState(tx, index, state));
 }

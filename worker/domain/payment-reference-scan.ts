@@ -4,7 +4,20 @@
 // looks them up in its index, so an over-eager candidate costs a map lookup, never a booking.
 import { normalizeCreditorReference } from "./invoice.ts";
 
-export const SEPA_TAGS = ["EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "BREF", "RREF", "COAM", "OAMT"] as const;
+export const SEPA_TAGS = [
+  "EREF",
+  "KREF",
+  "MREF",
+  "CRED",
+  "DEBT",
+  "SVWZ",
+  "ABWA",
+  "ABWE",
+  "BREF",
+  "RREF",
+  "COAM",
+  "OAMT",
+] as const;
 export type SepaTag = (typeof SEPA_TAGS)[number];
 
 export interface ParsedPurpose {
@@ -64,7 +77,10 @@ const MT940_SUBFIELD = /\?(\d\d)/g;
 /** `?20`–`?29` and `?60`–`?63` are the purpose lines; everything else is metadata. */
 const PURPOSE_SUBFIELD = /^(2\d|6[0-3])$/;
 /** `0AMT+` (a zero typed for the letter O) was seen in a generator of real bank files. */
-const TAG_PATTERN = new RegExp(`(${SEPA_TAGS.map((tag) => (tag === "OAMT" ? "[O0]AMT" : tag)).join("|")})\\+`, "g");
+const TAG_PATTERN = new RegExp(
+  `(${SEPA_TAGS.map((tag) => (tag === "OAMT" ? "[O0]AMT" : tag)).join("|")})\\+`,
+  "g",
+);
 
 function looksLikeMt940(raw: string): boolean {
   const markers = raw.match(/\?(00|10|2\d|3[0-4]|6[0-3])/g);
@@ -75,7 +91,11 @@ function looksLikeMt940(raw: string): boolean {
  * MT940 wraps `:86:` at 65 characters and cuts the purpose into 27-character subfields that
  * split words anywhere, so the line breaks and subfield markers are removed without a space.
  */
-function splitMt940(raw: string): { gvc: string | null; subfields: Record<string, string>; text: string } {
+function splitMt940(raw: string): {
+  gvc: string | null;
+  subfields: Record<string, string>;
+  text: string;
+} {
   const flat = raw.replace(/\r?\n/g, "");
   const subfields: Record<string, string> = {};
   const purpose: string[] = [];
@@ -182,7 +202,9 @@ const MAX_NUMBER_DIGITS = 16;
  */
 function seriesCandidates(letters: string): string[] {
   if (letters.length <= MAX_SERIES_LETTERS) return [letters];
-  return Array.from({ length: MAX_SERIES_LETTERS }, (_, i) => letters.slice(letters.length - i - 1));
+  return Array.from({ length: MAX_SERIES_LETTERS }, (_, i) =>
+    letters.slice(letters.length - i - 1),
+  );
 }
 
 /**
@@ -229,14 +251,26 @@ export function scanReferenceText(text: string): ScannedReferences {
  * id and payer names are left out: mandate references often embed customer numbers that look
  * like invoice numbers, and they say nothing about which invoice is paid.
  */
-function referenceTexts(parsed: ParsedPurpose, endToEndReference: string | null | undefined): string[] {
+function referenceTexts(
+  parsed: ParsedPurpose,
+  endToEndReference: string | null | undefined,
+): string[] {
   const { tags } = parsed;
-  const texts = new Set([endToEndReference ?? "", tags.EREF ?? "", tags.KREF ?? "", tags.SVWZ ?? "", parsed.freeText]);
+  const texts = new Set([
+    endToEndReference ?? "",
+    tags.EREF ?? "",
+    tags.KREF ?? "",
+    tags.SVWZ ?? "",
+    parsed.freeText,
+  ]);
   texts.delete("");
   return [...texts];
 }
 
-export function scanTransactionReferences(source: ReferenceSource, parsed = parsePurpose(source.purpose)): ScannedReferences {
+export function scanTransactionReferences(
+  source: ReferenceSource,
+  parsed = parsePurpose(source.purpose),
+): ScannedReferences {
   const references = new Set<string>();
   const numbers = new Set<string>();
   for (const text of referenceTexts(parsed, source.endToEndReference)) {
@@ -249,5 +283,9 @@ export function scanTransactionReferences(source: ReferenceSource, parsed = pars
     const key = wholeKey(value);
     if (key) wholeKeys.add(key);
   }
-  return { creditorReferences: [...references], invoiceNumbers: [...numbers], wholeKeys: [...wholeKeys] };
+  return {
+    creditorReferences: [...references],
+    invoiceNumbers: [...numbers],
+    wholeKeys: [...wholeKeys],
+  };
 }

@@ -7,10 +7,24 @@ import { addDays, type IsoDate } from "./calendar.ts";
 import { earliestCancellationEnd, lastDayOfPeriodContaining } from "./cancellation.ts";
 import { allowedChangeDates, type AllowedChangeDates } from "./change-points.ts";
 import { classifyChange, type ChangeKind } from "./contract-change.ts";
-import { itemPeriodAmount, MAX_QUANTITY, recurringAmount, type AddonArticle, type ContractSnapshot, type TemplateTerms } from "./contract-terms.ts";
+import {
+  itemPeriodAmount,
+  MAX_QUANTITY,
+  recurringAmount,
+  type AddonArticle,
+  type ContractSnapshot,
+  type TemplateTerms,
+} from "./contract-terms.ts";
 import type { Cents } from "./money.ts";
 
-export const PORTAL_ACTIONS = ["switch_up", "switch_down", "add_addon", "remove_item", "change_quantity", "cancel"] as const;
+export const PORTAL_ACTIONS = [
+  "switch_up",
+  "switch_down",
+  "add_addon",
+  "remove_item",
+  "change_quantity",
+  "cancel",
+] as const;
 export type PortalAction = (typeof PORTAL_ACTIONS)[number];
 
 /** How many period ends after the earliest one the customer may pick as a later end. */
@@ -38,7 +52,13 @@ export interface SwitchOption {
 
 export interface PortalOptions {
   switchOptions: SwitchOption[];
-  addonOptions: { articleId: string; name: string; periodAmount: Cents; taxRate: number; maxQuantity: number }[];
+  addonOptions: {
+    articleId: string;
+    name: string;
+    periodAmount: Cents;
+    taxRate: number;
+    maxQuantity: number;
+  }[];
   items: { id: string; removable: boolean; quantityChangeable: boolean; maxQuantity: number }[];
   changeDates: AllowedChangeDates;
   canCancel: boolean;
@@ -47,43 +67,75 @@ export interface PortalOptions {
 }
 
 /** The portal action a change needs: a tariff switch is an upgrade or a downgrade by its price. */
-export function actionFor(type: "switch_template" | "add_addon" | "remove_item" | "change_quantity", kind: ChangeKind): PortalAction[] {
+export function actionFor(
+  type: "switch_template" | "add_addon" | "remove_item" | "change_quantity",
+  kind: ChangeKind,
+): PortalAction[] {
   if (type !== "switch_template") return [type];
   if (kind === "upgrade") return ["switch_up"];
   if (kind === "downgrade") return ["switch_down"];
   return ["switch_up", "switch_down"];
 }
 
-export function isActionAllowed(allowed: readonly string[], needed: readonly PortalAction[]): boolean {
+export function isActionAllowed(
+  allowed: readonly string[],
+  needed: readonly PortalAction[],
+): boolean {
   return needed.some((action) => allowed.includes(action));
 }
 
 /** The recurring amount per period of `target` for this contract: its plan plus the add-ons it keeps. */
 function recurringAfterSwitch(contract: ContractSnapshot, target: TemplateTerms): Cents {
   const plan = { kind: "plan" as const, unitAmount: target.planArticle.unitAmount, quantity: 1 };
-  const addons = contract.items.filter((item) => item.kind === "addon" && target.allowedAddonArticleIds.includes(item.articleId));
+  const addons = contract.items.filter(
+    (item) => item.kind === "addon" && target.allowedAddonArticleIds.includes(item.articleId),
+  );
   return recurringAmount([plan, ...addons], target.interval);
 }
 
 function switchOptions(input: PortalOptionsInput): SwitchOption[] {
   const { contract, template, groupTemplates, allowedActions } = input;
-  const before = { amount: recurringAmount(contract.items, contract.interval), interval: contract.interval };
-  return groupTemplates
-    .filter((target) => target.id !== template.id && target.templateGroupId === template.templateGroupId)
-    .filter((target) => contract.offeredTemplateIds.length === 0 || contract.offeredTemplateIds.includes(target.id))
-    // A cancelled contract keeps its interval (its end date is a period end of that interval).
-    .filter((target) => contract.endDate === null || target.interval === contract.interval)
-    .map((target) => {
-      const kind = classifyChange(before, { amount: recurringAfterSwitch(contract, target), interval: target.interval });
-      // The price shown is the tariff's own; the add-ons keep their own prices next to it.
-      return { templateId: target.id, name: target.name, billingInterval: target.interval, periodAmount: target.planArticle.unitAmount, kind };
-    })
-    .filter((option) => isActionAllowed(allowedActions, actionFor("switch_template", option.kind)));
+  const before = {
+    amount: recurringAmount(contract.items, contract.interval),
+    interval: contract.interval,
+  };
+  return (
+    groupTemplates
+      .filter(
+        (target) =>
+          target.id !== template.id && target.templateGroupId === template.templateGroupId,
+      )
+      .filter(
+        (target) =>
+          contract.offeredTemplateIds.length === 0 ||
+          contract.offeredTemplateIds.includes(target.id),
+      )
+      // A cancelled contract keeps its interval (its end date is a period end of that interval).
+      .filter((target) => contract.endDate === null || target.interval === contract.interval)
+      .map((target) => {
+        const kind = classifyChange(before, {
+          amount: recurringAfterSwitch(contract, target),
+          interval: target.interval,
+        });
+        // The price shown is the tariff's own; the add-ons keep their own prices next to it.
+        return {
+          templateId: target.id,
+          name: target.name,
+          billingInterval: target.interval,
+          periodAmount: target.planArticle.unitAmount,
+          kind,
+        };
+      })
+      .filter((option) =>
+        isActionAllowed(allowedActions, actionFor("switch_template", option.kind)),
+      )
+  );
 }
 
 function cancellationDates(contract: ContractSnapshot, today: IsoDate): IsoDate[] {
   const dates = [earliestCancellationEnd(contract, today)];
-  while (dates.length <= LATER_CANCELLATION_CHOICES) dates.push(lastDayOfPeriodContaining(contract, addDays(dates.at(-1)!, 1)));
+  while (dates.length <= LATER_CANCELLATION_CHOICES)
+    dates.push(lastDayOfPeriodContaining(contract, addDays(dates.at(-1)!, 1)));
   return dates;
 }
 
@@ -99,8 +151,19 @@ export function portalOptions(input: PortalOptionsInput): PortalOptions {
       ? template.allowedAddonArticleIds.flatMap((id) => {
           const article = input.addonArticles.get(id);
           if (!article || booked.has(id)) return [];
-          const periodAmount = itemPeriodAmount({ kind: "addon", unitAmount: article.unitAmount, quantity: 1 }, contract.interval);
-          return [{ articleId: id, name: article.name, periodAmount, taxRate: article.taxRate, maxQuantity: MAX_QUANTITY }];
+          const periodAmount = itemPeriodAmount(
+            { kind: "addon", unitAmount: article.unitAmount, quantity: 1 },
+            contract.interval,
+          );
+          return [
+            {
+              articleId: id,
+              name: article.name,
+              periodAmount,
+              taxRate: article.taxRate,
+              maxQuantity: MAX_QUANTITY,
+            },
+          ];
         })
       : [],
     items: contract.items.map((item) => ({
@@ -109,7 +172,9 @@ export function portalOptions(input: PortalOptionsInput): PortalOptions {
       quantityChangeable: item.kind === "addon" && may("change_quantity"),
       maxQuantity: MAX_QUANTITY,
     })),
-    changeDates: live ? allowedChangeDates(contract, template, today) : { dates: [], ranges: [], points: [] },
+    changeDates: live
+      ? allowedChangeDates(contract, template, today)
+      : { dates: [], ranges: [], points: [] },
     canCancel,
     earliestCancellationDate: canCancel ? earliestCancellationEnd(contract, today) : null,
     cancellationEndDates: canCancel ? cancellationDates(contract, today) : [],

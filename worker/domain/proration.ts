@@ -46,35 +46,77 @@ function itemLabel(item: ProratedItem): string {
   return item.quantity === 1 ? item.name : `${item.quantity} × ${item.name}`;
 }
 
-function lineFor(item: ProratedItem, description: string, start: IsoDate, end: IsoDate, netAmount: Cents): ProrationLine {
-  return { description, name: item.name, itemId: item.itemId, articleId: item.articleId, periodStart: start, periodEnd: end, quantity: item.quantity, netAmount, taxRate: item.taxRate };
+function lineFor(
+  item: ProratedItem,
+  description: string,
+  start: IsoDate,
+  end: IsoDate,
+  netAmount: Cents,
+): ProrationLine {
+  return {
+    description,
+    name: item.name,
+    itemId: item.itemId,
+    articleId: item.articleId,
+    periodStart: start,
+    periodEnd: end,
+    quantity: item.quantity,
+    netAmount,
+    taxRate: item.taxRate,
+  };
 }
 
 function assertInside(period: Period, effectiveDate: IsoDate): void {
   if (effectiveDate < period.start || effectiveDate > period.end) {
-    throw new RangeError(`effective date ${effectiveDate} lies outside the period ${period.start}..${period.end}`);
+    throw new RangeError(
+      `effective date ${effectiveDate} lies outside the period ${period.start}..${period.end}`,
+    );
   }
 }
 
 /** round(amount × days(e, t) / days(s, t)), half-up per line; the change day belongs to the new state. */
 export function proratedAmount(amount: Cents, period: Period, effectiveDate: IsoDate): Cents {
   assertInside(period, effectiveDate);
-  return roundHalfUpRatio(amount, daysBetween(effectiveDate, period.end), daysBetween(period.start, period.end));
+  return roundHalfUpRatio(
+    amount,
+    daysBetween(effectiveDate, period.end),
+    daysBetween(period.start, period.end),
+  );
 }
 
 /**
  * A line that rounds to 0.00 (a free item, a one-cent sliver) is kept: it still shows the customer
  * what changed, and every credit and charge of a change appears on the document.
  */
-export function creditLine(item: ProratedItem, period: Period, effectiveDate: IsoDate): ProrationLine {
+export function creditLine(
+  item: ProratedItem,
+  period: Period,
+  effectiveDate: IsoDate,
+): ProrationLine {
   // 0 − x rather than −x: a zero credit must be 0, not −0 (which toEqual and Object.is tell apart).
   const amount = 0 - proratedAmount(item.periodAmount, period, effectiveDate);
-  return lineFor(item, `Unused time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`, effectiveDate, period.end, amount);
+  return lineFor(
+    item,
+    `Unused time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`,
+    effectiveDate,
+    period.end,
+    amount,
+  );
 }
 
-export function chargeLine(item: ProratedItem, period: Period, effectiveDate: IsoDate): ProrationLine {
+export function chargeLine(
+  item: ProratedItem,
+  period: Period,
+  effectiveDate: IsoDate,
+): ProrationLine {
   const amount = proratedAmount(item.periodAmount, period, effectiveDate);
-  return lineFor(item, `Remaining time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`, effectiveDate, period.end, amount);
+  return lineFor(
+    item,
+    `Remaining time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`,
+    effectiveDate,
+    period.end,
+    amount,
+  );
 }
 
 export interface ProrationInput {
@@ -125,6 +167,11 @@ export function prorateIntervalChange(input: IntervalChangeInput): IntervalChang
 }
 
 function fullPeriodLine(item: ProratedItem, period: Period): ProrationLine {
-  return lineFor(item, `${itemLabel(item)} (${describeSpan(period.start, period.end)})`, period.start, period.end, item.periodAmount);
+  return lineFor(
+    item,
+    `${itemLabel(item)} (${describeSpan(period.start, period.end)})`,
+    period.start,
+    period.end,
+    item.periodAmount,
+  );
 }
-

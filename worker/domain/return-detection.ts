@@ -3,7 +3,14 @@
 // links the return to the collected invoice. Codes and classes follow
 // reference/return-codes.md and reference/finapi.md §5.
 import type { Cents } from "./money.ts";
-import { invoiceNumberKey, lineJoinings, parsePurpose, referenceKey, scanReferenceText, scanTransactionReferences } from "./payment-reference-scan.ts";
+import {
+  invoiceNumberKey,
+  lineJoinings,
+  parsePurpose,
+  referenceKey,
+  scanReferenceText,
+  scanTransactionReferences,
+} from "./payment-reference-scan.ts";
 import type { ParsedPurpose } from "./payment-reference-scan.ts";
 
 /** The Class column of return-codes.md; the mandate is flagged by it. */
@@ -30,37 +37,107 @@ export interface ReturnReason {
 export const RETURN_REASONS: Readonly<Record<string, ReturnReason>> = {
   AC01: { meaning: "Invalid IBAN", reasonClass: "dead", action: "new IBAN + mandate" },
   AC04: { meaning: "Account closed", reasonClass: "dead", action: "new account/mandate" },
-  AC06: { meaning: "Account blocked (or DD blocked by debtor)", reasonClass: "dead_until_clarified", action: "contact; no auto-retry" },
-  AC13: { meaning: "Consumer account on B2B", reasonClass: "wrong_scheme", action: "use a CORE mandate" },
+  AC06: {
+    meaning: "Account blocked (or DD blocked by debtor)",
+    reasonClass: "dead_until_clarified",
+    action: "contact; no auto-retry",
+  },
+  AC13: {
+    meaning: "Consumer account on B2B",
+    reasonClass: "wrong_scheme",
+    action: "use a CORE mandate",
+  },
   AG01: { meaning: "DD forbidden on account type", reasonClass: "dead", action: "other account" },
-  AG02: { meaning: "Bad transaction code / sequence type", reasonClass: "technical", action: "fix, resubmit" },
-  AM04: { meaning: "Insufficient funds", reasonClass: "retryable", action: "re-present once after ~5–8 days; dunning; pass on the fee" },
-  AM05: { meaning: "Duplicate collection", reasonClass: "no_retry", action: "check if already paid" },
-  BE05: { meaning: "Creditor ID wrong", reasonClass: "technical", action: "fix CI, resubmit (our error)" },
+  AG02: {
+    meaning: "Bad transaction code / sequence type",
+    reasonClass: "technical",
+    action: "fix, resubmit",
+  },
+  AM04: {
+    meaning: "Insufficient funds",
+    reasonClass: "retryable",
+    action: "re-present once after ~5–8 days; dunning; pass on the fee",
+  },
+  AM05: {
+    meaning: "Duplicate collection",
+    reasonClass: "no_retry",
+    action: "check if already paid",
+  },
+  BE05: {
+    meaning: "Creditor ID wrong",
+    reasonClass: "technical",
+    action: "fix CI, resubmit (our error)",
+  },
   FF01: { meaning: "File format", reasonClass: "technical", action: "fix, resubmit" },
   FF05: { meaning: "DD type", reasonClass: "technical", action: "fix, resubmit" },
-  MD01: { meaning: "No valid mandate / unauthorised (≤13 months)", reasonClass: "dead", action: "new mandate; bill by transfer" },
+  MD01: {
+    meaning: "No valid mandate / unauthorised (≤13 months)",
+    reasonClass: "dead",
+    action: "new mandate; bill by transfer",
+  },
   MD02: { meaning: "Mandate data wrong", reasonClass: "fixable", action: "correct, new FRST" },
-  MD06: { meaning: "Refund requested by debtor (≤8 weeks)", reasonClass: "disputed", action: "suspend; contact" },
+  MD06: {
+    meaning: "Refund requested by debtor (≤8 weeks)",
+    reasonClass: "disputed",
+    action: "suspend; contact",
+  },
   MD07: { meaning: "Debtor deceased", reasonClass: "dead", action: "stop" },
-  MS02: { meaning: "Refusal by debtor", reasonClass: "disputed", action: "suspend mandate; contact" },
-  MS03: { meaning: "Unspecified (often hides AM04)", reasonClass: "retry_once", action: "one retry, then dunning" },
+  MS02: {
+    meaning: "Refusal by debtor",
+    reasonClass: "disputed",
+    action: "suspend mandate; contact",
+  },
+  MS03: {
+    meaning: "Unspecified (often hides AM04)",
+    reasonClass: "retry_once",
+    action: "one retry, then dunning",
+  },
   RC01: { meaning: "BIC wrong", reasonClass: "technical", action: "fix, resubmit" },
-  RR01: { meaning: "Missing debtor account or identification", reasonClass: "fixable", action: "complete the data" },
-  RR02: { meaning: "Missing debtor name or address", reasonClass: "fixable", action: "complete the data" },
-  RR03: { meaning: "Missing creditor name or address", reasonClass: "fixable", action: "complete the data" },
+  RR01: {
+    meaning: "Missing debtor account or identification",
+    reasonClass: "fixable",
+    action: "complete the data",
+  },
+  RR02: {
+    meaning: "Missing debtor name or address",
+    reasonClass: "fixable",
+    action: "complete the data",
+  },
+  RR03: {
+    meaning: "Missing creditor name or address",
+    reasonClass: "fixable",
+    action: "complete the data",
+  },
   RR04: { meaning: "Regulatory", reasonClass: "manual", action: "no retry" },
-  SL01: { meaning: "Debtor bank service (blocking, whitelist, limit)", reasonClass: "refusal", action: "contact; no auto-retry" },
-  FOCR: { meaning: "Returned after a cancellation request (SCT recall)", reasonClass: "info", action: "our refund was recalled" },
-  CNOR: { meaning: "Creditor bank not registered", reasonClass: "technical", action: "other payment method" },
-  DNOR: { meaning: "Debtor bank not registered", reasonClass: "technical", action: "other payment method" },
+  SL01: {
+    meaning: "Debtor bank service (blocking, whitelist, limit)",
+    reasonClass: "refusal",
+    action: "contact; no auto-retry",
+  },
+  FOCR: {
+    meaning: "Returned after a cancellation request (SCT recall)",
+    reasonClass: "info",
+    action: "our refund was recalled",
+  },
+  CNOR: {
+    meaning: "Creditor bank not registered",
+    reasonClass: "technical",
+    action: "other payment method",
+  },
+  DNOR: {
+    meaning: "Debtor bank not registered",
+    reasonClass: "technical",
+    action: "other payment method",
+  },
 };
 
 /**
  * DK `?34` return reasons (finapi.md §5). 912 is MD06 because a real sample pairs them; 908
  * (payee address missing) is RR03; 916 (cut-off missed) has no ISO code and is a resubmission.
  */
-export const DK_RETURN_CODES: Readonly<Record<string, { iso: string | null; reasonClass?: ReasonClass }>> = {
+export const DK_RETURN_CODES: Readonly<
+  Record<string, { iso: string | null; reasonClass?: ReasonClass }>
+> = {
   "901": { iso: "AC01" },
   "902": { iso: "AC04" },
   "903": { iso: "AC06" },
@@ -144,7 +221,26 @@ const REVERSAL_GVCS = new Set(["193"]);
  * sent (116–119, 177), returned transfers (159/160: our refund bounced), debtor-side re-credits
  * (181/184) and bank fees (805–809). Text saying "Rückgabe" does not outvote the bank's code.
  */
-const OTHER_GVCS = new Set(["104", "105", "106", "107", "116", "117", "118", "119", "177", "159", "160", "181", "184", "805", "806", "807", "808", "809"]);
+const OTHER_GVCS = new Set([
+  "104",
+  "105",
+  "106",
+  "107",
+  "116",
+  "117",
+  "118",
+  "119",
+  "177",
+  "159",
+  "160",
+  "181",
+  "184",
+  "805",
+  "806",
+  "807",
+  "808",
+  "809",
+]);
 
 function gvcOf(tx: BankTransactionForReturn, parsed: ParsedPurpose): string | null {
   const raw = (tx.typeCodeZka ?? parsed.gvc ?? "").trim();
@@ -158,7 +254,10 @@ interface BankCode {
 
 /** `PMNT-IDDT-UPDD` (finAPI) or the camt triple joined by any separator. */
 function bankCodeOf(tx: BankTransactionForReturn): BankCode | null {
-  const parts = (tx.bankTransactionCode ?? "").toUpperCase().split(/[^A-Z]+/).filter(Boolean);
+  const parts = (tx.bankTransactionCode ?? "")
+    .toUpperCase()
+    .split(/[^A-Z]+/)
+    .filter(Boolean);
   if (parts.length < 3) return null;
   return { family: parts[parts.length - 2] ?? "", subFamily: parts[parts.length - 1] ?? "" };
 }
@@ -173,10 +272,13 @@ type Verdict = { kind: "return" | "reversal"; signal: ReturnSignal } | { veto: s
 function verdictFromCodes(gvc: string | null, code: BankCode | null): Verdict {
   if (gvc && RETURN_GVCS.has(gvc)) return { kind: "return", signal: "gvc_return" };
   if (gvc && REVERSAL_GVCS.has(gvc)) return { kind: "reversal", signal: "gvc_reversal" };
-  if (code?.family === "IDDT" && code.subFamily === "UPDD") return { kind: "return", signal: "btc_return" };
-  if (code?.family === "IDDT" && code.subFamily === "PRDD") return { kind: "reversal", signal: "btc_reversal" };
+  if (code?.family === "IDDT" && code.subFamily === "UPDD")
+    return { kind: "return", signal: "btc_return" };
+  if (code?.family === "IDDT" && code.subFamily === "PRDD")
+    return { kind: "reversal", signal: "btc_reversal" };
   if (gvc && OTHER_GVCS.has(gvc)) return { veto: `GVC ${gvc}` };
-  if (code && namesSomethingElse(code)) return { veto: `bank transaction code ${code.family}-${code.subFamily}` };
+  if (code && namesSomethingElse(code))
+    return { veto: `bank transaction code ${code.family}-${code.subFamily}` };
   return null;
 }
 
@@ -212,7 +314,8 @@ interface TextAmounts {
 
 /** `OAMT+`/`COAM+` tags, or the `:61:` variant `/OCMT/EUR<orig>//CHGS/EUR<fee>/`. */
 function amountsInText(parsed: ParsedPurpose, text: string): TextAmounts {
-  const tag = (value: string | undefined): Cents | null => (value === undefined ? null : parseTextAmount(value.split(/[^\d.,\s]/)[0] ?? ""));
+  const tag = (value: string | undefined): Cents | null =>
+    value === undefined ? null : parseTextAmount(value.split(/[^\d.,\s]/)[0] ?? "");
   return {
     original: tag(parsed.tags.OAMT) ?? amountAfter(/OCMT\/[A-Z]{3}([\d.,]+)/, text),
     compensation: tag(parsed.tags.COAM) ?? amountAfter(/CHGS\/[A-Z]{3}([\d.,]+)/, text),
@@ -220,7 +323,11 @@ function amountsInText(parsed: ParsedPurpose, text: string): TextAmounts {
 }
 
 function sameCurrency(tx: BankTransactionForReturn): boolean {
-  return !tx.originalCurrency || !tx.currency || tx.originalCurrency.toUpperCase() === tx.currency.toUpperCase();
+  return (
+    !tx.originalCurrency ||
+    !tx.currency ||
+    tx.originalCurrency.toUpperCase() === tx.currency.toUpperCase()
+  );
 }
 
 interface Amounts {
@@ -237,15 +344,18 @@ function amountsOf(tx: BankTransactionForReturn, parsed: ParsedPurpose, text: st
   const inText = amountsInText(parsed, text);
   const signals: ReturnSignal[] = [];
   if (tx.compensationAmount != null) signals.push("compensation_amount");
-  const fieldOriginal = tx.originalAmount != null && sameCurrency(tx) ? Math.abs(tx.originalAmount) : null;
+  const fieldOriginal =
+    tx.originalAmount != null && sameCurrency(tx) ? Math.abs(tx.originalAmount) : null;
   if (fieldOriginal !== null) signals.push("original_amount");
   if (inText.original !== null || inText.compensation !== null) signals.push("purpose_amount_tags");
   const debited = Math.abs(tx.amount);
-  const compensation = tx.compensationAmount != null ? Math.abs(tx.compensationAmount) : inText.compensation;
+  const compensation =
+    tx.compensationAmount != null ? Math.abs(tx.compensationAmount) : inText.compensation;
   const original = fieldOriginal ?? inText.original;
   const feeFromOriginal = original !== null && debited >= original ? debited - original : null;
   const fee = compensation ?? feeFromOriginal;
-  const originalAmount = original ?? (compensation !== null && debited >= compensation ? debited - compensation : null);
+  const originalAmount =
+    original ?? (compensation !== null && debited >= compensation ? debited - compensation : null);
   return { fee, originalAmount, signals };
 }
 
@@ -275,11 +385,15 @@ function reasonText(parsed: ParsedPurpose): string {
 }
 
 function textSaysReturn(text: string): boolean {
-  return RETURN_WORDS.test(text) || (AMBIGUOUS_RETURN_WORDS.test(text) && DIRECT_DEBIT_CONTEXT.test(text));
+  return (
+    RETURN_WORDS.test(text) ||
+    (AMBIGUOUS_RETURN_WORDS.test(text) && DIRECT_DEBIT_CONTEXT.test(text))
+  );
 }
 
 const KNOWN_CODE = new RegExp(`\\b(${Object.keys(RETURN_REASONS).join("|")})\\b`);
-const REASON_LABEL = /(?:R(?:UE|Ü)CKGABEGRUND|REASON(?:\s*CODE)?)\s*:?\s*([A-Z]{2}\d{2}|FOCR|CNOR|DNOR)\b/;
+const REASON_LABEL =
+  /(?:R(?:UE|Ü)CKGABEGRUND|REASON(?:\s*CODE)?)\s*:?\s*([A-Z]{2}\d{2}|FOCR|CNOR|DNOR)\b/;
 
 interface Reason {
   reasonCode: string | null;
@@ -293,8 +407,14 @@ function reasonOf(tx: BankTransactionForReturn, parsed: ParsedPurpose): Reason {
   const dk = /^\s*(\d{3})\b/.exec(parsed.subfields["34"] ?? "")?.[1] ?? null;
   const dkEntry = dk ? DK_RETURN_CODES[dk] : undefined;
   const structured = (tx.returnReasonCode ?? "").trim().toUpperCase() || null;
-  const code = structured ?? REASON_LABEL.exec(text)?.[1] ?? KNOWN_CODE.exec(text)?.[1] ?? dkEntry?.iso ?? null;
-  const reasonClass = (code ? RETURN_REASONS[code]?.reasonClass : undefined) ?? dkEntry?.reasonClass ?? null;
+  const code =
+    structured ??
+    REASON_LABEL.exec(text)?.[1] ??
+    KNOWN_CODE.exec(text)?.[1] ??
+    dkEntry?.iso ??
+    null;
+  const reasonClass =
+    (code ? RETURN_REASONS[code]?.reasonClass : undefined) ?? dkEntry?.reasonClass ?? null;
   return { reasonCode: code, dkReasonCode: dk, reasonClass };
 }
 
@@ -309,7 +429,12 @@ function firstPresent(...values: (string | null | undefined)[]): string | null {
   return null;
 }
 
-function softSignals(amounts: Amounts, tx: BankTransactionForReturn, reason: Reason, text: string): ReturnSignal[] {
+function softSignals(
+  amounts: Amounts,
+  tx: BankTransactionForReturn,
+  reason: Reason,
+  text: string,
+): ReturnSignal[] {
   const signals: ReturnSignal[] = [];
   if (/RTI$/i.test((tx.typeCodeSwift ?? "").trim())) signals.push("swift_rti");
   signals.push(...amounts.signals);
@@ -327,12 +452,16 @@ export function detectReturn(tx: BankTransactionForReturn): ReturnInfo {
   const text = searchable(parsed.subfields["00"] ?? "", parsed.text);
   const amounts = amountsOf(tx, parsed, text);
   const reason = reasonOf(tx, parsed);
-  const verdict = tx.amount < 0 ? verdictFromCodes(gvcOf(tx, parsed), bankCodeOf(tx)) : { veto: "not a debit" };
+  const verdict =
+    tx.amount < 0 ? verdictFromCodes(gvcOf(tx, parsed), bankCodeOf(tx)) : { veto: "not a debit" };
   const soft = softSignals(amounts, tx, reason, text);
   const vetoedBy = verdict && "veto" in verdict ? verdict.veto : null;
   const coded = verdict && "kind" in verdict ? verdict : null;
   const isReturn = coded !== null || (vetoedBy === null && soft.length > 0);
-  const scanned = scanTransactionReferences({ endToEndReference: tx.endToEndReference, purpose: tx.purpose }, parsed);
+  const scanned = scanTransactionReferences(
+    { endToEndReference: tx.endToEndReference, purpose: tx.purpose },
+    parsed,
+  );
   return {
     isReturn,
     kind: coded?.kind ?? (isReturn ? "return" : null),
@@ -359,14 +488,16 @@ function invoiceNumbersInRemittance(parsed: ParsedPurpose): string[] {
 // ---------------------------------------------------------------------------------------------
 // Classification of any bank line, so callers never feed a bounced refund to the matcher
 
-export type TransactionKind = "incoming_payment" | "returned_transfer" | "direct_debit_return" | "other_debit" | "zero_amount";
+export type TransactionKind =
+  "incoming_payment" | "returned_transfer" | "direct_debit_return" | "other_debit" | "zero_amount";
 
 /** A credit with GVC 159/160 or `…-RRTN` is our own refund coming back, not a customer paying. */
 export function classifyTransaction(tx: BankTransactionForReturn): TransactionKind {
   if (tx.amount === 0) return "zero_amount";
   if (tx.amount > 0) {
     const gvc = gvcOf(tx, parsePurpose(tx.purpose));
-    const returnedTransfer = (gvc !== null && ["159", "160"].includes(gvc)) || bankCodeOf(tx)?.subFamily === "RRTN";
+    const returnedTransfer =
+      (gvc !== null && ["159", "160"].includes(gvc)) || bankCodeOf(tx)?.subFamily === "RRTN";
     return returnedTransfer ? "returned_transfer" : "incoming_payment";
   }
   return detectReturn(tx).isReturn ? "direct_debit_return" : "other_debit";
@@ -391,7 +522,10 @@ export interface ReturnLookups {
   byNumber: ReadonlyMap<string, readonly string[]>;
 }
 
-export type ReturnLink = { invoiceId: string; via: "end_to_end" | "mandate_amount" | "invoice_number" };
+export type ReturnLink = {
+  invoiceId: string;
+  via: "end_to_end" | "mandate_amount" | "invoice_number";
+};
 
 function mandateAmountKey(mandateReference: string, amount: Cents): string {
   return `${referenceKey(mandateReference)}\u0000${amount}`;
@@ -410,13 +544,21 @@ export function buildReturnLookups(collected: readonly CollectedPayment[]): Retu
   for (const payment of collected) {
     addUnique(byEndToEnd, referenceKey(payment.endToEndReference), payment.invoiceId);
     addUnique(byNumber, invoiceNumberKey(payment.invoiceNumber), payment.invoiceId);
-    if (payment.mandateReference) addUnique(byMandateAmount, mandateAmountKey(payment.mandateReference, payment.amount), payment.invoiceId);
+    if (payment.mandateReference)
+      addUnique(
+        byMandateAmount,
+        mandateAmountKey(payment.mandateReference, payment.amount),
+        payment.invoiceId,
+      );
   }
   return { byEndToEnd, byMandateAmount, byNumber };
 }
 
 /** One invoice behind all the keys, or nothing: two candidates are a question, not a link. */
-function uniqueInvoice(map: ReadonlyMap<string, readonly string[]>, keys: readonly string[]): string | null {
+function uniqueInvoice(
+  map: ReadonlyMap<string, readonly string[]>,
+  keys: readonly string[],
+): string | null {
   const found = new Set<string>();
   for (const key of keys) (map.get(key) ?? []).forEach((id) => found.add(id));
   return found.size === 1 ? ([...found][0] ?? null) : null;
@@ -428,12 +570,16 @@ function uniqueInvoice(map: ReadonlyMap<string, readonly string[]>, keys: readon
  * number in the remittance text.
  */
 export function linkReturn(info: ReturnInfo, lookups: ReturnLookups): ReturnLink | null {
-  const endToEndKeys = [info.endToEndReference, ...info.referencedPaymentReferences].filter((v): v is string => v !== null).map(referenceKey);
+  const endToEndKeys = [info.endToEndReference, ...info.referencedPaymentReferences]
+    .filter((v): v is string => v !== null)
+    .map(referenceKey);
   const byEndToEnd = uniqueInvoice(lookups.byEndToEnd, endToEndKeys);
   if (byEndToEnd) return { invoiceId: byEndToEnd, via: "end_to_end" };
   if (info.mandateReference) {
     const amount = info.originalAmount ?? info.debitedAmount;
-    const byMandate = uniqueInvoice(lookups.byMandateAmount, [mandateAmountKey(info.mandateReference, amount)]);
+    const byMandate = uniqueInvoice(lookups.byMandateAmount, [
+      mandateAmountKey(info.mandateReference, amount),
+    ]);
     if (byMandate) return { invoiceId: byMandate, via: "mandate_amount" };
   }
   const byNumber = uniqueInvoice(lookups.byNumber, info.referencedInvoiceNumbers);

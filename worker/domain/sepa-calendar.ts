@@ -32,7 +32,14 @@ export function easterSunday(year: number): IsoDate {
 export function target2Holidays(year: number): IsoDate[] {
   const easter = easterSunday(year);
   const y = String(year).padStart(4, "0");
-  return [`${y}-01-01`, addDays(easter, -2), addDays(easter, 1), `${y}-05-01`, `${y}-12-25`, `${y}-12-26`];
+  return [
+    `${y}-01-01`,
+    addDays(easter, -2),
+    addDays(easter, 1),
+    `${y}-05-01`,
+    `${y}-12-25`,
+    `${y}-12-26`,
+  ];
 }
 
 /** 0 = Sunday … 6 = Saturday; day 0 of the day numbers (1970-01-01) was a Thursday. */
@@ -58,10 +65,11 @@ export function isTarget2BusinessDay(date: IsoDate): boolean {
  * it is a business day). n = 0 gives `date` back when it is a business day, else the next one.
  */
 export function addTarget2BusinessDays(date: IsoDate, n: number): IsoDate {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`business days must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(`business days must be a non-negative integer, got ${n}`);
   if (n === 0) return nextTarget2BusinessDay(date);
   let current = date;
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     current = addDays(current, 1);
     if (isTarget2BusinessDay(current)) left -= 1;
   }
@@ -97,7 +105,12 @@ export interface SepaLeadDays {
   FNAL: number;
 }
 
-export const DEFAULT_SEPA_LEAD_DAYS: Readonly<SepaLeadDays> = { FRST: 2, RCUR: 2, OOFF: 2, FNAL: 2 };
+export const DEFAULT_SEPA_LEAD_DAYS: Readonly<SepaLeadDays> = {
+  FRST: 2,
+  RCUR: 2,
+  OOFF: 2,
+  FNAL: 2,
+};
 
 /**
  * The scheme minimum (D-1), and the old FRST rule (D-5) as the maximum: no bank asks for more,
@@ -113,13 +126,27 @@ export const MAX_LEAD_DAYS = 5;
 export const MAX_ADVANCE_CALENDAR_DAYS = 14;
 
 export function isValidLeadDays(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= MIN_LEAD_DAYS && value <= MAX_LEAD_DAYS;
+  return (
+    typeof value === "number" &&
+    Number.isSafeInteger(value) &&
+    value >= MIN_LEAD_DAYS &&
+    value <= MAX_LEAD_DAYS
+  );
 }
 
 /** A lead time given as one number for all types, or per type; unknown types fall back to the default. */
-export function leadDaysFor(sequenceType: CollectionSequenceType, leadDays: number | Partial<SepaLeadDays> = DEFAULT_SEPA_LEAD_DAYS): number {
-  const days = typeof leadDays === "number" ? leadDays : (leadDays[sequenceType] ?? DEFAULT_SEPA_LEAD_DAYS[sequenceType]);
-  if (!isValidLeadDays(days)) throw new RangeError(`lead days must be an integer from ${MIN_LEAD_DAYS} to ${MAX_LEAD_DAYS}, got ${days}`);
+export function leadDaysFor(
+  sequenceType: CollectionSequenceType,
+  leadDays: number | Partial<SepaLeadDays> = DEFAULT_SEPA_LEAD_DAYS,
+): number {
+  const days =
+    typeof leadDays === "number"
+      ? leadDays
+      : (leadDays[sequenceType] ?? DEFAULT_SEPA_LEAD_DAYS[sequenceType]);
+  if (!isValidLeadDays(days))
+    throw new RangeError(
+      `lead days must be an integer from ${MIN_LEAD_DAYS} to ${MAX_LEAD_DAYS}, got ${days}`,
+    );
   return days;
 }
 
@@ -140,11 +167,18 @@ export function latestCollectionDate(today: IsoDate): IsoDate {
   return addDays(today, MAX_ADVANCE_CALENDAR_DAYS);
 }
 
-export type CollectionDateInvalidReason = "not_a_date" | "not_target2_business_day" | "too_early" | "too_far_ahead";
+export type CollectionDateInvalidReason =
+  "not_a_date" | "not_target2_business_day" | "too_early" | "too_far_ahead";
 
 export type CollectionDateCheck =
   | { ok: true; collectionDate: IsoDate }
-  | { ok: false; reason: CollectionDateInvalidReason; message: string; earliest: IsoDate; latest: IsoDate };
+  | {
+      ok: false;
+      reason: CollectionDateInvalidReason;
+      message: string;
+      earliest: IsoDate;
+      latest: IsoDate;
+    };
 
 /** Checks a requested collection date (the API's `collectionDate`), saying what would be allowed. */
 export function checkCollectionDate(
@@ -155,12 +189,27 @@ export function checkCollectionDate(
 ): CollectionDateCheck {
   const earliest = earliestCollectionDate(today, sequenceType, leadDays);
   const latest = latestCollectionDate(today);
-  const reject = (reason: CollectionDateInvalidReason, message: string): CollectionDateCheck => ({ ok: false, reason, message, earliest, latest });
-  if (!isIsoDate(collectionDate)) return reject("not_a_date", "collection date must be a calendar date YYYY-MM-DD");
+  const reject = (reason: CollectionDateInvalidReason, message: string): CollectionDateCheck => ({
+    ok: false,
+    reason,
+    message,
+    earliest,
+    latest,
+  });
+  if (!isIsoDate(collectionDate))
+    return reject("not_a_date", "collection date must be a calendar date YYYY-MM-DD");
   if (!isTarget2BusinessDay(collectionDate)) {
-    return reject("not_target2_business_day", `${collectionDate} is a weekend or TARGET2 holiday; SEPA debits settle only on TARGET2 business days`);
+    return reject(
+      "not_target2_business_day",
+      `${collectionDate} is a weekend or TARGET2 holiday; SEPA debits settle only on TARGET2 business days`,
+    );
   }
-  if (collectionDate < earliest) return reject("too_early", `the earliest possible collection date is ${earliest}`);
-  if (collectionDate > latest) return reject("too_far_ahead", `collections may be due at most ${MAX_ADVANCE_CALENDAR_DAYS} days ahead (${latest})`);
+  if (collectionDate < earliest)
+    return reject("too_early", `the earliest possible collection date is ${earliest}`);
+  if (collectionDate > latest)
+    return reject(
+      "too_far_ahead",
+      `collections may be due at most ${MAX_ADVANCE_CALENDAR_DAYS} days ahead (${latest})`,
+    );
   return { ok: true, collectionDate };
 }

@@ -77,7 +77,11 @@ export interface SkippedInvoice {
  * mandate both go as FRST: the debtor bank has seen neither, and an RCUR before it saw a FRST
  * is what banks reject.
  */
-export function planCollections(invoices: readonly RunInvoice[], mandates: ReadonlyMap<string, RunMandate>, collectionDate: IsoDate) {
+export function planCollections(
+  invoices: readonly RunInvoice[],
+  mandates: ReadonlyMap<string, RunMandate>,
+  collectionDate: IsoDate,
+) {
   const collections: PlannedCollection[] = [];
   const skipped: SkippedInvoice[] = [];
   for (const invoice of invoices) {
@@ -85,17 +89,36 @@ export function planCollections(invoices: readonly RunInvoice[], mandates: Reado
     const amount = invoice.grossAmount - invoice.amountPaid;
     if (!mandate || amount <= 0) continue;
     if (invoice.currency !== SEPA_CURRENCY) {
-      skipped.push({ invoiceId: invoice.id, reason: "currency_not_supported", message: `SEPA direct debits are in EUR; the invoice is in ${invoice.currency}` });
-    } else if (isMandateExpired(mandate.signatureDate, mandate.lastCollectionDate, collectionDate)) {
+      skipped.push({
+        invoiceId: invoice.id,
+        reason: "currency_not_supported",
+        message: `SEPA direct debits are in EUR; the invoice is in ${invoice.currency}`,
+      });
+    } else if (
+      isMandateExpired(mandate.signatureDate, mandate.lastCollectionDate, collectionDate)
+    ) {
       const expiry = mandateExpiryDate(mandate.signatureDate, mandate.lastCollectionDate);
-      skipped.push({ invoiceId: invoice.id, reason: "mandate_expired", message: `mandate ${mandate.reference} lapsed on ${expiry} (36 months unused); a new mandate is needed` });
+      skipped.push({
+        invoiceId: invoice.id,
+        reason: "mandate_expired",
+        message: `mandate ${mandate.reference} lapsed on ${expiry} (36 months unused); a new mandate is needed`,
+      });
     } else if (!isUsableSepaName(mandate.debtorName)) {
-      skipped.push({ invoiceId: invoice.id, reason: "debtor_name_unusable", message: "the account holder's name has no letters or digits of the SEPA character set; set debtorName on the mandate" });
+      skipped.push({
+        invoiceId: invoice.id,
+        reason: "debtor_name_unusable",
+        message:
+          "the account holder's name has no letters or digits of the SEPA character set; set debtorName on the mandate",
+      });
     } else {
       collections.push({ invoice, mandate, amount, sequenceType: mandate.nextSequenceType });
     }
   }
-  return { collections: collections.slice(0, MAX_RUN_TRANSACTIONS), skipped, hasMore: collections.length > MAX_RUN_TRANSACTIONS };
+  return {
+    collections: collections.slice(0, MAX_RUN_TRANSACTIONS),
+    skipped,
+    hasMore: collections.length > MAX_RUN_TRANSACTIONS,
+  };
 }
 
 /**
@@ -103,8 +126,16 @@ export function planCollections(invoices: readonly RunInvoice[], mandates: Reado
  * with no type given, for the shortest lead, which catches weekends, holidays and dates too
  * early for any collection before anything is loaded.
  */
-export function checkRunCollectionDate(today: IsoDate, collectionDate: string, creditor: { leadDays: CreditorLeadDays }, types: readonly MandateSequenceType[] = []): CollectionDateCheck {
-  const candidates: MandateSequenceType[] = types.length > 0 ? [...new Set(types)] : [creditor.leadDays.FRST <= creditor.leadDays.RCUR ? "FRST" : "RCUR"];
+export function checkRunCollectionDate(
+  today: IsoDate,
+  collectionDate: string,
+  creditor: { leadDays: CreditorLeadDays },
+  types: readonly MandateSequenceType[] = [],
+): CollectionDateCheck {
+  const candidates: MandateSequenceType[] =
+    types.length > 0
+      ? [...new Set(types)]
+      : [creditor.leadDays.FRST <= creditor.leadDays.RCUR ? "FRST" : "RCUR"];
   let result: CollectionDateCheck = { ok: true, collectionDate };
   for (const type of candidates) {
     const check = checkCollectionDate(today, collectionDate, type, creditor.leadDays);
@@ -140,12 +171,21 @@ function transaction(collection: PlannedCollection): Pain008Transaction {
 }
 
 /** The builder input for a run; transactions in the order given (the store sorts by due date). */
-export function collectionRunPain008Input(header: RunHeader, creditor: RunCreditor, collections: readonly PlannedCollection[]): Pain008Input {
+export function collectionRunPain008Input(
+  header: RunHeader,
+  creditor: RunCreditor,
+  collections: readonly PlannedCollection[],
+): Pain008Input {
   return {
     messageId: header.messageId,
     creationDateTime: header.creationDateTime,
     initiatingPartyName: creditor.name,
-    creditor: { name: creditor.name, iban: creditor.iban, bic: creditor.bic, creditorId: creditor.creditorId },
+    creditor: {
+      name: creditor.name,
+      iban: creditor.iban,
+      bic: creditor.bic,
+      creditorId: creditor.creditorId,
+    },
     collectionDate: header.collectionDate,
     sequenceType: "RCUR",
     transactions: collections.map(transaction),
@@ -169,12 +209,17 @@ export interface RunItem {
 }
 
 /** One item per transaction, with the PmtInf it landed in (a batch credit books per PmtInf). */
-export function collectionRunItems(document: Pain008Document, collections: readonly PlannedCollection[]): RunItem[] {
+export function collectionRunItems(
+  document: Pain008Document,
+  collections: readonly PlannedCollection[],
+): RunItem[] {
   const paymentInfoOf = new Map<string, string>();
-  for (const info of document.paymentInfos) for (const id of info.endToEndIds) paymentInfoOf.set(id, info.paymentInfoId);
+  for (const info of document.paymentInfos)
+    for (const id of info.endToEndIds) paymentInfoOf.set(id, info.paymentInfoId);
   return collections.map(({ invoice, mandate, amount, sequenceType }) => {
     const paymentInfoId = paymentInfoOf.get(invoice.paymentReference);
-    if (!paymentInfoId) throw new Error(`transaction ${invoice.paymentReference} is missing from the file`);
+    if (!paymentInfoId)
+      throw new Error(`transaction ${invoice.paymentReference} is missing from the file`);
     return {
       invoiceId: invoice.id,
       invoiceNumber: invoice.number,
@@ -187,7 +232,9 @@ export function collectionRunItems(document: Pain008Document, collections: reado
       sequenceType,
       paymentInfoId,
       previousLastCollectionDate: mandate.lastCollectionDate,
-      amendment: amendmentForCollection(mandate.pendingAmendment, mandate) ? mandate.pendingAmendment : null,
+      amendment: amendmentForCollection(mandate.pendingAmendment, mandate)
+        ? mandate.pendingAmendment
+        : null,
     };
   });
 }

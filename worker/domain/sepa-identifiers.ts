@@ -1,12 +1,23 @@
 // SEPA identifiers a merchant or customer types in: IBAN, BIC, SEPA creditor identifier and
 // mandate reference. Each check returns one machine reason (for a 4xx naming the field) and a
 // message; IBANs are masked for display because a full IBAN is never shown back.
-import { electronicFormatIBAN, isSEPACountry, validateBIC, validateIBAN, ValidationErrorsBIC, ValidationErrorsIBAN } from "ibantools";
+import {
+  electronicFormatIBAN,
+  isSEPACountry,
+  validateBIC,
+  validateIBAN,
+  ValidationErrorsBIC,
+  ValidationErrorsIBAN,
+} from "ibantools";
 
 /** A validation outcome: the normalised value, or the one reason that best explains the failure. */
-export type Check<T, R extends string> = { ok: true; value: T } | { ok: false; reason: R; message: string };
+export type Check<T, R extends string> =
+  { ok: true; value: T } | { ok: false; reason: R; message: string };
 
-function fail<R extends string>(reason: R, message: string): { ok: false; reason: R; message: string } {
+function fail<R extends string>(
+  reason: R,
+  message: string,
+): { ok: false; reason: R; message: string } {
   return { ok: false, reason, message };
 }
 
@@ -102,7 +113,9 @@ export function validateSepaIban(input: string): Check<ValidIban, IbanInvalidRea
  * (EU Regulation 260/2012); for the other SEPA countries (CH, GB, SM, MC, AD, VA, …) it is required.
  */
 const EEA_COUNTRIES: ReadonlySet<string> = new Set(
-  "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO GF GP MQ YT RE MF AX".split(" "),
+  "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO GF GP MQ YT RE MF AX".split(
+    " ",
+  ),
 );
 
 export function bicRequiredFor(ibanCountry: string): boolean {
@@ -113,7 +126,10 @@ export function bicRequiredFor(ibanCountry: string): boolean {
 export function maskIban(input: string): string {
   const iban = normalizeIban(input);
   const keepEnd = iban.length > 8 ? 4 : 0;
-  const masked = iban.slice(0, 4) + "*".repeat(Math.max(0, iban.length - 4 - keepEnd)) + iban.slice(iban.length - keepEnd);
+  const masked =
+    iban.slice(0, 4) +
+    "*".repeat(Math.max(0, iban.length - 4 - keepEnd)) +
+    iban.slice(iban.length - keepEnd);
   return masked.replace(/(.{4})(?=.)/g, "$1 ");
 }
 
@@ -131,18 +147,24 @@ export function validateBic(input: string): Check<string, BicInvalidReason> {
   if (bic === "") return fail("empty", "BIC is empty");
   // ibantools looks at the country first; a BIC of the wrong shape is a format error whatever
   // its positions 5-6 happen to hold.
-  const result = /^[A-Z0-9]{8}([A-Z0-9]{3})?$/.test(bic) ? validateBIC(bic) : { valid: false, errorCodes: [ValidationErrorsBIC.WrongBICFormat] };
+  const result = /^[A-Z0-9]{8}([A-Z0-9]{3})?$/.test(bic)
+    ? validateBIC(bic)
+    : { valid: false, errorCodes: [ValidationErrorsBIC.WrongBICFormat] };
   if (result.valid) return { ok: true, value: bic };
   if (result.errorCodes.includes(ValidationErrorsBIC.NoBICCountry)) {
     return fail("unknown_country", "BIC country code (positions 5-6) is not a country");
   }
-  return fail("bad_format", "BIC must be 8 or 11 characters: 4-letter bank code, country, location, optional branch");
+  return fail(
+    "bad_format",
+    "BIC must be 8 or 11 characters: 4-letter bank code, country, location, optional branch",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // SEPA creditor identifier (Gläubiger-Identifikationsnummer)
 
-export type CreditorIdInvalidReason = "empty" | "bad_character" | "bad_format" | "wrong_length" | "checksum";
+export type CreditorIdInvalidReason =
+  "empty" | "bad_character" | "bad_format" | "wrong_length" | "checksum";
 
 export interface ValidCreditorId {
   creditorId: string;
@@ -155,7 +177,9 @@ export interface ValidCreditorId {
  * National formats for the markets Tarif serves (EPC262-08 overview; Bundesbank, OeNB): both
  * are 18 characters; other countries are checked for the generic structure and the check digits.
  */
-const NATIONAL_CREDITOR_ID: Readonly<Record<string, { length: number; pattern: RegExp; description: string }>> = {
+const NATIONAL_CREDITOR_ID: Readonly<
+  Record<string, { length: number; pattern: RegExp; description: string }>
+> = {
   DE: { length: 18, pattern: /^0[0-9]{10}$/, description: "'0' and 10 digits" },
   AT: { length: 18, pattern: /^[0-9]{11}$/, description: "11 digits" },
 };
@@ -186,44 +210,73 @@ export function normalizeCreditorId(input: string): string {
 export function validateCreditorId(input: string): Check<ValidCreditorId, CreditorIdInvalidReason> {
   const ci = normalizeCreditorId(input);
   if (ci === "") return fail("empty", "creditor identifier is empty");
-  if (!/^[A-Z0-9]+$/.test(ci)) return fail("bad_character", "creditor identifier may only contain letters and digits");
-  if (ci.length < 8 || ci.length > 35) return fail("wrong_length", "creditor identifier must be 8 to 35 characters long");
-  if (!/^[A-Z]{2}[0-9]{2}/.test(ci)) return fail("bad_format", "creditor identifier must start with a country code and two check digits");
-  const value: ValidCreditorId = { creditorId: ci, country: ci.slice(0, 2), businessCode: ci.slice(4, 7), nationalId: ci.slice(7) };
+  if (!/^[A-Z0-9]+$/.test(ci))
+    return fail("bad_character", "creditor identifier may only contain letters and digits");
+  if (ci.length < 8 || ci.length > 35)
+    return fail("wrong_length", "creditor identifier must be 8 to 35 characters long");
+  if (!/^[A-Z]{2}[0-9]{2}/.test(ci))
+    return fail(
+      "bad_format",
+      "creditor identifier must start with a country code and two check digits",
+    );
+  const value: ValidCreditorId = {
+    creditorId: ci,
+    country: ci.slice(0, 2),
+    businessCode: ci.slice(4, 7),
+    nationalId: ci.slice(7),
+  };
   const national = nationalFormatFailure(value);
   if (national) return national;
   if (mod97(`${value.nationalId}${value.country}${ci.slice(2, 4)}`) !== 1) {
-    return fail("checksum", "creditor identifier check digits do not match (mod 97, business code excluded)");
+    return fail(
+      "checksum",
+      "creditor identifier check digits do not match (mod 97, business code excluded)",
+    );
   }
   return { ok: true, value };
 }
 
-function nationalFormatFailure(ci: ValidCreditorId): { ok: false; reason: CreditorIdInvalidReason; message: string } | null {
+function nationalFormatFailure(
+  ci: ValidCreditorId,
+): { ok: false; reason: CreditorIdInvalidReason; message: string } | null {
   const rule = NATIONAL_CREDITOR_ID[ci.country];
   if (!rule) return null;
   if (ci.creditorId.length !== rule.length) {
-    return fail("wrong_length", `a ${ci.country} creditor identifier has ${rule.length} characters`);
+    return fail(
+      "wrong_length",
+      `a ${ci.country} creditor identifier has ${rule.length} characters`,
+    );
   }
   if (rule.pattern.test(ci.nationalId)) return null;
   const reason = /[^0-9]/.test(ci.nationalId) ? "bad_character" : "bad_format";
-  return fail(reason, `a ${ci.country} creditor identifier ends in ${rule.description} after the business code`);
+  return fail(
+    reason,
+    `a ${ci.country} creditor identifier ends in ${rule.description} after the business code`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Mandate reference (Mandatsreferenz)
 
-export type MandateReferenceInvalidReason = "empty" | "too_long" | "contains_space" | "bad_character" | "slash_rule";
+export type MandateReferenceInvalidReason =
+  "empty" | "too_long" | "contains_space" | "bad_character" | "slash_rule";
 
 /** The SEPA restricted character set for identifiers (DK XSD RestrictedIdentificationSEPA2). */
 const MANDATE_REFERENCE_CHARS = /^[A-Za-z0-9+?/\-:().,']+$/;
 
-export function validateMandateReference(input: string): Check<string, MandateReferenceInvalidReason> {
+export function validateMandateReference(
+  input: string,
+): Check<string, MandateReferenceInvalidReason> {
   const reference = input.trim();
   if (reference === "") return fail("empty", "mandate reference is empty");
   if (reference.length > 35) return fail("too_long", "mandate reference has at most 35 characters");
-  if (/\s/.test(reference)) return fail("contains_space", "mandate reference may not contain spaces");
+  if (/\s/.test(reference))
+    return fail("contains_space", "mandate reference may not contain spaces");
   if (!MANDATE_REFERENCE_CHARS.test(reference)) {
-    return fail("bad_character", "mandate reference may only use A-Z a-z 0-9 and + ? / - : ( ) . , '");
+    return fail(
+      "bad_character",
+      "mandate reference may only use A-Z a-z 0-9 and + ? / - : ( ) . , '",
+    );
   }
   // EPC implementation guidelines: identifiers never start or end with '/' nor contain '//'.
   if (reference.startsWith("/") || reference.endsWith("/") || reference.includes("//")) {

@@ -6,7 +6,12 @@ import { extractIBAN } from "ibantools";
 import type { IsoDate } from "./calendar.ts";
 import type { Pain008Transaction } from "./pain008.ts";
 import { afterMandateAmended, newMandateState, reactivateMandate } from "./sepa-mandate.ts";
-import type { MandateSequenceType, MandateState, MandateStatus, ValidMandate } from "./sepa-mandate.ts";
+import type {
+  MandateSequenceType,
+  MandateState,
+  MandateStatus,
+  ValidMandate,
+} from "./sepa-mandate.ts";
 import { mandateReferenceKey, sameMandateReference } from "./sepa-identifiers.ts";
 
 /** The reference and IBAN the bank saw on the last collection, and whether the bank changed since. */
@@ -36,7 +41,12 @@ export type MandateDecision =
   | { kind: "amend"; id: string; state: MandateState; pendingAmendment: PendingAmendment | null }
   /** A revoked or dead mandate the merchant cleared with the customer: collected again, from FRST. */
   | { kind: "reactivate"; id: string; state: MandateState }
-  | { kind: "reject"; code: "mandate_reference_taken" | "signature_date_mismatch"; field: "reference" | "signatureDate"; message: string };
+  | {
+      kind: "reject";
+      code: "mandate_reference_taken" | "signature_date_mismatch";
+      field: "reference" | "signatureDate";
+      message: string;
+    };
 
 /**
  * Whether two IBANs are held at the same bank (the national bank code inside the IBAN). Where
@@ -53,16 +63,27 @@ export function sameDebtorBank(a: string, b: string): boolean {
 }
 
 function amend(current: StoredMandate, request: ValidMandate): MandateDecision {
-  const state: MandateState = { status: current.status, nextSequenceType: current.nextSequenceType };
+  const state: MandateState = {
+    status: current.status,
+    nextSequenceType: current.nextSequenceType,
+  };
   // Never collected: the bank has seen nothing, so there is nothing to report.
-  if (current.lastCollectionDate === null) return { kind: "amend", id: current.id, state, pendingAmendment: null };
-  const seen = current.pendingAmendment ?? { originalReference: current.reference, originalIban: current.iban, debtorBankChanged: false };
+  if (current.lastCollectionDate === null)
+    return { kind: "amend", id: current.id, state, pendingAmendment: null };
+  const seen = current.pendingAmendment ?? {
+    originalReference: current.reference,
+    originalIban: current.iban,
+    debtorBankChanged: false,
+  };
   const referenceChanged = !sameMandateReference(seen.originalReference, request.reference);
   const ibanChanged = seen.originalIban !== request.iban;
   const bankChanged = ibanChanged && !sameDebtorBank(seen.originalIban, request.iban);
   // Only a new move to another bank restarts the series; a FRST already due stays due.
-  const next = afterMandateAmended(state, { debtorBankChanged: bankChanged && !seen.debtorBankChanged });
-  const pendingAmendment = referenceChanged || ibanChanged ? { ...seen, debtorBankChanged: bankChanged } : null;
+  const next = afterMandateAmended(state, {
+    debtorBankChanged: bankChanged && !seen.debtorBankChanged,
+  });
+  const pendingAmendment =
+    referenceChanged || ibanChanged ? { ...seen, debtorBankChanged: bankChanged } : null;
   return { kind: "amend", id: current.id, state: next, pendingAmendment };
 }
 
@@ -75,8 +96,16 @@ export interface MandateChangeInput {
   request: ValidMandate;
 }
 
-export function decideMandateChange({ customerId, latest, holderOfReference, request }: MandateChangeInput): MandateDecision {
-  if (holderOfReference && (holderOfReference.customerId !== customerId || holderOfReference.id !== latest?.id)) {
+export function decideMandateChange({
+  customerId,
+  latest,
+  holderOfReference,
+  request,
+}: MandateChangeInput): MandateDecision {
+  if (
+    holderOfReference &&
+    (holderOfReference.customerId !== customerId || holderOfReference.id !== latest?.id)
+  ) {
     return {
       kind: "reject",
       code: "mandate_reference_taken",
@@ -93,19 +122,37 @@ export function decideMandateChange({ customerId, latest, holderOfReference, req
         message: `mandate ${latest.reference} was signed on ${latest.signatureDate}; a newly signed mandate needs a new reference`,
       };
     }
-    if (latest.status !== "active") return { kind: "reactivate", id: latest.id, state: reactivateMandate({ status: latest.status, nextSequenceType: latest.nextSequenceType }) };
+    if (latest.status !== "active")
+      return {
+        kind: "reactivate",
+        id: latest.id,
+        state: reactivateMandate({
+          status: latest.status,
+          nextSequenceType: latest.nextSequenceType,
+        }),
+      };
     return amend(latest, request);
   }
-  if (latest?.status === "active" && latest.signatureDate === request.signatureDate) return amend(latest, request);
-  return { kind: "create", state: newMandateState(), replaces: latest?.status === "active" ? latest.id : null };
+  if (latest?.status === "active" && latest.signatureDate === request.signatureDate)
+    return amend(latest, request);
+  return {
+    kind: "create",
+    state: newMandateState(),
+    replaces: latest?.status === "active" ? latest.id : null,
+  };
 }
 
 /** The amendment details a collection must carry for a pending amendment, or undefined. */
-export function amendmentForCollection(pending: PendingAmendment | null, current: { reference: string; iban: string }): Pain008Transaction["amendment"] {
+export function amendmentForCollection(
+  pending: PendingAmendment | null,
+  current: { reference: string; iban: string },
+): Pain008Transaction["amendment"] {
   if (!pending) return undefined;
   const amendment: NonNullable<Pain008Transaction["amendment"]> = {};
-  if (!sameMandateReference(pending.originalReference, current.reference)) amendment.originalMandateId = pending.originalReference;
+  if (!sameMandateReference(pending.originalReference, current.reference))
+    amendment.originalMandateId = pending.originalReference;
   if (pending.debtorBankChanged) amendment.debtorBankChanged = true;
-  else if (pending.originalIban !== current.iban) amendment.originalDebtorIban = pending.originalIban;
+  else if (pending.originalIban !== current.iban)
+    amendment.originalDebtorIban = pending.originalIban;
   return Object.keys(amendment).length > 0 ? amendment : undefined;
 }

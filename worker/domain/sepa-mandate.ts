@@ -4,7 +4,12 @@
 import { addMonthsClamped, isIsoDate } from "./calendar.ts";
 import type { IsoDate } from "./calendar.ts";
 import type { ReasonClass } from "./return-detection.ts";
-import { bicRequiredFor, validateBic, validateMandateReference, validateSepaIban } from "./sepa-identifiers.ts";
+import {
+  bicRequiredFor,
+  validateBic,
+  validateMandateReference,
+  validateSepaIban,
+} from "./sepa-identifiers.ts";
 
 /**
  * active: may be collected. revoked: the debtor withdrew or disputed it (or the merchant ended
@@ -50,7 +55,10 @@ export function afterCollectionSubmitted(state: MandateState): MandateState {
  * and (pre-2016 rule, still safe) the next one must be FRST again. A settled-then-returned FRST
  * is different: the debtor bank has seen the mandate, so the series goes on with RCUR.
  */
-export function afterCollectionUnsettled(state: MandateState, collectedAs: MandateSequenceType): MandateState {
+export function afterCollectionUnsettled(
+  state: MandateState,
+  collectedAs: MandateSequenceType,
+): MandateState {
   return collectedAs === "FRST" ? { ...state, nextSequenceType: "FRST" } : state;
 }
 
@@ -59,7 +67,10 @@ export function afterCollectionUnsettled(state: MandateState, collectedAs: Manda
  * bank restarts the series with FRST, as the pre-2016 rulebook required ("SMNDA") and the current
  * one still allows; a new IBAN at the same bank keeps the sequence.
  */
-export function afterMandateAmended(state: MandateState, change: { debtorBankChanged: boolean }): MandateState {
+export function afterMandateAmended(
+  state: MandateState,
+  change: { debtorBankChanged: boolean },
+): MandateState {
   return change.debtorBankChanged ? { ...state, nextSequenceType: "FRST" } : state;
 }
 
@@ -88,7 +99,8 @@ export function reactivateMandate(state: MandateState): MandateState {
  * - review: nothing automatic; a person decides (duplicate, regulatory, unknown code).
  * - none: the mandate is unaffected.
  */
-export type ReturnEffect = "dead" | "disputed" | "retryable" | "fix_data" | "resubmit" | "review" | "none";
+export type ReturnEffect =
+  "dead" | "disputed" | "retryable" | "fix_data" | "resubmit" | "review" | "none";
 
 export interface MandateReturnOutcome {
   effect: ReturnEffect;
@@ -100,7 +112,12 @@ export interface MandateReturnOutcome {
   restartSequence: boolean;
 }
 
-const outcome = (effect: ReturnEffect, status: MandateReturnOutcome["status"], autoRetries: 0 | 1 = 0, restartSequence = false): MandateReturnOutcome => ({
+const outcome = (
+  effect: ReturnEffect,
+  status: MandateReturnOutcome["status"],
+  autoRetries: 0 | 1 = 0,
+  restartSequence = false,
+): MandateReturnOutcome => ({
   effect,
   status,
   autoRetries,
@@ -140,13 +157,20 @@ const CODE_OVERRIDES: Readonly<Record<string, MandateReturnOutcome>> = {
   DNOR: outcome("dead", "dead"),
 };
 
-export function mandateStatusAfterReturn(reasonClass: ReasonClass | "unknown", code?: string): MandateReturnOutcome {
+export function mandateStatusAfterReturn(
+  reasonClass: ReasonClass | "unknown",
+  code?: string,
+): MandateReturnOutcome {
   const override = code === undefined ? undefined : CODE_OVERRIDES[code.toUpperCase()];
   return override ?? RETURN_OUTCOMES[reasonClass] ?? RETURN_OUTCOMES.unknown;
 }
 
 /** The mandate state after a return; a dead or revoked mandate stays so (only a new one restarts). */
-export function afterReturn(state: MandateState, reasonClass: ReasonClass | "unknown", code?: string): MandateState {
+export function afterReturn(
+  state: MandateState,
+  reasonClass: ReasonClass | "unknown",
+  code?: string,
+): MandateState {
   const result = mandateStatusAfterReturn(reasonClass, code);
   const status = result.status === "unchanged" ? state.status : result.status;
   return { status, nextSequenceType: result.restartSequence ? "FRST" : state.nextSequenceType };
@@ -160,11 +184,18 @@ export function afterReturn(state: MandateState, reasonClass: ReasonClass | "unk
  * presented, even if it was rejected or returned) lapses. An unused mandate counts from its
  * signature, as the Bundesbank explains it. Collections due on or after this date are not allowed.
  */
-export function mandateExpiryDate(signatureDate: IsoDate, lastCollectionDate: IsoDate | null): IsoDate {
+export function mandateExpiryDate(
+  signatureDate: IsoDate,
+  lastCollectionDate: IsoDate | null,
+): IsoDate {
   return addMonthsClamped(lastCollectionDate ?? signatureDate, 36);
 }
 
-export function isMandateExpired(signatureDate: IsoDate, lastCollectionDate: IsoDate | null, collectionDate: IsoDate): boolean {
+export function isMandateExpired(
+  signatureDate: IsoDate,
+  lastCollectionDate: IsoDate | null,
+  collectionDate: IsoDate,
+): boolean {
   return collectionDate >= mandateExpiryDate(signatureDate, lastCollectionDate);
 }
 
@@ -195,29 +226,60 @@ export interface MandateFieldError {
 }
 
 /** Every problem with a mandate at once, each naming its field, so one 4xx can list them all. */
-export function validateMandateInput(input: MandateInput, today: IsoDate): { ok: true; value: ValidMandate } | { ok: false; errors: MandateFieldError[] } {
+export function validateMandateInput(
+  input: MandateInput,
+  today: IsoDate,
+): { ok: true; value: ValidMandate } | { ok: false; errors: MandateFieldError[] } {
   const errors: MandateFieldError[] = [];
   const reference = validateMandateReference(input.reference);
-  if (!reference.ok) errors.push({ field: "reference", reason: reference.reason, message: reference.message });
+  if (!reference.ok)
+    errors.push({ field: "reference", reason: reference.reason, message: reference.message });
   const signatureError = signatureDateError(input.signatureDate, today);
   if (signatureError) errors.push(signatureError);
   const iban = validateSepaIban(input.iban);
   if (!iban.ok) errors.push({ field: "iban", reason: iban.reason, message: iban.message });
   const bic = bicOf(input.bic, iban.ok ? iban.value.country : null, errors);
   if (errors.length > 0 || !reference.ok || !iban.ok) return { ok: false, errors };
-  return { ok: true, value: { reference: reference.value, signatureDate: input.signatureDate, iban: iban.value.iban, ibanCountry: iban.value.country, bic } };
+  return {
+    ok: true,
+    value: {
+      reference: reference.value,
+      signatureDate: input.signatureDate,
+      iban: iban.value.iban,
+      ibanCountry: iban.value.country,
+      bic,
+    },
+  };
 }
 
 function signatureDateError(signatureDate: string, today: IsoDate): MandateFieldError | null {
-  if (!isIsoDate(signatureDate)) return { field: "signatureDate", reason: "not_a_date", message: "signature date must be a calendar date YYYY-MM-DD" };
-  if (signatureDate > today) return { field: "signatureDate", reason: "in_future", message: "a mandate cannot be signed in the future" };
+  if (!isIsoDate(signatureDate))
+    return {
+      field: "signatureDate",
+      reason: "not_a_date",
+      message: "signature date must be a calendar date YYYY-MM-DD",
+    };
+  if (signatureDate > today)
+    return {
+      field: "signatureDate",
+      reason: "in_future",
+      message: "a mandate cannot be signed in the future",
+    };
   return null;
 }
 
-function bicOf(input: string | null | undefined, ibanCountry: string | null, errors: MandateFieldError[]): string | null {
+function bicOf(
+  input: string | null | undefined,
+  ibanCountry: string | null,
+  errors: MandateFieldError[],
+): string | null {
   if (input === undefined || input === null || input.trim() === "") {
     if (ibanCountry !== null && bicRequiredFor(ibanCountry)) {
-      errors.push({ field: "bic", reason: "required", message: `a BIC is required for debtor accounts outside the EEA (${ibanCountry})` });
+      errors.push({
+        field: "bic",
+        reason: "required",
+        message: `a BIC is required for debtor accounts outside the EEA (${ibanCountry})`,
+      });
     }
     return null;
   }

@@ -103,8 +103,10 @@ export function buildEventPayload(
   data: Readonly<Record<string, unknown>>,
   timestamp: Date,
 ): string {
-  if (!isWebhookEventType(type)) throw new RangeError(`unknown webhook event type: ${String(type)}`);
-  if (Number.isNaN(timestamp.getTime())) throw new RangeError("webhook event timestamp is not a valid date");
+  if (!isWebhookEventType(type))
+    throw new RangeError(`unknown webhook event type: ${String(type)}`);
+  if (Number.isNaN(timestamp.getTime()))
+    throw new RangeError("webhook event timestamp is not a valid date");
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw new TypeError("webhook event data must be a JSON object");
   }
@@ -113,6 +115,7 @@ export function buildEventPayload(
 
 function checkedRandom(random: RandomSource): number {
   const value = random();
-  if (!(value >= 0 && value < 1)) throw new RangeError(`random source must return [0, 1), got ${value}`);
+  if (!(value >= 0 && value < 1))
+    throw new RangeError(`random source must return [0, 1), got ${value}`);
   return value;
 }

@@ -37,8 +37,7 @@ export type WebhookVerifyErrorCode =
   | "no_matching_signature";
 
 export type WebhookVerifyResult =
-  | { ok: true }
-  | { ok: false; code: WebhookVerifyErrorCode; message: string };
+  { ok: true } | { ok: false; code: WebhookVerifyErrorCode; message: string };
 
 export interface WebhookVerifyOptions {
   now?: Date;
@@ -49,8 +48,14 @@ type HeaderSource = Headers | Readonly<Record<string, string | undefined>>;
 
 /** A fresh symmetric secret, `whsec_` + base64 of `byteLength` CSPRNG bytes. */
 export function generateWebhookSecret(byteLength: number = SECRET_BYTES_DEFAULT): string {
-  if (!Number.isInteger(byteLength) || byteLength < SECRET_BYTES_MIN || byteLength > SECRET_BYTES_MAX) {
-    throw new RangeError(`secret length must be ${SECRET_BYTES_MIN}..${SECRET_BYTES_MAX} bytes, got ${byteLength}`);
+  if (
+    !Number.isInteger(byteLength) ||
+    byteLength < SECRET_BYTES_MIN ||
+    byteLength > SECRET_BYTES_MAX
+  ) {
+    throw new RangeError(
+      `secret length must be ${SECRET_BYTES_MIN}..${SECRET_BYTES_MAX} bytes, got ${byteLength}`,
+    );
   }
   return WEBHOOK_SECRET_PREFIX + bytesToBase64(crypto.getRandomValues(new Uint8Array(byteLength)));
 }
@@ -65,16 +70,24 @@ export function isWebhookSecret(secret: string): boolean {
  * The `webhook-signature` header value: one `v1,<base64>` per secret, space-separated, so a
  * receiver holding either the old or the new secret accepts the message during rotation.
  */
-export async function signWebhook(message: WebhookMessage, secrets: readonly string[]): Promise<string> {
+export async function signWebhook(
+  message: WebhookMessage,
+  secrets: readonly string[],
+): Promise<string> {
   assertMessage(message);
   if (secrets.length === 0) throw new RangeError("at least one secret is needed to sign a webhook");
   const content = signedContent(message.id, String(message.timestamp), message.body);
-  const signatures = await Promise.all(secrets.map(async (secret) => `v1,${await hmacBase64(secret, content)}`));
+  const signatures = await Promise.all(
+    secrets.map(async (secret) => `v1,${await hmacBase64(secret, content)}`),
+  );
   return signatures.join(" ");
 }
 
 /** All headers of one delivery attempt; a retry passes the same id and a new timestamp. */
-export async function webhookHeaders(message: WebhookMessage, secrets: readonly string[]): Promise<WebhookHeaders> {
+export async function webhookHeaders(
+  message: WebhookMessage,
+  secrets: readonly string[],
+): Promise<WebhookHeaders> {
   return {
     "webhook-id": message.id,
     "webhook-timestamp": String(message.timestamp),
@@ -97,7 +110,10 @@ export async function verifyWebhook(
   const timestamp = readHeader(request.headers, "webhook-timestamp");
   const signature = readHeader(request.headers, "webhook-signature");
   if (!id || !timestamp || !signature) {
-    return fail("missing_header", "webhook-id, webhook-timestamp and webhook-signature are required");
+    return fail(
+      "missing_header",
+      "webhook-id, webhook-timestamp and webhook-signature are required",
+    );
   }
   const timestampError = checkTimestamp(timestamp, options);
   if (timestampError) return timestampError;
@@ -121,8 +137,10 @@ function checkTimestamp(header: string, options: WebhookVerifyOptions): WebhookV
   const tolerance = options.toleranceSeconds ?? WEBHOOK_TOLERANCE_SECONDS;
   const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
   const timestamp = Number(header);
-  if (nowSeconds - timestamp > tolerance) return fail("timestamp_too_old", "message timestamp too old");
-  if (timestamp - nowSeconds > tolerance) return fail("timestamp_too_new", "message timestamp too new");
+  if (nowSeconds - timestamp > tolerance)
+    return fail("timestamp_too_old", "message timestamp too old");
+  if (timestamp - nowSeconds > tolerance)
+    return fail("timestamp_too_new", "message timestamp too new");
   return null;
 }
 
@@ -154,9 +172,12 @@ function assertMessage(message: WebhookMessage): void {
     throw new RangeError("webhook id must be 1..256 visible ASCII characters without '.'");
   }
   if (!Number.isSafeInteger(message.timestamp) || message.timestamp < 0) {
-    throw new RangeError(`webhook timestamp must be non-negative integer unix seconds, got ${message.timestamp}`);
+    throw new RangeError(
+      `webhook timestamp must be non-negative integer unix seconds, got ${message.timestamp}`,
+    );
   }
-  if (typeof message.body !== "string") throw new TypeError("webhook body must be the exact string sent");
+  if (typeof message.body !== "string")
+    throw new TypeError("webhook body must be the exact string sent");
 }
 
 function signedContent(id: string, timestamp: string, body: string): Uint8Array {
@@ -164,19 +185,26 @@ function signedContent(id: string, timestamp: string, body: string): Uint8Array 
 }
 
 async function hmacBase64(secret: string, content: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", secretBytes(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    secretBytes(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   return bytesToBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, content)));
 }
 
 function secretBytes(secret: string): Uint8Array {
-  if (!isWebhookSecret(secret)) throw new TypeError("webhook secret must be whsec_ followed by non-empty base64");
+  if (!isWebhookSecret(secret))
+    throw new TypeError("webhook secret must be whsec_ followed by non-empty base64");
   return base64ToBytes(stripPrefix(secret));
 }
 
 function stripPrefix(secret: string): string {
-  return secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret;
+  return secret.startsWith(WEBHOOK_SECRET_PREFIX)
+    ? secret.slice(WEBHOOK_SECRET_PREFIX.length)
+    : secret;
 }
 
 /** Equal-length strings are compared without data-dependent branches; lengths are public (44 chars). */

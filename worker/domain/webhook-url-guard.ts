@@ -12,8 +12,7 @@ export type WebhookUrlErrorCode =
   | "internal_hostname";
 
 export type WebhookUrlCheck =
-  | { ok: true; url: string }
-  | { ok: false; code: WebhookUrlErrorCode; message: string };
+  { ok: true; url: string } | { ok: false; code: WebhookUrlErrorCode; message: string };
 
 export interface WebhookUrlOptions {
   /** Development only: lets `http(s)://localhost`, `127.0.0.0/8` and `[::1]` through. */
@@ -24,7 +23,11 @@ export interface WebhookUrlOptions {
 type HostVerdict =
   | { kind: "public" }
   | { kind: "loopback"; code: "private_address" | "internal_hostname"; reason: string }
-  | { kind: "blocked"; code: "private_address" | "internal_hostname" | "invalid_url"; reason: string };
+  | {
+      kind: "blocked";
+      code: "private_address" | "internal_hostname" | "invalid_url";
+      reason: string;
+    };
 
 /** How an IP address may be used: public, loopback (development only) or never. */
 export type AddressVerdict = { kind: "public" } | { kind: "loopback" | "blocked"; reason: string };
@@ -78,7 +81,8 @@ export function checkWebhookUrl(url: string, options: WebhookUrlOptions): Webhoo
   if (host.kind !== "public" && !localAllowed) {
     return fail(host.code, `the host ${parsed.hostname} is ${host.reason}`);
   }
-  if (parsed.protocol !== "https:" && !localAllowed) return fail("not_https", "the URL must use https");
+  if (parsed.protocol !== "https:" && !localAllowed)
+    return fail("not_https", "the URL must use https");
 
   parsed.hash = "";
   return parsed.href.length > WEBHOOK_URL_MAX_LENGTH ? tooLong() : { ok: true, url: parsed.href };
@@ -111,7 +115,8 @@ function classifyDomain(name: string, labels: readonly string[]): HostVerdict {
     return { kind: "blocked", code: "internal_hostname", reason: "an internal host name" };
   }
   // Single-label names ("metadata", "intranet") resolve through local search domains, never publicly.
-  if (labels.length < 2) return { kind: "blocked", code: "internal_hostname", reason: "not a public host name" };
+  if (labels.length < 2)
+    return { kind: "blocked", code: "internal_hostname", reason: "not a public host name" };
   return { kind: "public" };
 }
 
@@ -167,7 +172,8 @@ export function classifyIpv4(address: number): AddressVerdict {
   for (const [base, prefix, reason] of IPV4_BLOCKED) {
     if (inPrefix(address, dotted(base), prefix)) return { kind: "blocked", reason };
   }
-  if (inPrefix(address, dotted("127.0.0.0"), 8)) return { kind: "loopback", reason: "a loopback address" };
+  if (inPrefix(address, dotted("127.0.0.0"), 8))
+    return { kind: "loopback", reason: "a loopback address" };
   return { kind: "public" };
 }
 
@@ -217,7 +223,11 @@ function expandDottedTail(text: string): string | null {
   const tail = text.slice(colon + 1);
   if (!tail.includes(".")) return text;
   const octets = tail.split(".");
-  if (colon < 0 || octets.length !== 4 || !octets.every((o) => /^(?:0|[1-9]\d{0,2})$/.test(o) && Number(o) < 256)) {
+  if (
+    colon < 0 ||
+    octets.length !== 4 ||
+    !octets.every((o) => /^(?:0|[1-9]\d{0,2})$/.test(o) && Number(o) < 256)
+  ) {
     return null;
   }
   const [a, b, c, d] = octets.map(Number) as [number, number, number, number];
@@ -232,23 +242,30 @@ export function classifyIpv6(groups: readonly number[]): AddressVerdict {
   if (zerosUpTo(8)) return { kind: "blocked", reason: "the unspecified address" };
   if (zerosUpTo(7) && g(7) === 1) return { kind: "loopback", reason: "a loopback address" };
   if (zerosUpTo(5) && g(5) === 0xffff) return { kind: "blocked", reason: "an IPv4-mapped address" };
-  if (zerosUpTo(4) && g(4) === 0xffff && g(5) === 0) return { kind: "blocked", reason: "an IPv4-translated address" };
+  if (zerosUpTo(4) && g(4) === 0xffff && g(5) === 0)
+    return { kind: "blocked", reason: "an IPv4-translated address" };
   if (zerosUpTo(6)) return { kind: "blocked", reason: "an IPv4-compatible address" };
   if (g(0) === 0x64 && g(1) === 0xff9b && g(2) === 0 && g(3) === 0 && g(4) === 0 && g(5) === 0) {
     return embeddedIpv4Verdict(embeddedAt(6), "NAT64");
   }
-  if (g(0) === 0x64 && g(1) === 0xff9b && g(2) === 1) return { kind: "blocked", reason: "a local-use NAT64 address" };
+  if (g(0) === 0x64 && g(1) === 0xff9b && g(2) === 1)
+    return { kind: "blocked", reason: "a local-use NAT64 address" };
   if (g(0) === 0x2002) return embeddedIpv4Verdict(embeddedAt(1), "6to4");
-  if (g(0) === 0x2001 && g(1) === 0x0db8) return { kind: "blocked", reason: "a documentation address" };
-  if (g(0) === 0x2001 && g(1) < 0x0200) return { kind: "blocked", reason: "an IETF special-purpose address" };
-  if (g(0) === 0x3fff && g(1) < 0x1000) return { kind: "blocked", reason: "a documentation address" };
+  if (g(0) === 0x2001 && g(1) === 0x0db8)
+    return { kind: "blocked", reason: "a documentation address" };
+  if (g(0) === 0x2001 && g(1) < 0x0200)
+    return { kind: "blocked", reason: "an IETF special-purpose address" };
+  if (g(0) === 0x3fff && g(1) < 0x1000)
+    return { kind: "blocked", reason: "a documentation address" };
   if ((g(0) & 0xe000) === 0x2000) return { kind: "public" };
   return { kind: "blocked", reason: nonGlobalIpv6Reason(g(0)) };
 }
 
 function embeddedIpv4Verdict(address: number, mechanism: string): AddressVerdict {
   const inner = classifyIpv4(address);
-  return inner.kind === "public" ? inner : { kind: "blocked", reason: `a ${mechanism} form of ${inner.reason}` };
+  return inner.kind === "public"
+    ? inner
+    : { kind: "blocked", reason: `a ${mechanism} form of ${inner.reason}` };
 }
 
 function nonGlobalIpv6Reason(first: number): string {

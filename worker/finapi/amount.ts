@@ -36,7 +36,8 @@ export function toCentsOrNull(amount: number | null | undefined): number | null 
 
 /** Integer cents back to the JSON number finAPI would send (used by the fake server). */
 export function centsToAmount(cents: number): number {
-  if (!Number.isSafeInteger(cents)) throw new RangeError(`cents must be a safe integer, got ${cents}`);
+  if (!Number.isSafeInteger(cents))
+    throw new RangeError(`cents must be a safe integer, got ${cents}`);
   // Division of an exact integer by 100 rounds once, to the double nearest the decimal value.
   return cents / 100;
 }

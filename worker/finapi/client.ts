@@ -38,7 +38,10 @@ export { FinapiError, isFinapiError } from "./errors.ts";
 
 /** finAPI's hosts. Access and Web Form 2.0 live on different hosts in both environments. */
 export const FINAPI_HOSTS = {
-  sandbox: { apiBaseUrl: "https://sandbox.finapi.io", webFormBaseUrl: "https://webform-sandbox.finapi.io" },
+  sandbox: {
+    apiBaseUrl: "https://sandbox.finapi.io",
+    webFormBaseUrl: "https://webform-sandbox.finapi.io",
+  },
   live: { apiBaseUrl: "https://live.finapi.io", webFormBaseUrl: "https://webform-live.finapi.io" },
 } as const;
 
@@ -100,12 +103,22 @@ export interface FinapiClient {
   getAuthorizedUser(user: UserCredentials): Promise<FinapiUser>;
   listBankConnections(user: UserCredentials, query?: { ids?: number[] }): Promise<BankConnection[]>;
   getBankConnection(user: UserCredentials, id: number): Promise<BankConnection>;
-  updateBankConnection(user: UserCredentials, params: UpdateBankConnectionParams, psu?: PsuHeaders): Promise<BankConnection>;
+  updateBankConnection(
+    user: UserCredentials,
+    params: UpdateBankConnectionParams,
+    psu?: PsuHeaders,
+  ): Promise<BankConnection>;
   listAccounts(user: UserCredentials, query?: AccountQuery): Promise<Account[]>;
   /** All pages, lazily; throws TOO_MANY_PAGES beyond `maxPages`. Each transaction id once. */
-  transactionPages(user: UserCredentials, query?: TransactionQuery): AsyncGenerator<TransactionPage>;
+  transactionPages(
+    user: UserCredentials,
+    query?: TransactionQuery,
+  ): AsyncGenerator<TransactionPage>;
   listTransactions(user: UserCredentials, query?: TransactionQuery): Promise<TransactionList>;
-  importBankConnectionWebForm(user: UserCredentials, params?: BankConnectionImportParams): Promise<WebForm>;
+  importBankConnectionWebForm(
+    user: UserCredentials,
+    params?: BankConnectionImportParams,
+  ): Promise<WebForm>;
   getWebForm(user: UserCredentials, id: string): Promise<WebForm>;
   /** Exposed for diagnostics and tests; normal calls fetch tokens themselves. */
   clientToken(): Promise<string>;
@@ -145,12 +158,16 @@ interface Call<T> {
 
 /** Statuses worth another attempt: 423 LOCKED and 5xx, except 501/505/510 which will not change by waiting. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 423 || (status >= 500 && status <= 599 && status !== 501 && status !== 505 && status !== 510);
+  return (
+    status === 423 ||
+    (status >= 500 && status <= 599 && status !== 501 && status !== 505 && status !== 510)
+  );
 }
 
 function isRetryable(error: FinapiError, idempotent: boolean): boolean {
   if (error.kind === "timeout" || error.kind === "network") return idempotent;
-  if (error.kind === "invalid_response") return idempotent && (error.code === "MALFORMED_JSON" || error.code === "INCOMPLETE_PAGE");
+  if (error.kind === "invalid_response")
+    return idempotent && (error.code === "MALFORMED_JSON" || error.code === "INCOMPLETE_PAGE");
   if (error.kind === "limit") return false;
   return isRetryableStatus(error.status);
 }
@@ -164,8 +181,11 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
   };
   const injected = config.fetch;
   // Called with globalThis as `this`: workerd's fetch throws "Illegal invocation" when detached.
-  const fetchImpl: FetchLike = injected ? (request) => injected.call(globalThis, request) : (request) => fetch(request);
-  const sleep = config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const fetchImpl: FetchLike = injected
+    ? (request) => injected.call(globalThis, request)
+    : (request) => fetch(request);
+  const sleep =
+    config.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = config.now ?? Date.now;
   const random = config.random ?? Math.random;
   const newRequestId = config.newRequestId ?? (() => crypto.randomUUID());
@@ -181,7 +201,10 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
   }
 
   function tokenForm(auth: Auth): URLSearchParams {
-    const form = new URLSearchParams({ client_id: config.clientId, client_secret: config.clientSecret });
+    const form = new URLSearchParams({
+      client_id: config.clientId,
+      client_secret: config.clientSecret,
+    });
     if (auth.kind === "user") {
       form.set("grant_type", "password");
       form.set("username", auth.user.username);
@@ -206,13 +229,17 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
     });
     const lifetimeMs = token.expires_in * 1000;
     const skew = Math.min(DEFAULTS.refreshSkewMs, lifetimeMs / 10);
-    return { accessToken: token.access_token, refreshAt: lifetimeMs > 0 ? now() + lifetimeMs - skew : null };
+    return {
+      accessToken: token.access_token,
+      refreshAt: lifetimeMs > 0 ? now() + lifetimeMs - skew : null,
+    };
   }
 
   async function accessToken(auth: Auth): Promise<string> {
     const key = tokenKey(auth);
     const cached = await cache.get(key);
-    if (cached && (cached.refreshAt === null || now() < cached.refreshAt)) return cached.accessToken;
+    if (cached && (cached.refreshAt === null || now() < cached.refreshAt))
+      return cached.accessToken;
     // Concurrent calls share one token request instead of racing for several.
     let pending = pendingTokens.get(key);
     if (!pending) {
@@ -270,22 +297,45 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
 
   async function attempt<T>(call: Call<T>, token: string | null): Promise<T> {
     const requestId = newRequestId();
-    const { status, headers, text } = await withTimeout((signal) => buildRequest(call, token, requestId, signal), requestId);
+    const { status, headers, text } = await withTimeout(
+      (signal) => buildRequest(call, token, requestId, signal),
+      requestId,
+    );
     const answeredId = headers.get("X-Request-Id") ?? requestId;
     const body = parseJson(text);
     if (status !== call.expect) {
-      throw errorFromResponse(status, body.ok ? body.value : null, answeredId, retryAfter(headers.get("Retry-After"), now()));
+      throw errorFromResponse(
+        status,
+        body.ok ? body.value : null,
+        answeredId,
+        retryAfter(headers.get("Retry-After"), now()),
+      );
     }
     if (!body.ok) {
-      throw new FinapiError({ kind: "invalid_response", status, code: "MALFORMED_JSON", message: "finAPI sent a body that is not JSON", requestId: answeredId });
+      throw new FinapiError({
+        kind: "invalid_response",
+        status,
+        code: "MALFORMED_JSON",
+        message: "finAPI sent a body that is not JSON",
+        requestId: answeredId,
+      });
     }
     return call.parse(body.value, answeredId, status);
   }
 
-  function buildRequest(call: Call<unknown>, token: string | null, requestId: string, signal: AbortSignal): Request {
+  function buildRequest(
+    call: Call<unknown>,
+    token: string | null,
+    requestId: string,
+    signal: AbortSignal,
+  ): Request {
     const url = new URL(`${bases[call.host]}${call.path}`);
     if (call.query) url.search = call.query.toString();
-    const headers = new Headers({ Accept: "application/json", "X-Request-Id": requestId, ...call.headers });
+    const headers = new Headers({
+      Accept: "application/json",
+      "X-Request-Id": requestId,
+      ...call.headers,
+    });
     if (config.acceptLanguage) headers.set("Accept-Language", config.acceptLanguage);
     if (token !== null) headers.set("Authorization", `Bearer ${token}`);
     let body: string | undefined;
@@ -303,13 +353,24 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
    * Fetch and read the body under one deadline. The race matters: an injected fetch (a Hono
    * app's `fetch`) may ignore the abort signal, and the deadline must hold regardless.
    */
-  async function withTimeout(build: (signal: AbortSignal) => Request, requestId: string): Promise<{ status: number; headers: Headers; text: string }> {
+  async function withTimeout(
+    build: (signal: AbortSignal) => Request,
+    requestId: string,
+  ): Promise<{ status: number; headers: Headers; text: string }> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(new FinapiError({ kind: "timeout", status: 0, code: "TIMEOUT", message: `finAPI did not answer within ${settings.timeoutMs} ms`, requestId }));
+        reject(
+          new FinapiError({
+            kind: "timeout",
+            status: 0,
+            code: "TIMEOUT",
+            message: `finAPI did not answer within ${settings.timeoutMs} ms`,
+            requestId,
+          }),
+        );
       }, settings.timeoutMs);
     });
     const exchange = (async () => {
@@ -317,7 +378,13 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
       const declared = Number(response.headers.get("Content-Length") ?? 0);
       if (declared > DEFAULTS.maxResponseBytes) {
         await response.body?.cancel();
-        throw new FinapiError({ kind: "invalid_response", status: response.status, code: "RESPONSE_TOO_LARGE", message: `finAPI answered with ${declared} bytes`, requestId });
+        throw new FinapiError({
+          kind: "invalid_response",
+          status: response.status,
+          code: "RESPONSE_TOO_LARGE",
+          message: `finAPI answered with ${declared} bytes`,
+          requestId,
+        });
       }
       return { status: response.status, headers: response.headers, text: await response.text() };
     })();
@@ -325,7 +392,14 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
       return await Promise.race([exchange, deadline]);
     } catch (error) {
       if (error instanceof FinapiError) throw error;
-      throw new FinapiError({ kind: "network", status: 0, code: "NETWORK_ERROR", message: `finAPI request failed: ${errorMessage(error)}`, requestId, cause: error });
+      throw new FinapiError({
+        kind: "network",
+        status: 0,
+        code: "NETWORK_ERROR",
+        message: `finAPI request failed: ${errorMessage(error)}`,
+        requestId,
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
       // The losing side of the race must not surface as an unhandled rejection.
@@ -339,7 +413,10 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
     return execute({ ...call, auth: { kind: "user", user } });
   }
 
-  async function* transactionPages(user: UserCredentials, query: TransactionQuery = {}): AsyncGenerator<TransactionPage> {
+  async function* transactionPages(
+    user: UserCredentials,
+    query: TransactionQuery = {},
+  ): AsyncGenerator<TransactionPage> {
     const perPage = query.perPage ?? MAX_PER_PAGE;
     const maxPages = query.maxPages ?? DEFAULTS.maxPages;
     checkTransactionQuery(query, perPage, maxPages);
@@ -357,24 +434,67 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
         parse: (body, requestId, status) => parsePage(body, requestId, status, page, perPage),
       });
       if (result.paging.pageCount > maxPages) {
-        throw new FinapiError({ kind: "limit", status: 200, code: "TOO_MANY_PAGES", message: `${result.paging.pageCount} pages exceed the limit of ${maxPages}`, requestId: result.requestId });
+        throw new FinapiError({
+          kind: "limit",
+          status: 200,
+          code: "TOO_MANY_PAGES",
+          message: `${result.paging.pageCount} pages exceed the limit of ${maxPages}`,
+          requestId: result.requestId,
+        });
       }
-      yield { page, pageCount: result.paging.pageCount, totalCount: result.paging.totalCount, ...splitOnce(result.items, seen) };
+      yield {
+        page,
+        pageCount: result.paging.pageCount,
+        totalCount: result.paging.totalCount,
+        ...splitOnce(result.items, seen),
+      };
       if (page >= result.paging.pageCount || result.items.length === 0) return;
     }
   }
 
   return {
     createUser: (params = {}) =>
-      execute({ host: "api", method: "POST", path: "/api/v2/users", json: params, auth: { kind: "client" }, idempotent: false, expect: 201, parse: parser(UserSchema) }),
-    getAuthorizedUser: (user) => userCall(user, { host: "api", method: "GET", path: "/api/v2/users", idempotent: true, expect: 200, parse: parser(UserSchema) }),
+      execute({
+        host: "api",
+        method: "POST",
+        path: "/api/v2/users",
+        json: params,
+        auth: { kind: "client" },
+        idempotent: false,
+        expect: 201,
+        parse: parser(UserSchema),
+      }),
+    getAuthorizedUser: (user) =>
+      userCall(user, {
+        host: "api",
+        method: "GET",
+        path: "/api/v2/users",
+        idempotent: true,
+        expect: 200,
+        parse: parser(UserSchema),
+      }),
     listBankConnections: async (user, query = {}) => {
       const search = listSearch({ ids: query.ids });
-      const list = await userCall(user, { host: "api", method: "GET", path: "/api/v2/bankConnections", query: search, idempotent: true, expect: 200, parse: parser(BankConnectionListSchema) });
+      const list = await userCall(user, {
+        host: "api",
+        method: "GET",
+        path: "/api/v2/bankConnections",
+        query: search,
+        idempotent: true,
+        expect: 200,
+        parse: parser(BankConnectionListSchema),
+      });
       return list.connections;
     },
     getBankConnection: (user, id) =>
-      userCall(user, { host: "api", method: "GET", path: `/api/v2/bankConnections/${positiveId(id)}`, idempotent: true, expect: 200, parse: parser(BankConnectionSchema) }),
+      userCall(user, {
+        host: "api",
+        method: "GET",
+        path: `/api/v2/bankConnections/${positiveId(id)}`,
+        idempotent: true,
+        expect: 200,
+        parse: parser(BankConnectionSchema),
+      }),
     updateBankConnection: (user, params, psu) =>
       userCall(user, {
         host: "api",
@@ -387,8 +507,20 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
         parse: parser(BankConnectionSchema),
       }),
     listAccounts: async (user, query = {}) => {
-      const search = listSearch({ ids: query.ids, bankConnectionIds: query.bankConnectionIds, accountTypes: query.accountTypes });
-      const list = await userCall(user, { host: "api", method: "GET", path: "/api/v2/accounts", query: search, idempotent: true, expect: 200, parse: parser(AccountListSchema) });
+      const search = listSearch({
+        ids: query.ids,
+        bankConnectionIds: query.bankConnectionIds,
+        accountTypes: query.accountTypes,
+      });
+      const list = await userCall(user, {
+        host: "api",
+        method: "GET",
+        path: "/api/v2/accounts",
+        query: search,
+        idempotent: true,
+        expect: 200,
+        parse: parser(AccountListSchema),
+      });
       return list.accounts;
     },
     transactionPages,
@@ -403,9 +535,24 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
       return list;
     },
     importBankConnectionWebForm: (user, params = {}) =>
-      userCall(user, { host: "webForm", method: "POST", path: "/api/webForms/bankConnectionImport", json: params, idempotent: false, expect: 201, parse: parser(WebFormSchema) }),
+      userCall(user, {
+        host: "webForm",
+        method: "POST",
+        path: "/api/webForms/bankConnectionImport",
+        json: params,
+        idempotent: false,
+        expect: 201,
+        parse: parser(WebFormSchema),
+      }),
     getWebForm: (user, id) =>
-      userCall(user, { host: "webForm", method: "GET", path: `/api/webForms/${encodeURIComponent(id)}`, idempotent: true, expect: 200, parse: parser(WebFormSchema) }),
+      userCall(user, {
+        host: "webForm",
+        method: "GET",
+        path: `/api/webForms/${encodeURIComponent(id)}`,
+        idempotent: true,
+        expect: 200,
+        parse: parser(WebFormSchema),
+      }),
     clientToken: () => accessToken({ kind: "client" }),
     userToken: (user) => accessToken({ kind: "user", user }),
   };
@@ -439,18 +586,31 @@ export function retryAfter(header: string | null, nowMs: number): number | null 
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
-function validate<S extends v.GenericSchema>(schema: S, body: unknown, requestId: string | null, status: number): v.InferOutput<S> {
+function validate<S extends v.GenericSchema>(
+  schema: S,
+  body: unknown,
+  requestId: string | null,
+  status: number,
+): v.InferOutput<S> {
   const result = v.safeParse(schema, body);
   if (result.success) return result.output;
-  throw new FinapiError({ kind: "invalid_response", status, code: "INVALID_RESPONSE", message: `unexpected finAPI response: ${describeIssues(result.issues)}`, requestId });
+  throw new FinapiError({
+    kind: "invalid_response",
+    status,
+    code: "INVALID_RESPONSE",
+    message: `unexpected finAPI response: ${describeIssues(result.issues)}`,
+    requestId,
+  });
 }
 
 function parser<S extends v.GenericSchema>(schema: S) {
-  return (body: unknown, requestId: string | null, status: number): v.InferOutput<S> => validate(schema, body, requestId, status);
+  return (body: unknown, requestId: string | null, status: number): v.InferOutput<S> =>
+    validate(schema, body, requestId, status);
 }
 
 function positiveId(id: number): number {
-  if (!Number.isSafeInteger(id) || id < 1) throw new RangeError(`finAPI ids are positive integers, got ${id}`);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new RangeError(`finAPI ids are positive integers, got ${id}`);
   return id;
 }
 
@@ -463,7 +623,9 @@ function psuHeaders(psu: PsuHeaders | undefined): Record<string, string> {
 }
 
 /** Arrays go comma-separated, as finAPI's prose and its clients do (`ids=1,2`). */
-function listSearch(lists: Record<string, readonly (string | number)[] | undefined>): URLSearchParams {
+function listSearch(
+  lists: Record<string, readonly (string | number)[] | undefined>,
+): URLSearchParams {
   const search = new URLSearchParams();
   for (const [name, values] of Object.entries(lists)) {
     if (values && values.length > 0) search.set(name, values.join(","));
@@ -474,19 +636,38 @@ function listSearch(lists: Record<string, readonly (string | number)[] | undefin
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function checkTransactionQuery(query: TransactionQuery, perPage: number, maxPages: number): void {
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) throw new RangeError(`perPage must be 1..${MAX_PER_PAGE}`);
-  if (!Number.isInteger(maxPages) || maxPages < 1) throw new RangeError("maxPages must be a positive integer");
-  if ((query.ids?.length ?? 0) > MAX_TRANSACTION_IDS) throw new RangeError(`at most ${MAX_TRANSACTION_IDS} ids`);
-  for (const bound of ["minImportDate", "maxImportDate", "minBankBookingDate", "maxBankBookingDate"] as const) {
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE)
+    throw new RangeError(`perPage must be 1..${MAX_PER_PAGE}`);
+  if (!Number.isInteger(maxPages) || maxPages < 1)
+    throw new RangeError("maxPages must be a positive integer");
+  if ((query.ids?.length ?? 0) > MAX_TRANSACTION_IDS)
+    throw new RangeError(`at most ${MAX_TRANSACTION_IDS} ids`);
+  for (const bound of [
+    "minImportDate",
+    "maxImportDate",
+    "minBankBookingDate",
+    "maxBankBookingDate",
+  ] as const) {
     const value = query[bound];
-    if (value !== undefined && !DAY.test(value)) throw new RangeError(`${bound} must be YYYY-MM-DD`);
+    if (value !== undefined && !DAY.test(value))
+      throw new RangeError(`${bound} must be YYYY-MM-DD`);
   }
 }
 
-function transactionSearch(query: TransactionQuery, page: number, perPage: number): URLSearchParams {
+function transactionSearch(
+  query: TransactionQuery,
+  page: number,
+  perPage: number,
+): URLSearchParams {
   const search = listSearch({ accountIds: query.accountIds, ids: query.ids });
   search.set("view", query.view ?? "bankView");
-  for (const key of ["minImportDate", "maxImportDate", "minBankBookingDate", "maxBankBookingDate", "direction"] as const) {
+  for (const key of [
+    "minImportDate",
+    "maxImportDate",
+    "minBankBookingDate",
+    "maxBankBookingDate",
+    "direction",
+  ] as const) {
     const value = query[key];
     if (value !== undefined) search.set(key, value);
   }
@@ -506,11 +687,23 @@ interface RawPage {
   requestId: string | null;
 }
 
-function parsePage(body: unknown, requestId: string | null, status: number, page: number, perPage: number): RawPage {
+function parsePage(
+  body: unknown,
+  requestId: string | null,
+  status: number,
+  page: number,
+  perPage: number,
+): RawPage {
   const envelope = validate(TransactionPageSchema, body, requestId, status);
   const { paging, transactions } = envelope;
   if (paging.page !== page) {
-    throw new FinapiError({ kind: "invalid_response", status, code: "INVALID_RESPONSE", message: `asked for page ${page}, got page ${paging.page}`, requestId });
+    throw new FinapiError({
+      kind: "invalid_response",
+      status,
+      code: "INVALID_RESPONSE",
+      message: `asked for page ${page}, got page ${paging.page}`,
+      requestId,
+    });
   }
   // Only the last page may be short; a short earlier page means the answer was cut off.
   if (page < paging.pageCount && transactions.length < perPage) {
@@ -526,7 +719,10 @@ function parsePage(body: unknown, requestId: string | null, status: number, page
 }
 
 /** Validates each item; an id already seen on an earlier page is not returned twice. */
-function splitOnce(items: unknown[], seen: Set<number>): { transactions: FinapiTransaction[]; rejected: RejectedTransaction[] } {
+function splitOnce(
+  items: unknown[],
+  seen: Set<number>,
+): { transactions: FinapiTransaction[]; rejected: RejectedTransaction[] } {
   const transactions: FinapiTransaction[] = [];
   const rejected: RejectedTransaction[] = [];
   for (const raw of items) {

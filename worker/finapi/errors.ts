@@ -85,13 +85,25 @@ function str(value: unknown): string | null {
 }
 
 /** Maps an error response (status ≥ 400) to a FinapiError; `body` is the parsed JSON or null. */
-export function errorFromResponse(status: number, body: unknown, requestId: string | null, retryAfterMs: number | null): FinapiError {
+export function errorFromResponse(
+  status: number,
+  body: unknown,
+  requestId: string | null,
+  retryAfterMs: number | null,
+): FinapiError {
   const base = { status, requestId, retryAfterMs };
   if (isObject(body)) {
-    const shaped = standardError(body) ?? webFormValidationError(body) ?? oauthError(body) ?? webFormError(body);
-    if (shaped) return new FinapiError({ ...shaped, ...base, requestId: requestId ?? str(body.requestId) });
+    const shaped =
+      standardError(body) ?? webFormValidationError(body) ?? oauthError(body) ?? webFormError(body);
+    if (shaped)
+      return new FinapiError({ ...shaped, ...base, requestId: requestId ?? str(body.requestId) });
   }
-  return new FinapiError({ ...base, kind: "unknown", code: `HTTP_${status}`, message: `finAPI answered HTTP ${status}` });
+  return new FinapiError({
+    ...base,
+    kind: "unknown",
+    code: `HTTP_${status}`,
+    message: `finAPI answered HTTP ${status}`,
+  });
 }
 
 type Shaped = Omit<FinapiErrorInit, "status" | "requestId" | "retryAfterMs">;
@@ -101,7 +113,12 @@ function standardError(body: Json): Shaped | null {
   const items = body.errors.filter(isObject);
   const first = items[0];
   if (!first || typeof first.code !== "string") return null;
-  const entries = items.map((item) => ({ code: str(item.code), message: str(item.message) ?? "", type: str(item.type), field: null }));
+  const entries = items.map((item) => ({
+    code: str(item.code),
+    message: str(item.message) ?? "",
+    type: str(item.type),
+    field: null,
+  }));
   return {
     kind: "standard",
     code: first.code,
@@ -117,10 +134,23 @@ function webFormValidationError(body: Json): Shaped | null {
   if (!Array.isArray(body.errors)) return null;
   const items = body.errors.filter(isObject);
   if (items.some((item) => typeof item.code === "string")) return null;
-  const entries = items.map((item) => ({ code: null, message: str(item.message) ?? "", type: null, field: str(item.field) }));
-  const message = entries.map((entry) => (entry.field ? `${entry.field}: ${entry.message}` : entry.message)).join("; ");
+  const entries = items.map((item) => ({
+    code: null,
+    message: str(item.message) ?? "",
+    type: null,
+    field: str(item.field),
+  }));
+  const message = entries
+    .map((entry) => (entry.field ? `${entry.field}: ${entry.message}` : entry.message))
+    .join("; ");
   // The validation body carries no code; the WF Error example names this case INVALID_REQUEST.
-  return { kind: "webform_validation", code: "INVALID_REQUEST", message: message || "Invalid request", endpoint: str(body.endpoint), entries };
+  return {
+    kind: "webform_validation",
+    code: "INVALID_REQUEST",
+    message: message || "Invalid request",
+    endpoint: str(body.endpoint),
+    entries,
+  };
 }
 
 function oauthError(body: Json): Shaped | null {
@@ -132,5 +162,10 @@ function oauthError(body: Json): Shaped | null {
 
 function webFormError(body: Json): Shaped | null {
   if (typeof body.code !== "string") return null;
-  return { kind: "webform", code: body.code, message: str(body.description) ?? body.code, endpoint: str(body.endpoint) };
+  return {
+    kind: "webform",
+    code: body.code,
+    message: str(body.description) ?? body.code,
+    endpoint: str(body.endpoint),
+  };
 }

@@ -10,14 +10,37 @@ import { toCents } from "./amount.ts";
 export const BANKING_INTERFACES = ["WEB_SCRAPER", "FINTS_SERVER", "XS2A"] as const;
 export type BankingInterface = (typeof BANKING_INTERFACES)[number];
 
-export const ACCOUNT_TYPES = ["Checking", "Savings", "CreditCard", "Security", "Loan", "Membership", "Bausparen"] as const;
+export const ACCOUNT_TYPES = [
+  "Checking",
+  "Savings",
+  "CreditCard",
+  "Security",
+  "Loan",
+  "Membership",
+  "Bausparen",
+] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 
 /** Web Form 2.0 spells account types differently from Access. */
-export const WEB_FORM_ACCOUNT_TYPES = ["BAUSPAREN", "CHECKING", "CREDIT_CARD", "LOAN", "MEMBERSHIP", "SAVINGS", "SECURITY"] as const;
+export const WEB_FORM_ACCOUNT_TYPES = [
+  "BAUSPAREN",
+  "CHECKING",
+  "CREDIT_CARD",
+  "LOAN",
+  "MEMBERSHIP",
+  "SAVINGS",
+  "SECURITY",
+] as const;
 export type WebFormAccountType = (typeof WEB_FORM_ACCOUNT_TYPES)[number];
 
-export const WEB_FORM_STATUSES = ["NOT_YET_OPENED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_ERROR", "EXPIRED", "ABORTED"] as const;
+export const WEB_FORM_STATUSES = [
+  "NOT_YET_OPENED",
+  "IN_PROGRESS",
+  "COMPLETED",
+  "COMPLETED_WITH_ERROR",
+  "EXPIRED",
+  "ABORTED",
+] as const;
 export type WebFormStatus = (typeof WEB_FORM_STATUSES)[number];
 
 export const WEB_FORM_TYPES = [
@@ -33,8 +56,18 @@ export type WebFormType = (typeof WEB_FORM_TYPES)[number];
 export const UPDATE_STATUSES = ["IN_PROGRESS", "READY"] as const;
 export const CATEGORIZATION_STATUSES = ["PENDING", "IN_PROGRESS", "READY"] as const;
 export const CONSENT_STATUSES = ["PRESENT", "NOT_PRESENT"] as const;
-export const UPDATE_RESULT_STATUSES = ["OK", "BANK_SERVER_REJECTION", "INTERNAL_SERVER_ERROR"] as const;
-export const ACCOUNT_STATUSES = ["UPDATED", "UPDATED_FIXED", "DOWNLOAD_IN_PROGRESS", "DOWNLOAD_FAILED", "DEPRECATED"] as const;
+export const UPDATE_RESULT_STATUSES = [
+  "OK",
+  "BANK_SERVER_REJECTION",
+  "INTERNAL_SERVER_ERROR",
+] as const;
+export const ACCOUNT_STATUSES = [
+  "UPDATED",
+  "UPDATED_FIXED",
+  "DOWNLOAD_IN_PROGRESS",
+  "DOWNLOAD_FAILED",
+  "DEPRECATED",
+] as const;
 
 /** Request caps (reference §4). */
 export const MAX_PER_PAGE = 500;
@@ -62,7 +95,9 @@ function text(max = MAX_TEXT) {
 function isCalendarDate(value: string): boolean {
   const [year, month, day] = value.split("-").map(Number) as [number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
 }
 
 /**
@@ -94,13 +129,20 @@ function isExactAmount(value: number): boolean {
 }
 
 /** A JSON-number amount, converted to cents; anything not exactly representable is an issue. */
-const cents = v.pipe(v.number(), v.check(isExactAmount, "must be a finite amount with at most 2 decimals"), v.transform(toCents));
+const cents = v.pipe(
+  v.number(),
+  v.check(isExactAmount, "must be a finite amount with at most 2 decimals"),
+  v.transform(toCents),
+);
 
 // ---- OAuth ----
 
 export const AccessTokenSchema = v.object({
   access_token: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)),
-  token_type: v.pipe(v.string(), v.check((value) => value.toLowerCase() === "bearer", "must be bearer")),
+  token_type: v.pipe(
+    v.string(),
+    v.check((value) => value.toLowerCase() === "bearer", "must be bearer"),
+  ),
   refresh_token: text(4096),
   // 0 is the "never expires" setting of ClientConfiguration (reference §1).
   expires_in: v.optional(v.pipe(v.number(), v.minValue(0)), 0),
@@ -154,7 +196,9 @@ const UpdateResultSchema = v.object({
 
 const ConnectionInterfaceSchema = v.object({
   bankingInterface: v.picklist(BANKING_INTERFACES),
-  aisConsent: nullable(v.object({ status: v.picklist(CONSENT_STATUSES), expiresAt: nullable(timestamp) })),
+  aisConsent: nullable(
+    v.object({ status: v.picklist(CONSENT_STATUSES), expiresAt: nullable(timestamp) }),
+  ),
   lastManualUpdate: nullable(UpdateResultSchema),
   lastAutoUpdate: nullable(UpdateResultSchema),
   userActionRequired: v.optional(v.boolean(), false),
@@ -250,7 +294,13 @@ export const TransactionSchema = v.object({
   differentDebitor: text(),
   differentCreditor: text(),
   // GVC: a string "1".."999" in V2; some serialisations send a number.
-  typeCodeZka: nullable(v.pipe(v.union([v.string(), v.pipe(v.number(), v.integer())]), v.transform(String), v.maxLength(16))),
+  typeCodeZka: nullable(
+    v.pipe(
+      v.union([v.string(), v.pipe(v.number(), v.integer())]),
+      v.transform(String),
+      v.maxLength(16),
+    ),
+  ),
   typeCodeSwift: text(16),
   sepaPurposeCode: text(16),
   bankTransactionCode: text(64),
@@ -282,7 +332,12 @@ export interface RejectedTransaction {
   raw: unknown;
 }
 
-export const PagingSchema = v.object({ page: count, perPage: count, pageCount: count, totalCount: count });
+export const PagingSchema = v.object({
+  page: count,
+  perPage: count,
+  pageCount: count,
+  totalCount: count,
+});
 export type Paging = v.InferOutput<typeof PagingSchema>;
 
 /** The page envelope; items are validated one by one (see parseTransaction). */
@@ -326,7 +381,9 @@ export interface TransactionList {
   totalCount: number;
 }
 
-export function parseTransaction(raw: unknown): { ok: true; transaction: FinapiTransaction } | { ok: false; rejected: RejectedTransaction } {
+export function parseTransaction(
+  raw: unknown,
+): { ok: true; transaction: FinapiTransaction } | { ok: false; rejected: RejectedTransaction } {
   const result = v.safeParse(TransactionSchema, raw);
   if (result.success) return { ok: true, transaction: result.output };
   return { ok: false, rejected: { id: readId(raw), reason: describeIssues(result.issues), raw } };
@@ -384,7 +441,13 @@ export const WebFormSchema = v.object({
       errorCode: text(64),
       errorMessage: text(),
     }),
-    () => ({ bankConnectionId: null, paymentId: null, standingOrderId: null, errorCode: null, errorMessage: null }),
+    () => ({
+      bankConnectionId: null,
+      paymentId: null,
+      standingOrderId: null,
+      errorCode: null,
+      errorMessage: null,
+    }),
   ),
 });
 export type WebForm = v.InferOutput<typeof WebFormSchema>;

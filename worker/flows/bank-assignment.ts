@@ -14,7 +14,11 @@ import {
   reverseTransactionCreditsStatement,
 } from "../store/payment-allocations.ts";
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
-import { invoicesByIds, transactionForBooking, type InvoiceState } from "../store/reconciliation-load.ts";
+import {
+  invoicesByIds,
+  transactionForBooking,
+  type InvoiceState,
+} from "../store/reconciliation-load.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 import { commit } from "./reconcile-common.ts";
 
@@ -31,17 +35,27 @@ interface Share {
   paidBefore: number;
 }
 
-const invalid = (errors: FieldError[]) => new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+const invalid = (errors: FieldError[]) =>
+  new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {
+    errors,
+  });
 
 /** Pays the invoices in the order given; only the last may stay partly open. */
-function distribute(amount: number, invoices: InvoiceState[], ownPaid: Map<string, number>): { shares: Share[]; rest: number } {
+function distribute(
+  amount: number,
+  invoices: InvoiceState[],
+  ownPaid: Map<string, number>,
+): { shares: Share[]; rest: number } {
   let rest = amount;
   const shares: Share[] = [];
   for (const invoice of invoices) {
     const paidBefore = invoice.amountPaid - (ownPaid.get(invoice.id) ?? 0);
     const share = Math.min(invoice.grossAmount - paidBefore, rest);
     if (share <= 0) {
-      throw ruleViolation("amounts_do_not_add_up", `The amount is used up before invoice ${invoice.id}; list only the invoices this payment covers.`);
+      throw ruleViolation(
+        "amounts_do_not_add_up",
+        `The amount is used up before invoice ${invoice.id}; list only the invoices this payment covers.`,
+      );
     }
     shares.push({ invoice, amount: share, paidBefore });
     rest -= share;
@@ -50,30 +64,66 @@ function distribute(amount: number, invoices: InvoiceState[], ownPaid: Map<strin
 }
 
 function checkInvoice(invoice: InvoiceState, currency: string, ownPaid: Map<string, number>): void {
-  const takesMoney = ["open", "partially_paid"].includes(invoice.status) || (invoice.status === "paid" && ownPaid.has(invoice.id));
-  if (invoice.kind === "credit_note" || !takesMoney || invoice.grossAmount - invoice.amountPaid + (ownPaid.get(invoice.id) ?? 0) <= 0) {
-    throw ruleViolation("invoice_not_open", `Invoice ${invoice.id} is ${invoice.kind === "credit_note" ? "a credit note" : invoice.status} and cannot take this payment.`);
+  const takesMoney =
+    ["open", "partially_paid"].includes(invoice.status) ||
+    (invoice.status === "paid" && ownPaid.has(invoice.id));
+  if (
+    invoice.kind === "credit_note" ||
+    !takesMoney ||
+    invoice.grossAmount - invoice.amountPaid + (ownPaid.get(invoice.id) ?? 0) <= 0
+  ) {
+    throw ruleViolation(
+      "invoice_not_open",
+      `Invoice ${invoice.id} is ${invoice.kind === "credit_note" ? "a credit note" : invoice.status} and cannot take this payment.`,
+    );
   }
-  if (invoice.currency !== currency) throw ruleViolation("currency_mismatch", `Invoice ${invoice.id} is in ${invoice.currency}, the payment in ${currency}.`);
+  if (invoice.currency !== currency)
+    throw ruleViolation(
+      "currency_mismatch",
+      `Invoice ${invoice.id} is in ${invoice.currency}, the payment in ${currency}.`,
+    );
 }
 
-export async function assignTransaction(db: Db, merchantId: string, id: string, input: Assignment, now: Date): Promise<void> {
+export async function assignTransaction(
+  db: Db,
+  merchantId: string,
+  id: string,
+  input: Assignment,
+  now: Date,
+): Promise<void> {
   const at = now.toISOString();
   const tx = await transactionForBooking(db, merchantId, id);
   if (!tx) throw notFound("Bank transaction", id);
-  if (new Set(input.invoiceIds).size !== input.invoiceIds.length) throw invalid([{ field: "invoiceIds", message: "must not list an invoice twice" }]);
-  if (input.invoiceIds.length === 0 && input.remainder !== "ignore") throw invalid([{ field: "invoiceIds", message: 'must name at least one invoice, unless remainder is "ignore"' }]);
+  if (new Set(input.invoiceIds).size !== input.invoiceIds.length)
+    throw invalid([{ field: "invoiceIds", message: "must not list an invoice twice" }]);
+  if (input.invoiceIds.length === 0 && input.remainder !== "ignore")
+    throw invalid([
+      {
+        field: "invoiceIds",
+        message: 'must name at least one invoice, unless remainder is "ignore"',
+      },
+    ]);
   if (tx.amount === null || tx.amount <= 0 || tx.status === "parked" || tx.status === "return") {
-    throw ruleViolation("transaction_not_assignable", "Only incoming payments can be assigned to invoices; returned debits and parked records cannot.");
+    throw ruleViolation(
+      "transaction_not_assignable",
+      "Only incoming payments can be assigned to invoices; returned debits and parked records cannot.",
+    );
   }
   const booked = await bookingsOfTransactions(db, merchantId, [tx.id]);
   const active = booked.allocations.filter((allocation) => allocation.reversedAt === null);
   if (active.some((allocation) => allocation.collectionItemId !== null)) {
-    throw ruleViolation("collection_credit_not_assignable", "This credit settled SEPA collections; it cannot be reassigned.");
+    throw ruleViolation(
+      "collection_credit_not_assignable",
+      "This credit settled SEPA collections; it cannot be reassigned.",
+    );
   }
   const ownPaid = new Map(active.map((allocation) => [allocation.invoiceId, allocation.amount]));
   const currency = tx.currency ?? "EUR";
-  const found = new Map((await invoicesByIds(db, merchantId, [...new Set([...input.invoiceIds, ...ownPaid.keys()])])).map((invoice) => [invoice.id, invoice]));
+  const found = new Map(
+    (
+      await invoicesByIds(db, merchantId, [...new Set([...input.invoiceIds, ...ownPaid.keys()])])
+    ).map((invoice) => [invoice.id, invoice]),
+  );
   const chosen = input.invoiceIds.map((invoiceId) => {
     const invoice = found.get(invoiceId);
     if (!invoice) throw notFound("Invoice", invoiceId);
@@ -82,11 +132,17 @@ export async function assignTransaction(db: Db, merchantId: string, id: string, 
   });
   const { shares, rest } = distribute(tx.amount, chosen, ownPaid);
   if (rest > 0 && !input.remainder) {
-    throw ruleViolation("amounts_do_not_add_up", `The invoices take ${tx.amount - rest} of ${tx.amount} cents; say what happens to the remaining ${rest} (remainder: "customer_credit" or "ignore").`);
+    throw ruleViolation(
+      "amounts_do_not_add_up",
+      `The invoices take ${tx.amount - rest} of ${tx.amount} cents; say what happens to the remaining ${rest} (remainder: "customer_credit" or "ignore").`,
+    );
   }
   const customers = new Set(chosen.map((invoice) => invoice.customerId));
   if (rest > 0 && input.remainder === "customer_credit" && customers.size !== 1) {
-    throw ruleViolation("credit_customer_unclear", "A remainder kept as credit needs invoices of exactly one customer.");
+    throw ruleViolation(
+      "credit_customer_unclear",
+      "A remainder kept as credit needs invoices of exactly one customer.",
+    );
   }
   const last = shares.at(-1);
   const partial = last !== undefined && last.paidBefore + last.amount < last.invoice.grossAmount;
@@ -95,16 +151,45 @@ export async function assignTransaction(db: Db, merchantId: string, id: string, 
   const entryId = newId("rce");
 
   const touched = [...new Set([...ownPaid.keys(), ...input.invoiceIds])];
-  const paidAfter = new Map([...ownPaid.keys()].map((invoiceId) => [invoiceId, found.get(invoiceId)!.amountPaid - ownPaid.get(invoiceId)!]));
+  const paidAfter = new Map(
+    [...ownPaid.keys()].map((invoiceId) => [
+      invoiceId,
+      found.get(invoiceId)!.amountPaid - ownPaid.get(invoiceId)!,
+    ]),
+  );
   for (const share of shares) paidAfter.set(share.invoice.id, share.paidBefore + share.amount);
   const events = touched.flatMap((invoiceId) => {
     const invoice = found.get(invoiceId)!;
     const amountPaid = paidAfter.get(invoiceId)!;
     const wasPaid = invoice.status === "paid";
     const isPaid = amountPaid >= invoice.grossAmount;
-    const data = { id: invoice.id, number: invoice.number, customerId: invoice.customerId, currency: invoice.currency, grossAmount: invoice.grossAmount, amountPaid, bankTransactionId: tx.id };
-    if (!wasPaid && isPaid) return eventStatements(db, { merchantId, type: "invoice.paid", data: { ...data, paidAt: at }, at: now });
-    if (wasPaid && !isPaid) return eventStatements(db, { merchantId, type: "invoice.reopened", data: { ...data, status: amountPaid > 0 ? "partially_paid" : "open", reason: "payment_reassigned" }, at: now });
+    const data = {
+      id: invoice.id,
+      number: invoice.number,
+      customerId: invoice.customerId,
+      currency: invoice.currency,
+      grossAmount: invoice.grossAmount,
+      amountPaid,
+      bankTransactionId: tx.id,
+    };
+    if (!wasPaid && isPaid)
+      return eventStatements(db, {
+        merchantId,
+        type: "invoice.paid",
+        data: { ...data, paidAt: at },
+        at: now,
+      });
+    if (wasPaid && !isPaid)
+      return eventStatements(db, {
+        merchantId,
+        type: "invoice.reopened",
+        data: {
+          ...data,
+          status: amountPaid > 0 ? "partially_paid" : "open",
+          reason: "payment_reassigned",
+        },
+        at: now,
+      });
     return [];
   });
 
@@ -141,9 +226,28 @@ export async function assignTransaction(db: Db, merchantId: string, id: string, 
         at,
       }),
     ),
-    ...(credit > 0 ? [creditStatement(db, { id: newId("ccr"), merchantId, customerId: [...customers][0]!, entryId, bankTransactionId: tx.id, amount: credit, currency, reason: "manual_remainder", at })] : []),
+    ...(credit > 0
+      ? [
+          creditStatement(db, {
+            id: newId("ccr"),
+            merchantId,
+            customerId: [...customers][0]!,
+            entryId,
+            bankTransactionId: tx.id,
+            amount: credit,
+            currency,
+            reason: "manual_remainder",
+            at,
+          }),
+        ]
+      : []),
     ...(shares.length > 0 ? [recomputeInvoicesStatement(db, merchantId, input.invoiceIds)] : []),
-    transactionStatusStatement(db, merchantId, tx.id, { status, matchedRule: shares.length > 0 ? "manual" : null, statusReason: shares.length === 0 ? "Ignored by hand." : null, at }),
+    transactionStatusStatement(db, merchantId, tx.id, {
+      status,
+      matchedRule: shares.length > 0 ? "manual" : null,
+      statusReason: shares.length === 0 ? "Ignored by hand." : null,
+      at,
+    }),
     ...(shares.length > 0
       ? eventStatements(db, {
           merchantId,
@@ -155,7 +259,10 @@ export async function assignTransaction(db: Db, merchantId: string, id: string, 
             bookingDate: tx.bookingDate,
             rule: "manual",
             customerId: chosen[0]!.customerId,
-            allocations: shares.map((share) => ({ invoiceId: share.invoice.id, amount: share.amount })),
+            allocations: shares.map((share) => ({
+              invoiceId: share.invoice.id,
+              amount: share.amount,
+            })),
             customerCredit: credit,
             reassigned: active.length > 0,
           },
@@ -165,6 +272,10 @@ export async function assignTransaction(db: Db, merchantId: string, id: string, 
     ...events,
   ];
   if (!(await commit(db, statements))) {
-    throw new ProblemError("conflict", "The bank transaction or one of its invoices changed meanwhile; reload and try again.", { ruleCode: "bank_transaction_changed" });
+    throw new ProblemError(
+      "conflict",
+      "The bank transaction or one of its invoices changed meanwhile; reload and try again.",
+      { ruleCode: "bank_transaction_changed" },
+    );
   }
 }

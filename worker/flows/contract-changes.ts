@@ -4,7 +4,12 @@
 import type { IsoDate } from "../domain/calendar.ts";
 import { checkChosenEnd, earliestCancellationEnd } from "../domain/cancellation.ts";
 import { ChangeRuleError, type RuleCheck } from "../domain/change-rule-error.ts";
-import { computeChange, type ChangeComputation, type ChangeRequest, type ChangeTiming } from "../domain/contract-change.ts";
+import {
+  computeChange,
+  type ChangeComputation,
+  type ChangeRequest,
+  type ChangeTiming,
+} from "../domain/contract-change.ts";
 import type { ProrationMode } from "../domain/contract-terms.ts";
 import { notFound, ProblemError, ruleViolation } from "../http/problem.ts";
 import { newId } from "../security.ts";
@@ -30,7 +35,10 @@ export interface ChangeOrder {
 }
 
 export function ruleProblem(error: ChangeRuleError): ProblemError {
-  return new ProblemError("unprocessable", error.message, { ruleCode: error.code, errors: [{ field: error.field, message: error.message }] });
+  return new ProblemError("unprocessable", error.message, {
+    ruleCode: error.code,
+    errors: [{ field: error.field, message: error.message }],
+  });
 }
 
 export function throwIfFailed(check: RuleCheck): void {
@@ -38,7 +46,9 @@ export function throwIfFailed(check: RuleCheck): void {
 }
 
 function missingReference(field: string, id: string | undefined): ProblemError {
-  return new ProblemError("validation_failed", `${field}: ${id} does not exist`, { errors: [{ field, message: "does not exist" }] });
+  return new ProblemError("validation_failed", `${field}: ${id} does not exist`, {
+    errors: [{ field, message: "does not exist" }],
+  });
 }
 
 function domainRequest(context: ChangeContext, request: StoredChangeRequest): ChangeRequest {
@@ -52,19 +62,40 @@ function domainRequest(context: ChangeContext, request: StoredChangeRequest): Ch
     case "remove_item":
       return { type: "remove_item", itemId: request.itemId ?? "" };
     case "change_quantity":
-      return { type: "change_quantity", itemId: request.itemId ?? "", quantity: request.quantity ?? 0 };
+      return {
+        type: "change_quantity",
+        itemId: request.itemId ?? "",
+        quantity: request.quantity ?? 0,
+      };
   }
 }
 
-export async function loadForChange(db: Db, merchantId: string, contractId: string, request?: StoredChangeRequest): Promise<ChangeContext> {
-  const context = await loadChangeContext(db, merchantId, contractId, { templateId: request?.templateId, articleId: request?.articleId });
+export async function loadForChange(
+  db: Db,
+  merchantId: string,
+  contractId: string,
+  request?: StoredChangeRequest,
+): Promise<ChangeContext> {
+  const context = await loadChangeContext(db, merchantId, contractId, {
+    templateId: request?.templateId,
+    articleId: request?.articleId,
+  });
   if (!context) throw notFound("Contract", contractId);
-  if (context.contract.status === "ended") throw ruleViolation("contract_ended", `Contract ${contractId} has ended and can no longer be changed.`);
+  if (context.contract.status === "ended")
+    throw ruleViolation(
+      "contract_ended",
+      `Contract ${contractId} has ended and can no longer be changed.`,
+    );
   return context;
 }
 
 /** Preview and apply both come through here: the same inputs give the same lines to the cent. */
-export function computeOrder(context: ChangeContext, order: ChangeOrder, today: IsoDate, prorationMode: ProrationMode): ChangeComputation {
+export function computeOrder(
+  context: ChangeContext,
+  order: ChangeOrder,
+  today: IsoDate,
+  prorationMode: ProrationMode,
+): ChangeComputation {
   try {
     return computeChange({
       contract: context.snapshot,
@@ -104,24 +135,51 @@ export async function commitChange(
     await runBatch(db, scheduleChangeStatements(db, context, computation, meta));
     return { changeId, status: "scheduled", computation, invoice: null };
   }
-  const invoice = settlementDraft(context, computation, { changeId, issueDate: today, paymentTermDays: merchant.paymentTermDays, currency: context.planCurrency });
-  await runBatch(db, applyChangeStatements(db, context, computation, { ...meta, invoice, scheduled: false }));
+  const invoice = settlementDraft(context, computation, {
+    changeId,
+    issueDate: today,
+    paymentTermDays: merchant.paymentTermDays,
+    currency: context.planCurrency,
+  });
+  await runBatch(
+    db,
+    applyChangeStatements(db, context, computation, { ...meta, invoice, scheduled: false }),
+  );
   return { changeId, status: "applied", computation, invoice };
 }
 
-export async function cancelScheduledChange(db: Db, merchantId: string, contractId: string, changeId: string): Promise<void> {
+export async function cancelScheduledChange(
+  db: Db,
+  merchantId: string,
+  contractId: string,
+  changeId: string,
+): Promise<void> {
   const context = await loadForChange(db, merchantId, contractId);
   const change = await findChange(db, merchantId, contractId, changeId);
   if (!change) throw notFound("Change", changeId);
-  if (change.status !== "scheduled") throw ruleViolation("change_not_scheduled", `Change ${changeId} is ${change.status}; only scheduled changes can be cancelled.`);
+  if (change.status !== "scheduled")
+    throw ruleViolation(
+      "change_not_scheduled",
+      `Change ${changeId} is ${change.status}; only scheduled changes can be cancelled.`,
+    );
   await runBatch(db, cancelScheduledChangeStatements(db, context.contract, changeId));
 }
 
 /** Ends the contract at the earliest possible date, or at a later period end the caller chose. */
-export async function cancelContract(db: Db, merchantId: string, contractId: string, today: IsoDate, requestedEnd?: IsoDate): Promise<{ endDate: IsoDate; earliestEndDate: IsoDate }> {
+export async function cancelContract(
+  db: Db,
+  merchantId: string,
+  contractId: string,
+  today: IsoDate,
+  requestedEnd?: IsoDate,
+): Promise<{ endDate: IsoDate; earliestEndDate: IsoDate }> {
   const context = await loadForChange(db, merchantId, contractId);
   if (context.contract.status === "cancellation_pending") {
-    throw new ProblemError("conflict", `Contract ${contractId} is already cancelled to ${context.contract.endDate}.`, { ruleCode: "contract_already_cancelled" });
+    throw new ProblemError(
+      "conflict",
+      `Contract ${contractId} is already cancelled to ${context.contract.endDate}.`,
+      { ruleCode: "contract_already_cancelled" },
+    );
   }
   const earliestEndDate = earliestCancellationEnd(context.snapshot, today);
   const endDate = requestedEnd ?? earliestEndDate;

@@ -56,7 +56,10 @@ const EMPTY = {
   rawExcerpt: null,
 } satisfies Partial<BankTransactionDraft>;
 
-export async function draftsFromPage(page: Pick<TransactionPage, "transactions" | "rejected">, context: ImportContext): Promise<PageDrafts> {
+export async function draftsFromPage(
+  page: Pick<TransactionPage, "transactions" | "rejected">,
+  context: ImportContext,
+): Promise<PageDrafts> {
   const drafts: BankTransactionDraft[] = [];
   let skipped = 0;
   for (const transaction of page.transactions) {
@@ -66,7 +69,16 @@ export async function draftsFromPage(page: Pick<TransactionPage, "transactions" 
       continue;
     }
     if (!context.accountIds.has(transaction.accountId)) {
-      drafts.push(await parked({ id: transaction.id, reason: `accountId ${transaction.accountId} is not an account of this bank connection`, raw: transaction }, context.now));
+      drafts.push(
+        await parked(
+          {
+            id: transaction.id,
+            reason: `accountId ${transaction.accountId} is not an account of this bank connection`,
+            raw: transaction,
+          },
+          context.now,
+        ),
+      );
       continue;
     }
     drafts.push(accepted(transaction, context));
@@ -111,7 +123,9 @@ function accepted(t: FinapiTransaction, context: ImportContext): BankTransaction
     feeAmount: t.feeAmount,
     feeCurrency: t.feeCurrency,
     status: t.isPotentialDuplicate ? "review" : "unmatched",
-    statusReason: t.isPotentialDuplicate ? "finAPI flags this booking as a potential duplicate of another one." : null,
+    statusReason: t.isPotentialDuplicate
+      ? "finAPI flags this booking as a potential duplicate of another one."
+      : null,
     rawExcerpt: null,
   };
 }

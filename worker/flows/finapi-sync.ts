@@ -6,7 +6,13 @@ import { addDays, localDate } from "../domain/calendar.ts";
 import type { Bindings } from "../env.ts";
 import type { FinapiClient } from "../finapi/client.ts";
 import type { UserCredentials } from "../finapi/types.ts";
-import { chunkDrafts, runUpserts, upsertStatement, type BankTransactionDraft, type StoredRow } from "../store/bank-transactions.ts";
+import {
+  chunkDrafts,
+  runUpserts,
+  upsertStatement,
+  type BankTransactionDraft,
+  type StoredRow,
+} from "../store/bank-transactions.ts";
 import { runBatch, type Db } from "../store/db.ts";
 import {
   acquireSyncLease,
@@ -82,8 +88,15 @@ export function minImportDate(cursor: string | null, overlapDays: number): strin
  * Syncs one merchant; null when another sync of the merchant holds the lease. A failing
  * connection does not stop the others; a failure to log in to finAPI fails them all at once.
  */
-export async function syncMerchant(db: Db, env: Bindings, merchantId: string, now: Date, options: SyncOptions = {}): Promise<MerchantSyncReport | null> {
-  if (!(await acquireSyncLease(db, merchantId, now, options.leaseMs ?? DEFAULTS.leaseMs))) return null;
+export async function syncMerchant(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  now: Date,
+  options: SyncOptions = {},
+): Promise<MerchantSyncReport | null> {
+  if (!(await acquireSyncLease(db, merchantId, now, options.leaseMs ?? DEFAULTS.leaseMs)))
+    return null;
   try {
     return await syncWithLease(db, env, merchantId, now, options);
   } finally {
@@ -91,7 +104,13 @@ export async function syncMerchant(db: Db, env: Bindings, merchantId: string, no
   }
 }
 
-async function syncWithLease(db: Db, env: Bindings, merchantId: string, now: Date, options: SyncOptions): Promise<MerchantSyncReport> {
+async function syncWithLease(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  now: Date,
+  options: SyncOptions,
+): Promise<MerchantSyncReport> {
   const report: MerchantSyncReport = { merchantId, connections: [], failed: 0, ...emptyCounts() };
   const settings = await findSettings(db, merchantId);
   if (!settings?.userId) return report;
@@ -107,10 +126,12 @@ async function syncWithLease(db: Db, env: Bindings, merchantId: string, now: Dat
     if (user) await candidate.userToken(user);
     client = candidate;
   } catch (error) {
-    for (const connection of connections) report.connections.push(await recordFailure(db, connection, now, error));
+    for (const connection of connections)
+      report.connections.push(await recordFailure(db, connection, now, error));
   }
   if (client && user) {
-    for (const connection of connections) report.connections.push(await syncConnection(db, client, user, connection, now, options));
+    for (const connection of connections)
+      report.connections.push(await syncConnection(db, client, user, connection, now, options));
   }
   for (const result of report.connections) {
     addCounts(report, result);
@@ -119,19 +140,38 @@ async function syncWithLease(db: Db, env: Bindings, merchantId: string, now: Dat
   return report;
 }
 
-async function syncConnection(db: Db, client: FinapiClient, user: UserCredentials, connection: BankConnectionRecord, now: Date, options: SyncOptions): Promise<ConnectionSyncResult> {
+async function syncConnection(
+  db: Db,
+  client: FinapiClient,
+  user: UserCredentials,
+  connection: BankConnectionRecord,
+  now: Date,
+  options: SyncOptions,
+): Promise<ConnectionSyncResult> {
   const counts = emptyCounts();
-  const scope = { merchantId: connection.merchantId, connectionId: connection.id, finapiUserId: connection.finapiUserId, now: now.toISOString() };
+  const scope = {
+    merchantId: connection.merchantId,
+    connectionId: connection.id,
+    finapiUserId: connection.finapiUserId,
+    now: now.toISOString(),
+  };
   const context = {
     accountIds: new Set(connection.accounts.map((account) => account.id)),
-    accountCurrency: new Map(connection.accounts.flatMap((account) => (account.currency ? [[account.id, account.currency] as const] : []))),
+    accountCurrency: new Map(
+      connection.accounts.flatMap((account) =>
+        account.currency ? [[account.id, account.currency] as const] : [],
+      ),
+    ),
     now: now.getTime(),
   };
   try {
     const pages = client.transactionPages(user, {
       view: "bankView",
       accountIds: [...context.accountIds],
-      minImportDate: minImportDate(connection.syncCursor, options.overlapDays ?? DEFAULTS.overlapDays),
+      minImportDate: minImportDate(
+        connection.syncCursor,
+        options.overlapDays ?? DEFAULTS.overlapDays,
+      ),
       perPage: options.perPage ?? DEFAULTS.perPage,
       maxPages: options.maxPages ?? DEFAULTS.maxPages,
       order: ["id,asc"],
@@ -151,8 +191,15 @@ async function syncConnection(db: Db, client: FinapiClient, user: UserCredential
 }
 
 /** One atomic batch per page: a page is stored completely or not at all. */
-async function storePage(db: Db, scope: Parameters<typeof upsertStatement>[1], drafts: BankTransactionDraft[]): Promise<StoredRow[]> {
-  return runUpserts(db, chunkDrafts(drafts).map((chunk) => upsertStatement(db, scope, chunk.json)));
+async function storePage(
+  db: Db,
+  scope: Parameters<typeof upsertStatement>[1],
+  drafts: BankTransactionDraft[],
+): Promise<StoredRow[]> {
+  return runUpserts(
+    db,
+    chunkDrafts(drafts).map((chunk) => upsertStatement(db, scope, chunk.json)),
+  );
 }
 
 function tally(counts: SyncCounts, drafts: BankTransactionDraft[], stored: StoredRow[]): void {
@@ -175,7 +222,12 @@ function tally(counts: SyncCounts, drafts: BankTransactionDraft[], stored: Store
  * another reason), emits `bank_sync.failed` in the same batch: one event per outage, not one
  * per 15-minute tick.
  */
-async function recordFailure(db: Db, connection: BankConnectionRecord, now: Date, error: unknown): Promise<ConnectionSyncResult> {
+async function recordFailure(
+  db: Db,
+  connection: BankConnectionRecord,
+  now: Date,
+  error: unknown,
+): Promise<ConnectionSyncResult> {
   const described = describeFinapiError(error);
   const at = now.toISOString();
   const isNew = connection.syncStatus !== "failed" || connection.syncErrorCode !== described.code;
@@ -200,6 +252,12 @@ async function recordFailure(db: Db, connection: BankConnectionRecord, now: Date
   } catch (storeError) {
     console.error("bank sync: recording the failure failed", connection.id, storeError);
   }
-  console.error("bank sync: connection failed", connection.id, described.code, described.message, described.code === "internal_error" ? error : "");
+  console.error(
+    "bank sync: connection failed",
+    connection.id,
+    described.code,
+    described.message,
+    described.code === "internal_error" ? error : "",
+  );
   return { bankConnectionId: connection.id, status: "failed", error: described, ...emptyCounts() };
 }

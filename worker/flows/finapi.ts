@@ -2,7 +2,15 @@
 // settings, creating the finAPI user, starting a Web Form 2.0 bank connection import and
 // settling it from the form's outcome (callback or poll), and finAPI failures as problems.
 import type { Bindings } from "../env.ts";
-import { createFinapiClient, createMemoryTokenCache, FINAPI_HOSTS, FinapiError, type FetchLike, type FinapiClient, type TokenCache } from "../finapi/client.ts";
+import {
+  createFinapiClient,
+  createMemoryTokenCache,
+  FINAPI_HOSTS,
+  FinapiError,
+  type FetchLike,
+  type FinapiClient,
+  type TokenCache,
+} from "../finapi/client.ts";
 import type { UserCredentials } from "../finapi/types.ts";
 import { ProblemError, ruleViolation } from "../http/problem.ts";
 import { decryptSecret, encryptSecret } from "../secrets.ts";
@@ -54,18 +62,34 @@ export function allowsCustomHosts(env: Bindings): boolean {
   return env.ENVIRONMENT === "development" || env.ENVIRONMENT === "test";
 }
 
-export function hostsOf(settings: FinapiSettingsRecord): { apiBaseUrl: string; webFormBaseUrl: string } {
+export function hostsOf(settings: FinapiSettingsRecord): {
+  apiBaseUrl: string;
+  webFormBaseUrl: string;
+} {
   if (settings.environment === "live") return FINAPI_HOSTS.live;
   if (settings.environment === "sandbox") return FINAPI_HOSTS.sandbox;
-  return { apiBaseUrl: settings.baseUrl ?? "", webFormBaseUrl: settings.webFormBaseUrl ?? settings.baseUrl ?? "" };
+  return {
+    apiBaseUrl: settings.baseUrl ?? "",
+    webFormBaseUrl: settings.webFormBaseUrl ?? settings.baseUrl ?? "",
+  };
 }
 
 // Ciphertexts are bound to the row and the purpose, so one cannot stand in for another.
-export const clientSecretBinding = (merchantId: string) => `finapi_settings:${merchantId}:client_secret`;
-const userPasswordBinding = (merchantId: string, userId: string) => `finapi_settings:${merchantId}:user_password:${userId}`;
+export const clientSecretBinding = (merchantId: string) =>
+  `finapi_settings:${merchantId}:client_secret`;
+const userPasswordBinding = (merchantId: string, userId: string) =>
+  `finapi_settings:${merchantId}:user_password:${userId}`;
 
-export async function clientFor(env: Bindings, settings: FinapiSettingsRecord, runtime: FinapiRuntime = {}): Promise<FinapiClient> {
-  const clientSecret = await decryptSecret(settings.clientSecretCiphertext, env.ENCRYPTION_KEY, clientSecretBinding(settings.merchantId));
+export async function clientFor(
+  env: Bindings,
+  settings: FinapiSettingsRecord,
+  runtime: FinapiRuntime = {},
+): Promise<FinapiClient> {
+  const clientSecret = await decryptSecret(
+    settings.clientSecretCiphertext,
+    env.ENCRYPTION_KEY,
+    clientSecretBinding(settings.merchantId),
+  );
   return createFinapiClient({
     ...hostsOf(settings),
     clientId: settings.clientId,
@@ -79,21 +103,39 @@ export async function clientFor(env: Bindings, settings: FinapiSettingsRecord, r
   });
 }
 
-export async function userOf(env: Bindings, settings: FinapiSettingsRecord): Promise<UserCredentials | null> {
+export async function userOf(
+  env: Bindings,
+  settings: FinapiSettingsRecord,
+): Promise<UserCredentials | null> {
   if (!settings.userId || !settings.userPasswordCiphertext) return null;
-  const password = await decryptSecret(settings.userPasswordCiphertext, env.ENCRYPTION_KEY, userPasswordBinding(settings.merchantId, settings.userId));
+  const password = await decryptSecret(
+    settings.userPasswordCiphertext,
+    env.ENCRYPTION_KEY,
+    userPasswordBinding(settings.merchantId, settings.userId),
+  );
   return { username: settings.userId, password };
 }
 
 export async function requireSettings(db: Db, merchantId: string): Promise<FinapiSettingsRecord> {
   const settings = await findSettings(db, merchantId);
-  if (!settings) throw ruleViolation("finapi_not_configured", "Store the finAPI client credentials first (PUT /api/v1/finapi/settings).");
+  if (!settings)
+    throw ruleViolation(
+      "finapi_not_configured",
+      "Store the finAPI client credentials first (PUT /api/v1/finapi/settings).",
+    );
   return settings;
 }
 
-async function requireUser(env: Bindings, settings: FinapiSettingsRecord): Promise<UserCredentials> {
+async function requireUser(
+  env: Bindings,
+  settings: FinapiSettingsRecord,
+): Promise<UserCredentials> {
   const user = await userOf(env, settings);
-  if (!user) throw ruleViolation("finapi_user_missing", "Create the finAPI user first (POST /api/v1/finapi/user).");
+  if (!user)
+    throw ruleViolation(
+      "finapi_user_missing",
+      "Create the finAPI user first (POST /api/v1/finapi/user).",
+    );
   return user;
 }
 
@@ -115,19 +157,35 @@ class FinapiUnavailable extends ProblemError {
 export function describeFinapiError(error: unknown): { code: string; message: string } {
   if (error instanceof FinapiError) {
     const where = error.status > 0 ? `HTTP ${error.status}` : error.kind;
-    return { code: error.code.slice(0, 64), message: `finAPI: ${where} ${error.code}: ${error.message}`.slice(0, 500) };
+    return {
+      code: error.code.slice(0, 64),
+      message: `finAPI: ${where} ${error.code}: ${error.message}`.slice(0, 500),
+    };
   }
-  if (error instanceof ProblemError) return { code: error.code, message: error.message.slice(0, 500) };
-  return { code: "internal_error", message: "The sync failed unexpectedly; it is retried on the next run." };
+  if (error instanceof ProblemError)
+    return { code: error.code, message: error.message.slice(0, 500) };
+  return {
+    code: "internal_error",
+    message: "The sync failed unexpectedly; it is retried on the next run.",
+  };
 }
 
 export function finapiProblem(error: unknown): unknown {
   if (!(error instanceof FinapiError)) return error;
   const { message } = describeFinapiError(error);
   if (error.kind === "oauth" && error.status === 401) {
-    return ruleViolation("finapi_credentials_rejected", "finAPI rejected the client credentials; check clientId and clientSecret.");
+    return ruleViolation(
+      "finapi_credentials_rejected",
+      "finAPI rejected the client credentials; check clientId and clientSecret.",
+    );
   }
-  if (error.status === 0 || error.status >= 500 || error.kind === "invalid_response" || error.kind === "limit") return new FinapiUnavailable(message);
+  if (
+    error.status === 0 ||
+    error.status >= 500 ||
+    error.kind === "invalid_response" ||
+    error.kind === "limit"
+  )
+    return new FinapiUnavailable(message);
   return ruleViolation("finapi_rejected", message);
 }
 
@@ -147,17 +205,38 @@ function newUserId(): string {
   return `tarif-${randomToken(26)}`;
 }
 
-export async function createUser(db: Db, env: Bindings, merchantId: string, now: Date, runtime: FinapiRuntime): Promise<{ id: string; createdAt: string }> {
+export async function createUser(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  now: Date,
+  runtime: FinapiRuntime,
+): Promise<{ id: string; createdAt: string }> {
   const settings = await requireSettings(db, merchantId);
-  if (settings.userId) throw new ProblemError("conflict", "The finAPI user exists already; remove it first (DELETE /api/v1/finapi/user).", { ruleCode: "finapi_user_exists" });
+  if (settings.userId)
+    throw new ProblemError(
+      "conflict",
+      "The finAPI user exists already; remove it first (DELETE /api/v1/finapi/user).",
+      { ruleCode: "finapi_user_exists" },
+    );
   const client = await clientFor(env, settings, runtime);
   // Our own strong password, so it never has to travel back from finAPI.
   const password = randomToken(40);
-  const user = await callFinapi(() => client.createUser({ id: newUserId(), password, isAutoUpdateEnabled: false }));
-  const ciphertext = await encryptSecret(user.password ?? password, env.ENCRYPTION_KEY, userPasswordBinding(merchantId, user.id));
+  const user = await callFinapi(() =>
+    client.createUser({ id: newUserId(), password, isAutoUpdateEnabled: false }),
+  );
+  const ciphertext = await encryptSecret(
+    user.password ?? password,
+    env.ENCRYPTION_KEY,
+    userPasswordBinding(merchantId, user.id),
+  );
   const createdAt = now.toISOString();
   if (!(await setUser(db, merchantId, user.id, ciphertext, createdAt))) {
-    throw new ProblemError("conflict", "Another request created the finAPI user at the same time.", { ruleCode: "finapi_user_exists" });
+    throw new ProblemError(
+      "conflict",
+      "Another request created the finAPI user at the same time.",
+      { ruleCode: "finapi_user_exists" },
+    );
   }
   return { id: user.id, createdAt };
 }
@@ -186,7 +265,12 @@ export async function startBankConnectionImport(
   const client = await clientFor(env, settings, runtime);
   // The URL is the credential of the callback: only its hash is stored, and only until it is used.
   const token = randomToken(40);
-  const bank = input.bankId !== undefined ? { id: input.bankId } : input.bankSearch !== undefined ? { search: input.bankSearch } : undefined;
+  const bank =
+    input.bankId !== undefined
+      ? { id: input.bankId }
+      : input.bankSearch !== undefined
+        ? { search: input.bankSearch }
+        : undefined;
   const form = await callFinapi(() =>
     client.importBankConnectionWebForm(user, {
       ...(bank ? { bank } : {}),
@@ -218,7 +302,13 @@ function instantOrNull(value: string | null): string | null {
 }
 
 /** Reads the form's outcome from finAPI (never from the callback body) and settles the row. */
-export async function settleWebForm(db: Db, env: Bindings, connection: BankConnectionRecord, now: Date, runtime: FinapiRuntime): Promise<boolean> {
+export async function settleWebForm(
+  db: Db,
+  env: Bindings,
+  connection: BankConnectionRecord,
+  now: Date,
+  runtime: FinapiRuntime,
+): Promise<boolean> {
   if (connection.status !== "pending") return false;
   const settings = await findSettings(db, connection.merchantId);
   const user = settings ? await userOf(env, settings) : null;
@@ -229,20 +319,37 @@ export async function settleWebForm(db: Db, env: Bindings, connection: BankConne
   return settleConnection(db, connection.merchantId, connection.id, outcome, now.toISOString());
 }
 
-async function formOutcome(client: FinapiClient, user: UserCredentials, connection: BankConnectionRecord): Promise<FormOutcome | null> {
+async function formOutcome(
+  client: FinapiClient,
+  user: UserCredentials,
+  connection: BankConnectionRecord,
+): Promise<FormOutcome | null> {
   let form;
   try {
     form = await client.getWebForm(user, connection.webFormId);
   } catch (error) {
     // finAPI forgets old forms; an unknown one will never complete.
-    if (error instanceof FinapiError && error.status === 404) return { status: "failed", errorCode: "WEB_FORM_NOT_FOUND", errorMessage: "finAPI no longer knows this web form." };
+    if (error instanceof FinapiError && error.status === 404)
+      return {
+        status: "failed",
+        errorCode: "WEB_FORM_NOT_FOUND",
+        errorMessage: "finAPI no longer knows this web form.",
+      };
     throw error;
   }
   switch (form.status) {
     case "COMPLETED": {
       const id = form.payload.bankConnectionId;
-      if (id === null) return { status: "failed", errorCode: "NO_BANK_CONNECTION", errorMessage: "The web form completed without a bank connection." };
-      const [bankConnection, accounts] = await Promise.all([client.getBankConnection(user, id), client.listAccounts(user, { bankConnectionIds: [id] })]);
+      if (id === null)
+        return {
+          status: "failed",
+          errorCode: "NO_BANK_CONNECTION",
+          errorMessage: "The web form completed without a bank connection.",
+        };
+      const [bankConnection, accounts] = await Promise.all([
+        client.getBankConnection(user, id),
+        client.listAccounts(user, { bankConnectionIds: [id] }),
+      ]);
       return {
         status: "active",
         finapiConnectionId: id,
@@ -257,11 +364,19 @@ async function formOutcome(client: FinapiClient, user: UserCredentials, connecti
       };
     }
     case "COMPLETED_WITH_ERROR":
-      return { status: "failed", errorCode: form.payload.errorCode ?? "COMPLETED_WITH_ERROR", errorMessage: form.payload.errorMessage };
+      return {
+        status: "failed",
+        errorCode: form.payload.errorCode ?? "COMPLETED_WITH_ERROR",
+        errorMessage: form.payload.errorMessage,
+      };
     case "ABORTED":
       return { status: "failed", errorCode: "ABORTED", errorMessage: "The web form was aborted." };
     case "EXPIRED":
-      return { status: "failed", errorCode: "EXPIRED", errorMessage: "The web form expired before it was completed." };
+      return {
+        status: "failed",
+        errorCode: "EXPIRED",
+        errorMessage: "The web form expired before it was completed.",
+      };
     default:
       return null;
   }
@@ -276,13 +391,24 @@ export function pollingRuntime(runtime: FinapiRuntime): FinapiRuntime {
  * Polls the merchant's pending forms (a lost callback must not leave a connection pending for
  * ever). Bounded per call; a finAPI failure leaves the form pending for the next poll.
  */
-export async function pollPendingForms(db: Db, env: Bindings, merchantId: string, now: Date, runtime: FinapiRuntime, limit = 5): Promise<number> {
+export async function pollPendingForms(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  now: Date,
+  runtime: FinapiRuntime,
+  limit = 5,
+): Promise<number> {
   let settled = 0;
   for (const connection of await pendingConnections(db, merchantId, limit)) {
     try {
       if (await settleWebForm(db, env, connection, now, pollingRuntime(runtime))) settled += 1;
     } catch (error) {
-      console.error("finAPI: polling web form failed", connection.id, describeFinapiError(error).message);
+      console.error(
+        "finAPI: polling web form failed",
+        connection.id,
+        describeFinapiError(error).message,
+      );
     }
   }
   return settled;

@@ -15,12 +15,25 @@ import type { loadPortalRows } from "../store/portal.ts";
 
 type PortalRows = Awaited<ReturnType<typeof loadPortalRows>>;
 
-function scheduledSummary(change: ContractChangeRecord, templates: Map<string, { name: string }>, articles: Map<string, ArticleRecord>, items: ContractItemRecord[]): string {
-  const request = change.request as { templateId?: string; articleId?: string; itemId?: string; quantity?: number };
+function scheduledSummary(
+  change: ContractChangeRecord,
+  templates: Map<string, { name: string }>,
+  articles: Map<string, ArticleRecord>,
+  items: ContractItemRecord[],
+): string {
+  const request = change.request as {
+    templateId?: string;
+    articleId?: string;
+    itemId?: string;
+    quantity?: number;
+  };
   if (change.type === "switch_template") return templates.get(request.templateId ?? "")?.name ?? "";
-  if (change.type === "add_addon") return `${request.quantity ?? 1} × ${articles.get(request.articleId ?? "")?.name ?? ""}`;
+  if (change.type === "add_addon")
+    return `${request.quantity ?? 1} × ${articles.get(request.articleId ?? "")?.name ?? ""}`;
   const item = items.find((candidate) => candidate.id === request.itemId);
-  return change.type === "change_quantity" ? `${request.quantity} × ${item?.name ?? ""}` : (item?.name ?? "");
+  return change.type === "change_quantity"
+    ? `${request.quantity} × ${item?.name ?? ""}`
+    : (item?.name ?? "");
 }
 
 export function buildPortalOverview(
@@ -40,7 +53,19 @@ export function buildPortalOverview(
     if (!template) return [];
     const items = rows.items.filter((item) => item.contractId === contract.id);
     const changes = rows.changes.filter((change) => change.contractId === contract.id);
-    return [portalContract({ merchant, contract, template, terms, items, changes, articles, termsById, today })];
+    return [
+      portalContract({
+        merchant,
+        contract,
+        template,
+        terms,
+        items,
+        changes,
+        articles,
+        termsById,
+        today,
+      }),
+    ];
   });
   return {
     customer: { id: customer.id, name: customer.name, locale: customer.locale },
@@ -62,19 +87,58 @@ interface ContractInput {
   today: IsoDate;
 }
 
-function portalContract({ merchant, contract, template, terms, termsById, items, changes, articles, today }: ContractInput): PortalContract {
+function portalContract({
+  merchant,
+  contract,
+  template,
+  terms,
+  termsById,
+  items,
+  changes,
+  articles,
+  today,
+}: ContractInput): PortalContract {
   const snapshot = contractSnapshot(contract, items, template);
   const addonArticles = new Map<string, AddonArticle>(
     template.allowedAddonArticleIds.flatMap((id) => {
       const article = articles.get(id);
-      return article ? [[id, { id, name: article.name, unitAmount: article.unitAmount, taxRate: article.taxRate, kind: article.kind as AddonArticle["kind"] }]] : [];
+      return article
+        ? [
+            [
+              id,
+              {
+                id,
+                name: article.name,
+                unitAmount: article.unitAmount,
+                taxRate: article.taxRate,
+                kind: article.kind as AddonArticle["kind"],
+              },
+            ],
+          ]
+        : [];
     }),
   );
-  const options = portalOptions({ contract: snapshot, status: contract.status, template, groupTemplates: terms, addonArticles, allowedActions: merchant.allowedActions, today });
+  const options = portalOptions({
+    contract: snapshot,
+    status: contract.status,
+    template,
+    groupTemplates: terms,
+    addonArticles,
+    allowedActions: merchant.allowedActions,
+    today,
+  });
   const flags = new Map(options.items.map((item) => [item.id, item]));
-  const ordered = [...snapshot.items].sort((a, b) => (a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind === "plan" ? -1 : 1));
-  const recurring = totalsOf(ordered.map((item) => ({ netAmount: itemPeriodAmount(item, snapshot.interval), taxRate: item.taxRate })));
-  const endsBeforeNextPeriod = contract.endDate !== null && contract.endDate < contract.currentPeriodEnd;
+  const ordered = [...snapshot.items].sort((a, b) =>
+    a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind === "plan" ? -1 : 1,
+  );
+  const recurring = totalsOf(
+    ordered.map((item) => ({
+      netAmount: itemPeriodAmount(item, snapshot.interval),
+      taxRate: item.taxRate,
+    })),
+  );
+  const endsBeforeNextPeriod =
+    contract.endDate !== null && contract.endDate < contract.currentPeriodEnd;
   return {
     id: contract.id,
     status: contract.status as PortalContract["status"],
@@ -97,7 +161,8 @@ function portalContract({ merchant, contract, template, terms, termsById, items,
     recurringTaxAmount: recurring.taxAmount,
     recurringGrossAmount: recurring.grossAmount,
     currentPeriod: { start: contract.currentPeriodStart, end: contract.currentPeriodEnd },
-    nextBillingDate: contract.status === "ended" || endsBeforeNextPeriod ? null : contract.currentPeriodEnd,
+    nextBillingDate:
+      contract.status === "ended" || endsBeforeNextPeriod ? null : contract.currentPeriodEnd,
     endDate: contract.endDate,
     earliestCancellationDate: options.earliestCancellationDate,
     cancellationEndDates: options.cancellationEndDates,

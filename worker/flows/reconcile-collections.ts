@@ -2,11 +2,19 @@
 // pending item of its run or PmtInf, a single credit with our end-to-end id settles that item.
 // The settlement statements raise the invoices' amountPaid themselves; this flow only mirrors
 // them as allocations (so a later return can reverse exactly that payment) and reports them.
-import { matchCollectionCredit, type OpenCollectionRun, type PendingCollectionItem } from "../domain/collection-credit.ts";
+import {
+  matchCollectionCredit,
+  type OpenCollectionRun,
+  type PendingCollectionItem,
+} from "../domain/collection-credit.ts";
 import { newId } from "../security.ts";
 import { collectionAllocationsStatement } from "../store/payment-allocations.ts";
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
-import { invoicesByIds, type OpenCollections, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import {
+  invoicesByIds,
+  type OpenCollections,
+  type ReconcilableTransaction,
+} from "../store/reconciliation-load.ts";
 import { settleCollectionStatements } from "../store/sepa-settlement.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 import { commit, sendToReview, type Outcome, type RunContext } from "./reconcile-common.ts";
@@ -37,7 +45,11 @@ export class CollectionBook {
     const match = matchCollectionCredit({ ...tx, amount: tx.amount }, this.runs, this.pending);
     if (!match) return null;
     if (match.kind === "review") {
-      const candidates = match.items.map((item) => ({ invoiceId: item.invoiceId, score: 50, reasons: ["pending_collection"] }));
+      const candidates = match.items.map((item) => ({
+        invoiceId: item.invoiceId,
+        score: 50,
+        reasons: ["pending_collection"],
+      }));
       return sendToReview(ctx, tx, match.reason, candidates);
     }
     const outcome = await settle(ctx, tx, match.rule, match.scope, match.items);
@@ -59,17 +71,47 @@ async function settle(
   const { db, merchantId, now } = ctx;
   const at = now.toISOString();
   const entryId = newId("rce");
-  const invoices = new Map((await invoicesByIds(db, merchantId, items.map((item) => item.invoiceId))).map((invoice) => [invoice.id, invoice]));
-  const booked = items.filter((item) => invoices.get(item.invoiceId)?.status === "collection_pending");
+  const invoices = new Map(
+    (
+      await invoicesByIds(
+        db,
+        merchantId,
+        items.map((item) => item.invoiceId),
+      )
+    ).map((invoice) => [invoice.id, invoice]),
+  );
+  const booked = items.filter(
+    (item) => invoices.get(item.invoiceId)?.status === "collection_pending",
+  );
   const events = booked.flatMap((item) => {
     const invoice = invoices.get(item.invoiceId)!;
     const amountPaid = invoice.amountPaid + item.amount;
     if (amountPaid < invoice.grossAmount) return [];
-    const data = { id: invoice.id, number: invoice.number, customerId: invoice.customerId, currency: invoice.currency, grossAmount: invoice.grossAmount, amountPaid, paidAt: at, bankTransactionId: tx.id };
+    const data = {
+      id: invoice.id,
+      number: invoice.number,
+      customerId: invoice.customerId,
+      currency: invoice.currency,
+      grossAmount: invoice.grossAmount,
+      amountPaid,
+      paidAt: at,
+      bankTransactionId: tx.id,
+    };
     return eventStatements(db, { merchantId, type: "invoice.paid", data, at: now });
   });
   const statements = [
-    entryStatement(db, { id: entryId, merchantId, bankTransactionId: tx.id, expectedStatus: tx.status, seq: tx.seq + 1, kind: "collection", status: "matched", rule, source: "reconciliation", at }),
+    entryStatement(db, {
+      id: entryId,
+      merchantId,
+      bankTransactionId: tx.id,
+      expectedStatus: tx.status,
+      seq: tx.seq + 1,
+      kind: "collection",
+      status: "matched",
+      rule,
+      source: "reconciliation",
+      at,
+    }),
     collectionAllocationsStatement(db, {
       merchantId,
       entryId,
@@ -91,7 +133,11 @@ async function settle(
         currency: tx.currency,
         bookingDate: tx.bookingDate,
         rule,
-        allocations: booked.map((item) => ({ invoiceId: item.invoiceId, amount: item.amount, collectionItemId: item.id })),
+        allocations: booked.map((item) => ({
+          invoiceId: item.invoiceId,
+          amount: item.amount,
+          collectionItemId: item.id,
+        })),
         customerCredit: 0,
       },
       at: now,

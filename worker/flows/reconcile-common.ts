@@ -19,7 +19,15 @@ export interface RunContext {
   keyMaterial: string | undefined;
 }
 
-export type Outcome = "matched" | "partially_matched" | "overpaid" | "collection" | "return" | "review" | "ignored" | "conflict";
+export type Outcome =
+  | "matched"
+  | "partially_matched"
+  | "overpaid"
+  | "collection"
+  | "return"
+  | "review"
+  | "ignored"
+  | "conflict";
 
 /** Runs one transaction's batch; false when a guard fired (someone else booked or changed it first). */
 export async function commit(db: Db, statements: BatchItem<"sqlite">[]): Promise<boolean> {
@@ -59,7 +67,12 @@ export class GroupedCommits {
     const group = this.pending;
     this.pending = [];
     if (group.length === 0 || this.stopped) return;
-    if (await commit(this.db, group.flatMap((entry) => entry.statements))) {
+    if (
+      await commit(
+        this.db,
+        group.flatMap((entry) => entry.statements),
+      )
+    ) {
       this.outcomes.push(...group.map((entry) => entry.outcome));
       return;
     }
@@ -95,24 +108,33 @@ export function returnInput(tx: ReconcilableTransaction): BankTransactionForRetu
 /** What a person reads in the review queue, per reason code. */
 const REVIEW_TEXT: Record<string, string> = {
   reference_ambiguous_amount: "The text names several invoices, but the amount is not their sum.",
-  reference_other_customer: "The text names an invoice of another customer than the payer's account belongs to.",
-  reference_closed_invoice: "The text names an invoice that is already paid, void or being collected.",
+  reference_other_customer:
+    "The text names an invoice of another customer than the payer's account belongs to.",
+  reference_closed_invoice:
+    "The text names an invoice that is already paid, void or being collected.",
   same_amount_ambiguous: "The payer has several open invoices of this amount.",
   sum_ambiguous: "Several combinations of the payer's open invoices add up to this amount.",
   payer_iban_ambiguous: "The payer's account is on file for more than one customer.",
   no_rule_matched: "No invoice fits this payment.",
-  collection_amount_mismatch: "The credit names a SEPA collection, but its amount is not what is still pending there.",
+  collection_amount_mismatch:
+    "The credit names a SEPA collection, but its amount is not what is still pending there.",
   collection_ambiguous: "Several open SEPA collections add up to this amount.",
   return_not_linked: "A returned direct debit that cannot be traced to exactly one collection.",
-  collection_already_returned: "A returned direct debit for a collection that was already returned.",
-  return_amount_mismatch: "A returned direct debit whose amount does not fit the collection it names.",
+  collection_already_returned:
+    "A returned direct debit for a collection that was already returned.",
+  return_amount_mismatch:
+    "A returned direct debit whose amount does not fit the collection it names.",
 };
 
 export function reviewText(reason: string): string {
   return REVIEW_TEXT[reason] ?? reason;
 }
 
-function needsReviewData(tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]) {
+function needsReviewData(
+  tx: ReconcilableTransaction,
+  reason: string,
+  candidates: StoredCandidate[],
+) {
   return {
     bankTransactionId: tx.id,
     amount: tx.amount,
@@ -146,14 +168,28 @@ function quietDecision(ctx: RunContext, item: QuietItem): QuietDecision {
     reason: item.reason,
     statusReason: review ? reviewText(item.reason) : item.reason,
     candidates: review ? item.candidates : null,
-    event: review ? { id: newId("evt"), payload: buildEventPayload("bank_transaction.needs_review", needsReviewData(item.tx, item.reason, item.candidates), ctx.now) } : null,
+    event: review
+      ? {
+          id: newId("evt"),
+          payload: buildEventPayload(
+            "bank_transaction.needs_review",
+            needsReviewData(item.tx, item.reason, item.candidates),
+            ctx.now,
+          ),
+        }
+      : null,
   };
 }
 
 /** Writes one chunk of decisions as one batch; false when a guard fired (nothing was written). */
 async function writeChunk(ctx: RunContext, chunk: readonly QuietItem[]): Promise<boolean> {
   try {
-    await writeQuietDecisions(ctx.db, ctx.merchantId, ctx.now.toISOString(), chunk.map((item) => quietDecision(ctx, item)));
+    await writeQuietDecisions(
+      ctx.db,
+      ctx.merchantId,
+      ctx.now.toISOString(),
+      chunk.map((item) => quietDecision(ctx, item)),
+    );
     return true;
   } catch (error) {
     if (isBookingConflict(error)) return false;
@@ -166,7 +202,10 @@ async function writeChunk(ctx: RunContext, chunk: readonly QuietItem[]): Promise
  * (another run or a person got to one of its transactions first) is written again one
  * transaction at a time, so only the lost ones end as conflicts.
  */
-export async function commitQuiet(ctx: RunContext, items: readonly QuietItem[]): Promise<Outcome[]> {
+export async function commitQuiet(
+  ctx: RunContext,
+  items: readonly QuietItem[],
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (let i = 0; i < items.length; i += QUIET_CHUNK) {
     const chunk = items.slice(i, i + QUIET_CHUNK);
@@ -174,12 +213,20 @@ export async function commitQuiet(ctx: RunContext, items: readonly QuietItem[]):
       outcomes.push(...chunk.map((item) => item.kind));
       continue;
     }
-    for (const item of chunk) outcomes.push((await writeChunk(ctx, [item])) ? item.kind : "conflict");
+    for (const item of chunk)
+      outcomes.push((await writeChunk(ctx, [item])) ? item.kind : "conflict");
   }
   return outcomes;
 }
 
 /** One transaction to the review queue, e.g. a return that links to no collection. */
-export async function sendToReview(ctx: RunContext, tx: ReconcilableTransaction, reason: string, candidates: StoredCandidate[]): Promise<Outcome> {
-  return (await writeChunk(ctx, [{ tx, kind: "review", reason, candidates }])) ? "review" : "conflict";
+export async function sendToReview(
+  ctx: RunContext,
+  tx: ReconcilableTransaction,
+  reason: string,
+  candidates: StoredCandidate[],
+): Promise<Outcome> {
+  return (await writeChunk(ctx, [{ tx, kind: "review", reason, candidates }]))
+    ? "review"
+    : "conflict";
 }

@@ -4,14 +4,30 @@
 // with their rule, overpayment as customer credit, invoice status from the allocations, events —
 // or sends it to review with the ranked candidates.
 import type { BatchItem } from "drizzle-orm/batch";
-import { buildMatchingIndex, matchBatch, normaliseIban, type IncomingTransaction, type InvoiceForMatching, type MatchResult } from "../domain/payment-matching.ts";
+import {
+  buildMatchingIndex,
+  matchBatch,
+  normaliseIban,
+  type IncomingTransaction,
+  type InvoiceForMatching,
+  type MatchResult,
+} from "../domain/payment-matching.ts";
 import { invoiceNumberKey, scanTransactionReferences } from "../domain/payment-reference-scan.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
 import { decryptSecret } from "../secrets.ts";
 import { newId } from "../security.ts";
-import { allocationStatement, creditStatement, recomputeInvoicesStatement } from "../store/payment-allocations.ts";
+import {
+  allocationStatement,
+  creditStatement,
+  recomputeInvoicesStatement,
+} from "../store/payment-allocations.ts";
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
-import { invoicesForMatching, payerCandidates, type InvoiceState, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import {
+  invoicesForMatching,
+  payerCandidates,
+  type InvoiceState,
+  type ReconcilableTransaction,
+} from "../store/reconciliation-load.ts";
 import { mandateIbanBinding } from "../store/sepa-mandates.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 import type { GroupedCommits, Outcome, QuietItem, RunContext } from "./reconcile-common.ts";
@@ -47,28 +63,55 @@ function forMatching(invoice: InvoiceState): InvoiceForMatching {
  * Mandate IBANs are encrypted, so mandates are picked by their masked IBAN (country, check digits
  * and last four: about one false hit in a million) and only those few are decrypted and compared.
  */
-async function payerIbans(ctx: RunContext, transactions: readonly ReconcilableTransaction[]): Promise<[string, string][]> {
-  const ibans = [...new Set(transactions.map((tx) => normaliseIban(tx.counterpartIban ?? "")).filter((iban) => iban.length >= 15))];
+async function payerIbans(
+  ctx: RunContext,
+  transactions: readonly ReconcilableTransaction[],
+): Promise<[string, string][]> {
+  const ibans = [
+    ...new Set(
+      transactions
+        .map((tx) => normaliseIban(tx.counterpartIban ?? ""))
+        .filter((iban) => iban.length >= 15),
+    ),
+  ];
   const found = await payerCandidates(ctx.db, ctx.merchantId, ibans, ibans.map(maskIban));
   const wanted = new Set(ibans);
-  const pairs: [string, string][] = found.customers.flatMap((customer) => (customer.iban ? [[normaliseIban(customer.iban), customer.id] as [string, string]] : []));
+  const pairs: [string, string][] = found.customers.flatMap((customer) =>
+    customer.iban ? [[normaliseIban(customer.iban), customer.id] as [string, string]] : [],
+  );
   for (const mandate of found.mandates) {
     try {
-      const iban = normaliseIban(await decryptSecret(mandate.ibanCiphertext, ctx.keyMaterial, mandateIbanBinding(mandate.id)));
+      const iban = normaliseIban(
+        await decryptSecret(
+          mandate.ibanCiphertext,
+          ctx.keyMaterial,
+          mandateIbanBinding(mandate.id),
+        ),
+      );
       if (wanted.has(iban)) pairs.push([iban, mandate.customerId]);
     } catch (error) {
       // One unreadable mandate must not stop the run; its payer is then just unknown.
-      console.error("reconciliation: cannot decrypt mandate IBAN", mandate.id, error instanceof Error ? error.message : error);
+      console.error(
+        "reconciliation: cannot decrypt mandate IBAN",
+        mandate.id,
+        error instanceof Error ? error.message : error,
+      );
     }
   }
   return pairs;
 }
 
-function namedKeys(transactions: readonly ReconcilableTransaction[]): { references: string[]; numbers: string[] } {
+function namedKeys(transactions: readonly ReconcilableTransaction[]): {
+  references: string[];
+  numbers: string[];
+} {
   const references = new Set<string>();
   const numbers = new Set<string>();
   for (const tx of transactions) {
-    const scanned = scanTransactionReferences({ purpose: tx.purpose, endToEndReference: tx.endToEndReference });
+    const scanned = scanTransactionReferences({
+      purpose: tx.purpose,
+      endToEndReference: tx.endToEndReference,
+    });
     scanned.creditorReferences.forEach((key) => references.add(key));
     scanned.invoiceNumbers.forEach((key) => numbers.add(key));
     scanned.wholeKeys.forEach((key) => {
@@ -84,31 +127,59 @@ function namedKeys(transactions: readonly ReconcilableTransaction[]): { referenc
  * lost race, and the rest waits for the next run.
  */
 /** Bookings go through `commits`; reviews are gathered in `quiet` to be written in bulk. */
-export async function reconcilePayments(ctx: RunContext, transactions: readonly ReconcilableTransaction[], commits: GroupedCommits, quiet: QuietItem[]): Promise<void> {
+export async function reconcilePayments(
+  ctx: RunContext,
+  transactions: readonly ReconcilableTransaction[],
+  commits: GroupedCommits,
+  quiet: QuietItem[],
+): Promise<void> {
   if (transactions.length === 0) return;
   const { references, numbers } = namedKeys(transactions);
-  const [invoices, ibans] = await Promise.all([invoicesForMatching(ctx.db, ctx.merchantId, references, numbers), payerIbans(ctx, transactions)]);
+  const [invoices, ibans] = await Promise.all([
+    invoicesForMatching(ctx.db, ctx.merchantId, references, numbers),
+    payerIbans(ctx, transactions),
+  ]);
   const byId = new Map(invoices.map((invoice) => [invoice.id, invoice]));
   const paid = new Map(invoices.map((invoice) => [invoice.id, invoice.amountPaid]));
   for (const currency of new Set(transactions.map((tx) => tx.currency ?? "EUR"))) {
     const batch = transactions.filter((tx) => (tx.currency ?? "EUR") === currency);
-    const index = buildMatchingIndex(invoices.filter((invoice) => invoice.currency === currency).map(forMatching), ibans);
+    const index = buildMatchingIndex(
+      invoices.filter((invoice) => invoice.currency === currency).map(forMatching),
+      ibans,
+    );
     const results = matchBatch(batch.map(incoming), index);
     for (const [i, result] of results.entries()) {
       const tx = batch[i]!;
-      if (result.allocations.length > 0) await commits.add(bookingStatements(ctx, tx, result, byId, paid), outcomeOf(result));
-      else quiet.push({ tx, kind: "review", reason: result.reviewReason ?? "no_rule_matched", candidates: result.candidates });
+      if (result.allocations.length > 0)
+        await commits.add(bookingStatements(ctx, tx, result, byId, paid), outcomeOf(result));
+      else
+        quiet.push({
+          tx,
+          kind: "review",
+          reason: result.reviewReason ?? "no_rule_matched",
+          candidates: result.candidates,
+        });
       if (commits.stopped) return;
     }
   }
 }
 
 function outcomeOf(result: MatchResult): Outcome {
-  return result.outcome === "overpaid" ? "overpaid" : result.outcome === "partially_matched" ? "partially_matched" : "matched";
+  return result.outcome === "overpaid"
+    ? "overpaid"
+    : result.outcome === "partially_matched"
+      ? "partially_matched"
+      : "matched";
 }
 
 /** Also counts the allocations into `paid` at once: the next transaction's guard expects them. */
-function bookingStatements(ctx: RunContext, tx: ReconcilableTransaction, result: MatchResult, invoices: Map<string, InvoiceState>, paid: Map<string, number>): BatchItem<"sqlite">[] {
+function bookingStatements(
+  ctx: RunContext,
+  tx: ReconcilableTransaction,
+  result: MatchResult,
+  invoices: Map<string, InvoiceState>,
+  paid: Map<string, number>,
+): BatchItem<"sqlite">[] {
   const { db, merchantId, now } = ctx;
   const at = now.toISOString();
   const entryId = newId("rce");
@@ -124,7 +195,18 @@ function bookingStatements(ctx: RunContext, tx: ReconcilableTransaction, result:
     return { invoice, amount, expectedPaid, amountPaid: expectedPaid + amount };
   });
   return [
-    entryStatement(db, { id: entryId, merchantId, bankTransactionId: tx.id, expectedStatus: tx.status, seq: tx.seq + 1, kind: "payment", status, rule, source: "reconciliation", at }),
+    entryStatement(db, {
+      id: entryId,
+      merchantId,
+      bankTransactionId: tx.id,
+      expectedStatus: tx.status,
+      seq: tx.seq + 1,
+      kind: "payment",
+      status,
+      rule,
+      source: "reconciliation",
+      at,
+    }),
     ...allocations.map(({ invoice, amount, expectedPaid }) =>
       allocationStatement(db, {
         id: newId("pal"),
@@ -142,14 +224,44 @@ function bookingStatements(ctx: RunContext, tx: ReconcilableTransaction, result:
       }),
     ),
     ...(credit > 0
-      ? [creditStatement(db, { id: newId("ccr"), merchantId, customerId: first.customerId, entryId, bankTransactionId: tx.id, amount: credit, currency, reason: "overpayment", at })]
+      ? [
+          creditStatement(db, {
+            id: newId("ccr"),
+            merchantId,
+            customerId: first.customerId,
+            entryId,
+            bankTransactionId: tx.id,
+            amount: credit,
+            currency,
+            reason: "overpayment",
+            at,
+          }),
+        ]
       : []),
-    recomputeInvoicesStatement(db, merchantId, result.allocations.map((allocation) => allocation.invoiceId)),
-    transactionStatusStatement(db, merchantId, tx.id, { status, matchedRule: rule, statusReason: credit > 0 ? `Overpaid by ${credit} cents, kept as customer credit.` : null, at }),
+    recomputeInvoicesStatement(
+      db,
+      merchantId,
+      result.allocations.map((allocation) => allocation.invoiceId),
+    ),
+    transactionStatusStatement(db, merchantId, tx.id, {
+      status,
+      matchedRule: rule,
+      statusReason: credit > 0 ? `Overpaid by ${credit} cents, kept as customer credit.` : null,
+      at,
+    }),
     ...eventStatements(db, {
       merchantId,
       type: "payment.received",
-      data: { bankTransactionId: tx.id, amount: tx.amount, currency, bookingDate: tx.bookingDate, rule, customerId: first.customerId, allocations: result.allocations, customerCredit: credit },
+      data: {
+        bankTransactionId: tx.id,
+        amount: tx.amount,
+        currency,
+        bookingDate: tx.bookingDate,
+        rule,
+        customerId: first.customerId,
+        allocations: result.allocations,
+        customerCredit: credit,
+      },
       at: now,
     }),
     ...allocations
@@ -158,7 +270,16 @@ function bookingStatements(ctx: RunContext, tx: ReconcilableTransaction, result:
         eventStatements(db, {
           merchantId,
           type: "invoice.paid",
-          data: { id: invoice.id, number: invoice.number, customerId: invoice.customerId, currency: invoice.currency, grossAmount: invoice.grossAmount, amountPaid, paidAt: at, bankTransactionId: tx.id },
+          data: {
+            id: invoice.id,
+            number: invoice.number,
+            customerId: invoice.customerId,
+            currency: invoice.currency,
+            grossAmount: invoice.grossAmount,
+            amountPaid,
+            paidAt: at,
+            bankTransactionId: tx.id,
+          },
           at: now,
         }),
       ),

@@ -3,26 +3,62 @@
 // one batch — the settled payment reversed, the invoice open again, the fee recorded, the mandate
 // flagged by the reason class, `payment.returned` and `invoice.reopened` sent. Anything unclear
 // goes to review with the collections that came into question.
-import { buildReturnLookups, detectReturn, linkReturn, RETURN_REASONS, type ReturnInfo } from "../domain/return-detection.ts";
+import {
+  buildReturnLookups,
+  detectReturn,
+  linkReturn,
+  RETURN_REASONS,
+  type ReturnInfo,
+} from "../domain/return-detection.ts";
 import { mandateStatusAfterReturn } from "../domain/sepa-mandate.ts";
 import { newId } from "../security.ts";
-import { activeAllocationOfItem, reverseItemAllocationStatement } from "../store/payment-allocations.ts";
+import {
+  activeAllocationOfItem,
+  reverseItemAllocationStatement,
+} from "../store/payment-allocations.ts";
 import { returnStatement } from "../store/payment-returns.ts";
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
-import { collectionItemsByInvoiceNumbers, invoicesByIds, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import {
+  collectionItemsByInvoiceNumbers,
+  invoicesByIds,
+  type ReconcilableTransaction,
+} from "../store/reconciliation-load.ts";
 import type { RunItemRecord } from "../store/sepa-runs.ts";
-import { findCollectionItemsByEndToEndId, findCollectionItemsByMandate, returnCollectionItemStatements } from "../store/sepa-settlement.ts";
+import {
+  findCollectionItemsByEndToEndId,
+  findCollectionItemsByMandate,
+  returnCollectionItemStatements,
+} from "../store/sepa-settlement.ts";
 import { eventStatements } from "../store/webhook-events.ts";
-import { commit, returnInput, sendToReview, type Outcome, type RunContext } from "./reconcile-common.ts";
+import {
+  commit,
+  returnInput,
+  sendToReview,
+  type Outcome,
+  type RunContext,
+} from "./reconcile-common.ts";
 
 /** Every collection the return's identifiers point at, each once. */
-async function collectionsNamedBy(ctx: RunContext, info: ReturnInfo): Promise<{ items: RunItemRecord[]; via: Map<string, string> }> {
+async function collectionsNamedBy(
+  ctx: RunContext,
+  info: ReturnInfo,
+): Promise<{ items: RunItemRecord[]; via: Map<string, string> }> {
   const { db, merchantId } = ctx;
-  const endToEnd = [...new Set([info.endToEndReference, ...info.referencedPaymentReferences].filter((value): value is string => value !== null))];
+  const endToEnd = [
+    ...new Set(
+      [info.endToEndReference, ...info.referencedPaymentReferences].filter(
+        (value): value is string => value !== null,
+      ),
+    ),
+  ];
   const amount = info.originalAmount ?? info.debitedAmount;
   const [byEndToEnd, byMandate, byNumber] = await Promise.all([
-    Promise.all(endToEnd.map((reference) => findCollectionItemsByEndToEndId(db, merchantId, reference))),
-    info.mandateReference ? findCollectionItemsByMandate(db, merchantId, info.mandateReference, amount) : Promise.resolve([]),
+    Promise.all(
+      endToEnd.map((reference) => findCollectionItemsByEndToEndId(db, merchantId, reference)),
+    ),
+    info.mandateReference
+      ? findCollectionItemsByMandate(db, merchantId, info.mandateReference, amount)
+      : Promise.resolve([]),
     collectionItemsByInvoiceNumbers(db, merchantId, info.referencedInvoiceNumbers),
   ]);
   const items = new Map<string, RunItemRecord>();
@@ -38,38 +74,70 @@ async function collectionsNamedBy(ctx: RunContext, info: ReturnInfo): Promise<{ 
   return { items: [...items.values()], via };
 }
 
-export async function reconcileReturn(ctx: RunContext, tx: ReconcilableTransaction): Promise<Outcome> {
+export async function reconcileReturn(
+  ctx: RunContext,
+  tx: ReconcilableTransaction,
+): Promise<Outcome> {
   const info = detectReturn(returnInput(tx));
   const { items, via } = await collectionsNamedBy(ctx, info);
-  const candidates = [...via].map(([invoiceId, reason]) => ({ invoiceId, score: reason === "collection_end_to_end" ? 80 : 50, reasons: [reason] }));
+  const candidates = [...via].map(([invoiceId, reason]) => ({
+    invoiceId,
+    score: reason === "collection_end_to_end" ? 80 : 50,
+    reasons: [reason],
+  }));
   const link = linkReturn(
     info,
-    buildReturnLookups(items.map((item) => ({ invoiceId: item.invoiceId, invoiceNumber: item.invoiceNumber, endToEndReference: item.endToEndId, mandateReference: item.mandateReference, amount: item.amount }))),
+    buildReturnLookups(
+      items.map((item) => ({
+        invoiceId: item.invoiceId,
+        invoiceNumber: item.invoiceNumber,
+        endToEndReference: item.endToEndId,
+        mandateReference: item.mandateReference,
+        amount: item.amount,
+      })),
+    ),
   );
   if (!link) return sendToReview(ctx, tx, "return_not_linked", candidates);
   // The newest attempt that can still come back: an invoice collected again after a return has several.
-  const item = items.filter((i) => i.invoiceId === link.invoiceId && (i.status === "pending" || i.status === "settled")).sort((a, b) => (a.id < b.id ? 1 : -1))[0];
+  const item = items
+    .filter(
+      (i) => i.invoiceId === link.invoiceId && (i.status === "pending" || i.status === "settled"),
+    )
+    .sort((a, b) => (a.id < b.id ? 1 : -1))[0];
   if (!item) return sendToReview(ctx, tx, "collection_already_returned", candidates);
-  if ((info.originalAmount !== null && info.originalAmount !== item.amount) || info.debitedAmount < item.amount) {
+  if (
+    (info.originalAmount !== null && info.originalAmount !== item.amount) ||
+    info.debitedAmount < item.amount
+  ) {
     return sendToReview(ctx, tx, "return_amount_mismatch", candidates);
   }
   return bookReturn(ctx, tx, info, item, link.via);
 }
 
-async function bookReturn(ctx: RunContext, tx: ReconcilableTransaction, info: ReturnInfo, item: RunItemRecord, linkedVia: string): Promise<Outcome> {
+async function bookReturn(
+  ctx: RunContext,
+  tx: ReconcilableTransaction,
+  info: ReturnInfo,
+  item: RunItemRecord,
+  linkedVia: string,
+): Promise<Outcome> {
   const { db, merchantId, now } = ctx;
   const at = now.toISOString();
   const entryId = newId("rce");
   const [invoice] = await invoicesByIds(db, merchantId, [item.invoiceId]);
-  const allocation = item.status === "settled" ? await activeAllocationOfItem(db, merchantId, item.id) : undefined;
+  const allocation =
+    item.status === "settled" ? await activeAllocationOfItem(db, merchantId, item.id) : undefined;
   if (!invoice) throw new Error(`collection item ${item.id} names a missing invoice`);
   const fee = info.fee ?? info.debitedAmount - item.amount;
   const reasonClass = info.reasonClass ?? "unknown";
   const mandate = mandateStatusAfterReturn(reasonClass, info.reasonCode ?? undefined);
   // The settlement had paid the collected amount; returnCollectionItemStatements takes it off again.
-  const amountPaid = item.status === "settled" ? Math.max(0, invoice.amountPaid - item.amount) : invoice.amountPaid;
+  const amountPaid =
+    item.status === "settled" ? Math.max(0, invoice.amountPaid - item.amount) : invoice.amountPaid;
   const status = amountPaid > 0 ? "partially_paid" : "open";
-  const reasonLabel = info.reasonCode ? `${info.reasonCode}${RETURN_REASONS[info.reasonCode] ? ` (${RETURN_REASONS[info.reasonCode]!.meaning})` : ""}` : "no reason code";
+  const reasonLabel = info.reasonCode
+    ? `${info.reasonCode}${RETURN_REASONS[info.reasonCode] ? ` (${RETURN_REASONS[info.reasonCode]!.meaning})` : ""}`
+    : "no reason code";
   const returned = {
     bankTransactionId: tx.id,
     invoiceId: invoice.id,
@@ -81,12 +149,30 @@ async function bookReturn(ctx: RunContext, tx: ReconcilableTransaction, info: Re
     currency: tx.currency ?? invoice.currency,
     reasonCode: info.reasonCode,
     reasonClass: info.reasonClass,
-    mandate: { id: item.mandateId, reference: item.mandateReference, effect: mandate.effect, status: mandate.status, retries: mandate.autoRetries },
+    mandate: {
+      id: item.mandateId,
+      reference: item.mandateReference,
+      effect: mandate.effect,
+      status: mandate.status,
+      retries: mandate.autoRetries,
+    },
     linkedVia,
     returnDate: tx.bookingDate,
   };
   const statements = [
-    entryStatement(db, { id: entryId, merchantId, bankTransactionId: tx.id, expectedStatus: tx.status, seq: tx.seq + 1, kind: "return", status: "return", rule: linkedVia, reason: info.reasonCode, source: "reconciliation", at }),
+    entryStatement(db, {
+      id: entryId,
+      merchantId,
+      bankTransactionId: tx.id,
+      expectedStatus: tx.status,
+      seq: tx.seq + 1,
+      kind: "return",
+      status: "return",
+      rule: linkedVia,
+      reason: info.reasonCode,
+      source: "reconciliation",
+      at,
+    }),
     returnStatement(db, {
       id: newId("prt"),
       merchantId,
@@ -106,13 +192,33 @@ async function bookReturn(ctx: RunContext, tx: ReconcilableTransaction, info: Re
       at,
     }),
     reverseItemAllocationStatement(db, merchantId, item.id, entryId, at),
-    ...returnCollectionItemStatements(db, merchantId, item.id, { at, reasonCode: info.reasonCode, mandate }),
-    transactionStatusStatement(db, merchantId, tx.id, { status: "return", statusReason: `Returned direct debit: ${reasonLabel}.`, matchedRule: linkedVia, at }),
+    ...returnCollectionItemStatements(db, merchantId, item.id, {
+      at,
+      reasonCode: info.reasonCode,
+      mandate,
+    }),
+    transactionStatusStatement(db, merchantId, tx.id, {
+      status: "return",
+      statusReason: `Returned direct debit: ${reasonLabel}.`,
+      matchedRule: linkedVia,
+      at,
+    }),
     ...eventStatements(db, { merchantId, type: "payment.returned", data: returned, at: now }),
     ...eventStatements(db, {
       merchantId,
       type: "invoice.reopened",
-      data: { id: invoice.id, number: invoice.number, customerId: invoice.customerId, status, amountPaid, grossAmount: invoice.grossAmount, currency: invoice.currency, reason: "payment_returned", bankTransactionId: tx.id, returnFee: fee },
+      data: {
+        id: invoice.id,
+        number: invoice.number,
+        customerId: invoice.customerId,
+        status,
+        amountPaid,
+        grossAmount: invoice.grossAmount,
+        currency: invoice.currency,
+        reason: "payment_returned",
+        bankTransactionId: tx.id,
+        returnFee: fee,
+      },
       at: now,
     }),
   ];

@@ -7,9 +7,20 @@
 // share D1 batches (GroupedCommits), the rarer credits and returns get one each.
 import { classifyTransaction } from "../domain/return-detection.ts";
 import type { Db } from "../store/db.ts";
-import { openCollections, unreconciledTransactions, type ReconcilableTransaction } from "../store/reconciliation-load.ts";
+import {
+  openCollections,
+  unreconciledTransactions,
+  type ReconcilableTransaction,
+} from "../store/reconciliation-load.ts";
 import { CollectionBook } from "./reconcile-collections.ts";
-import { commitQuiet, GroupedCommits, returnInput, type Outcome, type QuietItem, type RunContext } from "./reconcile-common.ts";
+import {
+  commitQuiet,
+  GroupedCommits,
+  returnInput,
+  type Outcome,
+  type QuietItem,
+  type RunContext,
+} from "./reconcile-common.ts";
 import { reconcilePayments } from "./reconcile-payments.ts";
 import { reconcileReturn } from "./reconcile-returns.ts";
 
@@ -33,10 +44,24 @@ export interface ReconciliationCounts {
 }
 
 export function emptyReconciliationCounts(): ReconciliationCounts {
-  return { processed: 0, matched: 0, partiallyMatched: 0, overpaid: 0, collectionCredits: 0, returns: 0, review: 0, ignored: 0, conflicts: 0, more: false };
+  return {
+    processed: 0,
+    matched: 0,
+    partiallyMatched: 0,
+    overpaid: 0,
+    collectionCredits: 0,
+    returns: 0,
+    review: 0,
+    ignored: 0,
+    conflicts: 0,
+    more: false,
+  };
 }
 
-export function addReconciliationCounts(into: ReconciliationCounts, from: ReconciliationCounts): void {
+export function addReconciliationCounts(
+  into: ReconciliationCounts,
+  from: ReconciliationCounts,
+): void {
   for (const key of Object.keys(into) as (keyof ReconciliationCounts)[]) {
     if (key === "more") into.more ||= from.more;
     else into[key] += from[key];
@@ -61,8 +86,10 @@ function tally(counts: ReconciliationCounts, outcome: Outcome): void {
 
 const IGNORED_WHY = {
   zero_amount: "A booking of zero.",
-  other_debit: "An outgoing debit that is neither a customer's payment nor a returned direct debit.",
-  returned_transfer: "One of the merchant's own transfers came back (GVC 159/160): not a customer's payment.",
+  other_debit:
+    "An outgoing debit that is neither a customer's payment nor a returned direct debit.",
+  returned_transfer:
+    "One of the merchant's own transfers came back (GVC 159/160): not a customer's payment.",
 } as const;
 
 export interface ReconcileOptions {
@@ -70,7 +97,13 @@ export interface ReconcileOptions {
   limit?: number;
 }
 
-export async function reconcileMerchant(db: Db, keyMaterial: string | undefined, merchantId: string, now: Date, options: ReconcileOptions = {}): Promise<ReconciliationCounts> {
+export async function reconcileMerchant(
+  db: Db,
+  keyMaterial: string | undefined,
+  merchantId: string,
+  now: Date,
+  options: ReconcileOptions = {},
+): Promise<ReconciliationCounts> {
   const counts = emptyReconciliationCounts();
   const limit = options.limit ?? 5_000;
   const loaded = await unreconciledTransactions(db, merchantId, limit + 1);
@@ -90,7 +123,8 @@ export async function reconcileMerchant(db: Db, keyMaterial: string | undefined,
   }
 
   const payments: ReconcilableTransaction[] = [];
-  const collections = credits.length > 0 ? new CollectionBook(await openCollections(db, merchantId)) : null;
+  const collections =
+    credits.length > 0 ? new CollectionBook(await openCollections(db, merchantId)) : null;
   for (const tx of credits) {
     const outcome = collections ? await collections.reconcile(ctx, tx) : null;
     if (outcome === null) payments.push(tx);
@@ -102,7 +136,9 @@ export async function reconcileMerchant(db: Db, keyMaterial: string | undefined,
   await reconcilePayments(ctx, payments, commits, quiet);
   await commits.flush();
   for (const outcome of commits.outcomes) tally(counts, outcome);
-  quiet.push(...ignored.map(([tx, why]) => ({ tx, kind: "ignored" as const, reason: why, candidates: [] })));
+  quiet.push(
+    ...ignored.map(([tx, why]) => ({ tx, kind: "ignored" as const, reason: why, candidates: [] })),
+  );
   for (const outcome of await commitQuiet(ctx, quiet)) tally(counts, outcome);
   return counts;
 }

@@ -43,24 +43,38 @@ import { pendingAmendmentOf } from "./sepa-mandates.ts";
 const FILE_PART_CHARS = 32 * 1024;
 
 function dateProblem(check: Extract<CollectionDateCheck, { ok: false }>): ProblemError {
-  const hint = check.reason === "too_far_ahead" ? "" : ` The earliest allowed collection date is ${check.earliest}.`;
+  const hint =
+    check.reason === "too_far_ahead"
+      ? ""
+      : ` The earliest allowed collection date is ${check.earliest}.`;
   return new ProblemError("unprocessable", `${check.message}.${hint}`, {
     ruleCode: "collection_date_not_allowed",
     errors: [{ field: "collectionDate", message: `${check.reason}: ${check.message}` }],
   });
 }
 
-async function runCreditor(creditor: CreditorRecord, keyMaterial: string | undefined): Promise<RunCreditor> {
+async function runCreditor(
+  creditor: CreditorRecord,
+  keyMaterial: string | undefined,
+): Promise<RunCreditor> {
   return {
     name: creditor.name,
-    iban: await decryptSecret(creditor.ibanCiphertext, keyMaterial, creditorIbanBinding(creditor.merchantId)),
+    iban: await decryptSecret(
+      creditor.ibanCiphertext,
+      keyMaterial,
+      creditorIbanBinding(creditor.merchantId),
+    ),
     bic: creditor.bic,
     creditorId: creditor.creditorId,
     leadDays: creditor.leadDays,
   };
 }
 
-async function runMandate(record: MandateRecord, customerName: string, keyMaterial: string | undefined): Promise<RunMandate> {
+async function runMandate(
+  record: MandateRecord,
+  customerName: string,
+  keyMaterial: string | undefined,
+): Promise<RunMandate> {
   return {
     id: record.id,
     version: record.version,
@@ -78,7 +92,8 @@ async function runMandate(record: MandateRecord, customerName: string, keyMateri
 
 function splitFile(xml: string): string[] {
   const parts: string[] = [];
-  for (let start = 0; start < xml.length; start += FILE_PART_CHARS) parts.push(xml.slice(start, start + FILE_PART_CHARS));
+  for (let start = 0; start < xml.length; start += FILE_PART_CHARS)
+    parts.push(xml.slice(start, start + FILE_PART_CHARS));
   return parts;
 }
 
@@ -98,7 +113,11 @@ export async function createCollectionRun(
   const { merchant, collectionDate, now } = input;
   const creditorRecord = await findCreditor(db, merchant.id);
   if (!creditorRecord) {
-    throw new ProblemError("unprocessable", "Set the creditor data first (PUT /api/v1/settings/creditor).", { ruleCode: "creditor_not_configured" });
+    throw new ProblemError(
+      "unprocessable",
+      "Set the creditor data first (PUT /api/v1/settings/creditor).",
+      { ruleCode: "creditor_not_configured" },
+    );
   }
   const today = localDate(now, merchant.timeZone);
   const early = checkRunCollectionDate(today, collectionDate, creditorRecord);
@@ -111,16 +130,32 @@ export async function createCollectionRun(
   const usedCustomers = new Set(loaded.invoices.map((invoice) => invoice.customerId));
   const mandates = new Map<string, RunMandate>();
   for (const record of loaded.mandates) {
-    if (usedCustomers.has(record.customerId)) mandates.set(record.customerId, await runMandate(record, names.get(record.customerId) ?? "", keyMaterial));
+    if (usedCustomers.has(record.customerId))
+      mandates.set(
+        record.customerId,
+        await runMandate(record, names.get(record.customerId) ?? "", keyMaterial),
+      );
   }
   const plan = planCollections(loaded.invoices, mandates, collectionDate);
   if (plan.collections.length === 0) {
-    const skipped = plan.skipped.length > 0 ? ` ${plan.skipped.length} due invoice(s) were skipped: ${plan.skipped.map((s) => `${s.invoiceId} (${s.reason})`).join(", ")}.` : "";
-    throw new ProblemError("unprocessable", `No open invoice due on or before ${collectionDate} can be collected: none of a customer with an active mandate, or all are in an open run already.${skipped}`, {
-      ruleCode: "no_collectable_invoices",
-    });
+    const skipped =
+      plan.skipped.length > 0
+        ? ` ${plan.skipped.length} due invoice(s) were skipped: ${plan.skipped.map((s) => `${s.invoiceId} (${s.reason})`).join(", ")}.`
+        : "";
+    throw new ProblemError(
+      "unprocessable",
+      `No open invoice due on or before ${collectionDate} can be collected: none of a customer with an active mandate, or all are in an open run already.${skipped}`,
+      {
+        ruleCode: "no_collectable_invoices",
+      },
+    );
   }
-  const dateCheck = checkRunCollectionDate(today, collectionDate, creditorRecord, plan.collections.map((c) => c.sequenceType));
+  const dateCheck = checkRunCollectionDate(
+    today,
+    collectionDate,
+    creditorRecord,
+    plan.collections.map((c) => c.sequenceType),
+  );
   if (!dateCheck.ok) throw dateProblem(dateCheck);
 
   const runId = newId("col");
@@ -128,22 +163,35 @@ export async function createCollectionRun(
   const creditor = await runCreditor(creditorRecord, keyMaterial);
   let document;
   try {
-    document = buildPain008(collectionRunPain008Input({ messageId: sepaMessageId(runId), creationDateTime, collectionDate }, creditor, plan.collections));
+    document = buildPain008(
+      collectionRunPain008Input(
+        { messageId: sepaMessageId(runId), creationDateTime, collectionDate },
+        creditor,
+        plan.collections,
+      ),
+    );
   } catch (error) {
     if (!(error instanceof Pain008Error)) throw error;
-    throw new ProblemError("unprocessable", `The collection file cannot be built: ${error.message}`, {
-      ruleCode: "collection_data_invalid",
-      errors: [{ field: error.path, message: error.message }],
-    });
+    throw new ProblemError(
+      "unprocessable",
+      `The collection file cannot be built: ${error.message}`,
+      {
+        ruleCode: "collection_data_invalid",
+        errors: [{ field: error.path, message: error.message }],
+      },
+    );
   }
   const mandateRecords = new Map(loaded.mandates.map((record) => [record.id, record]));
   const items = collectionRunItems(document, plan.collections).map((item) => ({
     ...item,
     id: newId("cit"),
-    amendedFromIbanCiphertext: mandateRecords.get(item.mandateId)?.amendedFromIbanCiphertext ?? null,
+    amendedFromIbanCiphertext:
+      mandateRecords.get(item.mandateId)?.amendedFromIbanCiphertext ?? null,
   }));
   const parts = splitFile(document.xml);
-  const fileParts = await Promise.all(parts.map((part, index) => encryptSecret(part, keyMaterial, runFileBinding(runId, index))));
+  const fileParts = await Promise.all(
+    parts.map((part, index) => encryptSecret(part, keyMaterial, runFileBinding(runId, index))),
+  );
   const run = {
     id: runId,
     merchantId: merchant.id,
@@ -165,19 +213,36 @@ export async function createCollectionRun(
     await runBatch(db, createRunStatements(db, { run, fileParts, items }));
   } catch (error) {
     if (!isCollectionConflict(error)) throw error;
-    throw new ProblemError("conflict", "Invoices or mandates of this run changed while it was being built (or another run took them); nothing was stored. Try again.", {
-      ruleCode: "collection_conflict",
-    });
+    throw new ProblemError(
+      "conflict",
+      "Invoices or mandates of this run changed while it was being built (or another run took them); nothing was stored. Try again.",
+      {
+        ruleCode: "collection_conflict",
+      },
+    );
   }
   const stored = (await findRun(db, merchant.id, runId))!;
-  return { ...stored, skipped: plan.skipped, hasMore: plan.hasMore || loaded.invoices.length >= loadLimit };
+  return {
+    ...stored,
+    skipped: plan.skipped,
+    hasMore: plan.hasMore || loaded.invoices.length >= loadLimit,
+  };
 }
 
 /** The stored pain.008 file, byte for byte as it was built. */
-export async function readRunFile(db: Db, keyMaterial: string | undefined, merchantId: string, runId: string): Promise<{ run: RunRecord; xml: string }> {
+export async function readRunFile(
+  db: Db,
+  keyMaterial: string | undefined,
+  merchantId: string,
+  runId: string,
+): Promise<{ run: RunRecord; xml: string }> {
   const file = await findRunFile(db, merchantId, runId);
   if (!file) throw notFound("Collection run", runId);
-  const parts = await Promise.all(file.parts.map((ciphertext, index) => decryptSecret(ciphertext, keyMaterial, runFileBinding(runId, index))));
+  const parts = await Promise.all(
+    file.parts.map((ciphertext, index) =>
+      decryptSecret(ciphertext, keyMaterial, runFileBinding(runId, index)),
+    ),
+  );
   return { run: file.run, xml: parts.join("") };
 }
 
@@ -187,20 +252,33 @@ export async function readRunFile(db: Db, keyMaterial: string | undefined, merch
  * while no item is settled or returned, and only if no later run collected under one of its
  * mandates (that run's sequence types assumed this one was sent).
  */
-export async function cancelCollectionRun(db: Db, merchantId: string, runId: string, now: Date): Promise<{ run: RunRecord; items: RunItemRecord[] }> {
+export async function cancelCollectionRun(
+  db: Db,
+  merchantId: string,
+  runId: string,
+  now: Date,
+): Promise<{ run: RunRecord; items: RunItemRecord[] }> {
   const found = await findRun(db, merchantId, runId);
   if (!found) throw notFound("Collection run", runId);
   if (found.run.status === "cancelled") return found;
   if (found.run.status !== "open" || found.items.some((item) => item.status !== "pending")) {
-    throw new ProblemError("unprocessable", "Only a run whose collections are all still pending can be cancelled; this one has settled or returned items.", {
-      ruleCode: "run_not_cancellable",
-    });
+    throw new ProblemError(
+      "unprocessable",
+      "Only a run whose collections are all still pending can be cancelled; this one has settled or returned items.",
+      {
+        ruleCode: "run_not_cancellable",
+      },
+    );
   }
   const later = await findLaterCollectionUnderSameMandates(db, merchantId, runId);
   if (later) {
-    throw new ProblemError("unprocessable", `Run ${later.runId} collected under a mandate of this run afterwards; cancel that run first.`, {
-      ruleCode: "run_not_cancellable",
-    });
+    throw new ProblemError(
+      "unprocessable",
+      `Run ${later.runId} collected under a mandate of this run afterwards; cancel that run first.`,
+      {
+        ruleCode: "run_not_cancellable",
+      },
+    );
   }
   await runBatch(db, cancelRunStatements(db, merchantId, runId, now.toISOString()));
   return (await findRun(db, merchantId, runId))!;

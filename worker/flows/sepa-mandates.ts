@@ -4,7 +4,11 @@ import type { IsoDate } from "../domain/calendar.ts";
 import { isUsableSepaName } from "../domain/sepa-creditor.ts";
 import { mandateReferenceKey, maskIban } from "../domain/sepa-identifiers.ts";
 import { validateMandateInput } from "../domain/sepa-mandate.ts";
-import { decideMandateChange, type PendingAmendment, type StoredMandate } from "../domain/sepa-mandate-change.ts";
+import {
+  decideMandateChange,
+  type PendingAmendment,
+  type StoredMandate,
+} from "../domain/sepa-mandate-change.ts";
 import { notFound, ProblemError, type FieldError } from "../http/problem.ts";
 import { decryptSecret, encryptSecret } from "../secrets.ts";
 import { newId } from "../security.ts";
@@ -31,15 +35,30 @@ export interface MandateRequest {
 const MAX_DEBTOR_NAME = 70;
 
 function invalid(errors: FieldError[]): ProblemError {
-  return new ProblemError("validation_failed", `Invalid mandate: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`, { errors });
+  return new ProblemError(
+    "validation_failed",
+    `Invalid mandate: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
+    { errors },
+  );
 }
 
 const concurrentChange = () =>
-  new ProblemError("conflict", "The customer's mandate was changed at the same time; reload it and try again.", { ruleCode: "mandate_conflict" });
+  new ProblemError(
+    "conflict",
+    "The customer's mandate was changed at the same time; reload it and try again.",
+    { ruleCode: "mandate_conflict" },
+  );
 
 /** The stored mandate with its IBANs decrypted, as the domain's rules see it. */
-export async function storedMandate(record: MandateRecord, keyMaterial: string | undefined): Promise<StoredMandate> {
-  const iban = await decryptSecret(record.ibanCiphertext, keyMaterial, mandateIbanBinding(record.id));
+export async function storedMandate(
+  record: MandateRecord,
+  keyMaterial: string | undefined,
+): Promise<StoredMandate> {
+  const iban = await decryptSecret(
+    record.ibanCiphertext,
+    keyMaterial,
+    mandateIbanBinding(record.id),
+  );
   return {
     id: record.id,
     customerId: record.customerId,
@@ -53,23 +72,51 @@ export async function storedMandate(record: MandateRecord, keyMaterial: string |
   };
 }
 
-export async function pendingAmendmentOf(record: MandateRecord, keyMaterial: string | undefined): Promise<PendingAmendment | null> {
-  if (record.amendedFromReference === null || record.amendedFromIbanCiphertext === null) return null;
+export async function pendingAmendmentOf(
+  record: MandateRecord,
+  keyMaterial: string | undefined,
+): Promise<PendingAmendment | null> {
+  if (record.amendedFromReference === null || record.amendedFromIbanCiphertext === null)
+    return null;
   return {
     originalReference: record.amendedFromReference,
-    originalIban: await decryptSecret(record.amendedFromIbanCiphertext, keyMaterial, amendedFromIbanBinding(record.id)),
+    originalIban: await decryptSecret(
+      record.amendedFromIbanCiphertext,
+      keyMaterial,
+      amendedFromIbanBinding(record.id),
+    ),
     debtorBankChanged: record.amendedBankChanged,
   };
 }
 
-function debtorNameOf(request: MandateRequest, customerName: string): { value: string | null; error?: FieldError } {
+function debtorNameOf(
+  request: MandateRequest,
+  customerName: string,
+): { value: string | null; error?: FieldError } {
   const name = request.debtorName?.trim() ?? "";
   if (name === "") {
     // Without a name of its own the mandate uses the customer's, which must then be usable.
-    return isUsableSepaName(customerName) ? { value: null } : { value: null, error: { field: "debtorName", message: "required: the customer's name has no letters or digits of the SEPA character set" } };
+    return isUsableSepaName(customerName)
+      ? { value: null }
+      : {
+          value: null,
+          error: {
+            field: "debtorName",
+            message:
+              "required: the customer's name has no letters or digits of the SEPA character set",
+          },
+        };
   }
-  if (name.length > MAX_DEBTOR_NAME) return { value: null, error: { field: "debtorName", message: `at most ${MAX_DEBTOR_NAME} characters` } };
-  if (!isUsableSepaName(name)) return { value: null, error: { field: "debtorName", message: "needs letters or digits of the SEPA character set" } };
+  if (name.length > MAX_DEBTOR_NAME)
+    return {
+      value: null,
+      error: { field: "debtorName", message: `at most ${MAX_DEBTOR_NAME} characters` },
+    };
+  if (!isUsableSepaName(name))
+    return {
+      value: null,
+      error: { field: "debtorName", message: "needs letters or digits of the SEPA character set" },
+    };
   return { value: name };
 }
 
@@ -77,11 +124,27 @@ function debtorNameOf(request: MandateRequest, customerName: string): { value: s
 export async function putMandate(
   db: Db,
   keyMaterial: string | undefined,
-  input: { merchantId: string; customerId: string; request: MandateRequest; today: IsoDate; now: Date },
+  input: {
+    merchantId: string;
+    customerId: string;
+    request: MandateRequest;
+    today: IsoDate;
+    now: Date;
+  },
 ): Promise<{ mandate: MandateRecord; created: boolean }> {
   const { merchantId, customerId, request, today } = input;
-  const checked = validateMandateInput({ reference: request.reference, signatureDate: request.signatureDate, iban: request.iban, bic: request.bic }, today);
-  const errors: FieldError[] = checked.ok ? [] : checked.errors.map(({ field, message }) => ({ field, message }));
+  const checked = validateMandateInput(
+    {
+      reference: request.reference,
+      signatureDate: request.signatureDate,
+      iban: request.iban,
+      bic: request.bic,
+    },
+    today,
+  );
+  const errors: FieldError[] = checked.ok
+    ? []
+    : checked.errors.map(({ field, message }) => ({ field, message }));
   const referenceKey = mandateReferenceKey(request.reference);
   const context = await loadMandateContext(db, merchantId, customerId, referenceKey);
   if (!context.customer) throw notFound("Customer", customerId);
@@ -94,7 +157,9 @@ export async function putMandate(
   const decision = decideMandateChange({
     customerId,
     latest,
-    holderOfReference: context.holder ? { id: context.holder.id, customerId: context.holder.customerId } : null,
+    holderOfReference: context.holder
+      ? { id: context.holder.id, customerId: context.holder.customerId }
+      : null,
     request: valid,
   });
   const at = input.now.toISOString();
@@ -116,14 +181,30 @@ export async function putMandate(
   switch (decision.kind) {
     case "reject": {
       const errors = [{ field: decision.field, message: decision.message }];
-      if (decision.code === "mandate_reference_taken") throw new ProblemError("conflict", decision.message, { ruleCode: decision.code, errors });
-      throw new ProblemError("unprocessable", decision.message, { ruleCode: decision.code, errors });
+      if (decision.code === "mandate_reference_taken")
+        throw new ProblemError("conflict", decision.message, { ruleCode: decision.code, errors });
+      throw new ProblemError("unprocessable", decision.message, {
+        ruleCode: decision.code,
+        errors,
+      });
     }
     case "create": {
       const id = newId("mdt");
-      const row = { id, merchantId, customerId, ...(await fields(id)), status: "active", nextSequenceType: decision.state.nextSequenceType, createdAt: at };
-      const replaces = decision.replaces && context.latest?.id === decision.replaces ? context.latest : null;
-      return { mandate: await insertMandate(db, row, replaces, at).catch(onUniqueViolation), created: true };
+      const row = {
+        id,
+        merchantId,
+        customerId,
+        ...(await fields(id)),
+        status: "active",
+        nextSequenceType: decision.state.nextSequenceType,
+        createdAt: at,
+      };
+      const replaces =
+        decision.replaces && context.latest?.id === decision.replaces ? context.latest : null;
+      return {
+        mandate: await insertMandate(db, row, replaces, at).catch(onUniqueViolation),
+        created: true,
+      };
     }
     case "amend": {
       const current = context.latest!;
@@ -132,7 +213,13 @@ export async function putMandate(
         ...(await fields(current.id)),
         nextSequenceType: decision.state.nextSequenceType,
         amendedFromReference: pending?.originalReference ?? null,
-        amendedFromIbanCiphertext: pending ? await encryptSecret(pending.originalIban, keyMaterial, amendedFromIbanBinding(current.id)) : null,
+        amendedFromIbanCiphertext: pending
+          ? await encryptSecret(
+              pending.originalIban,
+              keyMaterial,
+              amendedFromIbanBinding(current.id),
+            )
+          : null,
         amendedBankChanged: pending?.debtorBankChanged ?? false,
         updatedAt: at,
       }).catch(onUniqueViolation);
@@ -159,7 +246,12 @@ export async function putMandate(
 }
 
 /** DELETE /customers/{id}/mandate: revokes the active mandate; a mandate already ended is answered as it is. */
-export async function revokeCustomerMandate(db: Db, merchantId: string, customerId: string, now: Date): Promise<MandateRecord> {
+export async function revokeCustomerMandate(
+  db: Db,
+  merchantId: string,
+  customerId: string,
+  now: Date,
+): Promise<MandateRecord> {
   const { customer, mandate } = await findLatestMandate(db, merchantId, customerId);
   if (!customer) throw notFound("Customer", customerId);
   if (!mandate) throw notFound(`A mandate of customer ${customerId}`);

@@ -15,19 +15,31 @@ function bearerToken(header: string | undefined): string | undefined {
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   const expected = c.env.ADMIN_TOKEN;
-  if (!expected) throw new ProblemError("forbidden", "The admin API is disabled: ADMIN_TOKEN is not configured.");
+  if (!expected)
+    throw new ProblemError(
+      "forbidden",
+      "The admin API is disabled: ADMIN_TOKEN is not configured.",
+    );
   if (!token || !timingSafeEqual(await sha256Hex(token), await sha256Hex(expected))) {
-    throw new ProblemError("unauthorized", "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.");
+    throw new ProblemError(
+      "unauthorized",
+      "Send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`.",
+    );
   }
   await next();
 });
 
 export const requireMerchant = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
-  if (!token) throw new ProblemError("unauthorized", "Send a merchant API key as `Authorization: Bearer <key>`.");
+  if (!token)
+    throw new ProblemError(
+      "unauthorized",
+      "Send a merchant API key as `Authorization: Bearer <key>`.",
+    );
   const hash = await sha256Hex(token);
   const found = await findMerchantByKeyHash(database(c.env.DB), hash);
-  if (!found || !timingSafeEqual(found.keyHash, hash)) throw new ProblemError("unauthorized", "The API key is unknown or revoked.");
+  if (!found || !timingSafeEqual(found.keyHash, hash))
+    throw new ProblemError("unauthorized", "The API key is unknown or revoked.");
   c.set("merchant", found.merchant);
   await next();
 });

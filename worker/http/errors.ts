@@ -9,11 +9,16 @@ import { isContractVersionConflict } from "../store/db.ts";
 import { ProblemError, problemResponse } from "./problem.ts";
 
 function fromHttpException(error: HTTPException): ProblemError {
-  if (error.status === 413) return new ProblemError("payload_too_large", "The request body is larger than 1 MB.");
+  if (error.status === 413)
+    return new ProblemError("payload_too_large", "The request body is larger than 1 MB.");
   if (error.status === 400 && /json/i.test(error.message)) {
-    return new ProblemError("malformed_json", "The request body is not valid JSON, or Content-Type is not application/json.");
+    return new ProblemError(
+      "malformed_json",
+      "The request body is not valid JSON, or Content-Type is not application/json.",
+    );
   }
-  if (error.status === 401) return new ProblemError("unauthorized", error.message || "Unauthorized");
+  if (error.status === 401)
+    return new ProblemError("unauthorized", error.message || "Unauthorized");
   return new ProblemError("bad_request", error.message || "Bad request");
 }
 
@@ -21,10 +26,22 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof ProblemError) return problemResponse(c, error);
   if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error));
   if (isContractVersionConflict(error)) {
-    return problemResponse(c, new ProblemError("contract_version_conflict", "Another change to this contract was saved first; reload it and try again."));
+    return problemResponse(
+      c,
+      new ProblemError(
+        "contract_version_conflict",
+        "Another change to this contract was saved first; reload it and try again.",
+      ),
+    );
   }
   console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
-  return problemResponse(c, new ProblemError("internal_error", "Something went wrong on our side; the request had no effect and can be retried."));
+  return problemResponse(
+    c,
+    new ProblemError(
+      "internal_error",
+      "Something went wrong on our side; the request had no effect and can be retried.",
+    ),
+  );
 };
 
 /**
@@ -36,7 +53,8 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<A
   const methodsFor = (path: string): string[] => {
     if (!router) {
       router = new TrieRouter<string>();
-      for (const route of app.routes) if (route.method !== "ALL") router.add("ALL", route.path, route.method);
+      for (const route of app.routes)
+        if (route.method !== "ALL") router.add("ALL", route.path, route.method);
     }
     const [matches] = router.match("ALL", path);
     return [...new Set(matches.map(([method]) => method))];
@@ -44,10 +62,20 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<A
   return (c: Context<AppEnv>) => {
     const allowed = methodsFor(new URL(c.req.url).pathname);
     if (allowed.length > 0) {
-      return problemResponse(c, new ProblemError("method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}.`), {
-        allow: allowed.join(", "),
-      });
+      return problemResponse(
+        c,
+        new ProblemError(
+          "method_not_allowed",
+          `${c.req.method} is not allowed here; use ${allowed.join(", ")}.`,
+        ),
+        {
+          allow: allowed.join(", "),
+        },
+      );
     }
-    return problemResponse(c, new ProblemError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+    return problemResponse(
+      c,
+      new ProblemError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+    );
   };
 }

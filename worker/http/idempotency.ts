@@ -4,7 +4,11 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { database } from "../store/db.ts";
-import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from "../store/idempotency.ts";
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+} from "../store/idempotency.ts";
 import { sha256Hex } from "../security.ts";
 import { ProblemError } from "./problem.ts";
 
@@ -15,9 +19,13 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (c.req.method !== "POST" || key === undefined) return next();
   if (!KEY_PATTERN.test(key)) {
-    throw new ProblemError("validation_failed", "Idempotency-Key must be 1–255 visible ASCII characters.", {
-      errors: [{ field: "Idempotency-Key", message: "1–255 visible ASCII characters" }],
-    });
+    throw new ProblemError(
+      "validation_failed",
+      "Idempotency-Key must be 1–255 visible ASCII characters.",
+      {
+        errors: [{ field: "Idempotency-Key", message: "1–255 visible ASCII characters" }],
+      },
+    );
   }
   const merchantId = c.get("merchant").id;
   // Portal customers share their merchant's key space; their keys are kept apart per customer.
@@ -44,20 +52,43 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     await releaseIdempotencyKey(db, merchantId, scopedKey);
     return;
   }
-  await completeIdempotencyKey(db, merchantId, scopedKey, response.status, await response.clone().text());
+  await completeIdempotencyKey(
+    db,
+    merchantId,
+    scopedKey,
+    response.status,
+    await response.clone().text(),
+  );
 });
 
-function replay(existing: { requestHash: string; status: string; responseStatus: number | null; responseBody: string | null }, requestHash: string) {
+function replay(
+  existing: {
+    requestHash: string;
+    status: string;
+    responseStatus: number | null;
+    responseBody: string | null;
+  },
+  requestHash: string,
+) {
   if (existing.requestHash !== requestHash) {
-    throw new ProblemError("idempotency_key_reused", "This Idempotency-Key was used with a different request; use a new key for a new request.");
+    throw new ProblemError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was used with a different request; use a new key for a new request.",
+    );
   }
   if (existing.status !== "done") {
-    throw new ProblemError("idempotency_request_in_progress", "The first request with this Idempotency-Key is still being processed; retry shortly.");
+    throw new ProblemError(
+      "idempotency_request_in_progress",
+      "The first request with this Idempotency-Key is still being processed; retry shortly.",
+    );
   }
   const status = existing.responseStatus ?? 200;
   const isProblem = status >= 400;
   return new Response(existing.responseBody, {
     status,
-    headers: { "content-type": isProblem ? "application/problem+json" : "application/json", "idempotent-replayed": "true" },
+    headers: {
+      "content-type": isProblem ? "application/problem+json" : "application/json",
+      "idempotent-replayed": "true",
+    },
   });
 }

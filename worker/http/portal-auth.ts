@@ -18,13 +18,22 @@ async function originListedAnywhere(db: Db, origin: string): Promise<boolean> {
   const rows = await db
     .select({ id: merchants.id })
     .from(merchants)
-    .where(and(eq(merchants.portalEnabled, true), sql`EXISTS (SELECT 1 FROM json_each(${merchants.allowedOrigins}) WHERE json_each.value = ${origin})`))
+    .where(
+      and(
+        eq(merchants.portalEnabled, true),
+        sql`EXISTS (SELECT 1 FROM json_each(${merchants.allowedOrigins}) WHERE json_each.value = ${origin})`,
+      ),
+    )
     .limit(1);
   return rows.length === 1;
 }
 
 function corsHeaders(origin: string): Record<string, string> {
-  return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": "idempotent-replayed" };
+  return {
+    "access-control-allow-origin": origin,
+    vary: "Origin",
+    "access-control-expose-headers": "idempotent-replayed",
+  };
 }
 
 export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
@@ -32,11 +41,21 @@ export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
   const db = database(c.env.DB);
   if (c.req.method === "OPTIONS") {
     if (!origin || !(await originListedAnywhere(db, origin))) {
-      return problemResponse(c, new ProblemError("forbidden", `Origin ${origin ?? "(none)"} may not use the portal API.`, { ruleCode: "origin_not_allowed" }));
+      return problemResponse(
+        c,
+        new ProblemError("forbidden", `Origin ${origin ?? "(none)"} may not use the portal API.`, {
+          ruleCode: "origin_not_allowed",
+        }),
+      );
     }
     return new Response(null, {
       status: 204,
-      headers: { ...corsHeaders(origin), "access-control-allow-methods": ALLOWED_METHODS, "access-control-allow-headers": ALLOWED_HEADERS, "access-control-max-age": "600" },
+      headers: {
+        ...corsHeaders(origin),
+        "access-control-allow-methods": ALLOWED_METHODS,
+        "access-control-allow-headers": ALLOWED_HEADERS,
+        "access-control-max-age": "600",
+      },
     });
   }
   await next();
@@ -44,19 +63,43 @@ export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
   // Authenticated: the token's merchant decides. Not authenticated (e.g. an expired token): the
   // widget must still be able to read the 401 to renew its session.
   const merchant = c.get("merchant") as AppEnv["Variables"]["merchant"] | undefined;
-  const allowed = merchant ? merchant.allowedOrigins.includes(origin) : await originListedAnywhere(db, origin);
-  if (allowed) for (const [name, value] of Object.entries(corsHeaders(origin))) c.res.headers.set(name, value);
+  const allowed = merchant
+    ? merchant.allowedOrigins.includes(origin)
+    : await originListedAnywhere(db, origin);
+  if (allowed)
+    for (const [name, value] of Object.entries(corsHeaders(origin))) c.res.headers.set(name, value);
 });
 
 export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  if (!match) throw new ProblemError("unauthorized", "Send the portal session token as `Authorization: Bearer <token>`.", { ruleCode: "session_missing" });
-  const principal = await findPortalPrincipal(database(c.env.DB), await sha256Hex(match[1]!), c.get("now").toISOString());
-  if (!principal) throw new ProblemError("unauthorized", "The portal session is unknown, expired or revoked; request a new one.", { ruleCode: "session_invalid" });
-  if (!principal.merchant.portalEnabled) throw new ProblemError("forbidden", "The self-service portal is switched off.", { ruleCode: "portal_disabled" });
+  if (!match)
+    throw new ProblemError(
+      "unauthorized",
+      "Send the portal session token as `Authorization: Bearer <token>`.",
+      { ruleCode: "session_missing" },
+    );
+  const principal = await findPortalPrincipal(
+    database(c.env.DB),
+    await sha256Hex(match[1]!),
+    c.get("now").toISOString(),
+  );
+  if (!principal)
+    throw new ProblemError(
+      "unauthorized",
+      "The portal session is unknown, expired or revoked; request a new one.",
+      { ruleCode: "session_invalid" },
+    );
+  if (!principal.merchant.portalEnabled)
+    throw new ProblemError("forbidden", "The self-service portal is switched off.", {
+      ruleCode: "portal_disabled",
+    });
   const origin = c.req.header("origin");
   if (origin && !principal.merchant.allowedOrigins.includes(origin)) {
-    throw new ProblemError("forbidden", `Origin ${origin} is not allowed for this merchant's portal.`, { ruleCode: "origin_not_allowed" });
+    throw new ProblemError(
+      "forbidden",
+      `Origin ${origin} is not allowed for this merchant's portal.`,
+      { ruleCode: "origin_not_allowed" },
+    );
   }
   c.set("merchant", principal.merchant);
   c.set("customer", principal.customer);

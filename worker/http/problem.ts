@@ -13,7 +13,10 @@ export const PROBLEM_CODES = {
   method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
   contract_version_conflict: { status: 409, title: "The contract was changed concurrently" },
-  idempotency_request_in_progress: { status: 409, title: "A request with this Idempotency-Key is still in progress" },
+  idempotency_request_in_progress: {
+    status: 409,
+    title: "A request with this Idempotency-Key is still in progress",
+  },
   payload_too_large: { status: 413, title: "Request body too large" },
   idempotency_key_reused: { status: 422, title: "Idempotency-Key reused with a different request" },
   unprocessable: { status: 422, title: "The request breaks a business rule" },
@@ -33,7 +36,11 @@ export class ProblemError extends Error {
   readonly title: string;
   readonly errors: FieldError[] | undefined;
 
-  constructor(code: ProblemCode, detail: string, options: { errors?: FieldError[]; ruleCode?: string } = {}) {
+  constructor(
+    code: ProblemCode,
+    detail: string,
+    options: { errors?: FieldError[]; ruleCode?: string } = {},
+  ) {
     super(detail);
     const entry = PROBLEM_CODES[code];
     // A business-rule failure keeps the rule's own code ("effective_date_not_allowed") so clients
@@ -48,7 +55,8 @@ export class ProblemError extends Error {
 export const notFound = (what: string, id?: string) =>
   new ProblemError("not_found", id ? `${what} ${id} does not exist.` : `${what} does not exist.`);
 
-export const ruleViolation = (ruleCode: string, detail: string) => new ProblemError("unprocessable", detail, { ruleCode });
+export const ruleViolation = (ruleCode: string, detail: string) =>
+  new ProblemError("unprocessable", detail, { ruleCode });
 
 export function problemBody(problem: ProblemError, instance?: string) {
   return {
@@ -62,7 +70,11 @@ export function problemBody(problem: ProblemError, instance?: string) {
   };
 }
 
-export function problemResponse(c: Context, problem: ProblemError, headers: Record<string, string> = {}) {
+export function problemResponse(
+  c: Context,
+  problem: ProblemError,
+  headers: Record<string, string> = {},
+) {
   return new Response(JSON.stringify(problemBody(problem, new URL(c.req.url).pathname)), {
     status: problem.status,
     headers: { "content-type": "application/problem+json", ...headers },

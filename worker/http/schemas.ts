@@ -3,9 +3,15 @@ import * as v from "valibot";
 import { isIsoDate } from "../domain/calendar.ts";
 
 export const IdParam = (prefix: string) =>
-  v.object({ id: v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`)) });
+  v.object({
+    id: v.pipe(
+      v.string(),
+      v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`),
+    ),
+  });
 
-export const IdOf = (prefix: string) => v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`));
+export const IdOf = (prefix: string) =>
+  v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`));
 
 export const IsoDateSchema = v.pipe(
   v.string(),
@@ -13,19 +19,40 @@ export const IsoDateSchema = v.pipe(
   v.metadata({ format: "date" }),
 );
 
-export const CentsSchema = v.pipe(v.number(), v.integer("must be an integer number of cents"), v.minValue(0), v.maxValue(100_000_000_00));
+export const CentsSchema = v.pipe(
+  v.number(),
+  v.integer("must be an integer number of cents"),
+  v.minValue(0),
+  v.maxValue(100_000_000_00),
+);
 
-export const TaxRateSchema = v.pipe(v.number(), v.integer("must be basis points, e.g. 1900 for 19 %"), v.minValue(0), v.maxValue(10_000));
+export const TaxRateSchema = v.pipe(
+  v.number(),
+  v.integer("must be basis points, e.g. 1900 for 19 %"),
+  v.minValue(0),
+  v.maxValue(10_000),
+);
 
-export const CurrencySchema = v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"));
+export const CurrencySchema = v.pipe(
+  v.string(),
+  v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"),
+);
 
-export const NameSchema = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(200));
+export const NameSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, "must not be empty"),
+  v.maxLength(200),
+);
 
 export const QuantitySchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(999));
 
 /** https, or plain http on this machine (development): the only URLs the browser side may use. */
 export function isHttpsOrLoopback(url: URL): boolean {
-  return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+  return (
+    url.protocol === "https:" ||
+    (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname))
+  );
 }
 
 function parsesAs(value: string, accept: (url: URL) => boolean): boolean {
@@ -40,7 +67,10 @@ function parsesAs(value: string, accept: (url: URL) => boolean): boolean {
 export const OriginSchema = v.pipe(
   v.string(),
   v.maxLength(200),
-  v.check((value) => parsesAs(value, (url) => isHttpsOrLoopback(url) && url.origin === value), "must be an origin like https://shop.example.com (https, or http on localhost; no path)"),
+  v.check(
+    (value) => parsesAs(value, (url) => isHttpsOrLoopback(url) && url.origin === value),
+    "must be an origin like https://shop.example.com (https, or http on localhost; no path)",
+  ),
 );
 
 export const BrowserUrlSchema = v.pipe(
@@ -50,8 +80,19 @@ export const BrowserUrlSchema = v.pipe(
 );
 
 export const ListQuery = v.object({
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be 1–100"), v.transform(Number), v.minValue(1), v.maxValue(100)), "20"),
-  cursor: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2,4}_[0-9a-z]{24}$/, "must be a nextCursor value"))),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,3}$/, "must be 1–100"),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(100),
+    ),
+    "20",
+  ),
+  cursor: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z]{2,4}_[0-9a-z]{24}$/, "must be a nextCursor value")),
+  ),
 });
 
 export interface Page<T> {
@@ -60,7 +101,14 @@ export interface Page<T> {
 }
 
 /** Rows were fetched with limit + 1: the extra row only tells whether another page exists. */
-export function toPage<T extends { id: string }, R>(rows: T[], limit: number, shape: (row: T) => R): Page<R> {
+export function toPage<T extends { id: string }, R>(
+  rows: T[],
+  limit: number,
+  shape: (row: T) => R,
+): Page<R> {
   const data = rows.slice(0, limit);
-  return { data: data.map(shape), nextCursor: rows.length > limit ? (data.at(-1)?.id ?? null) : null };
+  return {
+    data: data.map(shape),
+    nextCursor: rows.length > limit ? (data.at(-1)?.id ?? null) : null,
+  };
 }

@@ -11,7 +11,9 @@ interface IssueLike {
 }
 
 function fieldOf(target: string, issue: IssueLike): string {
-  const keys = (issue.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment));
+  const keys = (issue.path ?? []).map((segment) =>
+    String(typeof segment === "object" ? segment.key : segment),
+  );
   return keys.length > 0 ? keys.join(".") : target;
 }
 
@@ -20,7 +22,10 @@ export function toFieldErrors(target: string, issues: readonly IssueLike[]): Fie
 }
 
 /** Validates one part of the request; `c.req.valid(target)` then holds the parsed output. */
-export function valid<T extends GenericSchema, Target extends keyof ValidationTargets>(target: Target, schema: T) {
+export function valid<T extends GenericSchema, Target extends keyof ValidationTargets>(
+  target: Target,
+  schema: T,
+) {
   return validator(target, schema, (result) => {
     if (!result.success) {
       const errors = toFieldErrors(target, result.error as readonly IssueLike[]);

@@ -3,9 +3,20 @@
 // booked). Work per tick is bounded (merchants, pages, transactions per merchant), the rest waits
 // for the next tick, and one merchant's failure never stops the others.
 import type { Bindings } from "../env.ts";
-import { addCounts, emptyCounts, syncMerchant, type SyncCounts, type SyncOptions } from "../flows/finapi-sync.ts";
+import {
+  addCounts,
+  emptyCounts,
+  syncMerchant,
+  type SyncCounts,
+  type SyncOptions,
+} from "../flows/finapi-sync.ts";
 import { runtimeFromEnv } from "../flows/finapi.ts";
-import { addReconciliationCounts, emptyReconciliationCounts, reconcileMerchant, type ReconciliationCounts } from "../flows/reconciliation.ts";
+import {
+  addReconciliationCounts,
+  emptyReconciliationCounts,
+  reconcileMerchant,
+  type ReconciliationCounts,
+} from "../flows/reconciliation.ts";
 import { database } from "../store/db.ts";
 import { merchantsToSync } from "../store/finapi.ts";
 
@@ -26,11 +37,23 @@ export interface BankSyncJobReport extends SyncCounts {
   reconciliation: ReconciliationCounts;
 }
 
-export async function runBankSync(env: Bindings, now: Date, options: BankSyncJobOptions = {}): Promise<BankSyncJobReport> {
+export async function runBankSync(
+  env: Bindings,
+  now: Date,
+  options: BankSyncJobOptions = {},
+): Promise<BankSyncJobReport> {
   const { maxMerchants = 50, maxPagesPerTick = 200, ...syncOptions } = options;
   const runtime = { ...runtimeFromEnv(env), ...syncOptions };
   const db = database(env.DB);
-  const report: BankSyncJobReport = { merchants: 0, busy: 0, connections: 0, failedConnections: 0, errors: [], reconciliation: emptyReconciliationCounts(), ...emptyCounts() };
+  const report: BankSyncJobReport = {
+    merchants: 0,
+    busy: 0,
+    connections: 0,
+    failedConnections: 0,
+    errors: [],
+    reconciliation: emptyReconciliationCounts(),
+    ...emptyCounts(),
+  };
   for (const merchantId of await merchantsToSync(db, maxMerchants)) {
     if (report.pages >= maxPagesPerTick) break;
     report.merchants += 1;
@@ -44,10 +67,16 @@ export async function runBankSync(env: Bindings, now: Date, options: BankSyncJob
       report.connections += result.connections.length;
       report.failedConnections += result.failed;
       // Also after a failed sync: what earlier syncs stored still needs matching.
-      addReconciliationCounts(report.reconciliation, await reconcileMerchant(db, env.ENCRYPTION_KEY, merchantId, now));
+      addReconciliationCounts(
+        report.reconciliation,
+        await reconcileMerchant(db, env.ENCRYPTION_KEY, merchantId, now),
+      );
     } catch (error) {
       // Connection failures are recorded inside; this is the unexpected kind (e.g. D1 down).
-      report.errors.push({ merchantId, message: error instanceof Error ? error.message : String(error) });
+      report.errors.push({
+        merchantId,
+        message: error instanceof Error ? error.message : String(error),
+      });
       console.error("bank sync: merchant failed", merchantId, error);
     }
   }

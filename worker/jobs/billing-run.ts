@@ -19,7 +19,13 @@ import {
   type ContractChangeRecord,
   type StoredChangeRequest,
 } from "../store/contract-changes.ts";
-import { database, isContractVersionConflict, isUniqueViolation, runBatch, type Db } from "../store/db.ts";
+import {
+  database,
+  isContractVersionConflict,
+  isUniqueViolation,
+  runBatch,
+  type Db,
+} from "../store/db.ts";
 import { draftInvoice, regularBillingKey } from "../store/invoices.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 
@@ -42,28 +48,55 @@ export interface BillingRunOptions {
 
 type Step = "change_applied" | "change_failed" | "invoice_issued" | "contract_ended" | "idle";
 
-export async function runBilling(d1: D1Database, scheduledTime: Date, options: BillingRunOptions = {}): Promise<BillingRunReport> {
+export async function runBilling(
+  d1: D1Database,
+  scheduledTime: Date,
+  options: BillingRunOptions = {},
+): Promise<BillingRunReport> {
   const { maxContracts = 500, pageSize = 50, maxStepsPerContract = 24 } = options;
   const db = database(d1);
-  const report: BillingRunReport = { contracts: 0, changesApplied: 0, changesFailed: 0, invoicesIssued: 0, contractsEnded: 0, errors: [] };
+  const report: BillingRunReport = {
+    contracts: 0,
+    changesApplied: 0,
+    changesFailed: 0,
+    invoicesIssued: 0,
+    contractsEnded: 0,
+    errors: [],
+  };
   // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
   const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
   const merchants = new Map<string, Promise<MerchantRecord | undefined>>();
   const merchantOf = (id: string) => {
-    if (!merchants.has(id)) merchants.set(id, db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, id) }));
+    if (!merchants.has(id))
+      merchants.set(id, db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, id) }));
     return merchants.get(id)!;
   };
   let after = "";
   while (report.contracts < maxContracts) {
-    const page = await findDueContracts(db, latestToday, after, Math.min(pageSize, maxContracts - report.contracts));
+    const page = await findDueContracts(
+      db,
+      latestToday,
+      after,
+      Math.min(pageSize, maxContracts - report.contracts),
+    );
     if (page.length === 0) break;
     for (const due of page) {
       report.contracts += 1;
       try {
-        await billContract(db, (await merchantOf(due.merchantId))!, due.id, localDate(scheduledTime, due.timeZone), maxStepsPerContract, report);
+        await billContract(
+          db,
+          (await merchantOf(due.merchantId))!,
+          due.id,
+          localDate(scheduledTime, due.timeZone),
+          maxStepsPerContract,
+          report,
+        );
       } catch (error) {
         // One broken contract must not stop the run for everyone else; it stays due and is retried.
-        report.errors.push({ contractId: due.id, message: error instanceof Error ? error.message : String(error) });
+        report.errors.push({
+          contractId: due.id,
+          message: error instanceof Error ? error.message : String(error),
+        });
         console.error("billing run: contract failed", due.id, error);
       }
     }
@@ -72,7 +105,14 @@ export async function runBilling(d1: D1Database, scheduledTime: Date, options: B
   return report;
 }
 
-async function billContract(db: Db, merchant: MerchantRecord, contractId: string, today: IsoDate, maxSteps: number, report: BillingRunReport) {
+async function billContract(
+  db: Db,
+  merchant: MerchantRecord,
+  contractId: string,
+  today: IsoDate,
+  maxSteps: number,
+  report: BillingRunReport,
+) {
   for (let step = 0; step < maxSteps; step++) {
     const outcome = await nextStep(db, merchant, contractId, today);
     if (outcome === "idle") return;
@@ -86,12 +126,23 @@ async function billContract(db: Db, merchant: MerchantRecord, contractId: string
   }
 }
 
-async function nextStep(db: Db, merchant: MerchantRecord, contractId: string, today: IsoDate): Promise<Step> {
+async function nextStep(
+  db: Db,
+  merchant: MerchantRecord,
+  contractId: string,
+  today: IsoDate,
+): Promise<Step> {
   const [change] = await dueScheduledChanges(db, contractId, today);
-  const context = await loadForChange(db, merchant.id, contractId, change ? (change.request as unknown as StoredChangeRequest) : undefined);
+  const context = await loadForChange(
+    db,
+    merchant.id,
+    contractId,
+    change ? (change.request as unknown as StoredChangeRequest) : undefined,
+  );
   const { contract } = context;
   // A change on or before the period end comes first: at the boundary it shapes the next invoice.
-  if (change && change.effectiveDate <= contract.currentPeriodEnd) return applyScheduled(db, merchant, context, change, today);
+  if (change && change.effectiveDate <= contract.currentPeriodEnd)
+    return applyScheduled(db, merchant, context, change, today);
   if (contract.currentPeriodEnd > today) return "idle";
   if (contract.endDate !== null && contract.endDate < contract.currentPeriodEnd) {
     return guarded(db, endContractStatements(db, contract), "contract_ended");
@@ -99,30 +150,71 @@ async function nextStep(db: Db, merchant: MerchantRecord, contractId: string, to
   return billNextPeriod(db, merchant, context, today);
 }
 
-async function applyScheduled(db: Db, merchant: MerchantRecord, context: ChangeContext, change: ContractChangeRecord, today: IsoDate): Promise<Step> {
+async function applyScheduled(
+  db: Db,
+  merchant: MerchantRecord,
+  context: ChangeContext,
+  change: ContractChangeRecord,
+  today: IsoDate,
+): Promise<Step> {
   const request = change.request as unknown as StoredChangeRequest;
   let computation;
   try {
-    computation = computeOrder(context, { request, effectiveDate: change.effectiveDate, timing: "as_requested" }, today, merchant.prorationMode as ProrationMode);
+    computation = computeOrder(
+      context,
+      { request, effectiveDate: change.effectiveDate, timing: "as_requested" },
+      today,
+      merchant.prorationMode as ProrationMode,
+    );
   } catch (error) {
     // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
     if (!(error instanceof ProblemError)) throw error;
-    await runBatch(db, [failScheduledChangeStatement(db, change.id, `${error.code}: ${error.message}`)]);
+    await runBatch(db, [
+      failScheduledChangeStatement(db, change.id, `${error.code}: ${error.message}`),
+    ]);
     return "change_failed";
   }
-  const invoice = settlementDraft(context, computation, { changeId: change.id, issueDate: today, paymentTermDays: merchant.paymentTermDays, currency: context.planCurrency });
-  const meta = { merchantId: merchant.id, changeId: change.id, request, source: change.source as "merchant" | "portal", invoice, scheduled: true };
+  const invoice = settlementDraft(context, computation, {
+    changeId: change.id,
+    issueDate: today,
+    paymentTermDays: merchant.paymentTermDays,
+    currency: context.planCurrency,
+  });
+  const meta = {
+    merchantId: merchant.id,
+    changeId: change.id,
+    request,
+    source: change.source as "merchant" | "portal",
+    invoice,
+    scheduled: true,
+  };
   return guarded(db, applyChangeStatements(db, context, computation, meta), "change_applied");
 }
 
-async function billNextPeriod(db: Db, merchant: MerchantRecord, context: ChangeContext, today: IsoDate): Promise<Step> {
+async function billNextPeriod(
+  db: Db,
+  merchant: MerchantRecord,
+  context: ChangeContext,
+  today: IsoDate,
+): Promise<Step> {
   const { contract, snapshot } = context;
-  const period = periodContaining(snapshot.billingAnchor, snapshot.interval, contract.currentPeriodEnd);
+  const period = periodContaining(
+    snapshot.billingAnchor,
+    snapshot.interval,
+    contract.currentPeriodEnd,
+  );
   const carried = await uninvoicedCarriedLinesQuery(db, contract.id);
-  const items = snapshot.items.map((item) => ({ ...item, billedPeriodAmount: itemPeriodAmount(item, snapshot.interval) }));
+  const items = snapshot.items.map((item) => ({
+    ...item,
+    billedPeriodAmount: itemPeriodAmount(item, snapshot.interval),
+  }));
   const invoice = draftInvoice(
-    { kind: "regular", currency: context.planCurrency, lines: periodInvoiceLines(items, snapshot.interval, period, carried) },
+    {
+      kind: "regular",
+      currency: context.planCurrency,
+      lines: periodInvoiceLines(items, snapshot.interval, period, carried),
+    },
     {
       merchantId: merchant.id,
       customerId: contract.customerId,
@@ -136,7 +228,13 @@ async function billNextPeriod(db: Db, merchant: MerchantRecord, context: ChangeC
       billingKey: regularBillingKey(contract.id, period.start),
     },
   );
-  const statements = billPeriodStatements(db, { contract, period, items, carriedLineIds: carried.map((line) => line.id), invoice });
+  const statements = billPeriodStatements(db, {
+    contract,
+    period,
+    items,
+    carriedLineIds: carried.map((line) => line.id),
+    invoice,
+  });
   return guarded(db, statements, "invoice_issued");
 }
 
@@ -144,7 +242,11 @@ async function billNextPeriod(db: Db, merchant: MerchantRecord, context: ChangeC
  * A concurrent writer (a customer's change, a second run) makes the batch abort as a whole; the
  * next step reloads the contract and sees what the other writer did.
  */
-async function guarded(db: Db, statements: Parameters<typeof runBatch>[1], step: Step): Promise<Step> {
+async function guarded(
+  db: Db,
+  statements: Parameters<typeof runBatch>[1],
+  step: Step,
+): Promise<Step> {
   try {
     await runBatch(db, statements);
     return step;

@@ -15,7 +15,13 @@ import {
 import type { Bindings } from "../env.ts";
 import { decryptSecret } from "../secrets.ts";
 import { database, runBatch, type Db } from "../store/db.ts";
-import { attemptStatements, findDueDeliveries, leaseDelivery, type AttemptResult, type DueDelivery } from "../store/webhook-deliveries.ts";
+import {
+  attemptStatements,
+  findDueDeliveries,
+  leaseDelivery,
+  type AttemptResult,
+  type DueDelivery,
+} from "../store/webhook-deliveries.ts";
 
 export interface DeliveryOptions {
   fetcher?: typeof fetch;
@@ -36,8 +42,18 @@ const EXCERPT_BYTES = 1024;
 /** Longer than one attempt can take, so a crashed tick's lease expires and the delivery is retried. */
 const LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
 
-export async function deliverWebhooks(env: Bindings, now: Date, options: DeliveryOptions = {}): Promise<DeliveryReport> {
-  const { fetcher = fetch, maxDeliveries = 200, concurrency = 10, random = Math.random, timeoutMs = DELIVERY_TIMEOUT_MS } = options;
+export async function deliverWebhooks(
+  env: Bindings,
+  now: Date,
+  options: DeliveryOptions = {},
+): Promise<DeliveryReport> {
+  const {
+    fetcher = fetch,
+    maxDeliveries = 200,
+    concurrency = 10,
+    random = Math.random,
+    timeoutMs = DELIVERY_TIMEOUT_MS,
+  } = options;
   const db = database(env.DB);
   const due = await findDueDeliveries(db, now.toISOString(), maxDeliveries);
   const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
@@ -48,7 +64,9 @@ export async function deliverWebhooks(env: Bindings, now: Date, options: Deliver
       const result = await deliverOne(db, env, delivery, now, { fetcher, random, timeoutMs });
       if (!result) continue;
       report.attempted += 1;
-      report[result.kind === "delivered" ? "delivered" : result.kind === "retry" ? "retrying" : "failed"] += 1;
+      report[
+        result.kind === "delivered" ? "delivered" : result.kind === "retry" ? "retrying" : "failed"
+      ] += 1;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
@@ -61,8 +79,15 @@ interface SendOptions {
   timeoutMs: number;
 }
 
-async function deliverOne(db: Db, env: Bindings, delivery: DueDelivery, now: Date, options: SendOptions): Promise<AttemptResult | null> {
-  if (!(await leaseDelivery(db, delivery, new Date(now.getTime() + LEASE_MS).toISOString()))) return null;
+async function deliverOne(
+  db: Db,
+  env: Bindings,
+  delivery: DueDelivery,
+  now: Date,
+  options: SendOptions,
+): Promise<AttemptResult | null> {
+  if (!(await leaseDelivery(db, delivery, new Date(now.getTime() + LEASE_MS).toISOString())))
+    return null;
   const startedAt = Date.now();
   const sent = await send(env, delivery, now, options);
   const result = decide(delivery, sent, now, options.random);
@@ -86,18 +111,46 @@ interface Sent {
 }
 
 async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promise<string[]> {
-  const current = await decryptSecret(delivery.secretCiphertext, env.ENCRYPTION_KEY, delivery.endpointId);
-  const rotating = delivery.previousSecretCiphertext && delivery.previousSecretExpiresAt && delivery.previousSecretExpiresAt > now.toISOString();
+  const current = await decryptSecret(
+    delivery.secretCiphertext,
+    env.ENCRYPTION_KEY,
+    delivery.endpointId,
+  );
+  const rotating =
+    delivery.previousSecretCiphertext &&
+    delivery.previousSecretExpiresAt &&
+    delivery.previousSecretExpiresAt > now.toISOString();
   if (!rotating) return [current];
-  return [current, await decryptSecret(delivery.previousSecretCiphertext!, env.ENCRYPTION_KEY, delivery.endpointId)];
+  return [
+    current,
+    await decryptSecret(
+      delivery.previousSecretCiphertext!,
+      env.ENCRYPTION_KEY,
+      delivery.endpointId,
+    ),
+  ];
 }
 
-async function send(env: Bindings, delivery: DueDelivery, now: Date, { fetcher, timeoutMs }: SendOptions): Promise<Sent> {
+async function send(
+  env: Bindings,
+  delivery: DueDelivery,
+  now: Date,
+  { fetcher, timeoutMs }: SendOptions,
+): Promise<Sent> {
   // Checked again at send time: the URL rules may have tightened since the endpoint was saved.
   const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
   const guard = checkWebhookUrl(delivery.url, { allowLocalhost });
-  if (!guard.ok) return { outcome: "network_error", retryAfter: null, excerpt: null, error: `refused: ${guard.message}` };
-  const headers = await webhookHeaders({ id: delivery.eventId, timestamp: Math.floor(now.getTime() / 1000), body: delivery.payload }, await secretsOf(env, delivery, now));
+  if (!guard.ok)
+    return {
+      outcome: "network_error",
+      retryAfter: null,
+      excerpt: null,
+      error: `refused: ${guard.message}`,
+    };
+  const headers = await webhookHeaders(
+    { id: delivery.eventId, timestamp: Math.floor(now.getTime() / 1000), body: delivery.payload },
+    await secretsOf(env, delivery, now),
+  );
   try {
     const response = await fetcher(guard.url, {
       method: "POST",
@@ -106,10 +159,21 @@ async function send(env: Bindings, delivery: DueDelivery, now: Date, { fetcher, 
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return { outcome: response.status, retryAfter: response.headers.get("retry-after"), excerpt: await excerptOf(response), error: null };
+    return {
+      outcome: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      excerpt: await excerptOf(response),
+      error: null,
+    };
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    return { outcome: timedOut ? "timeout" : "network_error", retryAfter: null, excerpt: null, error: error instanceof Error ? error.message : String(error) };
+    const timedOut =
+      error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    return {
+      outcome: timedOut ? "timeout" : "network_error",
+      retryAfter: null,
+      excerpt: null,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -138,9 +202,19 @@ async function excerptOf(response: Response): Promise<string | null> {
 function decide(delivery: DueDelivery, sent: Sent, now: Date, random: RandomSource): AttemptResult {
   const decision = classifyDeliveryResponse(sent.outcome);
   if (decision === "delivered") return { kind: "delivered" };
-  if (decision === "disable_endpoint") return { kind: "failed", disableReason: "The endpoint answered 410 Gone." };
+  if (decision === "disable_endpoint")
+    return { kind: "failed", disableReason: "The endpoint answered 410 Gone." };
   const failingSince = delivery.failingSince ? new Date(delivery.failingSince) : now;
-  const disableReason = shouldDisableEndpoint(failingSince, now) ? `Every attempt failed since ${failingSince.toISOString()} (5 days).` : null;
-  const next = nextAttemptAt({ attemptNumber: delivery.attempts + 1, now, retryAfterHeader: sent.retryAfter, random });
-  return next ? { kind: "retry", nextAttemptAt: next.toISOString(), disableReason } : { kind: "failed", disableReason };
+  const disableReason = shouldDisableEndpoint(failingSince, now)
+    ? `Every attempt failed since ${failingSince.toISOString()} (5 days).`
+    : null;
+  const next = nextAttemptAt({
+    attemptNumber: delivery.attempts + 1,
+    now,
+    retryAfterHeader: sent.retryAfter,
+    random,
+  });
+  return next
+    ? { kind: "retry", nextAttemptAt: next.toISOString(), disableReason }
+    : { kind: "failed", disableReason };
 }

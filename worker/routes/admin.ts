@@ -15,7 +15,15 @@ const CreateMerchant = v.strictObject({
   name: NameSchema,
   // Region names only: a fixed offset like "+01:00" would get "today" wrong for half the year.
   timeZone: v.optional(
-    v.pipe(v.string(), v.maxLength(64), v.regex(/^(?:UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/, "must be an IANA time zone like Europe/Berlin"), v.check(isTimeZone, "must be an IANA time zone like Europe/Berlin")),
+    v.pipe(
+      v.string(),
+      v.maxLength(64),
+      v.regex(
+        /^(?:UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/,
+        "must be an IANA time zone like Europe/Berlin",
+      ),
+      v.check(isTimeZone, "must be an IANA time zone like Europe/Berlin"),
+    ),
     "Europe/Berlin",
   ),
 });
@@ -35,6 +43,9 @@ export const adminRouter = new Hono<AppEnv>().post(
       apiKeyHash: await sha256Hex(apiKey),
       apiKeyPrefix: apiKey.slice(0, 7),
     });
-    return c.json({ id: merchant.id, name: merchant.name, timeZone: merchant.timeZone, apiKey }, 201);
+    return c.json(
+      { id: merchant.id, name: merchant.name, timeZone: merchant.timeZone, apiKey },
+      201,
+    );
   },
 );

@@ -4,9 +4,22 @@ import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound } from "../http/problem.ts";
-import { CentsSchema, CurrencySchema, IdParam, ListQuery, NameSchema, TaxRateSchema, toPage } from "../http/schemas.ts";
+import {
+  CentsSchema,
+  CurrencySchema,
+  IdParam,
+  ListQuery,
+  NameSchema,
+  TaxRateSchema,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { findArticle, insertArticle, listArticles, type ArticleRecord } from "../store/catalogue.ts";
+import {
+  findArticle,
+  insertArticle,
+  listArticles,
+  type ArticleRecord,
+} from "../store/catalogue.ts";
 import { database } from "../store/db.ts";
 import { newId } from "../security.ts";
 
@@ -26,11 +39,20 @@ export function articleResource(article: ArticleRecord) {
 }
 
 export const articlesRouter = new Hono<AppEnv>()
-  .post("/", doc("Catalogue", "Create an article", { status: 201 }), valid("json", CreateArticle), async (c) => {
-    const body = c.req.valid("json");
-    const article = await insertArticle(database(c.env.DB), { id: newId("art"), merchantId: c.get("merchant").id, ...body });
-    return c.json(articleResource(article), 201);
-  })
+  .post(
+    "/",
+    doc("Catalogue", "Create an article", { status: 201 }),
+    valid("json", CreateArticle),
+    async (c) => {
+      const body = c.req.valid("json");
+      const article = await insertArticle(database(c.env.DB), {
+        id: newId("art"),
+        merchantId: c.get("merchant").id,
+        ...body,
+      });
+      return c.json(articleResource(article), 201);
+    },
+  )
   .get("/", doc("Catalogue", "List articles"), valid("query", ListQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const rows = await listArticles(database(c.env.DB), c.get("merchant").id, { limit, cursor });

@@ -30,11 +30,18 @@ const ChangePointSchema = v.variant("type", [
       minLeadDays: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3650)),
       maxHorizonDays: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3650)),
     }),
-    v.check((point) => point.maxHorizonDays >= point.minLeadDays, "maxHorizonDays must not be less than minLeadDays"),
+    v.check(
+      (point) => point.maxHorizonDays >= point.minLeadDays,
+      "maxHorizonDays must not be less than minLeadDays",
+    ),
   ),
 ]);
 
-const ChangePoints = v.pipe(v.array(ChangePointSchema), v.minLength(1, "list at least one change point"), v.maxLength(5));
+const ChangePoints = v.pipe(
+  v.array(ChangePointSchema),
+  v.minLength(1, "list at least one change point"),
+  v.maxLength(5),
+);
 const AddonIds = v.pipe(v.array(IdOf("art")), v.maxLength(50));
 const Months = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(120));
 const Days = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(730));
@@ -62,7 +69,10 @@ const UpdateContractTemplate = v.strictObject({
   downgradeTiming: v.optional(DowngradeTiming),
 });
 
-const TemplateListQuery = v.object({ ...ListQuery.entries, templateGroupId: v.optional(IdOf("tgr")) });
+const TemplateListQuery = v.object({
+  ...ListQuery.entries,
+  templateGroupId: v.optional(IdOf("tgr")),
+});
 
 function contractTemplateResource(template: ContractTemplateRecord) {
   const { merchantId: _merchant, ...rest } = template;
@@ -70,58 +80,121 @@ function contractTemplateResource(template: ContractTemplateRecord) {
 }
 
 /** The referenced articles must be this merchant's, of the right kind and in one currency. */
-async function checkArticles(db: Db, merchantId: string, planArticleId: string | undefined, addonIds: readonly string[]) {
+async function checkArticles(
+  db: Db,
+  merchantId: string,
+  planArticleId: string | undefined,
+  addonIds: readonly string[],
+) {
   const wanted = [...new Set([...(planArticleId ? [planArticleId] : []), ...addonIds])];
-  const found = new Map((await findArticles(db, merchantId, wanted)).map((article) => [article.id, article]));
+  const found = new Map(
+    (await findArticles(db, merchantId, wanted)).map((article) => [article.id, article]),
+  );
   const errors: { field: string; message: string }[] = [];
   if (planArticleId) {
     const plan = found.get(planArticleId);
-    if (!plan) errors.push({ field: "planArticleId", message: `article ${planArticleId} does not exist` });
-    else if (plan.kind !== "plan") errors.push({ field: "planArticleId", message: `article ${planArticleId} is a ${plan.kind}, not a plan` });
+    if (!plan)
+      errors.push({ field: "planArticleId", message: `article ${planArticleId} does not exist` });
+    else if (plan.kind !== "plan")
+      errors.push({
+        field: "planArticleId",
+        message: `article ${planArticleId} is a ${plan.kind}, not a plan`,
+      });
   }
   addonIds.forEach((id, index) => {
     const addon = found.get(id);
-    if (!addon) errors.push({ field: `allowedAddonArticleIds.${index}`, message: `article ${id} does not exist` });
-    else if (addon.kind !== "addon") errors.push({ field: `allowedAddonArticleIds.${index}`, message: `article ${id} is a ${addon.kind}, not an addon` });
+    if (!addon)
+      errors.push({
+        field: `allowedAddonArticleIds.${index}`,
+        message: `article ${id} does not exist`,
+      });
+    else if (addon.kind !== "addon")
+      errors.push({
+        field: `allowedAddonArticleIds.${index}`,
+        message: `article ${id} is a ${addon.kind}, not an addon`,
+      });
   });
   const currencies = new Set([...found.values()].map((article) => article.currency));
-  if (currencies.size > 1) errors.push({ field: "allowedAddonArticleIds", message: "plan and add-ons must share one currency" });
-  if (errors.length > 0) throw new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+  if (currencies.size > 1)
+    errors.push({
+      field: "allowedAddonArticleIds",
+      message: "plan and add-ons must share one currency",
+    });
+  if (errors.length > 0)
+    throw new ProblemError(
+      "validation_failed",
+      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
+      { errors },
+    );
 }
 
 export const contractTemplatesRouter = new Hono<AppEnv>()
-  .post("/", doc("Catalogue", "Create a contract template (tariff)", { status: 201 }), valid("json", CreateContractTemplate), async (c) => {
-    const body = c.req.valid("json");
-    const merchantId = c.get("merchant").id;
-    const db = database(c.env.DB);
-    if (!(await findTemplateGroup(db, merchantId, body.templateGroupId))) {
-      throw new ProblemError("validation_failed", `templateGroupId: template group ${body.templateGroupId} does not exist`, {
-        errors: [{ field: "templateGroupId", message: "does not exist" }],
+  .post(
+    "/",
+    doc("Catalogue", "Create a contract template (tariff)", { status: 201 }),
+    valid("json", CreateContractTemplate),
+    async (c) => {
+      const body = c.req.valid("json");
+      const merchantId = c.get("merchant").id;
+      const db = database(c.env.DB);
+      if (!(await findTemplateGroup(db, merchantId, body.templateGroupId))) {
+        throw new ProblemError(
+          "validation_failed",
+          `templateGroupId: template group ${body.templateGroupId} does not exist`,
+          {
+            errors: [{ field: "templateGroupId", message: "does not exist" }],
+          },
+        );
+      }
+      await checkArticles(db, merchantId, body.planArticleId, body.allowedAddonArticleIds);
+      const template = await insertContractTemplate(db, { id: newId("tpl"), merchantId, ...body });
+      return c.json(contractTemplateResource(template), 201);
+    },
+  )
+  .get(
+    "/",
+    doc("Catalogue", "List contract templates"),
+    valid("query", TemplateListQuery),
+    async (c) => {
+      const { limit, cursor, templateGroupId } = c.req.valid("query");
+      const rows = await listContractTemplates(database(c.env.DB), c.get("merchant").id, {
+        limit,
+        cursor,
+        groupId: templateGroupId,
       });
-    }
-    await checkArticles(db, merchantId, body.planArticleId, body.allowedAddonArticleIds);
-    const template = await insertContractTemplate(db, { id: newId("tpl"), merchantId, ...body });
-    return c.json(contractTemplateResource(template), 201);
-  })
-  .get("/", doc("Catalogue", "List contract templates"), valid("query", TemplateListQuery), async (c) => {
-    const { limit, cursor, templateGroupId } = c.req.valid("query");
-    const rows = await listContractTemplates(database(c.env.DB), c.get("merchant").id, { limit, cursor, groupId: templateGroupId });
-    return c.json(toPage(rows, limit, contractTemplateResource));
-  })
-  .get("/:id", doc("Catalogue", "Get a contract template"), valid("param", IdParam("tpl")), async (c) => {
-    const { id } = c.req.valid("param");
-    const template = await findContractTemplate(database(c.env.DB), c.get("merchant").id, id);
-    if (!template) throw notFound("Contract template", id);
-    return c.json(contractTemplateResource(template));
-  })
-  .patch("/:id", doc("Catalogue", "Update a contract template"), valid("param", IdParam("tpl")), valid("json", UpdateContractTemplate), async (c) => {
-    const { id } = c.req.valid("param");
-    const patch = c.req.valid("json");
-    const merchantId = c.get("merchant").id;
-    const db = database(c.env.DB);
-    if (!(await findContractTemplate(db, merchantId, id))) throw notFound("Contract template", id);
-    if (patch.allowedAddonArticleIds) await checkArticles(db, merchantId, undefined, patch.allowedAddonArticleIds);
-    const updated = await updateContractTemplate(db, merchantId, id, { ...patch, updatedAt: nowIso() });
-    if (!updated) throw notFound("Contract template", id);
-    return c.json(contractTemplateResource(updated));
-  });
+      return c.json(toPage(rows, limit, contractTemplateResource));
+    },
+  )
+  .get(
+    "/:id",
+    doc("Catalogue", "Get a contract template"),
+    valid("param", IdParam("tpl")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const template = await findContractTemplate(database(c.env.DB), c.get("merchant").id, id);
+      if (!template) throw notFound("Contract template", id);
+      return c.json(contractTemplateResource(template));
+    },
+  )
+  .patch(
+    "/:id",
+    doc("Catalogue", "Update a contract template"),
+    valid("param", IdParam("tpl")),
+    valid("json", UpdateContractTemplate),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const patch = c.req.valid("json");
+      const merchantId = c.get("merchant").id;
+      const db = database(c.env.DB);
+      if (!(await findContractTemplate(db, merchantId, id)))
+        throw notFound("Contract template", id);
+      if (patch.allowedAddonArticleIds)
+        await checkArticles(db, merchantId, undefined, patch.allowedAddonArticleIds);
+      const updated = await updateContractTemplate(db, merchantId, id, {
+        ...patch,
+        updatedAt: nowIso(),
+      });
+      if (!updated) throw notFound("Contract template", id);
+      return c.json(contractTemplateResource(updated));
+    },
+  );

@@ -9,10 +9,30 @@ import type { AppEnv } from "../env.ts";
 import { cancelContract } from "../flows/contract-changes.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
-import { IdOf, IdParam, IsoDateSchema, ListQuery, QuantitySchema, toPage } from "../http/schemas.ts";
+import {
+  IdOf,
+  IdParam,
+  IsoDateSchema,
+  ListQuery,
+  QuantitySchema,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { findArticles, findContractTemplate, findGroupTemplates, type ArticleRecord } from "../store/catalogue.ts";
-import { findActiveItemsOf, findContract, guardedContractWrite, insertContractStatements, listContracts, type ContractRecord, type ContractItemRecord } from "../store/contracts.ts";
+import {
+  findArticles,
+  findContractTemplate,
+  findGroupTemplates,
+  type ArticleRecord,
+} from "../store/catalogue.ts";
+import {
+  findActiveItemsOf,
+  findContract,
+  guardedContractWrite,
+  insertContractStatements,
+  listContracts,
+  type ContractRecord,
+  type ContractItemRecord,
+} from "../store/contracts.ts";
 import { findCustomer } from "../store/customers.ts";
 import { database, nowIso, runBatch, type Db } from "../store/db.ts";
 import { draftInvoice, issueInvoiceStatements, regularBillingKey } from "../store/invoices.ts";
@@ -25,7 +45,13 @@ const CreateContract = v.strictObject({
   customerId: IdOf("cus"),
   templateId: IdOf("tpl"),
   startDate: IsoDateSchema,
-  addons: v.optional(v.pipe(v.array(v.strictObject({ articleId: IdOf("art"), quantity: QuantitySchema })), v.maxLength(20)), []),
+  addons: v.optional(
+    v.pipe(
+      v.array(v.strictObject({ articleId: IdOf("art"), quantity: QuantitySchema })),
+      v.maxLength(20),
+    ),
+    [],
+  ),
   offeredTemplateIds: v.optional(OfferedTemplateIds, []),
 });
 
@@ -49,7 +75,10 @@ export function contractResource(contract: ContractRecord, items: ContractItemRe
     quantity: item.quantity,
     unitAmount: item.unitAmount,
     taxRate: item.taxRate,
-    periodAmount: itemPeriodAmount({ kind: item.kind as "plan" | "addon", unitAmount: item.unitAmount, quantity: item.quantity }, interval),
+    periodAmount: itemPeriodAmount(
+      { kind: item.kind as "plan" | "addon", unitAmount: item.unitAmount, quantity: item.quantity },
+      interval,
+    ),
     startedOn: item.startedOn,
   }));
   return {
@@ -72,133 +101,253 @@ export function contractResource(contract: ContractRecord, items: ContractItemRe
 }
 
 /** Offered templates must belong to the contract's template group. */
-export async function checkOfferedTemplates(db: Db, merchantId: string, groupId: string, offered: readonly string[]) {
+export async function checkOfferedTemplates(
+  db: Db,
+  merchantId: string,
+  groupId: string,
+  offered: readonly string[],
+) {
   if (offered.length === 0) return;
-  const inGroup = new Set((await findGroupTemplates(db, merchantId, groupId)).map((template) => template.id));
+  const inGroup = new Set(
+    (await findGroupTemplates(db, merchantId, groupId)).map((template) => template.id),
+  );
   const errors = offered
     .map((id, index) => ({ id, index }))
     .filter(({ id }) => !inGroup.has(id))
-    .map(({ id, index }) => ({ field: `offeredTemplateIds.${index}`, message: `template ${id} is not in the contract's template group` }));
-  if (errors.length > 0) throw new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+    .map(({ id, index }) => ({
+      field: `offeredTemplateIds.${index}`,
+      message: `template ${id} is not in the contract's template group`,
+    }));
+  if (errors.length > 0)
+    throw new ProblemError(
+      "validation_failed",
+      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
+      { errors },
+    );
 }
 
-function checkAddons(addons: { articleId: string; quantity: number }[], allowed: readonly string[], found: Map<string, ArticleRecord>) {
+function checkAddons(
+  addons: { articleId: string; quantity: number }[],
+  allowed: readonly string[],
+  found: Map<string, ArticleRecord>,
+) {
   const errors: { field: string; message: string }[] = [];
   const seen = new Set<string>();
   addons.forEach(({ articleId }, index) => {
     const field = `addons.${index}.articleId`;
-    if (seen.has(articleId)) errors.push({ field, message: "the same add-on is listed twice; use quantity" });
-    else if (!found.has(articleId)) errors.push({ field, message: `article ${articleId} does not exist` });
-    else if (!allowed.includes(articleId)) errors.push({ field, message: `article ${articleId} is not an add-on allowed by the template` });
+    if (seen.has(articleId))
+      errors.push({ field, message: "the same add-on is listed twice; use quantity" });
+    else if (!found.has(articleId))
+      errors.push({ field, message: `article ${articleId} does not exist` });
+    else if (!allowed.includes(articleId))
+      errors.push({
+        field,
+        message: `article ${articleId} is not an add-on allowed by the template`,
+      });
     seen.add(articleId);
   });
-  if (errors.length > 0) throw new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+  if (errors.length > 0)
+    throw new ProblemError(
+      "validation_failed",
+      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
+      { errors },
+    );
 }
 
 export const contractsRouter = new Hono<AppEnv>()
-  .post("/", doc("Contracts", "Create a contract and issue its first invoice", { status: 201 }), valid("json", CreateContract), async (c) => {
-    const body = c.req.valid("json");
-    const merchant = c.get("merchant");
-    const db = database(c.env.DB);
-    const [customer, template] = await Promise.all([
-      findCustomer(db, merchant.id, body.customerId),
-      findContractTemplate(db, merchant.id, body.templateId),
-    ]);
-    if (!customer) throw new ProblemError("validation_failed", `customerId: customer ${body.customerId} does not exist`, { errors: [{ field: "customerId", message: "does not exist" }] });
-    if (!template) throw new ProblemError("validation_failed", `templateId: template ${body.templateId} does not exist`, { errors: [{ field: "templateId", message: "does not exist" }] });
-    const articles = new Map((await findArticles(db, merchant.id, [template.planArticleId, ...body.addons.map((a) => a.articleId)])).map((a) => [a.id, a]));
-    checkAddons(body.addons, template.allowedAddonArticleIds, articles);
-    await checkOfferedTemplates(db, merchant.id, template.templateGroupId, body.offeredTemplateIds);
+  .post(
+    "/",
+    doc("Contracts", "Create a contract and issue its first invoice", { status: 201 }),
+    valid("json", CreateContract),
+    async (c) => {
+      const body = c.req.valid("json");
+      const merchant = c.get("merchant");
+      const db = database(c.env.DB);
+      const [customer, template] = await Promise.all([
+        findCustomer(db, merchant.id, body.customerId),
+        findContractTemplate(db, merchant.id, body.templateId),
+      ]);
+      if (!customer)
+        throw new ProblemError(
+          "validation_failed",
+          `customerId: customer ${body.customerId} does not exist`,
+          { errors: [{ field: "customerId", message: "does not exist" }] },
+        );
+      if (!template)
+        throw new ProblemError(
+          "validation_failed",
+          `templateId: template ${body.templateId} does not exist`,
+          { errors: [{ field: "templateId", message: "does not exist" }] },
+        );
+      const articles = new Map(
+        (
+          await findArticles(db, merchant.id, [
+            template.planArticleId,
+            ...body.addons.map((a) => a.articleId),
+          ])
+        ).map((a) => [a.id, a]),
+      );
+      checkAddons(body.addons, template.allowedAddonArticleIds, articles);
+      await checkOfferedTemplates(
+        db,
+        merchant.id,
+        template.templateGroupId,
+        body.offeredTemplateIds,
+      );
 
-    const interval = template.billingInterval as "month" | "quarter" | "year";
-    const today = localDate(c.get("now"), merchant.timeZone);
-    const period = openingPeriod(body.startDate, interval, today);
-    const contractId = newId("ctr");
-    const plan = articles.get(template.planArticleId)!;
-    const items = [
-      { article: plan, kind: "plan" as const, quantity: 1 },
-      ...body.addons.map((addon) => ({ article: articles.get(addon.articleId)!, kind: "addon" as const, quantity: addon.quantity })),
-    ].map(({ article, kind, quantity }) => ({
-      id: newId("itm"),
-      merchantId: merchant.id,
-      contractId,
-      articleId: article.id,
-      kind,
-      name: article.name,
-      quantity,
-      unitAmount: article.unitAmount,
-      taxRate: article.taxRate,
-      billedPeriodAmount: itemPeriodAmount({ kind, unitAmount: article.unitAmount, quantity }, interval),
-      billedPeriodStart: period.start,
-      startedOn: body.startDate,
-    }));
-    const invoice = draftInvoice(
-      { kind: "regular", currency: plan.currency, lines: periodInvoiceLines(items, interval, period) },
-      {
+      const interval = template.billingInterval as "month" | "quarter" | "year";
+      const today = localDate(c.get("now"), merchant.timeZone);
+      const period = openingPeriod(body.startDate, interval, today);
+      const contractId = newId("ctr");
+      const plan = articles.get(template.planArticleId)!;
+      const items = [
+        { article: plan, kind: "plan" as const, quantity: 1 },
+        ...body.addons.map((addon) => ({
+          article: articles.get(addon.articleId)!,
+          kind: "addon" as const,
+          quantity: addon.quantity,
+        })),
+      ].map(({ article, kind, quantity }) => ({
+        id: newId("itm"),
+        merchantId: merchant.id,
+        contractId,
+        articleId: article.id,
+        kind,
+        name: article.name,
+        quantity,
+        unitAmount: article.unitAmount,
+        taxRate: article.taxRate,
+        billedPeriodAmount: itemPeriodAmount(
+          { kind, unitAmount: article.unitAmount, quantity },
+          interval,
+        ),
+        billedPeriodStart: period.start,
+        startedOn: body.startDate,
+      }));
+      const invoice = draftInvoice(
+        {
+          kind: "regular",
+          currency: plan.currency,
+          lines: periodInvoiceLines(items, interval, period),
+        },
+        {
+          merchantId: merchant.id,
+          customerId: customer.id,
+          contractId,
+          issueDate: today,
+          paymentTermDays: merchant.paymentTermDays,
+          periodStart: period.start,
+          periodEnd: period.end,
+          changeId: null,
+          billingKey: regularBillingKey(contractId, period.start),
+        },
+      );
+      const contract = {
+        id: contractId,
         merchantId: merchant.id,
         customerId: customer.id,
+        templateId: template.id,
+        startDate: body.startDate,
+        billingAnchor: body.startDate,
+        billingInterval: interval,
+        currentPeriodStart: period.start,
+        currentPeriodEnd: period.end,
+        offeredTemplateIds: body.offeredTemplateIds,
+      };
+      const created = {
         contractId,
-        issueDate: today,
-        paymentTermDays: merchant.paymentTermDays,
-        periodStart: period.start,
-        periodEnd: period.end,
-        changeId: null,
-        billingKey: regularBillingKey(contractId, period.start),
-      },
-    );
-    const contract = {
-      id: contractId,
-      merchantId: merchant.id,
-      customerId: customer.id,
-      templateId: template.id,
-      startDate: body.startDate,
-      billingAnchor: body.startDate,
-      billingInterval: interval,
-      currentPeriodStart: period.start,
-      currentPeriodEnd: period.end,
-      offeredTemplateIds: body.offeredTemplateIds,
-    };
-    const created = { contractId, customerId: customer.id, templateId: template.id, startDate: body.startDate, currentPeriod: period, invoiceId: invoice.id };
-    await runBatch(db, [
-      ...insertContractStatements(db, contract, items),
-      ...issueInvoiceStatements(db, invoice),
-      ...eventStatements(db, { merchantId: merchant.id, type: "contract.created", data: created, at: c.get("now") }),
-    ]);
-    const stored = await findContract(db, merchant.id, contractId);
-    return c.json({ ...contractResource(stored!, stored!.items), invoiceId: invoice.id }, 201);
-  })
+        customerId: customer.id,
+        templateId: template.id,
+        startDate: body.startDate,
+        currentPeriod: period,
+        invoiceId: invoice.id,
+      };
+      await runBatch(db, [
+        ...insertContractStatements(db, contract, items),
+        ...issueInvoiceStatements(db, invoice),
+        ...eventStatements(db, {
+          merchantId: merchant.id,
+          type: "contract.created",
+          data: created,
+          at: c.get("now"),
+        }),
+      ]);
+      const stored = await findContract(db, merchant.id, contractId);
+      return c.json({ ...contractResource(stored!, stored!.items), invoiceId: invoice.id }, 201);
+    },
+  )
   .get("/", doc("Contracts", "List contracts"), valid("query", ContractListQuery), async (c) => {
     const { limit, cursor, customerId, status } = c.req.valid("query");
     const db = database(c.env.DB);
     const merchantId = c.get("merchant").id;
     const rows = await listContracts(db, merchantId, { limit, cursor, customerId, status });
-    const items = await findActiveItemsOf(db, merchantId, rows.slice(0, limit).map((row) => row.id));
-    return c.json(toPage(rows, limit, (row) => contractResource(row, items.filter((item) => item.contractId === row.id))));
+    const items = await findActiveItemsOf(
+      db,
+      merchantId,
+      rows.slice(0, limit).map((row) => row.id),
+    );
+    return c.json(
+      toPage(rows, limit, (row) =>
+        contractResource(
+          row,
+          items.filter((item) => item.contractId === row.id),
+        ),
+      ),
+    );
   })
-  .get("/:id", doc("Contracts", "Get a contract with its items"), valid("param", IdParam("ctr")), async (c) => {
-    const { id } = c.req.valid("param");
-    const contract = await findContract(database(c.env.DB), c.get("merchant").id, id);
-    if (!contract) throw notFound("Contract", id);
-    return c.json(contractResource(contract, contract.items));
-  })
-  .post("/:id/cancel", doc("Contracts", "Cancel a contract at the earliest possible or a later period end"), valid("param", IdParam("ctr")), valid("json", Cancellation), async (c) => {
-    const { id } = c.req.valid("param");
-    const merchant = c.get("merchant");
-    const db = database(c.env.DB);
-    const today = localDate(c.get("now"), merchant.timeZone);
-    const { endDate, earliestEndDate } = await cancelContract(db, merchant.id, id, today, c.req.valid("json").endDate);
-    const contract = await findContract(db, merchant.id, id);
-    return c.json({ ...contractResource(contract!, contract!.items), endDate, earliestEndDate });
-  })
-  .put("/:id/customer-center", doc("Contracts", "Set which tariffs are offered to this contract's customer"), valid("param", IdParam("ctr")), valid("json", CustomerCenter), async (c) => {
-    const { id } = c.req.valid("param");
-    const { offeredTemplateIds } = c.req.valid("json");
-    const merchantId = c.get("merchant").id;
-    const db = database(c.env.DB);
-    const contract = await findContract(db, merchantId, id);
-    if (!contract) throw notFound("Contract", id);
-    const template = await findContractTemplate(db, merchantId, contract.templateId);
-    await checkOfferedTemplates(db, merchantId, template!.templateGroupId, offeredTemplateIds);
-    await runBatch(db, guardedContractWrite(db, contract, newId("wrt"), { offeredTemplateIds, updatedAt: nowIso() }));
-    return c.json({ contractId: id, offeredTemplateIds });
-  });
+  .get(
+    "/:id",
+    doc("Contracts", "Get a contract with its items"),
+    valid("param", IdParam("ctr")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const contract = await findContract(database(c.env.DB), c.get("merchant").id, id);
+      if (!contract) throw notFound("Contract", id);
+      return c.json(contractResource(contract, contract.items));
+    },
+  )
+  .post(
+    "/:id/cancel",
+    doc("Contracts", "Cancel a contract at the earliest possible or a later period end"),
+    valid("param", IdParam("ctr")),
+    valid("json", Cancellation),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const merchant = c.get("merchant");
+      const db = database(c.env.DB);
+      const today = localDate(c.get("now"), merchant.timeZone);
+      const { endDate, earliestEndDate } = await cancelContract(
+        db,
+        merchant.id,
+        id,
+        today,
+        c.req.valid("json").endDate,
+      );
+      const contract = await findContract(db, merchant.id, id);
+      return c.json({ ...contractResource(contract!, contract!.items), endDate, earliestEndDate });
+    },
+  )
+  .put(
+    "/:id/customer-center",
+    doc("Contracts", "Set which tariffs are offered to this contract's customer"),
+    valid("param", IdParam("ctr")),
+    valid("json", CustomerCenter),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { offeredTemplateIds } = c.req.valid("json");
+      const merchantId = c.get("merchant").id;
+      const db = database(c.env.DB);
+      const contract = await findContract(db, merchantId, id);
+      if (!contract) throw notFound("Contract", id);
+      const template = await findContractTemplate(db, merchantId, contract.templateId);
+      await checkOfferedTemplates(db, merchantId, template!.templateGroupId, offeredTemplateIds);
+      await runBatch(
+        db,
+        guardedContractWrite(db, contract, newId("wrt"), {
+          offeredTemplateIds,
+          updatedAt: nowIso(),
+        }),
+      );
+      return c.json({ contractId: id, offeredTemplateIds });
+    },
+  );

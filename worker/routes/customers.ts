@@ -7,7 +7,13 @@ import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
 import { IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { findCustomer, insertCustomer, listCustomers, updateCustomer, type CustomerRecord } from "../store/customers.ts";
+import {
+  findCustomer,
+  insertCustomer,
+  listCustomers,
+  updateCustomer,
+  type CustomerRecord,
+} from "../store/customers.ts";
 import { database, isUniqueViolation, nowIso } from "../store/db.ts";
 import { newId } from "../security.ts";
 
@@ -19,11 +25,22 @@ const IbanSchema = v.pipe(
 
 const CustomerFields = {
   name: NameSchema,
-  email: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.email("must be an e-mail address"), v.maxLength(254)))),
+  email: v.optional(
+    v.nullable(
+      v.pipe(v.string(), v.trim(), v.email("must be an e-mail address"), v.maxLength(254)),
+    ),
+  ),
   externalRef: v.optional(v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(100)))),
   locale: v.optional(v.picklist(["de", "en"]), "de"),
   iban: v.optional(v.nullable(IbanSchema)),
-  mandateReference: v.optional(v.nullable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9+?/\-:().,']{1,35}$/, "1–35 characters of the SEPA set, no spaces")))),
+  mandateReference: v.optional(
+    v.nullable(
+      v.pipe(
+        v.string(),
+        v.regex(/^[A-Za-z0-9+?/\-:().,']{1,35}$/, "1–35 characters of the SEPA set, no spaces"),
+      ),
+    ),
+  ),
 };
 
 const CreateCustomer = v.strictObject(CustomerFields);
@@ -36,11 +53,16 @@ const UpdateCustomer = v.strictObject({
   mandateReference: CustomerFields.mandateReference,
 });
 
-const CustomerListQuery = v.object({ ...ListQuery.entries, externalRef: v.optional(v.pipe(v.string(), v.maxLength(100))) });
+const CustomerListQuery = v.object({
+  ...ListQuery.entries,
+  externalRef: v.optional(v.pipe(v.string(), v.maxLength(100))),
+});
 
 /** The full IBAN never leaves the service again: only enough to recognise the account. */
 export function maskIban(iban: string | null): string | null {
-  return iban ? `${iban.slice(0, 4)}${"*".repeat(Math.max(0, iban.length - 8))}${iban.slice(-4)}` : null;
+  return iban
+    ? `${iban.slice(0, 4)}${"*".repeat(Math.max(0, iban.length - 8))}${iban.slice(-4)}`
+    : null;
 }
 
 function customerResource(customer: CustomerRecord) {
@@ -49,19 +71,35 @@ function customerResource(customer: CustomerRecord) {
 }
 
 function duplicateExternalRef(error: unknown): never {
-  if (isUniqueViolation(error)) throw new ProblemError("conflict", "Another customer already has this externalRef.", { ruleCode: "external_ref_taken" });
+  if (isUniqueViolation(error))
+    throw new ProblemError("conflict", "Another customer already has this externalRef.", {
+      ruleCode: "external_ref_taken",
+    });
   throw error;
 }
 
 export const customersRouter = new Hono<AppEnv>()
-  .post("/", doc("Customers", "Create a customer", { status: 201 }), valid("json", CreateCustomer), async (c) => {
-    const body = c.req.valid("json");
-    const customer = await insertCustomer(database(c.env.DB), { id: newId("cus"), merchantId: c.get("merchant").id, ...body }).catch(duplicateExternalRef);
-    return c.json(customerResource(customer), 201);
-  })
+  .post(
+    "/",
+    doc("Customers", "Create a customer", { status: 201 }),
+    valid("json", CreateCustomer),
+    async (c) => {
+      const body = c.req.valid("json");
+      const customer = await insertCustomer(database(c.env.DB), {
+        id: newId("cus"),
+        merchantId: c.get("merchant").id,
+        ...body,
+      }).catch(duplicateExternalRef);
+      return c.json(customerResource(customer), 201);
+    },
+  )
   .get("/", doc("Customers", "List customers"), valid("query", CustomerListQuery), async (c) => {
     const { limit, cursor, externalRef } = c.req.valid("query");
-    const rows = await listCustomers(database(c.env.DB), c.get("merchant").id, { limit, cursor, externalRef });
+    const rows = await listCustomers(database(c.env.DB), c.get("merchant").id, {
+      limit,
+      cursor,
+      externalRef,
+    });
     return c.json(toPage(rows, limit, customerResource));
   })
   .get("/:id", doc("Customers", "Get a customer"), valid("param", IdParam("cus")), async (c) => {
@@ -70,11 +108,18 @@ export const customersRouter = new Hono<AppEnv>()
     if (!customer) throw notFound("Customer", id);
     return c.json(customerResource(customer));
   })
-  .patch("/:id", doc("Customers", "Update a customer"), valid("param", IdParam("cus")), valid("json", UpdateCustomer), async (c) => {
-    const { id } = c.req.valid("param");
-    const customer = await updateCustomer(database(c.env.DB), c.get("merchant").id, id, { ...c.req.valid("json"), updatedAt: nowIso() }).catch(
-      duplicateExternalRef,
-    );
-    if (!customer) throw notFound("Customer", id);
-    return c.json(customerResource(customer));
-  });
+  .patch(
+    "/:id",
+    doc("Customers", "Update a customer"),
+    valid("param", IdParam("cus")),
+    valid("json", UpdateCustomer),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const customer = await updateCustomer(database(c.env.DB), c.get("merchant").id, id, {
+        ...c.req.valid("json"),
+        updatedAt: nowIso(),
+      }).catch(duplicateExternalRef);
+      if (!customer) throw notFound("Customer", id);
+      return c.json(customerResource(customer));
+    },
+  );

@@ -52,32 +52,64 @@ const Settings = v.strictObject({
 });
 
 const ImportRequest = v.strictObject({
-  bankId: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER))),
-  bankSearch: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(100))),
-  name: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(80))),
+  bankId: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER)),
+  ),
+  bankSearch: v.optional(
+    v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(100)),
+  ),
+  name: v.optional(
+    v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(80)),
+  ),
 });
 
 const NoBody = v.strictObject({});
 
-const CallbackBody = v.looseObject({ webFormId: v.optional(v.pipe(v.string(), v.maxLength(64))), status: v.optional(v.pipe(v.string(), v.maxLength(64))) });
+const CallbackBody = v.looseObject({
+  webFormId: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  status: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
 const CALLBACK_TOKEN = /^[0-9a-z]{40}$/;
 
 function invalid(errors: FieldError[]): ProblemError {
-  return new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), { errors });
+  return new ProblemError(
+    "validation_failed",
+    errors.map((e) => `${e.field}: ${e.message}`).join("; "),
+    { errors },
+  );
 }
 
 /** Either finAPI's environment, or (development only) the hosts of another finAPI such as the fake. */
-function target(body: v.InferOutput<typeof Settings>, env: Bindings): { environment: string; baseUrl: string | null; webFormBaseUrl: string | null } {
+function target(
+  body: v.InferOutput<typeof Settings>,
+  env: Bindings,
+): { environment: string; baseUrl: string | null; webFormBaseUrl: string | null } {
   const custom = body.baseUrl !== undefined || body.webFormBaseUrl !== undefined;
   if (custom && !allowsCustomHosts(env)) {
     const field = body.baseUrl !== undefined ? "baseUrl" : "webFormBaseUrl";
-    throw invalid([{ field, message: "other finAPI hosts are only allowed in development; use environment sandbox or live" }]);
+    throw invalid([
+      {
+        field,
+        message:
+          "other finAPI hosts are only allowed in development; use environment sandbox or live",
+      },
+    ]);
   }
-  if (custom && body.environment !== undefined) throw invalid([{ field: "environment", message: "give either environment or baseUrl, not both" }]);
-  if (!custom && body.environment === undefined) throw invalid([{ field: "environment", message: "must be sandbox or live" }]);
-  if (custom && body.baseUrl === undefined) throw invalid([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
-  if (body.environment) return { environment: body.environment, baseUrl: null, webFormBaseUrl: null };
-  return { environment: "custom", baseUrl: body.baseUrl!, webFormBaseUrl: body.webFormBaseUrl ?? body.baseUrl! };
+  if (custom && body.environment !== undefined)
+    throw invalid([
+      { field: "environment", message: "give either environment or baseUrl, not both" },
+    ]);
+  if (!custom && body.environment === undefined)
+    throw invalid([{ field: "environment", message: "must be sandbox or live" }]);
+  if (custom && body.baseUrl === undefined)
+    throw invalid([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
+  if (body.environment)
+    return { environment: body.environment, baseUrl: null, webFormBaseUrl: null };
+  return {
+    environment: "custom",
+    baseUrl: body.baseUrl!,
+    webFormBaseUrl: body.webFormBaseUrl ?? body.baseUrl!,
+  };
 }
 
 function settingsResource(settings: FinapiSettingsRecord) {
@@ -106,13 +138,17 @@ function connectionResource(connection: BankConnectionRecord) {
     finapiConnectionId: connection.finapiConnectionId,
     bankName: connection.bankName,
     accounts: connection.accounts,
-    error: connection.errorCode ? { code: connection.errorCode, message: connection.errorMessage } : null,
+    error: connection.errorCode
+      ? { code: connection.errorCode, message: connection.errorMessage }
+      : null,
     sync: {
       status: connection.syncStatus,
       lastSyncAt: connection.lastSyncAt,
       lastAttemptAt: connection.lastSyncAttemptAt,
       consecutiveFailures: connection.syncFailures,
-      error: connection.syncErrorCode ? { code: connection.syncErrorCode, message: connection.syncErrorMessage } : null,
+      error: connection.syncErrorCode
+        ? { code: connection.syncErrorCode, message: connection.syncErrorMessage }
+        : null,
     },
     createdAt: connection.createdAt,
     completedAt: connection.completedAt,
@@ -120,77 +156,185 @@ function connectionResource(connection: BankConnectionRecord) {
 }
 
 export const finapiRouter = new Hono<AppEnv>()
-  .put("/finapi/settings", doc("finAPI", "Store the finAPI client credentials (the secret is encrypted and never returned)"), valid("json", Settings), async (c) => {
-    const body = c.req.valid("json");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const next = target(body, c.env);
-    const current = await findSettings(db, merchantId);
-    const moves = current && (current.clientId !== body.clientId || current.environment !== next.environment || current.baseUrl !== next.baseUrl || current.webFormBaseUrl !== next.webFormBaseUrl);
-    if (current?.userId && moves) {
-      // The finAPI user lives at one client of one finAPI; it cannot follow the credentials.
-      throw new ProblemError("conflict", "A finAPI user exists for the current client; remove it first (DELETE /api/v1/finapi/user) to switch client or environment.", { ruleCode: "finapi_user_exists" });
-    }
-    const clientSecretCiphertext = await encryptSecret(body.clientSecret, c.env.ENCRYPTION_KEY, clientSecretBinding(merchantId));
-    const settings = await upsertSettings(db, merchantId, { clientId: body.clientId, clientSecretCiphertext, ...next }, c.get("now").toISOString());
-    return c.json(settingsResource(settings));
-  })
+  .put(
+    "/finapi/settings",
+    doc(
+      "finAPI",
+      "Store the finAPI client credentials (the secret is encrypted and never returned)",
+    ),
+    valid("json", Settings),
+    async (c) => {
+      const body = c.req.valid("json");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const next = target(body, c.env);
+      const current = await findSettings(db, merchantId);
+      const moves =
+        current &&
+        (current.clientId !== body.clientId ||
+          current.environment !== next.environment ||
+          current.baseUrl !== next.baseUrl ||
+          current.webFormBaseUrl !== next.webFormBaseUrl);
+      if (current?.userId && moves) {
+        // The finAPI user lives at one client of one finAPI; it cannot follow the credentials.
+        throw new ProblemError(
+          "conflict",
+          "A finAPI user exists for the current client; remove it first (DELETE /api/v1/finapi/user) to switch client or environment.",
+          { ruleCode: "finapi_user_exists" },
+        );
+      }
+      const clientSecretCiphertext = await encryptSecret(
+        body.clientSecret,
+        c.env.ENCRYPTION_KEY,
+        clientSecretBinding(merchantId),
+      );
+      const settings = await upsertSettings(
+        db,
+        merchantId,
+        { clientId: body.clientId, clientSecretCiphertext, ...next },
+        c.get("now").toISOString(),
+      );
+      return c.json(settingsResource(settings));
+    },
+  )
   .get("/finapi/settings", doc("finAPI", "The finAPI settings, without the secret"), async (c) => {
     const settings = await findSettings(database(c.env.DB), c.get("merchant").id);
     if (!settings) throw notFound("finAPI settings");
     return c.json(settingsResource(settings));
   })
-  .post("/finapi/user", doc("finAPI", "Create the merchant's finAPI user (its password is stored encrypted)", { status: 201 }), valid("json", NoBody), async (c) => {
-    const user = await createUser(database(c.env.DB), c.env, c.get("merchant").id, c.get("now"), runtimeFromEnv(c.env));
-    return c.json(user, 201);
-  })
-  .delete("/finapi/user", doc("finAPI", "Forget the finAPI user: its bank connections stop syncing, imported transactions stay"), async (c) => {
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const settings = await findSettings(db, merchantId);
-    if (!settings?.userId) throw notFound("finAPI user");
-    await removeUser(db, merchantId, settings.userId, c.get("now").toISOString());
-    return c.json({ id: settings.userId, deleted: true });
-  })
-  .post("/finapi/bank-connections", doc("finAPI", "Start a bank connection import through finAPI Web Form 2.0; returns the form URL", { status: 201 }), valid("json", ImportRequest), async (c) => {
-    const body = c.req.valid("json");
-    if (body.bankId !== undefined && body.bankSearch !== undefined) throw invalid([{ field: "bankSearch", message: "give either bankId or bankSearch" }]);
-    const connection = await startBankConnectionImport(database(c.env.DB), c.env, c.get("merchant").id, body, new URL(c.req.url).origin, c.get("now"), runtimeFromEnv(c.env));
-    return c.json({ ...connectionResource(connection), webFormId: connection.webFormId, url: connection.webFormUrl }, 201);
-  })
-  .get("/finapi/bank-connections", doc("finAPI", "Bank connections with their status and last sync (pending web forms are polled first)"), valid("query", ListQuery), async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    if (!cursor) await pollPendingForms(db, c.env, merchantId, c.get("now"), runtimeFromEnv(c.env));
-    return c.json(toPage(await listConnections(db, merchantId, { limit, cursor }), limit, connectionResource));
-  })
-  .get("/finapi/bank-connections/:id", doc("finAPI", "One bank connection (a pending web form is polled first)"), valid("param", IdParam("bcn")), async (c) => {
-    const { id } = c.req.valid("param");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const connection = await findConnection(db, merchantId, id);
-    if (!connection) throw notFound("Bank connection", id);
-    if (connection.status !== "pending") return c.json(connectionResource(connection));
-    // finAPI being unreachable must not hide the stored state: the form stays pending.
-    const settled = await settleWebForm(db, c.env, connection, c.get("now"), pollingRuntime(runtimeFromEnv(c.env))).catch((error: unknown) => {
-      console.error("finAPI: polling web form failed", connection.id, describeFinapiError(error).message);
-      return false;
-    });
-    return c.json(connectionResource(settled ? (await findConnection(db, merchantId, id))! : connection));
-  });
+  .post(
+    "/finapi/user",
+    doc("finAPI", "Create the merchant's finAPI user (its password is stored encrypted)", {
+      status: 201,
+    }),
+    valid("json", NoBody),
+    async (c) => {
+      const user = await createUser(
+        database(c.env.DB),
+        c.env,
+        c.get("merchant").id,
+        c.get("now"),
+        runtimeFromEnv(c.env),
+      );
+      return c.json(user, 201);
+    },
+  )
+  .delete(
+    "/finapi/user",
+    doc(
+      "finAPI",
+      "Forget the finAPI user: its bank connections stop syncing, imported transactions stay",
+    ),
+    async (c) => {
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const settings = await findSettings(db, merchantId);
+      if (!settings?.userId) throw notFound("finAPI user");
+      await removeUser(db, merchantId, settings.userId, c.get("now").toISOString());
+      return c.json({ id: settings.userId, deleted: true });
+    },
+  )
+  .post(
+    "/finapi/bank-connections",
+    doc(
+      "finAPI",
+      "Start a bank connection import through finAPI Web Form 2.0; returns the form URL",
+      { status: 201 },
+    ),
+    valid("json", ImportRequest),
+    async (c) => {
+      const body = c.req.valid("json");
+      if (body.bankId !== undefined && body.bankSearch !== undefined)
+        throw invalid([{ field: "bankSearch", message: "give either bankId or bankSearch" }]);
+      const connection = await startBankConnectionImport(
+        database(c.env.DB),
+        c.env,
+        c.get("merchant").id,
+        body,
+        new URL(c.req.url).origin,
+        c.get("now"),
+        runtimeFromEnv(c.env),
+      );
+      return c.json(
+        {
+          ...connectionResource(connection),
+          webFormId: connection.webFormId,
+          url: connection.webFormUrl,
+        },
+        201,
+      );
+    },
+  )
+  .get(
+    "/finapi/bank-connections",
+    doc(
+      "finAPI",
+      "Bank connections with their status and last sync (pending web forms are polled first)",
+    ),
+    valid("query", ListQuery),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      if (!cursor)
+        await pollPendingForms(db, c.env, merchantId, c.get("now"), runtimeFromEnv(c.env));
+      return c.json(
+        toPage(await listConnections(db, merchantId, { limit, cursor }), limit, connectionResource),
+      );
+    },
+  )
+  .get(
+    "/finapi/bank-connections/:id",
+    doc("finAPI", "One bank connection (a pending web form is polled first)"),
+    valid("param", IdParam("bcn")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const connection = await findConnection(db, merchantId, id);
+      if (!connection) throw notFound("Bank connection", id);
+      if (connection.status !== "pending") return c.json(connectionResource(connection));
+      // finAPI being unreachable must not hide the stored state: the form stays pending.
+      const settled = await settleWebForm(
+        db,
+        c.env,
+        connection,
+        c.get("now"),
+        pollingRuntime(runtimeFromEnv(c.env)),
+      ).catch((error: unknown) => {
+        console.error(
+          "finAPI: polling web form failed",
+          connection.id,
+          describeFinapiError(error).message,
+        );
+        return false;
+      });
+      return c.json(
+        connectionResource(settled ? (await findConnection(db, merchantId, id))! : connection),
+      );
+    },
+  );
 
 /**
  * finAPI POSTs `{webFormId, status}` here when a web form finishes (mounted at /finapi, outside
  * the merchant API). Only the secret in the URL authenticates it; the outcome itself is read back
  * from finAPI, so a forged body can change nothing.
  */
-export const finapiCallbackRouter = new Hono<AppEnv>().post("/callbacks/web-forms/:token", valid("json", CallbackBody), async (c) => {
-  const token = c.req.param("token");
-  const db = database(c.env.DB);
-  const connection = CALLBACK_TOKEN.test(token) ? await findConnectionByCallbackHash(db, await sha256Hex(token)) : undefined;
-  const { webFormId } = c.req.valid("json");
-  if (!connection || (webFormId !== undefined && webFormId !== connection.webFormId)) throw notFound("Web form callback");
-  await callFinapi(() => settleWebForm(db, c.env, connection, c.get("now"), runtimeFromEnv(c.env)));
-  return c.json({ received: true });
-});
+export const finapiCallbackRouter = new Hono<AppEnv>().post(
+  "/callbacks/web-forms/:token",
+  valid("json", CallbackBody),
+  async (c) => {
+    const token = c.req.param("token");
+    const db = database(c.env.DB);
+    const connection = CALLBACK_TOKEN.test(token)
+      ? await findConnectionByCallbackHash(db, await sha256Hex(token))
+      : undefined;
+    const { webFormId } = c.req.valid("json");
+    if (!connection || (webFormId !== undefined && webFormId !== connection.webFormId))
+      throw notFound("Web form callback");
+    await callFinapi(() =>
+      settleWebForm(db, c.env, connection, c.get("now"), runtimeFromEnv(c.env)),
+    );
+    return c.json({ received: true });
+  },
+);

@@ -8,8 +8,17 @@ import { notFound } from "../http/problem.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { database } from "../store/db.ts";
-import { findInvoice, listInvoices, type InvoiceLineRecord, type InvoiceRecord } from "../store/invoices.ts";
-import { paymentsOfInvoice, type AllocationRecord, type ReturnRecord } from "../store/payment-allocations.ts";
+import {
+  findInvoice,
+  listInvoices,
+  type InvoiceLineRecord,
+  type InvoiceRecord,
+} from "../store/invoices.ts";
+import {
+  paymentsOfInvoice,
+  type AllocationRecord,
+  type ReturnRecord,
+} from "../store/payment-allocations.ts";
 
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
@@ -33,14 +42,26 @@ export const invoicesRouter = new Hono<AppEnv>()
     const rows = await listInvoices(database(c.env.DB), c.get("merchant").id, query);
     return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
   })
-  .get("/:id", doc("Invoices", "Get an invoice with its lines, payments and returned debits"), valid("param", IdParam("inv")), async (c) => {
-    const { id } = c.req.valid("param");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const [invoice, payments] = await Promise.all([findInvoice(db, merchantId, id), paymentsOfInvoice(db, merchantId, id)]);
-    if (!invoice) throw notFound("Invoice", id);
-    return c.json({ ...invoiceResource(invoice, invoice.lines), payments: payments.allocations.map(paymentResource), returns: payments.returns.map(returnResource) });
-  });
+  .get(
+    "/:id",
+    doc("Invoices", "Get an invoice with its lines, payments and returned debits"),
+    valid("param", IdParam("inv")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const [invoice, payments] = await Promise.all([
+        findInvoice(db, merchantId, id),
+        paymentsOfInvoice(db, merchantId, id),
+      ]);
+      if (!invoice) throw notFound("Invoice", id);
+      return c.json({
+        ...invoiceResource(invoice, invoice.lines),
+        payments: payments.allocations.map(paymentResource),
+        returns: payments.returns.map(returnResource),
+      });
+    },
+  );
 
 function paymentResource(a: AllocationRecord) {
   return {

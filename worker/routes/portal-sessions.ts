@@ -20,27 +20,58 @@ const CreateSession = v.strictObject({
 });
 
 export const portalSessionsRouter = new Hono<AppEnv>()
-  .post("/", doc("Portal", "Create a portal session token for one customer", { status: 201 }), valid("json", CreateSession), async (c) => {
-    const body = c.req.valid("json");
-    const merchantId = c.get("merchant").id;
-    const db = database(c.env.DB);
-    if (!(await findCustomer(db, merchantId, body.customerId))) {
-      throw new ProblemError("validation_failed", `customerId: customer ${body.customerId} does not exist`, { errors: [{ field: "customerId", message: "does not exist" }] });
-    }
-    const token = `pts_${randomToken(40)}`;
-    const expiresAt = new Date(c.get("now").getTime() + body.ttlMinutes * 60_000).toISOString();
-    const session = await insertPortalSession(db, {
-      id: newId("pss"),
-      merchantId,
-      customerId: body.customerId,
-      tokenHash: await sha256Hex(token),
-      returnUrl: body.returnUrl ?? null,
-      expiresAt,
-    });
-    return c.json({ id: session.id, token, customerId: session.customerId, expiresAt, returnUrl: session.returnUrl }, 201);
-  })
-  .delete("/:id", doc("Portal", "Revoke a portal session"), valid("param", IdParam("pss")), async (c) => {
-    const { id } = c.req.valid("param");
-    if (!(await revokePortalSession(database(c.env.DB), c.get("merchant").id, id, c.get("now").toISOString()))) throw notFound("Portal session", id);
-    return c.json({ id, revoked: true });
-  });
+  .post(
+    "/",
+    doc("Portal", "Create a portal session token for one customer", { status: 201 }),
+    valid("json", CreateSession),
+    async (c) => {
+      const body = c.req.valid("json");
+      const merchantId = c.get("merchant").id;
+      const db = database(c.env.DB);
+      if (!(await findCustomer(db, merchantId, body.customerId))) {
+        throw new ProblemError(
+          "validation_failed",
+          `customerId: customer ${body.customerId} does not exist`,
+          { errors: [{ field: "customerId", message: "does not exist" }] },
+        );
+      }
+      const token = `pts_${randomToken(40)}`;
+      const expiresAt = new Date(c.get("now").getTime() + body.ttlMinutes * 60_000).toISOString();
+      const session = await insertPortalSession(db, {
+        id: newId("pss"),
+        merchantId,
+        customerId: body.customerId,
+        tokenHash: await sha256Hex(token),
+        returnUrl: body.returnUrl ?? null,
+        expiresAt,
+      });
+      return c.json(
+        {
+          id: session.id,
+          token,
+          customerId: session.customerId,
+          expiresAt,
+          returnUrl: session.returnUrl,
+        },
+        201,
+      );
+    },
+  )
+  .delete(
+    "/:id",
+    doc("Portal", "Revoke a portal session"),
+    valid("param", IdParam("pss")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (
+        !(await revokePortalSession(
+          database(c.env.DB),
+          c.get("merchant").id,
+          id,
+          c.get("now").toISOString(),
+        ))
+      )
+        throw notFound("Portal session", id);
+      return c.json({ id, revoked: true });
+    },
+  );

@@ -12,18 +12,35 @@ import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError, ruleViolation } from "../http/problem.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { findBankTransaction, listBankTransactions, type BankTransactionRecord } from "../store/bank-transactions.ts";
+import {
+  findBankTransaction,
+  listBankTransactions,
+  type BankTransactionRecord,
+} from "../store/bank-transactions.ts";
 import { database, type Db } from "../store/db.ts";
 import { activeConnections } from "../store/finapi.ts";
 import { bookingsOfTransactions, type TransactionBookings } from "../store/payment-allocations.ts";
 import { entriesOf, type EntryRecord } from "../store/reconciliation-entries.ts";
 
-export const BANK_TRANSACTION_STATUSES = ["unmatched", "review", "parked", "matched", "partially_matched", "return", "ignored"] as const;
-const TransactionListQuery = v.object({ ...ListQuery.entries, status: v.optional(v.picklist(BANK_TRANSACTION_STATUSES)) });
+export const BANK_TRANSACTION_STATUSES = [
+  "unmatched",
+  "review",
+  "parked",
+  "matched",
+  "partially_matched",
+  "return",
+  "ignored",
+] as const;
+const TransactionListQuery = v.object({
+  ...ListQuery.entries,
+  status: v.optional(v.picklist(BANK_TRANSACTION_STATUSES)),
+});
 const NoBody = v.strictObject({});
 const AssignBody = v.strictObject({
   invoiceIds: v.pipe(v.array(IdOf("inv")), v.maxLength(20, "at most 20 invoices")),
-  remainder: v.optional(v.picklist(["customer_credit", "ignore"], 'must be "customer_credit" or "ignore"')),
+  remainder: v.optional(
+    v.picklist(["customer_credit", "ignore"], 'must be "customer_credit" or "ignore"'),
+  ),
 });
 
 interface Details {
@@ -32,13 +49,18 @@ interface Details {
 }
 
 async function detailsOf(db: Db, merchantId: string, ids: string[]): Promise<Details> {
-  const [bookings, entries] = await Promise.all([bookingsOfTransactions(db, merchantId, ids), entriesOf(db, merchantId, ids)]);
+  const [bookings, entries] = await Promise.all([
+    bookingsOfTransactions(db, merchantId, ids),
+    entriesOf(db, merchantId, ids),
+  ]);
   return { bookings, entries };
 }
 
 function transactionResource(t: BankTransactionRecord, details: Details) {
   const allocations = details.bookings.allocations.filter((a) => a.bankTransactionId === t.id);
-  const credit = details.bookings.credits.find((c) => c.bankTransactionId === t.id && c.reversedAt === null);
+  const credit = details.bookings.credits.find(
+    (c) => c.bankTransactionId === t.id && c.reversedAt === null,
+  );
   const returned = details.bookings.returns.find((r) => r.bankTransactionId === t.id);
   const latest = details.entries.filter((e) => e.bankTransactionId === t.id).at(-1);
   const active = allocations.filter((a) => a.reversedAt === null);
@@ -69,14 +91,36 @@ function transactionResource(t: BankTransactionRecord, details: Details) {
     statusReason: t.statusReason,
     matchedRule: t.matchedRule,
     invoiceIds: returned ? [returned.invoiceId] : active.map((a) => a.invoiceId),
-    allocations: allocations.map((a) => ({ id: a.id, invoiceId: a.invoiceId, amount: a.amount, rule: a.rule, bookedAt: a.bookedAt, reversed: a.reversedAt !== null, reversedAt: a.reversedAt, reversal: a.reversal })),
-    customerCredit: credit ? { id: credit.id, customerId: credit.customerId, amount: credit.amount } : null,
+    allocations: allocations.map((a) => ({
+      id: a.id,
+      invoiceId: a.invoiceId,
+      amount: a.amount,
+      rule: a.rule,
+      bookedAt: a.bookedAt,
+      reversed: a.reversedAt !== null,
+      reversedAt: a.reversedAt,
+      reversal: a.reversal,
+    })),
+    customerCredit: credit
+      ? { id: credit.id, customerId: credit.customerId, amount: credit.amount }
+      : null,
     ignoredAmount: latest?.ignoredAmount ?? null,
     return: returned
-      ? { invoiceId: returned.invoiceId, amount: returned.amount, fee: returned.fee, reasonCode: returned.reasonCode, reasonClass: returned.reasonClass, mandateEffect: returned.mandateEffect, linkedVia: returned.linkedVia }
+      ? {
+          invoiceId: returned.invoiceId,
+          amount: returned.amount,
+          fee: returned.fee,
+          reasonCode: returned.reasonCode,
+          reasonClass: returned.reasonClass,
+          mandateEffect: returned.mandateEffect,
+          linkedVia: returned.linkedVia,
+        }
       : null,
     review: inReview
-      ? { reason: latest?.kind === "review" ? latest.reason : "potential_duplicate", candidates: latest?.kind === "review" ? (latest.candidates ?? []) : [] }
+      ? {
+          reason: latest?.kind === "review" ? latest.reason : "potential_duplicate",
+          candidates: latest?.kind === "review" ? (latest.candidates ?? []) : [],
+        }
       : null,
     rawExcerpt: t.rawExcerpt,
     importedAt: t.createdAt,
@@ -85,51 +129,87 @@ function transactionResource(t: BankTransactionRecord, details: Details) {
 }
 
 export const reconciliationRouter = new Hono<AppEnv>()
-  .post("/reconciliation/runs", doc("Reconciliation", "Sync bank transactions from finAPI now and reconcile them; returns the counts"), valid("json", NoBody), async (c) => {
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const now = c.get("now");
-    const runtime = runtimeFromEnv(c.env);
-    const settings = await requireSettings(db, merchantId);
-    // A form finished without its callback would otherwise wait for the next listing.
-    await pollPendingForms(db, c.env, merchantId, now, runtime);
-    if (!settings.userId || (await activeConnections(db, merchantId, settings.userId)).length === 0) {
-      throw ruleViolation("finapi_not_connected", "There is no active bank connection to sync; add one (POST /api/v1/finapi/bank-connections).");
-    }
-    const report = await syncMerchant(db, c.env, merchantId, now, runtime);
-    if (!report) throw new ProblemError("conflict", "A sync of this merchant is running; try again when it has finished.", { ruleCode: "sync_in_progress" });
-    const reconciliation = await reconcileMerchant(db, c.env.ENCRYPTION_KEY, merchantId, now);
-    const { merchantId: _merchant, ...sync } = report;
-    return c.json({
-      ...sync,
-      matched: reconciliation.matched,
-      partiallyMatched: reconciliation.partiallyMatched,
-      returns: reconciliation.returns,
-      // Potential duplicates the import flagged wait in the same queue.
-      toReview: reconciliation.review + sync.review,
-      ignored: reconciliation.ignored,
-      reconciliation,
-    });
-  })
-  .get("/bank-transactions", doc("Reconciliation", "Imported bank transactions with their bookings, filtered by status"), valid("query", TransactionListQuery), async (c) => {
-    const { limit, cursor, status } = c.req.valid("query");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const rows = await listBankTransactions(db, merchantId, { limit, cursor, status });
-    const details = await detailsOf(db, merchantId, rows.slice(0, limit).map((row) => row.id));
-    return c.json(toPage(rows, limit, (row) => transactionResource(row, details)));
-  })
-  .get("/bank-transactions/:id", doc("Reconciliation", "One imported bank transaction with its bookings"), valid("param", IdParam("btx")), async (c) => {
-    const { id } = c.req.valid("param");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const transaction = await findBankTransaction(db, merchantId, id);
-    if (!transaction) throw notFound("Bank transaction", id);
-    return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
-  })
+  .post(
+    "/reconciliation/runs",
+    doc(
+      "Reconciliation",
+      "Sync bank transactions from finAPI now and reconcile them; returns the counts",
+    ),
+    valid("json", NoBody),
+    async (c) => {
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const now = c.get("now");
+      const runtime = runtimeFromEnv(c.env);
+      const settings = await requireSettings(db, merchantId);
+      // A form finished without its callback would otherwise wait for the next listing.
+      await pollPendingForms(db, c.env, merchantId, now, runtime);
+      if (
+        !settings.userId ||
+        (await activeConnections(db, merchantId, settings.userId)).length === 0
+      ) {
+        throw ruleViolation(
+          "finapi_not_connected",
+          "There is no active bank connection to sync; add one (POST /api/v1/finapi/bank-connections).",
+        );
+      }
+      const report = await syncMerchant(db, c.env, merchantId, now, runtime);
+      if (!report)
+        throw new ProblemError(
+          "conflict",
+          "A sync of this merchant is running; try again when it has finished.",
+          { ruleCode: "sync_in_progress" },
+        );
+      const reconciliation = await reconcileMerchant(db, c.env.ENCRYPTION_KEY, merchantId, now);
+      const { merchantId: _merchant, ...sync } = report;
+      return c.json({
+        ...sync,
+        matched: reconciliation.matched,
+        partiallyMatched: reconciliation.partiallyMatched,
+        returns: reconciliation.returns,
+        // Potential duplicates the import flagged wait in the same queue.
+        toReview: reconciliation.review + sync.review,
+        ignored: reconciliation.ignored,
+        reconciliation,
+      });
+    },
+  )
+  .get(
+    "/bank-transactions",
+    doc("Reconciliation", "Imported bank transactions with their bookings, filtered by status"),
+    valid("query", TransactionListQuery),
+    async (c) => {
+      const { limit, cursor, status } = c.req.valid("query");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const rows = await listBankTransactions(db, merchantId, { limit, cursor, status });
+      const details = await detailsOf(
+        db,
+        merchantId,
+        rows.slice(0, limit).map((row) => row.id),
+      );
+      return c.json(toPage(rows, limit, (row) => transactionResource(row, details)));
+    },
+  )
+  .get(
+    "/bank-transactions/:id",
+    doc("Reconciliation", "One imported bank transaction with its bookings"),
+    valid("param", IdParam("btx")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const transaction = await findBankTransaction(db, merchantId, id);
+      if (!transaction) throw notFound("Bank transaction", id);
+      return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
+    },
+  )
   .post(
     "/bank-transactions/:id/assign",
-    doc("Reconciliation", "Assign a bank transaction to invoices by hand (undoes its earlier booking); the rule is recorded as manual"),
+    doc(
+      "Reconciliation",
+      "Assign a bank transaction to invoices by hand (undoes its earlier booking); the rule is recorded as manual",
+    ),
     valid("param", IdParam("btx")),
     valid("json", AssignBody),
     async (c) => {

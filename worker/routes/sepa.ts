@@ -8,7 +8,11 @@ import { localDate } from "../domain/calendar.ts";
 import { validateCreditorInput } from "../domain/sepa-creditor.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
 import { mandateExpiryDate } from "../domain/sepa-mandate.ts";
-import { cancelCollectionRun, createCollectionRun, readRunFile } from "../flows/sepa-collection-runs.ts";
+import {
+  cancelCollectionRun,
+  createCollectionRun,
+  readRunFile,
+} from "../flows/sepa-collection-runs.ts";
 import { putMandate, revokeCustomerMandate } from "../flows/sepa-mandates.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
@@ -16,7 +20,12 @@ import { IdParam, IsoDateSchema, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../secrets.ts";
 import { database } from "../store/db.ts";
-import { creditorIbanBinding, findCreditor, upsertCreditor, type CreditorRecord } from "../store/sepa-creditors.ts";
+import {
+  creditorIbanBinding,
+  findCreditor,
+  upsertCreditor,
+  type CreditorRecord,
+} from "../store/sepa-creditors.ts";
 import { findLatestMandate, type MandateRecord } from "../store/sepa-mandates.ts";
 import { findRun, listRuns, type RunItemRecord, type RunRecord } from "../store/sepa-runs.ts";
 
@@ -30,7 +39,9 @@ const CreditorBody = v.strictObject({
   iban: Text(64),
   bic: v.optional(v.nullable(Text(20))),
   creditorId: Text(64),
-  leadDays: v.optional(v.union([LeadDays, v.strictObject({ FRST: v.optional(LeadDays), RCUR: v.optional(LeadDays) })])),
+  leadDays: v.optional(
+    v.union([LeadDays, v.strictObject({ FRST: v.optional(LeadDays), RCUR: v.optional(LeadDays) })]),
+  ),
 });
 
 const MandateBody = v.strictObject({
@@ -42,7 +53,10 @@ const MandateBody = v.strictObject({
 });
 
 const RunBody = v.strictObject({ collectionDate: IsoDateSchema });
-const RunListQuery = v.object({ ...ListQuery.entries, status: v.optional(v.picklist(["open", "completed", "cancelled"])) });
+const RunListQuery = v.object({
+  ...ListQuery.entries,
+  status: v.optional(v.picklist(["open", "completed", "cancelled"])),
+});
 
 function creditorResource(creditor: CreditorRecord) {
   return {
@@ -70,7 +84,13 @@ export function mandateResource(mandate: MandateRecord) {
     sequenceType: mandate.nextSequenceType,
     lastCollectionDate: mandate.lastCollectionDate,
     expiresOn: mandateExpiryDate(mandate.signatureDate, mandate.lastCollectionDate),
-    pendingAmendment: mandate.amendedFromReference === null ? null : { originalReference: mandate.amendedFromReference, debtorBankChanged: mandate.amendedBankChanged },
+    pendingAmendment:
+      mandate.amendedFromReference === null
+        ? null
+        : {
+            originalReference: mandate.amendedFromReference,
+            debtorBankChanged: mandate.amendedBankChanged,
+          },
     createdAt: mandate.createdAt,
     updatedAt: mandate.updatedAt,
     revokedAt: mandate.revokedAt,
@@ -89,7 +109,13 @@ function itemResource(item: RunItemRecord) {
     amount: item.amount,
     sequenceType: item.sequenceType,
     paymentInfoId: item.paymentInfoId,
-    amendment: item.amendedFromIbanCiphertext === null ? null : { originalReference: item.amendedFromReference, debtorBankChanged: item.amendedBankChanged },
+    amendment:
+      item.amendedFromIbanCiphertext === null
+        ? null
+        : {
+            originalReference: item.amendedFromReference,
+            debtorBankChanged: item.amendedBankChanged,
+          },
     status: item.status,
     settledAt: item.settledAt,
     returnedAt: item.returnedAt,
@@ -108,7 +134,11 @@ function runResource(run: RunRecord, items?: RunItemRecord[]) {
     controlSum: run.controlSum,
     currency: run.currency,
     paymentInfos: run.paymentInfos,
-    creditor: { creditorName: run.creditorName, creditorId: run.creditorId, iban: run.creditorIbanMasked },
+    creditor: {
+      creditorName: run.creditorName,
+      creditorId: run.creditorId,
+      iban: run.creditorIbanMasked,
+    },
     fileSha256: run.fileSha256,
     file: `/api/v1/collection-runs/${run.id}/pain008.xml`,
     createdAt: run.createdAt,
@@ -125,7 +155,10 @@ const fileDoc = describeRoute({
   security: [{ bearerAuth: [] }],
   responses: {
     200: { description: "The pain.008.001.08 file", content: { "application/xml": {} } },
-    404: { description: "Not found (or owned by another merchant)", content: { "application/problem+json": {} } },
+    404: {
+      description: "Not found (or owned by another merchant)",
+      content: { "application/problem+json": {} },
+    },
   },
 });
 
@@ -135,36 +168,62 @@ export const sepaRouter = new Hono<AppEnv>()
     if (!creditor) throw notFound("The SEPA creditor settings");
     return c.json(creditorResource(creditor));
   })
-  .put("/settings/creditor", doc("SEPA", "Set the SEPA creditor: name, IBAN, BIC, creditor identifier, lead days"), valid("json", CreditorBody), async (c) => {
-    const checked = validateCreditorInput(c.req.valid("json"));
-    if (!checked.ok) {
-      const errors = checked.errors.map(({ field, message }) => ({ field, message }));
-      throw new ProblemError("validation_failed", `Invalid creditor: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`, { errors });
-    }
-    const merchantId = c.get("merchant").id;
-    const creditor = checked.value;
-    const stored = await upsertCreditor(database(c.env.DB), {
-      merchantId,
-      name: creditor.name,
-      ibanCiphertext: await encryptSecret(creditor.iban, c.env.ENCRYPTION_KEY, creditorIbanBinding(merchantId)),
-      ibanMasked: maskIban(creditor.iban),
-      bic: creditor.bic,
-      creditorId: creditor.creditorId,
-      leadDays: creditor.leadDays,
-      updatedAt: c.get("now").toISOString(),
-    });
-    return c.json(creditorResource(stored));
-  })
-  .get("/customers/:id/mandate", doc("SEPA", "Get the customer's current mandate (the latest, whatever its status)"), valid("param", IdParam("cus")), async (c) => {
-    const { id } = c.req.valid("param");
-    const { customer, mandate } = await findLatestMandate(database(c.env.DB), c.get("merchant").id, id);
-    if (!customer) throw notFound("Customer", id);
-    if (!mandate) throw notFound(`A mandate of customer ${id}`);
-    return c.json(mandateResource(mandate));
-  })
+  .put(
+    "/settings/creditor",
+    doc("SEPA", "Set the SEPA creditor: name, IBAN, BIC, creditor identifier, lead days"),
+    valid("json", CreditorBody),
+    async (c) => {
+      const checked = validateCreditorInput(c.req.valid("json"));
+      if (!checked.ok) {
+        const errors = checked.errors.map(({ field, message }) => ({ field, message }));
+        throw new ProblemError(
+          "validation_failed",
+          `Invalid creditor: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
+          { errors },
+        );
+      }
+      const merchantId = c.get("merchant").id;
+      const creditor = checked.value;
+      const stored = await upsertCreditor(database(c.env.DB), {
+        merchantId,
+        name: creditor.name,
+        ibanCiphertext: await encryptSecret(
+          creditor.iban,
+          c.env.ENCRYPTION_KEY,
+          creditorIbanBinding(merchantId),
+        ),
+        ibanMasked: maskIban(creditor.iban),
+        bic: creditor.bic,
+        creditorId: creditor.creditorId,
+        leadDays: creditor.leadDays,
+        updatedAt: c.get("now").toISOString(),
+      });
+      return c.json(creditorResource(stored));
+    },
+  )
+  .get(
+    "/customers/:id/mandate",
+    doc("SEPA", "Get the customer's current mandate (the latest, whatever its status)"),
+    valid("param", IdParam("cus")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { customer, mandate } = await findLatestMandate(
+        database(c.env.DB),
+        c.get("merchant").id,
+        id,
+      );
+      if (!customer) throw notFound("Customer", id);
+      if (!mandate) throw notFound(`A mandate of customer ${id}`);
+      return c.json(mandateResource(mandate));
+    },
+  )
   .put(
     "/customers/:id/mandate",
-    doc("SEPA", "Give the customer a mandate, or amend it (same reference or same signature date)", { status: 201 }),
+    doc(
+      "SEPA",
+      "Give the customer a mandate, or amend it (same reference or same signature date)",
+      { status: 201 },
+    ),
     valid("param", IdParam("cus")),
     valid("json", MandateBody),
     async (c) => {
@@ -179,37 +238,84 @@ export const sepaRouter = new Hono<AppEnv>()
       return c.json(mandateResource(mandate), created ? 201 : 200);
     },
   )
-  .delete("/customers/:id/mandate", doc("SEPA", "Revoke the customer's mandate"), valid("param", IdParam("cus")), async (c) => {
-    const mandate = await revokeCustomerMandate(database(c.env.DB), c.get("merchant").id, c.req.valid("param").id, c.get("now"));
-    return c.json(mandateResource(mandate));
-  })
-  .post("/collection-runs", doc("SEPA", "Collect the due open invoices by SEPA direct debit (pain.008)", { status: 201 }), valid("json", RunBody), async (c) => {
-    const created = await createCollectionRun(database(c.env.DB), c.env.ENCRYPTION_KEY, {
-      merchant: c.get("merchant"),
-      collectionDate: c.req.valid("json").collectionDate,
-      now: c.get("now"),
-    });
-    return c.json({ ...runResource(created.run, created.items), skipped: created.skipped, hasMore: created.hasMore }, 201);
-  })
-  .get("/collection-runs", doc("SEPA", "List collection runs"), valid("query", RunListQuery), async (c) => {
-    const query = c.req.valid("query");
-    const rows = await listRuns(database(c.env.DB), c.get("merchant").id, query);
-    return c.json(toPage(rows, query.limit, (run) => runResource(run)));
-  })
-  .get("/collection-runs/:id", doc("SEPA", "Get a collection run with its items"), valid("param", IdParam("col")), async (c) => {
-    const { id } = c.req.valid("param");
-    const found = await findRun(database(c.env.DB), c.get("merchant").id, id);
-    if (!found) throw notFound("Collection run", id);
-    return c.json(runResource(found.run, found.items));
-  })
+  .delete(
+    "/customers/:id/mandate",
+    doc("SEPA", "Revoke the customer's mandate"),
+    valid("param", IdParam("cus")),
+    async (c) => {
+      const mandate = await revokeCustomerMandate(
+        database(c.env.DB),
+        c.get("merchant").id,
+        c.req.valid("param").id,
+        c.get("now"),
+      );
+      return c.json(mandateResource(mandate));
+    },
+  )
+  .post(
+    "/collection-runs",
+    doc("SEPA", "Collect the due open invoices by SEPA direct debit (pain.008)", { status: 201 }),
+    valid("json", RunBody),
+    async (c) => {
+      const created = await createCollectionRun(database(c.env.DB), c.env.ENCRYPTION_KEY, {
+        merchant: c.get("merchant"),
+        collectionDate: c.req.valid("json").collectionDate,
+        now: c.get("now"),
+      });
+      return c.json(
+        {
+          ...runResource(created.run, created.items),
+          skipped: created.skipped,
+          hasMore: created.hasMore,
+        },
+        201,
+      );
+    },
+  )
+  .get(
+    "/collection-runs",
+    doc("SEPA", "List collection runs"),
+    valid("query", RunListQuery),
+    async (c) => {
+      const query = c.req.valid("query");
+      const rows = await listRuns(database(c.env.DB), c.get("merchant").id, query);
+      return c.json(toPage(rows, query.limit, (run) => runResource(run)));
+    },
+  )
+  .get(
+    "/collection-runs/:id",
+    doc("SEPA", "Get a collection run with its items"),
+    valid("param", IdParam("col")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const found = await findRun(database(c.env.DB), c.get("merchant").id, id);
+      if (!found) throw notFound("Collection run", id);
+      return c.json(runResource(found.run, found.items));
+    },
+  )
   .get("/collection-runs/:id/pain008.xml", fileDoc, valid("param", IdParam("col")), async (c) => {
-    const { run, xml } = await readRunFile(database(c.env.DB), c.env.ENCRYPTION_KEY, c.get("merchant").id, c.req.valid("param").id);
+    const { run, xml } = await readRunFile(
+      database(c.env.DB),
+      c.env.ENCRYPTION_KEY,
+      c.get("merchant").id,
+      c.req.valid("param").id,
+    );
     return c.body(xml, 200, {
       "content-type": "application/xml; charset=utf-8",
       "content-disposition": `attachment; filename="${run.messageId}.xml"`,
     });
   })
-  .post("/collection-runs/:id/cancel", doc("SEPA", "Discard a run that was never sent to the bank"), valid("param", IdParam("col")), async (c) => {
-    const { run, items } = await cancelCollectionRun(database(c.env.DB), c.get("merchant").id, c.req.valid("param").id, c.get("now"));
-    return c.json(runResource(run, items));
-  });
+  .post(
+    "/collection-runs/:id/cancel",
+    doc("SEPA", "Discard a run that was never sent to the bank"),
+    valid("param", IdParam("col")),
+    async (c) => {
+      const { run, items } = await cancelCollectionRun(
+        database(c.env.DB),
+        c.get("merchant").id,
+        c.req.valid("param").id,
+        c.get("now"),
+      );
+      return c.json(runResource(run, items));
+    },
+  );

@@ -11,20 +11,33 @@ import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store
 
 const CustomerCenterPatch = v.strictObject({
   portalEnabled: v.optional(v.boolean()),
-  allowedActions: v.optional(v.pipe(v.array(v.picklist(PORTAL_ACTIONS)), v.maxLength(PORTAL_ACTIONS.length))),
+  allowedActions: v.optional(
+    v.pipe(v.array(v.picklist(PORTAL_ACTIONS)), v.maxLength(PORTAL_ACTIONS.length)),
+  ),
   prorationMode: v.optional(v.picklist(["interim_invoice", "next_invoice", "none"])),
   allowedOrigins: v.optional(v.pipe(v.array(OriginSchema), v.maxLength(20))),
 });
 
 export const settingsRouter = new Hono<AppEnv>()
-  .get("/customer-center", doc("Settings", "Get the customer-center settings"), (c) => c.json(customerCenterSettingsOf(c.get("merchant"))))
-  .patch("/customer-center", doc("Settings", "Update the customer-center settings"), valid("json", CustomerCenterPatch), async (c) => {
-    const patch = c.req.valid("json");
-    const deduplicated = {
-      ...patch,
-      ...(patch.allowedActions ? { allowedActions: [...new Set(patch.allowedActions)] } : {}),
-      ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
-    };
-    const merchant = await updateCustomerCenterSettings(database(c.env.DB), c.get("merchant").id, deduplicated);
-    return c.json(customerCenterSettingsOf(merchant));
-  });
+  .get("/customer-center", doc("Settings", "Get the customer-center settings"), (c) =>
+    c.json(customerCenterSettingsOf(c.get("merchant"))),
+  )
+  .patch(
+    "/customer-center",
+    doc("Settings", "Update the customer-center settings"),
+    valid("json", CustomerCenterPatch),
+    async (c) => {
+      const patch = c.req.valid("json");
+      const deduplicated = {
+        ...patch,
+        ...(patch.allowedActions ? { allowedActions: [...new Set(patch.allowedActions)] } : {}),
+        ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
+      };
+      const merchant = await updateCustomerCenterSettings(
+        database(c.env.DB),
+        c.get("merchant").id,
+        deduplicated,
+      );
+      return c.json(customerCenterSettingsOf(merchant));
+    },
+  );

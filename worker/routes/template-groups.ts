@@ -6,7 +6,12 @@ import { doc } from "../http/openapi.ts";
 import { notFound } from "../http/problem.ts";
 import { IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { findTemplateGroup, insertTemplateGroup, listTemplateGroups, type TemplateGroupRecord } from "../store/catalogue.ts";
+import {
+  findTemplateGroup,
+  insertTemplateGroup,
+  listTemplateGroups,
+  type TemplateGroupRecord,
+} from "../store/catalogue.ts";
 import { database } from "../store/db.ts";
 import { newId } from "../security.ts";
 
@@ -18,18 +23,35 @@ function templateGroupResource(group: TemplateGroupRecord) {
 }
 
 export const templateGroupsRouter = new Hono<AppEnv>()
-  .post("/", doc("Catalogue", "Create a template group", { status: 201 }), valid("json", CreateTemplateGroup), async (c) => {
-    const group = await insertTemplateGroup(database(c.env.DB), { id: newId("tgr"), merchantId: c.get("merchant").id, ...c.req.valid("json") });
-    return c.json(templateGroupResource(group), 201);
-  })
+  .post(
+    "/",
+    doc("Catalogue", "Create a template group", { status: 201 }),
+    valid("json", CreateTemplateGroup),
+    async (c) => {
+      const group = await insertTemplateGroup(database(c.env.DB), {
+        id: newId("tgr"),
+        merchantId: c.get("merchant").id,
+        ...c.req.valid("json"),
+      });
+      return c.json(templateGroupResource(group), 201);
+    },
+  )
   .get("/", doc("Catalogue", "List template groups"), valid("query", ListQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const rows = await listTemplateGroups(database(c.env.DB), c.get("merchant").id, { limit, cursor });
+    const rows = await listTemplateGroups(database(c.env.DB), c.get("merchant").id, {
+      limit,
+      cursor,
+    });
     return c.json(toPage(rows, limit, templateGroupResource));
   })
-  .get("/:id", doc("Catalogue", "Get a template group"), valid("param", IdParam("tgr")), async (c) => {
-    const { id } = c.req.valid("param");
-    const group = await findTemplateGroup(database(c.env.DB), c.get("merchant").id, id);
-    if (!group) throw notFound("Template group", id);
-    return c.json(templateGroupResource(group));
-  });
+  .get(
+    "/:id",
+    doc("Catalogue", "Get a template group"),
+    valid("param", IdParam("tgr")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const group = await findTemplateGroup(database(c.env.DB), c.get("merchant").id, id);
+      if (!group) throw notFound("Template group", id);
+      return c.json(templateGroupResource(group));
+    },
+  );

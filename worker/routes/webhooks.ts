@@ -14,8 +14,20 @@ import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../secrets.ts";
 import { newId } from "../security.ts";
 import { database } from "../store/db.ts";
-import { deleteEndpoint, findEndpoint, insertEndpoint, listEndpoints, updateEndpoint, type WebhookEndpointRecord } from "../store/webhook-endpoints.ts";
-import { findEvent, listEvents, redeliverEvent, type WebhookEventRecord } from "../store/webhook-events.ts";
+import {
+  deleteEndpoint,
+  findEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  updateEndpoint,
+  type WebhookEndpointRecord,
+} from "../store/webhook-endpoints.ts";
+import {
+  findEvent,
+  listEvents,
+  redeliverEvent,
+  type WebhookEventRecord,
+} from "../store/webhook-events.ts";
 
 const EventTypes = v.pipe(
   v.array(v.picklist(WEBHOOK_EVENT_TYPES, `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}`)),
@@ -24,16 +36,33 @@ const EventTypes = v.pipe(
 const Url = v.pipe(v.string(), v.maxLength(2048, "at most 2048 characters"));
 const Description = v.nullable(v.pipe(v.string(), v.maxLength(500)));
 
-const CreateEndpoint = v.strictObject({ url: Url, description: v.optional(Description), eventTypes: v.optional(EventTypes, []) });
-const UpdateEndpoint = v.strictObject({ url: v.optional(Url), description: v.optional(Description), eventTypes: v.optional(EventTypes), enabled: v.optional(v.boolean()) });
-const Rotation = v.strictObject({ overlapHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(168)), 24) });
-const EventListQuery = v.object({ ...ListQuery.entries, type: v.optional(v.picklist(WEBHOOK_EVENT_TYPES)) });
+const CreateEndpoint = v.strictObject({
+  url: Url,
+  description: v.optional(Description),
+  eventTypes: v.optional(EventTypes, []),
+});
+const UpdateEndpoint = v.strictObject({
+  url: v.optional(Url),
+  description: v.optional(Description),
+  eventTypes: v.optional(EventTypes),
+  enabled: v.optional(v.boolean()),
+});
+const Rotation = v.strictObject({
+  overlapHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(168)), 24),
+});
+const EventListQuery = v.object({
+  ...ListQuery.entries,
+  type: v.optional(v.picklist(WEBHOOK_EVENT_TYPES)),
+});
 
 /** https only and never an internal address; localhost only where development allows it. */
 function checkedUrl(url: string, env: Bindings): string {
   const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
   const check = checkWebhookUrl(url, { allowLocalhost });
-  if (!check.ok) throw new ProblemError("validation_failed", `url: ${check.message}`, { errors: [{ field: "url", message: check.message }] });
+  if (!check.ok)
+    throw new ProblemError("validation_failed", `url: ${check.message}`, {
+      errors: [{ field: "url", message: check.message }],
+    });
   return check.url;
 }
 
@@ -53,92 +82,161 @@ function endpointResource(endpoint: WebhookEndpointRecord) {
 }
 
 function eventResource(event: WebhookEventRecord) {
-  return { id: event.id, type: event.type, createdAt: event.createdAt, payload: JSON.parse(event.payload) as unknown };
+  return {
+    id: event.id,
+    type: event.type,
+    createdAt: event.createdAt,
+    payload: JSON.parse(event.payload) as unknown,
+  };
 }
 
 export const webhookEndpointsRouter = new Hono<AppEnv>()
-  .post("/", doc("Webhooks", "Create a webhook endpoint; the signing secret is returned once", { status: 201 }), valid("json", CreateEndpoint), async (c) => {
-    const body = c.req.valid("json");
-    const url = checkedUrl(body.url, c.env);
-    const id = newId("whe");
-    const secret = generateWebhookSecret();
-    const endpoint = await insertEndpoint(database(c.env.DB), {
-      id,
-      merchantId: c.get("merchant").id,
-      url,
-      description: body.description ?? null,
-      eventTypes: [...new Set(body.eventTypes)],
-      secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
-    });
-    return c.json({ ...endpointResource(endpoint), secret }, 201);
-  })
+  .post(
+    "/",
+    doc("Webhooks", "Create a webhook endpoint; the signing secret is returned once", {
+      status: 201,
+    }),
+    valid("json", CreateEndpoint),
+    async (c) => {
+      const body = c.req.valid("json");
+      const url = checkedUrl(body.url, c.env);
+      const id = newId("whe");
+      const secret = generateWebhookSecret();
+      const endpoint = await insertEndpoint(database(c.env.DB), {
+        id,
+        merchantId: c.get("merchant").id,
+        url,
+        description: body.description ?? null,
+        eventTypes: [...new Set(body.eventTypes)],
+        secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
+      });
+      return c.json({ ...endpointResource(endpoint), secret }, 201);
+    },
+  )
   .get("/", doc("Webhooks", "List webhook endpoints"), valid("query", ListQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    return c.json(toPage(await listEndpoints(database(c.env.DB), c.get("merchant").id, { limit, cursor }), limit, endpointResource));
+    return c.json(
+      toPage(
+        await listEndpoints(database(c.env.DB), c.get("merchant").id, { limit, cursor }),
+        limit,
+        endpointResource,
+      ),
+    );
   })
-  .get("/:id", doc("Webhooks", "Get a webhook endpoint and its health"), valid("param", IdParam("whe")), async (c) => {
-    const { id } = c.req.valid("param");
-    const endpoint = await findEndpoint(database(c.env.DB), c.get("merchant").id, id);
-    if (!endpoint) throw notFound("Webhook endpoint", id);
-    return c.json(endpointResource(endpoint));
-  })
-  .patch("/:id", doc("Webhooks", "Change URL or event types, or enable/disable an endpoint"), valid("param", IdParam("whe")), valid("json", UpdateEndpoint), async (c) => {
-    const { id } = c.req.valid("param");
-    const { enabled, url, eventTypes, ...rest } = c.req.valid("json");
-    const patch = {
-      ...rest,
-      ...(url !== undefined ? { url: checkedUrl(url, c.env) } : {}),
-      ...(eventTypes !== undefined ? { eventTypes: [...new Set(eventTypes)] } : {}),
-      // Enabling clears the failure history: the merchant says the receiver is fixed.
-      ...(enabled === true ? { status: "enabled", disabledReason: null, failingSince: null } : {}),
-      ...(enabled === false ? { status: "disabled", disabledReason: "Disabled by the merchant." } : {}),
-    };
-    const endpoint = await updateEndpoint(database(c.env.DB), c.get("merchant").id, id, patch);
-    if (!endpoint) throw notFound("Webhook endpoint", id);
-    return c.json(endpointResource(endpoint));
-  })
-  .delete("/:id", doc("Webhooks", "Delete a webhook endpoint"), valid("param", IdParam("whe")), async (c) => {
-    const { id } = c.req.valid("param");
-    if (!(await deleteEndpoint(database(c.env.DB), c.get("merchant").id, id))) throw notFound("Webhook endpoint", id);
-    return c.json({ id, deleted: true });
-  })
-  .post("/:id/rotate-secret", doc("Webhooks", "Rotate the signing secret; the old one keeps signing during the overlap"), valid("param", IdParam("whe")), valid("json", Rotation), async (c) => {
-    const { id } = c.req.valid("param");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    const endpoint = await findEndpoint(db, merchantId, id);
-    if (!endpoint) throw notFound("Webhook endpoint", id);
-    const secret = generateWebhookSecret();
-    const overlapUntil = new Date(c.get("now").getTime() + c.req.valid("json").overlapHours * 3_600_000).toISOString();
-    const updated = await updateEndpoint(db, merchantId, id, {
-      secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
-      previousSecretCiphertext: endpoint.secretCiphertext,
-      previousSecretExpiresAt: overlapUntil,
-    });
-    return c.json({ ...endpointResource(updated!), secret });
-  });
+  .get(
+    "/:id",
+    doc("Webhooks", "Get a webhook endpoint and its health"),
+    valid("param", IdParam("whe")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const endpoint = await findEndpoint(database(c.env.DB), c.get("merchant").id, id);
+      if (!endpoint) throw notFound("Webhook endpoint", id);
+      return c.json(endpointResource(endpoint));
+    },
+  )
+  .patch(
+    "/:id",
+    doc("Webhooks", "Change URL or event types, or enable/disable an endpoint"),
+    valid("param", IdParam("whe")),
+    valid("json", UpdateEndpoint),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { enabled, url, eventTypes, ...rest } = c.req.valid("json");
+      const patch = {
+        ...rest,
+        ...(url !== undefined ? { url: checkedUrl(url, c.env) } : {}),
+        ...(eventTypes !== undefined ? { eventTypes: [...new Set(eventTypes)] } : {}),
+        // Enabling clears the failure history: the merchant says the receiver is fixed.
+        ...(enabled === true
+          ? { status: "enabled", disabledReason: null, failingSince: null }
+          : {}),
+        ...(enabled === false
+          ? { status: "disabled", disabledReason: "Disabled by the merchant." }
+          : {}),
+      };
+      const endpoint = await updateEndpoint(database(c.env.DB), c.get("merchant").id, id, patch);
+      if (!endpoint) throw notFound("Webhook endpoint", id);
+      return c.json(endpointResource(endpoint));
+    },
+  )
+  .delete(
+    "/:id",
+    doc("Webhooks", "Delete a webhook endpoint"),
+    valid("param", IdParam("whe")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      if (!(await deleteEndpoint(database(c.env.DB), c.get("merchant").id, id)))
+        throw notFound("Webhook endpoint", id);
+      return c.json({ id, deleted: true });
+    },
+  )
+  .post(
+    "/:id/rotate-secret",
+    doc("Webhooks", "Rotate the signing secret; the old one keeps signing during the overlap"),
+    valid("param", IdParam("whe")),
+    valid("json", Rotation),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      const endpoint = await findEndpoint(db, merchantId, id);
+      if (!endpoint) throw notFound("Webhook endpoint", id);
+      const secret = generateWebhookSecret();
+      const overlapUntil = new Date(
+        c.get("now").getTime() + c.req.valid("json").overlapHours * 3_600_000,
+      ).toISOString();
+      const updated = await updateEndpoint(db, merchantId, id, {
+        secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
+        previousSecretCiphertext: endpoint.secretCiphertext,
+        previousSecretExpiresAt: overlapUntil,
+      });
+      return c.json({ ...endpointResource(updated!), secret });
+    },
+  );
 
 export const webhookEventsRouter = new Hono<AppEnv>()
-  .get("/", doc("Webhooks", "List events (the outbox)"), valid("query", EventListQuery), async (c) => {
-    const { limit, cursor, type } = c.req.valid("query");
-    return c.json(toPage(await listEvents(database(c.env.DB), c.get("merchant").id, { limit, cursor, type }), limit, eventResource));
-  })
-  .get("/:id", doc("Webhooks", "Get an event with its deliveries and every attempt"), valid("param", IdParam("evt")), async (c) => {
-    const { id } = c.req.valid("param");
-    const found = await findEvent(database(c.env.DB), c.get("merchant").id, id);
-    if (!found) throw notFound("Event", id);
-    return c.json({
-      ...eventResource(found.event),
-      deliveries: found.deliveries.map(({ merchantId: _m, eventId: _e, ...delivery }) => delivery),
-      attempts: found.attempts.map(({ merchantId: _m, eventId: _e, ...attempt }) => attempt),
-    });
-  })
-  .post("/:id/redeliver", doc("Webhooks", "Send an event again (same webhook-id)"), valid("param", IdParam("evt")), async (c) => {
-    const { id } = c.req.valid("param");
-    const db = database(c.env.DB);
-    const merchantId = c.get("merchant").id;
-    if (!(await findEvent(db, merchantId, id))) throw notFound("Event", id);
-    const endpoints = await redeliverEvent(db, merchantId, id, c.get("now"));
-    return c.json({ id, redeliveredTo: endpoints, scheduledAt: c.get("now").toISOString() }, 202);
-  });
-
+  .get(
+    "/",
+    doc("Webhooks", "List events (the outbox)"),
+    valid("query", EventListQuery),
+    async (c) => {
+      const { limit, cursor, type } = c.req.valid("query");
+      return c.json(
+        toPage(
+          await listEvents(database(c.env.DB), c.get("merchant").id, { limit, cursor, type }),
+          limit,
+          eventResource,
+        ),
+      );
+    },
+  )
+  .get(
+    "/:id",
+    doc("Webhooks", "Get an event with its deliveries and every attempt"),
+    valid("param", IdParam("evt")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const found = await findEvent(database(c.env.DB), c.get("merchant").id, id);
+      if (!found) throw notFound("Event", id);
+      return c.json({
+        ...eventResource(found.event),
+        deliveries: found.deliveries.map(
+          ({ merchantId: _m, eventId: _e, ...delivery }) => delivery,
+        ),
+        attempts: found.attempts.map(({ merchantId: _m, eventId: _e, ...attempt }) => attempt),
+      });
+    },
+  )
+  .post(
+    "/:id/redeliver",
+    doc("Webhooks", "Send an event again (same webhook-id)"),
+    valid("param", IdParam("evt")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const db = database(c.env.DB);
+      const merchantId = c.get("merchant").id;
+      if (!(await findEvent(db, merchantId, id))) throw notFound("Event", id);
+      const endpoints = await redeliverEvent(db, merchantId, id, c.get("now"));
+      return c.json({ id, redeliveredTo: endpoints, scheduledAt: c.get("now").toISOString() }, 202);
+    },
+  );

@@ -61,11 +61,16 @@ const columns = getTableColumns(bankTransactions);
 const name = (field: keyof typeof columns) => sql.identifier(columns[field].name);
 const draftColumns = sql.join(DRAFT_FIELDS.map(name), sql`, `);
 // The field names are our constants, so building the JSON paths from them is safe.
-const extracts = sql.join(DRAFT_FIELDS.map((field) => sql.raw(`json_extract(value, '$.${field}')`)), sql`, `);
+const extracts = sql.join(
+  DRAFT_FIELDS.map((field) => sql.raw(`json_extract(value, '$.${field}')`)),
+  sql`, `,
+);
 // A parked record may be served correctly later: then it heals. Any other stored row stays as it
 // is, because reconciliation may already have booked it.
 const healed = sql.join(
-  DRAFT_FIELDS.filter((field) => field !== "id").map((field) => sql`${name(field)} = excluded.${name(field)}`),
+  DRAFT_FIELDS.filter((field) => field !== "id").map(
+    (field) => sql`${name(field)} = excluded.${name(field)}`,
+  ),
   sql`, `,
 );
 
@@ -82,7 +87,9 @@ export interface Scope {
 }
 
 /** Groups drafts so each statement's one JSON parameter stays small. */
-export function chunkDrafts(drafts: readonly BankTransactionDraft[]): { rows: BankTransactionDraft[]; json: string }[] {
+export function chunkDrafts(
+  drafts: readonly BankTransactionDraft[],
+): { rows: BankTransactionDraft[]; json: string }[] {
   const chunks: { rows: BankTransactionDraft[]; json: string }[] = [];
   let rows: BankTransactionDraft[] = [];
   let parts: string[] = [];
@@ -94,8 +101,14 @@ export function chunkDrafts(drafts: readonly BankTransactionDraft[]): { rows: Ba
     size = 0;
   };
   for (const draft of drafts) {
-    const json = JSON.stringify(Object.fromEntries(DRAFT_FIELDS.map((field) => [field, draft[field]])));
-    if (rows.length >= MAX_ROWS_PER_STATEMENT || (rows.length > 0 && size + json.length > MAX_JSON_CHARS_PER_STATEMENT)) flush();
+    const json = JSON.stringify(
+      Object.fromEntries(DRAFT_FIELDS.map((field) => [field, draft[field]])),
+    );
+    if (
+      rows.length >= MAX_ROWS_PER_STATEMENT ||
+      (rows.length > 0 && size + json.length > MAX_JSON_CHARS_PER_STATEMENT)
+    )
+      flush();
     rows.push(draft);
     parts.push(json);
     size += json.length + 1;
@@ -128,7 +141,11 @@ export async function runUpserts(db: Db, statements: D1PreparedStatement[]): Pro
   return results.flatMap((result) => result.results);
 }
 
-export async function listBankTransactions(db: Db, merchantId: string, { limit, cursor, status }: ListOptions & { status?: string | undefined }) {
+export async function listBankTransactions(
+  db: Db,
+  merchantId: string,
+  { limit, cursor, status }: ListOptions & { status?: string | undefined },
+) {
   return db
     .select()
     .from(bankTransactions)
@@ -143,7 +160,11 @@ export async function listBankTransactions(db: Db, merchantId: string, { limit, 
     .limit(limit + 1);
 }
 
-export async function findBankTransaction(db: Db, merchantId: string, id: string): Promise<BankTransactionRecord | undefined> {
+export async function findBankTransaction(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<BankTransactionRecord | undefined> {
   const [row] = await db
     .select()
     .from(bankTransactions)

@@ -3,7 +3,13 @@
 // with carried proration lines) and the ones that end a contract.
 import { and, asc, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { carriedLines, contractChanges, contractItems, contracts, merchants } from "../../schema/tables.ts";
+import {
+  carriedLines,
+  contractChanges,
+  contractItems,
+  contracts,
+  merchants,
+} from "../../schema/tables.ts";
 import type { Period } from "../domain/calendar.ts";
 import { newId } from "../security.ts";
 import { guardedContractWrite } from "./contracts.ts";
@@ -22,11 +28,18 @@ export interface DueContract {
  * "today" of any merchant time zone). Work shrinks this set as it is done, so it is its own
  * cursor across ticks; `after` pages within one tick.
  */
-export async function findDueContracts(db: Db, latestToday: string, after: string, limit: number): Promise<DueContract[]> {
+export async function findDueContracts(
+  db: Db,
+  latestToday: string,
+  after: string,
+  limit: number,
+): Promise<DueContract[]> {
   const dueChange = db
     .select({ id: contractChanges.contractId })
     .from(contractChanges)
-    .where(and(eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, latestToday)));
+    .where(
+      and(eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, latestToday)),
+    );
   return db
     .select({ id: contracts.id, merchantId: contracts.merchantId, timeZone: merchants.timeZone })
     .from(contracts)
@@ -53,28 +66,54 @@ interface PeriodBilling {
 export function billPeriodStatements(db: Db, billing: PeriodBilling): BatchItem<"sqlite">[] {
   const { contract, period } = billing;
   return [
-    ...guardedContractWrite(db, contract, newId("wrt"), { currentPeriodStart: period.start, currentPeriodEnd: period.end, updatedAt: nowIso() }),
+    ...guardedContractWrite(db, contract, newId("wrt"), {
+      currentPeriodStart: period.start,
+      currentPeriodEnd: period.end,
+      updatedAt: nowIso(),
+    }),
     ...billing.items.map((item) =>
       db
         .update(contractItems)
         .set({ billedPeriodAmount: item.billedPeriodAmount, billedPeriodStart: period.start })
-        .where(and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id))),
+        .where(
+          and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id)),
+        ),
     ),
     ...(billing.carriedLineIds.length > 0
       ? [
           db
             .update(carriedLines)
             .set({ invoiceId: billing.invoice.id })
-            .where(and(eq(carriedLines.merchantId, contract.merchantId), inArray(carriedLines.id, billing.carriedLineIds), sql`${carriedLines.invoiceId} IS NULL`)),
+            .where(
+              and(
+                eq(carriedLines.merchantId, contract.merchantId),
+                inArray(carriedLines.id, billing.carriedLineIds),
+                sql`${carriedLines.invoiceId} IS NULL`,
+              ),
+            ),
         ]
       : []),
     ...issueInvoiceStatements(db, billing.invoice),
   ];
 }
 
-export function endContractStatements(db: Db, contract: { id: string; merchantId: string; customerId: string; version: number; endDate: string | null }): BatchItem<"sqlite">[] {
+export function endContractStatements(
+  db: Db,
+  contract: {
+    id: string;
+    merchantId: string;
+    customerId: string;
+    version: number;
+    endDate: string | null;
+  },
+): BatchItem<"sqlite">[] {
   return [
     ...guardedContractWrite(db, contract, newId("wrt"), { status: "ended", updatedAt: nowIso() }),
-    ...eventStatements(db, { merchantId: contract.merchantId, type: "contract.ended", data: { contractId: contract.id, customerId: contract.customerId, endDate: contract.endDate }, at: new Date() }),
+    ...eventStatements(db, {
+      merchantId: contract.merchantId,
+      type: "contract.ended",
+      data: { contractId: contract.id, customerId: contract.customerId, endDate: contract.endDate },
+      at: new Date(),
+    }),
   ];
 }

@@ -4,7 +4,14 @@
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { articles, contractTemplates, contracts, invoices } from "../../schema/tables.ts";
 import type { BillingInterval } from "../domain/calendar.ts";
-import type { AddonArticle, ChangePoint, ContractSnapshot, DowngradeTiming, ItemKind, TemplateTerms } from "../domain/contract-terms.ts";
+import type {
+  AddonArticle,
+  ChangePoint,
+  ContractSnapshot,
+  DowngradeTiming,
+  ItemKind,
+  TemplateTerms,
+} from "../domain/contract-terms.ts";
 import type { ArticleRecord, ContractTemplateRecord } from "./catalogue.ts";
 import { activeItemsQuery, type ContractItemRecord, type ContractRecord } from "./contracts.ts";
 import type { Db } from "./db.ts";
@@ -32,34 +39,79 @@ export interface ChangeContext {
  * tables share names (id, name, ...). Single-table selects keyed by subqueries keep this one
  * round trip and unambiguous.
  */
-const templateIdOf = (db: Db, contractId: string) => db.select({ id: contracts.templateId }).from(contracts).where(eq(contracts.id, contractId));
+const templateIdOf = (db: Db, contractId: string) =>
+  db.select({ id: contracts.templateId }).from(contracts).where(eq(contracts.id, contractId));
 
-function templateQueries(db: Db, merchantId: string, templateIds: ReturnType<typeof templateIdOf> | string[]) {
-  const planIds = db.select({ id: contractTemplates.planArticleId }).from(contractTemplates).where(inArray(contractTemplates.id, templateIds));
+function templateQueries(
+  db: Db,
+  merchantId: string,
+  templateIds: ReturnType<typeof templateIdOf> | string[],
+) {
+  const planIds = db
+    .select({ id: contractTemplates.planArticleId })
+    .from(contractTemplates)
+    .where(inArray(contractTemplates.id, templateIds));
   return [
-    db.select().from(contractTemplates).where(and(eq(contractTemplates.merchantId, merchantId), inArray(contractTemplates.id, templateIds))).limit(1),
-    db.select().from(articles).where(and(eq(articles.merchantId, merchantId), inArray(articles.id, planIds))).limit(1),
+    db
+      .select()
+      .from(contractTemplates)
+      .where(
+        and(
+          eq(contractTemplates.merchantId, merchantId),
+          inArray(contractTemplates.id, templateIds),
+        ),
+      )
+      .limit(1),
+    db
+      .select()
+      .from(articles)
+      .where(and(eq(articles.merchantId, merchantId), inArray(articles.id, planIds)))
+      .limit(1),
   ] as const;
 }
 
-export async function loadChangeContext(db: Db, merchantId: string, contractId: string, target: ChangeTarget = {}): Promise<ChangeContext | undefined> {
+export async function loadChangeContext(
+  db: Db,
+  merchantId: string,
+  contractId: string,
+  target: ChangeTarget = {},
+): Promise<ChangeContext | undefined> {
   const [current, currentPlan] = templateQueries(db, merchantId, templateIdOf(db, contractId));
-  const [wanted, wantedPlan] = templateQueries(db, merchantId, target.templateId ? [target.templateId] : []);
-  const [rows, items, templates, plans, targetTemplates, targetPlans, targetArticles, lastCharge] = await db.batch([
-    db.select().from(contracts).where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, contractId))).limit(1),
-    activeItemsQuery(db, merchantId, contractId),
-    current,
-    currentPlan,
-    wanted,
-    wantedPlan,
-    db.select().from(articles).where(and(eq(articles.merchantId, merchantId), eq(articles.id, target.articleId ?? ""))).limit(1),
-    db
-      .select({ id: invoices.id })
-      .from(invoices)
-      .where(and(eq(invoices.merchantId, merchantId), eq(invoices.contractId, contractId), ne(invoices.kind, "credit_note")))
-      .orderBy(desc(invoices.id))
-      .limit(1),
-  ]);
+  const [wanted, wantedPlan] = templateQueries(
+    db,
+    merchantId,
+    target.templateId ? [target.templateId] : [],
+  );
+  const [rows, items, templates, plans, targetTemplates, targetPlans, targetArticles, lastCharge] =
+    await db.batch([
+      db
+        .select()
+        .from(contracts)
+        .where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, contractId)))
+        .limit(1),
+      activeItemsQuery(db, merchantId, contractId),
+      current,
+      currentPlan,
+      wanted,
+      wantedPlan,
+      db
+        .select()
+        .from(articles)
+        .where(and(eq(articles.merchantId, merchantId), eq(articles.id, target.articleId ?? "")))
+        .limit(1),
+      db
+        .select({ id: invoices.id })
+        .from(invoices)
+        .where(
+          and(
+            eq(invoices.merchantId, merchantId),
+            eq(invoices.contractId, contractId),
+            ne(invoices.kind, "credit_note"),
+          ),
+        )
+        .orderBy(desc(invoices.id))
+        .limit(1),
+    ]);
   const contract = rows[0];
   if (!contract || !templates[0] || !plans[0]) return undefined;
   const template = templateTerms(templates[0], plans[0]);
@@ -68,20 +120,31 @@ export async function loadChangeContext(db: Db, merchantId: string, contractId: 
     items,
     snapshot: contractSnapshot(contract, items, template),
     template,
-    targetTemplate: targetTemplates[0] && targetPlans[0] ? templateTerms(targetTemplates[0], targetPlans[0]) : undefined,
+    targetTemplate:
+      targetTemplates[0] && targetPlans[0]
+        ? templateTerms(targetTemplates[0], targetPlans[0])
+        : undefined,
     targetArticle: targetArticles[0] ? addonArticle(targetArticles[0]) : undefined,
     planCurrency: plans[0].currency,
     lastChargeInvoiceId: lastCharge[0]?.id,
   };
 }
 
-export function templateTerms(template: ContractTemplateRecord, plan: ArticleRecord): TemplateTerms {
+export function templateTerms(
+  template: ContractTemplateRecord,
+  plan: ArticleRecord,
+): TemplateTerms {
   return {
     id: template.id,
     name: template.name,
     templateGroupId: template.templateGroupId,
     interval: template.billingInterval as BillingInterval,
-    planArticle: { id: plan.id, name: plan.name, unitAmount: plan.unitAmount, taxRate: plan.taxRate },
+    planArticle: {
+      id: plan.id,
+      name: plan.name,
+      unitAmount: plan.unitAmount,
+      taxRate: plan.taxRate,
+    },
     minimumTermMonths: template.minimumTermMonths,
     noticePeriodDays: template.noticePeriodDays,
     allowedAddonArticleIds: template.allowedAddonArticleIds,
@@ -91,10 +154,20 @@ export function templateTerms(template: ContractTemplateRecord, plan: ArticleRec
 }
 
 function addonArticle(article: ArticleRecord): AddonArticle {
-  return { id: article.id, name: article.name, unitAmount: article.unitAmount, taxRate: article.taxRate, kind: article.kind as AddonArticle["kind"] };
+  return {
+    id: article.id,
+    name: article.name,
+    unitAmount: article.unitAmount,
+    taxRate: article.taxRate,
+    kind: article.kind as AddonArticle["kind"],
+  };
 }
 
-export function contractSnapshot(contract: ContractRecord, items: ContractItemRecord[], template: TemplateTerms): ContractSnapshot {
+export function contractSnapshot(
+  contract: ContractRecord,
+  items: ContractItemRecord[],
+  template: TemplateTerms,
+): ContractSnapshot {
   return {
     id: contract.id,
     startDate: contract.startDate,

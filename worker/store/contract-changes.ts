@@ -39,7 +39,8 @@ export function settlementDraft(
   computation: ChangeComputation,
   options: { changeId: string; issueDate: IsoDate; paymentTermDays: number; currency: string },
 ): InvoiceDraft | null {
-  if (computation.settlement !== "interim_invoice" && computation.settlement !== "credit_note") return null;
+  if (computation.settlement !== "interim_invoice" && computation.settlement !== "credit_note")
+    return null;
   const isCredit = computation.settlement === "credit_note";
   return draftInvoice(
     {
@@ -62,23 +63,40 @@ export function settlementDraft(
   );
 }
 
-function itemStatements(db: Db, context: ChangeContext, computation: ChangeComputation): BatchItem<"sqlite">[] {
+function itemStatements(
+  db: Db,
+  context: ChangeContext,
+  computation: ChangeComputation,
+): BatchItem<"sqlite">[] {
   const { contract, items } = context;
   const effective = computation.effectiveDate;
   const kept = new Set(computation.items.flatMap((item) => (item.id ? [item.id] : [])));
   const before = new Map(items.map((item) => [item.id, item]));
-  const billedPeriodStart = effective < contract.currentPeriodEnd ? computation.newCurrentPeriod.start : contract.currentPeriodStart;
+  const billedPeriodStart =
+    effective < contract.currentPeriodEnd
+      ? computation.newCurrentPeriod.start
+      : contract.currentPeriodStart;
   const ended = items.filter((item) => !kept.has(item.id)).map((item) => item.id);
   const updates = computation.items.flatMap((item) => {
     const old = item.id ? before.get(item.id) : undefined;
     if (!item.id || !old) return [];
-    const unchanged = old.quantity === item.quantity && old.unitAmount === item.unitAmount && old.billedPeriodAmount === item.billedPeriodAmount;
+    const unchanged =
+      old.quantity === item.quantity &&
+      old.unitAmount === item.unitAmount &&
+      old.billedPeriodAmount === item.billedPeriodAmount;
     if (unchanged) return [];
     return [
       db
         .update(contractItems)
-        .set({ quantity: item.quantity, unitAmount: item.unitAmount, billedPeriodAmount: item.billedPeriodAmount, billedPeriodStart })
-        .where(and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id))),
+        .set({
+          quantity: item.quantity,
+          unitAmount: item.unitAmount,
+          billedPeriodAmount: item.billedPeriodAmount,
+          billedPeriodStart,
+        })
+        .where(
+          and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id)),
+        ),
     ];
   });
   const inserted = computation.items
@@ -99,14 +117,29 @@ function itemStatements(db: Db, context: ChangeContext, computation: ChangeCompu
     }));
   return [
     ...(ended.length > 0
-      ? [db.update(contractItems).set({ endedOn: effective }).where(and(eq(contractItems.merchantId, contract.merchantId), inArray(contractItems.id, ended)))]
+      ? [
+          db
+            .update(contractItems)
+            .set({ endedOn: effective })
+            .where(
+              and(
+                eq(contractItems.merchantId, contract.merchantId),
+                inArray(contractItems.id, ended),
+              ),
+            ),
+        ]
       : []),
     ...updates,
     ...insertItemsStatements(db, inserted),
   ];
 }
 
-function carriedLineStatements(db: Db, context: ChangeContext, computation: ChangeComputation, changeId: string): BatchItem<"sqlite">[] {
+function carriedLineStatements(
+  db: Db,
+  context: ChangeContext,
+  computation: ChangeComputation,
+  changeId: string,
+): BatchItem<"sqlite">[] {
   if (computation.settlement !== "next_invoice") return [];
   const rows = computation.lines.map((line) => ({
     id: newId("cln"),
@@ -151,26 +184,56 @@ export function applyChangeStatements(
       templateId: computation.newTemplateId,
       billingInterval: computation.newInterval,
       billingAnchor: computation.newBillingAnchor,
-      ...(movesPeriod ? { currentPeriodStart: computation.newCurrentPeriod.start, currentPeriodEnd: computation.newCurrentPeriod.end } : {}),
+      ...(movesPeriod
+        ? {
+            currentPeriodStart: computation.newCurrentPeriod.start,
+            currentPeriodEnd: computation.newCurrentPeriod.end,
+          }
+        : {}),
       updatedAt: nowIso(),
     }),
     ...itemStatements(db, context, computation),
     meta.scheduled
-      ? db.update(contractChanges).set(record).where(and(eq(contractChanges.merchantId, meta.merchantId), eq(contractChanges.id, meta.changeId)))
-      : db.insert(contractChanges).values({ id: meta.changeId, merchantId: meta.merchantId, contractId: contract.id, type: meta.request.type, request: { ...meta.request }, source: meta.source, ...record }),
+      ? db
+          .update(contractChanges)
+          .set(record)
+          .where(
+            and(
+              eq(contractChanges.merchantId, meta.merchantId),
+              eq(contractChanges.id, meta.changeId),
+            ),
+          )
+      : db.insert(contractChanges).values({
+          id: meta.changeId,
+          merchantId: meta.merchantId,
+          contractId: contract.id,
+          type: meta.request.type,
+          request: { ...meta.request },
+          source: meta.source,
+          ...record,
+        }),
     ...(meta.invoice ? issueInvoiceStatements(db, meta.invoice) : []),
     ...carriedLineStatements(db, context, computation, meta.changeId),
     ...eventStatements(db, {
       merchantId: meta.merchantId,
       type: "contract.changed",
-      data: { ...changeEventData(context, computation, meta), invoiceId: meta.invoice?.id ?? null, items: computation.items.map(({ id: _id, ...item }) => item) },
+      data: {
+        ...changeEventData(context, computation, meta),
+        invoiceId: meta.invoice?.id ?? null,
+        items: computation.items.map(({ id: _id, ...item }) => item),
+      },
       at: new Date(),
     }),
   ];
 }
 
 /** A change for a later date is stored; at most one pending tariff switch, the newest wins. */
-export function scheduleChangeStatements(db: Db, context: ChangeContext, computation: ChangeComputation, meta: ChangeMeta): BatchItem<"sqlite">[] {
+export function scheduleChangeStatements(
+  db: Db,
+  context: ChangeContext,
+  computation: ChangeComputation,
+  meta: ChangeMeta,
+): BatchItem<"sqlite">[] {
   const { contract } = context;
   return [
     ...guardedContractWrite(db, contract, meta.changeId, { updatedAt: nowIso() }),
@@ -179,7 +242,13 @@ export function scheduleChangeStatements(db: Db, context: ChangeContext, computa
           db
             .update(contractChanges)
             .set({ status: "cancelled", cancelledAt: nowIso() })
-            .where(and(eq(contractChanges.contractId, contract.id), eq(contractChanges.status, "scheduled"), eq(contractChanges.type, "switch_template"))),
+            .where(
+              and(
+                eq(contractChanges.contractId, contract.id),
+                eq(contractChanges.status, "scheduled"),
+                eq(contractChanges.type, "switch_template"),
+              ),
+            ),
         ]
       : []),
     db.insert(contractChanges).values({
@@ -194,7 +263,12 @@ export function scheduleChangeStatements(db: Db, context: ChangeContext, computa
       settlement: computation.settlement,
       source: meta.source,
     }),
-    ...eventStatements(db, { merchantId: meta.merchantId, type: "contract.change_scheduled", data: changeEventData(context, computation, meta), at: new Date() }),
+    ...eventStatements(db, {
+      merchantId: meta.merchantId,
+      type: "contract.change_scheduled",
+      data: changeEventData(context, computation, meta),
+      at: new Date(),
+    }),
   ];
 }
 
@@ -213,42 +287,92 @@ function changeEventData(context: ChangeContext, computation: ChangeComputation,
   };
 }
 
-export async function listChanges(db: Db, merchantId: string, contractId: string, { limit, cursor }: { limit: number; cursor?: string | undefined }) {
+export async function listChanges(
+  db: Db,
+  merchantId: string,
+  contractId: string,
+  { limit, cursor }: { limit: number; cursor?: string | undefined },
+) {
   return db
     .select()
     .from(contractChanges)
-    .where(and(eq(contractChanges.merchantId, merchantId), eq(contractChanges.contractId, contractId), cursor ? gt(contractChanges.id, cursor) : undefined))
+    .where(
+      and(
+        eq(contractChanges.merchantId, merchantId),
+        eq(contractChanges.contractId, contractId),
+        cursor ? gt(contractChanges.id, cursor) : undefined,
+      ),
+    )
     .orderBy(asc(contractChanges.id))
     .limit(limit + 1);
 }
 
 export async function findChange(db: Db, merchantId: string, contractId: string, changeId: string) {
   return db.query.contractChanges.findFirst({
-    where: and(eq(contractChanges.merchantId, merchantId), eq(contractChanges.contractId, contractId), eq(contractChanges.id, changeId)),
+    where: and(
+      eq(contractChanges.merchantId, merchantId),
+      eq(contractChanges.contractId, contractId),
+      eq(contractChanges.id, changeId),
+    ),
   });
 }
 
-export function cancelScheduledChangeStatements(db: Db, contract: ChangeContext["contract"], changeId: string): BatchItem<"sqlite">[] {
+export function cancelScheduledChangeStatements(
+  db: Db,
+  contract: ChangeContext["contract"],
+  changeId: string,
+): BatchItem<"sqlite">[] {
   return [
     ...guardedContractWrite(db, contract, newId("wrt"), { updatedAt: nowIso() }),
     db
       .update(contractChanges)
       .set({ status: "cancelled", cancelledAt: nowIso() })
-      .where(and(eq(contractChanges.merchantId, contract.merchantId), eq(contractChanges.id, changeId), eq(contractChanges.status, "scheduled"))),
-    ...eventStatements(db, { merchantId: contract.merchantId, type: "contract.change_cancelled", data: { contractId: contract.id, customerId: contract.customerId, changeId }, at: new Date() }),
+      .where(
+        and(
+          eq(contractChanges.merchantId, contract.merchantId),
+          eq(contractChanges.id, changeId),
+          eq(contractChanges.status, "scheduled"),
+        ),
+      ),
+    ...eventStatements(db, {
+      merchantId: contract.merchantId,
+      type: "contract.change_cancelled",
+      data: { contractId: contract.id, customerId: contract.customerId, changeId },
+      at: new Date(),
+    }),
   ];
 }
 
 /** Cancelling the contract: it ends on `endDate`, and changes planned after that are dropped. */
-export function cancelContractStatements(db: Db, contract: ChangeContext["contract"], endDate: IsoDate): BatchItem<"sqlite">[] {
+export function cancelContractStatements(
+  db: Db,
+  contract: ChangeContext["contract"],
+  endDate: IsoDate,
+): BatchItem<"sqlite">[] {
   const now = nowIso();
   return [
-    ...guardedContractWrite(db, contract, newId("wrt"), { status: "cancellation_pending", endDate, cancelledAt: now, updatedAt: now }),
+    ...guardedContractWrite(db, contract, newId("wrt"), {
+      status: "cancellation_pending",
+      endDate,
+      cancelledAt: now,
+      updatedAt: now,
+    }),
     db
       .update(contractChanges)
       .set({ status: "cancelled", cancelledAt: now })
-      .where(and(eq(contractChanges.contractId, contract.id), eq(contractChanges.status, "scheduled"), gt(contractChanges.effectiveDate, endDate))),
-    ...eventStatements(db, { merchantId: contract.merchantId, type: "contract.cancelled", data: { contractId: contract.id, customerId: contract.customerId, endDate }, at: new Date() }),
+      .where(
+        and(
+          eq(contractChanges.contractId, contract.id),
+          eq(contractChanges.status, "scheduled"),
+          gt(contractChanges.effectiveDate, endDate),
+        ),
+      ),
+    ...eventStatements(db, {
+      merchantId: contract.merchantId,
+      type: "contract.cancelled",
+      data: { contractId: contract.id, customerId: contract.customerId, endDate },
+      at: new Date(),
+    }),
   ];
 }
 
@@ -257,14 +381,27 @@ export async function dueScheduledChanges(db: Db, contractId: string, today: Iso
   return db
     .select()
     .from(contractChanges)
-    .where(and(eq(contractChanges.contractId, contractId), eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, today)))
+    .where(
+      and(
+        eq(contractChanges.contractId, contractId),
+        eq(contractChanges.status, "scheduled"),
+        lte(contractChanges.effectiveDate, today),
+      ),
+    )
     .orderBy(asc(contractChanges.effectiveDate), asc(contractChanges.id));
 }
 
 export function failScheduledChangeStatement(db: Db, changeId: string, reason: string) {
-  return db.update(contractChanges).set({ status: "failed", failureReason: reason }).where(and(eq(contractChanges.id, changeId), eq(contractChanges.status, "scheduled")));
+  return db
+    .update(contractChanges)
+    .set({ status: "failed", failureReason: reason })
+    .where(and(eq(contractChanges.id, changeId), eq(contractChanges.status, "scheduled")));
 }
 
 export function uninvoicedCarriedLinesQuery(db: Db, contractId: string) {
-  return db.select().from(carriedLines).where(and(eq(carriedLines.contractId, contractId), isNull(carriedLines.invoiceId))).orderBy(asc(carriedLines.id));
+  return db
+    .select()
+    .from(carriedLines)
+    .where(and(eq(carriedLines.contractId, contractId), isNull(carriedLines.invoiceId)))
+    .orderBy(asc(carriedLines.id));
 }

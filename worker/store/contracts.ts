@@ -15,9 +15,15 @@ export type ContractWithItems = ContractRecord & { items: ContractItemRecord[] }
 const ITEM_COLUMNS = 14;
 
 /** The view with the INSTEAD OF trigger from migration 0001 (not a table: drizzle-kit must not create it). */
-const contractWriteGuard = sqliteTable("contract_write_guard", { contractId: text("contract_id").notNull(), writeId: text("write_id").notNull() });
+const contractWriteGuard = sqliteTable("contract_write_guard", {
+  contractId: text("contract_id").notNull(),
+  writeId: text("write_id").notNull(),
+});
 
-export function insertItemsStatements(db: Db, items: (typeof contractItems.$inferInsert)[]): BatchItem<"sqlite">[] {
+export function insertItemsStatements(
+  db: Db,
+  items: (typeof contractItems.$inferInsert)[],
+): BatchItem<"sqlite">[] {
   return chunkForInsert(items, ITEM_COLUMNS).map((chunk) => db.insert(contractItems).values(chunk));
 }
 
@@ -30,9 +36,17 @@ export function insertContractStatements(
 }
 
 /** Loads a contract and its current items in one round trip. */
-export async function findContract(db: Db, merchantId: string, id: string): Promise<ContractWithItems | undefined> {
+export async function findContract(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<ContractWithItems | undefined> {
   const [rows, items] = await db.batch([
-    db.select().from(contracts).where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, id))).limit(1),
+    db
+      .select()
+      .from(contracts)
+      .where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, id)))
+      .limit(1),
     activeItemsQuery(db, merchantId, id),
   ]);
   return rows[0] ? { ...rows[0], items } : undefined;
@@ -42,11 +56,26 @@ export function activeItemsQuery(db: Db, merchantId: string, contractId: string)
   return db
     .select()
     .from(contractItems)
-    .where(and(eq(contractItems.merchantId, merchantId), eq(contractItems.contractId, contractId), isNull(contractItems.endedOn)))
+    .where(
+      and(
+        eq(contractItems.merchantId, merchantId),
+        eq(contractItems.contractId, contractId),
+        isNull(contractItems.endedOn),
+      ),
+    )
     .orderBy(asc(contractItems.id));
 }
 
-export async function listContracts(db: Db, merchantId: string, { limit, cursor, customerId, status }: ListOptions & { customerId?: string | undefined; status?: string | undefined }) {
+export async function listContracts(
+  db: Db,
+  merchantId: string,
+  {
+    limit,
+    cursor,
+    customerId,
+    status,
+  }: ListOptions & { customerId?: string | undefined; status?: string | undefined },
+) {
   return db
     .select()
     .from(contracts)
@@ -76,16 +105,32 @@ export function guardedContractWrite(
     db
       .update(contracts)
       .set({ ...set, version: sql`${contracts.version} + 1`, lastWriteId: writeId })
-      .where(and(eq(contracts.merchantId, contract.merchantId), eq(contracts.id, contract.id), eq(contracts.version, contract.version))),
+      .where(
+        and(
+          eq(contracts.merchantId, contract.merchantId),
+          eq(contracts.id, contract.id),
+          eq(contracts.version, contract.version),
+        ),
+      ),
     db.insert(contractWriteGuard).values({ contractId: contract.id, writeId }),
   ];
 }
 
-export async function findActiveItemsOf(db: Db, merchantId: string, contractIds: readonly string[]): Promise<ContractItemRecord[]> {
+export async function findActiveItemsOf(
+  db: Db,
+  merchantId: string,
+  contractIds: readonly string[],
+): Promise<ContractItemRecord[]> {
   if (contractIds.length === 0) return [];
   return db
     .select()
     .from(contractItems)
-    .where(and(eq(contractItems.merchantId, merchantId), inArray(contractItems.contractId, [...contractIds]), isNull(contractItems.endedOn)))
+    .where(
+      and(
+        eq(contractItems.merchantId, merchantId),
+        inArray(contractItems.contractId, [...contractIds]),
+        isNull(contractItems.endedOn),
+      ),
+    )
     .orderBy(asc(contractItems.id));
 }

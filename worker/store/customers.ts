@@ -6,15 +6,29 @@ import type { ListOptions } from "./catalogue.ts";
 
 export type CustomerRecord = typeof customers.$inferSelect;
 
-export async function insertCustomer(db: Db, row: typeof customers.$inferInsert): Promise<CustomerRecord> {
+export async function insertCustomer(
+  db: Db,
+  row: typeof customers.$inferInsert,
+): Promise<CustomerRecord> {
   return (await db.insert(customers).values(row).returning())[0]!;
 }
 
-export async function findCustomer(db: Db, merchantId: string, id: string): Promise<CustomerRecord | undefined> {
-  return db.query.customers.findFirst({ where: and(eq(customers.merchantId, merchantId), eq(customers.id, id)) });
+export async function findCustomer(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<CustomerRecord | undefined> {
+  return db.query.customers.findFirst({
+    where: and(eq(customers.merchantId, merchantId), eq(customers.id, id)),
+  });
 }
 
-export async function updateCustomer(db: Db, merchantId: string, id: string, patch: Partial<typeof customers.$inferInsert>) {
+export async function updateCustomer(
+  db: Db,
+  merchantId: string,
+  id: string,
+  patch: Partial<typeof customers.$inferInsert>,
+) {
   const rows = await db
     .update(customers)
     .set(patch)
@@ -23,7 +37,11 @@ export async function updateCustomer(db: Db, merchantId: string, id: string, pat
   return rows[0];
 }
 
-export async function listCustomers(db: Db, merchantId: string, { limit, cursor, externalRef }: ListOptions & { externalRef?: string | undefined }) {
+export async function listCustomers(
+  db: Db,
+  merchantId: string,
+  { limit, cursor, externalRef }: ListOptions & { externalRef?: string | undefined },
+) {
   return db
     .select()
     .from(customers)

@@ -3,15 +3,26 @@
 // the callback lookup, which the unguessable token's hash scopes instead.
 import { and, asc, eq, exists, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { finapiBankConnections, finapiSettings, type StoredFinapiAccount } from "../../schema/finapi.ts";
+import {
+  finapiBankConnections,
+  finapiSettings,
+  type StoredFinapiAccount,
+} from "../../schema/finapi.ts";
 import type { ListOptions } from "./catalogue.ts";
 import type { Db } from "./db.ts";
 
 export type FinapiSettingsRecord = typeof finapiSettings.$inferSelect;
 export type BankConnectionRecord = typeof finapiBankConnections.$inferSelect;
 
-export async function findSettings(db: Db, merchantId: string): Promise<FinapiSettingsRecord | undefined> {
-  const [row] = await db.select().from(finapiSettings).where(eq(finapiSettings.merchantId, merchantId)).limit(1);
+export async function findSettings(
+  db: Db,
+  merchantId: string,
+): Promise<FinapiSettingsRecord | undefined> {
+  const [row] = await db
+    .select()
+    .from(finapiSettings)
+    .where(eq(finapiSettings.merchantId, merchantId))
+    .limit(1);
   return row;
 }
 
@@ -23,7 +34,12 @@ export interface SettingsInput {
   webFormBaseUrl: string | null;
 }
 
-export async function upsertSettings(db: Db, merchantId: string, input: SettingsInput, now: string): Promise<FinapiSettingsRecord> {
+export async function upsertSettings(
+  db: Db,
+  merchantId: string,
+  input: SettingsInput,
+  now: string,
+): Promise<FinapiSettingsRecord> {
   const [row] = await db
     .insert(finapiSettings)
     .values({ merchantId, ...input, createdAt: now, updatedAt: now })
@@ -33,7 +49,13 @@ export async function upsertSettings(db: Db, merchantId: string, input: Settings
 }
 
 /** Stores the user only if none is stored yet, so two concurrent creations cannot both win. */
-export async function setUser(db: Db, merchantId: string, userId: string, passwordCiphertext: string, now: string): Promise<boolean> {
+export async function setUser(
+  db: Db,
+  merchantId: string,
+  userId: string,
+  passwordCiphertext: string,
+  now: string,
+): Promise<boolean> {
   const rows = await db
     .update(finapiSettings)
     .set({ userId, userPasswordCiphertext: passwordCiphertext, userCreatedAt: now, updatedAt: now })
@@ -43,7 +65,12 @@ export async function setUser(db: Db, merchantId: string, userId: string, passwo
 }
 
 /** Forgets the finAPI user; its connections stop syncing, imported transactions stay. */
-export async function removeUser(db: Db, merchantId: string, userId: string, now: string): Promise<void> {
+export async function removeUser(
+  db: Db,
+  merchantId: string,
+  userId: string,
+  now: string,
+): Promise<void> {
   await db.batch([
     db
       .update(finapiSettings)
@@ -52,7 +79,12 @@ export async function removeUser(db: Db, merchantId: string, userId: string, now
     db
       .update(finapiBankConnections)
       .set({ status: "disconnected", callbackTokenHash: null, updatedAt: now })
-      .where(and(eq(finapiBankConnections.merchantId, merchantId), eq(finapiBankConnections.finapiUserId, userId))),
+      .where(
+        and(
+          eq(finapiBankConnections.merchantId, merchantId),
+          eq(finapiBankConnections.finapiUserId, userId),
+        ),
+      ),
   ]);
 }
 
@@ -60,17 +92,36 @@ export async function removeUser(db: Db, merchantId: string, userId: string, now
  * Takes the merchant's sync lease (one sync per merchant at a time). A crashed sync's lease
  * runs out by itself, so nothing stays locked.
  */
-export async function acquireSyncLease(db: Db, merchantId: string, now: Date, leaseMs: number): Promise<boolean> {
+export async function acquireSyncLease(
+  db: Db,
+  merchantId: string,
+  now: Date,
+  leaseMs: number,
+): Promise<boolean> {
   const rows = await db
     .update(finapiSettings)
-    .set({ syncLeaseUntil: new Date(now.getTime() + leaseMs).toISOString(), syncAttemptedAt: now.toISOString() })
-    .where(and(eq(finapiSettings.merchantId, merchantId), or(isNull(finapiSettings.syncLeaseUntil), lt(finapiSettings.syncLeaseUntil, now.toISOString()))))
+    .set({
+      syncLeaseUntil: new Date(now.getTime() + leaseMs).toISOString(),
+      syncAttemptedAt: now.toISOString(),
+    })
+    .where(
+      and(
+        eq(finapiSettings.merchantId, merchantId),
+        or(
+          isNull(finapiSettings.syncLeaseUntil),
+          lt(finapiSettings.syncLeaseUntil, now.toISOString()),
+        ),
+      ),
+    )
     .returning({ merchantId: finapiSettings.merchantId });
   return rows.length > 0;
 }
 
 export async function releaseSyncLease(db: Db, merchantId: string): Promise<void> {
-  await db.update(finapiSettings).set({ syncLeaseUntil: null }).where(eq(finapiSettings.merchantId, merchantId));
+  await db
+    .update(finapiSettings)
+    .set({ syncLeaseUntil: null })
+    .where(eq(finapiSettings.merchantId, merchantId));
 }
 
 /** Merchants with a user and at least one active connection, longest-waiting first. */
@@ -78,7 +129,13 @@ export async function merchantsToSync(db: Db, limit: number): Promise<string[]> 
   const active = db
     .select({ merchantId: finapiBankConnections.merchantId })
     .from(finapiBankConnections)
-    .where(and(eq(finapiBankConnections.status, "active"), eq(finapiBankConnections.merchantId, finapiSettings.merchantId), eq(finapiBankConnections.finapiUserId, finapiSettings.userId)));
+    .where(
+      and(
+        eq(finapiBankConnections.status, "active"),
+        eq(finapiBankConnections.merchantId, finapiSettings.merchantId),
+        eq(finapiBankConnections.finapiUserId, finapiSettings.userId),
+      ),
+    );
   const rows = await db
     .select({ merchantId: finapiSettings.merchantId })
     .from(finapiSettings)
@@ -90,12 +147,19 @@ export async function merchantsToSync(db: Db, limit: number): Promise<string[]> 
 
 // ---- bank connections ----
 
-export async function insertConnection(db: Db, row: typeof finapiBankConnections.$inferInsert): Promise<BankConnectionRecord> {
+export async function insertConnection(
+  db: Db,
+  row: typeof finapiBankConnections.$inferInsert,
+): Promise<BankConnectionRecord> {
   const [created] = await db.insert(finapiBankConnections).values(row).returning();
   return created!;
 }
 
-export async function findConnection(db: Db, merchantId: string, id: string): Promise<BankConnectionRecord | undefined> {
+export async function findConnection(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<BankConnectionRecord | undefined> {
   const [row] = await db
     .select()
     .from(finapiBankConnections)
@@ -104,55 +168,112 @@ export async function findConnection(db: Db, merchantId: string, id: string): Pr
   return row;
 }
 
-export async function findConnectionByCallbackHash(db: Db, hash: string): Promise<BankConnectionRecord | undefined> {
-  const [row] = await db.select().from(finapiBankConnections).where(eq(finapiBankConnections.callbackTokenHash, hash)).limit(1);
+export async function findConnectionByCallbackHash(
+  db: Db,
+  hash: string,
+): Promise<BankConnectionRecord | undefined> {
+  const [row] = await db
+    .select()
+    .from(finapiBankConnections)
+    .where(eq(finapiBankConnections.callbackTokenHash, hash))
+    .limit(1);
   return row;
 }
 
-export async function listConnections(db: Db, merchantId: string, { limit, cursor }: ListOptions): Promise<BankConnectionRecord[]> {
+export async function listConnections(
+  db: Db,
+  merchantId: string,
+  { limit, cursor }: ListOptions,
+): Promise<BankConnectionRecord[]> {
   return db
     .select()
     .from(finapiBankConnections)
-    .where(and(eq(finapiBankConnections.merchantId, merchantId), cursor ? gt(finapiBankConnections.id, cursor) : undefined))
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, merchantId),
+        cursor ? gt(finapiBankConnections.id, cursor) : undefined,
+      ),
+    )
     .orderBy(asc(finapiBankConnections.id))
     .limit(limit + 1);
 }
 
-export async function pendingConnections(db: Db, merchantId: string, limit: number): Promise<BankConnectionRecord[]> {
+export async function pendingConnections(
+  db: Db,
+  merchantId: string,
+  limit: number,
+): Promise<BankConnectionRecord[]> {
   return db
     .select()
     .from(finapiBankConnections)
-    .where(and(eq(finapiBankConnections.merchantId, merchantId), eq(finapiBankConnections.status, "pending")))
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, merchantId),
+        eq(finapiBankConnections.status, "pending"),
+      ),
+    )
     .orderBy(asc(finapiBankConnections.id))
     .limit(limit);
 }
 
-export async function activeConnections(db: Db, merchantId: string, finapiUserId: string): Promise<BankConnectionRecord[]> {
+export async function activeConnections(
+  db: Db,
+  merchantId: string,
+  finapiUserId: string,
+): Promise<BankConnectionRecord[]> {
   return db
     .select()
     .from(finapiBankConnections)
-    .where(and(eq(finapiBankConnections.merchantId, merchantId), eq(finapiBankConnections.finapiUserId, finapiUserId), eq(finapiBankConnections.status, "active")))
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, merchantId),
+        eq(finapiBankConnections.finapiUserId, finapiUserId),
+        eq(finapiBankConnections.status, "active"),
+      ),
+    )
     .orderBy(asc(finapiBankConnections.id));
 }
 
 export type FormOutcome =
-  | { status: "active"; finapiConnectionId: number; bankName: string | null; accounts: StoredFinapiAccount[] }
+  | {
+      status: "active";
+      finapiConnectionId: number;
+      bankName: string | null;
+      accounts: StoredFinapiAccount[];
+    }
   | { status: "failed"; errorCode: string; errorMessage: string | null };
 
 /**
  * Settles a pending web form. Only a pending row changes, so the callback and a poll racing for
  * the same form settle it once; returns whether this call did.
  */
-export async function settleConnection(db: Db, merchantId: string, id: string, outcome: FormOutcome, now: string): Promise<boolean> {
+export async function settleConnection(
+  db: Db,
+  merchantId: string,
+  id: string,
+  outcome: FormOutcome,
+  now: string,
+): Promise<boolean> {
   const rows = await db
     .update(finapiBankConnections)
     .set({ ...outcome, callbackTokenHash: null, completedAt: now, updatedAt: now })
-    .where(and(eq(finapiBankConnections.merchantId, merchantId), eq(finapiBankConnections.id, id), eq(finapiBankConnections.status, "pending")))
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, merchantId),
+        eq(finapiBankConnections.id, id),
+        eq(finapiBankConnections.status, "pending"),
+      ),
+    )
     .returning({ id: finapiBankConnections.id });
   return rows.length > 0;
 }
 
-export function syncSucceededStatement(db: Db, connection: BankConnectionRecord, startedAt: string, finishedAt: string): BatchItem<"sqlite"> {
+export function syncSucceededStatement(
+  db: Db,
+  connection: BankConnectionRecord,
+  startedAt: string,
+  finishedAt: string,
+): BatchItem<"sqlite"> {
   return db
     .update(finapiBankConnections)
     .set({
@@ -165,11 +286,21 @@ export function syncSucceededStatement(db: Db, connection: BankConnectionRecord,
       syncFailures: 0,
       updatedAt: finishedAt,
     })
-    .where(and(eq(finapiBankConnections.merchantId, connection.merchantId), eq(finapiBankConnections.id, connection.id)));
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, connection.merchantId),
+        eq(finapiBankConnections.id, connection.id),
+      ),
+    );
 }
 
 /** The cursor is left alone: the next run asks for the same window again. */
-export function syncFailedStatement(db: Db, connection: BankConnectionRecord, startedAt: string, error: { code: string; message: string }): BatchItem<"sqlite"> {
+export function syncFailedStatement(
+  db: Db,
+  connection: BankConnectionRecord,
+  startedAt: string,
+  error: { code: string; message: string },
+): BatchItem<"sqlite"> {
   return db
     .update(finapiBankConnections)
     .set({
@@ -180,5 +311,10 @@ export function syncFailedStatement(db: Db, connection: BankConnectionRecord, st
       syncFailures: sql`${finapiBankConnections.syncFailures} + 1`,
       updatedAt: startedAt,
     })
-    .where(and(eq(finapiBankConnections.merchantId, connection.merchantId), eq(finapiBankConnections.id, connection.id)));
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, connection.merchantId),
+        eq(finapiBankConnections.id, connection.id),
+      ),
+    );
 }

@@ -14,22 +14,42 @@ export async function claimIdempotencyKey(
   // Expired keys are free again: delete before claiming so the unique key can be reused.
   await db
     .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.merchantId, claim.merchantId), eq(idempotencyKeys.key, claim.key), lt(idempotencyKeys.expiresAt, claim.now)));
+    .where(
+      and(
+        eq(idempotencyKeys.merchantId, claim.merchantId),
+        eq(idempotencyKeys.key, claim.key),
+        lt(idempotencyKeys.expiresAt, claim.now),
+      ),
+    );
   const inserted = await db
     .insert(idempotencyKeys)
-    .values({ merchantId: claim.merchantId, key: claim.key, requestHash: claim.requestHash, status: "in_flight", expiresAt: claim.expiresAt })
+    .values({
+      merchantId: claim.merchantId,
+      key: claim.key,
+      requestHash: claim.requestHash,
+      status: "in_flight",
+      expiresAt: claim.expiresAt,
+    })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
   if (inserted.length > 0) return undefined;
   const existing = await db
     .select()
     .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.merchantId, claim.merchantId), eq(idempotencyKeys.key, claim.key)))
+    .where(
+      and(eq(idempotencyKeys.merchantId, claim.merchantId), eq(idempotencyKeys.key, claim.key)),
+    )
     .limit(1);
   return existing[0];
 }
 
-export async function completeIdempotencyKey(db: Db, merchantId: string, key: string, responseStatus: number, responseBody: string) {
+export async function completeIdempotencyKey(
+  db: Db,
+  merchantId: string,
+  key: string,
+  responseStatus: number,
+  responseBody: string,
+) {
   await db
     .update(idempotencyKeys)
     .set({ status: "done", responseStatus, responseBody })
@@ -37,5 +57,7 @@ export async function completeIdempotencyKey(db: Db, merchantId: string, key: st
 }
 
 export async function releaseIdempotencyKey(db: Db, merchantId: string, key: string) {
-  await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
+  await db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key)));
 }

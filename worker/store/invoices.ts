@@ -5,7 +5,14 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
-import { buildInvoice, dueDate, invoiceSeries, paymentReference, paymentTokenFromBytes, type InvoiceInput } from "../domain/invoice.ts";
+import {
+  buildInvoice,
+  dueDate,
+  invoiceSeries,
+  paymentReference,
+  paymentTokenFromBytes,
+  type InvoiceInput,
+} from "../domain/invoice.ts";
 import { newId } from "../security.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import { eventStatements } from "./webhook-events.ts";
@@ -48,7 +55,11 @@ export function issueInvoiceStatements(db: Db, draft: InvoiceDraft): BatchItem<"
   const { lines, seriesKey, numberPrefix, ...invoice } = draft;
   const numberOfSeries = sql`(SELECT ${numberPrefix} || '-' || printf('%06d', ${invoiceNumberSeries.lastNumber}) FROM ${invoiceNumberSeries}
     WHERE ${invoiceNumberSeries.merchantId} = ${draft.merchantId} AND ${invoiceNumberSeries.series} = ${seriesKey})`;
-  const lineRows = lines.map((line) => ({ ...line, invoiceId: draft.id, merchantId: draft.merchantId }));
+  const lineRows = lines.map((line) => ({
+    ...line,
+    invoiceId: draft.id,
+    merchantId: draft.merchantId,
+  }));
   return [
     db
       .insert(invoiceNumberSeries)
@@ -57,9 +68,19 @@ export function issueInvoiceStatements(db: Db, draft: InvoiceDraft): BatchItem<"
         target: [invoiceNumberSeries.merchantId, invoiceNumberSeries.series],
         set: { lastNumber: sql`${invoiceNumberSeries.lastNumber} + 1` },
       }),
-    db.insert(invoices).values({ ...invoice, number: numberOfSeries, status: invoice.grossAmount === 0 ? "paid" : "open" }),
+    db.insert(invoices).values({
+      ...invoice,
+      number: numberOfSeries,
+      status: invoice.grossAmount === 0 ? "paid" : "open",
+    }),
     ...chunkForInsert(lineRows, LINE_COLUMNS).map((chunk) => db.insert(invoiceLines).values(chunk)),
-    ...eventStatements(db, { merchantId: draft.merchantId, type: "invoice.created", data: invoiceEventData(draft), at: new Date(), invoiceNumberOf: draft.id }),
+    ...eventStatements(db, {
+      merchantId: draft.merchantId,
+      type: "invoice.created",
+      data: invoiceEventData(draft),
+      at: new Date(),
+      invoiceNumberOf: draft.id,
+    }),
   ];
 }
 
@@ -82,10 +103,22 @@ function invoiceEventData(draft: InvoiceDraft) {
   };
 }
 
-export async function findInvoice(db: Db, merchantId: string, id: string): Promise<(InvoiceRecord & { lines: InvoiceLineRecord[] }) | undefined> {
+export async function findInvoice(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<(InvoiceRecord & { lines: InvoiceLineRecord[] }) | undefined> {
   const [invoice, lines] = await db.batch([
-    db.select().from(invoices).where(and(eq(invoices.merchantId, merchantId), eq(invoices.id, id))).limit(1),
-    db.select().from(invoiceLines).where(and(eq(invoiceLines.merchantId, merchantId), eq(invoiceLines.invoiceId, id))).orderBy(asc(invoiceLines.position)),
+    db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.merchantId, merchantId), eq(invoices.id, id)))
+      .limit(1),
+    db
+      .select()
+      .from(invoiceLines)
+      .where(and(eq(invoiceLines.merchantId, merchantId), eq(invoiceLines.invoiceId, id)))
+      .orderBy(asc(invoiceLines.position)),
   ]);
   return invoice[0] ? { ...invoice[0], lines } : undefined;
 }
@@ -97,7 +130,11 @@ export interface InvoiceFilter extends ListOptions {
   kind?: string | undefined;
 }
 
-export async function listInvoices(db: Db, merchantId: string, filter: InvoiceFilter): Promise<InvoiceRecord[]> {
+export async function listInvoices(
+  db: Db,
+  merchantId: string,
+  filter: InvoiceFilter,
+): Promise<InvoiceRecord[]> {
   return db
     .select()
     .from(invoices)
@@ -147,7 +184,9 @@ export function draftInvoice(input: InvoiceInput, context: InvoiceContext): Invo
     taxAmount: built.taxAmount,
     grossAmount: built.grossAmount,
     taxBreakdown: built.taxBreakdown,
-    paymentReference: paymentReference(paymentTokenFromBytes(crypto.getRandomValues(new Uint8Array(10)))),
+    paymentReference: paymentReference(
+      paymentTokenFromBytes(crypto.getRandomValues(new Uint8Array(10))),
+    ),
     originalInvoiceId: built.originalInvoiceId,
     lines: built.lines.map((line) => ({ ...line, id: newId("inl") })),
   };

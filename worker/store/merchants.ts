@@ -7,7 +7,6 @@ import type { Db } from "./db.ts";
 
 export type MerchantRecord = typeof merchants.$inferSelect;
 
-
 export interface NewMerchant {
   id: string;
   name: string;
@@ -21,14 +20,28 @@ export async function createMerchant(db: Db, input: NewMerchant): Promise<Mercha
   const [merchant] = await db.batch([
     db
       .insert(merchants)
-      .values({ id: input.id, name: input.name, timeZone: input.timeZone, allowedActions: [...PORTAL_ACTIONS], allowedOrigins: [] })
+      .values({
+        id: input.id,
+        name: input.name,
+        timeZone: input.timeZone,
+        allowedActions: [...PORTAL_ACTIONS],
+        allowedOrigins: [],
+      })
       .returning(),
-    db.insert(apiKeys).values({ id: input.apiKeyId, merchantId: input.id, keyHash: input.apiKeyHash, keyPrefix: input.apiKeyPrefix }),
+    db.insert(apiKeys).values({
+      id: input.apiKeyId,
+      merchantId: input.id,
+      keyHash: input.apiKeyHash,
+      keyPrefix: input.apiKeyPrefix,
+    }),
   ]);
   return merchant[0]!;
 }
 
-export async function findMerchantByKeyHash(db: Db, keyHash: string): Promise<{ merchant: MerchantRecord; keyHash: string } | undefined> {
+export async function findMerchantByKeyHash(
+  db: Db,
+  keyHash: string,
+): Promise<{ merchant: MerchantRecord; keyHash: string } | undefined> {
   const rows = await db
     .select({ merchant: merchants, keyHash: apiKeys.keyHash })
     .from(apiKeys)
@@ -45,8 +58,16 @@ export interface CustomerCenterSettings {
   allowedOrigins: string[];
 }
 
-export async function updateCustomerCenterSettings(db: Db, merchantId: string, patch: Partial<CustomerCenterSettings>): Promise<MerchantRecord> {
-  const rows = await db.update(merchants).set(patch).where(eq(merchants.id, merchantId)).returning();
+export async function updateCustomerCenterSettings(
+  db: Db,
+  merchantId: string,
+  patch: Partial<CustomerCenterSettings>,
+): Promise<MerchantRecord> {
+  const rows = await db
+    .update(merchants)
+    .set(patch)
+    .where(eq(merchants.id, merchantId))
+    .returning();
   return rows[0]!;
 }
 

@@ -4,7 +4,11 @@
 // here (collectionAllocationsStatement), so their payment is never counted twice.
 import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { customerCredits, paymentAllocations, paymentReturns } from "../../schema/reconciliation.ts";
+import {
+  customerCredits,
+  paymentAllocations,
+  paymentReturns,
+} from "../../schema/reconciliation.ts";
 import { sepaCollectionItems } from "../../schema/sepa.ts";
 import { invoices } from "../../schema/tables.ts";
 import type { Db } from "./db.ts";
@@ -13,7 +17,8 @@ export type AllocationRecord = typeof paymentAllocations.$inferSelect;
 export type CreditRecord = typeof customerCredits.$inferSelect;
 export type ReturnRecord = typeof paymentReturns.$inferSelect;
 
-const jsonIds = (ids: readonly string[]) => sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+const jsonIds = (ids: readonly string[]) =>
+  sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 export interface NewAllocation {
   id: string;
@@ -71,9 +76,13 @@ export interface CollectionAllocations {
  * items still pending whose invoice is `collection_pending` (the ones whose amountPaid they raise).
  * Must run before them in the batch.
  */
-export function collectionAllocationsStatement(db: Db, c: CollectionAllocations): BatchItem<"sqlite"> {
+export function collectionAllocationsStatement(
+  db: Db,
+  c: CollectionAllocations,
+): BatchItem<"sqlite"> {
   const field = (name: string) => sql.raw(`json_extract(j.value, '$.${name}')`);
-  return db.insert(paymentAllocations).select(sql`SELECT ${field("id")}, ${c.merchantId}, ${c.entryId}, ${c.bankTransactionId}, i.invoice_id, i.customer_id, i.amount,
+  return db.insert(paymentAllocations)
+    .select(sql`SELECT ${field("id")}, ${c.merchantId}, ${c.entryId}, ${c.bankTransactionId}, i.invoice_id, i.customer_id, i.amount,
       ${c.currency}, ${c.rule}, ${c.paymentDate}, i.id, ${c.at}, NULL, NULL, NULL, ${c.at}
     FROM json_each(${JSON.stringify(c.items)}) AS j JOIN ${sepaCollectionItems} AS i ON i.id = ${field("itemId")}
     WHERE i.merchant_id = ${c.merchantId} AND i.status = 'pending'
@@ -81,19 +90,44 @@ export function collectionAllocationsStatement(db: Db, c: CollectionAllocations)
 }
 
 /** The transaction's active allocations are undone by `entryId`. */
-export function reverseTransactionAllocationsStatement(db: Db, merchantId: string, bankTransactionId: string, entryId: string, reversal: string, at: string): BatchItem<"sqlite"> {
+export function reverseTransactionAllocationsStatement(
+  db: Db,
+  merchantId: string,
+  bankTransactionId: string,
+  entryId: string,
+  reversal: string,
+  at: string,
+): BatchItem<"sqlite"> {
   return db
     .update(paymentAllocations)
     .set({ reversedAt: at, reversedByEntryId: entryId, reversal })
-    .where(and(eq(paymentAllocations.merchantId, merchantId), eq(paymentAllocations.bankTransactionId, bankTransactionId), isNull(paymentAllocations.reversedAt)));
+    .where(
+      and(
+        eq(paymentAllocations.merchantId, merchantId),
+        eq(paymentAllocations.bankTransactionId, bankTransactionId),
+        isNull(paymentAllocations.reversedAt),
+      ),
+    );
 }
 
 /** A returned collection takes back the payment its settlement booked. */
-export function reverseItemAllocationStatement(db: Db, merchantId: string, itemId: string, entryId: string, at: string): BatchItem<"sqlite"> {
+export function reverseItemAllocationStatement(
+  db: Db,
+  merchantId: string,
+  itemId: string,
+  entryId: string,
+  at: string,
+): BatchItem<"sqlite"> {
   return db
     .update(paymentAllocations)
     .set({ reversedAt: at, reversedByEntryId: entryId, reversal: "returned" })
-    .where(and(eq(paymentAllocations.merchantId, merchantId), eq(paymentAllocations.collectionItemId, itemId), isNull(paymentAllocations.reversedAt)));
+    .where(
+      and(
+        eq(paymentAllocations.merchantId, merchantId),
+        eq(paymentAllocations.collectionItemId, itemId),
+        isNull(paymentAllocations.reversedAt),
+      ),
+    );
 }
 
 const activePaid = sql`(SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL)`;
@@ -102,14 +136,24 @@ const activePaid = sql`(SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocati
  * amountPaid and status from the active allocations: open → partially_paid → paid, and back.
  * Invoices in a pending collection or void are left alone (their state belongs to others).
  */
-export function recomputeInvoicesStatement(db: Db, merchantId: string, invoiceIds: readonly string[]): BatchItem<"sqlite"> {
+export function recomputeInvoicesStatement(
+  db: Db,
+  merchantId: string,
+  invoiceIds: readonly string[],
+): BatchItem<"sqlite"> {
   return db
     .update(invoices)
     .set({
       amountPaid: activePaid,
       status: sql`CASE WHEN ${activePaid} >= ${invoices.grossAmount} THEN 'paid' WHEN ${activePaid} > 0 THEN 'partially_paid' ELSE 'open' END`,
     })
-    .where(and(eq(invoices.merchantId, merchantId), sql`${invoices.id} IN ${jsonIds(invoiceIds)}`, sql`${invoices.status} IN ('open', 'partially_paid', 'paid')`));
+    .where(
+      and(
+        eq(invoices.merchantId, merchantId),
+        sql`${invoices.id} IN ${jsonIds(invoiceIds)}`,
+        sql`${invoices.status} IN ('open', 'partially_paid', 'paid')`,
+      ),
+    );
 }
 
 export interface NewCredit {
@@ -128,11 +172,23 @@ export function creditStatement(db: Db, c: NewCredit): BatchItem<"sqlite"> {
   return db.insert(customerCredits).values({ ...c, bookedAt: c.at });
 }
 
-export function reverseTransactionCreditsStatement(db: Db, merchantId: string, bankTransactionId: string, entryId: string, at: string): BatchItem<"sqlite"> {
+export function reverseTransactionCreditsStatement(
+  db: Db,
+  merchantId: string,
+  bankTransactionId: string,
+  entryId: string,
+  at: string,
+): BatchItem<"sqlite"> {
   return db
     .update(customerCredits)
     .set({ reversedAt: at, reversedByEntryId: entryId })
-    .where(and(eq(customerCredits.merchantId, merchantId), eq(customerCredits.bankTransactionId, bankTransactionId), isNull(customerCredits.reversedAt)));
+    .where(
+      and(
+        eq(customerCredits.merchantId, merchantId),
+        eq(customerCredits.bankTransactionId, bankTransactionId),
+        isNull(customerCredits.reversedAt),
+      ),
+    );
 }
 
 export interface TransactionBookings {
@@ -142,31 +198,91 @@ export interface TransactionBookings {
 }
 
 /** Everything booked from these transactions (reversed rows included), in one round trip. */
-export async function bookingsOfTransactions(db: Db, merchantId: string, bankTransactionIds: readonly string[]): Promise<TransactionBookings> {
+export async function bookingsOfTransactions(
+  db: Db,
+  merchantId: string,
+  bankTransactionIds: readonly string[],
+): Promise<TransactionBookings> {
   if (bankTransactionIds.length === 0) return { allocations: [], credits: [], returns: [] };
   const [allocations, credits, returns] = await db.batch([
-    db.select().from(paymentAllocations).where(and(eq(paymentAllocations.merchantId, merchantId), sql`${paymentAllocations.bankTransactionId} IN ${jsonIds(bankTransactionIds)}`)).orderBy(asc(paymentAllocations.id)),
-    db.select().from(customerCredits).where(and(eq(customerCredits.merchantId, merchantId), sql`${customerCredits.bankTransactionId} IN ${jsonIds(bankTransactionIds)}`)).orderBy(asc(customerCredits.id)),
-    db.select().from(paymentReturns).where(and(eq(paymentReturns.merchantId, merchantId), sql`${paymentReturns.bankTransactionId} IN ${jsonIds(bankTransactionIds)}`)).orderBy(asc(paymentReturns.id)),
+    db
+      .select()
+      .from(paymentAllocations)
+      .where(
+        and(
+          eq(paymentAllocations.merchantId, merchantId),
+          sql`${paymentAllocations.bankTransactionId} IN ${jsonIds(bankTransactionIds)}`,
+        ),
+      )
+      .orderBy(asc(paymentAllocations.id)),
+    db
+      .select()
+      .from(customerCredits)
+      .where(
+        and(
+          eq(customerCredits.merchantId, merchantId),
+          sql`${customerCredits.bankTransactionId} IN ${jsonIds(bankTransactionIds)}`,
+        ),
+      )
+      .orderBy(asc(customerCredits.id)),
+    db
+      .select()
+      .from(paymentReturns)
+      .where(
+        and(
+          eq(paymentReturns.merchantId, merchantId),
+          sql`${paymentReturns.bankTransactionId} IN ${jsonIds(bankTransactionIds)}`,
+        ),
+      )
+      .orderBy(asc(paymentReturns.id)),
   ]);
   return { allocations, credits, returns };
 }
 
 /** An invoice's payments and returns, newest first. */
-export async function paymentsOfInvoice(db: Db, merchantId: string, invoiceId: string): Promise<{ allocations: AllocationRecord[]; returns: ReturnRecord[] }> {
+export async function paymentsOfInvoice(
+  db: Db,
+  merchantId: string,
+  invoiceId: string,
+): Promise<{ allocations: AllocationRecord[]; returns: ReturnRecord[] }> {
   const [allocations, returns] = await db.batch([
-    db.select().from(paymentAllocations).where(and(eq(paymentAllocations.merchantId, merchantId), eq(paymentAllocations.invoiceId, invoiceId))).orderBy(desc(paymentAllocations.id)),
-    db.select().from(paymentReturns).where(and(eq(paymentReturns.merchantId, merchantId), eq(paymentReturns.invoiceId, invoiceId))).orderBy(desc(paymentReturns.id)),
+    db
+      .select()
+      .from(paymentAllocations)
+      .where(
+        and(
+          eq(paymentAllocations.merchantId, merchantId),
+          eq(paymentAllocations.invoiceId, invoiceId),
+        ),
+      )
+      .orderBy(desc(paymentAllocations.id)),
+    db
+      .select()
+      .from(paymentReturns)
+      .where(
+        and(eq(paymentReturns.merchantId, merchantId), eq(paymentReturns.invoiceId, invoiceId)),
+      )
+      .orderBy(desc(paymentReturns.id)),
   ]);
   return { allocations, returns };
 }
 
 /** The allocation a collection item's settlement booked, if it is still active. */
-export async function activeAllocationOfItem(db: Db, merchantId: string, itemId: string): Promise<AllocationRecord | undefined> {
+export async function activeAllocationOfItem(
+  db: Db,
+  merchantId: string,
+  itemId: string,
+): Promise<AllocationRecord | undefined> {
   const [row] = await db
     .select()
     .from(paymentAllocations)
-    .where(and(eq(paymentAllocations.merchantId, merchantId), eq(paymentAllocations.collectionItemId, itemId), isNull(paymentAllocations.reversedAt)))
+    .where(
+      and(
+        eq(paymentAllocations.merchantId, merchantId),
+        eq(paymentAllocations.collectionItemId, itemId),
+        isNull(paymentAllocations.reversedAt),
+      ),
+    )
     .limit(1);
   return row;
 }

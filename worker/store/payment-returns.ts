@@ -31,5 +31,7 @@ export function returnStatement(db: Db, r: NewReturn): BatchItem<"sqlite"> {
   const { collectionItemId, at, ...rest } = r;
   const invoiceOfReturnable = sql`(SELECT ${sepaCollectionItems.invoiceId} FROM ${sepaCollectionItems} WHERE ${sepaCollectionItems.merchantId} = ${r.merchantId}
     AND ${sepaCollectionItems.id} = ${collectionItemId} AND ${sepaCollectionItems.status} IN ('pending', 'settled'))`;
-  return db.insert(paymentReturns).values({ ...rest, collectionItemId, invoiceId: invoiceOfReturnable, bookedAt: at });
+  return db
+    .insert(paymentReturns)
+    .values({ ...rest, collectionItemId, invoiceId: invoiceOfReturnable, bookedAt: at });
 }

@@ -50,8 +50,17 @@ const INSERT_DELIVERIES = `INSERT INTO webhook_deliveries (event_id, endpoint_id
     AND (e.event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(e.event_types) AS t WHERE t.value = 'bank_transaction.needs_review'))`;
 
 /** One atomic batch of four statements for a chunk of decisions. */
-export async function writeQuietDecisions(db: Db, merchantId: string, at: string, decisions: readonly QuietDecision[]): Promise<void> {
+export async function writeQuietDecisions(
+  db: Db,
+  merchantId: string,
+  at: string,
+  decisions: readonly QuietDecision[],
+): Promise<void> {
   const d1 = db.$client;
   const rows = JSON.stringify(decisions);
-  await d1.batch([INSERT_ENTRIES, UPDATE_STATUS, INSERT_EVENTS, INSERT_DELIVERIES].map((query) => d1.prepare(query).bind(merchantId, at, rows)));
+  await d1.batch(
+    [INSERT_ENTRIES, UPDATE_STATUS, INSERT_EVENTS, INSERT_DELIVERIES].map((query) =>
+      d1.prepare(query).bind(merchantId, at, rows),
+    ),
+  );
 }

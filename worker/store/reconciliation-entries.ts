@@ -53,11 +53,23 @@ export interface StatusUpdate {
   at: string;
 }
 
-export function transactionStatusStatement(db: Db, merchantId: string, bankTransactionId: string, update: StatusUpdate): BatchItem<"sqlite"> {
+export function transactionStatusStatement(
+  db: Db,
+  merchantId: string,
+  bankTransactionId: string,
+  update: StatusUpdate,
+): BatchItem<"sqlite"> {
   return db
     .update(bankTransactions)
-    .set({ status: update.status, statusReason: update.statusReason ?? null, matchedRule: update.matchedRule ?? null, updatedAt: update.at })
-    .where(and(eq(bankTransactions.merchantId, merchantId), eq(bankTransactions.id, bankTransactionId)));
+    .set({
+      status: update.status,
+      statusReason: update.statusReason ?? null,
+      matchedRule: update.matchedRule ?? null,
+      updatedAt: update.at,
+    })
+    .where(
+      and(eq(bankTransactions.merchantId, merchantId), eq(bankTransactions.id, bankTransactionId)),
+    );
 }
 
 function causeMessages(error: unknown): string {
@@ -77,11 +89,20 @@ export function isBookingConflict(error: unknown): boolean {
 }
 
 /** The journal of some transactions, oldest entry first. */
-export async function entriesOf(db: Db, merchantId: string, bankTransactionIds: readonly string[]): Promise<EntryRecord[]> {
+export async function entriesOf(
+  db: Db,
+  merchantId: string,
+  bankTransactionIds: readonly string[],
+): Promise<EntryRecord[]> {
   if (bankTransactionIds.length === 0) return [];
   return db
     .select()
     .from(reconciliationEntries)
-    .where(and(eq(reconciliationEntries.merchantId, merchantId), sql`${reconciliationEntries.bankTransactionId} IN (SELECT value FROM json_each(${JSON.stringify(bankTransactionIds)}))`))
+    .where(
+      and(
+        eq(reconciliationEntries.merchantId, merchantId),
+        sql`${reconciliationEntries.bankTransactionId} IN (SELECT value FROM json_each(${JSON.stringify(bankTransactionIds)}))`,
+      ),
+    )
     .orderBy(asc(reconciliationEntries.bankTransactionId), asc(reconciliationEntries.seq));
 }

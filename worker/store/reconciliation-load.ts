@@ -9,29 +9,47 @@ import { customers, invoices } from "../../schema/tables.ts";
 import type { Db } from "./db.ts";
 import type { RunItemRecord } from "./sepa-runs.ts";
 
-const jsonList = (values: readonly (string | number)[]) => sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+const jsonList = (values: readonly (string | number)[]) =>
+  sql`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 // Spelled out: inside a select, drizzle leaves column names unqualified, and a bare "id" in the
 // subquery would be the journal's own.
-const entrySeq = sql<number>`(SELECT COALESCE(MAX(e.seq), 0) FROM ${reconciliationEntries} AS e WHERE e.bank_transaction_id = "bank_transactions"."id")`.mapWith(Number);
+const entrySeq =
+  sql<number>`(SELECT COALESCE(MAX(e.seq), 0) FROM ${reconciliationEntries} AS e WHERE e.bank_transaction_id = "bank_transactions"."id")`.mapWith(
+    Number,
+  );
 
 export type ReconcilableTransaction = typeof bankTransactions.$inferSelect & { seq: number };
 
 /** Transactions the sync stored and nobody decided on yet, in the order the bank booked them. */
-export async function unreconciledTransactions(db: Db, merchantId: string, limit: number): Promise<ReconcilableTransaction[]> {
+export async function unreconciledTransactions(
+  db: Db,
+  merchantId: string,
+  limit: number,
+): Promise<ReconcilableTransaction[]> {
   return db
     .select({
       ...getTableColumns(bankTransactions),
       seq: entrySeq,
     })
     .from(bankTransactions)
-    .where(and(eq(bankTransactions.merchantId, merchantId), eq(bankTransactions.status, "unmatched")))
-    .orderBy(asc(bankTransactions.bookingDate), asc(bankTransactions.finapiId), asc(bankTransactions.id))
+    .where(
+      and(eq(bankTransactions.merchantId, merchantId), eq(bankTransactions.status, "unmatched")),
+    )
+    .orderBy(
+      asc(bankTransactions.bookingDate),
+      asc(bankTransactions.finapiId),
+      asc(bankTransactions.id),
+    )
     .limit(limit);
 }
 
 /** One transaction with its journal position, for a person's assignment. */
-export async function transactionForBooking(db: Db, merchantId: string, id: string): Promise<ReconcilableTransaction | undefined> {
+export async function transactionForBooking(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<ReconcilableTransaction | undefined> {
   const [row] = await db
     .select({
       ...getTableColumns(bankTransactions),
@@ -63,25 +81,49 @@ export type InvoiceState = { [K in keyof typeof invoiceFields]: (typeof invoices
  * reference or number the bank text names, so the matcher recognises a reference to a closed
  * invoice instead of guessing another.
  */
-export async function invoicesForMatching(db: Db, merchantId: string, references: readonly string[], numbers: readonly string[]): Promise<InvoiceState[]> {
+export async function invoicesForMatching(
+  db: Db,
+  merchantId: string,
+  references: readonly string[],
+  numbers: readonly string[],
+): Promise<InvoiceState[]> {
   const [open, named] = await db.batch([
     db
       .select(invoiceFields)
       .from(invoices)
-      .where(and(eq(invoices.merchantId, merchantId), inArray(invoices.status, ["open", "partially_paid"]), ne(invoices.kind, "credit_note"), gt(invoices.grossAmount, invoices.amountPaid))),
+      .where(
+        and(
+          eq(invoices.merchantId, merchantId),
+          inArray(invoices.status, ["open", "partially_paid"]),
+          ne(invoices.kind, "credit_note"),
+          gt(invoices.grossAmount, invoices.amountPaid),
+        ),
+      ),
     db
       .select(invoiceFields)
       .from(invoices)
-      .where(and(eq(invoices.merchantId, merchantId), sql`(${invoices.paymentReference} IN ${jsonList(references)} OR ${invoices.number} IN ${jsonList(numbers)})`)),
+      .where(
+        and(
+          eq(invoices.merchantId, merchantId),
+          sql`(${invoices.paymentReference} IN ${jsonList(references)} OR ${invoices.number} IN ${jsonList(numbers)})`,
+        ),
+      ),
   ]);
   const byId = new Map(open.map((invoice) => [invoice.id, invoice]));
   for (const invoice of named) byId.set(invoice.id, invoice);
   return [...byId.values()];
 }
 
-export async function invoicesByIds(db: Db, merchantId: string, ids: readonly string[]): Promise<InvoiceState[]> {
+export async function invoicesByIds(
+  db: Db,
+  merchantId: string,
+  ids: readonly string[],
+): Promise<InvoiceState[]> {
   if (ids.length === 0) return [];
-  return db.select(invoiceFields).from(invoices).where(and(eq(invoices.merchantId, merchantId), sql`${invoices.id} IN ${jsonList(ids)}`));
+  return db
+    .select(invoiceFields)
+    .from(invoices)
+    .where(and(eq(invoices.merchantId, merchantId), sql`${invoices.id} IN ${jsonList(ids)}`));
 }
 
 export interface PayerCandidates {
@@ -91,14 +133,33 @@ export interface PayerCandidates {
   mandates: { id: string; customerId: string; ibanCiphertext: string }[];
 }
 
-export async function payerCandidates(db: Db, merchantId: string, ibans: readonly string[], maskedIbans: readonly string[]): Promise<PayerCandidates> {
+export async function payerCandidates(
+  db: Db,
+  merchantId: string,
+  ibans: readonly string[],
+  maskedIbans: readonly string[],
+): Promise<PayerCandidates> {
   if (ibans.length === 0) return { customers: [], mandates: [] };
   const [found, mandates] = await db.batch([
-    db.select({ id: customers.id, iban: customers.iban }).from(customers).where(and(eq(customers.merchantId, merchantId), sql`${customers.iban} IN ${jsonList(ibans)}`)),
     db
-      .select({ id: sepaMandates.id, customerId: sepaMandates.customerId, ibanCiphertext: sepaMandates.ibanCiphertext })
+      .select({ id: customers.id, iban: customers.iban })
+      .from(customers)
+      .where(
+        and(eq(customers.merchantId, merchantId), sql`${customers.iban} IN ${jsonList(ibans)}`),
+      ),
+    db
+      .select({
+        id: sepaMandates.id,
+        customerId: sepaMandates.customerId,
+        ibanCiphertext: sepaMandates.ibanCiphertext,
+      })
       .from(sepaMandates)
-      .where(and(eq(sepaMandates.merchantId, merchantId), sql`${sepaMandates.ibanMasked} IN ${jsonList(maskedIbans)}`)),
+      .where(
+        and(
+          eq(sepaMandates.merchantId, merchantId),
+          sql`${sepaMandates.ibanMasked} IN ${jsonList(maskedIbans)}`,
+        ),
+      ),
   ]);
   return { customers: found, mandates };
 }
@@ -110,24 +171,50 @@ export interface OpenCollections {
 
 /** Runs the bank has not fully credited or returned, with their pending items. */
 export async function openCollections(db: Db, merchantId: string): Promise<OpenCollections> {
-  const openRuns = db.select({ id: sepaCollectionRuns.id }).from(sepaCollectionRuns).where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.status, "open")));
+  const openRuns = db
+    .select({ id: sepaCollectionRuns.id })
+    .from(sepaCollectionRuns)
+    .where(
+      and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.status, "open")),
+    );
   const [runs, items] = await db.batch([
-    db.select({ id: sepaCollectionRuns.id, messageId: sepaCollectionRuns.messageId }).from(sepaCollectionRuns).where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.status, "open"))),
+    db
+      .select({ id: sepaCollectionRuns.id, messageId: sepaCollectionRuns.messageId })
+      .from(sepaCollectionRuns)
+      .where(
+        and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.status, "open")),
+      ),
     db
       .select()
       .from(sepaCollectionItems)
-      .where(and(eq(sepaCollectionItems.merchantId, merchantId), eq(sepaCollectionItems.status, "pending"), inArray(sepaCollectionItems.runId, openRuns)))
+      .where(
+        and(
+          eq(sepaCollectionItems.merchantId, merchantId),
+          eq(sepaCollectionItems.status, "pending"),
+          inArray(sepaCollectionItems.runId, openRuns),
+        ),
+      )
       .orderBy(asc(sepaCollectionItems.id)),
   ]);
   return { runs, items };
 }
 
 /** Collections (any attempt that was not discarded) whose remittance carried one of these invoice numbers. */
-export async function collectionItemsByInvoiceNumbers(db: Db, merchantId: string, numbers: readonly string[]): Promise<RunItemRecord[]> {
+export async function collectionItemsByInvoiceNumbers(
+  db: Db,
+  merchantId: string,
+  numbers: readonly string[],
+): Promise<RunItemRecord[]> {
   if (numbers.length === 0) return [];
   return db
     .select()
     .from(sepaCollectionItems)
-    .where(and(eq(sepaCollectionItems.merchantId, merchantId), ne(sepaCollectionItems.status, "cancelled"), sql`${sepaCollectionItems.invoiceNumber} IN ${jsonList(numbers)}`))
+    .where(
+      and(
+        eq(sepaCollectionItems.merchantId, merchantId),
+        ne(sepaCollectionItems.status, "cancelled"),
+        sql`${sepaCollectionItems.invoiceNumber} IN ${jsonList(numbers)}`,
+      ),
+    )
     .orderBy(asc(sepaCollectionItems.id));
 }

@@ -10,7 +10,8 @@ import type { Db } from "./db.ts";
 export type MandateRecord = typeof sepaMandates.$inferSelect;
 
 export const mandateIbanBinding = (mandateId: string) => `sepa_mandate:${mandateId}:iban`;
-export const amendedFromIbanBinding = (mandateId: string) => `sepa_mandate:${mandateId}:amended_from_iban`;
+export const amendedFromIbanBinding = (mandateId: string) =>
+  `sepa_mandate:${mandateId}:amended_from_iban`;
 
 export interface MandateContext {
   customer: CustomerRecord | undefined;
@@ -21,11 +22,26 @@ export interface MandateContext {
 }
 
 /** Everything a mandate PUT decides on, in one round trip. */
-export async function loadMandateContext(db: Db, merchantId: string, customerId: string, referenceKey: string): Promise<MandateContext> {
+export async function loadMandateContext(
+  db: Db,
+  merchantId: string,
+  customerId: string,
+  referenceKey: string,
+): Promise<MandateContext> {
   const [customer, latest, holder] = await db.batch([
-    db.select().from(customers).where(and(eq(customers.merchantId, merchantId), eq(customers.id, customerId))).limit(1),
+    db
+      .select()
+      .from(customers)
+      .where(and(eq(customers.merchantId, merchantId), eq(customers.id, customerId)))
+      .limit(1),
     latestMandateQuery(db, merchantId, customerId),
-    db.select().from(sepaMandates).where(and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.referenceKey, referenceKey))).limit(1),
+    db
+      .select()
+      .from(sepaMandates)
+      .where(
+        and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.referenceKey, referenceKey)),
+      )
+      .limit(1),
   ]);
   return { customer: customer[0], latest: latest[0], holder: holder[0] };
 }
@@ -39,20 +55,43 @@ function latestMandateQuery(db: Db, merchantId: string, customerId: string) {
     .limit(1);
 }
 
-export async function findLatestMandate(db: Db, merchantId: string, customerId: string): Promise<{ customer: CustomerRecord | undefined; mandate: MandateRecord | undefined }> {
+export async function findLatestMandate(
+  db: Db,
+  merchantId: string,
+  customerId: string,
+): Promise<{ customer: CustomerRecord | undefined; mandate: MandateRecord | undefined }> {
   const [customer, mandate] = await db.batch([
-    db.select().from(customers).where(and(eq(customers.merchantId, merchantId), eq(customers.id, customerId))).limit(1),
+    db
+      .select()
+      .from(customers)
+      .where(and(eq(customers.merchantId, merchantId), eq(customers.id, customerId)))
+      .limit(1),
     latestMandateQuery(db, merchantId, customerId),
   ]);
   return { customer: customer[0], mandate: mandate[0] };
 }
 
-export async function findMandate(db: Db, merchantId: string, id: string): Promise<MandateRecord | undefined> {
-  return (await db.select().from(sepaMandates).where(and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.id, id))).limit(1))[0];
+export async function findMandate(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<MandateRecord | undefined> {
+  return (
+    await db
+      .select()
+      .from(sepaMandates)
+      .where(and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.id, id)))
+      .limit(1)
+  )[0];
 }
 
 /** A new mandate, revoking the one it replaces in the same batch (at most one is active). */
-export async function insertMandate(db: Db, row: typeof sepaMandates.$inferInsert, replaces: MandateRecord | null, at: string): Promise<MandateRecord> {
+export async function insertMandate(
+  db: Db,
+  row: typeof sepaMandates.$inferInsert,
+  replaces: MandateRecord | null,
+  at: string,
+): Promise<MandateRecord> {
   const statements: BatchItem<"sqlite">[] = [];
   if (replaces) statements.push(revokeStatement(db, replaces, "replaced", at));
   statements.push(db.insert(sepaMandates).values(row).returning());
@@ -61,11 +100,21 @@ export async function insertMandate(db: Db, row: typeof sepaMandates.$inferInser
 }
 
 /** Applies `patch` only if nobody wrote the mandate since it was read; undefined otherwise. */
-export async function updateMandate(db: Db, current: MandateRecord, patch: Partial<typeof sepaMandates.$inferInsert>): Promise<MandateRecord | undefined> {
+export async function updateMandate(
+  db: Db,
+  current: MandateRecord,
+  patch: Partial<typeof sepaMandates.$inferInsert>,
+): Promise<MandateRecord | undefined> {
   const rows = await db
     .update(sepaMandates)
     .set({ ...patch, version: sql`${sepaMandates.version} + 1` })
-    .where(and(eq(sepaMandates.merchantId, current.merchantId), eq(sepaMandates.id, current.id), eq(sepaMandates.version, current.version)))
+    .where(
+      and(
+        eq(sepaMandates.merchantId, current.merchantId),
+        eq(sepaMandates.id, current.id),
+        eq(sepaMandates.version, current.version),
+      ),
+    )
     .returning();
   return rows[0];
 }
@@ -73,11 +122,28 @@ export async function updateMandate(db: Db, current: MandateRecord, patch: Parti
 function revokeStatement(db: Db, mandate: MandateRecord, reason: string, at: string) {
   return db
     .update(sepaMandates)
-    .set({ status: "revoked", statusReason: reason, revokedAt: at, updatedAt: at, version: sql`${sepaMandates.version} + 1` })
-    .where(and(eq(sepaMandates.merchantId, mandate.merchantId), eq(sepaMandates.id, mandate.id), eq(sepaMandates.status, "active")));
+    .set({
+      status: "revoked",
+      statusReason: reason,
+      revokedAt: at,
+      updatedAt: at,
+      version: sql`${sepaMandates.version} + 1`,
+    })
+    .where(
+      and(
+        eq(sepaMandates.merchantId, mandate.merchantId),
+        eq(sepaMandates.id, mandate.id),
+        eq(sepaMandates.status, "active"),
+      ),
+    );
 }
 
-export async function revokeMandate(db: Db, mandate: MandateRecord, reason: string, at: string): Promise<MandateRecord> {
+export async function revokeMandate(
+  db: Db,
+  mandate: MandateRecord,
+  reason: string,
+  at: string,
+): Promise<MandateRecord> {
   const rows = await revokeStatement(db, mandate, reason, at).returning();
   return rows[0] ?? (await findMandate(db, mandate.merchantId, mandate.id))!;
 }

@@ -1,8 +1,26 @@
 // Collection runs: loading what a run may collect, writing a run (run, file, items, invoice and
 // mandate updates) as one atomic batch, and reading runs, items and files back.
-import { and, asc, desc, eq, getTableColumns, gt, inArray, lte, ne, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  lte,
+  ne,
+  sql,
+  type AnyColumn,
+  type SQL,
+} from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { sepaCollectionFiles, sepaCollectionItems, sepaCollectionRuns, sepaMandates } from "../../schema/sepa.ts";
+import {
+  sepaCollectionFiles,
+  sepaCollectionItems,
+  sepaCollectionRuns,
+  sepaMandates,
+} from "../../schema/sepa.ts";
 import { customers, invoices } from "../../schema/tables.ts";
 import type { RunItem } from "../domain/sepa-collection-run.ts";
 import type { ListOptions } from "./catalogue.ts";
@@ -33,18 +51,36 @@ function dueInvoices(merchantId: string, collectionDate: string) {
 }
 
 export interface Collectables {
-  invoices: Pick<typeof invoices.$inferSelect, "id" | "number" | "customerId" | "currency" | "grossAmount" | "amountPaid" | "dueDate" | "paymentReference">[];
+  invoices: Pick<
+    typeof invoices.$inferSelect,
+    | "id"
+    | "number"
+    | "customerId"
+    | "currency"
+    | "grossAmount"
+    | "amountPaid"
+    | "dueDate"
+    | "paymentReference"
+  >[];
   mandates: MandateRecord[];
   customers: { id: string; name: string }[];
 }
 
 /** The due invoices of customers with an active mandate, those mandates and the customers' names: one round trip. */
-export async function loadCollectables(db: Db, merchantId: string, collectionDate: string, limit: number): Promise<Collectables> {
+export async function loadCollectables(
+  db: Db,
+  merchantId: string,
+  collectionDate: string,
+  limit: number,
+): Promise<Collectables> {
   const activeMandateCustomers = db
     .select({ id: sepaMandates.customerId })
     .from(sepaMandates)
     .where(and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.status, "active")));
-  const dueCustomers = db.select({ id: invoices.customerId }).from(invoices).where(dueInvoices(merchantId, collectionDate));
+  const dueCustomers = db
+    .select({ id: invoices.customerId })
+    .from(invoices)
+    .where(dueInvoices(merchantId, collectionDate));
   const [due, mandates, names] = await db.batch([
     db
       .select({
@@ -58,13 +94,25 @@ export async function loadCollectables(db: Db, merchantId: string, collectionDat
         paymentReference: invoices.paymentReference,
       })
       .from(invoices)
-      .where(and(dueInvoices(merchantId, collectionDate), inArray(invoices.customerId, activeMandateCustomers), sql`NOT ${inPendingCollection}`))
+      .where(
+        and(
+          dueInvoices(merchantId, collectionDate),
+          inArray(invoices.customerId, activeMandateCustomers),
+          sql`NOT ${inPendingCollection}`,
+        ),
+      )
       .orderBy(asc(invoices.dueDate), asc(invoices.id))
       .limit(limit),
     db
       .select()
       .from(sepaMandates)
-      .where(and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.status, "active"), inArray(sepaMandates.customerId, dueCustomers))),
+      .where(
+        and(
+          eq(sepaMandates.merchantId, merchantId),
+          eq(sepaMandates.status, "active"),
+          inArray(sepaMandates.customerId, dueCustomers),
+        ),
+      ),
     db
       .select({ id: customers.id, name: customers.name })
       .from(customers)
@@ -106,7 +154,10 @@ function itemColumnsFromJson(merchantId: string, runId: string): SQL {
     createdAt: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
   };
   const order = Object.keys(getTableColumns(sepaCollectionItems)) as (keyof RunItemRecord)[];
-  return sql.join(order.map((column) => values[column]), sql`, `);
+  return sql.join(
+    order.map((column) => values[column]),
+    sql`, `,
+  );
 }
 
 export interface NewRun {
@@ -122,7 +173,10 @@ export interface NewRun {
  * NOT NULL column and aborts the whole batch, so a file is never stored that does not match the
  * database.
  */
-export function createRunStatements(db: Db, { run, fileParts, items }: NewRun): BatchItem<"sqlite">[] {
+export function createRunStatements(
+  db: Db,
+  { run, fileParts, items }: NewRun,
+): BatchItem<"sqlite">[] {
   const merchantId = run.merchantId;
   const rows = JSON.stringify(
     items.map((item) => ({
@@ -144,15 +198,34 @@ export function createRunStatements(db: Db, { run, fileParts, items }: NewRun): 
       amendedBankChanged: item.amendment?.debtorBankChanged ? 1 : 0,
     })),
   );
-  const collected = db.select({ id: sepaCollectionItems.mandateId }).from(sepaCollectionItems).where(eq(sepaCollectionItems.runId, run.id));
+  const collected = db
+    .select({ id: sepaCollectionItems.mandateId })
+    .from(sepaCollectionItems)
+    .where(eq(sepaCollectionItems.runId, run.id));
   return [
     db.insert(sepaCollectionRuns).values(run),
-    ...fileParts.map((ciphertext, part) => db.insert(sepaCollectionFiles).values({ runId: run.id, part, merchantId, ciphertext })),
-    db.insert(sepaCollectionItems).select(sql`SELECT ${itemColumnsFromJson(merchantId, run.id)} FROM json_each(${rows}) AS j`),
+    ...fileParts.map((ciphertext, part) =>
+      db.insert(sepaCollectionFiles).values({ runId: run.id, part, merchantId, ciphertext }),
+    ),
+    db
+      .insert(sepaCollectionItems)
+      .select(sql`SELECT ${itemColumnsFromJson(merchantId, run.id)} FROM json_each(${rows}) AS j`),
     db
       .update(invoices)
       .set({ status: "collection_pending" })
-      .where(and(eq(invoices.merchantId, merchantId), eq(invoices.status, "open"), inArray(invoices.id, db.select({ id: sepaCollectionItems.invoiceId }).from(sepaCollectionItems).where(eq(sepaCollectionItems.runId, run.id))))),
+      .where(
+        and(
+          eq(invoices.merchantId, merchantId),
+          eq(invoices.status, "open"),
+          inArray(
+            invoices.id,
+            db
+              .select({ id: sepaCollectionItems.invoiceId })
+              .from(sepaCollectionItems)
+              .where(eq(sepaCollectionItems.runId, run.id)),
+          ),
+        ),
+      ),
     // The bank has now been sent a collection under each mandate: the series goes on with RCUR,
     // the 36-month expiry restarts, and a reported amendment is not reported again.
     db
@@ -178,10 +251,16 @@ function causeMessages(error: unknown): string {
 
 /** The run's batch lost a race: an invoice or mandate changed, or another run took an invoice. */
 export function isCollectionConflict(error: unknown): boolean {
-  return /(NOT NULL|UNIQUE) constraint failed: sepa_collection_items\.(invoice_id|mandate_id)/.test(causeMessages(error));
+  return /(NOT NULL|UNIQUE) constraint failed: sepa_collection_items\.(invoice_id|mandate_id)/.test(
+    causeMessages(error),
+  );
 }
 
-export async function listRuns(db: Db, merchantId: string, { limit, cursor, status }: ListOptions & { status?: string | undefined }): Promise<RunRecord[]> {
+export async function listRuns(
+  db: Db,
+  merchantId: string,
+  { limit, cursor, status }: ListOptions & { status?: string | undefined },
+): Promise<RunRecord[]> {
   return db
     .select()
     .from(sepaCollectionRuns)
@@ -200,25 +279,45 @@ export function runItemsQuery(db: Db, merchantId: string, runId: string) {
   return db
     .select()
     .from(sepaCollectionItems)
-    .where(and(eq(sepaCollectionItems.merchantId, merchantId), eq(sepaCollectionItems.runId, runId)))
+    .where(
+      and(eq(sepaCollectionItems.merchantId, merchantId), eq(sepaCollectionItems.runId, runId)),
+    )
     .orderBy(asc(sepaCollectionItems.id));
 }
 
-export async function findRun(db: Db, merchantId: string, id: string): Promise<{ run: RunRecord; items: RunItemRecord[] } | undefined> {
+export async function findRun(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<{ run: RunRecord; items: RunItemRecord[] } | undefined> {
   const [runs, items] = await db.batch([
-    db.select().from(sepaCollectionRuns).where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, id))).limit(1),
+    db
+      .select()
+      .from(sepaCollectionRuns)
+      .where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, id)))
+      .limit(1),
     runItemsQuery(db, merchantId, id),
   ]);
   return runs[0] ? { run: runs[0], items } : undefined;
 }
 
-export async function findRunFile(db: Db, merchantId: string, runId: string): Promise<{ run: RunRecord; parts: string[] } | undefined> {
+export async function findRunFile(
+  db: Db,
+  merchantId: string,
+  runId: string,
+): Promise<{ run: RunRecord; parts: string[] } | undefined> {
   const [runs, parts] = await db.batch([
-    db.select().from(sepaCollectionRuns).where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, runId))).limit(1),
+    db
+      .select()
+      .from(sepaCollectionRuns)
+      .where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, runId)))
+      .limit(1),
     db
       .select({ ciphertext: sepaCollectionFiles.ciphertext })
       .from(sepaCollectionFiles)
-      .where(and(eq(sepaCollectionFiles.merchantId, merchantId), eq(sepaCollectionFiles.runId, runId)))
+      .where(
+        and(eq(sepaCollectionFiles.merchantId, merchantId), eq(sepaCollectionFiles.runId, runId)),
+      )
       .orderBy(asc(sepaCollectionFiles.part)),
   ]);
   return runs[0] ? { run: runs[0], parts: parts.map((part) => part.ciphertext) } : undefined;
@@ -228,8 +327,15 @@ export async function findRunFile(db: Db, merchantId: string, runId: string): Pr
  * A collection under one of this run's mandates in a later run that was not discarded: the
  * bank has then seen (or will see) that mandate again, so this run can no longer be undone.
  */
-export async function findLaterCollectionUnderSameMandates(db: Db, merchantId: string, runId: string): Promise<RunItemRecord | undefined> {
-  const mandatesOfRun = db.select({ id: sepaCollectionItems.mandateId }).from(sepaCollectionItems).where(eq(sepaCollectionItems.runId, runId));
+export async function findLaterCollectionUnderSameMandates(
+  db: Db,
+  merchantId: string,
+  runId: string,
+): Promise<RunItemRecord | undefined> {
+  const mandatesOfRun = db
+    .select({ id: sepaCollectionItems.mandateId })
+    .from(sepaCollectionItems)
+    .where(eq(sepaCollectionItems.runId, runId));
   const rows = await db
     .select()
     .from(sepaCollectionItems)
@@ -251,7 +357,12 @@ export async function findLaterCollectionUnderSameMandates(db: Db, merchantId: s
  * if it was collected as FRST (the debtor bank never saw it), its previous last-collection date,
  * and the amendment the run had reported, which must now be reported by the next run instead.
  */
-export function cancelRunStatements(db: Db, merchantId: string, runId: string, at: string): BatchItem<"sqlite">[] {
+export function cancelRunStatements(
+  db: Db,
+  merchantId: string,
+  runId: string,
+  at: string,
+): BatchItem<"sqlite">[] {
   const pendingOfRun = sql`${sepaCollectionItems.merchantId} = ${merchantId} AND ${sepaCollectionItems.runId} = ${runId} AND ${sepaCollectionItems.status} = 'pending'`;
   const itemOfMandate = (column: AnyColumn) =>
     sql`(SELECT ${column} FROM ${sepaCollectionItems} WHERE ${pendingOfRun} AND ${sepaCollectionItems.mandateId} = ${sepaMandates.id} ORDER BY ${sepaCollectionItems.amendedFromIbanCiphertext} IS NULL LIMIT 1)`;
@@ -278,11 +389,22 @@ export function cancelRunStatements(db: Db, merchantId: string, runId: string, a
         version: sql`${sepaMandates.version} + 1`,
         updatedAt: at,
       })
-      .where(and(eq(sepaMandates.merchantId, merchantId), sql`${sepaMandates.id} IN (SELECT ${sepaCollectionItems.mandateId} FROM ${sepaCollectionItems} WHERE ${pendingOfRun})`)),
+      .where(
+        and(
+          eq(sepaMandates.merchantId, merchantId),
+          sql`${sepaMandates.id} IN (SELECT ${sepaCollectionItems.mandateId} FROM ${sepaCollectionItems} WHERE ${pendingOfRun})`,
+        ),
+      ),
     db.update(sepaCollectionItems).set({ status: "cancelled" }).where(pendingOfRun),
     db
       .update(sepaCollectionRuns)
       .set({ status: "cancelled", cancelledAt: at })
-      .where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, runId), eq(sepaCollectionRuns.status, "open"))),
+      .where(
+        and(
+          eq(sepaCollectionRuns.merchantId, merchantId),
+          eq(sepaCollectionRuns.id, runId),
+          eq(sepaCollectionRuns.status, "open"),
+        ),
+      ),
   ];
 }

@@ -19,16 +19,31 @@ const compact = (text: string) => text.replace(/\s+/g, "");
  * Collections with this end-to-end id (the invoice's payment reference), newest first. An
  * invoice collected again after a return has one item per attempt; the newest is usually meant.
  */
-export async function findCollectionItemsByEndToEndId(db: Db, merchantId: string, endToEndId: string): Promise<RunItemRecord[]> {
+export async function findCollectionItemsByEndToEndId(
+  db: Db,
+  merchantId: string,
+  endToEndId: string,
+): Promise<RunItemRecord[]> {
   return db
     .select()
     .from(sepaCollectionItems)
-    .where(and(eq(sepaCollectionItems.merchantId, merchantId), eq(sepaCollectionItems.endToEndId, compact(endToEndId).toUpperCase()), ne(sepaCollectionItems.status, "cancelled")))
+    .where(
+      and(
+        eq(sepaCollectionItems.merchantId, merchantId),
+        eq(sepaCollectionItems.endToEndId, compact(endToEndId).toUpperCase()),
+        ne(sepaCollectionItems.status, "cancelled"),
+      ),
+    )
     .orderBy(desc(sepaCollectionItems.id));
 }
 
 /** Collections under a mandate reference (case-insensitive) of exactly this amount in cents, newest first. */
-export async function findCollectionItemsByMandate(db: Db, merchantId: string, mandateReference: string, amount: number): Promise<RunItemRecord[]> {
+export async function findCollectionItemsByMandate(
+  db: Db,
+  merchantId: string,
+  mandateReference: string,
+  amount: number,
+): Promise<RunItemRecord[]> {
   return db
     .select()
     .from(sepaCollectionItems)
@@ -44,12 +59,21 @@ export async function findCollectionItemsByMandate(db: Db, merchantId: string, m
 }
 
 /** A run by its pain.008 message id (MsgId), with its items; e.g. from a batch credit's purpose. */
-export async function findCollectionRunByMessageId(db: Db, merchantId: string, messageId: string): Promise<{ run: RunRecord; items: RunItemRecord[] } | undefined> {
+export async function findCollectionRunByMessageId(
+  db: Db,
+  merchantId: string,
+  messageId: string,
+): Promise<{ run: RunRecord; items: RunItemRecord[] } | undefined> {
   const run = (
     await db
       .select()
       .from(sepaCollectionRuns)
-      .where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.messageId, compact(messageId).toLowerCase())))
+      .where(
+        and(
+          eq(sepaCollectionRuns.merchantId, merchantId),
+          eq(sepaCollectionRuns.messageId, compact(messageId).toLowerCase()),
+        ),
+      )
       .limit(1)
   )[0];
   return run ? { run, items: await runItemsQuery(db, merchantId, run.id) } : undefined;
@@ -64,20 +88,34 @@ export async function findCollectionPaymentInfo(db: Db, merchantId: string, paym
   const items = await db
     .select()
     .from(sepaCollectionItems)
-    .where(and(eq(sepaCollectionItems.merchantId, merchantId), eq(sepaCollectionItems.paymentInfoId, id)))
+    .where(
+      and(
+        eq(sepaCollectionItems.merchantId, merchantId),
+        eq(sepaCollectionItems.paymentInfoId, id),
+      ),
+    )
     .orderBy(desc(sepaCollectionItems.id));
   const runId = items[0]?.runId;
   if (!runId) return undefined;
-  const run = (await db.select().from(sepaCollectionRuns).where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, runId))).limit(1))[0];
+  const run = (
+    await db
+      .select()
+      .from(sepaCollectionRuns)
+      .where(and(eq(sepaCollectionRuns.merchantId, merchantId), eq(sepaCollectionRuns.id, runId)))
+      .limit(1)
+  )[0];
   const paymentInfo = run?.paymentInfos.find((info) => info.paymentInfoId === id);
-  return run && paymentInfo ? { run, paymentInfo, items: items.filter((item) => item.runId === runId) } : undefined;
+  return run && paymentInfo
+    ? { run, paymentInfo, items: items.filter((item) => item.runId === runId) }
+    : undefined;
 }
 
 export type SettlementScope = { runId: string } | { paymentInfoId: string } | { itemId: string };
 
 function scopeSql(scope: SettlementScope): SQL {
   if ("runId" in scope) return sql`${sepaCollectionItems.runId} = ${scope.runId}`;
-  if ("paymentInfoId" in scope) return sql`${sepaCollectionItems.paymentInfoId} = ${compact(scope.paymentInfoId).toLowerCase()}`;
+  if ("paymentInfoId" in scope)
+    return sql`${sepaCollectionItems.paymentInfoId} = ${compact(scope.paymentInfoId).toLowerCase()}`;
   return sql`${sepaCollectionItems.id} = ${scope.itemId}`;
 }
 
@@ -100,7 +138,12 @@ function completeRunsStatement(db: Db, merchantId: string, runIds: SQL, at: stri
  * The bank credited the collections in `scope` (a whole run, one PmtInf or one item): their
  * pending items become settled, and each invoice gets the collected amount as paid.
  */
-export function settleCollectionStatements(db: Db, merchantId: string, scope: SettlementScope, at: string): BatchItem<"sqlite">[] {
+export function settleCollectionStatements(
+  db: Db,
+  merchantId: string,
+  scope: SettlementScope,
+  at: string,
+): BatchItem<"sqlite">[] {
   const pending = sql`${sepaCollectionItems.merchantId} = ${merchantId} AND ${sepaCollectionItems.status} = 'pending' AND ${scopeSql(scope)}`;
   const collected = sql`(SELECT ${sepaCollectionItems.amount} FROM ${sepaCollectionItems} WHERE ${sepaCollectionItems.invoiceId} = ${invoices.id} AND ${pending})`;
   const runIds = sql`(SELECT ${sepaCollectionItems.runId} FROM ${sepaCollectionItems} WHERE ${sepaCollectionItems.merchantId} = ${merchantId} AND ${scopeSql(scope)})`;
@@ -137,7 +180,12 @@ export interface ReturnBooking {
  * reason code (dead, revoked, or a new FRST). Nothing happens to an item already returned, so
  * booking the same return twice changes nothing.
  */
-export function returnCollectionItemStatements(db: Db, merchantId: string, itemId: string, booking: ReturnBooking): BatchItem<"sqlite">[] {
+export function returnCollectionItemStatements(
+  db: Db,
+  merchantId: string,
+  itemId: string,
+  booking: ReturnBooking,
+): BatchItem<"sqlite">[] {
   const item = sql`${sepaCollectionItems.merchantId} = ${merchantId} AND ${sepaCollectionItems.id} = ${itemId}`;
   const returnable = sql`${item} AND ${sepaCollectionItems.status} IN ('pending', 'settled')`;
   const settledAmount = sql`COALESCE((SELECT ${sepaCollectionItems.amount} FROM ${sepaCollectionItems} WHERE ${item} AND ${sepaCollectionItems.status} = 'settled'), 0)`;
@@ -148,7 +196,12 @@ export function returnCollectionItemStatements(db: Db, merchantId: string, itemI
         status: sql`CASE WHEN ${invoices.amountPaid} - ${settledAmount} > 0 THEN 'partially_paid' ELSE 'open' END`,
         amountPaid: sql`MAX(0, ${invoices.amountPaid} - ${settledAmount})`,
       })
-      .where(and(eq(invoices.merchantId, merchantId), sql`${invoices.id} = (SELECT ${sepaCollectionItems.invoiceId} FROM ${sepaCollectionItems} WHERE ${returnable})`)),
+      .where(
+        and(
+          eq(invoices.merchantId, merchantId),
+          sql`${invoices.id} = (SELECT ${sepaCollectionItems.invoiceId} FROM ${sepaCollectionItems} WHERE ${returnable})`,
+        ),
+      ),
   ];
   const outcome = booking.mandate;
   if (outcome && (outcome.status !== "unchanged" || outcome.restartSequence)) {
@@ -156,18 +209,42 @@ export function returnCollectionItemStatements(db: Db, merchantId: string, itemI
       db
         .update(sepaMandates)
         .set({
-          ...(outcome.status !== "unchanged" ? { status: outcome.status, statusReason: `return:${booking.reasonCode ?? outcome.effect}` } : {}),
-          ...(outcome.status === "revoked" || outcome.status === "dead" ? { revokedAt: booking.at } : {}),
+          ...(outcome.status !== "unchanged"
+            ? {
+                status: outcome.status,
+                statusReason: `return:${booking.reasonCode ?? outcome.effect}`,
+              }
+            : {}),
+          ...(outcome.status === "revoked" || outcome.status === "dead"
+            ? { revokedAt: booking.at }
+            : {}),
           ...(outcome.restartSequence ? { nextSequenceType: "FRST" } : {}),
           updatedAt: booking.at,
           version: sql`${sepaMandates.version} + 1`,
         })
-        .where(and(eq(sepaMandates.merchantId, merchantId), sql`${sepaMandates.id} = (SELECT ${sepaCollectionItems.mandateId} FROM ${sepaCollectionItems} WHERE ${returnable})`)),
+        .where(
+          and(
+            eq(sepaMandates.merchantId, merchantId),
+            sql`${sepaMandates.id} = (SELECT ${sepaCollectionItems.mandateId} FROM ${sepaCollectionItems} WHERE ${returnable})`,
+          ),
+        ),
     );
   }
   statements.push(
-    db.update(sepaCollectionItems).set({ status: "returned", returnedAt: booking.at, returnReasonCode: booking.reasonCode ?? null }).where(returnable),
-    completeRunsStatement(db, merchantId, sql`(SELECT ${sepaCollectionItems.runId} FROM ${sepaCollectionItems} WHERE ${item})`, booking.at),
+    db
+      .update(sepaCollectionItems)
+      .set({
+        status: "returned",
+        returnedAt: booking.at,
+        returnReasonCode: booking.reasonCode ?? null,
+      })
+      .where(returnable),
+    completeRunsStatement(
+      db,
+      merchantId,
+      sql`(SELECT ${sepaCollectionItems.runId} FROM ${sepaCollectionItems} WHERE ${item})`,
+      booking.at,
+    ),
   );
   return statements;
 }

@@ -2,7 +2,12 @@
 // so two ticks never send the same attempt, and the outcome of each attempt.
 import { and, asc, eq, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../schema/tables.ts";
+import {
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookEvents,
+} from "../../schema/tables.ts";
 import { newId } from "../security.ts";
 import type { Db } from "./db.ts";
 
@@ -20,7 +25,11 @@ export interface DueDelivery {
   payload: string;
 }
 
-export async function findDueDeliveries(db: Db, now: string, limit: number): Promise<DueDelivery[]> {
+export async function findDueDeliveries(
+  db: Db,
+  now: string,
+  limit: number,
+): Promise<DueDelivery[]> {
   return db
     .select({
       eventId: webhookDeliveries.eventId,
@@ -38,7 +47,13 @@ export async function findDueDeliveries(db: Db, now: string, limit: number): Pro
     .from(webhookDeliveries)
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
     .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-    .where(and(eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, now), eq(webhookEndpoints.status, "enabled")))
+    .where(
+      and(
+        eq(webhookDeliveries.status, "pending"),
+        lte(webhookDeliveries.nextAttemptAt, now),
+        eq(webhookEndpoints.status, "enabled"),
+      ),
+    )
     .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.eventId))
     .limit(limit);
 }
@@ -47,7 +62,11 @@ export async function findDueDeliveries(db: Db, now: string, limit: number): Pro
  * Moves the delivery's next attempt out by the lease only if nobody else did since we read it;
  * returns false when another tick already holds it.
  */
-export async function leaseDelivery(db: Db, delivery: DueDelivery, leaseUntil: string): Promise<boolean> {
+export async function leaseDelivery(
+  db: Db,
+  delivery: DueDelivery,
+  leaseUntil: string,
+): Promise<boolean> {
   const rows = await db
     .update(webhookDeliveries)
     .set({ nextAttemptAt: leaseUntil })
@@ -78,9 +97,16 @@ export type AttemptResult =
   | { kind: "failed"; disableReason: string | null };
 
 /** The attempt log row, the delivery's new state and the endpoint's health, in one batch. */
-export function attemptStatements(db: Db, attempt: AttemptRecord, result: AttemptResult): BatchItem<"sqlite">[] {
+export function attemptStatements(
+  db: Db,
+  attempt: AttemptRecord,
+  result: AttemptResult,
+): BatchItem<"sqlite">[] {
   const { delivery } = attempt;
-  const key = and(eq(webhookDeliveries.eventId, delivery.eventId), eq(webhookDeliveries.endpointId, delivery.endpointId));
+  const key = and(
+    eq(webhookDeliveries.eventId, delivery.eventId),
+    eq(webhookDeliveries.endpointId, delivery.endpointId),
+  );
   const attemptNumber = delivery.attempts + 1;
   const deliveryState =
     result.kind === "delivered"
@@ -103,13 +129,29 @@ export function attemptStatements(db: Db, attempt: AttemptRecord, result: Attemp
       error: attempt.error,
       responseExcerpt: attempt.responseExcerpt,
     }),
-    db.update(webhookDeliveries).set({ ...deliveryState, attempts: attemptNumber, lastAttemptAt: attempt.startedAt }).where(key),
+    db
+      .update(webhookDeliveries)
+      .set({ ...deliveryState, attempts: attemptNumber, lastAttemptAt: attempt.startedAt })
+      .where(key),
     result.kind === "delivered"
       ? db.update(webhookEndpoints).set({ failingSince: null }).where(endpoint)
-      : db.update(webhookEndpoints).set({ failingSince: sql`COALESCE(${webhookEndpoints.failingSince}, ${attempt.startedAt})` }).where(endpoint),
+      : db
+          .update(webhookEndpoints)
+          .set({
+            failingSince: sql`COALESCE(${webhookEndpoints.failingSince}, ${attempt.startedAt})`,
+          })
+          .where(endpoint),
     ...(disableReason
-      ? [db.update(webhookEndpoints).set({ status: "disabled", disabledReason: disableReason, updatedAt: attempt.startedAt }).where(and(endpoint, eq(webhookEndpoints.status, "enabled")))]
+      ? [
+          db
+            .update(webhookEndpoints)
+            .set({
+              status: "disabled",
+              disabledReason: disableReason,
+              updatedAt: attempt.startedAt,
+            })
+            .where(and(endpoint, eq(webhookEndpoints.status, "enabled"))),
+        ]
       : []),
   ];
 }
-

@@ -6,13 +6,24 @@ import { nowIso, type Db } from "./db.ts";
 
 export type WebhookEndpointRecord = typeof webhookEndpoints.$inferSelect;
 
-export async function insertEndpoint(db: Db, row: typeof webhookEndpoints.$inferInsert): Promise<WebhookEndpointRecord> {
+export async function insertEndpoint(
+  db: Db,
+  row: typeof webhookEndpoints.$inferInsert,
+): Promise<WebhookEndpointRecord> {
   return (await db.insert(webhookEndpoints).values(row).returning())[0]!;
 }
 
-export async function findEndpoint(db: Db, merchantId: string, id: string): Promise<WebhookEndpointRecord | undefined> {
+export async function findEndpoint(
+  db: Db,
+  merchantId: string,
+  id: string,
+): Promise<WebhookEndpointRecord | undefined> {
   return db.query.webhookEndpoints.findFirst({
-    where: and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "deleted")),
+    where: and(
+      eq(webhookEndpoints.merchantId, merchantId),
+      eq(webhookEndpoints.id, id),
+      ne(webhookEndpoints.status, "deleted"),
+    ),
   });
 }
 
@@ -20,16 +31,33 @@ export async function listEndpoints(db: Db, merchantId: string, { limit, cursor 
   return db
     .select()
     .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.merchantId, merchantId), ne(webhookEndpoints.status, "deleted"), cursor ? gt(webhookEndpoints.id, cursor) : undefined))
+    .where(
+      and(
+        eq(webhookEndpoints.merchantId, merchantId),
+        ne(webhookEndpoints.status, "deleted"),
+        cursor ? gt(webhookEndpoints.id, cursor) : undefined,
+      ),
+    )
     .orderBy(asc(webhookEndpoints.id))
     .limit(limit + 1);
 }
 
-export async function updateEndpoint(db: Db, merchantId: string, id: string, patch: Partial<typeof webhookEndpoints.$inferInsert>) {
+export async function updateEndpoint(
+  db: Db,
+  merchantId: string,
+  id: string,
+  patch: Partial<typeof webhookEndpoints.$inferInsert>,
+) {
   const rows = await db
     .update(webhookEndpoints)
     .set({ ...patch, updatedAt: nowIso() })
-    .where(and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "deleted")))
+    .where(
+      and(
+        eq(webhookEndpoints.merchantId, merchantId),
+        eq(webhookEndpoints.id, id),
+        ne(webhookEndpoints.status, "deleted"),
+      ),
+    )
     .returning();
   return rows[0];
 }
@@ -40,12 +68,24 @@ export async function deleteEndpoint(db: Db, merchantId: string, id: string): Pr
     db
       .update(webhookEndpoints)
       .set({ status: "deleted", updatedAt: nowIso() })
-      .where(and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.id, id), ne(webhookEndpoints.status, "deleted")))
+      .where(
+        and(
+          eq(webhookEndpoints.merchantId, merchantId),
+          eq(webhookEndpoints.id, id),
+          ne(webhookEndpoints.status, "deleted"),
+        ),
+      )
       .returning({ id: webhookEndpoints.id }),
     db
       .update(webhookDeliveries)
       .set({ status: "cancelled" })
-      .where(and(eq(webhookDeliveries.merchantId, merchantId), eq(webhookDeliveries.endpointId, id), eq(webhookDeliveries.status, "pending"))),
+      .where(
+        and(
+          eq(webhookDeliveries.merchantId, merchantId),
+          eq(webhookDeliveries.endpointId, id),
+          eq(webhookDeliveries.status, "pending"),
+        ),
+      ),
   ]);
   return deleted.length > 0;
 }

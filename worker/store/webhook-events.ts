@@ -3,7 +3,13 @@
 // change was committed, and the fan-out to the merchant's subscribed endpoints happens there too.
 import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { invoices, webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../schema/tables.ts";
+import {
+  invoices,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
+  webhookEvents,
+} from "../../schema/tables.ts";
 import { buildEventPayload, type WebhookEventType } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { ListOptions } from "./catalogue.ts";
@@ -35,7 +41,13 @@ export function eventStatements(db: Db, input: EventInput): BatchItem<"sqlite">[
     sql`EXISTS (SELECT 1 FROM json_each(${webhookEndpoints.eventTypes}) WHERE json_each.value = ${input.type})`,
   );
   return [
-    db.insert(webhookEvents).values({ id, merchantId: input.merchantId, type: input.type, payload: payloadSql(input), createdAt: at }),
+    db.insert(webhookEvents).values({
+      id,
+      merchantId: input.merchantId,
+      type: input.type,
+      payload: payloadSql(input),
+      createdAt: at,
+    }),
     db.insert(webhookDeliveries).select(
       db
         .select({
@@ -50,25 +62,52 @@ export function eventStatements(db: Db, input: EventInput): BatchItem<"sqlite">[
           createdAt: sql<string>`${at}`.as("created_at"),
         })
         .from(webhookEndpoints)
-        .where(and(eq(webhookEndpoints.merchantId, input.merchantId), eq(webhookEndpoints.status, "enabled"), subscribed)),
+        .where(
+          and(
+            eq(webhookEndpoints.merchantId, input.merchantId),
+            eq(webhookEndpoints.status, "enabled"),
+            subscribed,
+          ),
+        ),
     ),
   ];
 }
 
-export async function listEvents(db: Db, merchantId: string, { limit, cursor, type }: ListOptions & { type?: string | undefined }) {
+export async function listEvents(
+  db: Db,
+  merchantId: string,
+  { limit, cursor, type }: ListOptions & { type?: string | undefined },
+) {
   return db
     .select()
     .from(webhookEvents)
-    .where(and(eq(webhookEvents.merchantId, merchantId), type ? eq(webhookEvents.type, type) : undefined, cursor ? gt(webhookEvents.id, cursor) : undefined))
+    .where(
+      and(
+        eq(webhookEvents.merchantId, merchantId),
+        type ? eq(webhookEvents.type, type) : undefined,
+        cursor ? gt(webhookEvents.id, cursor) : undefined,
+      ),
+    )
     .orderBy(asc(webhookEvents.id))
     .limit(limit + 1);
 }
 
 export async function findEvent(db: Db, merchantId: string, id: string) {
   const [events, deliveries, attempts] = await db.batch([
-    db.select().from(webhookEvents).where(and(eq(webhookEvents.merchantId, merchantId), eq(webhookEvents.id, id))).limit(1),
-    db.select().from(webhookDeliveries).where(and(eq(webhookDeliveries.merchantId, merchantId), eq(webhookDeliveries.eventId, id))),
-    db.select().from(webhookAttempts).where(and(eq(webhookAttempts.merchantId, merchantId), eq(webhookAttempts.eventId, id))).orderBy(asc(webhookAttempts.id)),
+    db
+      .select()
+      .from(webhookEvents)
+      .where(and(eq(webhookEvents.merchantId, merchantId), eq(webhookEvents.id, id)))
+      .limit(1),
+    db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.merchantId, merchantId), eq(webhookDeliveries.eventId, id))),
+    db
+      .select()
+      .from(webhookAttempts)
+      .where(and(eq(webhookAttempts.merchantId, merchantId), eq(webhookAttempts.eventId, id)))
+      .orderBy(asc(webhookAttempts.id)),
   ]);
   return events[0] ? { event: events[0], deliveries, attempts } : undefined;
 }
@@ -77,12 +116,28 @@ export async function findEvent(db: Db, merchantId: string, id: string) {
  * Redelivery keeps the event (and so its webhook-id and body): its deliveries to enabled
  * endpoints are due again now, with a fresh attempt budget.
  */
-export async function redeliverEvent(db: Db, merchantId: string, eventId: string, now: Date): Promise<number> {
-  const enabled = db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.status, "enabled")));
+export async function redeliverEvent(
+  db: Db,
+  merchantId: string,
+  eventId: string,
+  now: Date,
+): Promise<number> {
+  const enabled = db
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(
+      and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.status, "enabled")),
+    );
   const rows = await db
     .update(webhookDeliveries)
     .set({ status: "pending", attempts: 0, nextAttemptAt: now.toISOString() })
-    .where(and(eq(webhookDeliveries.merchantId, merchantId), eq(webhookDeliveries.eventId, eventId), sql`${webhookDeliveries.endpointId} IN ${enabled}`))
+    .where(
+      and(
+        eq(webhookDeliveries.merchantId, merchantId),
+        eq(webhookDeliveries.eventId, eventId),
+        sql`${webhookDeliveries.endpointId} IN ${enabled}`,
+      ),
+    )
     .returning({ endpointId: webhookDeliveries.endpointId });
   return rows.length;
 }

@@ -11,7 +11,12 @@ import type { FakeContext, FakeEnv, FakeFinapiOptions } from "./runtime.ts";
 import { registerWebFormRoutes } from "./webform-routes.ts";
 
 export type { FakeFinapiControl, FaultRule } from "./control.ts";
-export type { FakeFinapiOptions, RequestLogEntry, CallbackLogEntry, WebFormOutcome } from "./runtime.ts";
+export type {
+  FakeFinapiOptions,
+  RequestLogEntry,
+  CallbackLogEntry,
+  WebFormOutcome,
+} from "./runtime.ts";
 export type { FakeTransactionInput, AccountSpec } from "./state.ts";
 export type { ReturnedDebitInput } from "./generators.ts";
 export { DEFAULT_CLIENT } from "./runtime.ts";
@@ -33,34 +38,53 @@ export function createFakeFinapi(options: FakeFinapiOptions = {}): FakeFinapi {
   if (options.controlRoutes !== false) registerControlRoutes(app, control, rt);
 
   app.notFound((c) => {
-    if (isWebFormPath(c.req.path)) return rt.webFormError(c, 404, `No endpoint ${c.req.method} ${c.req.path}`);
-    return rt.standardError(c, 404, { code: "UNKNOWN_ENTITY", message: `No endpoint ${c.req.method} ${c.req.path}`, type: "TECHNICAL" });
+    if (isWebFormPath(c.req.path))
+      return rt.webFormError(c, 404, `No endpoint ${c.req.method} ${c.req.path}`);
+    return rt.standardError(c, 404, {
+      code: "UNKNOWN_ENTITY",
+      message: `No endpoint ${c.req.method} ${c.req.path}`,
+      type: "TECHNICAL",
+    });
   });
   app.onError((error, c) => {
     if (c.req.path.startsWith("/__fake/")) return c.json({ error: error.message }, 400);
     if (isWebFormPath(c.req.path)) return rt.webFormError(c, 500, "An unexpected error occurred");
-    return rt.standardError(c, 500, { code: "UNEXPECTED_ERROR", message: "An unexpected error occurred", type: "TECHNICAL" });
+    return rt.standardError(c, 500, {
+      code: "UNEXPECTED_ERROR",
+      message: "An unexpected error occurred",
+      type: "TECHNICAL",
+    });
   });
   return { app, control };
 }
 
 function isWebFormPath(path: string): boolean {
-  return path.startsWith("/api/webForms") || path.startsWith("/api/tasks") || path.startsWith("/wf/");
+  return (
+    path.startsWith("/api/webForms") || path.startsWith("/api/tasks") || path.startsWith("/wf/")
+  );
 }
 
 /**
  * Around every request: the X-Request-Id echo (or `selfgen-<uuid>`), finAPI's background work,
  * injected faults, and the request log.
  */
-async function frame(rt: Runtime, faults: FaultQueue, c: FakeContext, next: () => Promise<void>): Promise<Response> {
+async function frame(
+  rt: Runtime,
+  faults: FaultQueue,
+  c: FakeContext,
+  next: () => Promise<void>,
+): Promise<Response> {
   const incoming = c.req.header("X-Request-Id");
-  const requestId = incoming && incoming.length <= 255 ? incoming : `selfgen-${crypto.randomUUID()}`;
+  const requestId =
+    incoming && incoming.length <= 255 ? incoming : `selfgen-${crypto.randomUUID()}`;
   c.set("requestId", requestId);
   c.set("authContext", null);
   c.set("auth", null);
   const url = new URL(c.req.url);
   const isControl = url.pathname.startsWith("/__fake/");
-  const fault = isControl ? null : faults.take({ method: c.req.method, path: url.pathname, search: url.searchParams });
+  const fault = isControl
+    ? null
+    : faults.take({ method: c.req.method, path: url.pathname, search: url.searchParams });
   if (!isControl) await rt.tick();
   if (fault?.delayMs) await rt.sleep(fault.delayMs);
   let response: Response;
@@ -72,7 +96,15 @@ async function frame(rt: Runtime, faults: FaultQueue, c: FakeContext, next: () =
   }
   response.headers.set("X-Request-Id", requestId);
   const auth = c.get("auth") ?? rt.validToken(c);
-  rt.requests.push({ method: c.req.method, path: url.pathname, search: url.search, status: response.status, requestId, auth: auth?.kind ?? null, fault: fault ? describeFault(fault) : null });
+  rt.requests.push({
+    method: c.req.method,
+    path: url.pathname,
+    search: url.search,
+    status: response.status,
+    requestId,
+    auth: auth?.kind ?? null,
+    fault: fault ? describeFault(fault) : null,
+  });
   c.res = undefined;
   c.res = response;
   return response;
@@ -85,18 +117,43 @@ function describeFault(fault: FaultRule): string {
   return `slow ${fault.delayMs ?? 0} ms`;
 }
 
-const GATEWAY_TEXT: Record<number, string> = { 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+const GATEWAY_TEXT: Record<number, string> = {
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
 
 /** An injected error in the shape the host would really send it. */
 function faultResponse(rt: Runtime, c: FakeContext, fault: FaultRule): Response {
   const status = fault.status ?? 500;
   const gateway = GATEWAY_TEXT[status];
   // A load balancer, not finAPI, answers 502–504: an HTML page, no JSON error.
-  if (gateway) return new Response(`<html><body><h1>${status} ${gateway}</h1></body></html>`, { status, headers: { "Content-Type": "text/html" } });
-  if (isWebFormPath(c.req.path)) return rt.webFormError(c, status, fault.message ?? "Injected fault", fault.code ?? defaultWebFormCode(status));
-  if (status === 401) return c.json({ error: "invalid_token", error_description: fault.message ?? "Invalid access token: expired" }, 401);
+  if (gateway)
+    return new Response(`<html><body><h1>${status} ${gateway}</h1></body></html>`, {
+      status,
+      headers: { "Content-Type": "text/html" },
+    });
+  if (isWebFormPath(c.req.path))
+    return rt.webFormError(
+      c,
+      status,
+      fault.message ?? "Injected fault",
+      fault.code ?? defaultWebFormCode(status),
+    );
+  if (status === 401)
+    return c.json(
+      {
+        error: "invalid_token",
+        error_description: fault.message ?? "Invalid access token: expired",
+      },
+      401,
+    );
   const error = defaultStandardError(status);
-  return rt.standardError(c, status, { ...error, code: fault.code ?? error.code, message: fault.message ?? error.message });
+  return rt.standardError(c, status, {
+    ...error,
+    code: fault.code ?? error.code,
+    message: fault.message ?? error.message,
+  });
 }
 
 /** Truncated bodies and short pages are built from the real answer. */
@@ -105,7 +162,11 @@ async function reshape(response: Response, fault: FaultRule | null): Promise<Res
   let text = await response.text();
   if (fault.dropItems) {
     const body = JSON.parse(text) as { transactions?: unknown[] };
-    if (Array.isArray(body.transactions)) body.transactions = body.transactions.slice(0, Math.max(0, body.transactions.length - fault.dropItems));
+    if (Array.isArray(body.transactions))
+      body.transactions = body.transactions.slice(
+        0,
+        Math.max(0, body.transactions.length - fault.dropItems),
+      );
     text = JSON.stringify(body);
   }
   if (fault.truncate) text = text.slice(0, Math.floor(text.length / 2));

@@ -6,8 +6,22 @@ import type { Hono } from "hono";
 import { berlinDate } from "./errors.ts";
 import { generatedIncomingPayments, returnedDebit } from "./generators.ts";
 import type { ReturnedDebitInput } from "./generators.ts";
-import type { CallbackLogEntry, FakeEnv, RequestLogEntry, Runtime, WebFormOutcome } from "./runtime.ts";
-import { buildTransaction, insertTransaction, renderAccount, renderBank, renderConnection, renderTransaction, renderUser } from "./state.ts";
+import type {
+  CallbackLogEntry,
+  FakeEnv,
+  RequestLogEntry,
+  Runtime,
+  WebFormOutcome,
+} from "./runtime.ts";
+import {
+  buildTransaction,
+  insertTransaction,
+  renderAccount,
+  renderBank,
+  renderConnection,
+  renderTransaction,
+  renderUser,
+} from "./state.ts";
 import type { AccountSpec, FakeTransactionInput } from "./state.ts";
 
 export interface FaultRule {
@@ -74,7 +88,9 @@ function matches(rule: FaultRule, request: RequestInfo): boolean {
   if (rule.method && rule.method.toUpperCase() !== request.method) return false;
   if (typeof rule.path === "string" && rule.path !== request.path) return false;
   if (rule.path instanceof RegExp && !rule.path.test(request.path)) return false;
-  return Object.entries(rule.query ?? {}).every(([name, value]) => request.search.get(name) === value);
+  return Object.entries(rule.query ?? {}).every(
+    ([name, value]) => request.search.get(name) === value,
+  );
 }
 
 export interface FakeFinapiControl {
@@ -86,13 +102,25 @@ export interface FakeFinapiControl {
   advanceClock(ms: number): void;
   /** Runs finAPI's background work now (finishing updates, expiring forms, running tasks). */
   tick(): Promise<void>;
-  createUser(input?: { id?: string; password?: string; email?: string; isAutoUpdateEnabled?: boolean }): { id: string; password: string };
+  createUser(input?: {
+    id?: string;
+    password?: string;
+    email?: string;
+    isAutoUpdateEnabled?: boolean;
+  }): { id: string; password: string };
   /** A connection as if a web form had been completed, without the form. */
-  createBankConnection(userId: string, options?: { bankId?: number; name?: string; accounts?: AccountSpec[] }): { id: number; accountIds: number[] };
+  createBankConnection(
+    userId: string,
+    options?: { bankId?: number; name?: string; accounts?: AccountSpec[] },
+  ): { id: number; accountIds: number[] };
   webForm(id: string): Record<string, unknown> | undefined;
   completeWebForm(id: string, outcome?: WebFormOutcome): Promise<Record<string, unknown>>;
   addTransactions(accountId: number, inputs: FakeTransactionInput[]): Record<string, unknown>[];
-  addGeneratedTransactions(accountId: number, count: number, options?: { seed?: number; bookingDate?: string; importDate?: string }): Record<string, unknown>[];
+  addGeneratedTransactions(
+    accountId: number,
+    count: number,
+    options?: { seed?: number; bookingDate?: string; importDate?: string },
+  ): Record<string, unknown>[];
   addReturnedDebit(accountId: number, input: ReturnedDebitInput): Record<string, unknown>;
   /** Bookings the bank has but finAPI downloads only with the next update. */
   queueBankTransactions(accountId: number, inputs: FakeTransactionInput[]): void;
@@ -107,7 +135,11 @@ export interface FakeFinapiControl {
   failNext(count: number, status: number, where?: Omit<FaultRule, "status" | "times">): void;
   slowNext(count: number, delayMs: number, where?: Omit<FaultRule, "delayMs" | "times">): void;
   truncateNext(count: number, where?: Omit<FaultRule, "truncate" | "times">): void;
-  shortPageNext(count: number, dropItems: number, where?: Omit<FaultRule, "dropItems" | "times">): void;
+  shortPageNext(
+    count: number,
+    dropItems: number,
+    where?: Omit<FaultRule, "dropItems" | "times">,
+  ): void;
   clearFaults(): void;
   /** The next `times` updates of this connection answer 510 ADDITIONAL_AUTHENTICATION_REQUIRED. */
   requireSca(connectionId: number, times?: number): void;
@@ -179,7 +211,11 @@ export function createControl(rt: Runtime, faults: FaultQueue): FakeFinapiContro
     },
     addTransactions: add,
     addGeneratedTransactions: (accountId, count, options = {}) => {
-      const inputs = generatedIncomingPayments(options.seed ?? rt.settings.seed + accountId + rt.store.transactions.size, count, options.bookingDate ?? berlinDate(rt.now()));
+      const inputs = generatedIncomingPayments(
+        options.seed ?? rt.settings.seed + accountId + rt.store.transactions.size,
+        count,
+        options.bookingDate ?? berlinDate(rt.now()),
+      );
       return add(
         accountId,
         inputs.map((input) => ({ ...input, importDate: options.importDate })),
@@ -195,14 +231,19 @@ export function createControl(rt: Runtime, faults: FaultQueue): FakeFinapiContro
     },
     transactions: (filter = {}) =>
       [...rt.store.transactions.values()]
-        .filter((t) => (filter.userId === undefined || t.userId === filter.userId) && (filter.accountId === undefined || t.accountId === filter.accountId))
+        .filter(
+          (t) =>
+            (filter.userId === undefined || t.userId === filter.userId) &&
+            (filter.accountId === undefined || t.accountId === filter.accountId),
+        )
         .sort((a, b) => a.id - b.id)
         .map((t) => renderTransaction(t)),
     bankConnection: (id) => {
       const found = rt.store.connections.get(id);
       return found && renderConnection(found, rt.store);
     },
-    accounts: (userId) => [...rt.store.accounts.values()].filter((a) => a.userId === userId).map(renderAccount),
+    accounts: (userId) =>
+      [...rt.store.accounts.values()].filter((a) => a.userId === userId).map(renderAccount),
     banks: () => rt.store.banks.map(renderBank),
     user: (id) => {
       const found = rt.store.users.get(id);
@@ -222,7 +263,8 @@ export function createControl(rt: Runtime, faults: FaultQueue): FakeFinapiContro
     failNext: (count, status, where = {}) => faults.add({ ...where, status, times: count }),
     slowNext: (count, delayMs, where = {}) => faults.add({ ...where, delayMs, times: count }),
     truncateNext: (count, where = {}) => faults.add({ ...where, truncate: true, times: count }),
-    shortPageNext: (count, dropItems, where = {}) => faults.add({ path: "/api/v2/transactions", ...where, dropItems, times: count }),
+    shortPageNext: (count, dropItems, where = {}) =>
+      faults.add({ path: "/api/v2/transactions", ...where, dropItems, times: count }),
     clearFaults: () => faults.clear(),
     requireSca: (connectionId, times = 1) => {
       connection(connectionId).scaRequired = times;
@@ -245,14 +287,21 @@ type Json = Record<string, unknown>;
 
 function faultFromJson(body: Json): FaultRule {
   const rule: FaultRule = {};
-  for (const key of ["status", "delayMs", "dropItems", "times", "skip"] as const) if (typeof body[key] === "number") rule[key] = body[key];
-  for (const key of ["method", "path", "code", "message"] as const) if (typeof body[key] === "string") rule[key] = body[key];
+  for (const key of ["status", "delayMs", "dropItems", "times", "skip"] as const)
+    if (typeof body[key] === "number") rule[key] = body[key];
+  for (const key of ["method", "path", "code", "message"] as const)
+    if (typeof body[key] === "string") rule[key] = body[key];
   if (body.truncate === true) rule.truncate = true;
-  if (typeof body.query === "object" && body.query !== null) rule.query = body.query as Record<string, string>;
+  if (typeof body.query === "object" && body.query !== null)
+    rule.query = body.query as Record<string, string>;
   return rule;
 }
 
-export function registerControlRoutes(app: Hono<FakeEnv>, control: FakeFinapiControl, rt: Runtime): void {
+export function registerControlRoutes(
+  app: Hono<FakeEnv>,
+  control: FakeFinapiControl,
+  rt: Runtime,
+): void {
   const body = async (c: { req: { json: () => Promise<unknown> } }): Promise<Json> => {
     const value: unknown = await c.req.json().catch(() => ({}));
     return typeof value === "object" && value !== null ? (value as Json) : {};
@@ -262,32 +311,58 @@ export function registerControlRoutes(app: Hono<FakeEnv>, control: FakeFinapiCon
     c.json({
       clientId: control.clientId,
       users: [...rt.store.users.values()].map((u) => renderUser(u, false)),
-      connections: [...rt.store.connections.values()].map((connection) => renderConnection(connection, rt.store)),
+      connections: [...rt.store.connections.values()].map((connection) =>
+        renderConnection(connection, rt.store),
+      ),
       webForms: [...rt.store.webForms.values()].map((form) => rt.webFormJson(form)),
       transactionCount: rt.store.transactions.size,
       now: new Date(control.now()).toISOString(),
     }),
   );
-  app.post("/__fake/users", async (c) => c.json(control.createUser((await body(c)) as { id?: string; password?: string }), 201));
+  app.post("/__fake/users", async (c) =>
+    c.json(control.createUser((await body(c)) as { id?: string; password?: string }), 201),
+  );
   app.post("/__fake/bank-connections", async (c) => {
     const input = await body(c);
-    return c.json(control.createBankConnection(String(input.userId), { bankId: typeof input.bankId === "number" ? input.bankId : undefined }), 201);
+    return c.json(
+      control.createBankConnection(String(input.userId), {
+        bankId: typeof input.bankId === "number" ? input.bankId : undefined,
+      }),
+      201,
+    );
   });
   app.post("/__fake/web-forms/:id/complete", async (c) => {
     const input = await body(c);
-    return c.json(await control.completeWebForm(c.req.param("id"), (input.status ? input : { status: "COMPLETED" }) as WebFormOutcome));
+    return c.json(
+      await control.completeWebForm(
+        c.req.param("id"),
+        (input.status ? input : { status: "COMPLETED" }) as WebFormOutcome,
+      ),
+    );
   });
   app.post("/__fake/transactions", async (c) => {
     const input = await body(c);
-    return c.json(control.addTransactions(Number(input.accountId), (input.transactions ?? []) as FakeTransactionInput[]), 201);
+    return c.json(
+      control.addTransactions(
+        Number(input.accountId),
+        (input.transactions ?? []) as FakeTransactionInput[],
+      ),
+      201,
+    );
   });
   app.post("/__fake/generated-transactions", async (c) => {
     const input = await body(c);
-    return c.json(control.addGeneratedTransactions(Number(input.accountId), Number(input.count ?? 10)), 201);
+    return c.json(
+      control.addGeneratedTransactions(Number(input.accountId), Number(input.count ?? 10)),
+      201,
+    );
   });
   app.post("/__fake/returned-debits", async (c) => {
     const input = await body(c);
-    return c.json(control.addReturnedDebit(Number(input.accountId), input as unknown as ReturnedDebitInput), 201);
+    return c.json(
+      control.addReturnedDebit(Number(input.accountId), input as unknown as ReturnedDebitInput),
+      201,
+    );
   });
   app.post("/__fake/faults", async (c) => {
     control.injectFault(faultFromJson(await body(c)));
@@ -297,7 +372,13 @@ export function registerControlRoutes(app: Hono<FakeEnv>, control: FakeFinapiCon
     control.clearFaults();
     return c.body(null, 204);
   });
-  app.post("/__fake/expire-tokens", async (c) => c.json({ expired: control.expireTokens(((await body(c)).kind as "client" | "user" | "all" | undefined) ?? "all") }));
+  app.post("/__fake/expire-tokens", async (c) =>
+    c.json({
+      expired: control.expireTokens(
+        ((await body(c)).kind as "client" | "user" | "all" | undefined) ?? "all",
+      ),
+    }),
+  );
   app.post("/__fake/clock", async (c) => {
     control.advanceClock(Number((await body(c)).advanceMs ?? 0));
     return c.json({ now: new Date(control.now()).toISOString() });

@@ -45,7 +45,10 @@ export function berlinDate(ms: number): string {
   return berlinTimestamp(ms).slice(0, 10);
 }
 
-export function standardErrorBody(context: ErrorContext, errors: StandardErrorInput[]): Record<string, unknown> {
+export function standardErrorBody(
+  context: ErrorContext,
+  errors: StandardErrorInput[],
+): Record<string, unknown> {
   return {
     errors: errors.map((error) => ({
       message: error.message,
@@ -65,8 +68,17 @@ export function oauthErrorBody(error: string, description: string): Record<strin
   return { error, error_description: description };
 }
 
-export function webFormErrorBody(context: ErrorContext, code: string, description: string): Record<string, unknown> {
-  return { code, description, timestamp: berlinTimestamp(context.nowMs), endpoint: `${context.method} ${context.path}` };
+export function webFormErrorBody(
+  context: ErrorContext,
+  code: string,
+  description: string,
+): Record<string, unknown> {
+  return {
+    code,
+    description,
+    timestamp: berlinTimestamp(context.nowMs),
+    endpoint: `${context.method} ${context.path}`,
+  };
 }
 
 export interface FieldError {
@@ -74,13 +86,21 @@ export interface FieldError {
   message: string;
 }
 
-export function webFormValidationBody(context: ErrorContext, errors: FieldError[]): Record<string, unknown> {
-  return { errors, timestamp: berlinTimestamp(context.nowMs), endpoint: `${context.method} ${context.path}` };
+export function webFormValidationBody(
+  context: ErrorContext,
+  errors: FieldError[],
+): Record<string, unknown> {
+  return {
+    errors,
+    timestamp: berlinTimestamp(context.nowMs),
+    endpoint: `${context.method} ${context.path}`,
+  };
 }
 
 /** The 510 body's multiStepAuthentication, as in the V2 sample (block 2). */
 export function challengeResponseRequired(): Record<string, unknown> {
-  const message = "Es ist eine zusätzliche Authentifizierung erforderlich. Bitte geben Sie folgenden Code an: 123456";
+  const message =
+    "Es ist eine zusätzliche Authentifizierung erforderlich. Bitte geben Sie folgenden Code an: 123456";
   return {
     hash: "678b13f4be9ed7d981a840af8131223a",
     status: "CHALLENGE_RESPONSE_REQUIRED",
@@ -107,20 +127,33 @@ export function defaultStandardError(status: number): StandardErrorInput {
     case 404:
       return { code: "UNKNOWN_ENTITY", message: "Resource not found", type: "TECHNICAL" };
     case 422:
-      return { code: "ILLEGAL_FIELD_VALUE", message: "Illegal field value given", type: "TECHNICAL" };
+      return {
+        code: "ILLEGAL_FIELD_VALUE",
+        message: "Illegal field value given",
+        type: "TECHNICAL",
+      };
     case 423:
       return { code: "LOCKED", message: "The requested resource is locked", type: "TECHNICAL" };
     case 501:
-      return { code: "UNSUPPORTED_BANK", message: "The bank is currently not supported by finAPI.", type: "TECHNICAL" };
+      return {
+        code: "UNSUPPORTED_BANK",
+        message: "The bank is currently not supported by finAPI.",
+        type: "TECHNICAL",
+      };
     case 510:
       return {
         code: "ADDITIONAL_AUTHENTICATION_REQUIRED",
-        message: "Es ist eine zusätzliche Authentifizierung erforderlich. Bitte geben Sie folgenden Code an: 123456",
+        message:
+          "Es ist eine zusätzliche Authentifizierung erforderlich. Bitte geben Sie folgenden Code an: 123456",
         type: "BUSINESS",
         multiStepAuthentication: challengeResponseRequired(),
       };
     default:
-      return { code: "UNEXPECTED_ERROR", message: "An unexpected error occurred", type: "TECHNICAL" };
+      return {
+        code: "UNEXPECTED_ERROR",
+        message: "An unexpected error occurred",
+        type: "TECHNICAL",
+      };
   }
 }
 

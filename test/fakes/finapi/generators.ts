@@ -41,7 +41,18 @@ export interface FakeBank {
   interfaces: BankingInterface[];
 }
 
-const CITIES = ["Berlin", "Hamburg", "München", "Köln", "Leipzig", "Dresden", "Wien", "Graz", "Linz", "Stuttgart"] as const;
+const CITIES = [
+  "Berlin",
+  "Hamburg",
+  "München",
+  "Köln",
+  "Leipzig",
+  "Dresden",
+  "Wien",
+  "Graz",
+  "Linz",
+  "Stuttgart",
+] as const;
 const KINDS = ["Testsparkasse", "Test-Volksbank", "Testbank", "Test-Raiffeisenbank"] as const;
 
 /**
@@ -51,8 +62,28 @@ const KINDS = ["Testsparkasse", "Test-Volksbank", "Testbank", "Test-Raiffeisenba
 export function generateTestBanks(seed: number, extra: number): FakeBank[] {
   const random = prng(seed);
   const banks: FakeBank[] = [
-    { id: 280001, name: "finAPI Test Bank", bic: null, blz: "00000000", location: "DE", city: null, isTestBank: true, isSupported: true, interfaces: ["FINTS_SERVER", "WEB_SCRAPER"] },
-    { id: 280002, name: "finAPI Test Redirect Bank", bic: null, blz: "00000000", location: "DE", city: null, isTestBank: true, isSupported: true, interfaces: ["XS2A"] },
+    {
+      id: 280001,
+      name: "finAPI Test Bank",
+      bic: null,
+      blz: "00000000",
+      location: "DE",
+      city: null,
+      isTestBank: true,
+      isSupported: true,
+      interfaces: ["FINTS_SERVER", "WEB_SCRAPER"],
+    },
+    {
+      id: 280002,
+      name: "finAPI Test Redirect Bank",
+      bic: null,
+      blz: "00000000",
+      location: "DE",
+      city: null,
+      isTestBank: true,
+      isSupported: true,
+      interfaces: ["XS2A"],
+    },
   ];
   for (let i = 0; i < extra; i++) {
     const city = pick(random, CITIES);
@@ -69,14 +100,39 @@ export function generateTestBanks(seed: number, extra: number): FakeBank[] {
       interfaces: ["XS2A"],
     });
   }
-  banks.push({ id: 280099, name: "finAPI Unsupported Test Bank", bic: null, blz: "99999999", location: "DE", city: null, isTestBank: true, isSupported: false, interfaces: [] });
+  banks.push({
+    id: 280099,
+    name: "finAPI Unsupported Test Bank",
+    bic: null,
+    blz: "99999999",
+    location: "DE",
+    city: null,
+    isTestBank: true,
+    isSupported: false,
+    interfaces: [],
+  });
   return banks;
 }
 
-const NAMES = ["Anna Schmidt", "Lukas Müller", "Mia Weber", "Paul Becker", "Emma Hoffmann", "Felix Wagner", "Lea Schulz", "Jonas Koch", "Sophie Bauer", "Ben Richter"];
+const NAMES = [
+  "Anna Schmidt",
+  "Lukas Müller",
+  "Mia Weber",
+  "Paul Becker",
+  "Emma Hoffmann",
+  "Felix Wagner",
+  "Lea Schulz",
+  "Jonas Koch",
+  "Sophie Bauer",
+  "Ben Richter",
+];
 
 /** Ordinary incoming SEPA credit transfers (GVC 166) with varied amounts and invoice numbers. */
-export function generatedIncomingPayments(seed: number, count: number, bookingDate: string): FakeTransactionInput[] {
+export function generatedIncomingPayments(
+  seed: number,
+  count: number,
+  bookingDate: string,
+): FakeTransactionInput[] {
   const random = prng(seed);
   const inputs: FakeTransactionInput[] = [];
   for (let i = 0; i < count; i++) {
@@ -128,7 +184,17 @@ export interface ReturnedDebitInput {
   importDate?: string;
 }
 
-const DK_FOR_ISO: Record<string, string> = { AC01: "901", AC04: "902", AC06: "903", AM04: "906", AM05: "907", MD01: "909", MD06: "912", MD07: "913", MS03: "914" };
+const DK_FOR_ISO: Record<string, string> = {
+  AC01: "901",
+  AC04: "902",
+  AC06: "903",
+  AM04: "906",
+  AM05: "907",
+  MD01: "909",
+  MD06: "912",
+  MD07: "913",
+  MS03: "914",
+};
 
 function germanAmount(cents: number): string {
   return `${Math.floor(cents / 100)},${String(cents % 100).padStart(2, "0")}`;
@@ -180,7 +246,13 @@ export function returnedDebit(input: ReturnedDebitInput, today: string): FakeTra
     `SVWZ+Retoure SEPA Lastschrift vom ${germanDate(input.collectionDate ?? bookingDate)}, Rueckgabegrund: ${reason} SVWZ: RETURN/REFUND${invoice} ` +
     `?34${input.dkCode ?? DK_FOR_ISO[reason] ?? "914"}`;
   if (style === "nmsc") {
-    return { ...base, type: "SEPA-LASTSCHR. RETOURE CORE", typeCodeZka: "109", typeCodeSwift: "NMSC", purpose };
+    return {
+      ...base,
+      type: "SEPA-LASTSCHR. RETOURE CORE",
+      typeCodeZka: "109",
+      typeCodeSwift: "NMSC",
+      purpose,
+    };
   }
   return {
     ...base,

@@ -12,8 +12,22 @@ import {
   webFormValidationBody,
 } from "./errors.ts";
 import type { ErrorContext, FieldError, StandardErrorInput } from "./errors.ts";
-import { createConnection, defaultAccountSpecs, FakeStore, insertTransaction, buildTransaction, renderWebForm } from "./state.ts";
-import type { AccountSpec, FakeConnection, FakeTask, FakeUserRecord, FakeWebForm, TokenRecord } from "./state.ts";
+import {
+  createConnection,
+  defaultAccountSpecs,
+  FakeStore,
+  insertTransaction,
+  buildTransaction,
+  renderWebForm,
+} from "./state.ts";
+import type {
+  AccountSpec,
+  FakeConnection,
+  FakeTask,
+  FakeUserRecord,
+  FakeWebForm,
+  TokenRecord,
+} from "./state.ts";
 import { generatedIncomingPayments } from "./generators.ts";
 
 export interface FakeFinapiOptions {
@@ -52,7 +66,10 @@ export interface FakeFinapiOptions {
   controlRoutes?: boolean;
 }
 
-export const DEFAULT_CLIENT = { clientId: "tarif-fake-client", clientSecret: "tarif-fake-secret" } as const;
+export const DEFAULT_CLIENT = {
+  clientId: "tarif-fake-client",
+  clientSecret: "tarif-fake-secret",
+} as const;
 
 export interface RequestLogEntry {
   method: string;
@@ -82,7 +99,9 @@ export interface Resolved {
   seed: number;
 }
 
-export type FakeEnv = { Variables: { requestId: string; authContext: string | null; auth: TokenRecord | null } };
+export type FakeEnv = {
+  Variables: { requestId: string; authContext: string | null; auth: TokenRecord | null };
+};
 export type FakeContext = Context<FakeEnv>;
 
 export class Runtime {
@@ -104,7 +123,8 @@ export class Runtime {
     };
     this.store = new FakeStore(this.settings.seed, options.extraTestBanks ?? 6);
     let no = 1;
-    for (const client of options.clients ?? [DEFAULT_CLIENT]) this.store.clients.set(client.clientId, { ...client, no: no++ });
+    for (const client of options.clients ?? [DEFAULT_CLIENT])
+      this.store.clients.set(client.clientId, { ...client, no: no++ });
   }
 
   now(): number {
@@ -112,7 +132,9 @@ export class Runtime {
   }
 
   sleep(ms: number): Promise<void> {
-    return this.options.sleep ? this.options.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
+    return this.options.sleep
+      ? this.options.sleep(ms)
+      : new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   // ---- background work, run before each request and by control.tick() ----
@@ -120,13 +142,19 @@ export class Runtime {
   async tick(): Promise<void> {
     const now = this.now();
     for (const connection of this.store.connections.values()) {
-      if (connection.updateStatus === "IN_PROGRESS" && (connection.updateDoneAt ?? 0) <= now) this.finishUpdate(connection);
+      if (connection.updateStatus === "IN_PROGRESS" && (connection.updateDoneAt ?? 0) <= now)
+        this.finishUpdate(connection);
     }
     for (const form of this.store.webForms.values()) {
-      if ((form.status === "NOT_YET_OPENED" || form.status === "IN_PROGRESS") && now > form.expiresAt) form.status = "EXPIRED";
+      if (
+        (form.status === "NOT_YET_OPENED" || form.status === "IN_PROGRESS") &&
+        now > form.expiresAt
+      )
+        form.status = "EXPIRED";
     }
     for (const task of this.store.tasks.values()) {
-      if ((task.status === "NOT_YET_STARTED" || task.status === "IN_PROGRESS") && task.dueAt <= now) await this.runTask(task);
+      if ((task.status === "NOT_YET_STARTED" || task.status === "IN_PROGRESS") && task.dueAt <= now)
+        await this.runTask(task);
     }
   }
 
@@ -141,7 +169,8 @@ export class Runtime {
     for (const accountId of connection.accountIds) {
       const account = this.store.accounts.get(accountId);
       if (!account) continue;
-      for (const input of account.pending.splice(0)) insertTransaction(this.store, buildTransaction(this.store, account, input, now));
+      for (const input of account.pending.splice(0))
+        insertTransaction(this.store, buildTransaction(this.store, account, input, now));
       account.lastSuccessfulUpdate = now;
     }
   }
@@ -158,7 +187,14 @@ export class Runtime {
       task.status = "COMPLETED_WITH_ERROR";
       task.errorCode = "INTERNAL_ERROR";
     } else if (connection.webFormRequired) {
-      const form = this.createWebForm({ type: "BANK_CONNECTION_UPDATE", userId: task.userId, origin: null, targetConnectionId: connection.id, finalised: null, redirectUrl: null });
+      const form = this.createWebForm({
+        type: "BANK_CONNECTION_UPDATE",
+        userId: task.userId,
+        origin: null,
+        targetConnectionId: connection.id,
+        finalised: null,
+        redirectUrl: null,
+      });
       task.status = "WEB_FORM_REQUIRED";
       task.webFormId = form.id;
     } else {
@@ -167,8 +203,15 @@ export class Runtime {
       task.status = "COMPLETED";
     }
     const form = task.webFormId ? this.store.webForms.get(task.webFormId) : undefined;
-    const body = { taskId: task.id, status: task.status, ...(form ? { webForm: { id: form.id, url: form.url, status: form.status } } : {}) };
-    const url = task.status === "WEB_FORM_REQUIRED" ? task.callbacks.webFormRequired : task.callbacks.finalised;
+    const body = {
+      taskId: task.id,
+      status: task.status,
+      ...(form ? { webForm: { id: form.id, url: form.url, status: form.status } } : {}),
+    };
+    const url =
+      task.status === "WEB_FORM_REQUIRED"
+        ? task.callbacks.webFormRequired
+        : task.callbacks.finalised;
     if (url) await this.deliver(url, body);
   }
 
@@ -188,7 +231,10 @@ export class Runtime {
     allowedInterfaces?: FakeWebForm["allowedInterfaces"];
   }): FakeWebForm {
     const id = crypto.randomUUID();
-    const base = (this.options.webFormBaseUrl ?? input.origin ?? "http://localhost").replace(/\/+$/, "");
+    const base = (this.options.webFormBaseUrl ?? input.origin ?? "http://localhost").replace(
+      /\/+$/,
+      "",
+    );
     const now = this.now();
     const form: FakeWebForm = {
       id,
@@ -197,7 +243,13 @@ export class Runtime {
       expiresAt: now + this.settings.webFormLifetimeSeconds * 1000,
       type: input.type,
       status: "NOT_YET_OPENED",
-      payload: { bankConnectionId: null, paymentId: null, standingOrderId: null, errorCode: null, errorMessage: null },
+      payload: {
+        bankConnectionId: null,
+        paymentId: null,
+        standingOrderId: null,
+        errorCode: null,
+        errorMessage: null,
+      },
       userId: input.userId,
       bankId: input.bankId ?? null,
       bankSearch: input.bankSearch ?? null,
@@ -217,19 +269,31 @@ export class Runtime {
    * (import) or the consent is renewed (update), then finAPI POSTs {webFormId, status}.
    */
   async finishWebForm(form: FakeWebForm, outcome: WebFormOutcome): Promise<void> {
-    if (form.status !== "NOT_YET_OPENED" && form.status !== "IN_PROGRESS") throw new Error(`web form ${form.id} is ${form.status}`);
+    if (form.status !== "NOT_YET_OPENED" && form.status !== "IN_PROGRESS")
+      throw new Error(`web form ${form.id} is ${form.status}`);
     if (outcome.status === "COMPLETED") this.completeForm(form, outcome);
     else {
       form.status = outcome.status;
-      form.payload.errorCode = outcome.status === "ABORTED" ? null : (outcome.errorCode ?? "BANK_SERVER_REJECTION");
-      form.payload.errorMessage = outcome.status === "ABORTED" ? null : (outcome.errorMessage ?? "Die Bank hat die Anmeldung abgelehnt.");
+      form.payload.errorCode =
+        outcome.status === "ABORTED" ? null : (outcome.errorCode ?? "BANK_SERVER_REJECTION");
+      form.payload.errorMessage =
+        outcome.status === "ABORTED"
+          ? null
+          : (outcome.errorMessage ?? "Die Bank hat die Anmeldung abgelehnt.");
     }
-    if (form.finalisedCallback) await this.deliver(form.finalisedCallback, { webFormId: form.id, status: form.status });
+    if (form.finalisedCallback)
+      await this.deliver(form.finalisedCallback, { webFormId: form.id, status: form.status });
   }
 
-  private completeForm(form: FakeWebForm, outcome: Extract<WebFormOutcome, { status: "COMPLETED" }>): void {
+  private completeForm(
+    form: FakeWebForm,
+    outcome: Extract<WebFormOutcome, { status: "COMPLETED" }>,
+  ): void {
     if (form.type === "BANK_CONNECTION_UPDATE") {
-      const connection = form.targetConnectionId === null ? undefined : this.store.connections.get(form.targetConnectionId);
+      const connection =
+        form.targetConnectionId === null
+          ? undefined
+          : this.store.connections.get(form.targetConnectionId);
       if (connection) {
         connection.consentExpiresAt = this.now() + 90 * 86_400_000;
         connection.userActionRequired = false;
@@ -242,16 +306,24 @@ export class Runtime {
       return;
     }
     const user = this.store.users.get(form.userId);
-    const bank = this.store.bank(outcome.bankId ?? form.bankId ?? this.searchBank(form.bankSearch) ?? 280001);
+    const bank = this.store.bank(
+      outcome.bankId ?? form.bankId ?? this.searchBank(form.bankSearch) ?? 280001,
+    );
     if (!user || !bank) throw new Error("web form without user or bank");
-    const accounts = (outcome.accounts ?? defaultAccountSpecs()).filter((spec) => accountTypeAllowed(spec, form.accountTypes));
+    const accounts = (outcome.accounts ?? defaultAccountSpecs()).filter((spec) =>
+      accountTypeAllowed(spec, form.accountTypes),
+    );
     if (accounts.length === 0) {
       form.status = "COMPLETED_WITH_ERROR";
       form.payload.errorCode = "NO_ACCOUNTS_FOR_TYPE_LIST";
       form.payload.errorMessage = "Keines der Konten hat einen der gewünschten Kontotypen.";
       return;
     }
-    const connection = createConnection(this.store, user, bank, { name: form.bankConnectionName, accounts, nowMs: this.now() });
+    const connection = createConnection(this.store, user, bank, {
+      name: form.bankConnectionName,
+      accounts,
+      nowMs: this.now(),
+    });
     this.seedTransactions(connection);
     form.status = "COMPLETED";
     form.payload.bankConnectionId = connection.id;
@@ -260,7 +332,11 @@ export class Runtime {
   private searchBank(search: string | null): number | undefined {
     if (!search) return undefined;
     const lower = search.toLowerCase();
-    return this.store.banks.find((bank) => bank.isSupported && (bank.name.toLowerCase().includes(lower) || bank.blz === search || bank.bic === search))?.id;
+    return this.store.banks.find(
+      (bank) =>
+        bank.isSupported &&
+        (bank.name.toLowerCase().includes(lower) || bank.blz === search || bank.bic === search),
+    )?.id;
   }
 
   seedTransactions(connection: FakeConnection): void {
@@ -270,7 +346,11 @@ export class Runtime {
     for (const accountId of connection.accountIds) {
       const account = this.store.accounts.get(accountId);
       if (!account) continue;
-      for (const input of generatedIncomingPayments(this.settings.seed + accountId, count, berlinDate(now))) {
+      for (const input of generatedIncomingPayments(
+        this.settings.seed + accountId,
+        count,
+        berlinDate(now),
+      )) {
         insertTransaction(this.store, buildTransaction(this.store, account, input, now));
       }
     }
@@ -288,7 +368,14 @@ export class Runtime {
     this.callbacks.push(entry);
     const send = this.options.callbackFetch ?? ((request: Request) => fetch(request));
     try {
-      const response = await send(new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) }));
+      const response = await send(
+        new Request(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        }),
+      );
       entry.status = response.status;
       await response.body?.cancel();
     } catch (error) {
@@ -299,7 +386,10 @@ export class Runtime {
   isAllowedCallbackUrl(value: string): boolean {
     try {
       const url = new URL(value);
-      return url.protocol === "https:" || (this.options.allowHttpCallbacks === true && url.protocol === "http:");
+      return (
+        url.protocol === "https:" ||
+        (this.options.allowHttpCallbacks === true && url.protocol === "http:")
+      );
     } catch {
       return false;
     }
@@ -308,19 +398,40 @@ export class Runtime {
   // ---- responses in finAPI's shapes ----
 
   errorContext(c: FakeContext): ErrorContext {
-    return { nowMs: this.now(), requestId: c.get("requestId"), method: c.req.method, path: c.req.path, authContext: c.get("authContext") ?? null };
+    return {
+      nowMs: this.now(),
+      requestId: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      authContext: c.get("authContext") ?? null,
+    };
   }
 
-  standardError(c: FakeContext, status: number, errors: StandardErrorInput | StandardErrorInput[]): Response {
-    return c.json(standardErrorBody(this.errorContext(c), Array.isArray(errors) ? errors : [errors]), status as ContentfulStatusCode);
+  standardError(
+    c: FakeContext,
+    status: number,
+    errors: StandardErrorInput | StandardErrorInput[],
+  ): Response {
+    return c.json(
+      standardErrorBody(this.errorContext(c), Array.isArray(errors) ? errors : [errors]),
+      status as ContentfulStatusCode,
+    );
   }
 
   badRequest(c: FakeContext, message: string, code = "BAD_REQUEST"): Response {
     return this.standardError(c, 400, { code, message, type: "TECHNICAL" });
   }
 
-  webFormError(c: FakeContext, status: number, description: string, code = defaultWebFormCode(status)): Response {
-    return c.json(webFormErrorBody(this.errorContext(c), code, description), status as ContentfulStatusCode);
+  webFormError(
+    c: FakeContext,
+    status: number,
+    description: string,
+    code = defaultWebFormCode(status),
+  ): Response {
+    return c.json(
+      webFormErrorBody(this.errorContext(c), code, description),
+      status as ContentfulStatusCode,
+    );
   }
 
   webFormValidation(c: FakeContext, errors: FieldError[]): Response {
@@ -338,7 +449,11 @@ export class Runtime {
   }
 
   /** The token of the wanted role, or the finAPI error response for the host (Access or WF). */
-  authenticate(c: FakeContext, role: "client" | "user", host: "access" | "webForm"): TokenRecord | Response {
+  authenticate(
+    c: FakeContext,
+    role: "client" | "user",
+    host: "access" | "webForm",
+  ): TokenRecord | Response {
     const header = c.req.header("Authorization") ?? "";
     const record = this.validToken(c);
     if (!record) {
@@ -349,8 +464,13 @@ export class Runtime {
     c.set("auth", record);
     c.set("authContext", this.authContext(record));
     if (record.kind !== role) {
-      if (host === "webForm") return this.webFormError(c, 403, `This operation requires a ${role} access token`);
-      return this.standardError(c, 403, { code: "UNAUTHORIZED_ACCESS", message: "Access is denied", type: "TECHNICAL" });
+      if (host === "webForm")
+        return this.webFormError(c, 403, `This operation requires a ${role} access token`);
+      return this.standardError(c, 403, {
+        code: "UNAUTHORIZED_ACCESS",
+        message: "Access is denied",
+        type: "TECHNICAL",
+      });
     }
     return record;
   }
@@ -362,7 +482,14 @@ export class Runtime {
   }
 
   /** Creates a user directly (control hook), with the same defaults as POST /users. */
-  addUser(input: { id?: string; password?: string; email?: string | null; phone?: string | null; isAutoUpdateEnabled?: boolean; clientId?: string }): FakeUserRecord {
+  addUser(input: {
+    id?: string;
+    password?: string;
+    email?: string | null;
+    phone?: string | null;
+    isAutoUpdateEnabled?: boolean;
+    clientId?: string;
+  }): FakeUserRecord {
     const clientId = input.clientId ?? [...this.store.clients.keys()][0] ?? DEFAULT_CLIENT.clientId;
     const user: FakeUserRecord = {
       id: input.id ?? crypto.randomUUID(),
@@ -379,11 +506,18 @@ export class Runtime {
     return user;
   }
 
-  addConnection(userId: string, options: { bankId?: number; name?: string; accounts?: AccountSpec[] } = {}): FakeConnection {
+  addConnection(
+    userId: string,
+    options: { bankId?: number; name?: string; accounts?: AccountSpec[] } = {},
+  ): FakeConnection {
     const user = this.store.users.get(userId);
     const bank = this.store.bank(options.bankId ?? 280001);
     if (!user || !bank) throw new Error("unknown user or bank");
-    const connection = createConnection(this.store, user, bank, { name: options.name ?? null, accounts: options.accounts ?? defaultAccountSpecs(), nowMs: this.now() });
+    const connection = createConnection(this.store, user, bank, {
+      name: options.name ?? null,
+      accounts: options.accounts ?? defaultAccountSpecs(),
+      nowMs: this.now(),
+    });
     this.seedTransactions(connection);
     return connection;
   }

@@ -24,7 +24,11 @@ async function readBody(request: IncomingMessage): Promise<Uint8Array | undefine
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-function toRequest(request: IncomingMessage, body: Uint8Array | undefined, origin: string): Request {
+function toRequest(
+  request: IncomingMessage,
+  body: Uint8Array | undefined,
+  origin: string,
+): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
@@ -58,7 +62,10 @@ export async function startFakeFinapiServer(
       .then((body) => fake.app.fetch(toRequest(request, body, origin)))
       .then((response) => writeResponse(response, out))
       .catch((error: unknown) => {
-        out.writeHead(error instanceof Error && error.message === "request body too large" ? 413 : 500, { "Content-Type": "text/plain" });
+        out.writeHead(
+          error instanceof Error && error.message === "request body too large" ? 413 : 500,
+          { "Content-Type": "text/plain" },
+        );
         out.end(error instanceof Error ? error.message : "error");
       });
   });
@@ -69,7 +76,10 @@ export async function startFakeFinapiServer(
     server,
     fake,
     url: origin,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      ),
   };
 }
 
@@ -98,7 +108,8 @@ async function main(): Promise<void> {
   Access API: ${url}/api/v2   Web Form 2.0: ${url}/api/webForms   test hooks: ${url}/__fake/state`);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
   main().catch((error: unknown) => {
     console.error(error);

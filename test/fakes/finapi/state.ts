@@ -166,7 +166,8 @@ export interface FakeWebForm {
   createdAt: number;
   expiresAt: number;
   type: "BANK_CONNECTION_IMPORT" | "BANK_CONNECTION_UPDATE";
-  status: "NOT_YET_OPENED" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_ERROR" | "EXPIRED" | "ABORTED";
+  status:
+    "NOT_YET_OPENED" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_ERROR" | "EXPIRED" | "ABORTED";
   payload: WebFormPayload;
   userId: string;
   bankId: number | null;
@@ -185,7 +186,8 @@ export interface FakeTask {
   createdAt: number;
   dueAt: number;
   type: "BANK_CONNECTION_UPDATE";
-  status: "NOT_YET_STARTED" | "IN_PROGRESS" | "WEB_FORM_REQUIRED" | "COMPLETED" | "COMPLETED_WITH_ERROR";
+  status:
+    "NOT_YET_STARTED" | "IN_PROGRESS" | "WEB_FORM_REQUIRED" | "COMPLETED" | "COMPLETED_WITH_ERROR";
   userId: string;
   bankConnectionId: number;
   webFormId: string | null;
@@ -243,7 +245,10 @@ export class FakeStore {
 export function randomToken(bytes = 48): string {
   const buffer = new Uint8Array(bytes);
   crypto.getRandomValues(buffer);
-  return btoa(String.fromCharCode(...buffer)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...buffer))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 // ---- building records ----
@@ -254,11 +259,18 @@ export function toInputCents(input: FakeTransactionInput): number {
   throw new Error("a fake transaction needs amountCents or amount");
 }
 
-export function buildTransaction(store: FakeStore, account: FakeAccount, input: FakeTransactionInput, nowMs: number): FakeTransaction {
+export function buildTransaction(
+  store: FakeStore,
+  account: FakeAccount,
+  input: FakeTransactionInput,
+  nowMs: number,
+): FakeTransaction {
   const today = berlinDate(nowMs);
   const importedAt = input.importDate ? Date.parse(input.importDate) : nowMs;
   if (Number.isNaN(importedAt)) throw new Error(`importDate ${input.importDate} is not RFC 3339`);
-  const text = Object.fromEntries(TEXT_FIELDS.map((field) => [field, input[field] ?? null])) as Record<TextField, string | null>;
+  const text = Object.fromEntries(
+    TEXT_FIELDS.map((field) => [field, input[field] ?? null]),
+  ) as Record<TextField, string | null>;
   text.currency ??= account.accountCurrency;
   const amountCents = toInputCents(input);
   const bankBookingDate = input.bankBookingDate ?? today;
@@ -270,7 +282,8 @@ export function buildTransaction(store: FakeStore, account: FakeAccount, input: 
     valueDate: input.valueDate ?? bankBookingDate,
     bankBookingDate,
     // finAPI moves finapiBookingDate to the import day for bookings dated in the future.
-    finapiBookingDate: bankBookingDate > berlinDate(importedAt) ? berlinDate(importedAt) : bankBookingDate,
+    finapiBookingDate:
+      bankBookingDate > berlinDate(importedAt) ? berlinDate(importedAt) : bankBookingDate,
     importedAt,
     importDate: berlinTimestamp(importedAt),
     text,
@@ -278,7 +291,9 @@ export function buildTransaction(store: FakeStore, account: FakeAccount, input: 
     compensationAmountCents: input.compensationAmountCents ?? null,
     feeAmountCents: input.feeAmountCents ?? null,
     labelIds: [],
-    isPotentialDuplicate: input.isPotentialDuplicate ?? looksLikeDuplicate(store, account.id, amountCents, bankBookingDate, text.purpose),
+    isPotentialDuplicate:
+      input.isPotentialDuplicate ??
+      looksLikeDuplicate(store, account.id, amountCents, bankBookingDate, text.purpose),
     isAdjustingEntry: input.isAdjustingEntry ?? false,
     isNew: input.isNew ?? true,
     raw: input.raw ?? null,
@@ -286,18 +301,36 @@ export function buildTransaction(store: FakeStore, account: FakeAccount, input: 
   return transaction;
 }
 
-function bookingKey(accountId: number, amountCents: number, bookingDate: string, purpose: string | null): string {
+function bookingKey(
+  accountId: number,
+  amountCents: number,
+  bookingDate: string,
+  purpose: string | null,
+): string {
   return JSON.stringify([accountId, amountCents, bookingDate, purpose]);
 }
 
 /** finAPI flags (but keeps) a booking that repeats an existing one's date, amount and purpose. */
-function looksLikeDuplicate(store: FakeStore, accountId: number, amountCents: number, bookingDate: string, purpose: string | null): boolean {
+function looksLikeDuplicate(
+  store: FakeStore,
+  accountId: number,
+  amountCents: number,
+  bookingDate: string,
+  purpose: string | null,
+): boolean {
   return store.bookingKeys.has(bookingKey(accountId, amountCents, bookingDate, purpose));
 }
 
 export function insertTransaction(store: FakeStore, transaction: FakeTransaction): void {
   store.transactions.set(transaction.id, transaction);
-  store.bookingKeys.add(bookingKey(transaction.accountId, transaction.amountCents, transaction.bankBookingDate, transaction.text.purpose));
+  store.bookingKeys.add(
+    bookingKey(
+      transaction.accountId,
+      transaction.amountCents,
+      transaction.bankBookingDate,
+      transaction.text.purpose,
+    ),
+  );
   const account = store.accounts.get(transaction.accountId);
   if (account) account.balanceCents += transaction.amountCents;
 }
@@ -323,7 +356,12 @@ export function createConnection(
   store: FakeStore,
   user: FakeUserRecord,
   bank: FakeBank,
-  options: { name?: string | null; accounts: AccountSpec[]; nowMs: number; bankingInterface?: BankingInterface },
+  options: {
+    name?: string | null;
+    accounts: AccountSpec[];
+    nowMs: number;
+    bankingInterface?: BankingInterface;
+  },
 ): FakeConnection {
   const connection: FakeConnection = {
     id: store.next("connection"),
@@ -335,7 +373,12 @@ export function createConnection(
     updateDoneAt: null,
     updateKind: "manual",
     consentExpiresAt: options.nowMs + 90 * 86_400_000,
-    lastManualUpdate: { result: "OK", errorMessage: null, errorType: null, timestamp: options.nowMs },
+    lastManualUpdate: {
+      result: "OK",
+      errorMessage: null,
+      errorType: null,
+      timestamp: options.nowMs,
+    },
     lastAutoUpdate: null,
     userActionRequired: false,
     accountIds: [],
@@ -350,7 +393,14 @@ export function createConnection(
   return connection;
 }
 
-function createAccount(store: FakeStore, user: FakeUserRecord, bank: FakeBank, connection: FakeConnection, spec: AccountSpec, nowMs: number): FakeAccount {
+function createAccount(
+  store: FakeStore,
+  user: FakeUserRecord,
+  bank: FakeBank,
+  connection: FakeConnection,
+  spec: AccountSpec,
+  nowMs: number,
+): FakeAccount {
   const id = store.next("account");
   const accountNumber = String(1_000_000_000 + id * 7919).slice(0, 10);
   const account: FakeAccount = {
@@ -406,7 +456,14 @@ function nullableAmount(cents: number | null): number | null {
 }
 
 function renderUpdate(update: UpdateResult | null): Record<string, unknown> | null {
-  return update && { result: update.result, errorMessage: update.errorMessage, errorType: update.errorType, timestamp: berlinTimestamp(update.timestamp) };
+  return (
+    update && {
+      result: update.result,
+      errorMessage: update.errorMessage,
+      errorType: update.errorType,
+      timestamp: berlinTimestamp(update.timestamp),
+    }
+  );
 }
 
 export function renderBank(bank: FakeBank): Record<string, unknown> {
@@ -426,7 +483,10 @@ export function renderBank(bank: FakeBank): Record<string, unknown> {
   };
 }
 
-export function renderConnection(connection: FakeConnection, store: FakeStore): Record<string, unknown> {
+export function renderConnection(
+  connection: FakeConnection,
+  store: FakeStore,
+): Record<string, unknown> {
   const bank = store.bank(connection.bankId);
   return {
     id: connection.id,
@@ -441,7 +501,10 @@ export function renderConnection(connection: FakeConnection, store: FakeStore): 
         twoStepProcedures: [],
         aisConsent: {
           status: connection.consentExpiresAt !== null ? "PRESENT" : "NOT_PRESENT",
-          expiresAt: connection.consentExpiresAt === null ? null : berlinTimestamp(connection.consentExpiresAt),
+          expiresAt:
+            connection.consentExpiresAt === null
+              ? null
+              : berlinTimestamp(connection.consentExpiresAt),
         },
         lastManualUpdate: renderUpdate(connection.lastManualUpdate),
         lastAutoUpdate: renderUpdate(connection.lastAutoUpdate),
@@ -488,7 +551,13 @@ export function renderAccount(account: FakeAccount): Record<string, unknown> {
 }
 
 export function renderUser(user: FakeUserRecord, maskPassword: boolean): Record<string, unknown> {
-  return { id: user.id, password: maskPassword ? "XXXXX" : user.password, email: user.email, phone: user.phone, isAutoUpdateEnabled: user.isAutoUpdateEnabled };
+  return {
+    id: user.id,
+    password: maskPassword ? "XXXXX" : user.password,
+    email: user.email,
+    phone: user.phone,
+    isAutoUpdateEnabled: user.isAutoUpdateEnabled,
+  };
 }
 
 export function renderWebForm(form: FakeWebForm): Record<string, unknown> {
@@ -519,5 +588,11 @@ export function renderTask(task: FakeTask, store: FakeStore): Record<string, unk
 }
 
 export function renderRule(rule: NotificationRuleRecord): Record<string, unknown> {
-  return { id: rule.id, triggerEvent: rule.triggerEvent, params: rule.params, callbackHandle: rule.callbackHandle, includeDetails: rule.includeDetails };
+  return {
+    id: rule.id,
+    triggerEvent: rule.triggerEvent,
+    params: rule.params,
+    callbackHandle: rule.callbackHandle,
+    includeDetails: rule.includeDetails,
+  };
 }

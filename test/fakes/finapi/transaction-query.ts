@@ -59,17 +59,27 @@ export function listParam(search: URLSearchParams, name: string): string[] {
 export function idList(search: URLSearchParams, name: string): number[] | null {
   if (!search.has(name)) return null;
   return listParam(search, name).map((value) => {
-    if (!/^\d{1,18}$/.test(value)) throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}'`);
+    if (!/^\d{1,18}$/.test(value))
+      throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}'`);
     return Number(value);
   });
 }
 
-function integer(search: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  search: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = search.get(name);
   if (raw === null) return fallback;
   const value = Number(raw);
   if (!/^-?\d+$/.test(raw) || value < min || value > max) {
-    throw new QueryError("BAD_REQUEST", `Illegal value '${raw}' for parameter '${name}': must be between ${min} and ${max}`);
+    throw new QueryError(
+      "BAD_REQUEST",
+      `Illegal value '${raw}' for parameter '${name}': must be between ${min} and ${max}`,
+    );
   }
   return value;
 }
@@ -83,21 +93,27 @@ function isCalendarDate(value: string): boolean {
 function dateParam(search: URLSearchParams, name: string): string | null {
   const value = search.get(name);
   if (value === null) return null;
-  if (!isCalendarDate(value)) throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}': expected YYYY-MM-DD`);
+  if (!isCalendarDate(value))
+    throw new QueryError(
+      "BAD_REQUEST",
+      `Illegal value '${value}' for parameter '${name}': expected YYYY-MM-DD`,
+    );
   return value;
 }
 
 function flagParam(search: URLSearchParams, name: string): boolean | null {
   const value = search.get(name);
   if (value === null) return null;
-  if (value !== "true" && value !== "false") throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}'`);
+  if (value !== "true" && value !== "false")
+    throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}'`);
   return value === "true";
 }
 
 function amountParam(search: URLSearchParams, name: string): number | null {
   const value = search.get(name);
   if (value === null) return null;
-  if (!/^-?\d+(\.\d{1,2})?$/.test(value)) throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}'`);
+  if (!/^-?\d+(\.\d{1,2})?$/.test(value))
+    throw new QueryError("BAD_REQUEST", `Illegal value '${value}' for parameter '${name}'`);
   const [whole = "0", fraction = ""] = value.replace("-", "").split(".");
   const cents = Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
   return value.startsWith("-") ? -cents : cents;
@@ -119,7 +135,8 @@ function filters(search: URLSearchParams): Predicate[] {
   const predicates: Predicate[] = [];
   const add = (predicate: Predicate) => predicates.push(predicate);
   const ids = idList(search, "ids");
-  if (ids && ids.length > MAX_IDS) throw new QueryError("TOO_MANY_IDS", `Too many ids: at most ${MAX_IDS} are allowed`);
+  if (ids && ids.length > MAX_IDS)
+    throw new QueryError("TOO_MANY_IDS", `Too many ids: at most ${MAX_IDS} are allowed`);
   if (ids) add((t) => ids.includes(t.id));
   const accountIds = idList(search, "accountIds");
   if (accountIds) add((t) => accountIds.includes(t.accountId));
@@ -143,7 +160,8 @@ function filters(search: URLSearchParams): Predicate[] {
   if (minAmount !== null) add((t) => t.amountCents >= minAmount);
   if (maxAmount !== null) add((t) => t.amountCents <= maxAmount);
   const direction = search.get("direction");
-  if (direction !== null && !["all", "income", "spending"].includes(direction)) throw new QueryError("BAD_REQUEST", `Illegal value '${direction}' for parameter 'direction'`);
+  if (direction !== null && !["all", "income", "spending"].includes(direction))
+    throw new QueryError("BAD_REQUEST", `Illegal value '${direction}' for parameter 'direction'`);
   if (direction === "income") add((t) => t.amountCents > 0);
   if (direction === "spending") add((t) => t.amountCents < 0);
   for (const flag of ["isNew", "isPotentialDuplicate", "isAdjustingEntry"] as const) {
@@ -151,9 +169,28 @@ function filters(search: URLSearchParams): Predicate[] {
     if (value !== null) add((t) => t[flag] === value);
   }
   const text = search.get("search");
-  if (text) add((t) => contains(textOf(t, "purpose", "counterpartName", "counterpartIban", "counterpartAccountNumber", "type"), text));
+  if (text)
+    add((t) =>
+      contains(
+        textOf(
+          t,
+          "purpose",
+          "counterpartName",
+          "counterpartIban",
+          "counterpartAccountNumber",
+          "type",
+        ),
+        text,
+      ),
+    );
   const counterpart = search.get("counterpart");
-  if (counterpart) add((t) => contains(textOf(t, "counterpartName", "counterpartIban", "counterpartAccountNumber"), counterpart));
+  if (counterpart)
+    add((t) =>
+      contains(
+        textOf(t, "counterpartName", "counterpartIban", "counterpartAccountNumber"),
+        counterpart,
+      ),
+    );
   const purpose = search.get("purpose");
   if (purpose) add((t) => contains(textOf(t, "purpose"), purpose));
   return predicates;
@@ -167,7 +204,8 @@ function orderKeys(search: URLSearchParams): SortKey[] {
   const keys: SortKey[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const field = tokens[i] ?? "";
-    if (!ORDER_FIELDS.has(field)) throw new QueryError("BAD_REQUEST", `Illegal order field '${field}'`);
+    if (!ORDER_FIELDS.has(field))
+      throw new QueryError("BAD_REQUEST", `Illegal order field '${field}'`);
     const direction = tokens[i + 1]?.toLowerCase();
     if (direction === "asc" || direction === "desc") i++;
     keys.push({ field, descending: direction === "desc" });
@@ -219,16 +257,23 @@ function sorter(keys: SortKey[]): (a: FakeTransaction, b: FakeTransaction) => nu
 }
 
 /** Throws QueryError with finAPI's code for any invalid parameter. */
-export function searchTransactions(all: FakeTransaction[], search: URLSearchParams): TransactionSearch {
+export function searchTransactions(
+  all: FakeTransaction[],
+  search: URLSearchParams,
+): TransactionSearch {
   const view = search.get("view");
-  if (view === null) throw new QueryError("BAD_REQUEST", "Required request parameter 'view' is not present");
-  if (view !== "bankView" && view !== "userView") throw new QueryError("BAD_REQUEST", `Illegal value '${view}' for parameter 'view'`);
+  if (view === null)
+    throw new QueryError("BAD_REQUEST", "Required request parameter 'view' is not present");
+  if (view !== "bankView" && view !== "userView")
+    throw new QueryError("BAD_REQUEST", `Illegal value '${view}' for parameter 'view'`);
   const page = integer(search, "page", 1, 1, Number.MAX_SAFE_INTEGER);
   const perPage = integer(search, "perPage", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE);
   const predicates = filters(search);
   const keys = orderKeys(search);
   // The fake never splits transactions, so bankView and userView hold the same rows.
-  const matching = all.filter((t) => predicates.every((predicate) => predicate(t))).sort(sorter(keys));
+  const matching = all
+    .filter((t) => predicates.every((predicate) => predicate(t)))
+    .sort(sorter(keys));
   const totalCount = matching.length;
   const items = matching.slice((page - 1) * perPage, page * perPage);
   let incomeCents = 0;
@@ -237,5 +282,10 @@ export function searchTransactions(all: FakeTransaction[], search: URLSearchPara
     if (t.amountCents > 0) incomeCents += t.amountCents;
     else spendingCents += t.amountCents;
   }
-  return { items, paging: { page, perPage, pageCount: Math.ceil(totalCount / perPage), totalCount }, incomeCents, spendingCents };
+  return {
+    items,
+    paging: { page, perPage, pageCount: Math.ceil(totalCount / perPage), totalCount },
+    incomeCents,
+    spendingCents,
+  };
 }

@@ -9,7 +9,15 @@ import type { FakeTask, FakeWebForm, TokenRecord } from "./state.ts";
 
 type Json = Record<string, unknown>;
 
-const WEB_FORM_ACCOUNT_TYPES = ["BAUSPAREN", "CHECKING", "CREDIT_CARD", "LOAN", "MEMBERSHIP", "SAVINGS", "SECURITY"];
+const WEB_FORM_ACCOUNT_TYPES = [
+  "BAUSPAREN",
+  "CHECKING",
+  "CREDIT_CARD",
+  "LOAN",
+  "MEMBERSHIP",
+  "SAVINGS",
+  "SECURITY",
+];
 const INTERFACES = ["WEB_SCRAPER", "FINTS_SERVER", "XS2A"] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,38 +48,67 @@ async function jsonBody(c: FakeContext): Promise<Json | null> {
 
 function checkFlags(body: Json, names: string[], errors: FieldError[]): void {
   for (const name of names) {
-    if (body[name] !== undefined && body[name] !== null && typeof body[name] !== "boolean") errors.push({ field: name, message: "must be a boolean" });
+    if (body[name] !== undefined && body[name] !== null && typeof body[name] !== "boolean")
+      errors.push({ field: name, message: "must be a boolean" });
   }
 }
 
-function checkEnumArray(body: Json, name: string, allowed: readonly string[], errors: FieldError[]): void {
+function checkEnumArray(
+  body: Json,
+  name: string,
+  allowed: readonly string[],
+  errors: FieldError[],
+): void {
   const value = body[name];
   if (value === undefined || value === null) return;
   if (!Array.isArray(value)) return void errors.push({ field: name, message: "must be an array" });
   value.forEach((item, index) => {
-    if (typeof item !== "string" || !allowed.includes(item)) errors.push({ field: `${name}[${index}]`, message: `must be one of ${allowed.join(", ")}` });
+    if (typeof item !== "string" || !allowed.includes(item))
+      errors.push({ field: `${name}[${index}]`, message: `must be one of ${allowed.join(", ")}` });
   });
 }
 
 function checkCallbacks(rt: Runtime, body: Json, names: string[], errors: FieldError[]): void {
   const callbacks = body.callbacks;
   if (callbacks === undefined || callbacks === null) return;
-  if (!isObject(callbacks)) return void errors.push({ field: "callbacks", message: "must be an object" });
+  if (!isObject(callbacks))
+    return void errors.push({ field: "callbacks", message: "must be an object" });
   for (const name of names) {
     const url = callbacks[name];
     // finAPI only calls HTTPS URLs (reference §2).
-    if (url !== undefined && url !== null && (!isUrl(url) || !rt.isAllowedCallbackUrl(url))) errors.push({ field: `callbacks.${name}`, message: "must be a valid HTTPS URL" });
+    if (url !== undefined && url !== null && (!isUrl(url) || !rt.isAllowedCallbackUrl(url)))
+      errors.push({ field: `callbacks.${name}`, message: "must be a valid HTTPS URL" });
   }
 }
 
 function commonProblems(rt: Runtime, body: Json): FieldError[] {
   const errors: FieldError[] = [];
-  checkFlags(body, ["skipPositionsDownload", "skipBalancesDownload", "loadOwnerData", "allowTestBank", "importNewAccounts"], errors);
+  checkFlags(
+    body,
+    [
+      "skipPositionsDownload",
+      "skipBalancesDownload",
+      "loadOwnerData",
+      "allowTestBank",
+      "importNewAccounts",
+    ],
+    errors,
+  );
   checkEnumArray(body, "accountTypes", WEB_FORM_ACCOUNT_TYPES, errors);
   checkCallbacks(rt, body, ["finalised"], errors);
-  if (body.profileId !== undefined && body.profileId !== null && (typeof body.profileId !== "string" || !UUID.test(body.profileId))) errors.push({ field: "profileId", message: "must be a UUID" });
-  if (body.redirectUrl !== undefined && body.redirectUrl !== null && !isUrl(body.redirectUrl)) errors.push({ field: "redirectUrl", message: "must be a valid URL" });
-  if (rt.options.licensedMandator === true && (body.redirectUrl === undefined || body.redirectUrl === null)) errors.push({ field: "redirectUrl", message: "must not be null" });
+  if (
+    body.profileId !== undefined &&
+    body.profileId !== null &&
+    (typeof body.profileId !== "string" || !UUID.test(body.profileId))
+  )
+    errors.push({ field: "profileId", message: "must be a UUID" });
+  if (body.redirectUrl !== undefined && body.redirectUrl !== null && !isUrl(body.redirectUrl))
+    errors.push({ field: "redirectUrl", message: "must be a valid URL" });
+  if (
+    rt.options.licensedMandator === true &&
+    (body.redirectUrl === undefined || body.redirectUrl === null)
+  )
+    errors.push({ field: "redirectUrl", message: "must not be null" });
   return errors;
 }
 
@@ -83,16 +120,34 @@ function importProblems(rt: Runtime, body: Json): FieldError[] {
     else {
       const hasId = bank.id !== undefined && bank.id !== null;
       const hasSearch = bank.search !== undefined && bank.search !== null;
-      if (hasId === hasSearch) errors.push({ field: "bank", message: "exactly one of id and search must be set" });
-      if (hasId && (typeof bank.id !== "number" || !Number.isSafeInteger(bank.id) || bank.id < 1)) errors.push({ field: "bank.id", message: "must be a positive integer" });
-      if (hasSearch && (typeof bank.search !== "string" || bank.search.trim() === "" || bank.search.length > 512)) errors.push({ field: "bank.search", message: "must be a non-empty string" });
+      if (hasId === hasSearch)
+        errors.push({ field: "bank", message: "exactly one of id and search must be set" });
+      if (hasId && (typeof bank.id !== "number" || !Number.isSafeInteger(bank.id) || bank.id < 1))
+        errors.push({ field: "bank.id", message: "must be a positive integer" });
+      if (
+        hasSearch &&
+        (typeof bank.search !== "string" || bank.search.trim() === "" || bank.search.length > 512)
+      )
+        errors.push({ field: "bank.search", message: "must be a non-empty string" });
     }
   }
-  if (body.bankConnectionName !== undefined && body.bankConnectionName !== null && (typeof body.bankConnectionName !== "string" || body.bankConnectionName.length > 512)) {
-    errors.push({ field: "bankConnectionName", message: "must be a string of at most 512 characters" });
+  if (
+    body.bankConnectionName !== undefined &&
+    body.bankConnectionName !== null &&
+    (typeof body.bankConnectionName !== "string" || body.bankConnectionName.length > 512)
+  ) {
+    errors.push({
+      field: "bankConnectionName",
+      message: "must be a string of at most 512 characters",
+    });
   }
   const days = body.maxDaysForDownload;
-  if (days !== undefined && days !== null && (typeof days !== "number" || !Number.isInteger(days) || days < 0 || days > 3650)) errors.push({ field: "maxDaysForDownload", message: "must be an integer between 0 and 3650" });
+  if (
+    days !== undefined &&
+    days !== null &&
+    (typeof days !== "number" || !Number.isInteger(days) || days < 0 || days > 3650)
+  )
+    errors.push({ field: "maxDaysForDownload", message: "must be an integer between 0 and 3650" });
   checkEnumArray(body, "allowedInterfaces", INTERFACES, errors);
   return errors;
 }
@@ -111,7 +166,8 @@ function origin(c: FakeContext): string {
 
 function ownForm(rt: Runtime, c: FakeContext, auth: TokenRecord): FakeWebForm | Response {
   const form = rt.store.webForms.get(c.req.param("id") ?? "");
-  if (!form || form.userId !== auth.userId) return rt.webFormError(c, 404, `Web form ${c.req.param("id") ?? ""} not found`);
+  if (!form || form.userId !== auth.userId)
+    return rt.webFormError(c, 404, `Web form ${c.req.param("id") ?? ""} not found`);
   return form;
 }
 
@@ -120,33 +176,61 @@ function registerWebFormApi(app: Hono<FakeEnv>, rt: Runtime): void {
     const auth = rt.authenticate(c, "user", "webForm");
     if (auth instanceof Response) return auth;
     const body = await jsonBody(c);
-    if (!body) return rt.webFormValidation(c, [{ field: "body", message: "must be a JSON object" }]);
+    if (!body)
+      return rt.webFormValidation(c, [{ field: "body", message: "must be a JSON object" }]);
     const problems = importProblems(rt, body);
     if (problems.length > 0) return rt.webFormValidation(c, problems);
-    if (rt.options.licensedMandator !== true && body.redirectUrl !== undefined && body.redirectUrl !== null) {
-      return rt.webFormError(c, 422, "redirectUrl must not be set for unlicensed mandators", "INVALID_REDIRECT_URL");
+    if (
+      rt.options.licensedMandator !== true &&
+      body.redirectUrl !== undefined &&
+      body.redirectUrl !== null
+    ) {
+      return rt.webFormError(
+        c,
+        422,
+        "redirectUrl must not be set for unlicensed mandators",
+        "INVALID_REDIRECT_URL",
+      );
     }
     const bankInput = isObject(body.bank) ? body.bank : null;
     const bankId = typeof bankInput?.id === "number" ? bankInput.id : null;
     if (bankId !== null) {
       const bank = rt.store.bank(bankId);
       const allowTestBank = body.allowTestBank !== false;
-      const interfaces = Array.isArray(body.allowedInterfaces) ? (body.allowedInterfaces as string[]) : null;
-      const usable = bank && bank.isSupported && (allowTestBank || !bank.isTestBank) && (!interfaces || bank.interfaces.some((i) => interfaces.includes(i)));
-      if (!usable) return rt.webFormError(c, 422, `Bank with id ${bankId} is not supported`, "BANK_NOT_SUPPORTED");
+      const interfaces = Array.isArray(body.allowedInterfaces)
+        ? (body.allowedInterfaces as string[])
+        : null;
+      const usable =
+        bank &&
+        bank.isSupported &&
+        (allowTestBank || !bank.isTestBank) &&
+        (!interfaces || bank.interfaces.some((i) => interfaces.includes(i)));
+      if (!usable)
+        return rt.webFormError(
+          c,
+          422,
+          `Bank with id ${bankId} is not supported`,
+          "BANK_NOT_SUPPORTED",
+        );
     }
     const form = rt.createWebForm({
       type: "BANK_CONNECTION_IMPORT",
       userId: auth.userId ?? "",
       origin: origin(c),
       targetConnectionId: null,
-      finalised: isObject(body.callbacks) && typeof body.callbacks.finalised === "string" ? body.callbacks.finalised : null,
+      finalised:
+        isObject(body.callbacks) && typeof body.callbacks.finalised === "string"
+          ? body.callbacks.finalised
+          : null,
       redirectUrl: typeof body.redirectUrl === "string" ? body.redirectUrl : null,
       bankId,
       bankSearch: typeof bankInput?.search === "string" ? bankInput.search : null,
-      bankConnectionName: typeof body.bankConnectionName === "string" ? body.bankConnectionName : null,
+      bankConnectionName:
+        typeof body.bankConnectionName === "string" ? body.bankConnectionName : null,
       accountTypes: Array.isArray(body.accountTypes) ? (body.accountTypes as string[]) : null,
-      allowedInterfaces: Array.isArray(body.allowedInterfaces) ? (body.allowedInterfaces as FakeWebForm["allowedInterfaces"]) : null,
+      allowedInterfaces: Array.isArray(body.allowedInterfaces)
+        ? (body.allowedInterfaces as FakeWebForm["allowedInterfaces"])
+        : null,
     });
     return c.json(rt.webFormJson(form), 201);
   });
@@ -155,20 +239,27 @@ function registerWebFormApi(app: Hono<FakeEnv>, rt: Runtime): void {
     const auth = rt.authenticate(c, "user", "webForm");
     if (auth instanceof Response) return auth;
     const body = await jsonBody(c);
-    if (!body) return rt.webFormValidation(c, [{ field: "body", message: "must be a JSON object" }]);
+    if (!body)
+      return rt.webFormValidation(c, [{ field: "body", message: "must be a JSON object" }]);
     const problems = commonProblems(rt, body);
     const connectionId = isObject(body.bank) ? body.bank.bankConnectionId : undefined;
-    if (typeof connectionId !== "number") problems.push({ field: "bank.bankConnectionId", message: "must not be null" });
+    if (typeof connectionId !== "number")
+      problems.push({ field: "bank.bankConnectionId", message: "must not be null" });
     if (problems.length > 0) return rt.webFormValidation(c, problems);
     const connection = rt.store.connections.get(connectionId as number);
-    if (!connection || connection.userId !== auth.userId) return rt.webFormError(c, 404, `Bank connection ${String(connectionId)} not found`);
-    if (connection.updateStatus === "IN_PROGRESS") return rt.webFormError(c, 423, "The bank connection is being updated");
+    if (!connection || connection.userId !== auth.userId)
+      return rt.webFormError(c, 404, `Bank connection ${String(connectionId)} not found`);
+    if (connection.updateStatus === "IN_PROGRESS")
+      return rt.webFormError(c, 423, "The bank connection is being updated");
     const form = rt.createWebForm({
       type: "BANK_CONNECTION_UPDATE",
       userId: auth.userId ?? "",
       origin: origin(c),
       targetConnectionId: connection.id,
-      finalised: isObject(body.callbacks) && typeof body.callbacks.finalised === "string" ? body.callbacks.finalised : null,
+      finalised:
+        isObject(body.callbacks) && typeof body.callbacks.finalised === "string"
+          ? body.callbacks.finalised
+          : null,
       redirectUrl: typeof body.redirectUrl === "string" ? body.redirectUrl : null,
     });
     return c.json(rt.webFormJson(form), 201);
@@ -188,15 +279,23 @@ function registerTasks(app: Hono<FakeEnv>, rt: Runtime): void {
     const auth = rt.authenticate(c, "user", "webForm");
     if (auth instanceof Response) return auth;
     const body = await jsonBody(c);
-    if (!body) return rt.webFormValidation(c, [{ field: "body", message: "must be a JSON object" }]);
+    if (!body)
+      return rt.webFormValidation(c, [{ field: "body", message: "must be a JSON object" }]);
     const problems: FieldError[] = [];
-    if (typeof body.bankConnectionId !== "number" || !Number.isSafeInteger(body.bankConnectionId)) problems.push({ field: "bankConnectionId", message: "must not be null" });
+    if (typeof body.bankConnectionId !== "number" || !Number.isSafeInteger(body.bankConnectionId))
+      problems.push({ field: "bankConnectionId", message: "must not be null" });
     checkCallbacks(rt, body, ["finalised", "webFormRequired"], problems);
     if (problems.length > 0) return rt.webFormValidation(c, problems);
     const connection = rt.store.connections.get(body.bankConnectionId as number);
-    if (!connection || connection.userId !== auth.userId) return rt.webFormError(c, 404, `Bank connection ${String(body.bankConnectionId)} not found`);
-    const running = [...rt.store.tasks.values()].some((task) => task.bankConnectionId === connection.id && (task.status === "NOT_YET_STARTED" || task.status === "IN_PROGRESS"));
-    if (running || connection.updateStatus === "IN_PROGRESS") return rt.webFormError(c, 423, "An update of this bank connection is already running");
+    if (!connection || connection.userId !== auth.userId)
+      return rt.webFormError(c, 404, `Bank connection ${String(body.bankConnectionId)} not found`);
+    const running = [...rt.store.tasks.values()].some(
+      (task) =>
+        task.bankConnectionId === connection.id &&
+        (task.status === "NOT_YET_STARTED" || task.status === "IN_PROGRESS"),
+    );
+    if (running || connection.updateStatus === "IN_PROGRESS")
+      return rt.webFormError(c, 423, "An update of this bank connection is already running");
     const callbacks = isObject(body.callbacks) ? body.callbacks : {};
     const now = rt.now();
     const task: FakeTask = {
@@ -211,7 +310,8 @@ function registerTasks(app: Hono<FakeEnv>, rt: Runtime): void {
       errorCode: null,
       callbacks: {
         finalised: typeof callbacks.finalised === "string" ? callbacks.finalised : null,
-        webFormRequired: typeof callbacks.webFormRequired === "string" ? callbacks.webFormRequired : null,
+        webFormRequired:
+          typeof callbacks.webFormRequired === "string" ? callbacks.webFormRequired : null,
       },
     };
     rt.store.tasks.set(task.id, task);
@@ -222,7 +322,8 @@ function registerTasks(app: Hono<FakeEnv>, rt: Runtime): void {
     const auth = rt.authenticate(c, "user", "webForm");
     if (auth instanceof Response) return auth;
     const task = rt.store.tasks.get(c.req.param("id"));
-    if (!task || task.userId !== auth.userId) return rt.webFormError(c, 404, `Task ${c.req.param("id")} not found`);
+    if (!task || task.userId !== auth.userId)
+      return rt.webFormError(c, 404, `Task ${c.req.param("id")} not found`);
     return c.json(renderTask(task, rt.store), 200);
   });
 }
@@ -239,7 +340,8 @@ function page(title: string, body: string): string {
 
 function formPage(rt: Runtime, form: FakeWebForm): string {
   const bank = form.bankId !== null ? rt.store.bank(form.bankId) : undefined;
-  const bankName = bank?.name ?? (form.bankSearch ? `Suche: ${form.bankSearch}` : "finAPI Test Bank");
+  const bankName =
+    bank?.name ?? (form.bankSearch ? `Suche: ${form.bankSearch}` : "finAPI Test Bank");
   return page(
     "finAPI Web Form (Fake)",
     `<p>Bank: ${escapeHtml(bankName)}</p>
@@ -258,7 +360,8 @@ function registerFormPage(app: Hono<FakeEnv>, rt: Runtime): void {
   app.get("/wf/:id", (c) => {
     const form = rt.store.webForms.get(c.req.param("id"));
     if (!form) return c.html(page("Nicht gefunden", "<p>Dieses Web Form gibt es nicht.</p>"), 404);
-    if (form.status !== "NOT_YET_OPENED") return c.html(page("Nicht mehr verfügbar", `<p>Status: ${escapeHtml(form.status)}</p>`), 410);
+    if (form.status !== "NOT_YET_OPENED")
+      return c.html(page("Nicht mehr verfügbar", `<p>Status: ${escapeHtml(form.status)}</p>`), 410);
     form.status = "IN_PROGRESS";
     return c.html(formPage(rt, form), 200);
   });
@@ -266,16 +369,28 @@ function registerFormPage(app: Hono<FakeEnv>, rt: Runtime): void {
   app.post("/wf/:id", async (c) => {
     const form = rt.store.webForms.get(c.req.param("id"));
     if (!form) return c.html(page("Nicht gefunden", "<p>Dieses Web Form gibt es nicht.</p>"), 404);
-    if (form.status !== "NOT_YET_OPENED" && form.status !== "IN_PROGRESS") return c.html(page("Nicht mehr verfügbar", `<p>Status: ${escapeHtml(form.status)}</p>`), 410);
+    if (form.status !== "NOT_YET_OPENED" && form.status !== "IN_PROGRESS")
+      return c.html(page("Nicht mehr verfügbar", `<p>Status: ${escapeHtml(form.status)}</p>`), 410);
     const fields = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     await rt.finishWebForm(form, outcomeOf(fields));
     if (form.redirectUrl) return c.redirect(form.redirectUrl, 303);
-    return c.html(page("Fertig", `<p>Status: <output>${escapeHtml(form.status)}</output></p><p>Sie können dieses Fenster schließen.</p>`), 200);
+    return c.html(
+      page(
+        "Fertig",
+        `<p>Status: <output>${escapeHtml(form.status)}</output></p><p>Sie können dieses Fenster schließen.</p>`,
+      ),
+      200,
+    );
   });
 }
 
 function outcomeOf(fields: Record<string, unknown>): WebFormOutcome {
   if (fields.action === "abort") return { status: "ABORTED" };
-  if (fields.pin === "wrong") return { status: "COMPLETED_WITH_ERROR", errorCode: "BANK_SERVER_REJECTION", errorMessage: "Die Zugangsdaten sind falsch." };
+  if (fields.pin === "wrong")
+    return {
+      status: "COMPLETED_WITH_ERROR",
+      errorCode: "BANK_SERVER_REJECTION",
+      errorMessage: "Die Zugangsdaten sind falsch.",
+    };
   return { status: "COMPLETED" };
 }

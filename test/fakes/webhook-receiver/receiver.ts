@@ -48,23 +48,33 @@ export async function startWebhookReceiver(): Promise<{ url: string; close: () =
       const target = hook(name);
       if (request.method === "DELETE") hooks.delete(name);
       else if (request.method === "POST") {
-        const { queue = [], fallback = { status: 200 } } = JSON.parse(body) as { queue?: Behaviour[]; fallback?: Behaviour };
+        const { queue = [], fallback = { status: 200 } } = JSON.parse(body) as {
+          queue?: Behaviour[];
+          fallback?: Behaviour;
+        };
         target.queue = queue;
         target.fallback = fallback;
       }
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(target.received));
+      response
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(target.received));
       return;
     }
     const target = hook(name);
     const behaviour = target.queue.shift() ?? target.fallback;
-    const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, String(value)]));
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([key, value]) => [key, String(value)]),
+    );
     target.received.push({ headers, body, status: behaviour.drop ? 0 : (behaviour.status ?? 200) });
     if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
     if (behaviour.drop) {
       request.socket.destroy();
       return;
     }
-    response.writeHead(behaviour.status ?? 200, { "content-type": "text/plain", ...(behaviour.retryAfter ? { "retry-after": behaviour.retryAfter } : {}) });
+    response.writeHead(behaviour.status ?? 200, {
+      "content-type": "text/plain",
+      ...(behaviour.retryAfter ? { "retry-after": behaviour.retryAfter } : {}),
+    });
     response.end(behaviour.body ?? "ok");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -33,21 +33,37 @@ export function renderCancel(v: CancelProps): TemplateResult {
       <p><strong>${contract.tariff.name}</strong> (${contract.id})</p>
       ${earliest ? html`<p part="earliest-end">${t.earliestEnd}: <strong>${f.date(earliest)}</strong></p>` : nothing}
       <form part="form" @submit=${submit}>
-        ${choices.length > 1
-          ? html`<fieldset part="fieldset">
-              <legend>${t.chooseEnd}</legend>
-              ${choices.map(
-                (date, index) => html`<label class="choice">
-                  <input type="radio" name="end" .value=${date} .checked=${v.endDate === date} @change=${() => v.onChoose(date)} />
-                  <span>${index === 0 ? t.earliestOption(f.date(date)) : f.date(date)}</span>
-                </label>`,
-              )}
-            </fieldset>`
-          : nothing}
+        ${
+          choices.length > 1
+            ? html`<fieldset part="fieldset">
+                <legend>${t.chooseEnd}</legend>
+                ${choices.map(
+                  (date, index) =>
+                    html`<label class="choice">
+                      <input
+                        type="radio"
+                        name="end"
+                        .value=${date}
+                        .checked=${v.endDate === date}
+                        @change=${() => v.onChoose(date)}
+                      />
+                      <span>${index === 0 ? t.earliestOption(f.date(date)) : f.date(date)}</span>
+                    </label>`,
+                )}
+              </fieldset>`
+            : nothing
+        }
         ${dropsChanges ? html`<p class="notice" part="notice">${t.cancelDropsChanges}</p>` : nothing}
         <div class="actions" part="actions">
           <button type="button" part="button" @click=${v.onBack}>${t.back}</button>
-          <button type="submit" part="button button-danger" class="danger" aria-disabled=${v.busy ? "true" : "false"}>${t.cancelNow}</button>
+          <button
+            type="submit"
+            part="button button-danger"
+            class="danger"
+            aria-disabled=${v.busy ? "true" : "false"}
+          >
+            ${t.cancelNow}
+          </button>
         </div>
       </form>
     </section>
@@ -66,7 +82,9 @@ export function renderCancelled(v: CancelledProps): TemplateResult {
       <h2 id="view-heading" part="heading">${t.cancelledHeading}</h2>
       <p>${t.cancelledText(f.date(v.result.endDate))}</p>
       <div class="actions" part="actions">
-        <button type="button" part="button button-primary" class="primary" @click=${v.onBack}>${t.backToContract}</button>
+        <button type="button" part="button button-primary" class="primary" @click=${v.onBack}>
+          ${t.backToContract}
+        </button>
       </div>
     </section>
   `;

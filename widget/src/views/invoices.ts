@@ -18,41 +18,55 @@ export interface InvoicesProps extends ViewBase {
 export function renderInvoices(v: InvoicesProps): TemplateResult {
   const { t, f, invoices } = v;
   let body: TemplateResult;
-  if (!invoices.loaded) body = v.busy ? html`<p class="loading" part="loading">${t.loading}</p>` : html``;
-  else if (invoices.items.length === 0) body = html`<p class="empty" part="empty">${t.emptyInvoices}</p>`;
+  if (!invoices.loaded)
+    body = v.busy ? html`<p class="loading" part="loading">${t.loading}</p>` : html``;
+  else if (invoices.items.length === 0)
+    body = html`<p class="empty" part="empty">${t.emptyInvoices}</p>`;
   else
-    body = html`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="view-heading"><table part="table invoices" aria-labelledby="view-heading">
-      <thead>
-        <tr>
-          <th scope="col">${t.invoiceNumber}</th>
-          <th scope="col">${t.invoiceKindLabel}</th>
-          <th scope="col">${t.issueDate}</th>
-          <th scope="col">${t.dueDate}</th>
-          <th scope="col" class="num">${t.amountGross}</th>
-          <th scope="col">${t.invoiceStatusLabel}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${invoices.items.map(
-          (invoice) => html`<tr part="invoice">
-            <th scope="row">${invoice.number}</th>
-            <td>${t.invoiceKind[invoice.kind]}</td>
-            <td>${f.date(invoice.issueDate)}</td>
-            <td>${f.date(invoice.dueDate)}</td>
-            <td class="num">${f.money(invoice.grossAmount, invoice.currency)}</td>
-            <td>${t.invoiceStatus[invoice.status] ?? invoice.status}</td>
-          </tr>`,
-        )}
-      </tbody>
-    </table></div>`;
+    body = html`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="view-heading">
+      <table part="table invoices" aria-labelledby="view-heading">
+        <thead>
+          <tr>
+            <th scope="col">${t.invoiceNumber}</th>
+            <th scope="col">${t.invoiceKindLabel}</th>
+            <th scope="col">${t.issueDate}</th>
+            <th scope="col">${t.dueDate}</th>
+            <th scope="col" class="num">${t.amountGross}</th>
+            <th scope="col">${t.invoiceStatusLabel}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${invoices.items.map(
+            (invoice) =>
+              html`<tr part="invoice">
+                <th scope="row">${invoice.number}</th>
+                <td>${t.invoiceKind[invoice.kind]}</td>
+                <td>${f.date(invoice.issueDate)}</td>
+                <td>${f.date(invoice.dueDate)}</td>
+                <td class="num">${f.money(invoice.grossAmount, invoice.currency)}</td>
+                <td>${t.invoiceStatus[invoice.status] ?? invoice.status}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
   return html`
     <section aria-busy=${v.busy ? "true" : "false"}>
       ${heading(t.invoicesHeading)} ${body}
-      ${invoices.nextCursor
-        ? html`<div class="actions" part="actions">
-            <button type="button" part="button" aria-disabled=${v.busy ? "true" : "false"} @click=${v.onMore}>${t.loadMore}</button>
-          </div>`
-        : nothing}
+      ${
+        invoices.nextCursor
+          ? html`<div class="actions" part="actions">
+              <button
+                type="button"
+                part="button"
+                aria-disabled=${v.busy ? "true" : "false"}
+                @click=${v.onMore}
+              >
+                ${t.loadMore}
+              </button>
+            </div>`
+          : nothing
+      }
     </section>
   `;
 }

@@ -18,7 +18,9 @@ export function heading(text: string, id = "view-heading"): TemplateResult {
 }
 
 export function backButton(label: string, onClick: () => void): TemplateResult {
-  return html`<button type="button" class="link" part="button back-button" @click=${onClick}><span aria-hidden="true">←</span> ${label}</button>`;
+  return html`<button type="button" class="link" part="button back-button" @click=${onClick}>
+    <span aria-hidden="true">←</span> ${label}
+  </button>`;
 }
 
 export function itemLabel(name: string, quantity: number): string {
@@ -35,9 +37,16 @@ export function pricePerPeriod(v: ViewBase, contract: PortalContract): string {
 }
 
 export function statusBadge(t: Messages, contract: PortalContract): TemplateResult {
-  return html`<span class="badge badge-${contract.status}" part="badge status-${contract.status}">${t.status[contract.status]}</span>`;
+  return html`<span class="badge badge-${contract.status}" part="badge status-${contract.status}"
+    >${t.status[contract.status]}</span
+  >`;
 }
 
-export function fieldError(id: string, message: string | undefined): TemplateResult | typeof nothing {
-  return message ? html`<p id=${id} class="field-error" part="field-error">${message}</p>` : nothing;
+export function fieldError(
+  id: string,
+  message: string | undefined,
+): TemplateResult | typeof nothing {
+  return message
+    ? html`<p id=${id} class="field-error" part="field-error">${message}</p>`
+    : nothing;
 }
