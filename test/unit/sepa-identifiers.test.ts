@@ -1,4 +1,4 @@
-// Pins the SEPA identifier checks against every public vector in shared/vectors (IBANs, creditor
+// Pins the SEPA identifier checks against every public vector in test/fixtures/vectors (IBANs, creditor
 // identifiers, mandate references): each valid one accepted, each invalid one refused for its reason.
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
@@ -19,7 +19,7 @@ import {
 
 function vectors<T>(name: string): T {
   return JSON.parse(
-    readFileSync(new URL(`../../../shared/vectors/${name}`, import.meta.url), "utf8"),
+    readFileSync(new URL(`../fixtures/vectors/${name}`, import.meta.url), "utf8"),
   ) as T;
 }
 
@@ -50,7 +50,7 @@ function expectedIbanReason(vectorReason: string): string {
   return vectorReason.replace(/_[A-Z]{2}$/, "");
 }
 
-describe("validateIban: shared vectors", () => {
+describe("validateIban: public vectors", () => {
   it("has vectors to test", () => {
     expect(ibanVectors.valid.length).toBeGreaterThan(40);
     expect(ibanVectors.invalid.length).toBeGreaterThan(15);
@@ -211,7 +211,7 @@ describe("validateBic", () => {
   });
 });
 
-describe("validateCreditorId: shared vectors", () => {
+describe("validateCreditorId: public vectors", () => {
   it("accepts every valid creditor identifier, printed or compact", () => {
     expect(creditorIdVectors.valid.length).toBeGreaterThan(5);
     for (const vector of creditorIdVectors.valid) {
@@ -303,7 +303,7 @@ describe("validateCreditorId: shared vectors", () => {
 });
 
 describe("validateMandateReference", () => {
-  it("follows every mandate reference case of the shared vectors", () => {
+  it("follows every mandate reference case of the public vectors", () => {
     const cases = creditorIdVectors.mandate_reference_cases;
     expect(cases.length).toBeGreaterThan(5);
     const reasons: Record<string, string> = {
