@@ -209,8 +209,8 @@ describe("downgrade timing", () => {
     expect(downgradeEffectiveDate(c, "2027-01-20", "next_period")).toBe("2027-02-15");
   });
 
-  it("keeps a date that already is a period start", () => {
-    expect(downgradeEffectiveDate(c, "2027-01-15", "next_period")).toBe("2027-01-15");
+  it("keeps a later period start, but not the start of the billed period (issue 12)", () => {
+    expect(downgradeEffectiveDate(c, "2027-01-15", "next_period")).toBe("2027-02-15");
     expect(downgradeEffectiveDate(c, "2027-02-15", "next_period")).toBe("2027-02-15");
   });
 

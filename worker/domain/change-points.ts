@@ -172,8 +172,9 @@ export function periodStartOnOrAfter(
 }
 
 /**
- * The date a downgrade takes effect. The template's "next_period" defers it to the next period
- * boundary, so the customer keeps what they already paid for until the period runs out.
+ * The date a downgrade takes effect. The template's "next_period" defers it to the first period
+ * start after the current (already billed) period has begun — on the period's first day too, and
+ * for a backdated date — so the customer keeps what they paid for and is never credited for it.
  */
 export function downgradeEffectiveDate(
   contract: Pick<ContractSnapshot, "billingAnchor" | "interval" | "currentPeriod">,
@@ -182,5 +183,5 @@ export function downgradeEffectiveDate(
   timing: ChangeTiming = "template",
 ): IsoDate {
   if (timing === "as_requested" || downgradeTiming === "like_upgrade") return requested;
-  return periodStartOnOrAfter(contract, requested);
+  return maxDate(contract.currentPeriod.end, periodStartOnOrAfter(contract, requested));
 }
