@@ -9,6 +9,7 @@ import type { AppEnv } from "./env.ts";
 import { requireAdmin, requireMerchant } from "./http/auth.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
+import { jsonBodiesOnly } from "./http/json-body.ts";
 import { ProblemError } from "./http/problem.ts";
 import { runBilling } from "./jobs/billing-run.ts";
 import { BANK_SYNC_CRON, BILLING_CRON, WEBHOOK_CRON } from "./jobs/crons.ts";
@@ -62,6 +63,7 @@ const merchantApi = new Hono<AppEnv>()
 
 const app = new Hono<AppEnv>();
 app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);
+for (const api of ["/admin/v1/*", "/api/v1/*", "/portal/v1/*"]) app.use(api, jsonBodiesOnly);
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
 app.route("/api/v1", merchantApi);

@@ -14,6 +14,7 @@ import { ProblemError } from "./problem.ts";
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const RETENTION_MS = 24 * 60 * 60 * 1000;
+const NOT_EXECUTED = new Set([400, 413, 415]);
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
@@ -46,9 +47,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
   await next();
   const response = c.res;
-  // Transient outcomes are not remembered: after a server error or a concurrency conflict the
-  // same request may well succeed, so the key is released for the retry.
-  if (response.status >= 500 || response.status === 409) {
+  // Like Stripe, only a request the endpoint began executing is remembered. A refused request
+  // (400 malformed or invalid, 413, 415) ran nothing, and after a server error or a concurrency
+  // conflict the same request may well succeed: the key is released for the corrected retry.
+  if (NOT_EXECUTED.has(response.status) || response.status >= 500 || response.status === 409) {
     await releaseIdempotencyKey(db, merchantId, scopedKey);
     return;
   }

@@ -13,11 +13,31 @@ export const IdParam = (prefix: string) =>
 export const IdOf = (prefix: string) =>
   v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{24}$`), `must be a ${prefix}_ id`));
 
+/** Every date the API takes lies in this range: far beyond any billing horizon, but no date
+ * arithmetic (periods, terms, notice) can run past year 9999 from it. */
+export const EARLIEST_DATE = "2000-01-01";
+export const LATEST_DATE = "2099-12-31";
+
 export const IsoDateSchema = v.pipe(
   v.string(),
   v.check(isIsoDate, "must be an existing calendar date YYYY-MM-DD"),
+  v.check(
+    (date) => date >= EARLIEST_DATE && date <= LATEST_DATE,
+    `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`,
+  ),
   v.metadata({ format: "date" }),
 );
+
+/** A PATCH body: every field optional, but at least one of them (an empty patch is a mistake). */
+export function patchObject<const Entries extends v.ObjectEntries>(entries: Entries) {
+  return v.pipe(
+    v.strictObject(entries),
+    v.check(
+      (patch) => Object.keys(patch).length > 0,
+      `send at least one of ${Object.keys(entries).join(", ")}`,
+    ),
+  );
+}
 
 export const CentsSchema = v.pipe(
   v.number(),

@@ -5,7 +5,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
-import { IdOf, IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
+import { IdOf, IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
   findArticles,
@@ -60,7 +60,7 @@ const CreateContractTemplate = v.strictObject({
 });
 
 // Interval and plan article stay fixed: running contracts were priced by them.
-const UpdateContractTemplate = v.strictObject({
+const UpdateContractTemplate = patchObject({
   name: v.optional(NameSchema),
   minimumTermMonths: v.optional(Months),
   noticePeriodDays: v.optional(Days),

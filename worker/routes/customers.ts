@@ -5,7 +5,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
-import { IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
+import { IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
   findCustomer,
@@ -44,7 +44,7 @@ const CustomerFields = {
 };
 
 const CreateCustomer = v.strictObject(CustomerFields);
-const UpdateCustomer = v.strictObject({
+const UpdateCustomer = patchObject({
   name: v.optional(CustomerFields.name),
   email: CustomerFields.email,
   externalRef: CustomerFields.externalRef,

@@ -3,13 +3,13 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { OriginSchema } from "../http/schemas.ts";
+import { OriginSchema, patchObject } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { database } from "../store/db.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
 
-const CustomerCenterPatch = v.strictObject({
+const CustomerCenterPatch = patchObject({
   portalEnabled: v.optional(v.boolean()),
   allowedActions: v.optional(
     v.pipe(v.array(v.picklist(PORTAL_ACTIONS)), v.maxLength(PORTAL_ACTIONS.length)),

@@ -9,7 +9,7 @@ import { WEBHOOK_EVENT_TYPES } from "../domain/webhook-retry.ts";
 import type { AppEnv, Bindings } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
-import { IdParam, ListQuery, toPage } from "../http/schemas.ts";
+import { IdParam, ListQuery, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../secrets.ts";
 import { newId } from "../security.ts";
@@ -41,7 +41,7 @@ const CreateEndpoint = v.strictObject({
   description: v.optional(Description),
   eventTypes: v.optional(EventTypes, []),
 });
-const UpdateEndpoint = v.strictObject({
+const UpdateEndpoint = patchObject({
   url: v.optional(Url),
   description: v.optional(Description),
   eventTypes: v.optional(EventTypes),
