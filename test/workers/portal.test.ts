@@ -478,4 +478,28 @@ describe("CORS", () => {
     expect(expired.headers.get("access-control-allow-origin")).toBe(SHOP);
     await expectProblem(expired, 401, "session_invalid");
   });
+
+  it("sends no CORS headers for an origin only another merchant allows (issue 12)", async () => {
+    const { token } = await portalSetup();
+    const other = await createMerchant("Andere Stadtwerke");
+    const OTHER_SHOP = "https://other-shop.example.com";
+    await json(
+      await call("/api/v1/settings/customer-center", {
+        key: other.apiKey,
+        method: "PATCH",
+        body: { allowedOrigins: [OTHER_SHOP] },
+      }),
+      200,
+    );
+    const refused = await portal(token, "/contracts", { headers: { origin: OTHER_SHOP } });
+    await expectProblem(refused, 403, "origin_not_allowed");
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+    const posted = await portal(token, "/contracts/ctr_000000000000000000000000/cancel", {
+      method: "POST",
+      body: {},
+      headers: { origin: OTHER_SHOP },
+    });
+    await expectProblem(posted, 403, "origin_not_allowed");
+    expect(posted.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });

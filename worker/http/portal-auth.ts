@@ -89,6 +89,8 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
       "The portal session is unknown, expired or revoked; request a new one.",
       { ruleCode: "session_invalid" },
     );
+  // Set before the checks below, so CORS answers a refusal by this merchant's origins only.
+  c.set("merchant", principal.merchant);
   if (!principal.merchant.portalEnabled)
     throw new ProblemError("forbidden", "The self-service portal is switched off.", {
       ruleCode: "portal_disabled",
@@ -101,7 +103,6 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
       { ruleCode: "origin_not_allowed" },
     );
   }
-  c.set("merchant", principal.merchant);
   c.set("customer", principal.customer);
   await next();
 });
