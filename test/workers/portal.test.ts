@@ -241,6 +241,46 @@ describe("overview", () => {
 });
 
 describe("changes", () => {
+  it("defaults a missing effectiveDate to today, as the merchant API does (issue 12)", async () => {
+    const { apiKey, catalogue, contract, token } = await portalSetup();
+    const change = { type: "switch_template", templateId: catalogue.pro.templateId };
+    const fromPortal = await json(
+      await portal(token, `/contracts/${contract.id}/changes/preview`, { body: change }),
+      200,
+    );
+    const fromApi = await json(
+      await call(`/api/v1/contracts/${contract.id}/changes/preview`, {
+        key: apiKey,
+        now: NOW,
+        body: change,
+      }),
+      200,
+    );
+    expect(fromPortal).toMatchObject({ effectiveDate: "2027-01-11", netAmount: 2033 });
+    expect(fromPortal.effectiveDate).toBe(fromApi.effectiveDate);
+    expect(fromPortal.netAmount).toBe(fromApi.netAmount);
+  });
+
+  it("checks the defaulted date against the change points like any other", async () => {
+    const { apiKey, catalogue, contract, token } = await portalSetup();
+    await json(
+      await call(`/api/v1/contract-templates/${catalogue.basic.templateId}`, {
+        key: apiKey,
+        method: "PATCH",
+        body: { changePoints: [{ type: "next_period" }] },
+      }),
+      200,
+    );
+    const problem = await expectProblem(
+      await portal(token, `/contracts/${contract.id}/changes/preview`, {
+        body: { type: "switch_template", templateId: catalogue.pro.templateId },
+      }),
+      422,
+      "effective_date_not_allowed",
+    );
+    expect(problem.detail).toContain("2027-02-01");
+  });
+
   it("previews and applies an upgrade once for a double-clicked confirmation", async () => {
     const { catalogue, contract, token } = await portalSetup();
     const change = {

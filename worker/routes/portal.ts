@@ -39,7 +39,8 @@ import { findInvoice, type InvoiceRecord } from "../store/invoices.ts";
 import { isCustomersContract, listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
 import { previewResource } from "./contract-changes.ts";
 
-const When = { effectiveDate: IsoDateSchema };
+// Missing means today, as in the merchant API; the date is then checked like any other.
+const When = { effectiveDate: v.optional(IsoDateSchema) };
 
 const PortalChange = v.variant("type", [
   v.strictObject({ type: v.literal("switch_template"), templateId: IdOf("tpl"), ...When }),
@@ -98,7 +99,7 @@ function portalComputation(
   merchant: AppEnv["Variables"]["merchant"],
 ) {
   throwIfFailed(
-    checkEffectiveDate(context.snapshot, context.template, today, order.effectiveDate!),
+    checkEffectiveDate(context.snapshot, context.template, today, order.effectiveDate ?? today),
   );
   const computation = computeOrder(context, order, today, merchant.prorationMode as ProrationMode);
   if (!isActionAllowed(merchant.allowedActions, actionFor(order.request.type, computation.kind))) {
