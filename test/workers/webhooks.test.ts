@@ -7,7 +7,11 @@ import { Webhook } from "standardwebhooks";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { verifyWebhook } from "../../worker/domain/webhook-signing.ts";
 import worker from "../../worker/index.ts";
-import { deliverWebhooks } from "../../worker/jobs/webhook-delivery.ts";
+import {
+  DELIVERY_LEASE_MS,
+  deliverWebhooks,
+  type DeliveryOptions,
+} from "../../worker/jobs/webhook-delivery.ts";
 import { templateGroups } from "../../schema/tables.ts";
 import { database, runBatch } from "../../worker/store/db.ts";
 import { eventStatements } from "../../worker/store/webhook-events.ts";
@@ -24,10 +28,15 @@ import {
 const receiver = inject("webhookReceiverUrl");
 const steady = () => 0.5; // no jitter: retries land exactly on the schedule
 
+/** A virtual tick at `t`: its clock stands still and there is no jitter, so retries land exactly on the schedule. */
+const tick = (t: Date, options: DeliveryOptions = {}) =>
+  deliverWebhooks(env, t, { random: steady, clock: () => t, ...options });
+
 interface Received {
   headers: Record<string, string>;
   body: string;
   status: number;
+  receivedAt: number;
 }
 
 async function steer(hook: string, behaviour: { queue?: unknown[]; fallback?: unknown }) {
@@ -290,11 +299,11 @@ describe("delivery", () => {
     });
     await createContract();
     const t0 = new Date();
-    expect((await deliverWebhooks(env, t0, { random: steady })).retrying).toBe(1);
-    expect((await deliverWebhooks(env, at(t0, 4), { random: steady })).attempted).toBe(0);
-    expect((await deliverWebhooks(env, at(t0, 5), { random: steady })).retrying).toBe(1);
-    expect((await deliverWebhooks(env, at(t0, 5 + 299), { random: steady })).attempted).toBe(0);
-    expect((await deliverWebhooks(env, at(t0, 5 + 300), { random: steady })).delivered).toBe(1);
+    expect((await tick(t0)).retrying).toBe(1);
+    expect((await tick(at(t0, 4))).attempted).toBe(0);
+    expect((await tick(at(t0, 5))).retrying).toBe(1);
+    expect((await tick(at(t0, 5 + 299))).attempted).toBe(0);
+    expect((await tick(at(t0, 5 + 300))).delivered).toBe(1);
     const requests = await received("flaky");
     expect(new Set(requests.map((r) => r.headers["webhook-id"])).size).toBe(1);
     expect(
@@ -327,12 +336,12 @@ describe("delivery", () => {
     });
     await createContract();
     const t0 = new Date();
-    const first = await deliverWebhooks(env, t0, { random: steady, timeoutMs: 300 });
+    const first = await tick(t0, { timeoutMs: 300 });
     expect(first.retrying).toBe(1);
-    expect((await deliverWebhooks(env, at(t0, 5), { random: steady })).retrying).toBe(1);
+    expect((await tick(at(t0, 5))).retrying).toBe(1);
     // The schedule says 5 min after the second failure; the receiver asked for 10.
-    expect((await deliverWebhooks(env, at(t0, 5 + 300), { random: steady })).attempted).toBe(0);
-    expect((await deliverWebhooks(env, at(t0, 5 + 600), { random: steady })).delivered).toBe(1);
+    expect((await tick(at(t0, 5 + 300))).attempted).toBe(0);
+    expect((await tick(at(t0, 5 + 600))).delivered).toBe(1);
   });
 
   it("does not follow redirects: a 3xx is a failed attempt", async () => {
@@ -342,14 +351,14 @@ describe("delivery", () => {
     });
     await createContract();
     const t0 = new Date();
-    expect((await deliverWebhooks(env, t0, { random: steady })).retrying).toBe(1);
+    expect((await tick(t0)).retrying).toBe(1);
     const [event] = await eventsOf(apiKey, "contract.created");
     const detail = await json(
       await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }),
       200,
     );
     expect(detail.attempts[0]).toMatchObject({ statusCode: 302, responseExcerpt: "elsewhere" });
-    expect((await deliverWebhooks(env, at(t0, 5), { random: steady })).delivered).toBe(1);
+    expect((await tick(at(t0, 5))).delivered).toBe(1);
   });
 
   it("disables the endpoint on 410 and sends it nothing more", async () => {
@@ -391,11 +400,10 @@ describe("delivery", () => {
     await createContract();
     for (let minute = 0; minute <= 24 * 60; minute += 10) {
       if (minute === 12 * 60) await createContract();
-      await deliverWebhooks(env, at(t0, minute * 60), { random: steady });
+      await tick(at(t0, minute * 60));
     }
     await steer("down", { fallback: { status: 200 } });
-    for (let minute = 24 * 60; minute <= 48 * 60; minute += 10)
-      await deliverWebhooks(env, at(t0, minute * 60), { random: steady });
+    for (let minute = 24 * 60; minute <= 48 * 60; minute += 10) await tick(at(t0, minute * 60));
     const ok = (await received("down"))
       .filter((r) => r.status === 200)
       .map((r) => r.headers["webhook-id"]);
@@ -410,9 +418,9 @@ describe("delivery", () => {
     const { apiKey, endpoint, createContract } = await setup("dead", { fallback: { status: 500 } });
     await createContract();
     const t0 = new Date();
-    await deliverWebhooks(env, t0, { random: steady });
+    await tick(t0);
     await createContract();
-    await deliverWebhooks(env, at(t0, 5 * 86_400 + 60), { random: steady });
+    await tick(at(t0, 5 * 86_400 + 60));
     const after = await json(
       await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey }),
       200,
@@ -458,5 +466,55 @@ describe("delivery", () => {
     await deliverWebhooks(env, at(new Date(), 2 * 3600));
     const later = (await received("rotate"))[1]!;
     expect(later.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+  });
+});
+
+describe("delivery timing in a long tick (issue 12)", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("signs each delivery with the time it is sent, not the tick's start", async () => {
+    const { endpoint, createContract } = await setup("late-sign", {
+      fallback: { status: 200, delayMs: 1100 },
+    });
+    for (let i = 0; i < 3; i++) await createContract();
+    const t0 = new Date();
+    expect((await deliverWebhooks(env, t0, { concurrency: 1 })).delivered).toBe(3);
+    const requests = await received("late-sign");
+    expect(requests).toHaveLength(3);
+    const stamps = requests.map((r) => Number(r.headers["webhook-timestamp"]));
+    expect(stamps[2]! - stamps[0]!).toBeGreaterThanOrEqual(2);
+    // A receiver with a tolerance of one second still accepts the last one.
+    for (const request of requests) {
+      const verified = await verifyWebhook(
+        { headers: request.headers, body: request.body },
+        endpoint.secret,
+        { now: new Date(request.receivedAt), toleranceSeconds: 1 },
+      );
+      expect(verified).toMatchObject({ ok: true });
+    }
+  });
+
+  it("leases from the moment of leasing: a later tick never sends an event in flight again", async () => {
+    const { apiKey, createContract } = await setup("late-lease", {
+      fallback: { status: 200, delayMs: 1500 },
+    });
+    for (let i = 0; i < 3; i++) await createContract();
+    const t0 = new Date();
+    const first = deliverWebhooks(env, t0, { concurrency: 1 });
+    // The second event is in flight; the next tick is one lease length after the first began.
+    await sleep(2000);
+    const second = await deliverWebhooks(env, new Date(t0.getTime() + DELIVERY_LEASE_MS + 1000));
+    const report = await first;
+    expect(report.attempted + second.attempted).toBe(3);
+    const ids = (await received("late-lease")).map((r) => r.headers["webhook-id"]);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    for (const event of await eventsOf(apiKey, "contract.created")) {
+      const detail = await json(
+        await call(`/api/v1/webhook-events/${event.id}`, { key: apiKey }),
+        200,
+      );
+      expect(detail.attempts).toHaveLength(1);
+    }
   });
 });

@@ -1,7 +1,8 @@
 // Webhook delivery (cron): sends due deliveries to enabled endpoints, signed per Standard
 // Webhooks, in parallel up to a limit, with a 15 s timeout and no redirects; records every
 // attempt, schedules retries (5 s … 10 h with jitter, Retry-After honoured), and disables an
-// endpoint on 410 or after 5 days of failures.
+// endpoint on 410 or after 5 days of failures. One tick can run for minutes, so each delivery
+// is leased, signed and scheduled by the tick's clock at that moment, not by the tick's start.
 import { webhookHeaders } from "../domain/webhook-signing.ts";
 import { checkWebhookUrl } from "../domain/webhook-url-guard.ts";
 import {
@@ -29,6 +30,8 @@ export interface DeliveryOptions {
   concurrency?: number;
   random?: RandomSource;
   timeoutMs?: number;
+  /** The current instant; by default the tick's time plus how long the tick has been running. */
+  clock?: () => Date;
 }
 
 export interface DeliveryReport {
@@ -40,7 +43,13 @@ export interface DeliveryReport {
 
 const EXCERPT_BYTES = 1024;
 /** Longer than one attempt can take, so a crashed tick's lease expires and the delivery is retried. */
-const LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
+export const DELIVERY_LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
+
+/** `now` moved on by the wall time elapsed since the tick began (tests pin `now` far ahead). */
+function tickClock(now: Date): () => Date {
+  const began = Date.now();
+  return () => new Date(now.getTime() + (Date.now() - began));
+}
 
 export async function deliverWebhooks(
   env: Bindings,
@@ -53,6 +62,7 @@ export async function deliverWebhooks(
     concurrency = 10,
     random = Math.random,
     timeoutMs = DELIVERY_TIMEOUT_MS,
+    clock = tickClock(now),
   } = options;
   const db = database(env.DB);
   const due = await findDueDeliveries(db, now.toISOString(), maxDeliveries);
@@ -61,7 +71,7 @@ export async function deliverWebhooks(
   const worker = async () => {
     while (next < due.length) {
       const delivery = due[next++]!;
-      const result = await deliverOne(db, env, delivery, now, { fetcher, random, timeoutMs });
+      const result = await deliverOne(db, env, delivery, { fetcher, random, timeoutMs, clock });
       if (!result) continue;
       report.attempted += 1;
       report[
@@ -77,23 +87,24 @@ interface SendOptions {
   fetcher: typeof fetch;
   random: RandomSource;
   timeoutMs: number;
+  clock: () => Date;
 }
 
 async function deliverOne(
   db: Db,
   env: Bindings,
   delivery: DueDelivery,
-  now: Date,
   options: SendOptions,
 ): Promise<AttemptResult | null> {
-  if (!(await leaseDelivery(db, delivery, new Date(now.getTime() + LEASE_MS).toISOString())))
-    return null;
+  const leaseUntil = new Date(options.clock().getTime() + DELIVERY_LEASE_MS);
+  if (!(await leaseDelivery(db, delivery, leaseUntil.toISOString()))) return null;
+  const sentAt = options.clock();
   const startedAt = Date.now();
-  const sent = await send(env, delivery, now, options);
-  const result = decide(delivery, sent, now, options.random);
+  const sent = await send(env, delivery, sentAt, options);
+  const result = decide(delivery, sent, sentAt, options.random);
   const attempt = {
     delivery,
-    startedAt: now.toISOString(),
+    startedAt: sentAt.toISOString(),
     durationMs: Date.now() - startedAt,
     statusCode: typeof sent.outcome === "number" ? sent.outcome : null,
     error: typeof sent.outcome === "number" ? null : sent.error,

@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   headers: Record<string, string>;
   body: string;
   status: number;
+  /** Epoch milliseconds when the request arrived. */
+  receivedAt: number;
 }
 
 export interface Behaviour {
@@ -65,7 +67,12 @@ export async function startWebhookReceiver(): Promise<{ url: string; close: () =
     const headers = Object.fromEntries(
       Object.entries(request.headers).map(([key, value]) => [key, String(value)]),
     );
-    target.received.push({ headers, body, status: behaviour.drop ? 0 : (behaviour.status ?? 200) });
+    target.received.push({
+      headers,
+      body,
+      status: behaviour.drop ? 0 : (behaviour.status ?? 200),
+      receivedAt: Date.now(),
+    });
     if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
     if (behaviour.drop) {
       request.socket.destroy();
