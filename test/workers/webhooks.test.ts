@@ -518,3 +518,81 @@ describe("delivery timing in a long tick (issue 12)", () => {
     }
   });
 });
+
+describe("recovering a disabled endpoint (issue 12)", () => {
+  const recover = (key: string, id: string, body: unknown) =>
+    call(`/api/v1/webhook-endpoints/${id}/recover`, { key, body });
+
+  it("queues every subscribed event since then, re-enables the endpoint and delivers once", async () => {
+    const { apiKey, endpoint, createContract } = await setup("recover", {
+      queue: [{ status: 410 }],
+      fallback: { status: 200 },
+    });
+    const since = new Date(Date.now() - 1000).toISOString();
+    await createContract();
+    expect((await deliverWebhooks(env, new Date())).failed).toBe(1);
+    // Disabled: these two get no delivery at all.
+    await createContract();
+    await createContract();
+    expect((await deliverWebhooks(env, new Date())).attempted).toBe(0);
+    const answer = await json(await recover(apiKey, endpoint.id, { since }), 202);
+    expect(answer).toMatchObject({ id: endpoint.id, status: "enabled", queued: 3 });
+    const detail = await json(
+      await call(`/api/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey }),
+      200,
+    );
+    expect(detail).toMatchObject({ status: "enabled", disabledReason: null, failingSince: null });
+    expect((await deliverWebhooks(env, new Date())).delivered).toBe(3);
+    const created = (await eventsOf(apiKey, "contract.created")).map((e) => e.id).sort();
+    const ok = (await received("recover")).filter((r) => r.status === 200);
+    expect(ok.map((r) => r.headers["webhook-id"]).sort()).toEqual(created);
+    // Only the event types the endpoint subscribes to; nothing twice on a second recover.
+    expect(ok.every((r) => JSON.parse(r.body).type === "contract.created")).toBe(true);
+    const again = await json(await recover(apiKey, endpoint.id, { since }), 202);
+    expect(again.queued).toBe(0);
+    expect((await deliverWebhooks(env, new Date())).attempted).toBe(0);
+  });
+
+  it("leaves events before `since` alone", async () => {
+    const { apiKey, endpoint, createContract } = await setup("recover-since", {
+      fallback: { status: 410 },
+    });
+    await createContract();
+    await deliverWebhooks(env, new Date());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = new Date().toISOString();
+    await createContract();
+    await steer("recover-since", { fallback: { status: 200 } });
+    expect((await json(await recover(apiKey, endpoint.id, { since }), 202)).queued).toBe(1);
+    expect((await deliverWebhooks(env, new Date())).delivered).toBe(1);
+  });
+
+  it("is 404 for another merchant's endpoint and 400 for a bad `since`", async () => {
+    const { apiKey, endpoint } = await setup("recover-bad");
+    const other = await createMerchant("Other");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    await expectProblem(await recover(other.apiKey, endpoint.id, { since }), 404, "not_found");
+    await expectProblem(
+      await recover(apiKey, "whe_000000000000000000000000", { since }),
+      404,
+      "not_found",
+    );
+    const day = 86_400_000;
+    for (const bad of [
+      {},
+      { since: "yesterday" },
+      { since: "2027-01-01" },
+      { since: 1_700_000_000 },
+      { since: new Date(Date.now() + 3_600_000).toISOString() },
+      { since: new Date(Date.now() - 31 * day).toISOString() },
+      { since, until: since },
+    ]) {
+      const problem = await expectProblem(
+        await recover(apiKey, endpoint.id, bad),
+        400,
+        "validation_failed",
+      );
+      expect(problem.errors.length).toBeGreaterThan(0);
+    }
+  });
+});

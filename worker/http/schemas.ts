@@ -28,6 +28,22 @@ export const IsoDateSchema = v.pipe(
   v.metadata({ format: "date" }),
 );
 
+/** An RFC 3339 instant with a time zone (`2027-01-11T10:00:00Z`), in the same date range. */
+export const InstantSchema = v.pipe(
+  v.string(),
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i,
+    "must be an RFC 3339 instant like 2027-01-11T10:00:00Z",
+  ),
+  v.check((text) => isIsoDate(text.slice(0, 10)) && !Number.isNaN(Date.parse(text)), "must exist"),
+  v.transform((text) => new Date(text)),
+  v.check((instant) => {
+    const day = instant.toISOString().slice(0, 10);
+    return day >= EARLIEST_DATE && day <= LATEST_DATE;
+  }, `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`),
+  v.metadata({ format: "date-time" }),
+);
+
 /** A PATCH body: every field optional, but at least one of them (an empty patch is a mistake). */
 export function patchObject<const Entries extends v.ObjectEntries>(entries: Entries) {
   return v.pipe(

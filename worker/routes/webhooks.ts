@@ -9,7 +9,7 @@ import { WEBHOOK_EVENT_TYPES } from "../domain/webhook-retry.ts";
 import type { AppEnv, Bindings } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { notFound, ProblemError } from "../http/problem.ts";
-import { IdParam, ListQuery, patchObject, toPage } from "../http/schemas.ts";
+import { IdParam, InstantSchema, ListQuery, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../secrets.ts";
 import { newId } from "../security.ts";
@@ -25,6 +25,7 @@ import {
 import {
   findEvent,
   listEvents,
+  recoverEndpoint,
   redeliverEvent,
   type WebhookEventRecord,
 } from "../store/webhook-events.ts";
@@ -50,6 +51,10 @@ const UpdateEndpoint = patchObject({
 const Rotation = v.strictObject({
   overlapHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(168)), 24),
 });
+/** How far back a recovery may reach: past the 5 days that disable an endpoint, with time to notice. */
+const RECOVERY_WINDOW_DAYS = 30;
+const Recovery = v.strictObject({ since: InstantSchema });
+
 const EventListQuery = v.object({
   ...ListQuery.entries,
   type: v.optional(v.picklist(WEBHOOK_EVENT_TYPES)),
@@ -192,7 +197,51 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
       });
       return c.json({ ...endpointResource(updated!), secret });
     },
+  )
+  .post(
+    "/:id/recover",
+    doc(
+      "Webhooks",
+      "Enable the endpoint again and queue every subscribed event since `since` it has not received",
+      { status: 202 },
+    ),
+    valid("param", IdParam("whe")),
+    valid("json", Recovery),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const now = c.get("now");
+      const since = checkedSince(c.req.valid("json").since, now);
+      const db = database(c.env.DB);
+      const endpoint = await findEndpoint(db, c.get("merchant").id, id);
+      if (!endpoint) throw notFound("Webhook endpoint", id);
+      const queued = await recoverEndpoint(db, endpoint, since, now);
+      return c.json(
+        {
+          id,
+          status: "enabled",
+          since: since.toISOString(),
+          queued,
+          scheduledAt: now.toISOString(),
+        },
+        202,
+      );
+    },
   );
+
+function checkedSince(since: Date, now: Date): Date {
+  const earliest = now.getTime() - RECOVERY_WINDOW_DAYS * 86_400_000;
+  const message =
+    since > now
+      ? "must not be in the future"
+      : since.getTime() < earliest
+        ? `must be within the last ${RECOVERY_WINDOW_DAYS} days`
+        : null;
+  if (message)
+    throw new ProblemError("validation_failed", `since: ${message}`, {
+      errors: [{ field: "since", message }],
+    });
+  return since;
+}
 
 export const webhookEventsRouter = new Hono<AppEnv>()
   .get(

@@ -1,7 +1,7 @@
 // The webhook outbox: `eventStatements` is the one call every feature uses to report a change.
 // Its statements go into the same D1 batch as the change, so an event exists exactly when its
 // change was committed, and the fan-out to the merchant's subscribed endpoints happens there too.
-import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import {
   invoices,
@@ -140,4 +140,67 @@ export async function redeliverEvent(
     )
     .returning({ endpointId: webhookDeliveries.endpointId });
   return rows.length;
+}
+
+/**
+ * Recovery after an outage (like Svix's): the endpoint is enabled again with a clean failure
+ * history, and every event since `since` that it subscribes to and has not received is due now,
+ * with a fresh attempt budget — failed deliveries, pending ones waiting out a long back-off, and
+ * events that got no delivery at all because the endpoint was disabled. One atomic batch;
+ * returns how many deliveries were queued.
+ */
+export async function recoverEndpoint(
+  db: Db,
+  endpoint: { id: string; merchantId: string; eventTypes: string[] },
+  since: Date,
+  now: Date,
+): Promise<number> {
+  const at = now.toISOString();
+  const recoverable = and(
+    eq(webhookEvents.merchantId, endpoint.merchantId),
+    gte(webhookEvents.createdAt, since.toISOString()),
+    endpoint.eventTypes.length > 0 ? inArray(webhookEvents.type, endpoint.eventTypes) : undefined,
+  );
+  const [, requeued, added] = await db.batch([
+    db
+      .update(webhookEndpoints)
+      .set({ status: "enabled", disabledReason: null, failingSince: null, updatedAt: at })
+      .where(eq(webhookEndpoints.id, endpoint.id)),
+    db
+      .update(webhookDeliveries)
+      .set({ status: "pending", attempts: 0, nextAttemptAt: at })
+      .where(
+        and(
+          eq(webhookDeliveries.endpointId, endpoint.id),
+          ne(webhookDeliveries.status, "delivered"),
+          sql`${webhookDeliveries.eventId} IN ${db.select({ id: webhookEvents.id }).from(webhookEvents).where(recoverable)}`,
+        ),
+      )
+      .returning({ eventId: webhookDeliveries.eventId }),
+    db
+      .insert(webhookDeliveries)
+      .select(
+        db
+          .select({
+            eventId: webhookEvents.id,
+            endpointId: sql<string>`${endpoint.id}`.as("endpoint_id"),
+            merchantId: webhookEvents.merchantId,
+            status: sql<string>`'pending'`.as("status"),
+            attempts: sql<number>`0`.as("attempts"),
+            nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
+            lastAttemptAt: sql<null>`NULL`.as("last_attempt_at"),
+            deliveredAt: sql<null>`NULL`.as("delivered_at"),
+            createdAt: sql<string>`${at}`.as("created_at"),
+          })
+          .from(webhookEvents)
+          .where(
+            and(
+              recoverable,
+              sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} WHERE ${webhookDeliveries.eventId} = ${webhookEvents.id} AND ${webhookDeliveries.endpointId} = ${endpoint.id})`,
+            ),
+          ),
+      )
+      .returning({ eventId: webhookDeliveries.eventId }),
+  ]);
+  return requeued.length + added.length;
 }
