@@ -38,6 +38,7 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 ENVIRONMENT: "test",
                 ENCRYPTION_KEY: "dGFyaWYtdGVzdC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
+                LOOKUP_HASH_KEY: "dGFyaWYtdGVzdC1sb29rdXAtaGFzaC1rZXktMzJieXQ=",
                 WEBHOOK_ALLOW_LOCALHOST: "true",
               },
             },

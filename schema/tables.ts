@@ -327,6 +327,7 @@ export const idempotencyKeys = sqliteTable(
     requestHash: text("request_hash").notNull(),
     status: text("status").notNull(),
     responseStatus: integer("response_status"),
+    /** The response body, AES-GCM sealed and bound to merchant and key (worker/secrets.ts). */
     responseBody: text("response_body"),
     createdAt: createdAt(),
     expiresAt: text("expires_at").notNull(),

@@ -1,7 +1,14 @@
 // `npm run dev`: local D1 with migrations, the demo merchant and data, and wrangler dev on
 // port 8787. Everything runs offline.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_API_KEY, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
@@ -25,6 +32,12 @@ const wranglerSync = (args) => {
 };
 
 if (!existsSync(".dev.vars")) copyFileSync(".dev.vars.example", ".dev.vars");
+// A .dev.vars from an older checkout gets the variables added since (e.g. LOOKUP_HASH_KEY).
+const known = new Set(readFileSync(".dev.vars", "utf8").match(/^[A-Z_]+(?==)/gm) ?? []);
+const missing = readFileSync(".dev.vars.example", "utf8")
+  .split("\n")
+  .filter((line) => /^[A-Z_]+=/.test(line) && !known.has(line.split("=")[0]));
+if (missing.length > 0) appendFileSync(".dev.vars", `\n${missing.join("\n")}\n`);
 // The worker serves the widget bundle from dist/public (wrangler.toml [assets]).
 if (spawnSync("npm", ["run", "build:widget"], { stdio: "inherit" }).status !== 0)
   throw new Error("the widget build failed");

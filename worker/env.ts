@@ -9,6 +9,12 @@ export interface Bindings {
   ENVIRONMENT?: string;
   /** 32 random bytes, base64: encrypts secrets at rest (`wrangler secret put ENCRYPTION_KEY`). */
   ENCRYPTION_KEY?: string;
+  /**
+   * 32 random bytes, base64: the HMAC key of lookup hashes (IBANs, idempotent request bodies),
+   * apart from ENCRYPTION_KEY so a leaked hash key reveals nothing encrypted
+   * (`wrangler secret put LOOKUP_HASH_KEY`).
+   */
+  LOOKUP_HASH_KEY?: string;
   /** Development only: the demo merchant's API key, used by /demo to mint portal sessions. */
   DEMO_API_KEY?: string;
   /** "true" lets webhook endpoints on localhost through the URL guard; ignored in production. */

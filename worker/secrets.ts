@@ -1,12 +1,15 @@
 // Encryption at rest for secrets Tarif must be able to read back (webhook signing secrets, finAPI
-// credentials): AES-256-GCM under the ENCRYPTION_KEY worker secret. Each ciphertext is bound to
-// what it belongs to (associated data), so a ciphertext copied onto another row does not decrypt.
+// credentials, IBANs, remembered responses): AES-256-GCM under the ENCRYPTION_KEY worker secret.
+// Each ciphertext is bound to what it belongs to (associated data), so a ciphertext copied onto
+// another row does not decrypt. Values that must be found again by equality get a keyed lookup
+// hash instead (HMAC-SHA256 under LOOKUP_HASH_KEY), which no dictionary of IBANs can reverse.
 import { ProblemError } from "./http/problem.ts";
 
 const VERSION = "v1";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const keys = new Map<string, Promise<CryptoKey>>();
+const hashKeys = new Map<string, Promise<CryptoKey>>();
 
 /** In slices: spreading a large array into one call overflows the stack. */
 function toBase64(bytes: Uint8Array): string {
@@ -35,6 +38,33 @@ function importKey(material: string | undefined): Promise<CryptoKey> {
     keys.set(material, key);
   }
   return key;
+}
+
+function importHashKey(material: string | undefined): Promise<CryptoKey> {
+  if (!material)
+    throw new ProblemError(
+      "internal_error",
+      "LOOKUP_HASH_KEY is not configured; lookup hashes cannot be computed.",
+    );
+  let key = hashKeys.get(material);
+  if (!key) {
+    const raw = fromBase64(material);
+    if (raw.length !== 32)
+      throw new ProblemError("internal_error", "LOOKUP_HASH_KEY must be 32 bytes, base64-encoded.");
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hashKeys.set(material, key);
+  }
+  return key;
+}
+
+/** HMAC-SHA256 of `value` as hex: equal values hash equally, and only with the key. */
+export async function lookupHash(value: string, keyMaterial: string | undefined): Promise<string> {
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await importHashKey(keyMaterial),
+    encoder.encode(value),
+  );
+  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export async function encryptSecret(

@@ -140,6 +140,12 @@ async function waitForHealth(
   );
 }
 
+/** Throwaway keys for a local run (secrets in production): encryption and lookup hashes. */
+const LOCAL_SECRETS = {
+  ENCRYPTION_KEY: "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
+  LOOKUP_HASH_KEY: "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=",
+};
+
 /** Worker vars for the run: production by default (no test clock, no /demo). */
 export async function startLocalWorker(
   vars: Record<string, string> = { ENVIRONMENT: "production" },
@@ -211,7 +217,10 @@ export async function startLocalWorker(
         String(inspectorPort),
         "--persist-to",
         persistTo,
-        ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+        ...Object.entries({ ...LOCAL_SECRETS, ...vars }).flatMap(([name, value]) => [
+          "--var",
+          `${name}:${value}`,
+        ]),
         "--log-level",
         "warn",
         "--show-interactive-dev-session=false",

@@ -1,6 +1,8 @@
 // Idempotency-Key on mutating POSTs (DESIGN "Reliability"): the same key and body replays the
 // first response, another body gets 422, a request still in flight gets 409. Keys are kept
-// 24 h per merchant.
+// 24 h per merchant. Responses may carry secrets (a webhook endpoint's `whsec_…`, a portal token),
+// so they are stored encrypted and bound to their key, and the request is kept only as a keyed
+// hash: the table holds nothing readable.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { database } from "../store/db.ts";
@@ -9,7 +11,7 @@ import {
   completeIdempotencyKey,
   releaseIdempotencyKey,
 } from "../store/idempotency.ts";
-import { sha256Hex } from "../security.ts";
+import { decryptSecret, encryptSecret, lookupHash } from "../secrets.ts";
 import { ProblemError } from "./problem.ts";
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -34,7 +36,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const scopedKey = customer ? `${customer.id}:${key}` : key;
   const db = database(c.env.DB);
   const body = await c.req.text();
-  const requestHash = await sha256Hex(`${c.req.method} ${new URL(c.req.url).pathname}\n${body}`);
+  const requestHash = await lookupHash(
+    `${c.req.method} ${new URL(c.req.url).pathname}\n${body}`,
+    c.env.LOOKUP_HASH_KEY,
+  );
+  const binding = `idempotency:${merchantId}:${scopedKey}`;
   const now = new Date();
   const existing = await claimIdempotencyKey(db, {
     merchantId,
@@ -43,7 +49,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     now: now.toISOString(),
     expiresAt: new Date(now.getTime() + RETENTION_MS).toISOString(),
   });
-  if (existing) return replay(existing, requestHash);
+  if (existing)
+    return replay(existing, requestHash, (sealed) =>
+      decryptSecret(sealed, c.env.ENCRYPTION_KEY, binding),
+    );
 
   await next();
   const response = c.res;
@@ -59,11 +68,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     merchantId,
     scopedKey,
     response.status,
-    await response.clone().text(),
+    await encryptSecret(await response.clone().text(), c.env.ENCRYPTION_KEY, binding),
   );
 });
 
-function replay(
+async function replay(
   existing: {
     requestHash: string;
     status: string;
@@ -71,6 +80,7 @@ function replay(
     responseBody: string | null;
   },
   requestHash: string,
+  open: (sealed: string) => Promise<string>,
 ) {
   if (existing.requestHash !== requestHash) {
     throw new ProblemError(
@@ -86,7 +96,8 @@ function replay(
   }
   const status = existing.responseStatus ?? 200;
   const isProblem = status >= 400;
-  return new Response(existing.responseBody, {
+  const body = existing.responseBody === null ? null : await open(existing.responseBody);
+  return new Response(body, {
     status,
     headers: {
       "content-type": isProblem ? "application/problem+json" : "application/json",
