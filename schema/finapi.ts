@@ -118,7 +118,9 @@ export const bankTransactions = sqliteTable(
     /** finAPI `type`: the bank's booking text ("Gutschrift", "Retouren", …). */
     bookingText: text("booking_text"),
     counterpartName: text("counterpart_name"),
-    counterpartIban: text("counterpart_iban"),
+    /** The payer's IBAN, AES-GCM sealed (bound to the finAPI key) and masked for the API. */
+    counterpartIbanCiphertext: text("counterpart_iban_ciphertext"),
+    counterpartIbanMasked: text("counterpart_iban_masked"),
     counterpartBic: text("counterpart_bic"),
     counterpartAccountNumber: text("counterpart_account_number"),
     counterpartBlz: text("counterpart_blz"),

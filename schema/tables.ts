@@ -55,13 +55,20 @@ export const customers = sqliteTable(
     email: text("email"),
     externalRef: text("external_ref"),
     locale: text("locale").notNull().default("de"),
-    iban: text("iban"),
+    /**
+     * The account the customer pays from, when the merchant gave one: AES-GCM sealed (bound to the
+     * customer), masked for the API, and an HMAC of the electronic form for reconciliation's lookup.
+     */
+    ibanCiphertext: text("iban_ciphertext"),
+    ibanMasked: text("iban_masked"),
+    ibanHash: text("iban_hash"),
     mandateReference: text("mandate_reference"),
     createdAt: createdAt(),
     updatedAt: text("updated_at"),
   },
   (t) => [
     index("customers_merchant").on(t.merchantId, t.id),
+    index("customers_iban_hash").on(t.merchantId, t.ibanHash),
     uniqueIndex("customers_external_ref").on(t.merchantId, t.externalRef),
   ],
 );

@@ -30,6 +30,7 @@ const TRANSACTIONS = 5_000;
 /** The Workers CPU limit per invocation (default for cron triggers and requests). */
 const WORKERS_CPU_LIMIT_MS = 30_000;
 const ENCRYPTION_KEY = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
+const LOOKUP_HASH_KEY = "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=";
 const BASE_URL = "https://finapi.bench.test";
 const NOW = new Date("2027-03-01T09:00:00.000Z");
 
@@ -196,7 +197,7 @@ export async function run(): Promise<BenchRow[]> {
       () =>
         reconcileMerchant(
           database(counting(proxy.env.DB, reconcileCounter)),
-          ENCRYPTION_KEY,
+          { ENCRYPTION_KEY, LOOKUP_HASH_KEY },
           "mer_bench0000000000000000001",
           NOW,
         ),
@@ -221,6 +222,7 @@ export async function run(): Promise<BenchRow[]> {
         accountIds: new Set([seeded.accountId]),
         accountCurrency: new Map<number, string>(),
         now: NOW.getTime(),
+        encryptionKey: ENCRYPTION_KEY,
       };
       let stored = 0;
       for await (const page of client.transactionPages(user, {

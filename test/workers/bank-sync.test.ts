@@ -301,6 +301,7 @@ describe("bank sync", () => {
       accountIds: new Set([m.accountId]),
       accountCurrency: new Map<number, string>(),
       now: world.clock.now,
+      encryptionKey: env.ENCRYPTION_KEY,
     };
     const [transaction] = world.control.addTransactions(m.accountId, [
       { amountCents: 4200, purpose: "Miete" },
@@ -354,6 +355,7 @@ describe("bank sync", () => {
           accountIds: new Set(),
           accountCurrency: new Map(),
           now: world.clock.now,
+          encryptionKey: env.ENCRYPTION_KEY,
         },
       )
     ).drafts;

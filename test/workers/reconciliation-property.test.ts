@@ -222,8 +222,7 @@ describe("reconciliation property", () => {
           ];
           const invoices = await insertInvoices(r, customers, invoiceSpecs);
           const db = database(env.DB);
-          const run = () =>
-            reconcileMerchant(db, env.ENCRYPTION_KEY, r.m.merchantId, r.world.now());
+          const run = () => reconcileMerchant(db, env, r.m.merchantId, r.world.now());
           for (const s of steps) {
             if (s.kind === "lines") {
               r.bank(

@@ -56,7 +56,7 @@ describe("after each sync", () => {
       sleep: async () => undefined,
     });
     const run = (limit: number) =>
-      reconcileMerchant(database(env.DB), env.ENCRYPTION_KEY, r.m.merchantId, r.world.now(), {
+      reconcileMerchant(database(env.DB), env, r.m.merchantId, r.world.now(), {
         limit,
       });
     expect(await run(2)).toMatchObject({ processed: 2, review: 2, more: true });
@@ -394,8 +394,8 @@ describe("idempotency", () => {
     const before = await rows("payment_allocations", r.m.merchantId);
     expect(before).toHaveLength(3);
     const [x, y] = await Promise.all([
-      reconcileMerchant(db, env.ENCRYPTION_KEY, r.m.merchantId, r.world.now()),
-      reconcileMerchant(db, env.ENCRYPTION_KEY, r.m.merchantId, r.world.now()),
+      reconcileMerchant(db, env, r.m.merchantId, r.world.now()),
+      reconcileMerchant(db, env, r.m.merchantId, r.world.now()),
     ]);
     expect(x.processed + y.processed).toBe(0);
 
@@ -407,8 +407,8 @@ describe("idempotency", () => {
     const report = await json(await r.api("/api/v1/reconciliation/runs", { body: {} }), 200);
     expect(report).toMatchObject({ imported: 2, matched: 1, toReview: 1 });
     const [again, twice] = await Promise.all([
-      reconcileMerchant(db, env.ENCRYPTION_KEY, r.m.merchantId, r.world.now()),
-      reconcileMerchant(db, env.ENCRYPTION_KEY, r.m.merchantId, r.world.now()),
+      reconcileMerchant(db, env, r.m.merchantId, r.world.now()),
+      reconcileMerchant(db, env, r.m.merchantId, r.world.now()),
     ]);
     expect(again.matched + twice.matched + again.review + twice.review).toBe(0);
 
@@ -444,7 +444,7 @@ describe("idempotency", () => {
       sleep: async () => undefined,
     });
     const results = await Promise.all(
-      [1, 2, 3].map(() => reconcileMerchant(db, env.ENCRYPTION_KEY, r.m.merchantId, r.world.now())),
+      [1, 2, 3].map(() => reconcileMerchant(db, env, r.m.merchantId, r.world.now())),
     );
     expect(results.reduce((sum, counts) => sum + counts.matched, 0)).toBe(4);
     const allocations = await rows("payment_allocations", r.m.merchantId);
@@ -508,7 +508,7 @@ describe("unclear lines in bulk", () => {
       db,
       merchantId: r.m.merchantId,
       now: r.world.now(),
-      keyMaterial: env.ENCRYPTION_KEY,
+      keys: env,
     };
     const outcomes = await commitQuiet(
       ctx,

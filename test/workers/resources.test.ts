@@ -1,5 +1,6 @@
 // Integration tests of each merchant-API resource: create, read, list with pagination, update,
 // and the references between them.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
   call,
@@ -153,6 +154,48 @@ describe("template groups and contract templates", () => {
 });
 
 describe("customers", () => {
+  it("keeps the IBAN sealed and shows the active mandate's account (issue 12)", async () => {
+    const { apiKey } = await createMerchant();
+    const created = await json(
+      await call("/api/v1/customers", {
+        key: apiKey,
+        body: { name: "Erika", iban: "DE89 3704 0044 0532 0130 00" },
+      }),
+      201,
+    );
+    expect(created.iban).toBe("DE89**************3000");
+    const row = await env.DB.prepare("SELECT * FROM customers WHERE id = ?")
+      .bind(created.id)
+      .first();
+    expect(JSON.stringify(row)).not.toMatch(/0532013000|0532 0130/);
+    expect(row).toMatchObject({ iban_masked: "DE89 **** **** **** **30 00" });
+    expect(row!.iban_hash).toMatch(/^[0-9a-f]{64}$/);
+
+    const mandate = `/api/v1/customers/${created.id}/mandate`;
+    const body = {
+      reference: "M-ERIKA-1",
+      signatureDate: "2026-01-02",
+      iban: "DE02120300000000202051",
+    };
+    await json(await call(mandate, { key: apiKey, method: "PUT", body }), 201);
+    const shown = async () =>
+      (await json(await call(`/api/v1/customers/${created.id}`, { key: apiKey }), 200)).iban;
+    expect(await shown()).toBe("DE02**************2051");
+    const listed = await json(await call("/api/v1/customers", { key: apiKey }), 200);
+    expect(listed.data[0].iban).toBe("DE02**************2051");
+    await json(await call(mandate, { key: apiKey, method: "DELETE" }), 200);
+    expect(await shown()).toBe("DE89**************3000");
+    const cleared = await json(
+      await call(`/api/v1/customers/${created.id}`, {
+        key: apiKey,
+        method: "PATCH",
+        body: { iban: null },
+      }),
+      200,
+    );
+    expect(cleared.iban).toBeNull();
+  });
+
   it("creates, finds by externalRef, updates, and masks the IBAN", async () => {
     const { apiKey } = await createMerchant();
     const created = await json(

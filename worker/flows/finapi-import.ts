@@ -1,7 +1,10 @@
-// How one page of finAPI transactions becomes rows to store (no I/O besides hashing): adjusting
-// entries are skipped, potential duplicates go to review, and records that failed validation or
-// do not belong to the connection are parked with the reason, never dropped.
+// How one page of finAPI transactions becomes rows to store (no I/O besides hashing and
+// sealing): adjusting entries are skipped, potential duplicates go to review, and records that
+// failed validation or do not belong to the connection are parked with the reason, never dropped.
+// The payer's IBAN is stored sealed and masked, and masked in a parked record's excerpt too.
 import type { FinapiTransaction, RejectedTransaction, TransactionPage } from "../finapi/types.ts";
+import { maskIban } from "../domain/sepa-identifiers.ts";
+import { encryptSecret } from "../secrets.ts";
 import { newId, sha256Hex } from "../security.ts";
 import type { BankTransactionDraft } from "../store/bank-transactions.ts";
 
@@ -14,7 +17,16 @@ export interface ImportContext {
   /** finAPI leaves `currency` null when it is the account's currency. */
   accountCurrency: ReadonlyMap<number, string>;
   now: number;
+  /** ENCRYPTION_KEY: the payer's IBAN is stored sealed. */
+  encryptionKey: string | undefined;
 }
+
+/** Bound to the finAPI key, which a healed parked row keeps (its row id is the first draft's). */
+export const counterpartIbanBinding = (finapiKey: string) =>
+  `bank_transaction:${finapiKey}:counterpart_iban`;
+
+/** Anything shaped like an IBAN (two letters, two digits, 11–30 more), spaced or not. */
+const IBAN_LIKE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/gi;
 
 export interface PageDrafts {
   drafts: BankTransactionDraft[];
@@ -33,7 +45,8 @@ const EMPTY = {
   purpose: null,
   bookingText: null,
   counterpartName: null,
-  counterpartIban: null,
+  counterpartIbanCiphertext: null,
+  counterpartIbanMasked: null,
   counterpartBic: null,
   counterpartAccountNumber: null,
   counterpartBlz: null,
@@ -81,16 +94,21 @@ export async function draftsFromPage(
       );
       continue;
     }
-    drafts.push(accepted(transaction, context));
+    drafts.push(await accepted(transaction, context));
   }
   for (const rejected of page.rejected) drafts.push(await parked(rejected, context.now));
   return { drafts, skipped };
 }
 
-function accepted(t: FinapiTransaction, context: ImportContext): BankTransactionDraft {
+async function accepted(
+  t: FinapiTransaction,
+  context: ImportContext,
+): Promise<BankTransactionDraft> {
+  const finapiKey = String(t.id);
+  const iban = t.counterpartIban;
   return {
     id: newId("btx", context.now),
-    finapiKey: String(t.id),
+    finapiKey,
     finapiId: t.id,
     accountId: t.accountId,
     amount: t.amount,
@@ -103,7 +121,10 @@ function accepted(t: FinapiTransaction, context: ImportContext): BankTransaction
     purpose: t.purpose,
     bookingText: t.type,
     counterpartName: t.counterpartName,
-    counterpartIban: t.counterpartIban,
+    counterpartIbanCiphertext: iban
+      ? await encryptSecret(iban, context.encryptionKey, counterpartIbanBinding(finapiKey))
+      : null,
+    counterpartIbanMasked: iban ? maskIban(iban) : null,
     counterpartBic: t.counterpartBic,
     counterpartAccountNumber: t.counterpartAccountNumber,
     counterpartBlz: t.counterpartBlz,
@@ -140,7 +161,7 @@ async function parked(rejected: RejectedTransaction, now: number): Promise<BankT
     finapiId: rejected.id,
     status: "parked",
     statusReason: rejected.reason.slice(0, 500),
-    rawExcerpt: raw.slice(0, RAW_EXCERPT_CHARS),
+    rawExcerpt: raw.slice(0, RAW_EXCERPT_CHARS).replace(IBAN_LIKE, (iban) => maskIban(iban)),
   };
 }
 

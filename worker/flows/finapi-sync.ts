@@ -131,7 +131,9 @@ async function syncWithLease(
   }
   if (client && user) {
     for (const connection of connections)
-      report.connections.push(await syncConnection(db, client, user, connection, now, options));
+      report.connections.push(
+        await syncConnection(db, client, user, connection, now, options, env.ENCRYPTION_KEY),
+      );
   }
   for (const result of report.connections) {
     addCounts(report, result);
@@ -147,6 +149,7 @@ async function syncConnection(
   connection: BankConnectionRecord,
   now: Date,
   options: SyncOptions,
+  encryptionKey: string | undefined,
 ): Promise<ConnectionSyncResult> {
   const counts = emptyCounts();
   const scope = {
@@ -163,6 +166,7 @@ async function syncConnection(
       ),
     ),
     now: now.getTime(),
+    encryptionKey,
   };
   try {
     const pages = client.transactionPages(user, {

@@ -6,6 +6,7 @@ import type { StoredCandidate } from "../../schema/reconciliation.ts";
 import type { BankTransactionForReturn } from "../domain/return-detection.ts";
 import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
+import type { SecretKeys } from "./customer-accounts.ts";
 import { runBatch, type Db } from "../store/db.ts";
 import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { writeQuietDecisions, type QuietDecision } from "../store/reconciliation-decisions.ts";
@@ -15,8 +16,8 @@ export interface RunContext {
   db: Db;
   merchantId: string;
   now: Date;
-  /** ENCRYPTION_KEY: mandate IBANs are stored encrypted. */
-  keyMaterial: string | undefined;
+  /** Mandate and payer IBANs are stored encrypted; customers' accounts are found by lookup hash. */
+  keys: SecretKeys;
 }
 
 export type Outcome =

@@ -15,6 +15,8 @@ import {
 import { invoiceNumberKey, scanTransactionReferences } from "../domain/payment-reference-scan.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
 import { decryptSecret } from "../secrets.ts";
+import { ibanLookupHash } from "./customer-accounts.ts";
+import { counterpartIbanBinding } from "./finapi-import.ts";
 import { newId } from "../security.ts";
 import {
   allocationStatement,
@@ -32,13 +34,13 @@ import { mandateIbanBinding } from "../store/sepa-mandates.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 import type { GroupedCommits, Outcome, QuietItem, RunContext } from "./reconcile-common.ts";
 
-function incoming(tx: ReconcilableTransaction): IncomingTransaction {
+function incoming(tx: ReconcilableTransaction, payers: PayerIbans): IncomingTransaction {
   return {
     id: tx.id,
     amount: tx.amount ?? 0,
     purpose: tx.purpose,
     endToEndReference: tx.endToEndReference,
-    counterpartIban: tx.counterpartIban,
+    counterpartIban: payers.get(tx.id) ?? null,
     counterpartName: tx.counterpartName,
     bookingDate: tx.bookingDate ?? tx.valueDate ?? "",
   };
@@ -58,33 +60,57 @@ function forMatching(invoice: InvoiceState): InvoiceForMatching {
   };
 }
 
-/**
- * [IBAN, customerId] for the payers of this batch. Customer IBANs are stored in electronic form.
- * Mandate IBANs are encrypted, so mandates are picked by their masked IBAN (country, check digits
- * and last four: about one false hit in a million) and only those few are decrypted and compared.
- */
-async function payerIbans(
+/** Transaction id → the payer's IBAN in electronic form, opened from its sealed column. */
+type PayerIbans = Map<string, string>;
+
+async function openPayerIbans(
   ctx: RunContext,
   transactions: readonly ReconcilableTransaction[],
-): Promise<[string, string][]> {
-  const ibans = [
-    ...new Set(
-      transactions
-        .map((tx) => normaliseIban(tx.counterpartIban ?? ""))
-        .filter((iban) => iban.length >= 15),
-    ),
-  ];
-  const found = await payerCandidates(ctx.db, ctx.merchantId, ibans, ibans.map(maskIban));
-  const wanted = new Set(ibans);
-  const pairs: [string, string][] = found.customers.flatMap((customer) =>
-    customer.iban ? [[normaliseIban(customer.iban), customer.id] as [string, string]] : [],
+): Promise<PayerIbans> {
+  const opened: PayerIbans = new Map();
+  for (const tx of transactions) {
+    if (!tx.counterpartIbanCiphertext) continue;
+    try {
+      const iban = await decryptSecret(
+        tx.counterpartIbanCiphertext,
+        ctx.keys.ENCRYPTION_KEY,
+        counterpartIbanBinding(tx.finapiKey),
+      );
+      opened.set(tx.id, normaliseIban(iban));
+    } catch (error) {
+      // An unreadable line is still reconciled, only without knowing its payer.
+      console.error("reconciliation: cannot decrypt payer IBAN", tx.id, String(error));
+    }
+  }
+  return opened;
+}
+
+/**
+ * [IBAN, customerId] for the payers of this batch. Customers' accounts are found by their lookup
+ * hash. Mandate IBANs are encrypted, so mandates are picked by their masked IBAN (country, check
+ * digits and last four: about one false hit in a million) and only those few are decrypted.
+ */
+async function payerIbans(ctx: RunContext, payers: PayerIbans): Promise<[string, string][]> {
+  const ibans = [...new Set(payers.values())].filter((iban) => iban.length >= 15);
+  const byHash = new Map<string, string>();
+  for (const iban of ibans) byHash.set(await ibanLookupHash(iban, ctx.keys), iban);
+  const found = await payerCandidates(
+    ctx.db,
+    ctx.merchantId,
+    [...byHash.keys()],
+    ibans.map(maskIban),
   );
+  const wanted = new Set(ibans);
+  const pairs: [string, string][] = found.customers.flatMap((customer) => {
+    const iban = customer.ibanHash ? byHash.get(customer.ibanHash) : undefined;
+    return iban ? [[iban, customer.id] as [string, string]] : [];
+  });
   for (const mandate of found.mandates) {
     try {
       const iban = normaliseIban(
         await decryptSecret(
           mandate.ibanCiphertext,
-          ctx.keyMaterial,
+          ctx.keys.ENCRYPTION_KEY,
           mandateIbanBinding(mandate.id),
         ),
       );
@@ -135,9 +161,10 @@ export async function reconcilePayments(
 ): Promise<void> {
   if (transactions.length === 0) return;
   const { references, numbers } = namedKeys(transactions);
+  const payers = await openPayerIbans(ctx, transactions);
   const [invoices, ibans] = await Promise.all([
     invoicesForMatching(ctx.db, ctx.merchantId, references, numbers),
-    payerIbans(ctx, transactions),
+    payerIbans(ctx, payers),
   ]);
   const byId = new Map(invoices.map((invoice) => [invoice.id, invoice]));
   const paid = new Map(invoices.map((invoice) => [invoice.id, invoice.amountPaid]));
@@ -147,7 +174,10 @@ export async function reconcilePayments(
       invoices.filter((invoice) => invoice.currency === currency).map(forMatching),
       ibans,
     );
-    const results = matchBatch(batch.map(incoming), index);
+    const results = matchBatch(
+      batch.map((tx) => incoming(tx, payers)),
+      index,
+    );
     for (const [i, result] of results.entries()) {
       const tx = batch[i]!;
       if (result.allocations.length > 0)

@@ -7,6 +7,7 @@
 // share D1 batches (GroupedCommits), the rarer credits and returns get one each.
 import { classifyTransaction } from "../domain/return-detection.ts";
 import type { Db } from "../store/db.ts";
+import type { SecretKeys } from "./customer-accounts.ts";
 import {
   openCollections,
   unreconciledTransactions,
@@ -99,7 +100,7 @@ export interface ReconcileOptions {
 
 export async function reconcileMerchant(
   db: Db,
-  keyMaterial: string | undefined,
+  keys: SecretKeys,
   merchantId: string,
   now: Date,
   options: ReconcileOptions = {},
@@ -110,7 +111,7 @@ export async function reconcileMerchant(
   counts.more = loaded.length > limit;
   const transactions = loaded.slice(0, limit).filter((tx) => tx.amount !== null);
   if (transactions.length === 0) return counts;
-  const ctx: RunContext = { db, merchantId, now, keyMaterial };
+  const ctx: RunContext = { db, merchantId, now, keys };
 
   const credits: ReconcilableTransaction[] = [];
   const returns: ReconcilableTransaction[] = [];

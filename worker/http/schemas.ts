@@ -22,7 +22,8 @@ export const IsoDateSchema = v.pipe(
   v.string(),
   v.check(isIsoDate, "must be an existing calendar date YYYY-MM-DD"),
   v.check(
-    (date) => date >= EARLIEST_DATE && date <= LATEST_DATE,
+    // An invalid date has its own message above; the range speaks only of real dates.
+    (date) => !isIsoDate(date) || (date >= EARLIEST_DATE && date <= LATEST_DATE),
     `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`,
   ),
   v.metadata({ format: "date" }),

@@ -69,7 +69,7 @@ export async function runBankSync(
       // Also after a failed sync: what earlier syncs stored still needs matching.
       addReconciliationCounts(
         report.reconciliation,
-        await reconcileMerchant(db, env.ENCRYPTION_KEY, merchantId, now),
+        await reconcileMerchant(db, env, merchantId, now),
       );
     } catch (error) {
       // Connection failures are recorded inside; this is the unexpected kind (e.g. D1 down).

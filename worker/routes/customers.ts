@@ -15,6 +15,7 @@ import {
   type CustomerRecord,
 } from "../store/customers.ts";
 import { database, isUniqueViolation, nowIso } from "../store/db.ts";
+import { customerIbanColumns } from "../flows/customer-accounts.ts";
 import { newId } from "../security.ts";
 
 const IbanSchema = v.pipe(
@@ -58,16 +59,20 @@ const CustomerListQuery = v.object({
   externalRef: v.optional(v.pipe(v.string(), v.maxLength(100))),
 });
 
-/** The full IBAN never leaves the service again: only enough to recognise the account. */
-export function maskIban(iban: string | null): string | null {
-  return iban
-    ? `${iban.slice(0, 4)}${"*".repeat(Math.max(0, iban.length - 8))}${iban.slice(-4)}`
-    : null;
-}
-
+/**
+ * The full IBAN never leaves the service again: only enough to recognise the account. It is the
+ * active mandate's when there is one, else the account given for the customer.
+ */
 function customerResource(customer: CustomerRecord) {
-  const { merchantId: _merchant, iban, ...rest } = customer;
-  return { ...rest, iban: maskIban(iban) };
+  const {
+    merchantId: _merchant,
+    ibanCiphertext: _sealed,
+    ibanHash: _hash,
+    ibanMasked,
+    mandateIbanMasked,
+    ...rest
+  } = customer;
+  return { ...rest, iban: (mandateIbanMasked ?? ibanMasked)?.replaceAll(" ", "") ?? null };
 }
 
 function duplicateExternalRef(error: unknown): never {
@@ -84,11 +89,13 @@ export const customersRouter = new Hono<AppEnv>()
     doc("Customers", "Create a customer", { status: 201 }),
     valid("json", CreateCustomer),
     async (c) => {
-      const body = c.req.valid("json");
+      const { iban, ...body } = c.req.valid("json");
+      const id = newId("cus");
       const customer = await insertCustomer(database(c.env.DB), {
-        id: newId("cus"),
+        id,
         merchantId: c.get("merchant").id,
         ...body,
+        ...(await customerIbanColumns(id, iban, c.env)),
       }).catch(duplicateExternalRef);
       return c.json(customerResource(customer), 201);
     },
@@ -115,8 +122,10 @@ export const customersRouter = new Hono<AppEnv>()
     valid("json", UpdateCustomer),
     async (c) => {
       const { id } = c.req.valid("param");
+      const { iban, ...patch } = c.req.valid("json");
       const customer = await updateCustomer(database(c.env.DB), c.get("merchant").id, id, {
-        ...c.req.valid("json"),
+        ...patch,
+        ...(await customerIbanColumns(id, iban, c.env)),
         updatedAt: nowIso(),
       }).catch(duplicateExternalRef);
       if (!customer) throw notFound("Customer", id);

@@ -77,7 +77,7 @@ function transactionResource(t: BankTransactionRecord, details: Details) {
     purpose: t.purpose,
     bookingText: t.bookingText,
     counterpartName: t.counterpartName,
-    counterpartIban: t.counterpartIban,
+    counterpartIban: t.counterpartIbanMasked,
     counterpartBic: t.counterpartBic,
     counterpartMandateReference: t.counterpartMandateReference,
     counterpartCreditorId: t.counterpartCreditorId,
@@ -160,7 +160,7 @@ export const reconciliationRouter = new Hono<AppEnv>()
           "A sync of this merchant is running; try again when it has finished.",
           { ruleCode: "sync_in_progress" },
         );
-      const reconciliation = await reconcileMerchant(db, c.env.ENCRYPTION_KEY, merchantId, now);
+      const reconciliation = await reconcileMerchant(db, c.env, merchantId, now);
       const { merchantId: _merchant, ...sync } = report;
       return c.json({
         ...sync,

@@ -1,16 +1,35 @@
-// The merchant's customers: the people whose contracts Tarif bills.
-import { and, asc, eq, gt } from "drizzle-orm";
+// The merchant's customers: the people whose contracts Tarif bills. A customer's IBAN as the API
+// shows it is a view: the active mandate's account when there is one, else the account the
+// merchant gave for the customer (kept sealed; see worker/flows/customer-accounts.ts).
+import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { customers } from "../../schema/tables.ts";
+import { sepaMandates } from "../../schema/sepa.ts";
 import type { Db } from "./db.ts";
 import type { ListOptions } from "./catalogue.ts";
 
-export type CustomerRecord = typeof customers.$inferSelect;
+export type CustomerRecord = typeof customers.$inferSelect & {
+  /** The active mandate's masked IBAN (grouped in fours), if the customer has one. */
+  mandateIbanMasked: string | null;
+};
+
+// Qualified by hand: drizzle names a single table's columns without it, and inside the subquery
+// an unqualified "id" would be the mandate's.
+const customerColumn = (column: "id" | "merchant_id") =>
+  sql`${sql.identifier("customers")}.${sql.identifier(column)}`;
+
+const customerView = {
+  ...getTableColumns(customers),
+  mandateIbanMasked: sql<
+    string | null
+  >`(SELECT m.iban_masked FROM ${sepaMandates} m WHERE m.merchant_id = ${customerColumn("merchant_id")} AND m.customer_id = ${customerColumn("id")} AND m.status = 'active')`,
+};
 
 export async function insertCustomer(
   db: Db,
   row: typeof customers.$inferInsert,
 ): Promise<CustomerRecord> {
-  return (await db.insert(customers).values(row).returning())[0]!;
+  await db.insert(customers).values(row);
+  return (await findCustomer(db, row.merchantId, row.id))!;
 }
 
 export async function findCustomer(
@@ -18,9 +37,12 @@ export async function findCustomer(
   merchantId: string,
   id: string,
 ): Promise<CustomerRecord | undefined> {
-  return db.query.customers.findFirst({
-    where: and(eq(customers.merchantId, merchantId), eq(customers.id, id)),
-  });
+  const rows = await db
+    .select(customerView)
+    .from(customers)
+    .where(and(eq(customers.merchantId, merchantId), eq(customers.id, id)))
+    .limit(1);
+  return rows[0];
 }
 
 export async function updateCustomer(
@@ -28,22 +50,22 @@ export async function updateCustomer(
   merchantId: string,
   id: string,
   patch: Partial<typeof customers.$inferInsert>,
-) {
+): Promise<CustomerRecord | undefined> {
   const rows = await db
     .update(customers)
     .set(patch)
     .where(and(eq(customers.merchantId, merchantId), eq(customers.id, id)))
-    .returning();
-  return rows[0];
+    .returning({ id: customers.id });
+  return rows[0] ? findCustomer(db, merchantId, id) : undefined;
 }
 
 export async function listCustomers(
   db: Db,
   merchantId: string,
   { limit, cursor, externalRef }: ListOptions & { externalRef?: string | undefined },
-) {
+): Promise<CustomerRecord[]> {
   return db
-    .select()
+    .select(customerView)
     .from(customers)
     .where(
       and(

@@ -127,8 +127,8 @@ export async function invoicesByIds(
 }
 
 export interface PayerCandidates {
-  /** Customers whose IBAN on file is one of the payers' (stored in electronic form). */
-  customers: { id: string; iban: string | null }[];
+  /** Customers whose account on file is one of the payers' (found by its lookup hash). */
+  customers: { id: string; ibanHash: string | null }[];
   /** Mandates whose masked IBAN fits one of the payers': only these need decrypting. */
   mandates: { id: string; customerId: string; ibanCiphertext: string }[];
 }
@@ -136,16 +136,19 @@ export interface PayerCandidates {
 export async function payerCandidates(
   db: Db,
   merchantId: string,
-  ibans: readonly string[],
+  ibanHashes: readonly string[],
   maskedIbans: readonly string[],
 ): Promise<PayerCandidates> {
-  if (ibans.length === 0) return { customers: [], mandates: [] };
+  if (ibanHashes.length === 0) return { customers: [], mandates: [] };
   const [found, mandates] = await db.batch([
     db
-      .select({ id: customers.id, iban: customers.iban })
+      .select({ id: customers.id, ibanHash: customers.ibanHash })
       .from(customers)
       .where(
-        and(eq(customers.merchantId, merchantId), sql`${customers.iban} IN ${jsonList(ibans)}`),
+        and(
+          eq(customers.merchantId, merchantId),
+          sql`${customers.ibanHash} IN ${jsonList(ibanHashes)}`,
+        ),
       ),
     db
       .select({

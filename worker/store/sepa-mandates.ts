@@ -4,10 +4,10 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sepaMandates } from "../../schema/sepa.ts";
 import { customers } from "../../schema/tables.ts";
-import type { CustomerRecord } from "./customers.ts";
 import type { Db } from "./db.ts";
 
 export type MandateRecord = typeof sepaMandates.$inferSelect;
+type CustomerRecord = typeof customers.$inferSelect;
 
 export const mandateIbanBinding = (mandateId: string) => `sepa_mandate:${mandateId}:iban`;
 export const amendedFromIbanBinding = (mandateId: string) =>
