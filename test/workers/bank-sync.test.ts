@@ -11,7 +11,8 @@ import {
 import { describe, expect, it } from "vitest";
 import { toCents } from "../../worker/finapi/amount.ts";
 import type { FetchLike } from "../../worker/finapi/client.ts";
-import { draftsFromPage } from "../../worker/flows/finapi-import.ts";
+import { counterpartIbanBinding, draftsFromPage } from "../../worker/flows/finapi-import.ts";
+import { decryptSecret } from "../../worker/secrets.ts";
 import {
   minImportDate,
   syncMerchant,
@@ -36,6 +37,8 @@ interface StoredTransaction {
   amount: number | null;
   status: string;
   status_reason: string | null;
+  raw_excerpt?: string | null;
+  counterpart_iban_ciphertext?: string | null;
 }
 
 interface ConnectionRow {
@@ -304,7 +307,7 @@ describe("bank sync", () => {
       encryptionKey: env.ENCRYPTION_KEY,
     };
     const [transaction] = world.control.addTransactions(m.accountId, [
-      { amountCents: 4200, purpose: "Miete" },
+      { amountCents: 4200, purpose: "Miete", counterpartIban: "DE89370400440532013000" },
     ]);
     const page = (raw: unknown) => ({
       transactions: [],
@@ -319,6 +322,9 @@ describe("bank sync", () => {
     await store((await draftsFromPage(page(transaction), context)).drafts);
     const [parkedRow] = await stored(m.merchantId);
     expect(parkedRow).toMatchObject({ status: "parked" });
+    // The excerpt is for a person to look at: the payer's IBAN in it is masked (issue 12).
+    expect(parkedRow!.raw_excerpt).toContain("DE89 **** **** **** **30 00");
+    expect(parkedRow!.raw_excerpt).not.toContain("0532013000");
 
     const report = await sync(world, m.merchantId);
     expect(report).toMatchObject({ healed: 1, imported: 0 });
@@ -328,8 +334,18 @@ describe("bank sync", () => {
         status: "unmatched",
         amount: 4200,
         status_reason: null,
+        counterpart_iban_masked: "DE89 **** **** **** **30 00",
       }),
     ]);
+    // Sealed to the finAPI key, so the healed row (which keeps its first id) still opens it.
+    const [healed] = await stored(m.merchantId);
+    expect(
+      await decryptSecret(
+        healed!.counterpart_iban_ciphertext as string,
+        env.ENCRYPTION_KEY,
+        counterpartIbanBinding(healed!.finapi_key as string),
+      ),
+    ).toBe("DE89370400440532013000");
 
     await env.DB.prepare("UPDATE bank_transactions SET status = 'matched' WHERE id = ?")
       .bind(parkedRow!.id)
