@@ -10,12 +10,17 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import type { ChangePoint, ContractChangeRequest } from "../widget/src/billing-types.ts";
+import type { TaxBreakdownEntry } from "../worker/domain/money.ts";
 
 const createdAt = () =>
   text("created_at")
     .notNull()
     .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`);
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
+// Enum columns are plain TEXT in SQLite (no SQL changes); the lists give the rows their types.
+const billingInterval = () =>
+  text("billing_interval", { enum: ["month", "quarter", "year"] }).notNull();
 
 export const merchants = sqliteTable("merchants", {
   id: text("id").primaryKey(),
@@ -24,7 +29,9 @@ export const merchants = sqliteTable("merchants", {
   paymentTermDays: integer("payment_term_days").notNull().default(14),
   portalEnabled: integer("portal_enabled", { mode: "boolean" }).notNull().default(true),
   allowedActions: json<string[]>("allowed_actions").notNull(),
-  prorationMode: text("proration_mode").notNull().default("interim_invoice"),
+  prorationMode: text("proration_mode", { enum: ["interim_invoice", "next_invoice", "none"] })
+    .notNull()
+    .default("interim_invoice"),
   allowedOrigins: json<string[]>("allowed_origins").notNull(),
   createdAt: createdAt(),
 });
@@ -80,7 +87,7 @@ export const articles = sqliteTable(
     merchantId: text("merchant_id")
       .notNull()
       .references(() => merchants.id),
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: ["plan", "addon", "one_time"] }).notNull(),
     name: text("name").notNull(),
     unitAmount: integer("unit_amount").notNull(),
     currency: text("currency").notNull(),
@@ -117,12 +124,14 @@ export const contractTemplates = sqliteTable(
     planArticleId: text("plan_article_id")
       .notNull()
       .references(() => articles.id),
-    billingInterval: text("billing_interval").notNull(),
+    billingInterval: billingInterval(),
     minimumTermMonths: integer("minimum_term_months").notNull().default(0),
     noticePeriodDays: integer("notice_period_days").notNull().default(0),
     allowedAddonArticleIds: json<string[]>("allowed_addon_article_ids").notNull(),
-    changePoints: json<unknown[]>("change_points").notNull(),
-    downgradeTiming: text("downgrade_timing").notNull().default("next_period"),
+    changePoints: json<ChangePoint[]>("change_points").notNull(),
+    downgradeTiming: text("downgrade_timing", { enum: ["next_period", "like_upgrade"] })
+      .notNull()
+      .default("next_period"),
     createdAt: createdAt(),
     updatedAt: text("updated_at"),
   },
@@ -145,10 +154,12 @@ export const contracts = sqliteTable(
     templateId: text("template_id")
       .notNull()
       .references(() => contractTemplates.id),
-    status: text("status").notNull().default("active"),
+    status: text("status", { enum: ["active", "cancellation_pending", "ended"] })
+      .notNull()
+      .default("active"),
     startDate: text("start_date").notNull(),
     billingAnchor: text("billing_anchor").notNull(),
-    billingInterval: text("billing_interval").notNull(),
+    billingInterval: billingInterval(),
     currentPeriodStart: text("current_period_start").notNull(),
     currentPeriodEnd: text("current_period_end").notNull(),
     endDate: text("end_date"),
@@ -179,7 +190,7 @@ export const contractItems = sqliteTable(
     articleId: text("article_id")
       .notNull()
       .references(() => articles.id),
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: ["plan", "addon"] }).notNull(),
     name: text("name").notNull(),
     quantity: integer("quantity").notNull(),
     unitAmount: integer("unit_amount").notNull(),
@@ -203,13 +214,17 @@ export const contractChanges = sqliteTable(
     contractId: text("contract_id")
       .notNull()
       .references(() => contracts.id),
-    type: text("type").notNull(),
-    request: json<Record<string, unknown>>("request").notNull(),
+    type: text("type", {
+      enum: ["switch_template", "add_addon", "remove_item", "change_quantity"],
+    }).notNull(),
+    request: json<ContractChangeRequest>("request").notNull(),
     effectiveDate: text("effective_date").notNull(),
-    status: text("status").notNull(),
-    kind: text("kind").notNull(),
-    settlement: text("settlement").notNull(),
-    source: text("source").notNull(),
+    status: text("status", { enum: ["scheduled", "applied", "cancelled", "failed"] }).notNull(),
+    kind: text("kind", { enum: ["upgrade", "downgrade", "neutral"] }).notNull(),
+    settlement: text("settlement", {
+      enum: ["interim_invoice", "credit_note", "next_invoice", "none"],
+    }).notNull(),
+    source: text("source", { enum: ["merchant", "portal"] }).notNull(),
     invoiceId: text("invoice_id"),
     /** Why the billing run could not apply a scheduled change (the contract changed meanwhile). */
     failureReason: text("failure_reason"),
@@ -261,7 +276,7 @@ export const invoices = sqliteTable(
     customerId: text("customer_id")
       .notNull()
       .references(() => customers.id),
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: ["regular", "interim", "credit_note"] }).notNull(),
     number: text("number").notNull(),
     status: text("status").notNull(),
     issueDate: text("issue_date").notNull(),
@@ -277,7 +292,7 @@ export const invoices = sqliteTable(
     originalInvoiceId: text("original_invoice_id"),
     changeId: text("change_id"),
     billingKey: text("billing_key").notNull(),
-    taxBreakdown: json<unknown[]>("tax_breakdown").notNull(),
+    taxBreakdown: json<TaxBreakdownEntry[]>("tax_breakdown").notNull(),
     createdAt: createdAt(),
   },
   (t) => [

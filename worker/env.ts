@@ -1,4 +1,5 @@
 // The Worker's bindings and the per-request variables the middleware sets for the routes.
+import type { Db } from "./store/db.ts";
 import type { MerchantRecord } from "./store/merchants.ts";
 
 export interface Bindings {
@@ -32,6 +33,8 @@ export interface Variables {
   customer: { id: string; name: string; locale: string };
   /** The request's clock; tests pin it with the `x-test-now` header (test environment only). */
   now: Date;
+  /** The request's drizzle handle over D1, made once by the request middleware. */
+  db: Db;
 }
 
 export interface AppEnv {
@@ -40,6 +43,8 @@ export interface AppEnv {
 }
 
 declare global {
+  // The vitest pool's typing hook is a global namespace; there is no module form of it.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Cloudflare {
     interface Env extends Bindings {
       TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];

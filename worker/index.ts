@@ -5,16 +5,13 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { openAPIRouteHandler } from "hono-openapi";
+import { DomainError } from "./domain/errors.ts";
 import type { AppEnv } from "./env.ts";
 import { requireAdmin, requireMerchant } from "./http/auth.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { jsonBodiesOnly } from "./http/json-body.ts";
-import { ProblemError } from "./http/problem.ts";
-import { runBilling } from "./jobs/billing-run.ts";
-import { BANK_SYNC_CRON, BILLING_CRON, WEBHOOK_CRON } from "./jobs/crons.ts";
-import { runBankSync } from "./jobs/bank-sync.ts";
-import { deliverWebhooks } from "./jobs/webhook-delivery.ts";
+import { jobsFor } from "./jobs/crons.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
@@ -28,19 +25,24 @@ import { portalRouter } from "./routes/portal.ts";
 import { reconciliationRouter } from "./routes/reconciliation.ts";
 import { sepaRouter } from "./routes/sepa.ts";
 import { portalSessionsRouter } from "./routes/portal-sessions.ts";
+import { database } from "./store/db.ts";
 import { settingsRouter } from "./routes/settings.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
 import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Tests pin "now" with `x-test-now`; any other environment always uses the real clock. */
-const clock = createMiddleware<AppEnv>(async (c, next) => {
+/**
+ * Every request gets its database handle and its clock once: tests pin "now" with `x-test-now`;
+ * any other environment always uses the real clock.
+ */
+const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const pinned = c.env.ENVIRONMENT === "test" ? c.req.header("x-test-now") : undefined;
   const now = pinned ? new Date(pinned) : new Date();
   if (Number.isNaN(now.getTime()))
-    throw new ProblemError("bad_request", "x-test-now must be an RFC 3339 instant.");
+    throw new DomainError("bad_request", "x-test-now must be an RFC 3339 instant.");
   c.set("now", now);
+  c.set("db", database(c.env.DB));
   await next();
 });
 
@@ -62,7 +64,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/", reconciliationRouter);
 
 const app = new Hono<AppEnv>();
-app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), clock);
+app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), requestContext);
 for (const api of ["/admin/v1/*", "/api/v1/*", "/portal/v1/*"]) app.use(api, jsonBodiesOnly);
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
@@ -91,25 +93,11 @@ app.onError(onError);
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    if (controller.cron === BILLING_CRON) {
+    for (const job of jobsFor(controller.cron)) {
       ctx.waitUntil(
-        runBilling(env.DB, new Date(controller.scheduledTime)).then((report) =>
-          console.log("billing run", JSON.stringify(report)),
-        ),
-      );
-    }
-    if (controller.cron === BANK_SYNC_CRON) {
-      ctx.waitUntil(
-        runBankSync(env, new Date(controller.scheduledTime)).then((report) =>
-          console.log("bank sync", JSON.stringify(report)),
-        ),
-      );
-    }
-    if (controller.cron === WEBHOOK_CRON) {
-      ctx.waitUntil(
-        deliverWebhooks(env, new Date(controller.scheduledTime)).then((report) =>
-          console.log("webhook delivery", JSON.stringify(report)),
-        ),
+        job
+          .run(env, new Date(controller.scheduledTime))
+          .then((report) => console.log(job.name, JSON.stringify(report))),
       );
     }
   },

@@ -19,7 +19,7 @@ import {
   userOf,
   type FinapiRuntime,
 } from "../../worker/flows/finapi.ts";
-import { encryptSecret } from "../../worker/secrets.ts";
+import { encryptSecret } from "../../worker/security.ts";
 import { chunkForInsert, database, runBatch } from "../../worker/store/db.ts";
 import { findSettings, insertConnection, upsertSettings } from "../../worker/store/finapi.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";

@@ -6,16 +6,18 @@ import {
   buildEventPayload,
   classifyDeliveryResponse,
   DISABLE_ENDPOINT_AFTER_MS,
-  isWebhookEventType,
   MAX_DELIVERY_ATTEMPTS,
   nextAttemptAt,
   RETRY_DELAYS_SECONDS,
   retryAfterMs,
   retryDelayMs,
   shouldDisableEndpoint,
+} from "../../worker/domain/webhook-retry.ts";
+import {
+  isWebhookEventType,
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
-} from "../../worker/domain/webhook-retry.ts";
+} from "../../worker/domain/events.ts";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const MIDDLE = () => 0.5; // no jitter

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { toCents } from "../../worker/finapi/amount.ts";
 import type { FetchLike } from "../../worker/finapi/client.ts";
 import { counterpartIbanBinding, draftsFromPage } from "../../worker/flows/finapi-import.ts";
-import { decryptSecret } from "../../worker/secrets.ts";
+import { decryptSecret } from "../../worker/security.ts";
 import {
   minImportDate,
   syncMerchant,

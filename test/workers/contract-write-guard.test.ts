@@ -30,7 +30,7 @@ describe("contract write guard", () => {
       merchantId,
       contractId: contract.id,
       articleId: catalogue.addonId,
-      kind: "addon",
+      kind: "addon" as const,
       name: "Ökostrom-Option",
       quantity: 1,
       unitAmount: 490,

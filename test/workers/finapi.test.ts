@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FINAPI_HOSTS } from "../../worker/finapi/client.ts";
-import { decryptSecret } from "../../worker/secrets.ts";
+import { decryptSecret } from "../../worker/security.ts";
 import { expectProblem, json } from "./helpers.ts";
 import { finapiWorld, rows } from "./finapi-fixture.ts";
 

@@ -1,7 +1,7 @@
 // Secrets at rest: AES-GCM round trips, bound to their row, and large values (a pain.008 file).
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { decryptSecret, encryptSecret } from "../../worker/secrets.ts";
+import { decryptSecret, encryptSecret } from "../../worker/security.ts";
 
 describe("encryptSecret", () => {
   it("round-trips, including a value of several hundred KB", async () => {

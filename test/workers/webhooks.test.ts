@@ -265,7 +265,14 @@ describe("outbox", () => {
       ...eventStatements(db, {
         merchantId,
         type: "contract.created",
-        data: { contractId: "ctr_x" },
+        data: {
+          contractId: "ctr_x",
+          customerId: "cus_x",
+          templateId: "tpl_x",
+          startDate: "2027-01-01",
+          currentPeriod: { start: "2027-01-01", end: "2027-02-01" },
+          invoiceId: "inv_x",
+        },
         at: new Date(),
       }),
       db.insert(templateGroups).values({ id: "tgr_dup", merchantId, name: "A" }),

@@ -56,9 +56,12 @@ export interface SelfservicePortalEventMap {
 
 declare global {
   // Lets `addEventListener("selfservice-…")` infer the detail type on the element and, as the
-  // events bubble out of the shadow root, on the document.
+  // events bubble out of the shadow root, on the document. Declaration merging needs the empty
+  // bodies.
+  /* eslint-disable @typescript-eslint/no-empty-object-type */
   interface HTMLElementEventMap extends SelfservicePortalEventMap {}
   interface DocumentEventMap extends SelfservicePortalEventMap {}
+  /* eslint-enable @typescript-eslint/no-empty-object-type */
 }
 
 type DetailOf<K extends keyof SelfservicePortalEventMap> =

@@ -8,27 +8,38 @@
 // otherwise; JSON names are camelCase; IDs are prefixed strings. Every request sends
 // `Authorization: Bearer <portal session token>`.
 
-/** `YYYY-MM-DD`, a calendar date in the merchant's time zone. */
-export type IsoDate = string;
-/** Integer minor units (cents) of the `currency` next to it. Negative = in the customer's favour. */
-export type Cents = number;
-/** VAT rate in basis points: 1900 = 19 %, 700 = 7 %, 0 = exempt / reverse charge. */
-export type TaxRateBp = number;
+import type {
+  BillingInterval,
+  Cents,
+  ChangeKind,
+  ChangePointType,
+  ChangeType,
+  ContractChangeRequest,
+  ContractStatus,
+  InvoiceKind,
+  InvoiceStatus,
+  IsoDate,
+  Settlement,
+  TaxRateBp,
+} from "./billing-types.js";
 
-export type BillingInterval = "month" | "quarter" | "year";
-export type ContractStatus = "active" | "cancellation_pending" | "ended";
-/** Compared on the recurring net amount normalised to one month (year ÷ 12, quarter ÷ 3). */
-export type ChangeKind = "upgrade" | "downgrade" | "neutral";
-/** What the proration of a change turns into (merchant `prorationMode` and the sign of the net). */
-export type Settlement = "interim_invoice" | "credit_note" | "next_invoice" | "none";
+export type {
+  BillingInterval,
+  Cents,
+  ChangeKind,
+  ChangePointType,
+  ChangeType,
+  ContractStatus,
+  InvoiceKind,
+  InvoiceStatus,
+  IsoDate,
+  Settlement,
+  TaxRateBp,
+} from "./billing-types.js";
+
 /** The merchant's customer-center switches; an action not listed is refused by the API too. */
 export type PortalAction =
   "switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel";
-export type ChangePointType =
-  "immediately" | "next_period" | "end_of_term" | "next_month" | "custom";
-export type ChangeType = "switch_template" | "add_addon" | "remove_item" | "change_quantity";
-export type InvoiceKind = "regular" | "interim" | "credit_note";
-export type InvoiceStatus = "open" | "paid" | "partially_paid" | "void";
 
 // ---------------------------------------------------------------------------------------------
 // GET /portal/v1/contracts → 200 PortalOverview
@@ -182,11 +193,7 @@ interface ChangeWhen {
   effectiveDate: IsoDate;
 }
 
-export type ChangeRequest =
-  | ({ type: "switch_template"; templateId: string } & ChangeWhen)
-  | ({ type: "add_addon"; articleId: string; quantity: number } & ChangeWhen)
-  | ({ type: "remove_item"; itemId: string } & ChangeWhen)
-  | ({ type: "change_quantity"; itemId: string; quantity: number } & ChangeWhen);
+export type ChangeRequest = ContractChangeRequest & ChangeWhen;
 
 export interface ChangePreviewLine {
   /** Server-side text (English); the widget prefers its own wording from `name` and the sign. */

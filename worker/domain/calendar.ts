@@ -1,10 +1,8 @@
 // Calendar dates (YYYY-MM-DD), billing periods anchored on a start date with month-end clamping,
 // day counts, and the merchant-local "today".
+import type { BillingInterval, IsoDate } from "../../widget/src/billing-types.ts";
 
-/** A calendar date in ISO form, `YYYY-MM-DD`, without a time zone. */
-export type IsoDate = string;
-
-export type BillingInterval = "month" | "quarter" | "year";
+export type { BillingInterval, IsoDate } from "../../widget/src/billing-types.ts";
 
 /** A billing period `[start, end)`: `end` is the first day of the next period. */
 export interface Period {

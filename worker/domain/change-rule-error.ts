@@ -1,5 +1,6 @@
 // The typed error every contract-change and cancellation rule reports, with a stable code the
 // API turns into a problem+json response naming the offending field.
+import { DomainError } from "./errors.ts";
 
 export type ChangeRuleCode =
   | "invalid_date"
@@ -24,13 +25,13 @@ export type ChangeRuleCode =
 export type ChangeRuleField =
   "effectiveDate" | "templateId" | "articleId" | "itemId" | "quantity" | "endDate";
 
-export class ChangeRuleError extends Error {
+export class ChangeRuleError extends DomainError {
   override readonly name = "ChangeRuleError";
-  readonly code: ChangeRuleCode;
+  override readonly code: ChangeRuleCode;
   readonly field: ChangeRuleField;
 
   constructor(code: ChangeRuleCode, field: ChangeRuleField, message: string) {
-    super(message);
+    super(code, message, [{ field, message }]);
     this.code = code;
     this.field = field;
   }
@@ -45,4 +46,8 @@ export function ruleFailure(
   message: string,
 ): RuleCheck {
   return { ok: false, error: new ChangeRuleError(code, field, message) };
+}
+
+export function throwIfFailed(check: RuleCheck): void {
+  if (!check.ok) throw check.error;
 }

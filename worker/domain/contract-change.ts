@@ -1,6 +1,9 @@
 // Computes one contract change (tariff switch, add-on, removal, quantity) into its kind, effective
 // date, proration lines, totals, settlement and the resulting contract: the single function both
 // the preview and the apply path call, so a preview is what gets applied to the cent.
+import type { ChangeKind, Settlement } from "../../widget/src/billing-types.ts";
+
+export type { ChangeKind, Settlement } from "../../widget/src/billing-types.ts";
 import { addDays, INTERVAL_MONTHS, isIsoDate, periodContaining } from "./calendar.ts";
 import type { BillingInterval, IsoDate, Period } from "./calendar.ts";
 import { downgradeEffectiveDate } from "./change-points.ts";
@@ -30,9 +33,6 @@ export type {
   TemplateTerms,
 } from "./contract-terms.ts";
 export type { ChangeTiming } from "./change-points.ts";
-
-export type ChangeKind = "upgrade" | "downgrade" | "neutral";
-export type Settlement = "interim_invoice" | "credit_note" | "next_invoice" | "none";
 
 /** An item of the contract after the change; `id` is null for a new item (the caller assigns one). */
 export interface ResultingItem extends Omit<ContractItem, "id"> {

@@ -1,5 +1,8 @@
 // The contract and tariff shapes the change rules work on, and the pricing rule that turns an
 // item into its amount per billing period.
+import type { ChangePoint } from "../../widget/src/billing-types.ts";
+
+export type { ChangePoint, ProrationMode } from "../../widget/src/billing-types.ts";
 import { INTERVAL_MONTHS } from "./calendar.ts";
 import type { BillingInterval, IsoDate, Period } from "./calendar.ts";
 import { lineAmount, sumCents } from "./money.ts";
@@ -41,13 +44,6 @@ export interface ContractSnapshot {
   offeredTemplateIds: string[];
 }
 
-export type ChangePoint =
-  | { type: "immediately" }
-  | { type: "next_period" }
-  | { type: "end_of_term" }
-  | { type: "next_month" }
-  | { type: "custom"; minLeadDays: number; maxHorizonDays: number };
-
 export type DowngradeTiming = "next_period" | "like_upgrade";
 
 export interface TemplateTerms {
@@ -76,8 +72,6 @@ export type ChangeRequest =
   | { type: "add_addon"; article: AddonArticle; quantity: number }
   | { type: "remove_item"; itemId: string }
   | { type: "change_quantity"; itemId: string; quantity: number };
-
-export type ProrationMode = "interim_invoice" | "next_invoice" | "none";
 
 export const MIN_QUANTITY = 1;
 export const MAX_QUANTITY = 999;

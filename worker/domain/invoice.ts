@@ -1,11 +1,12 @@
 // Invoice rules that must hold before anything is written: number series, payment references
 // the bank can carry, due dates, and the line/total checks that make an issued invoice final.
+import type { InvoiceKind } from "../../widget/src/billing-types.ts";
+
+export type { InvoiceKind } from "../../widget/src/billing-types.ts";
 import { addDays, isIsoDate } from "./calendar.ts";
 import type { IsoDate } from "./calendar.ts";
 import { isCents, totalsOf } from "./money.ts";
 import type { Cents, TaxBreakdownEntry, TaxRateBp } from "./money.ts";
-
-export type InvoiceKind = "regular" | "interim" | "credit_note";
 
 export const INVOICE_KINDS: readonly InvoiceKind[] = ["regular", "interim", "credit_note"];
 

@@ -1,10 +1,7 @@
 // Money as integer cents: half-up (commercial) rounding of ratios and VAT per rate on line sums.
+import type { Cents, TaxRateBp } from "../../widget/src/billing-types.ts";
 
-/** An amount in minor units (cents). Always a safe integer, never a float. */
-export type Cents = number;
-
-/** A tax rate in basis points: 1900 = 19 %. */
-export type TaxRateBp = number;
+export type { Cents, TaxRateBp } from "../../widget/src/billing-types.ts";
 
 export function isCents(value: unknown): value is Cents {
   return typeof value === "number" && Number.isSafeInteger(value);

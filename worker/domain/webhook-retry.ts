@@ -1,23 +1,6 @@
-// Webhook delivery policy without I/O: event types and payload, when to retry a failed attempt
+// Webhook delivery policy without I/O: the payload envelope, when to retry a failed attempt
 // (Svix schedule with jitter, Retry-After), and when a failing endpoint is given up on.
-
-export const WEBHOOK_EVENT_TYPES = [
-  "contract.created",
-  "contract.changed",
-  "contract.change_scheduled",
-  "contract.change_cancelled",
-  "contract.cancelled",
-  "contract.ended",
-  "invoice.created",
-  "invoice.paid",
-  "invoice.reopened",
-  "payment.received",
-  "payment.returned",
-  "bank_transaction.needs_review",
-  "bank_sync.failed",
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+import { isWebhookEventType, type WebhookEventType } from "./events.ts";
 
 /** Delays after the 1st, 2nd, … failed attempt; the first attempt itself is immediate. */
 export const RETRY_DELAYS_SECONDS = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000] as const;
@@ -42,10 +25,6 @@ export interface NextAttemptInput {
   now: Date;
   retryAfterHeader?: string | null;
   random: RandomSource;
-}
-
-export function isWebhookEventType(value: unknown): value is WebhookEventType {
-  return typeof value === "string" && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
 }
 
 /** The jittered delay before the next attempt, or null when `attemptNumber` was the last one. */

@@ -64,6 +64,7 @@ export function checkWebhookUrl(url: string, options: WebhookUrlOptions): Webhoo
   const input = url.trim();
   if (input.length > WEBHOOK_URL_MAX_LENGTH) return tooLong();
   // The URL parser silently deletes tabs and newlines; refuse them so what is stored is what was typed.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u0020\u007f-\u00a0\s]/u.test(input)) {
     return fail("invalid_url", "the URL must not contain whitespace or control characters");
   }

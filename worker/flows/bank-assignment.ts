@@ -2,7 +2,7 @@
 // the transaction's earlier payment bookings and credit are reversed, then the amount is booked
 // onto the chosen invoices in the order given (rule "manual"), any surplus as customer credit or
 // ignored as the merchant says — all in one batch, guarded against a concurrent booking.
-import { notFound, ProblemError, ruleViolation, type FieldError } from "../http/problem.ts";
+import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import { newId } from "../security.ts";
 import type { Db } from "../store/db.ts";
 import {
@@ -20,7 +20,7 @@ import {
   type InvoiceState,
 } from "../store/reconciliation-load.ts";
 import { eventStatements } from "../store/webhook-events.ts";
-import { commit } from "./reconcile-common.ts";
+import { commit } from "../store/grouped-commits.ts";
 
 export interface Assignment {
   invoiceIds: string[];
@@ -35,11 +35,6 @@ interface Share {
   paidBefore: number;
 }
 
-const invalid = (errors: FieldError[]) =>
-  new ProblemError("validation_failed", errors.map((e) => `${e.field}: ${e.message}`).join("; "), {
-    errors,
-  });
-
 /** Pays the invoices in the order given; only the last may stay partly open. */
 function distribute(
   amount: number,
@@ -52,7 +47,7 @@ function distribute(
     const paidBefore = invoice.amountPaid - (ownPaid.get(invoice.id) ?? 0);
     const share = Math.min(invoice.grossAmount - paidBefore, rest);
     if (share <= 0) {
-      throw ruleViolation(
+      throw new DomainError(
         "amounts_do_not_add_up",
         `The amount is used up before invoice ${invoice.id}; list only the invoices this payment covers.`,
       );
@@ -72,13 +67,13 @@ function checkInvoice(invoice: InvoiceState, currency: string, ownPaid: Map<stri
     !takesMoney ||
     invoice.grossAmount - invoice.amountPaid + (ownPaid.get(invoice.id) ?? 0) <= 0
   ) {
-    throw ruleViolation(
+    throw new DomainError(
       "invoice_not_open",
       `Invoice ${invoice.id} is ${invoice.kind === "credit_note" ? "a credit note" : invoice.status} and cannot take this payment.`,
     );
   }
   if (invoice.currency !== currency)
-    throw ruleViolation(
+    throw new DomainError(
       "currency_mismatch",
       `Invoice ${invoice.id} is in ${invoice.currency}, the payment in ${currency}.`,
     );
@@ -95,16 +90,16 @@ export async function assignTransaction(
   const tx = await transactionForBooking(db, merchantId, id);
   if (!tx) throw notFound("Bank transaction", id);
   if (new Set(input.invoiceIds).size !== input.invoiceIds.length)
-    throw invalid([{ field: "invoiceIds", message: "must not list an invoice twice" }]);
+    throw invalidFields([{ field: "invoiceIds", message: "must not list an invoice twice" }]);
   if (input.invoiceIds.length === 0 && input.remainder !== "ignore")
-    throw invalid([
+    throw invalidFields([
       {
         field: "invoiceIds",
         message: 'must name at least one invoice, unless remainder is "ignore"',
       },
     ]);
   if (tx.amount === null || tx.amount <= 0 || tx.status === "parked" || tx.status === "return") {
-    throw ruleViolation(
+    throw new DomainError(
       "transaction_not_assignable",
       "Only incoming payments can be assigned to invoices; returned debits and parked records cannot.",
     );
@@ -112,7 +107,7 @@ export async function assignTransaction(
   const booked = await bookingsOfTransactions(db, merchantId, [tx.id]);
   const active = booked.allocations.filter((allocation) => allocation.reversedAt === null);
   if (active.some((allocation) => allocation.collectionItemId !== null)) {
-    throw ruleViolation(
+    throw new DomainError(
       "collection_credit_not_assignable",
       "This credit settled SEPA collections; it cannot be reassigned.",
     );
@@ -132,14 +127,14 @@ export async function assignTransaction(
   });
   const { shares, rest } = distribute(tx.amount, chosen, ownPaid);
   if (rest > 0 && !input.remainder) {
-    throw ruleViolation(
+    throw new DomainError(
       "amounts_do_not_add_up",
       `The invoices take ${tx.amount - rest} of ${tx.amount} cents; say what happens to the remaining ${rest} (remainder: "customer_credit" or "ignore").`,
     );
   }
   const customers = new Set(chosen.map((invoice) => invoice.customerId));
   if (rest > 0 && input.remainder === "customer_credit" && customers.size !== 1) {
-    throw ruleViolation(
+    throw new DomainError(
       "credit_customer_unclear",
       "A remainder kept as credit needs invoices of exactly one customer.",
     );
@@ -272,10 +267,9 @@ export async function assignTransaction(
     ...events,
   ];
   if (!(await commit(db, statements))) {
-    throw new ProblemError(
-      "conflict",
+    throw new DomainError(
+      "bank_transaction_changed",
       "The bank transaction or one of its invoices changed meanwhile; reload and try again.",
-      { ruleCode: "bank_transaction_changed" },
     );
   }
 }

@@ -1,18 +1,22 @@
-// The contract-change use cases shared by the merchant API, the portal API and the billing run:
-// preview a change, commit it (now or scheduled), cancel a scheduled change, cancel a contract.
-// They combine the pure rules of worker/domain with the statements of worker/store.
-import type { IsoDate } from "../domain/calendar.ts";
+// The contract-change use cases: preview a change, apply it (now, scheduled, or on its day by the
+// billing run), cancel a scheduled change, cancel a contract. The actor carries the policy: the
+// merchant may change anything at any date, the portal only what the customer center and the
+// template's change points offer, the billing run applies what was scheduled.
+import type { ContractChangeRequest } from "../../widget/src/billing-types.ts";
+import { localDate, type IsoDate } from "../domain/calendar.ts";
 import { checkChosenEnd, earliestCancellationEnd } from "../domain/cancellation.ts";
-import { ChangeRuleError, type RuleCheck } from "../domain/change-rule-error.ts";
+import { settlementDocument, supersededChanges } from "../domain/change-application.ts";
+import { checkEffectiveDate, type ChangeTiming } from "../domain/change-points.ts";
+import { throwIfFailed } from "../domain/change-rule-error.ts";
 import {
   computeChange,
   type ChangeComputation,
   type ChangeRequest,
-  type ChangeTiming,
 } from "../domain/contract-change.ts";
-import type { ProrationMode } from "../domain/contract-terms.ts";
-import { notFound, ProblemError, ruleViolation } from "../http/problem.ts";
-import { newId } from "../security.ts";
+import { DomainError, missingReference, notFound } from "../domain/errors.ts";
+import { changeBillingKey, draftInvoice, type InvoiceDraft } from "../domain/invoice-draft.ts";
+import { actionFor, isActionAllowed } from "../domain/portal-options.ts";
+import { freshInvoiceIds, newId } from "../security.ts";
 import { loadChangeContext, type ChangeContext } from "../store/change-context.ts";
 import {
   applyChangeStatements,
@@ -20,170 +24,267 @@ import {
   cancelScheduledChangeStatements,
   findChange,
   scheduleChangeStatements,
-  settlementDraft,
-  type ChangeSource,
-  type StoredChangeRequest,
+  type ContractChangeRecord,
 } from "../store/contract-changes.ts";
 import { runBatch, type Db } from "../store/db.ts";
-import type { InvoiceDraft } from "../store/invoices.ts";
+import { findInvoice, type InvoiceLineRecord, type InvoiceRecord } from "../store/invoices.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
+import { isCustomersContract } from "../store/portal.ts";
 
-export interface ChangeOrder {
-  request: StoredChangeRequest;
+/** Who asks for the change; each kind brings its own rules about what it may do. */
+export type ChangeActor =
+  | { kind: "merchant"; merchant: MerchantRecord }
+  | { kind: "portal"; merchant: MerchantRecord; customerId: string }
+  | { kind: "billing_run"; merchant: MerchantRecord; change: ContractChangeRecord };
+
+/** A change as asked for, with the date it should take effect (default: today). */
+export type ChangeOrder = ContractChangeRequest & {
   effectiveDate?: IsoDate | undefined;
+  /** Operators may keep a downgrade's date instead of the template's downgrade timing. */
   timing?: ChangeTiming | undefined;
+};
+
+export interface ChangePreview {
+  computation: ChangeComputation;
+  /** The currency the contract is billed in. */
+  currency: string;
 }
 
-export function ruleProblem(error: ChangeRuleError): ProblemError {
-  return new ProblemError("unprocessable", error.message, {
-    ruleCode: error.code,
-    errors: [{ field: error.field, message: error.message }],
-  });
+export interface AppliedChange {
+  change: Pick<ChangeComputation, "effectiveDate" | "kind" | "settlement"> & {
+    id: string;
+    status: "applied" | "scheduled";
+  };
+  preview: ChangePreview;
+  /** The interim invoice or credit note issued at once, as stored (with its number). */
+  invoice: (InvoiceRecord & { lines: InvoiceLineRecord[] }) | undefined;
 }
 
-export function throwIfFailed(check: RuleCheck): void {
-  if (!check.ok) throw ruleProblem(check.error);
+export async function previewChange(
+  db: Db,
+  actor: ChangeActor,
+  contractId: string,
+  order: ChangeOrder,
+  now: Date,
+): Promise<ChangePreview> {
+  const { context, computation } = await computeFor(db, actor, contractId, order, now);
+  return { computation, currency: context.planCurrency };
 }
 
-function missingReference(field: string, id: string | undefined): ProblemError {
-  return new ProblemError("validation_failed", `${field}: ${id} does not exist`, {
-    errors: [{ field, message: "does not exist" }],
-  });
-}
-
-function domainRequest(context: ChangeContext, request: StoredChangeRequest): ChangeRequest {
-  switch (request.type) {
-    case "switch_template":
-      if (!context.targetTemplate) throw missingReference("templateId", request.templateId);
-      return { type: "switch_template", template: context.targetTemplate };
-    case "add_addon":
-      if (!context.targetArticle) throw missingReference("articleId", request.articleId);
-      return { type: "add_addon", article: context.targetArticle, quantity: request.quantity ?? 1 };
-    case "remove_item":
-      return { type: "remove_item", itemId: request.itemId ?? "" };
-    case "change_quantity":
-      return {
-        type: "change_quantity",
-        itemId: request.itemId ?? "",
-        quantity: request.quantity ?? 0,
-      };
+/** Applies a change due today (or earlier) at once, or stores it for the billing run. */
+export async function applyChange(
+  db: Db,
+  actor: ChangeActor,
+  contractId: string,
+  order: ChangeOrder,
+  now: Date,
+): Promise<AppliedChange> {
+  const { context, computation, today } = await computeFor(db, actor, contractId, order, now);
+  const { merchant } = actor;
+  const changeId = actor.kind === "billing_run" ? actor.change.id : newId("chg");
+  const meta = {
+    merchantId: merchant.id,
+    changeId,
+    request: requestOf(order),
+    source: actor.kind === "billing_run" ? actor.change.source : actor.kind,
+  };
+  const preview = { computation, currency: context.planCurrency };
+  const summary = {
+    id: changeId,
+    effectiveDate: computation.effectiveDate,
+    kind: computation.kind,
+    settlement: computation.settlement,
+  };
+  if (actor.kind !== "billing_run" && computation.effectiveDate > today) {
+    const supersededIds = supersededChanges(meta.request.type, context.scheduledChanges);
+    await runBatch(
+      db,
+      scheduleChangeStatements(db, context, computation, { ...meta, supersededIds }, now),
+    );
+    return { change: { ...summary, status: "scheduled" }, preview, invoice: undefined };
   }
+  const invoice = settlementInvoice(context, computation, merchant, changeId, today);
+  const scheduled = actor.kind === "billing_run";
+  await runBatch(
+    db,
+    applyChangeStatements(db, context, computation, { ...meta, invoice, scheduled }, now),
+  );
+  return {
+    change: { ...summary, status: "applied" },
+    preview,
+    invoice: invoice ? await findInvoice(db, merchant.id, invoice.id) : undefined,
+  };
+}
+
+export async function cancelScheduledChange(
+  db: Db,
+  actor: ChangeActor,
+  contractId: string,
+  changeId: string,
+  now: Date,
+): Promise<void> {
+  await requireOwnContract(db, actor, contractId);
+  const context = await loadForChange(db, actor.merchant.id, contractId);
+  const change = await findChange(db, actor.merchant.id, contractId, changeId);
+  if (!change) throw notFound("Change", changeId);
+  if (change.status !== "scheduled")
+    throw new DomainError(
+      "change_not_scheduled",
+      `Change ${changeId} is ${change.status}; only scheduled changes can be cancelled.`,
+    );
+  await runBatch(db, cancelScheduledChangeStatements(db, context.contract, changeId, now));
+}
+
+/** Ends the contract at the earliest possible date, or at a later period end the caller chose. */
+export async function cancelContract(
+  db: Db,
+  actor: ChangeActor,
+  contractId: string,
+  requestedEnd: IsoDate | undefined,
+  now: Date,
+): Promise<{ endDate: IsoDate; earliestEndDate: IsoDate }> {
+  await requireOwnContract(db, actor, contractId);
+  if (actor.kind === "portal" && !actor.merchant.allowedActions.includes("cancel"))
+    throw new DomainError(
+      "action_not_allowed",
+      "Cancelling online is not offered in the customer center.",
+    );
+  const context = await loadForChange(db, actor.merchant.id, contractId);
+  if (context.contract.status === "cancellation_pending") {
+    throw new DomainError(
+      "contract_already_cancelled",
+      `Contract ${contractId} is already cancelled to ${context.contract.endDate}.`,
+    );
+  }
+  const today = localDate(now, actor.merchant.timeZone);
+  const earliestEndDate = earliestCancellationEnd(context.snapshot, today);
+  const endDate = requestedEnd ?? earliestEndDate;
+  if (requestedEnd) throwIfFailed(checkChosenEnd(context.snapshot, today, requestedEnd));
+  await runBatch(db, cancelContractStatements(db, context.contract, endDate, now));
+  return { endDate, earliestEndDate };
 }
 
 export async function loadForChange(
   db: Db,
   merchantId: string,
   contractId: string,
-  request?: StoredChangeRequest,
+  request?: ContractChangeRequest,
 ): Promise<ChangeContext> {
   const context = await loadChangeContext(db, merchantId, contractId, {
-    templateId: request?.templateId,
-    articleId: request?.articleId,
+    templateId: request?.type === "switch_template" ? request.templateId : undefined,
+    articleId: request?.type === "add_addon" ? request.articleId : undefined,
   });
   if (!context) throw notFound("Contract", contractId);
   if (context.contract.status === "ended")
-    throw ruleViolation(
+    throw new DomainError(
       "contract_ended",
       `Contract ${contractId} has ended and can no longer be changed.`,
     );
   return context;
 }
 
+/** The portal sees only the session customer's contracts: anything else is "not found". */
+async function requireOwnContract(db: Db, actor: ChangeActor, contractId: string) {
+  if (actor.kind !== "portal") return;
+  if (!(await isCustomersContract(db, actor.merchant.id, actor.customerId, contractId)))
+    throw notFound("Contract", contractId);
+}
+
 /** Preview and apply both come through here: the same inputs give the same lines to the cent. */
-export function computeOrder(
-  context: ChangeContext,
+async function computeFor(
+  db: Db,
+  actor: ChangeActor,
+  contractId: string,
   order: ChangeOrder,
-  today: IsoDate,
-  prorationMode: ProrationMode,
-): ChangeComputation {
-  try {
-    return computeChange({
-      contract: context.snapshot,
-      template: context.template,
-      request: domainRequest(context, order.request),
-      effectiveDate: order.effectiveDate ?? today,
-      today,
-      prorationMode,
-      ...(order.timing ? { timing: order.timing } : {}),
-    });
-  } catch (error) {
-    if (error instanceof ChangeRuleError) throw ruleProblem(error);
-    throw error;
+  now: Date,
+) {
+  await requireOwnContract(db, actor, contractId);
+  const context = await loadForChange(db, actor.merchant.id, contractId, order);
+  const today = localDate(now, actor.merchant.timeZone);
+  const effectiveDate = order.effectiveDate ?? today;
+  if (actor.kind === "portal")
+    throwIfFailed(checkEffectiveDate(context.snapshot, context.template, today, effectiveDate));
+  // The billing run applies a change on the day it was scheduled for, never moved again.
+  const timing = actor.kind === "billing_run" ? "as_requested" : order.timing;
+  const computation = computeChange({
+    contract: context.snapshot,
+    template: context.template,
+    request: resolve(context, order),
+    effectiveDate,
+    today,
+    prorationMode: actor.merchant.prorationMode,
+    ...(timing ? { timing } : {}),
+  });
+  if (
+    actor.kind === "portal" &&
+    !isActionAllowed(actor.merchant.allowedActions, actionFor(order.type, computation.kind))
+  ) {
+    throw new DomainError(
+      "action_not_allowed",
+      `This change (${order.type}, ${computation.kind}) is not offered in the customer center.`,
+    );
+  }
+  return { context, computation, today };
+}
+
+/** The request by id, turned into the tariff and article it names. */
+function resolve(context: ChangeContext, order: ChangeOrder): ChangeRequest {
+  switch (order.type) {
+    case "switch_template":
+      if (!context.targetTemplate)
+        throw missingReference("templateId", `${order.templateId} does not exist`);
+      return { type: "switch_template", template: context.targetTemplate };
+    case "add_addon":
+      if (!context.targetArticle)
+        throw missingReference("articleId", `${order.articleId} does not exist`);
+      return { type: "add_addon", article: context.targetArticle, quantity: order.quantity };
+    case "remove_item":
+      return { type: "remove_item", itemId: order.itemId };
+    case "change_quantity":
+      return { type: "change_quantity", itemId: order.itemId, quantity: order.quantity };
   }
 }
 
-export interface CommittedChange {
-  changeId: string;
-  status: "applied" | "scheduled";
-  computation: ChangeComputation;
-  invoice: InvoiceDraft | null;
+/** What is stored for the change: the request alone, without its date. */
+function requestOf(order: ChangeOrder): ContractChangeRequest {
+  switch (order.type) {
+    case "switch_template":
+      return { type: order.type, templateId: order.templateId };
+    case "add_addon":
+      return { type: order.type, articleId: order.articleId, quantity: order.quantity };
+    case "remove_item":
+      return { type: order.type, itemId: order.itemId };
+    case "change_quantity":
+      return { type: order.type, itemId: order.itemId, quantity: order.quantity };
+  }
 }
 
-/** Applies a change due today (or earlier) at once, or stores it for the billing run. */
-export async function commitChange(
-  db: Db,
-  merchant: MerchantRecord,
+function settlementInvoice(
   context: ChangeContext,
   computation: ChangeComputation,
-  order: ChangeOrder,
-  source: ChangeSource,
-  today: IsoDate,
-): Promise<CommittedChange> {
-  const changeId = newId("chg");
-  const meta = { merchantId: merchant.id, changeId, request: order.request, source };
-  if (computation.effectiveDate > today) {
-    await runBatch(db, scheduleChangeStatements(db, context, computation, meta));
-    return { changeId, status: "scheduled", computation, invoice: null };
-  }
-  const invoice = settlementDraft(context, computation, {
-    changeId,
-    issueDate: today,
-    paymentTermDays: merchant.paymentTermDays,
-    currency: context.planCurrency,
-  });
-  await runBatch(
-    db,
-    applyChangeStatements(db, context, computation, { ...meta, invoice, scheduled: false }),
-  );
-  return { changeId, status: "applied", computation, invoice };
-}
-
-export async function cancelScheduledChange(
-  db: Db,
-  merchantId: string,
-  contractId: string,
+  merchant: MerchantRecord,
   changeId: string,
-): Promise<void> {
-  const context = await loadForChange(db, merchantId, contractId);
-  const change = await findChange(db, merchantId, contractId, changeId);
-  if (!change) throw notFound("Change", changeId);
-  if (change.status !== "scheduled")
-    throw ruleViolation(
-      "change_not_scheduled",
-      `Change ${changeId} is ${change.status}; only scheduled changes can be cancelled.`,
-    );
-  await runBatch(db, cancelScheduledChangeStatements(db, context.contract, changeId));
-}
-
-/** Ends the contract at the earliest possible date, or at a later period end the caller chose. */
-export async function cancelContract(
-  db: Db,
-  merchantId: string,
-  contractId: string,
   today: IsoDate,
-  requestedEnd?: IsoDate,
-): Promise<{ endDate: IsoDate; earliestEndDate: IsoDate }> {
-  const context = await loadForChange(db, merchantId, contractId);
-  if (context.contract.status === "cancellation_pending") {
-    throw new ProblemError(
-      "conflict",
-      `Contract ${contractId} is already cancelled to ${context.contract.endDate}.`,
-      { ruleCode: "contract_already_cancelled" },
-    );
-  }
-  const earliestEndDate = earliestCancellationEnd(context.snapshot, today);
-  const endDate = requestedEnd ?? earliestEndDate;
-  if (requestedEnd) throwIfFailed(checkChosenEnd(context.snapshot, today, requestedEnd));
-  await runBatch(db, cancelContractStatements(db, context.contract, endDate));
-  return { endDate, earliestEndDate };
+): InvoiceDraft | null {
+  const document = settlementDocument(
+    computation,
+    context.planCurrency,
+    context.lastChargeInvoiceId,
+  );
+  if (!document) return null;
+  return draftInvoice(
+    document,
+    {
+      merchantId: merchant.id,
+      customerId: context.contract.customerId,
+      contractId: context.contract.id,
+      issueDate: today,
+      paymentTermDays: merchant.paymentTermDays,
+      periodStart: computation.effectiveDate,
+      periodEnd: computation.newCurrentPeriod.end,
+      changeId,
+      billingKey: changeBillingKey(changeId),
+    },
+    freshInvoiceIds(),
+  );
 }

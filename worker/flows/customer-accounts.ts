@@ -3,7 +3,7 @@
 // under LOOKUP_HASH_KEY so reconciliation can find the customer behind a payer's IBAN by equality.
 import { maskIban } from "../domain/sepa-identifiers.ts";
 import type { Bindings } from "../env.ts";
-import { encryptSecret, lookupHash } from "../secrets.ts";
+import { encryptSecret, lookupHash } from "../security.ts";
 
 export type SecretKeys = Pick<Bindings, "ENCRYPTION_KEY" | "LOOKUP_HASH_KEY">;
 

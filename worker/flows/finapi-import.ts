@@ -4,7 +4,7 @@
 // The payer's IBAN is stored sealed and masked, and masked in a parked record's excerpt too.
 import type { FinapiTransaction, RejectedTransaction, TransactionPage } from "../finapi/types.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
-import { encryptSecret } from "../secrets.ts";
+import { encryptSecret } from "../security.ts";
 import { newId, sha256Hex } from "../security.ts";
 import type { BankTransactionDraft } from "../store/bank-transactions.ts";
 

@@ -12,8 +12,8 @@ import {
   type TokenCache,
 } from "../finapi/client.ts";
 import type { UserCredentials } from "../finapi/types.ts";
-import { ProblemError, ruleViolation } from "../http/problem.ts";
-import { decryptSecret, encryptSecret } from "../secrets.ts";
+import { DomainError } from "../domain/errors.ts";
+import { decryptSecret, encryptSecret } from "../security.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 import type { Db } from "../store/db.ts";
 import {
@@ -119,7 +119,7 @@ export async function userOf(
 export async function requireSettings(db: Db, merchantId: string): Promise<FinapiSettingsRecord> {
   const settings = await findSettings(db, merchantId);
   if (!settings)
-    throw ruleViolation(
+    throw new DomainError(
       "finapi_not_configured",
       "Store the finAPI client credentials first (PUT /api/v1/finapi/settings).",
     );
@@ -132,7 +132,7 @@ async function requireUser(
 ): Promise<UserCredentials> {
   const user = await userOf(env, settings);
   if (!user)
-    throw ruleViolation(
+    throw new DomainError(
       "finapi_user_missing",
       "Create the finAPI user first (POST /api/v1/finapi/user).",
     );
@@ -140,18 +140,6 @@ async function requireUser(
 }
 
 // ---- finAPI failures ----
-
-/** finAPI (or the way to it) failed: 502, not 500, because the fault is upstream and may pass. */
-class FinapiUnavailable extends ProblemError {
-  override readonly status: number;
-  override readonly title: string;
-
-  constructor(detail: string) {
-    super("internal_error", detail, { ruleCode: "finapi_unavailable" });
-    this.status = 502;
-    this.title = "finAPI is unavailable";
-  }
-}
 
 /** A short, bounded description for sync status and events; finAPI's texts are untrusted. */
 export function describeFinapiError(error: unknown): { code: string; message: string } {
@@ -162,7 +150,7 @@ export function describeFinapiError(error: unknown): { code: string; message: st
       message: `finAPI: ${where} ${error.code}: ${error.message}`.slice(0, 500),
     };
   }
-  if (error instanceof ProblemError)
+  if (error instanceof DomainError)
     return { code: error.code, message: error.message.slice(0, 500) };
   return {
     code: "internal_error",
@@ -174,7 +162,7 @@ export function finapiProblem(error: unknown): unknown {
   if (!(error instanceof FinapiError)) return error;
   const { message } = describeFinapiError(error);
   if (error.kind === "oauth" && error.status === 401) {
-    return ruleViolation(
+    return new DomainError(
       "finapi_credentials_rejected",
       "finAPI rejected the client credentials; check clientId and clientSecret.",
     );
@@ -185,8 +173,9 @@ export function finapiProblem(error: unknown): unknown {
     error.kind === "invalid_response" ||
     error.kind === "limit"
   )
-    return new FinapiUnavailable(message);
-  return ruleViolation("finapi_rejected", message);
+    // finAPI (or the way to it) failed: the fault is upstream and may pass.
+    return new DomainError("finapi_unavailable", message);
+  return new DomainError("finapi_rejected", message);
 }
 
 /** Runs a finAPI call from a request handler, turning its failures into problems. */
@@ -214,10 +203,9 @@ export async function createUser(
 ): Promise<{ id: string; createdAt: string }> {
   const settings = await requireSettings(db, merchantId);
   if (settings.userId)
-    throw new ProblemError(
-      "conflict",
+    throw new DomainError(
+      "finapi_user_exists",
       "The finAPI user exists already; remove it first (DELETE /api/v1/finapi/user).",
-      { ruleCode: "finapi_user_exists" },
     );
   const client = await clientFor(env, settings, runtime);
   // Our own strong password, so it never has to travel back from finAPI.
@@ -232,10 +220,9 @@ export async function createUser(
   );
   const createdAt = now.toISOString();
   if (!(await setUser(db, merchantId, user.id, ciphertext, createdAt))) {
-    throw new ProblemError(
-      "conflict",
+    throw new DomainError(
+      "finapi_user_exists",
       "Another request created the finAPI user at the same time.",
-      { ruleCode: "finapi_user_exists" },
     );
   }
   return { id: user.id, createdAt };

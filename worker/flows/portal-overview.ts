@@ -111,7 +111,7 @@ function portalContract({
                 name: article.name,
                 unitAmount: article.unitAmount,
                 taxRate: article.taxRate,
-                kind: article.kind as AddonArticle["kind"],
+                kind: article.kind,
               },
             ],
           ]
@@ -141,7 +141,7 @@ function portalContract({
     contract.endDate !== null && contract.endDate < contract.currentPeriodEnd;
   return {
     id: contract.id,
-    status: contract.status as PortalContract["status"],
+    status: contract.status,
     currency: articles.get(template.planArticle.id)?.currency ?? "EUR",
     tariff: { templateId: template.id, name: template.name, billingInterval: template.interval },
     items: ordered.map((item) => ({
@@ -170,9 +170,9 @@ function portalContract({
       .sort((a, b) => a.effectiveDate.localeCompare(b.effectiveDate))
       .map((change) => ({
         id: change.id,
-        type: change.type as PortalContract["scheduledChanges"][number]["type"],
+        type: change.type,
         effectiveDate: change.effectiveDate,
-        kind: change.kind as PortalContract["scheduledChanges"][number]["kind"],
+        kind: change.kind,
         summary: scheduledSummary(change, termsById, articles, items),
       })),
     switchOptions: options.switchOptions,

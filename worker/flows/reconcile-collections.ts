@@ -17,7 +17,8 @@ import {
 } from "../store/reconciliation-load.ts";
 import { settleCollectionStatements } from "../store/sepa-settlement.ts";
 import { eventStatements } from "../store/webhook-events.ts";
-import { commit, sendToReview, type Outcome, type RunContext } from "./reconcile-common.ts";
+import { commit } from "../store/grouped-commits.ts";
+import { sendToReview, type Outcome, type RunContext } from "./reconcile-common.ts";
 
 export class CollectionBook {
   private readonly runs: OpenCollectionRun[];

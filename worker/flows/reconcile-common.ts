@@ -1,16 +1,15 @@
-// Shared pieces of the reconciliation flows: the run's context, committing one transaction's
-// batch (a fired guard is a lost race, not an error), and writing the two outcomes that move no
-// money — review and ignored — through the one bulk writer, for one transaction or thousands.
-import type { BatchItem } from "drizzle-orm/batch";
+// Shared pieces of the reconciliation flows: the run's context and writing the two outcomes that
+// move no money — review and ignored — through the one bulk writer, for one transaction or
+// thousands. Committing batches (alone or grouped) is worker/store/grouped-commits.ts.
 import type { StoredCandidate } from "../../schema/reconciliation.ts";
 import type { BankTransactionForReturn } from "../domain/return-detection.ts";
 import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { SecretKeys } from "./customer-accounts.ts";
-import { runBatch, type Db } from "../store/db.ts";
+import type { Db } from "../store/db.ts";
+import { isBookingConflict } from "../store/reconciliation-entries.ts";
 import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { writeQuietDecisions, type QuietDecision } from "../store/reconciliation-decisions.ts";
-import { isBookingConflict } from "../store/reconciliation-entries.ts";
 
 export interface RunContext {
   db: Db;
@@ -29,65 +28,6 @@ export type Outcome =
   | "review"
   | "ignored"
   | "conflict";
-
-/** Runs one transaction's batch; false when a guard fired (someone else booked or changed it first). */
-export async function commit(db: Db, statements: BatchItem<"sqlite">[]): Promise<boolean> {
-  try {
-    await runBatch(db, statements);
-    return true;
-  } catch (error) {
-    if (isBookingConflict(error)) return false;
-    throw error;
-  }
-}
-
-/**
- * Commits many transactions' batches as one D1 batch (a D1 round trip per transaction would not
- * fit thousands into one cron tick). Each transaction keeps its own guards, so a combined batch is
- * just as safe; when one guard fires, the group is retried one transaction at a time and stops at
- * the first lost race, keeping everything before it. Later statements may rely on earlier ones of
- * the same group (an invoice paid in part by the previous transaction).
- */
-export class GroupedCommits {
-  private pending: { statements: BatchItem<"sqlite">[]; outcome: Outcome }[] = [];
-  readonly outcomes: Outcome[] = [];
-  stopped = false;
-
-  constructor(
-    private readonly db: Db,
-    private readonly maxTransactions = 40,
-  ) {}
-
-  async add(statements: BatchItem<"sqlite">[], outcome: Outcome): Promise<void> {
-    if (this.stopped) return;
-    this.pending.push({ statements, outcome });
-    if (this.pending.length >= this.maxTransactions) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const group = this.pending;
-    this.pending = [];
-    if (group.length === 0 || this.stopped) return;
-    if (
-      await commit(
-        this.db,
-        group.flatMap((entry) => entry.statements),
-      )
-    ) {
-      this.outcomes.push(...group.map((entry) => entry.outcome));
-      return;
-    }
-    for (const entry of group) {
-      if (await commit(this.db, entry.statements)) {
-        this.outcomes.push(entry.outcome);
-        continue;
-      }
-      this.outcomes.push("conflict");
-      this.stopped = true;
-      return;
-    }
-  }
-}
 
 export function returnInput(tx: ReconcilableTransaction): BankTransactionForReturn {
   return {

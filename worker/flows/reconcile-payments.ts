@@ -14,7 +14,7 @@ import {
 } from "../domain/payment-matching.ts";
 import { invoiceNumberKey, scanTransactionReferences } from "../domain/payment-reference-scan.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
-import { decryptSecret } from "../secrets.ts";
+import { decryptSecret } from "../security.ts";
 import { ibanLookupHash } from "./customer-accounts.ts";
 import { counterpartIbanBinding } from "./finapi-import.ts";
 import { newId } from "../security.ts";
@@ -32,7 +32,8 @@ import {
 } from "../store/reconciliation-load.ts";
 import { mandateIbanBinding } from "../store/sepa-mandates.ts";
 import { eventStatements } from "../store/webhook-events.ts";
-import type { GroupedCommits, Outcome, QuietItem, RunContext } from "./reconcile-common.ts";
+import type { GroupedCommits } from "../store/grouped-commits.ts";
+import type { Outcome, QuietItem, RunContext } from "./reconcile-common.ts";
 
 function incoming(tx: ReconcilableTransaction, payers: PayerIbans): IncomingTransaction {
   return {
@@ -156,7 +157,7 @@ function namedKeys(transactions: readonly ReconcilableTransaction[]): {
 export async function reconcilePayments(
   ctx: RunContext,
   transactions: readonly ReconcilableTransaction[],
-  commits: GroupedCommits,
+  commits: GroupedCommits<Outcome>,
   quiet: QuietItem[],
 ): Promise<void> {
   if (transactions.length === 0) return;

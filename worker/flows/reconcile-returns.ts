@@ -30,13 +30,8 @@ import {
   returnCollectionItemStatements,
 } from "../store/sepa-settlement.ts";
 import { eventStatements } from "../store/webhook-events.ts";
-import {
-  commit,
-  returnInput,
-  sendToReview,
-  type Outcome,
-  type RunContext,
-} from "./reconcile-common.ts";
+import { returnInput, sendToReview, type Outcome, type RunContext } from "./reconcile-common.ts";
+import { commit } from "../store/grouped-commits.ts";
 
 /** Every collection the return's identifiers point at, each once. */
 async function collectionsNamedBy(

@@ -5,6 +5,7 @@
 // so an invoice a return reopened can be paid by a transfer of the same day. Each transaction's
 // booking is atomic and guarded so that it is booked at most once; payments and ignored lines
 // share D1 batches (GroupedCommits), the rarer credits and returns get one each.
+import { GroupedCommits } from "../store/grouped-commits.ts";
 import { classifyTransaction } from "../domain/return-detection.ts";
 import type { Db } from "../store/db.ts";
 import type { SecretKeys } from "./customer-accounts.ts";
@@ -16,7 +17,6 @@ import {
 import { CollectionBook } from "./reconcile-collections.ts";
 import {
   commitQuiet,
-  GroupedCommits,
   returnInput,
   type Outcome,
   type QuietItem,
@@ -132,7 +132,7 @@ export async function reconcileMerchant(
     else tally(counts, outcome);
   }
   for (const tx of returns) tally(counts, await reconcileReturn(ctx, tx));
-  const commits = new GroupedCommits(db);
+  const commits = new GroupedCommits<Outcome>(db, "conflict");
   const quiet: QuietItem[] = [];
   await reconcilePayments(ctx, payments, commits, quiet);
   await commits.flush();

@@ -14,8 +14,8 @@ import {
   type SkippedInvoice,
 } from "../domain/sepa-collection-run.ts";
 import type { CollectionDateCheck } from "../domain/sepa-calendar.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
-import { decryptSecret, encryptSecret } from "../secrets.ts";
+import { DomainError, notFound } from "../domain/errors.ts";
+import { decryptSecret, encryptSecret } from "../security.ts";
 import { newId, sha256Hex } from "../security.ts";
 import { runBatch, type Db } from "../store/db.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
@@ -42,15 +42,14 @@ import { pendingAmendmentOf } from "./sepa-mandates.ts";
  */
 const FILE_PART_CHARS = 32 * 1024;
 
-function dateProblem(check: Extract<CollectionDateCheck, { ok: false }>): ProblemError {
+function dateProblem(check: Extract<CollectionDateCheck, { ok: false }>): DomainError {
   const hint =
     check.reason === "too_far_ahead"
       ? ""
       : ` The earliest allowed collection date is ${check.earliest}.`;
-  return new ProblemError("unprocessable", `${check.message}.${hint}`, {
-    ruleCode: "collection_date_not_allowed",
-    errors: [{ field: "collectionDate", message: `${check.reason}: ${check.message}` }],
-  });
+  return new DomainError("collection_date_not_allowed", `${check.message}.${hint}`, [
+    { field: "collectionDate", message: `${check.reason}: ${check.message}` },
+  ]);
 }
 
 async function runCreditor(
@@ -113,10 +112,9 @@ export async function createCollectionRun(
   const { merchant, collectionDate, now } = input;
   const creditorRecord = await findCreditor(db, merchant.id);
   if (!creditorRecord) {
-    throw new ProblemError(
-      "unprocessable",
+    throw new DomainError(
+      "creditor_not_configured",
       "Set the creditor data first (PUT /api/v1/settings/creditor).",
-      { ruleCode: "creditor_not_configured" },
     );
   }
   const today = localDate(now, merchant.timeZone);
@@ -142,12 +140,9 @@ export async function createCollectionRun(
       plan.skipped.length > 0
         ? ` ${plan.skipped.length} due invoice(s) were skipped: ${plan.skipped.map((s) => `${s.invoiceId} (${s.reason})`).join(", ")}.`
         : "";
-    throw new ProblemError(
-      "unprocessable",
+    throw new DomainError(
+      "no_collectable_invoices",
       `No open invoice due on or before ${collectionDate} can be collected: none of a customer with an active mandate, or all are in an open run already.${skipped}`,
-      {
-        ruleCode: "no_collectable_invoices",
-      },
     );
   }
   const dateCheck = checkRunCollectionDate(
@@ -172,13 +167,10 @@ export async function createCollectionRun(
     );
   } catch (error) {
     if (!(error instanceof Pain008Error)) throw error;
-    throw new ProblemError(
-      "unprocessable",
+    throw new DomainError(
+      "collection_data_invalid",
       `The collection file cannot be built: ${error.message}`,
-      {
-        ruleCode: "collection_data_invalid",
-        errors: [{ field: error.path, message: error.message }],
-      },
+      [{ field: error.path, message: error.message }],
     );
   }
   const mandateRecords = new Map(loaded.mandates.map((record) => [record.id, record]));
@@ -213,12 +205,9 @@ export async function createCollectionRun(
     await runBatch(db, createRunStatements(db, { run, fileParts, items }));
   } catch (error) {
     if (!isCollectionConflict(error)) throw error;
-    throw new ProblemError(
-      "conflict",
+    throw new DomainError(
+      "collection_conflict",
       "Invoices or mandates of this run changed while it was being built (or another run took them); nothing was stored. Try again.",
-      {
-        ruleCode: "collection_conflict",
-      },
     );
   }
   const stored = (await findRun(db, merchant.id, runId))!;
@@ -262,22 +251,16 @@ export async function cancelCollectionRun(
   if (!found) throw notFound("Collection run", runId);
   if (found.run.status === "cancelled") return found;
   if (found.run.status !== "open" || found.items.some((item) => item.status !== "pending")) {
-    throw new ProblemError(
-      "unprocessable",
+    throw new DomainError(
+      "run_not_cancellable",
       "Only a run whose collections are all still pending can be cancelled; this one has settled or returned items.",
-      {
-        ruleCode: "run_not_cancellable",
-      },
     );
   }
   const later = await findLaterCollectionUnderSameMandates(db, merchantId, runId);
   if (later) {
-    throw new ProblemError(
-      "unprocessable",
+    throw new DomainError(
+      "run_not_cancellable",
       `Run ${later.runId} collected under a mandate of this run afterwards; cancel that run first.`,
-      {
-        ruleCode: "run_not_cancellable",
-      },
     );
   }
   await runBatch(db, cancelRunStatements(db, merchantId, runId, now.toISOString()));

@@ -9,8 +9,8 @@ import {
   type PendingAmendment,
   type StoredMandate,
 } from "../domain/sepa-mandate-change.ts";
-import { notFound, ProblemError, type FieldError } from "../http/problem.ts";
-import { decryptSecret, encryptSecret } from "../secrets.ts";
+import { DomainError, type FieldError, notFound, invalidFields } from "../domain/errors.ts";
+import { decryptSecret, encryptSecret } from "../security.ts";
 import { newId } from "../security.ts";
 import { isUniqueViolation, type Db } from "../store/db.ts";
 import {
@@ -34,19 +34,12 @@ export interface MandateRequest {
 
 const MAX_DEBTOR_NAME = 70;
 
-function invalid(errors: FieldError[]): ProblemError {
-  return new ProblemError(
-    "validation_failed",
-    `Invalid mandate: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
-    { errors },
-  );
-}
+const invalid = (errors: FieldError[]) => invalidFields(errors, "Invalid mandate: ");
 
 const concurrentChange = () =>
-  new ProblemError(
-    "conflict",
+  new DomainError(
+    "mandate_conflict",
     "The customer's mandate was changed at the same time; reload it and try again.",
-    { ruleCode: "mandate_conflict" },
   );
 
 /** The stored mandate with its IBANs decrypted, as the domain's rules see it. */
@@ -181,12 +174,7 @@ export async function putMandate(
   switch (decision.kind) {
     case "reject": {
       const errors = [{ field: decision.field, message: decision.message }];
-      if (decision.code === "mandate_reference_taken")
-        throw new ProblemError("conflict", decision.message, { ruleCode: decision.code, errors });
-      throw new ProblemError("unprocessable", decision.message, {
-        ruleCode: decision.code,
-        errors,
-      });
+      throw new DomainError(decision.code, decision.message, errors);
     }
     case "create": {
       const id = newId("mdt");

@@ -1,4 +1,4 @@
-// Turns every failure into problem+json: our ProblemErrors, Hono's HTTP exceptions (malformed
+// Turns every failure into problem+json: our DomainErrors, Hono's HTTP exceptions (malformed
 // JSON, body too large), D1 concurrency aborts, unknown routes and wrong methods. Nothing else
 // leaves the worker: unexpected errors are logged and answered with a bare 500.
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from "hono";
@@ -6,29 +6,29 @@ import { HTTPException } from "hono/http-exception";
 import { TrieRouter } from "hono/router/trie-router";
 import type { AppEnv } from "../env.ts";
 import { isContractVersionConflict } from "../store/db.ts";
-import { ProblemError, problemResponse } from "./problem.ts";
+import { DomainError } from "../domain/errors.ts";
+import { problemResponse } from "./problem.ts";
 
-function fromHttpException(error: HTTPException): ProblemError {
+function fromHttpException(error: HTTPException): DomainError {
   if (error.status === 413)
-    return new ProblemError("payload_too_large", "The request body is larger than 1 MB.");
+    return new DomainError("payload_too_large", "The request body is larger than 1 MB.");
   if (error.status === 400 && /json/i.test(error.message)) {
-    return new ProblemError(
+    return new DomainError(
       "malformed_json",
       "The request body is not valid JSON, or Content-Type is not application/json.",
     );
   }
-  if (error.status === 401)
-    return new ProblemError("unauthorized", error.message || "Unauthorized");
-  return new ProblemError("bad_request", error.message || "Bad request");
+  if (error.status === 401) return new DomainError("unauthorized", error.message || "Unauthorized");
+  return new DomainError("bad_request", error.message || "Bad request");
 }
 
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
-  if (error instanceof ProblemError) return problemResponse(c, error);
+  if (error instanceof DomainError) return problemResponse(c, error);
   if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error));
   if (isContractVersionConflict(error)) {
     return problemResponse(
       c,
-      new ProblemError(
+      new DomainError(
         "contract_version_conflict",
         "Another change to this contract was saved first; reload it and try again.",
       ),
@@ -37,7 +37,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   console.error("unhandled error", c.req.method, new URL(c.req.url).pathname, error);
   return problemResponse(
     c,
-    new ProblemError(
+    new DomainError(
       "internal_error",
       "Something went wrong on our side; the request had no effect and can be retried.",
     ),
@@ -64,7 +64,7 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<A
     if (allowed.length > 0) {
       return problemResponse(
         c,
-        new ProblemError(
+        new DomainError(
           "method_not_allowed",
           `${c.req.method} is not allowed here; use ${allowed.join(", ")}.`,
         ),
@@ -75,7 +75,7 @@ export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<A
     }
     return problemResponse(
       c,
-      new ProblemError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+      new DomainError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
     );
   };
 }

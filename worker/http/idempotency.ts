@@ -5,14 +5,13 @@
 // hash: the table holds nothing readable.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { database } from "../store/db.ts";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   releaseIdempotencyKey,
 } from "../store/idempotency.ts";
-import { decryptSecret, encryptSecret, lookupHash } from "../secrets.ts";
-import { ProblemError } from "./problem.ts";
+import { decryptSecret, encryptSecret, lookupHash } from "../security.ts";
+import { DomainError } from "../domain/errors.ts";
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -22,26 +21,24 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (c.req.method !== "POST" || key === undefined) return next();
   if (!KEY_PATTERN.test(key)) {
-    throw new ProblemError(
+    throw new DomainError(
       "validation_failed",
       "Idempotency-Key must be 1–255 visible ASCII characters.",
-      {
-        errors: [{ field: "Idempotency-Key", message: "1–255 visible ASCII characters" }],
-      },
+      [{ field: "Idempotency-Key", message: "1–255 visible ASCII characters" }],
     );
   }
   const merchantId = c.get("merchant").id;
   // Portal customers share their merchant's key space; their keys are kept apart per customer.
   const customer = c.get("customer") as { id: string } | undefined;
   const scopedKey = customer ? `${customer.id}:${key}` : key;
-  const db = database(c.env.DB);
+  const db = c.var.db;
   const body = await c.req.text();
   const requestHash = await lookupHash(
     `${c.req.method} ${new URL(c.req.url).pathname}\n${body}`,
     c.env.LOOKUP_HASH_KEY,
   );
   const binding = `idempotency:${merchantId}:${scopedKey}`;
-  const now = new Date();
+  const now = c.var.now;
   const existing = await claimIdempotencyKey(db, {
     merchantId,
     key: scopedKey,
@@ -83,13 +80,13 @@ async function replay(
   open: (sealed: string) => Promise<string>,
 ) {
   if (existing.requestHash !== requestHash) {
-    throw new ProblemError(
+    throw new DomainError(
       "idempotency_key_reused",
       "This Idempotency-Key was used with a different request; use a new key for a new request.",
     );
   }
   if (existing.status !== "done") {
-    throw new ProblemError(
+    throw new DomainError(
       "idempotency_request_in_progress",
       "The first request with this Idempotency-Key is still being processed; retry shortly.",
     );

@@ -6,10 +6,11 @@ import { and, eq, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { merchants } from "../../schema/tables.ts";
 import type { AppEnv } from "../env.ts";
-import { database, type Db } from "../store/db.ts";
+import { type Db } from "../store/db.ts";
 import { findPortalPrincipal } from "../store/portal.ts";
 import { sha256Hex } from "../security.ts";
-import { ProblemError, problemResponse } from "./problem.ts";
+import { DomainError } from "../domain/errors.ts";
+import { problemResponse } from "./problem.ts";
 
 const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
 const ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS";
@@ -38,14 +39,15 @@ function corsHeaders(origin: string): Record<string, string> {
 
 export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
-  const db = database(c.env.DB);
+  const db = c.var.db;
   if (c.req.method === "OPTIONS") {
     if (!origin || !(await originListedAnywhere(db, origin))) {
       return problemResponse(
         c,
-        new ProblemError("forbidden", `Origin ${origin ?? "(none)"} may not use the portal API.`, {
-          ruleCode: "origin_not_allowed",
-        }),
+        new DomainError(
+          "origin_not_allowed",
+          `Origin ${origin ?? "(none)"} may not use the portal API.`,
+        ),
       );
     }
     return new Response(null, {
@@ -73,34 +75,29 @@ export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
 export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
   if (!match)
-    throw new ProblemError(
-      "unauthorized",
+    throw new DomainError(
+      "session_missing",
       "Send the portal session token as `Authorization: Bearer <token>`.",
-      { ruleCode: "session_missing" },
     );
   const principal = await findPortalPrincipal(
-    database(c.env.DB),
+    c.var.db,
     await sha256Hex(match[1]!),
     c.get("now").toISOString(),
   );
   if (!principal)
-    throw new ProblemError(
-      "unauthorized",
+    throw new DomainError(
+      "session_invalid",
       "The portal session is unknown, expired or revoked; request a new one.",
-      { ruleCode: "session_invalid" },
     );
   // Set before the checks below, so CORS answers a refusal by this merchant's origins only.
   c.set("merchant", principal.merchant);
   if (!principal.merchant.portalEnabled)
-    throw new ProblemError("forbidden", "The self-service portal is switched off.", {
-      ruleCode: "portal_disabled",
-    });
+    throw new DomainError("portal_disabled", "The self-service portal is switched off.");
   const origin = c.req.header("origin");
   if (origin && !principal.merchant.allowedOrigins.includes(origin)) {
-    throw new ProblemError(
-      "forbidden",
+    throw new DomainError(
+      "origin_not_allowed",
       `Origin ${origin} is not allowed for this merchant's portal.`,
-      { ruleCode: "origin_not_allowed" },
     );
   }
   c.set("customer", principal.customer);

@@ -1,82 +1,117 @@
-// RFC 9457 problem+json errors: one catalogue of stable machine codes mapped to HTTP statuses,
-// so clients can branch on `code` and every failure looks the same.
+// RFC 9457 problem+json: the one table that gives every domain error code its HTTP status and
+// title, so clients can branch on `code` and every failure looks the same.
 import type { Context } from "hono";
+import type { DomainError, ErrorCode } from "../domain/errors.ts";
 
-export const PROBLEM_CODES = {
-  bad_request: { status: 400, title: "Bad request" },
+interface ProblemClass {
+  status: number;
+  title: string;
+}
+
+const badRequest = { status: 400, title: "Bad request" };
+const unauthorized = { status: 401, title: "Missing or invalid credentials" };
+const forbidden = { status: 403, title: "Forbidden" };
+const conflict = { status: 409, title: "Conflict" };
+const unprocessable = { status: 422, title: "The request breaks a business rule" };
+
+export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
+  bad_request: badRequest,
   malformed_json: { status: 400, title: "Malformed JSON body" },
   validation_failed: { status: 400, title: "Validation failed" },
-  unsupported_media_type: { status: 415, title: "Unsupported media type" },
-  unauthorized: { status: 401, title: "Missing or invalid credentials" },
-  forbidden: { status: 403, title: "Forbidden" },
+  unauthorized,
+  forbidden,
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
-  conflict: { status: 409, title: "Conflict" },
-  contract_version_conflict: { status: 409, title: "The contract was changed concurrently" },
+  conflict,
+  payload_too_large: { status: 413, title: "Request body too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
   idempotency_request_in_progress: {
     status: 409,
     title: "A request with this Idempotency-Key is still in progress",
   },
-  payload_too_large: { status: 413, title: "Request body too large" },
   idempotency_key_reused: { status: 422, title: "Idempotency-Key reused with a different request" },
-  unprocessable: { status: 422, title: "The request breaks a business rule" },
+  unprocessable,
   internal_error: { status: 500, title: "Internal error" },
-} as const;
+  upstream_unavailable: { status: 502, title: "An upstream service is unavailable" },
 
-export type ProblemCode = keyof typeof PROBLEM_CODES;
+  session_missing: unauthorized,
+  session_invalid: unauthorized,
+  portal_disabled: forbidden,
+  origin_not_allowed: forbidden,
+  action_not_allowed: forbidden,
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+  contract_ended: unprocessable,
+  contract_already_cancelled: conflict,
+  contract_version_conflict: { status: 409, title: "The contract was changed concurrently" },
+  change_not_scheduled: unprocessable,
+  external_ref_taken: conflict,
 
-export class ProblemError extends Error {
-  readonly code: string;
-  readonly status: number;
-  readonly title: string;
-  readonly errors: FieldError[] | undefined;
+  invalid_date: unprocessable,
+  effective_date_not_allowed: unprocessable,
+  effective_date_before_period: unprocessable,
+  effective_date_after_end: unprocessable,
+  same_template: unprocessable,
+  template_not_in_group: unprocessable,
+  template_not_offered: unprocessable,
+  not_an_addon: unprocessable,
+  addon_not_allowed: unprocessable,
+  addon_already_on_contract: unprocessable,
+  cannot_remove_plan: unprocessable,
+  item_not_found: unprocessable,
+  invalid_quantity: unprocessable,
+  quantity_unchanged: unprocessable,
+  interval_change_on_cancelled_contract: unprocessable,
+  end_date_too_early: unprocessable,
+  end_date_not_period_end: unprocessable,
 
-  constructor(
-    code: ProblemCode,
-    detail: string,
-    options: { errors?: FieldError[]; ruleCode?: string } = {},
-  ) {
-    super(detail);
-    const entry = PROBLEM_CODES[code];
-    // A business-rule failure keeps the rule's own code ("effective_date_not_allowed") so clients
-    // can tell rules apart, while the status stays that of its class.
-    this.code = options.ruleCode ?? code;
-    this.status = entry.status;
-    this.title = entry.title;
-    this.errors = options.errors;
-  }
-}
+  mandate_conflict: conflict,
+  mandate_reference_taken: conflict,
+  signature_date_mismatch: unprocessable,
+  creditor_not_configured: unprocessable,
+  collection_date_not_allowed: unprocessable,
+  no_collectable_invoices: unprocessable,
+  collection_data_invalid: unprocessable,
+  collection_conflict: conflict,
+  run_not_cancellable: unprocessable,
 
-export const notFound = (what: string, id?: string) =>
-  new ProblemError("not_found", id ? `${what} ${id} does not exist.` : `${what} does not exist.`);
+  finapi_not_configured: unprocessable,
+  finapi_user_missing: unprocessable,
+  finapi_user_exists: conflict,
+  finapi_credentials_rejected: unprocessable,
+  finapi_rejected: unprocessable,
+  // The fault is upstream and may pass: 502, not 500.
+  finapi_unavailable: { status: 502, title: "finAPI is unavailable" },
+  finapi_not_connected: unprocessable,
+  sync_in_progress: conflict,
+  transaction_not_assignable: unprocessable,
+  collection_credit_not_assignable: unprocessable,
+  invoice_not_open: unprocessable,
+  currency_mismatch: unprocessable,
+  amounts_do_not_add_up: unprocessable,
+  credit_customer_unclear: unprocessable,
+  bank_transaction_changed: conflict,
+};
 
-export const ruleViolation = (ruleCode: string, detail: string) =>
-  new ProblemError("unprocessable", detail, { ruleCode });
-
-export function problemBody(problem: ProblemError, instance?: string) {
+export function problemBody(error: DomainError, instance?: string) {
+  const { status, title } = PROBLEMS[error.code];
   return {
-    type: `https://tarif.dev/problems/${problem.code.replaceAll("_", "-")}`,
-    title: problem.title,
-    status: problem.status,
-    detail: problem.message,
-    code: problem.code,
+    type: `https://tarif.dev/problems/${error.code.replaceAll("_", "-")}`,
+    title,
+    status,
+    detail: error.message,
+    code: error.code,
     ...(instance ? { instance } : {}),
-    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
   };
 }
 
 export function problemResponse(
   c: Context,
-  problem: ProblemError,
+  error: DomainError,
   headers: Record<string, string> = {},
 ) {
-  return new Response(JSON.stringify(problemBody(problem, new URL(c.req.url).pathname)), {
-    status: problem.status,
+  return new Response(JSON.stringify(problemBody(error, new URL(c.req.url).pathname)), {
+    status: PROBLEMS[error.code].status,
     headers: { "content-type": "application/problem+json", ...headers },
   });
 }

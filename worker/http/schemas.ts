@@ -149,3 +149,26 @@ export function toPage<T extends { id: string }, R>(
     nextCursor: rows.length > limit ? (data.at(-1)?.id ?? null) : null,
   };
 }
+
+/**
+ * A contract change request (worker/domain's `ContractChangeRequest`), one variant per type; each
+ * API adds its own date fields (`when`): the merchant API may omit the date, the portal may not.
+ */
+export function changeRequestSchema<const W extends v.ObjectEntries>(when: W) {
+  return v.variant("type", [
+    v.strictObject({ type: v.literal("switch_template"), templateId: IdOf("tpl"), ...when }),
+    v.strictObject({
+      type: v.literal("add_addon"),
+      articleId: IdOf("art"),
+      quantity: v.optional(QuantitySchema, 1),
+      ...when,
+    }),
+    v.strictObject({ type: v.literal("remove_item"), itemId: IdOf("itm"), ...when }),
+    v.strictObject({
+      type: v.literal("change_quantity"),
+      itemId: IdOf("itm"),
+      quantity: QuantitySchema,
+      ...when,
+    }),
+  ]);
+}

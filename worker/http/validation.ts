@@ -3,7 +3,7 @@
 import type { ValidationTargets } from "hono";
 import { validator } from "hono-openapi";
 import type { GenericSchema } from "valibot";
-import { ProblemError, type FieldError } from "./problem.ts";
+import { type FieldError, invalidFields } from "../domain/errors.ts";
 
 interface IssueLike {
   message: string;
@@ -29,8 +29,7 @@ export function valid<T extends GenericSchema, Target extends keyof ValidationTa
   return validator(target, schema, (result) => {
     if (!result.success) {
       const errors = toFieldErrors(target, result.error as readonly IssueLike[]);
-      const summary = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
-      throw new ProblemError("validation_failed", `Invalid ${target}: ${summary}`, { errors });
+      throw invalidFields(errors, `Invalid ${target}: `);
     }
   });
 }

@@ -5,19 +5,17 @@
 import { localDate, periodContaining, type IsoDate } from "../domain/calendar.ts";
 import { periodInvoiceLines } from "../domain/contract-billing.ts";
 import { itemPeriodAmount } from "../domain/contract-terms.ts";
-import type { ProrationMode } from "../domain/contract-terms.ts";
-import { computeOrder, loadForChange } from "../flows/contract-changes.ts";
-import { ProblemError } from "../http/problem.ts";
+import { DomainError } from "../domain/errors.ts";
+import { draftInvoice, regularBillingKey } from "../domain/invoice-draft.ts";
+import { applyChange, loadForChange } from "../flows/contract-changes.ts";
+import { freshInvoiceIds } from "../security.ts";
 import { billPeriodStatements, endContractStatements, findDueContracts } from "../store/billing.ts";
 import type { ChangeContext } from "../store/change-context.ts";
 import {
-  applyChangeStatements,
   dueScheduledChanges,
   failScheduledChangeStatement,
-  settlementDraft,
   uninvoicedCarriedLinesQuery,
   type ContractChangeRecord,
-  type StoredChangeRequest,
 } from "../store/contract-changes.ts";
 import {
   database,
@@ -26,7 +24,6 @@ import {
   runBatch,
   type Db,
 } from "../store/db.ts";
-import { draftInvoice, regularBillingKey } from "../store/invoices.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 
 export interface BillingRunReport {
@@ -88,6 +85,7 @@ export async function runBilling(
           (await merchantOf(due.merchantId))!,
           due.id,
           localDate(scheduledTime, due.timeZone),
+          scheduledTime,
           maxStepsPerContract,
           report,
         );
@@ -110,11 +108,12 @@ async function billContract(
   merchant: MerchantRecord,
   contractId: string,
   today: IsoDate,
+  at: Date,
   maxSteps: number,
   report: BillingRunReport,
 ) {
   for (let step = 0; step < maxSteps; step++) {
-    const outcome = await nextStep(db, merchant, contractId, today);
+    const outcome = await nextStep(db, merchant, contractId, today, at);
     if (outcome === "idle") return;
     if (outcome === "change_applied") report.changesApplied += 1;
     if (outcome === "change_failed") report.changesFailed += 1;
@@ -131,65 +130,42 @@ async function nextStep(
   merchant: MerchantRecord,
   contractId: string,
   today: IsoDate,
+  at: Date,
 ): Promise<Step> {
   const [change] = await dueScheduledChanges(db, contractId, today);
-  const context = await loadForChange(
-    db,
-    merchant.id,
-    contractId,
-    change ? (change.request as unknown as StoredChangeRequest) : undefined,
-  );
+  const context = await loadForChange(db, merchant.id, contractId, change?.request);
   const { contract } = context;
   // A change on or before the period end comes first: at the boundary it shapes the next invoice.
   if (change && change.effectiveDate <= contract.currentPeriodEnd)
-    return applyScheduled(db, merchant, context, change, today);
+    return applyScheduled(db, merchant, change, at);
   if (contract.currentPeriodEnd > today) return "idle";
   if (contract.endDate !== null && contract.endDate < contract.currentPeriodEnd) {
-    return guarded(db, endContractStatements(db, contract), "contract_ended");
+    return guarded(db, endContractStatements(db, contract, at), "contract_ended");
   }
-  return billNextPeriod(db, merchant, context, today);
+  return billNextPeriod(db, merchant, context, today, at);
 }
 
+/** The same use case as a merchant's change, on the day it was scheduled for. */
 async function applyScheduled(
   db: Db,
   merchant: MerchantRecord,
-  context: ChangeContext,
   change: ContractChangeRecord,
-  today: IsoDate,
+  at: Date,
 ): Promise<Step> {
-  const request = change.request as unknown as StoredChangeRequest;
-  let computation;
+  const actor = { kind: "billing_run", merchant, change } as const;
+  const order = { ...change.request, effectiveDate: change.effectiveDate };
   try {
-    computation = computeOrder(
-      context,
-      { request, effectiveDate: change.effectiveDate, timing: "as_requested" },
-      today,
-      merchant.prorationMode as ProrationMode,
-    );
+    await applyChange(db, actor, change.contractId, order, at);
+    return "change_applied";
   } catch (error) {
+    if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
     // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
-    if (!(error instanceof ProblemError)) throw error;
-    await runBatch(db, [
-      failScheduledChangeStatement(db, change.id, `${error.code}: ${error.message}`),
-    ]);
+    if (!(error instanceof DomainError)) throw error;
+    const reason = `${error.code}: ${error.message}`;
+    await runBatch(db, [failScheduledChangeStatement(db, merchant.id, change.id, reason)]);
     return "change_failed";
   }
-  const invoice = settlementDraft(context, computation, {
-    changeId: change.id,
-    issueDate: today,
-    paymentTermDays: merchant.paymentTermDays,
-    currency: context.planCurrency,
-  });
-  const meta = {
-    merchantId: merchant.id,
-    changeId: change.id,
-    request,
-    source: change.source as "merchant" | "portal",
-    invoice,
-    scheduled: true,
-  };
-  return guarded(db, applyChangeStatements(db, context, computation, meta), "change_applied");
 }
 
 async function billNextPeriod(
@@ -197,6 +173,7 @@ async function billNextPeriod(
   merchant: MerchantRecord,
   context: ChangeContext,
   today: IsoDate,
+  at: Date,
 ): Promise<Step> {
   const { contract, snapshot } = context;
   const period = periodContaining(
@@ -227,14 +204,19 @@ async function billNextPeriod(
       changeId: null,
       billingKey: regularBillingKey(contract.id, period.start),
     },
+    freshInvoiceIds(),
   );
-  const statements = billPeriodStatements(db, {
-    contract,
-    period,
-    items,
-    carriedLineIds: carried.map((line) => line.id),
-    invoice,
-  });
+  const statements = billPeriodStatements(
+    db,
+    {
+      contract,
+      period,
+      items,
+      carriedLineIds: carried.map((line) => line.id),
+      invoice,
+    },
+    at,
+  );
   return guarded(db, statements, "invoice_issued");
 }
 

@@ -14,7 +14,7 @@ import {
   type RandomSource,
 } from "../domain/webhook-retry.ts";
 import type { Bindings } from "../env.ts";
-import { decryptSecret } from "../secrets.ts";
+import { decryptSecret } from "../security.ts";
 import { database, runBatch, type Db } from "../store/db.ts";
 import {
   attemptStatements,

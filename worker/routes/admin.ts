@@ -7,7 +7,6 @@ import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { NameSchema } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { database } from "../store/db.ts";
 import { createMerchant } from "../store/merchants.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 
@@ -35,7 +34,7 @@ export const adminRouter = new Hono<AppEnv>().post(
   async (c) => {
     const body = c.req.valid("json");
     const apiKey = `sk_${randomToken(32)}`;
-    const merchant = await createMerchant(database(c.env.DB), {
+    const merchant = await createMerchant(c.var.db, {
       id: newId("mer"),
       name: body.name,
       timeZone: body.timeZone,

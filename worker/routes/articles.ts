@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound } from "../http/problem.ts";
+import { notFound } from "../domain/errors.ts";
 import {
   CentsSchema,
   CurrencySchema,
@@ -20,7 +20,6 @@ import {
   listArticles,
   type ArticleRecord,
 } from "../store/catalogue.ts";
-import { database } from "../store/db.ts";
 import { newId } from "../security.ts";
 
 export const ArticleKind = v.picklist(["plan", "addon", "one_time"]);
@@ -45,7 +44,7 @@ export const articlesRouter = new Hono<AppEnv>()
     valid("json", CreateArticle),
     async (c) => {
       const body = c.req.valid("json");
-      const article = await insertArticle(database(c.env.DB), {
+      const article = await insertArticle(c.var.db, {
         id: newId("art"),
         merchantId: c.get("merchant").id,
         ...body,
@@ -55,12 +54,12 @@ export const articlesRouter = new Hono<AppEnv>()
   )
   .get("/", doc("Catalogue", "List articles"), valid("query", ListQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const rows = await listArticles(database(c.env.DB), c.get("merchant").id, { limit, cursor });
+    const rows = await listArticles(c.var.db, c.get("merchant").id, { limit, cursor });
     return c.json(toPage(rows, limit, articleResource));
   })
   .get("/:id", doc("Catalogue", "Get an article"), valid("param", IdParam("art")), async (c) => {
     const { id } = c.req.valid("param");
-    const article = await findArticle(database(c.env.DB), c.get("merchant").id, id);
+    const article = await findArticle(c.var.db, c.get("merchant").id, id);
     if (!article) throw notFound("Article", id);
     return c.json(articleResource(article));
   });

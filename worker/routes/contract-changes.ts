@@ -2,65 +2,35 @@
 // add-on, remove an item, change a quantity), list changes, cancel a scheduled one.
 import { Hono } from "hono";
 import * as v from "valibot";
-import { localDate } from "../domain/calendar.ts";
-import type { ChangeComputation } from "../domain/contract-change.ts";
-import type { ProrationMode } from "../domain/contract-terms.ts";
+import { notFound } from "../domain/errors.ts";
 import type { AppEnv } from "../env.ts";
 import {
+  applyChange,
   cancelScheduledChange,
-  commitChange,
-  computeOrder,
-  loadForChange,
-  type ChangeOrder,
+  previewChange,
+  type AppliedChange,
+  type ChangePreview,
 } from "../flows/contract-changes.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound } from "../http/problem.ts";
 import {
+  changeRequestSchema,
   IdOf,
   IdParam,
   IsoDateSchema,
   ListQuery,
-  QuantitySchema,
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { listChanges, type ContractChangeRecord } from "../store/contract-changes.ts";
 import { findContract } from "../store/contracts.ts";
-import { database } from "../store/db.ts";
-import { findInvoice } from "../store/invoices.ts";
 import { invoiceResource } from "./invoices.ts";
 
-const When = {
+const ChangeBody = changeRequestSchema({
   effectiveDate: v.optional(IsoDateSchema),
-  /** Operators may keep a downgrade's date instead of the template's downgrade timing. */
   timing: v.optional(v.picklist(["template", "as_requested"])),
-};
+});
 
-export const ChangeBody = v.variant("type", [
-  v.strictObject({ type: v.literal("switch_template"), templateId: IdOf("tpl"), ...When }),
-  v.strictObject({
-    type: v.literal("add_addon"),
-    articleId: IdOf("art"),
-    quantity: v.optional(QuantitySchema, 1),
-    ...When,
-  }),
-  v.strictObject({ type: v.literal("remove_item"), itemId: IdOf("itm"), ...When }),
-  v.strictObject({
-    type: v.literal("change_quantity"),
-    itemId: IdOf("itm"),
-    quantity: QuantitySchema,
-    ...When,
-  }),
-]);
-
-export type ChangeBodyInput = v.InferOutput<typeof ChangeBody>;
-
-export function orderOf(body: ChangeBodyInput): ChangeOrder {
-  const { effectiveDate, timing, ...request } = body;
-  return { request, effectiveDate, timing };
-}
-
-export function previewResource(computation: ChangeComputation, currency: string) {
+export function previewResource({ computation, currency }: ChangePreview) {
   return {
     computedOn: computation.computedOn,
     requestedDate: computation.requestedDate,
@@ -100,6 +70,18 @@ export function previewResource(computation: ChangeComputation, currency: string
   };
 }
 
+/** The answer to an applied or scheduled change; each API shapes the invoice its own way. */
+export function appliedChangeResource<I>(
+  applied: AppliedChange,
+  invoiceShape: (invoice: NonNullable<AppliedChange["invoice"]>) => I,
+) {
+  return {
+    change: applied.change,
+    preview: previewResource(applied.preview),
+    ...(applied.invoice ? { invoice: invoiceShape(applied.invoice) } : {}),
+  };
+}
+
 export function changeResource(change: ContractChangeRecord) {
   const { merchantId: _merchant, ...rest } = change;
   return rest;
@@ -115,21 +97,10 @@ export const contractChangesRouter = new Hono<AppEnv>()
     valid("param", ContractParam),
     valid("json", ChangeBody),
     async (c) => {
-      const merchant = c.get("merchant");
-      const order = orderOf(c.req.valid("json"));
-      const context = await loadForChange(
-        database(c.env.DB),
-        merchant.id,
-        c.req.valid("param").id,
-        order.request,
-      );
-      const today = localDate(c.get("now"), merchant.timeZone);
-      return c.json(
-        previewResource(
-          computeOrder(context, order, today, merchant.prorationMode as ProrationMode),
-          context.planCurrency,
-        ),
-      );
+      const actor = { kind: "merchant", merchant: c.var.merchant } as const;
+      const { id } = c.req.valid("param");
+      const preview = await previewChange(c.var.db, actor, id, c.req.valid("json"), c.var.now);
+      return c.json(previewResource(preview));
     },
   )
   .post(
@@ -138,41 +109,11 @@ export const contractChangesRouter = new Hono<AppEnv>()
     valid("param", ContractParam),
     valid("json", ChangeBody),
     async (c) => {
-      const merchant = c.get("merchant");
-      const db = database(c.env.DB);
-      const order = orderOf(c.req.valid("json"));
-      const context = await loadForChange(db, merchant.id, c.req.valid("param").id, order.request);
-      const today = localDate(c.get("now"), merchant.timeZone);
-      const computation = computeOrder(
-        context,
-        order,
-        today,
-        merchant.prorationMode as ProrationMode,
-      );
-      const committed = await commitChange(
-        db,
-        merchant,
-        context,
-        computation,
-        order,
-        "merchant",
-        today,
-      );
-      const invoice = committed.invoice
-        ? await findInvoice(db, merchant.id, committed.invoice.id)
-        : undefined;
+      const actor = { kind: "merchant", merchant: c.var.merchant } as const;
+      const { id } = c.req.valid("param");
+      const applied = await applyChange(c.var.db, actor, id, c.req.valid("json"), c.var.now);
       return c.json(
-        {
-          change: {
-            id: committed.changeId,
-            status: committed.status,
-            effectiveDate: computation.effectiveDate,
-            kind: computation.kind,
-            settlement: computation.settlement,
-          },
-          preview: previewResource(computation, context.planCurrency),
-          ...(invoice ? { invoice: invoiceResource(invoice, invoice.lines) } : {}),
-        },
+        appliedChangeResource(applied, (invoice) => invoiceResource(invoice, invoice.lines)),
         201,
       );
     },
@@ -184,7 +125,7 @@ export const contractChangesRouter = new Hono<AppEnv>()
     valid("query", ListQuery),
     async (c) => {
       const merchantId = c.get("merchant").id;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const { id } = c.req.valid("param");
       const { limit, cursor } = c.req.valid("query");
       if (!(await findContract(db, merchantId, id))) throw notFound("Contract", id);
@@ -199,7 +140,8 @@ export const contractChangesRouter = new Hono<AppEnv>()
     valid("param", ChangeParam),
     async (c) => {
       const { id, changeId } = c.req.valid("param");
-      await cancelScheduledChange(database(c.env.DB), c.get("merchant").id, id, changeId);
+      const actor = { kind: "merchant", merchant: c.var.merchant } as const;
+      await cancelScheduledChange(c.var.db, actor, id, changeId, c.var.now);
       return c.json({ id: changeId, status: "cancelled" });
     },
   );

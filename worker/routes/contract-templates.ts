@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -16,7 +16,7 @@ import {
   updateContractTemplate,
   type ContractTemplateRecord,
 } from "../store/catalogue.ts";
-import { database, nowIso, type Db } from "../store/db.ts";
+import { type Db } from "../store/db.ts";
 import { newId } from "../security.ts";
 
 const ChangePointSchema = v.variant("type", [
@@ -120,12 +120,7 @@ async function checkArticles(
       field: "allowedAddonArticleIds",
       message: "plan and add-ons must share one currency",
     });
-  if (errors.length > 0)
-    throw new ProblemError(
-      "validation_failed",
-      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
-      { errors },
-    );
+  if (errors.length > 0) throw invalidFields(errors);
 }
 
 export const contractTemplatesRouter = new Hono<AppEnv>()
@@ -136,14 +131,12 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       const merchantId = c.get("merchant").id;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       if (!(await findTemplateGroup(db, merchantId, body.templateGroupId))) {
-        throw new ProblemError(
+        throw new DomainError(
           "validation_failed",
           `templateGroupId: template group ${body.templateGroupId} does not exist`,
-          {
-            errors: [{ field: "templateGroupId", message: "does not exist" }],
-          },
+          [{ field: "templateGroupId", message: "does not exist" }],
         );
       }
       await checkArticles(db, merchantId, body.planArticleId, body.allowedAddonArticleIds);
@@ -157,7 +150,7 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
     valid("query", TemplateListQuery),
     async (c) => {
       const { limit, cursor, templateGroupId } = c.req.valid("query");
-      const rows = await listContractTemplates(database(c.env.DB), c.get("merchant").id, {
+      const rows = await listContractTemplates(c.var.db, c.get("merchant").id, {
         limit,
         cursor,
         groupId: templateGroupId,
@@ -171,7 +164,7 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
     valid("param", IdParam("tpl")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const template = await findContractTemplate(database(c.env.DB), c.get("merchant").id, id);
+      const template = await findContractTemplate(c.var.db, c.get("merchant").id, id);
       if (!template) throw notFound("Contract template", id);
       return c.json(contractTemplateResource(template));
     },
@@ -185,14 +178,14 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const patch = c.req.valid("json");
       const merchantId = c.get("merchant").id;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       if (!(await findContractTemplate(db, merchantId, id)))
         throw notFound("Contract template", id);
       if (patch.allowedAddonArticleIds)
         await checkArticles(db, merchantId, undefined, patch.allowedAddonArticleIds);
       const updated = await updateContractTemplate(db, merchantId, id, {
         ...patch,
-        updatedAt: nowIso(),
+        updatedAt: c.var.now.toISOString(),
       });
       if (!updated) throw notFound("Contract template", id);
       return c.json(contractTemplateResource(updated));

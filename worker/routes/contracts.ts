@@ -5,10 +5,11 @@ import * as v from "valibot";
 import { localDate } from "../domain/calendar.ts";
 import { openingPeriod, periodInvoiceLines } from "../domain/contract-billing.ts";
 import { itemPeriodAmount } from "../domain/contract-terms.ts";
+import { draftInvoice, regularBillingKey } from "../domain/invoice-draft.ts";
 import type { AppEnv } from "../env.ts";
 import { cancelContract } from "../flows/contract-changes.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import {
   IdOf,
   IdParam,
@@ -34,9 +35,9 @@ import {
   type ContractItemRecord,
 } from "../store/contracts.ts";
 import { findCustomer } from "../store/customers.ts";
-import { database, nowIso, runBatch, type Db } from "../store/db.ts";
-import { draftInvoice, issueInvoiceStatements, regularBillingKey } from "../store/invoices.ts";
-import { newId } from "../security.ts";
+import { runBatch, type Db } from "../store/db.ts";
+import { issueInvoiceStatements } from "../store/invoices.ts";
+import { freshInvoiceIds, newId } from "../security.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 
 const OfferedTemplateIds = v.pipe(v.array(IdOf("tpl")), v.maxLength(50));
@@ -66,7 +67,7 @@ const CustomerCenter = v.strictObject({ offeredTemplateIds: OfferedTemplateIds }
 const Cancellation = v.strictObject({ endDate: v.optional(IsoDateSchema) });
 
 export function contractResource(contract: ContractRecord, items: ContractItemRecord[]) {
-  const interval = contract.billingInterval as "month" | "quarter" | "year";
+  const interval = contract.billingInterval;
   const shapedItems = items.map((item) => ({
     id: item.id,
     articleId: item.articleId,
@@ -76,7 +77,7 @@ export function contractResource(contract: ContractRecord, items: ContractItemRe
     unitAmount: item.unitAmount,
     taxRate: item.taxRate,
     periodAmount: itemPeriodAmount(
-      { kind: item.kind as "plan" | "addon", unitAmount: item.unitAmount, quantity: item.quantity },
+      { kind: item.kind, unitAmount: item.unitAmount, quantity: item.quantity },
       interval,
     ),
     startedOn: item.startedOn,
@@ -118,12 +119,7 @@ export async function checkOfferedTemplates(
       field: `offeredTemplateIds.${index}`,
       message: `template ${id} is not in the contract's template group`,
     }));
-  if (errors.length > 0)
-    throw new ProblemError(
-      "validation_failed",
-      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
-      { errors },
-    );
+  if (errors.length > 0) throw invalidFields(errors);
 }
 
 function checkAddons(
@@ -146,12 +142,7 @@ function checkAddons(
       });
     seen.add(articleId);
   });
-  if (errors.length > 0)
-    throw new ProblemError(
-      "validation_failed",
-      errors.map((e) => `${e.field}: ${e.message}`).join("; "),
-      { errors },
-    );
+  if (errors.length > 0) throw invalidFields(errors);
 }
 
 export const contractsRouter = new Hono<AppEnv>()
@@ -162,22 +153,22 @@ export const contractsRouter = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       const merchant = c.get("merchant");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const [customer, template] = await Promise.all([
         findCustomer(db, merchant.id, body.customerId),
         findContractTemplate(db, merchant.id, body.templateId),
       ]);
       if (!customer)
-        throw new ProblemError(
+        throw new DomainError(
           "validation_failed",
           `customerId: customer ${body.customerId} does not exist`,
-          { errors: [{ field: "customerId", message: "does not exist" }] },
+          [{ field: "customerId", message: "does not exist" }],
         );
       if (!template)
-        throw new ProblemError(
+        throw new DomainError(
           "validation_failed",
           `templateId: template ${body.templateId} does not exist`,
-          { errors: [{ field: "templateId", message: "does not exist" }] },
+          [{ field: "templateId", message: "does not exist" }],
         );
       const articles = new Map(
         (
@@ -195,7 +186,7 @@ export const contractsRouter = new Hono<AppEnv>()
         body.offeredTemplateIds,
       );
 
-      const interval = template.billingInterval as "month" | "quarter" | "year";
+      const interval = template.billingInterval;
       const today = localDate(c.get("now"), merchant.timeZone);
       const period = openingPeriod(body.startDate, interval, today);
       const contractId = newId("ctr");
@@ -241,6 +232,7 @@ export const contractsRouter = new Hono<AppEnv>()
           changeId: null,
           billingKey: regularBillingKey(contractId, period.start),
         },
+        freshInvoiceIds(),
       );
       const contract = {
         id: contractId,
@@ -264,7 +256,7 @@ export const contractsRouter = new Hono<AppEnv>()
       };
       await runBatch(db, [
         ...insertContractStatements(db, contract, items),
-        ...issueInvoiceStatements(db, invoice),
+        ...issueInvoiceStatements(db, invoice, c.var.now),
         ...eventStatements(db, {
           merchantId: merchant.id,
           type: "contract.created",
@@ -278,7 +270,7 @@ export const contractsRouter = new Hono<AppEnv>()
   )
   .get("/", doc("Contracts", "List contracts"), valid("query", ContractListQuery), async (c) => {
     const { limit, cursor, customerId, status } = c.req.valid("query");
-    const db = database(c.env.DB);
+    const db = c.var.db;
     const merchantId = c.get("merchant").id;
     const rows = await listContracts(db, merchantId, { limit, cursor, customerId, status });
     const items = await findActiveItemsOf(
@@ -301,7 +293,7 @@ export const contractsRouter = new Hono<AppEnv>()
     valid("param", IdParam("ctr")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const contract = await findContract(database(c.env.DB), c.get("merchant").id, id);
+      const contract = await findContract(c.var.db, c.get("merchant").id, id);
       if (!contract) throw notFound("Contract", id);
       return c.json(contractResource(contract, contract.items));
     },
@@ -313,17 +305,15 @@ export const contractsRouter = new Hono<AppEnv>()
     valid("json", Cancellation),
     async (c) => {
       const { id } = c.req.valid("param");
-      const merchant = c.get("merchant");
-      const db = database(c.env.DB);
-      const today = localDate(c.get("now"), merchant.timeZone);
+      const merchant = c.var.merchant;
       const { endDate, earliestEndDate } = await cancelContract(
-        db,
-        merchant.id,
+        c.var.db,
+        { kind: "merchant", merchant },
         id,
-        today,
         c.req.valid("json").endDate,
+        c.var.now,
       );
-      const contract = await findContract(db, merchant.id, id);
+      const contract = await findContract(c.var.db, merchant.id, id);
       return c.json({ ...contractResource(contract!, contract!.items), endDate, earliestEndDate });
     },
   )
@@ -336,7 +326,7 @@ export const contractsRouter = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const { offeredTemplateIds } = c.req.valid("json");
       const merchantId = c.get("merchant").id;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const contract = await findContract(db, merchantId, id);
       if (!contract) throw notFound("Contract", id);
       const template = await findContractTemplate(db, merchantId, contract.templateId);
@@ -345,7 +335,7 @@ export const contractsRouter = new Hono<AppEnv>()
         db,
         guardedContractWrite(db, contract, newId("wrt"), {
           offeredTemplateIds,
-          updatedAt: nowIso(),
+          updatedAt: c.var.now.toISOString(),
         }),
       );
       return c.json({ contractId: id, offeredTemplateIds });

@@ -4,7 +4,7 @@ import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { DomainError, notFound } from "../domain/errors.ts";
 import { IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -14,7 +14,7 @@ import {
   updateCustomer,
   type CustomerRecord,
 } from "../store/customers.ts";
-import { database, isUniqueViolation, nowIso } from "../store/db.ts";
+import { isUniqueViolation } from "../store/db.ts";
 import { customerIbanColumns } from "../flows/customer-accounts.ts";
 import { newId } from "../security.ts";
 
@@ -77,9 +77,7 @@ function customerResource(customer: CustomerRecord) {
 
 function duplicateExternalRef(error: unknown): never {
   if (isUniqueViolation(error))
-    throw new ProblemError("conflict", "Another customer already has this externalRef.", {
-      ruleCode: "external_ref_taken",
-    });
+    throw new DomainError("external_ref_taken", "Another customer already has this externalRef.");
   throw error;
 }
 
@@ -91,7 +89,7 @@ export const customersRouter = new Hono<AppEnv>()
     async (c) => {
       const { iban, ...body } = c.req.valid("json");
       const id = newId("cus");
-      const customer = await insertCustomer(database(c.env.DB), {
+      const customer = await insertCustomer(c.var.db, {
         id,
         merchantId: c.get("merchant").id,
         ...body,
@@ -102,7 +100,7 @@ export const customersRouter = new Hono<AppEnv>()
   )
   .get("/", doc("Customers", "List customers"), valid("query", CustomerListQuery), async (c) => {
     const { limit, cursor, externalRef } = c.req.valid("query");
-    const rows = await listCustomers(database(c.env.DB), c.get("merchant").id, {
+    const rows = await listCustomers(c.var.db, c.get("merchant").id, {
       limit,
       cursor,
       externalRef,
@@ -111,7 +109,7 @@ export const customersRouter = new Hono<AppEnv>()
   })
   .get("/:id", doc("Customers", "Get a customer"), valid("param", IdParam("cus")), async (c) => {
     const { id } = c.req.valid("param");
-    const customer = await findCustomer(database(c.env.DB), c.get("merchant").id, id);
+    const customer = await findCustomer(c.var.db, c.get("merchant").id, id);
     if (!customer) throw notFound("Customer", id);
     return c.json(customerResource(customer));
   })
@@ -123,10 +121,10 @@ export const customersRouter = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const { iban, ...patch } = c.req.valid("json");
-      const customer = await updateCustomer(database(c.env.DB), c.get("merchant").id, id, {
+      const customer = await updateCustomer(c.var.db, c.get("merchant").id, id, {
         ...patch,
         ...(await customerIbanColumns(id, iban, c.env)),
-        updatedAt: nowIso(),
+        updatedAt: c.var.now.toISOString(),
       }).catch(duplicateExternalRef);
       if (!customer) throw notFound("Customer", id);
       return c.json(customerResource(customer));

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { DomainError, notFound } from "../domain/errors.ts";
 
 const page = (customerRef: string) =>
   html`<!doctype html>
@@ -93,19 +93,13 @@ export const demoRouter = new Hono<AppEnv>()
   .get("/", (c) => {
     const customerRef = c.req.query("customer") ?? "demo-1";
     if (!CUSTOMER_REF.test(customerRef))
-      throw new ProblemError(
-        "validation_failed",
-        "customer must be a demo customer's externalRef.",
-      );
+      throw new DomainError("validation_failed", "customer must be a demo customer's externalRef.");
     return c.html(page(customerRef));
   })
   .post("/session", async (c) => {
     const customerRef = c.req.query("customer") ?? "demo-1";
     if (!CUSTOMER_REF.test(customerRef))
-      throw new ProblemError(
-        "validation_failed",
-        "customer must be a demo customer's externalRef.",
-      );
+      throw new DomainError("validation_failed", "customer must be a demo customer's externalRef.");
     const api = (path: string, init: RequestInit = {}) =>
       fetch(new URL(`/api/v1${path}`, c.req.url), {
         ...init,

@@ -18,12 +18,11 @@ import {
   startBankConnectionImport,
 } from "../flows/finapi.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError, type FieldError } from "../http/problem.ts";
+import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import { IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../secrets.ts";
+import { encryptSecret } from "../security.ts";
 import { sha256Hex } from "../security.ts";
-import { database } from "../store/db.ts";
 import {
   findConnection,
   findConnectionByCallbackHash,
@@ -71,14 +70,6 @@ const CallbackBody = v.looseObject({
 });
 const CALLBACK_TOKEN = /^[0-9a-z]{40}$/;
 
-function invalid(errors: FieldError[]): ProblemError {
-  return new ProblemError(
-    "validation_failed",
-    errors.map((e) => `${e.field}: ${e.message}`).join("; "),
-    { errors },
-  );
-}
-
 /** Either finAPI's environment, or (development only) the hosts of another finAPI such as the fake. */
 function target(
   body: v.InferOutput<typeof Settings>,
@@ -87,7 +78,7 @@ function target(
   const custom = body.baseUrl !== undefined || body.webFormBaseUrl !== undefined;
   if (custom && !allowsCustomHosts(env)) {
     const field = body.baseUrl !== undefined ? "baseUrl" : "webFormBaseUrl";
-    throw invalid([
+    throw invalidFields([
       {
         field,
         message:
@@ -96,13 +87,13 @@ function target(
     ]);
   }
   if (custom && body.environment !== undefined)
-    throw invalid([
+    throw invalidFields([
       { field: "environment", message: "give either environment or baseUrl, not both" },
     ]);
   if (!custom && body.environment === undefined)
-    throw invalid([{ field: "environment", message: "must be sandbox or live" }]);
+    throw invalidFields([{ field: "environment", message: "must be sandbox or live" }]);
   if (custom && body.baseUrl === undefined)
-    throw invalid([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
+    throw invalidFields([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
   if (body.environment)
     return { environment: body.environment, baseUrl: null, webFormBaseUrl: null };
   return {
@@ -165,7 +156,7 @@ export const finapiRouter = new Hono<AppEnv>()
     valid("json", Settings),
     async (c) => {
       const body = c.req.valid("json");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const next = target(body, c.env);
       const current = await findSettings(db, merchantId);
@@ -177,10 +168,9 @@ export const finapiRouter = new Hono<AppEnv>()
           current.webFormBaseUrl !== next.webFormBaseUrl);
       if (current?.userId && moves) {
         // The finAPI user lives at one client of one finAPI; it cannot follow the credentials.
-        throw new ProblemError(
-          "conflict",
+        throw new DomainError(
+          "finapi_user_exists",
           "A finAPI user exists for the current client; remove it first (DELETE /api/v1/finapi/user) to switch client or environment.",
-          { ruleCode: "finapi_user_exists" },
         );
       }
       const clientSecretCiphertext = await encryptSecret(
@@ -198,7 +188,7 @@ export const finapiRouter = new Hono<AppEnv>()
     },
   )
   .get("/finapi/settings", doc("finAPI", "The finAPI settings, without the secret"), async (c) => {
-    const settings = await findSettings(database(c.env.DB), c.get("merchant").id);
+    const settings = await findSettings(c.var.db, c.get("merchant").id);
     if (!settings) throw notFound("finAPI settings");
     return c.json(settingsResource(settings));
   })
@@ -210,7 +200,7 @@ export const finapiRouter = new Hono<AppEnv>()
     valid("json", NoBody),
     async (c) => {
       const user = await createUser(
-        database(c.env.DB),
+        c.var.db,
         c.env,
         c.get("merchant").id,
         c.get("now"),
@@ -226,7 +216,7 @@ export const finapiRouter = new Hono<AppEnv>()
       "Forget the finAPI user: its bank connections stop syncing, imported transactions stay",
     ),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const settings = await findSettings(db, merchantId);
       if (!settings?.userId) throw notFound("finAPI user");
@@ -245,9 +235,9 @@ export const finapiRouter = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       if (body.bankId !== undefined && body.bankSearch !== undefined)
-        throw invalid([{ field: "bankSearch", message: "give either bankId or bankSearch" }]);
+        throw invalidFields([{ field: "bankSearch", message: "give either bankId or bankSearch" }]);
       const connection = await startBankConnectionImport(
-        database(c.env.DB),
+        c.var.db,
         c.env,
         c.get("merchant").id,
         body,
@@ -274,7 +264,7 @@ export const finapiRouter = new Hono<AppEnv>()
     valid("query", ListQuery),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       if (!cursor)
         await pollPendingForms(db, c.env, merchantId, c.get("now"), runtimeFromEnv(c.env));
@@ -289,7 +279,7 @@ export const finapiRouter = new Hono<AppEnv>()
     valid("param", IdParam("bcn")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const connection = await findConnection(db, merchantId, id);
       if (!connection) throw notFound("Bank connection", id);
@@ -325,7 +315,7 @@ export const finapiCallbackRouter = new Hono<AppEnv>().post(
   valid("json", CallbackBody),
   async (c) => {
     const token = c.req.param("token");
-    const db = database(c.env.DB);
+    const db = c.var.db;
     const connection = CALLBACK_TOKEN.test(token)
       ? await findConnectionByCallbackHash(db, await sha256Hex(token))
       : undefined;

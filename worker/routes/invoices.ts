@@ -4,10 +4,9 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound } from "../http/problem.ts";
+import { notFound } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { database } from "../store/db.ts";
 import {
   findInvoice,
   listInvoices,
@@ -39,7 +38,7 @@ export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecor
 export const invoicesRouter = new Hono<AppEnv>()
   .get("/", doc("Invoices", "List invoices"), valid("query", InvoiceListQuery), async (c) => {
     const query = c.req.valid("query");
-    const rows = await listInvoices(database(c.env.DB), c.get("merchant").id, query);
+    const rows = await listInvoices(c.var.db, c.get("merchant").id, query);
     return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
   })
   .get(
@@ -48,7 +47,7 @@ export const invoicesRouter = new Hono<AppEnv>()
     valid("param", IdParam("inv")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const [invoice, payments] = await Promise.all([
         findInvoice(db, merchantId, id),

@@ -4,12 +4,11 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { DomainError, notFound } from "../domain/errors.ts";
 import { BrowserUrlSchema, IdOf, IdParam } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 import { findCustomer } from "../store/customers.ts";
-import { database } from "../store/db.ts";
 import { insertPortalSession, revokePortalSession } from "../store/portal.ts";
 
 const CreateSession = v.strictObject({
@@ -27,12 +26,12 @@ export const portalSessionsRouter = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       const merchantId = c.get("merchant").id;
-      const db = database(c.env.DB);
+      const db = c.var.db;
       if (!(await findCustomer(db, merchantId, body.customerId))) {
-        throw new ProblemError(
+        throw new DomainError(
           "validation_failed",
           `customerId: customer ${body.customerId} does not exist`,
-          { errors: [{ field: "customerId", message: "does not exist" }] },
+          [{ field: "customerId", message: "does not exist" }],
         );
       }
       const token = `pts_${randomToken(40)}`;
@@ -64,12 +63,7 @@ export const portalSessionsRouter = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       if (
-        !(await revokePortalSession(
-          database(c.env.DB),
-          c.get("merchant").id,
-          id,
-          c.get("now").toISOString(),
-        ))
+        !(await revokePortalSession(c.var.db, c.get("merchant").id, id, c.get("now").toISOString()))
       )
         throw notFound("Portal session", id);
       return c.json({ id, revoked: true });

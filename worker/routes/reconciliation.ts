@@ -9,7 +9,7 @@ import { pollPendingForms, requireSettings, runtimeFromEnv } from "../flows/fina
 import { syncMerchant } from "../flows/finapi-sync.ts";
 import { reconcileMerchant } from "../flows/reconciliation.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError, ruleViolation } from "../http/problem.ts";
+import { DomainError, notFound } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -17,7 +17,7 @@ import {
   listBankTransactions,
   type BankTransactionRecord,
 } from "../store/bank-transactions.ts";
-import { database, type Db } from "../store/db.ts";
+import { type Db } from "../store/db.ts";
 import { activeConnections } from "../store/finapi.ts";
 import { bookingsOfTransactions, type TransactionBookings } from "../store/payment-allocations.ts";
 import { entriesOf, type EntryRecord } from "../store/reconciliation-entries.ts";
@@ -137,7 +137,7 @@ export const reconciliationRouter = new Hono<AppEnv>()
     ),
     valid("json", NoBody),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const now = c.get("now");
       const runtime = runtimeFromEnv(c.env);
@@ -148,17 +148,16 @@ export const reconciliationRouter = new Hono<AppEnv>()
         !settings.userId ||
         (await activeConnections(db, merchantId, settings.userId)).length === 0
       ) {
-        throw ruleViolation(
+        throw new DomainError(
           "finapi_not_connected",
           "There is no active bank connection to sync; add one (POST /api/v1/finapi/bank-connections).",
         );
       }
       const report = await syncMerchant(db, c.env, merchantId, now, runtime);
       if (!report)
-        throw new ProblemError(
-          "conflict",
+        throw new DomainError(
+          "sync_in_progress",
           "A sync of this merchant is running; try again when it has finished.",
-          { ruleCode: "sync_in_progress" },
         );
       const reconciliation = await reconcileMerchant(db, c.env, merchantId, now);
       const { merchantId: _merchant, ...sync } = report;
@@ -180,7 +179,7 @@ export const reconciliationRouter = new Hono<AppEnv>()
     valid("query", TransactionListQuery),
     async (c) => {
       const { limit, cursor, status } = c.req.valid("query");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const rows = await listBankTransactions(db, merchantId, { limit, cursor, status });
       const details = await detailsOf(
@@ -197,7 +196,7 @@ export const reconciliationRouter = new Hono<AppEnv>()
     valid("param", IdParam("btx")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const transaction = await findBankTransaction(db, merchantId, id);
       if (!transaction) throw notFound("Bank transaction", id);
@@ -214,7 +213,7 @@ export const reconciliationRouter = new Hono<AppEnv>()
     valid("json", AssignBody),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       await assignTransaction(db, merchantId, id, c.req.valid("json"), c.get("now"));
       const transaction = (await findBankTransaction(db, merchantId, id))!;

@@ -15,11 +15,10 @@ import {
 } from "../flows/sepa-collection-runs.ts";
 import { putMandate, revokeCustomerMandate } from "../flows/sepa-mandates.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { notFound, invalidFields } from "../domain/errors.ts";
 import { IdParam, IsoDateSchema, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../secrets.ts";
-import { database } from "../store/db.ts";
+import { encryptSecret } from "../security.ts";
 import {
   creditorIbanBinding,
   findCreditor,
@@ -164,7 +163,7 @@ const fileDoc = describeRoute({
 
 export const sepaRouter = new Hono<AppEnv>()
   .get("/settings/creditor", doc("SEPA", "Get the SEPA creditor settings"), async (c) => {
-    const creditor = await findCreditor(database(c.env.DB), c.get("merchant").id);
+    const creditor = await findCreditor(c.var.db, c.get("merchant").id);
     if (!creditor) throw notFound("The SEPA creditor settings");
     return c.json(creditorResource(creditor));
   })
@@ -176,15 +175,11 @@ export const sepaRouter = new Hono<AppEnv>()
       const checked = validateCreditorInput(c.req.valid("json"));
       if (!checked.ok) {
         const errors = checked.errors.map(({ field, message }) => ({ field, message }));
-        throw new ProblemError(
-          "validation_failed",
-          `Invalid creditor: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
-          { errors },
-        );
+        throw invalidFields(errors, "Invalid creditor: ");
       }
       const merchantId = c.get("merchant").id;
       const creditor = checked.value;
-      const stored = await upsertCreditor(database(c.env.DB), {
+      const stored = await upsertCreditor(c.var.db, {
         merchantId,
         name: creditor.name,
         ibanCiphertext: await encryptSecret(
@@ -207,11 +202,7 @@ export const sepaRouter = new Hono<AppEnv>()
     valid("param", IdParam("cus")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { customer, mandate } = await findLatestMandate(
-        database(c.env.DB),
-        c.get("merchant").id,
-        id,
-      );
+      const { customer, mandate } = await findLatestMandate(c.var.db, c.get("merchant").id, id);
       if (!customer) throw notFound("Customer", id);
       if (!mandate) throw notFound(`A mandate of customer ${id}`);
       return c.json(mandateResource(mandate));
@@ -228,7 +219,7 @@ export const sepaRouter = new Hono<AppEnv>()
     valid("json", MandateBody),
     async (c) => {
       const merchant = c.get("merchant");
-      const { mandate, created } = await putMandate(database(c.env.DB), c.env.ENCRYPTION_KEY, {
+      const { mandate, created } = await putMandate(c.var.db, c.env.ENCRYPTION_KEY, {
         merchantId: merchant.id,
         customerId: c.req.valid("param").id,
         request: c.req.valid("json"),
@@ -244,7 +235,7 @@ export const sepaRouter = new Hono<AppEnv>()
     valid("param", IdParam("cus")),
     async (c) => {
       const mandate = await revokeCustomerMandate(
-        database(c.env.DB),
+        c.var.db,
         c.get("merchant").id,
         c.req.valid("param").id,
         c.get("now"),
@@ -257,7 +248,7 @@ export const sepaRouter = new Hono<AppEnv>()
     doc("SEPA", "Collect the due open invoices by SEPA direct debit (pain.008)", { status: 201 }),
     valid("json", RunBody),
     async (c) => {
-      const created = await createCollectionRun(database(c.env.DB), c.env.ENCRYPTION_KEY, {
+      const created = await createCollectionRun(c.var.db, c.env.ENCRYPTION_KEY, {
         merchant: c.get("merchant"),
         collectionDate: c.req.valid("json").collectionDate,
         now: c.get("now"),
@@ -278,7 +269,7 @@ export const sepaRouter = new Hono<AppEnv>()
     valid("query", RunListQuery),
     async (c) => {
       const query = c.req.valid("query");
-      const rows = await listRuns(database(c.env.DB), c.get("merchant").id, query);
+      const rows = await listRuns(c.var.db, c.get("merchant").id, query);
       return c.json(toPage(rows, query.limit, (run) => runResource(run)));
     },
   )
@@ -288,14 +279,14 @@ export const sepaRouter = new Hono<AppEnv>()
     valid("param", IdParam("col")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const found = await findRun(database(c.env.DB), c.get("merchant").id, id);
+      const found = await findRun(c.var.db, c.get("merchant").id, id);
       if (!found) throw notFound("Collection run", id);
       return c.json(runResource(found.run, found.items));
     },
   )
   .get("/collection-runs/:id/pain008.xml", fileDoc, valid("param", IdParam("col")), async (c) => {
     const { run, xml } = await readRunFile(
-      database(c.env.DB),
+      c.var.db,
       c.env.ENCRYPTION_KEY,
       c.get("merchant").id,
       c.req.valid("param").id,
@@ -311,7 +302,7 @@ export const sepaRouter = new Hono<AppEnv>()
     valid("param", IdParam("col")),
     async (c) => {
       const { run, items } = await cancelCollectionRun(
-        database(c.env.DB),
+        c.var.db,
         c.get("merchant").id,
         c.req.valid("param").id,
         c.get("now"),

@@ -5,7 +5,6 @@ import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { OriginSchema, patchObject } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { database } from "../store/db.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
 
@@ -34,7 +33,7 @@ export const settingsRouter = new Hono<AppEnv>()
         ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
       };
       const merchant = await updateCustomerCenterSettings(
-        database(c.env.DB),
+        c.var.db,
         c.get("merchant").id,
         deduplicated,
       );

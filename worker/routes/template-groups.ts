@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound } from "../http/problem.ts";
+import { notFound } from "../domain/errors.ts";
 import { IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -12,7 +12,6 @@ import {
   listTemplateGroups,
   type TemplateGroupRecord,
 } from "../store/catalogue.ts";
-import { database } from "../store/db.ts";
 import { newId } from "../security.ts";
 
 const CreateTemplateGroup = v.strictObject({ name: NameSchema });
@@ -28,7 +27,7 @@ export const templateGroupsRouter = new Hono<AppEnv>()
     doc("Catalogue", "Create a template group", { status: 201 }),
     valid("json", CreateTemplateGroup),
     async (c) => {
-      const group = await insertTemplateGroup(database(c.env.DB), {
+      const group = await insertTemplateGroup(c.var.db, {
         id: newId("tgr"),
         merchantId: c.get("merchant").id,
         ...c.req.valid("json"),
@@ -38,7 +37,7 @@ export const templateGroupsRouter = new Hono<AppEnv>()
   )
   .get("/", doc("Catalogue", "List template groups"), valid("query", ListQuery), async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const rows = await listTemplateGroups(database(c.env.DB), c.get("merchant").id, {
+    const rows = await listTemplateGroups(c.var.db, c.get("merchant").id, {
       limit,
       cursor,
     });
@@ -50,7 +49,7 @@ export const templateGroupsRouter = new Hono<AppEnv>()
     valid("param", IdParam("tgr")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const group = await findTemplateGroup(database(c.env.DB), c.get("merchant").id, id);
+      const group = await findTemplateGroup(c.var.db, c.get("merchant").id, id);
       if (!group) throw notFound("Template group", id);
       return c.json(templateGroupResource(group));
     },

@@ -5,15 +5,14 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { checkWebhookUrl } from "../domain/webhook-url-guard.ts";
 import { generateWebhookSecret } from "../domain/webhook-signing.ts";
-import { WEBHOOK_EVENT_TYPES } from "../domain/webhook-retry.ts";
+import { WEBHOOK_EVENT_TYPES } from "../domain/events.ts";
 import type { AppEnv, Bindings } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, ProblemError } from "../http/problem.ts";
+import { DomainError, invalidFields, notFound } from "../domain/errors.ts";
 import { IdParam, InstantSchema, ListQuery, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../secrets.ts";
+import { encryptSecret } from "../security.ts";
 import { newId } from "../security.ts";
-import { database } from "../store/db.ts";
 import {
   deleteEndpoint,
   findEndpoint,
@@ -65,9 +64,9 @@ function checkedUrl(url: string, env: Bindings): string {
   const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
   const check = checkWebhookUrl(url, { allowLocalhost });
   if (!check.ok)
-    throw new ProblemError("validation_failed", `url: ${check.message}`, {
-      errors: [{ field: "url", message: check.message }],
-    });
+    throw new DomainError("validation_failed", `url: ${check.message}`, [
+      { field: "url", message: check.message },
+    ]);
   return check.url;
 }
 
@@ -107,7 +106,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
       const url = checkedUrl(body.url, c.env);
       const id = newId("whe");
       const secret = generateWebhookSecret();
-      const endpoint = await insertEndpoint(database(c.env.DB), {
+      const endpoint = await insertEndpoint(c.var.db, {
         id,
         merchantId: c.get("merchant").id,
         url,
@@ -122,7 +121,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     const { limit, cursor } = c.req.valid("query");
     return c.json(
       toPage(
-        await listEndpoints(database(c.env.DB), c.get("merchant").id, { limit, cursor }),
+        await listEndpoints(c.var.db, c.get("merchant").id, { limit, cursor }),
         limit,
         endpointResource,
       ),
@@ -134,7 +133,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     valid("param", IdParam("whe")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const endpoint = await findEndpoint(database(c.env.DB), c.get("merchant").id, id);
+      const endpoint = await findEndpoint(c.var.db, c.get("merchant").id, id);
       if (!endpoint) throw notFound("Webhook endpoint", id);
       return c.json(endpointResource(endpoint));
     },
@@ -159,7 +158,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
           ? { status: "disabled", disabledReason: "Disabled by the merchant." }
           : {}),
       };
-      const endpoint = await updateEndpoint(database(c.env.DB), c.get("merchant").id, id, patch);
+      const endpoint = await updateEndpoint(c.var.db, c.get("merchant").id, id, patch, c.var.now);
       if (!endpoint) throw notFound("Webhook endpoint", id);
       return c.json(endpointResource(endpoint));
     },
@@ -170,7 +169,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     valid("param", IdParam("whe")),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await deleteEndpoint(database(c.env.DB), c.get("merchant").id, id)))
+      if (!(await deleteEndpoint(c.var.db, c.get("merchant").id, id, c.var.now)))
         throw notFound("Webhook endpoint", id);
       return c.json({ id, deleted: true });
     },
@@ -182,7 +181,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     valid("json", Rotation),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const endpoint = await findEndpoint(db, merchantId, id);
       if (!endpoint) throw notFound("Webhook endpoint", id);
@@ -190,11 +189,17 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
       const overlapUntil = new Date(
         c.get("now").getTime() + c.req.valid("json").overlapHours * 3_600_000,
       ).toISOString();
-      const updated = await updateEndpoint(db, merchantId, id, {
-        secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
-        previousSecretCiphertext: endpoint.secretCiphertext,
-        previousSecretExpiresAt: overlapUntil,
-      });
+      const updated = await updateEndpoint(
+        db,
+        merchantId,
+        id,
+        {
+          secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
+          previousSecretCiphertext: endpoint.secretCiphertext,
+          previousSecretExpiresAt: overlapUntil,
+        },
+        c.var.now,
+      );
       return c.json({ ...endpointResource(updated!), secret });
     },
   )
@@ -211,7 +216,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const now = c.get("now");
       const since = checkedSince(c.req.valid("json").since, now);
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const endpoint = await findEndpoint(db, c.get("merchant").id, id);
       if (!endpoint) throw notFound("Webhook endpoint", id);
       const queued = await recoverEndpoint(db, endpoint, since, now);
@@ -236,10 +241,7 @@ function checkedSince(since: Date, now: Date): Date {
       : since.getTime() < earliest
         ? `must be within the last ${RECOVERY_WINDOW_DAYS} days`
         : null;
-  if (message)
-    throw new ProblemError("validation_failed", `since: ${message}`, {
-      errors: [{ field: "since", message }],
-    });
+  if (message) throw invalidFields([{ field: "since", message }]);
   return since;
 }
 
@@ -252,7 +254,7 @@ export const webhookEventsRouter = new Hono<AppEnv>()
       const { limit, cursor, type } = c.req.valid("query");
       return c.json(
         toPage(
-          await listEvents(database(c.env.DB), c.get("merchant").id, { limit, cursor, type }),
+          await listEvents(c.var.db, c.get("merchant").id, { limit, cursor, type }),
           limit,
           eventResource,
         ),
@@ -265,7 +267,7 @@ export const webhookEventsRouter = new Hono<AppEnv>()
     valid("param", IdParam("evt")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const found = await findEvent(database(c.env.DB), c.get("merchant").id, id);
+      const found = await findEvent(c.var.db, c.get("merchant").id, id);
       if (!found) throw notFound("Event", id);
       return c.json({
         ...eventResource(found.event),
@@ -282,7 +284,7 @@ export const webhookEventsRouter = new Hono<AppEnv>()
     valid("param", IdParam("evt")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = database(c.env.DB);
+      const db = c.var.db;
       const merchantId = c.get("merchant").id;
       if (!(await findEvent(db, merchantId, id))) throw notFound("Event", id);
       const endpoints = await redeliverEvent(db, merchantId, id, c.get("now"));

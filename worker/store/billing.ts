@@ -13,8 +13,9 @@ import {
 import type { Period } from "../domain/calendar.ts";
 import { newId } from "../security.ts";
 import { guardedContractWrite } from "./contracts.ts";
-import { nowIso, type Db } from "./db.ts";
-import { issueInvoiceStatements, type InvoiceDraft } from "./invoices.ts";
+import type { InvoiceDraft } from "../domain/invoice-draft.ts";
+import type { Db } from "./db.ts";
+import { issueInvoiceStatements } from "./invoices.ts";
 import { eventStatements } from "./webhook-events.ts";
 
 export interface DueContract {
@@ -63,13 +64,17 @@ interface PeriodBilling {
   invoice: InvoiceDraft;
 }
 
-export function billPeriodStatements(db: Db, billing: PeriodBilling): BatchItem<"sqlite">[] {
+export function billPeriodStatements(
+  db: Db,
+  billing: PeriodBilling,
+  at: Date,
+): BatchItem<"sqlite">[] {
   const { contract, period } = billing;
   return [
     ...guardedContractWrite(db, contract, newId("wrt"), {
       currentPeriodStart: period.start,
       currentPeriodEnd: period.end,
-      updatedAt: nowIso(),
+      updatedAt: at.toISOString(),
     }),
     ...billing.items.map((item) =>
       db
@@ -93,7 +98,7 @@ export function billPeriodStatements(db: Db, billing: PeriodBilling): BatchItem<
             ),
         ]
       : []),
-    ...issueInvoiceStatements(db, billing.invoice),
+    ...issueInvoiceStatements(db, billing.invoice, at),
   ];
 }
 
@@ -106,14 +111,18 @@ export function endContractStatements(
     version: number;
     endDate: string | null;
   },
+  at: Date,
 ): BatchItem<"sqlite">[] {
   return [
-    ...guardedContractWrite(db, contract, newId("wrt"), { status: "ended", updatedAt: nowIso() }),
+    ...guardedContractWrite(db, contract, newId("wrt"), {
+      status: "ended",
+      updatedAt: at.toISOString(),
+    }),
     ...eventStatements(db, {
       merchantId: contract.merchantId,
       type: "contract.ended",
       data: { contractId: contract.id, customerId: contract.customerId, endDate: contract.endDate },
-      at: new Date(),
+      at,
     }),
   ];
 }

@@ -2,16 +2,15 @@
 // plan article, and the target template or article of the request — in one D1 round trip, and
 // maps the rows to the domain's contract and tariff shapes.
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
-import { articles, contractTemplates, contracts, invoices } from "../../schema/tables.ts";
-import type { BillingInterval } from "../domain/calendar.ts";
-import type {
-  AddonArticle,
-  ChangePoint,
-  ContractSnapshot,
-  DowngradeTiming,
-  ItemKind,
-  TemplateTerms,
-} from "../domain/contract-terms.ts";
+import {
+  articles,
+  contractChanges,
+  contractTemplates,
+  contracts,
+  invoices,
+} from "../../schema/tables.ts";
+import type { PendingChange } from "../domain/change-application.ts";
+import type { AddonArticle, ContractSnapshot, TemplateTerms } from "../domain/contract-terms.ts";
 import type { ArticleRecord, ContractTemplateRecord } from "./catalogue.ts";
 import { activeItemsQuery, type ContractItemRecord, type ContractRecord } from "./contracts.ts";
 import type { Db } from "./db.ts";
@@ -32,6 +31,8 @@ export interface ChangeContext {
   planCurrency: string;
   /** The latest invoice that billed this contract: what a credit note refers to. */
   lastChargeInvoiceId: string | undefined;
+  /** The contract's changes still waiting for their day. */
+  scheduledChanges: PendingChange[];
 }
 
 /*
@@ -82,36 +83,55 @@ export async function loadChangeContext(
     merchantId,
     target.templateId ? [target.templateId] : [],
   );
-  const [rows, items, templates, plans, targetTemplates, targetPlans, targetArticles, lastCharge] =
-    await db.batch([
-      db
-        .select()
-        .from(contracts)
-        .where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, contractId)))
-        .limit(1),
-      activeItemsQuery(db, merchantId, contractId),
-      current,
-      currentPlan,
-      wanted,
-      wantedPlan,
-      db
-        .select()
-        .from(articles)
-        .where(and(eq(articles.merchantId, merchantId), eq(articles.id, target.articleId ?? "")))
-        .limit(1),
-      db
-        .select({ id: invoices.id })
-        .from(invoices)
-        .where(
-          and(
-            eq(invoices.merchantId, merchantId),
-            eq(invoices.contractId, contractId),
-            ne(invoices.kind, "credit_note"),
-          ),
-        )
-        .orderBy(desc(invoices.id))
-        .limit(1),
-    ]);
+  const [
+    rows,
+    items,
+    templates,
+    plans,
+    targetTemplates,
+    targetPlans,
+    targetArticles,
+    lastCharge,
+    scheduledChanges,
+  ] = await db.batch([
+    db
+      .select()
+      .from(contracts)
+      .where(and(eq(contracts.merchantId, merchantId), eq(contracts.id, contractId)))
+      .limit(1),
+    activeItemsQuery(db, merchantId, contractId),
+    current,
+    currentPlan,
+    wanted,
+    wantedPlan,
+    db
+      .select()
+      .from(articles)
+      .where(and(eq(articles.merchantId, merchantId), eq(articles.id, target.articleId ?? "")))
+      .limit(1),
+    db
+      .select({ id: invoices.id })
+      .from(invoices)
+      .where(
+        and(
+          eq(invoices.merchantId, merchantId),
+          eq(invoices.contractId, contractId),
+          ne(invoices.kind, "credit_note"),
+        ),
+      )
+      .orderBy(desc(invoices.id))
+      .limit(1),
+    db
+      .select({ id: contractChanges.id, type: contractChanges.type })
+      .from(contractChanges)
+      .where(
+        and(
+          eq(contractChanges.merchantId, merchantId),
+          eq(contractChanges.contractId, contractId),
+          eq(contractChanges.status, "scheduled"),
+        ),
+      ),
+  ]);
   const contract = rows[0];
   if (!contract || !templates[0] || !plans[0]) return undefined;
   const template = templateTerms(templates[0], plans[0]);
@@ -127,6 +147,7 @@ export async function loadChangeContext(
     targetArticle: targetArticles[0] ? addonArticle(targetArticles[0]) : undefined,
     planCurrency: plans[0].currency,
     lastChargeInvoiceId: lastCharge[0]?.id,
+    scheduledChanges,
   };
 }
 
@@ -138,7 +159,7 @@ export function templateTerms(
     id: template.id,
     name: template.name,
     templateGroupId: template.templateGroupId,
-    interval: template.billingInterval as BillingInterval,
+    interval: template.billingInterval,
     planArticle: {
       id: plan.id,
       name: plan.name,
@@ -148,8 +169,8 @@ export function templateTerms(
     minimumTermMonths: template.minimumTermMonths,
     noticePeriodDays: template.noticePeriodDays,
     allowedAddonArticleIds: template.allowedAddonArticleIds,
-    changePoints: template.changePoints as ChangePoint[],
-    downgradeTiming: template.downgradeTiming as DowngradeTiming,
+    changePoints: template.changePoints,
+    downgradeTiming: template.downgradeTiming,
   };
 }
 
@@ -159,7 +180,7 @@ function addonArticle(article: ArticleRecord): AddonArticle {
     name: article.name,
     unitAmount: article.unitAmount,
     taxRate: article.taxRate,
-    kind: article.kind as AddonArticle["kind"],
+    kind: article.kind,
   };
 }
 
@@ -172,7 +193,7 @@ export function contractSnapshot(
     id: contract.id,
     startDate: contract.startDate,
     billingAnchor: contract.billingAnchor,
-    interval: contract.billingInterval as BillingInterval,
+    interval: contract.billingInterval,
     currentPeriod: { start: contract.currentPeriodStart, end: contract.currentPeriodEnd },
     minimumTermMonths: template.minimumTermMonths,
     noticePeriodDays: template.noticePeriodDays,
@@ -180,7 +201,7 @@ export function contractSnapshot(
     items: items.map((item) => ({
       id: item.id,
       articleId: item.articleId,
-      kind: item.kind as ItemKind,
+      kind: item.kind,
       name: item.name,
       quantity: item.quantity,
       unitAmount: item.unitAmount,

@@ -4,63 +4,27 @@
 import { and, asc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { carriedLines, contractChanges, contractItems } from "../../schema/tables.ts";
+import type { ContractChangeRequest } from "../../widget/src/billing-types.ts";
 import type { IsoDate } from "../domain/calendar.ts";
+import { billedPeriodStart, movesCurrentPeriod } from "../domain/change-application.ts";
 import type { ChangeComputation } from "../domain/contract-change.ts";
+import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { newId } from "../security.ts";
 import type { ChangeContext } from "./change-context.ts";
 import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
-import { chunkForInsert, nowIso, type Db } from "./db.ts";
-import { draftInvoice, issueInvoiceStatements, type InvoiceDraft } from "./invoices.ts";
+import { chunkForInsert, type Db } from "./db.ts";
+import { issueInvoiceStatements } from "./invoices.ts";
 import { eventStatements } from "./webhook-events.ts";
 
 export type ContractChangeRecord = typeof contractChanges.$inferSelect;
-
-/** What was asked for, by id, so the billing run can recompute it on the day. */
-export interface StoredChangeRequest {
-  type: "switch_template" | "add_addon" | "remove_item" | "change_quantity";
-  templateId?: string;
-  articleId?: string;
-  itemId?: string;
-  quantity?: number;
-}
 
 export type ChangeSource = "merchant" | "portal";
 
 interface ChangeMeta {
   merchantId: string;
   changeId: string;
-  request: StoredChangeRequest;
+  request: ContractChangeRequest;
   source: ChangeSource;
-}
-
-/** The interim invoice or credit note a change settles with now, if any. */
-export function settlementDraft(
-  context: ChangeContext,
-  computation: ChangeComputation,
-  options: { changeId: string; issueDate: IsoDate; paymentTermDays: number; currency: string },
-): InvoiceDraft | null {
-  if (computation.settlement !== "interim_invoice" && computation.settlement !== "credit_note")
-    return null;
-  const isCredit = computation.settlement === "credit_note";
-  return draftInvoice(
-    {
-      kind: isCredit ? "credit_note" : "interim",
-      currency: options.currency,
-      lines: computation.lines,
-      originalInvoiceId: isCredit ? (context.lastChargeInvoiceId ?? null) : null,
-    },
-    {
-      merchantId: context.contract.merchantId,
-      customerId: context.contract.customerId,
-      contractId: context.contract.id,
-      issueDate: options.issueDate,
-      paymentTermDays: options.paymentTermDays,
-      periodStart: computation.effectiveDate,
-      periodEnd: computation.newCurrentPeriod.end,
-      changeId: options.changeId,
-      billingKey: `change:${options.changeId}`,
-    },
-  );
 }
 
 function itemStatements(
@@ -68,14 +32,12 @@ function itemStatements(
   context: ChangeContext,
   computation: ChangeComputation,
 ): BatchItem<"sqlite">[] {
-  const { contract, items } = context;
+  const { items } = context;
+  const { contract } = context;
   const effective = computation.effectiveDate;
   const kept = new Set(computation.items.flatMap((item) => (item.id ? [item.id] : [])));
   const before = new Map(items.map((item) => [item.id, item]));
-  const billedPeriodStart =
-    effective < contract.currentPeriodEnd
-      ? computation.newCurrentPeriod.start
-      : contract.currentPeriodStart;
+  const billedFrom = billedPeriodStart(computation, context.snapshot.currentPeriod);
   const ended = items.filter((item) => !kept.has(item.id)).map((item) => item.id);
   const updates = computation.items.flatMap((item) => {
     const old = item.id ? before.get(item.id) : undefined;
@@ -92,7 +54,7 @@ function itemStatements(
           quantity: item.quantity,
           unitAmount: item.unitAmount,
           billedPeriodAmount: item.billedPeriodAmount,
-          billedPeriodStart,
+          billedPeriodStart: billedFrom,
         })
         .where(
           and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id)),
@@ -112,7 +74,7 @@ function itemStatements(
       unitAmount: item.unitAmount,
       taxRate: item.taxRate,
       billedPeriodAmount: item.billedPeriodAmount,
-      billedPeriodStart,
+      billedPeriodStart: billedFrom,
       startedOn: effective,
     }));
   return [
@@ -168,16 +130,17 @@ export function applyChangeStatements(
   context: ChangeContext,
   computation: ChangeComputation,
   meta: ChangeMeta & { invoice: InvoiceDraft | null; scheduled: boolean },
+  at: Date,
 ): BatchItem<"sqlite">[] {
   const { contract } = context;
-  const movesPeriod = computation.effectiveDate < contract.currentPeriodEnd;
+  const movesPeriod = movesCurrentPeriod(computation, context.snapshot.currentPeriod);
   const record = {
     effectiveDate: computation.effectiveDate,
-    status: "applied",
+    status: "applied" as const,
     kind: computation.kind,
     settlement: computation.settlement,
     invoiceId: meta.invoice?.id ?? null,
-    appliedAt: nowIso(),
+    appliedAt: at.toISOString(),
   };
   return [
     ...guardedContractWrite(db, contract, meta.changeId, {
@@ -190,7 +153,7 @@ export function applyChangeStatements(
             currentPeriodEnd: computation.newCurrentPeriod.end,
           }
         : {}),
-      updatedAt: nowIso(),
+      updatedAt: at.toISOString(),
     }),
     ...itemStatements(db, context, computation),
     meta.scheduled
@@ -212,7 +175,7 @@ export function applyChangeStatements(
           source: meta.source,
           ...record,
         }),
-    ...(meta.invoice ? issueInvoiceStatements(db, meta.invoice) : []),
+    ...(meta.invoice ? issueInvoiceStatements(db, meta.invoice, at) : []),
     ...carriedLineStatements(db, context, computation, meta.changeId),
     ...eventStatements(db, {
       merchantId: meta.merchantId,
@@ -222,35 +185,23 @@ export function applyChangeStatements(
         invoiceId: meta.invoice?.id ?? null,
         items: computation.items.map(({ id: _id, ...item }) => item),
       },
-      at: new Date(),
+      at,
     }),
   ];
 }
 
-/** A change for a later date is stored; at most one pending tariff switch, the newest wins. */
+/** A change for a later date is stored; the changes it supersedes are cancelled with it. */
 export function scheduleChangeStatements(
   db: Db,
   context: ChangeContext,
   computation: ChangeComputation,
-  meta: ChangeMeta,
+  meta: ChangeMeta & { supersededIds: string[] },
+  at: Date,
 ): BatchItem<"sqlite">[] {
   const { contract } = context;
   return [
-    ...guardedContractWrite(db, contract, meta.changeId, { updatedAt: nowIso() }),
-    ...(meta.request.type === "switch_template"
-      ? [
-          db
-            .update(contractChanges)
-            .set({ status: "cancelled", cancelledAt: nowIso() })
-            .where(
-              and(
-                eq(contractChanges.contractId, contract.id),
-                eq(contractChanges.status, "scheduled"),
-                eq(contractChanges.type, "switch_template"),
-              ),
-            ),
-        ]
-      : []),
+    ...guardedContractWrite(db, contract, meta.changeId, { updatedAt: at.toISOString() }),
+    ...cancelChangesStatements(db, contract.merchantId, meta.supersededIds, at),
     db.insert(contractChanges).values({
       id: meta.changeId,
       merchantId: meta.merchantId,
@@ -267,7 +218,7 @@ export function scheduleChangeStatements(
       merchantId: meta.merchantId,
       type: "contract.change_scheduled",
       data: changeEventData(context, computation, meta),
-      at: new Date(),
+      at,
     }),
   ];
 }
@@ -321,12 +272,13 @@ export function cancelScheduledChangeStatements(
   db: Db,
   contract: ChangeContext["contract"],
   changeId: string,
+  at: Date,
 ): BatchItem<"sqlite">[] {
   return [
-    ...guardedContractWrite(db, contract, newId("wrt"), { updatedAt: nowIso() }),
+    ...guardedContractWrite(db, contract, newId("wrt"), { updatedAt: at.toISOString() }),
     db
       .update(contractChanges)
-      .set({ status: "cancelled", cancelledAt: nowIso() })
+      .set({ status: "cancelled", cancelledAt: at.toISOString() })
       .where(
         and(
           eq(contractChanges.merchantId, contract.merchantId),
@@ -338,7 +290,7 @@ export function cancelScheduledChangeStatements(
       merchantId: contract.merchantId,
       type: "contract.change_cancelled",
       data: { contractId: contract.id, customerId: contract.customerId, changeId },
-      at: new Date(),
+      at,
     }),
   ];
 }
@@ -348,8 +300,9 @@ export function cancelContractStatements(
   db: Db,
   contract: ChangeContext["contract"],
   endDate: IsoDate,
+  at: Date,
 ): BatchItem<"sqlite">[] {
-  const now = nowIso();
+  const now = at.toISOString();
   return [
     ...guardedContractWrite(db, contract, newId("wrt"), {
       status: "cancellation_pending",
@@ -362,6 +315,7 @@ export function cancelContractStatements(
       .set({ status: "cancelled", cancelledAt: now })
       .where(
         and(
+          eq(contractChanges.merchantId, contract.merchantId),
           eq(contractChanges.contractId, contract.id),
           eq(contractChanges.status, "scheduled"),
           gt(contractChanges.effectiveDate, endDate),
@@ -371,7 +325,7 @@ export function cancelContractStatements(
       merchantId: contract.merchantId,
       type: "contract.cancelled",
       data: { contractId: contract.id, customerId: contract.customerId, endDate },
-      at: new Date(),
+      at,
     }),
   ];
 }
@@ -391,11 +345,43 @@ export async function dueScheduledChanges(db: Db, contractId: string, today: Iso
     .orderBy(asc(contractChanges.effectiveDate), asc(contractChanges.id));
 }
 
-export function failScheduledChangeStatement(db: Db, changeId: string, reason: string) {
+export function failScheduledChangeStatement(
+  db: Db,
+  merchantId: string,
+  changeId: string,
+  reason: string,
+) {
   return db
     .update(contractChanges)
     .set({ status: "failed", failureReason: reason })
-    .where(and(eq(contractChanges.id, changeId), eq(contractChanges.status, "scheduled")));
+    .where(
+      and(
+        eq(contractChanges.merchantId, merchantId),
+        eq(contractChanges.id, changeId),
+        eq(contractChanges.status, "scheduled"),
+      ),
+    );
+}
+
+function cancelChangesStatements(
+  db: Db,
+  merchantId: string,
+  changeIds: string[],
+  at: Date,
+): BatchItem<"sqlite">[] {
+  if (changeIds.length === 0) return [];
+  return [
+    db
+      .update(contractChanges)
+      .set({ status: "cancelled", cancelledAt: at.toISOString() })
+      .where(
+        and(
+          eq(contractChanges.merchantId, merchantId),
+          inArray(contractChanges.id, changeIds),
+          eq(contractChanges.status, "scheduled"),
+        ),
+      ),
+  ];
 }
 
 export function uninvoicedCarriedLinesQuery(db: Db, contractId: string) {

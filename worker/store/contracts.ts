@@ -74,7 +74,10 @@ export async function listContracts(
     cursor,
     customerId,
     status,
-  }: ListOptions & { customerId?: string | undefined; status?: string | undefined },
+  }: ListOptions & {
+    customerId?: string | undefined;
+    status?: ContractRecord["status"] | undefined;
+  },
 ) {
   return db
     .select()

@@ -21,10 +21,6 @@ export function chunkForInsert<T extends object>(rows: readonly T[], columnsPerR
   return chunks;
 }
 
-export function nowIso(): string {
-  return new Date().toISOString();
-}
-
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/i.test(causeMessage(error));
 }

@@ -1,19 +1,11 @@
 // Invoices and their lines. Numbers come from a per-merchant series row that is incremented in
 // the same D1 batch that writes the invoice, so a number is used exactly when its invoice
 // exists: gapless, and never reused (GoBD). Issued invoices are never updated except for
-// their payment state.
+// their payment state. What an invoice says is decided by worker/domain/invoice-draft.ts.
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
-import {
-  buildInvoice,
-  dueDate,
-  invoiceSeries,
-  paymentReference,
-  paymentTokenFromBytes,
-  type InvoiceInput,
-} from "../domain/invoice.ts";
-import { newId } from "../security.ts";
+import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import { eventStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
@@ -21,37 +13,14 @@ import type { ListOptions } from "./catalogue.ts";
 export type InvoiceRecord = typeof invoices.$inferSelect;
 export type InvoiceLineRecord = typeof invoiceLines.$inferSelect;
 
-export interface InvoiceDraft {
-  id: string;
-  merchantId: string;
-  contractId: string | null;
-  customerId: string;
-  kind: "regular" | "interim" | "credit_note";
-  /** The gapless counter this invoice draws from, e.g. "regular:2027". */
-  seriesKey: string;
-  /** What the number starts with, e.g. "RE-2027"; the number becomes "RE-2027-000001". */
-  numberPrefix: string;
-  issueDate: string;
-  dueDate: string;
-  currency: string;
-  netAmount: number;
-  taxAmount: number;
-  grossAmount: number;
-  taxBreakdown: unknown[];
-  paymentReference: string;
-  periodStart: string | null;
-  periodEnd: string | null;
-  originalInvoiceId: string | null;
-  changeId: string | null;
-  /** Unique per merchant: a second attempt to issue the same invoice fails the whole batch. */
-  billingKey: string;
-  lines: Omit<typeof invoiceLines.$inferInsert, "invoiceId" | "merchantId">[];
-}
-
 const LINE_COLUMNS = 13;
 
 /** The statements that issue one invoice; run them inside the caller's batch. */
-export function issueInvoiceStatements(db: Db, draft: InvoiceDraft): BatchItem<"sqlite">[] {
+export function issueInvoiceStatements(
+  db: Db,
+  draft: InvoiceDraft,
+  at: Date,
+): BatchItem<"sqlite">[] {
   const { lines, seriesKey, numberPrefix, ...invoice } = draft;
   const numberOfSeries = sql`(SELECT ${numberPrefix} || '-' || printf('%06d', ${invoiceNumberSeries.lastNumber}) FROM ${invoiceNumberSeries}
     WHERE ${invoiceNumberSeries.merchantId} = ${draft.merchantId} AND ${invoiceNumberSeries.series} = ${seriesKey})`;
@@ -78,7 +47,7 @@ export function issueInvoiceStatements(db: Db, draft: InvoiceDraft): BatchItem<"
       merchantId: draft.merchantId,
       type: "invoice.created",
       data: invoiceEventData(draft),
-      at: new Date(),
+      at,
       invoiceNumberOf: draft.id,
     }),
   ];
@@ -127,7 +96,7 @@ export interface InvoiceFilter extends ListOptions {
   contractId?: string | undefined;
   customerId?: string | undefined;
   status?: string | undefined;
-  kind?: string | undefined;
+  kind?: InvoiceRecord["kind"] | undefined;
 }
 
 export async function listInvoices(
@@ -150,44 +119,4 @@ export async function listInvoices(
     )
     .orderBy(asc(invoices.id))
     .limit(filter.limit + 1);
-}
-
-export function regularBillingKey(contractId: string, periodStart: string): string {
-  return `regular:${contractId}:${periodStart}`;
-}
-
-export interface InvoiceContext {
-  merchantId: string;
-  customerId: string;
-  contractId: string | null;
-  issueDate: string;
-  paymentTermDays: number;
-  periodStart: string | null;
-  periodEnd: string | null;
-  changeId: string | null;
-  billingKey: string;
-}
-
-/** Builds (and so checks) an invoice by the domain rules and gives it an id and a payment reference. */
-export function draftInvoice(input: InvoiceInput, context: InvoiceContext): InvoiceDraft {
-  const built = buildInvoice(input);
-  const series = invoiceSeries(built.kind, context.issueDate);
-  return {
-    id: newId("inv"),
-    ...context,
-    kind: built.kind,
-    seriesKey: series.key,
-    numberPrefix: series.prefix,
-    dueDate: dueDate(context.issueDate, context.paymentTermDays),
-    currency: built.currency,
-    netAmount: built.netAmount,
-    taxAmount: built.taxAmount,
-    grossAmount: built.grossAmount,
-    taxBreakdown: built.taxBreakdown,
-    paymentReference: paymentReference(
-      paymentTokenFromBytes(crypto.getRandomValues(new Uint8Array(10))),
-    ),
-    originalInvoiceId: built.originalInvoiceId,
-    lines: built.lines.map((line) => ({ ...line, id: newId("inl") })),
-  };
 }

@@ -54,7 +54,7 @@ export async function findMerchantByKeyHash(
 export interface CustomerCenterSettings {
   portalEnabled: boolean;
   allowedActions: string[];
-  prorationMode: string;
+  prorationMode: MerchantRecord["prorationMode"];
   allowedOrigins: string[];
 }
 

@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, ne } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints } from "../../schema/tables.ts";
 import type { ListOptions } from "./catalogue.ts";
-import { nowIso, type Db } from "./db.ts";
+import type { Db } from "./db.ts";
 
 export type WebhookEndpointRecord = typeof webhookEndpoints.$inferSelect;
 
@@ -47,10 +47,11 @@ export async function updateEndpoint(
   merchantId: string,
   id: string,
   patch: Partial<typeof webhookEndpoints.$inferInsert>,
+  at: Date,
 ) {
   const rows = await db
     .update(webhookEndpoints)
-    .set({ ...patch, updatedAt: nowIso() })
+    .set({ ...patch, updatedAt: at.toISOString() })
     .where(
       and(
         eq(webhookEndpoints.merchantId, merchantId),
@@ -63,11 +64,16 @@ export async function updateEndpoint(
 }
 
 /** Deleting keeps the row for the delivery log but stops everything still pending for it. */
-export async function deleteEndpoint(db: Db, merchantId: string, id: string): Promise<boolean> {
+export async function deleteEndpoint(
+  db: Db,
+  merchantId: string,
+  id: string,
+  at: Date,
+): Promise<boolean> {
   const [deleted] = await db.batch([
     db
       .update(webhookEndpoints)
-      .set({ status: "deleted", updatedAt: nowIso() })
+      .set({ status: "deleted", updatedAt: at.toISOString() })
       .where(
         and(
           eq(webhookEndpoints.merchantId, merchantId),

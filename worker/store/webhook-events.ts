@@ -10,30 +10,34 @@ import {
   webhookEndpoints,
   webhookEvents,
 } from "../../schema/tables.ts";
-import { buildEventPayload, type WebhookEventType } from "../domain/webhook-retry.ts";
+import type { WebhookEventData, WebhookEventType } from "../domain/events.ts";
+import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { ListOptions } from "./catalogue.ts";
 import type { Db } from "./db.ts";
 
 export type WebhookEventRecord = typeof webhookEvents.$inferSelect;
 
-export interface EventInput {
+export interface EventInput<T extends WebhookEventType = WebhookEventType> {
   merchantId: string;
-  type: WebhookEventType;
-  data: Record<string, unknown>;
+  type: T;
+  data: WebhookEventData[T];
   at: Date;
   /** For invoice events: the number is only assigned inside the batch, so SQL fills it in. */
   invoiceNumberOf?: string;
 }
 
-function payloadSql(input: EventInput): SQL | string {
+function payloadSql<T extends WebhookEventType>(input: EventInput<T>): SQL | string {
   const payload = buildEventPayload(input.type, input.data, input.at);
   if (!input.invoiceNumberOf) return payload;
   return sql`json_set(${payload}, '$.data.number', (SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${input.invoiceNumberOf}))`;
 }
 
 /** The event row and one pending delivery per enabled endpoint subscribed to its type. */
-export function eventStatements(db: Db, input: EventInput): BatchItem<"sqlite">[] {
+export function eventStatements<T extends WebhookEventType>(
+  db: Db,
+  input: EventInput<T>,
+): BatchItem<"sqlite">[] {
   const id = newId("evt");
   const at = input.at.toISOString();
   const subscribed = or(
