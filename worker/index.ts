@@ -1,5 +1,5 @@
 // Tarif's Worker: assembles the Hono app (middleware, one router per resource, errors, OpenAPI)
-// and exports the fetch and cron handlers.
+// and exports the fetch, cron and queue handlers: the cron only enqueues, the queue works.
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -11,10 +11,7 @@ import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { jsonBodiesOnly } from "./http/json-body.ts";
 import { ProblemError } from "./http/problem.ts";
-import { runBilling } from "./jobs/billing-run.ts";
-import { BANK_SYNC_CRON, BILLING_CRON, WEBHOOK_CRON } from "./jobs/crons.ts";
-import { runBankSync } from "./jobs/bank-sync.ts";
-import { deliverWebhooks } from "./jobs/webhook-delivery.ts";
+import { consumeJobs, enqueueTick } from "./jobs/job-queue.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
@@ -91,26 +88,13 @@ app.onError(onError);
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    if (controller.cron === BILLING_CRON) {
-      ctx.waitUntil(
-        runBilling(env.DB, new Date(controller.scheduledTime)).then((report) =>
-          console.log("billing run", JSON.stringify(report)),
-        ),
-      );
-    }
-    if (controller.cron === BANK_SYNC_CRON) {
-      ctx.waitUntil(
-        runBankSync(env, new Date(controller.scheduledTime)).then((report) =>
-          console.log("bank sync", JSON.stringify(report)),
-        ),
-      );
-    }
-    if (controller.cron === WEBHOOK_CRON) {
-      ctx.waitUntil(
-        deliverWebhooks(env, new Date(controller.scheduledTime)).then((report) =>
-          console.log("webhook delivery", JSON.stringify(report)),
-        ),
-      );
-    }
+    ctx.waitUntil(
+      enqueueTick(env, controller.cron, new Date(controller.scheduledTime)).then((messages) =>
+        console.log("cron", controller.cron, "enqueued", messages.length),
+      ),
+    );
+  },
+  async queue(batch, env) {
+    await consumeJobs(batch, env);
   },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -2,6 +2,8 @@
 // changes whose day has come, bill the next period in advance (with carried proration lines),
 // and end contracts whose last day has passed. Every step is one guarded, atomic D1 batch
 // keyed so that re-running the same day, or after a crash halfway, issues nothing twice.
+// Each step is started only when the invocation's D1 query budget can still pay for it; the
+// run then stops and says where the next invocation resumes (see query-budget.ts).
 import { localDate, periodContaining, type IsoDate } from "../domain/calendar.ts";
 import { periodInvoiceLines } from "../domain/contract-billing.ts";
 import { itemPeriodAmount } from "../domain/contract-terms.ts";
@@ -28,6 +30,7 @@ import {
 } from "../store/db.ts";
 import { draftInvoice, regularBillingKey } from "../store/invoices.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
+import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
 
 export interface BillingRunReport {
   contracts: number;
@@ -36,6 +39,8 @@ export interface BillingRunReport {
   invoicesIssued: number;
   contractsEnded: number;
   errors: { contractId: string; message: string }[];
+  /** Set when the run stopped with due work left: the next run continues after this id. */
+  resumeAfter: string | null;
 }
 
 export interface BillingRunOptions {
@@ -44,7 +49,23 @@ export interface BillingRunOptions {
   pageSize?: number;
   /** Steps per contract per tick: a contract months behind catches up over a few ticks. */
   maxStepsPerContract?: number;
+  /** Only this merchant's contracts (one queue message per merchant). */
+  merchantId?: string;
+  /** Continue after this contract id (the `resumeAfter` of the previous run). */
+  after?: string;
+  /** The invocation's query budget; each step is started only if it can be finished. */
+  meter?: QueryMeter;
 }
+
+/**
+ * The most a step reads before it writes: the due change, the change context (contract, items,
+ * templates, articles), the carried lines. Its write is one batch whose size is known before it
+ * is sent, and checked then.
+ */
+export const BILLING_STEP_READS = 12;
+
+/** The budget ran out before a step could be finished; nothing of the step was written. */
+class BudgetSpent extends Error {}
 
 type Step = "change_applied" | "change_failed" | "invoice_issued" | "contract_ended" | "idle";
 
@@ -54,7 +75,8 @@ export async function runBilling(
   options: BillingRunOptions = {},
 ): Promise<BillingRunReport> {
   const { maxContracts = 500, pageSize = 50, maxStepsPerContract = 24 } = options;
-  const db = database(d1);
+  const meter = options.meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
+  const db = database(meteredD1(d1, meter));
   const report: BillingRunReport = {
     contracts: 0,
     changesApplied: 0,
@@ -62,36 +84,47 @@ export async function runBilling(
     invoicesIssued: 0,
     contractsEnded: 0,
     errors: [],
+    resumeAfter: null,
   };
   // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
   const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
   const merchants = new Map<string, Promise<MerchantRecord | undefined>>();
   const merchantOf = (id: string) => {
+    // `.then` runs drizzle's lazy query once; the query object itself would run on every await.
     if (!merchants.has(id))
-      merchants.set(id, db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, id) }));
+      merchants.set(
+        id,
+        db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, id) }).then((row) => row),
+      );
     return merchants.get(id)!;
   };
-  let after = "";
+  let after = options.after ?? "";
   while (report.contracts < maxContracts) {
+    // A page read, a merchant read and one step: less than that left, and nothing would move.
+    if (!meter.affords(2 + BILLING_STEP_READS)) return { ...report, resumeAfter: after };
     const page = await findDueContracts(
       db,
       latestToday,
       after,
       Math.min(pageSize, maxContracts - report.contracts),
+      options.merchantId,
     );
     if (page.length === 0) break;
     for (const due of page) {
-      report.contracts += 1;
       try {
+        const merchant = (await merchantOf(due.merchantId))!;
         await billContract(
           db,
-          (await merchantOf(due.merchantId))!,
+          meter,
+          merchant,
           due.id,
           localDate(scheduledTime, due.timeZone),
           maxStepsPerContract,
           report,
         );
       } catch (error) {
+        // Left for the next run, which starts again at this contract.
+        if (error instanceof BudgetSpent) return { ...report, resumeAfter: after };
         // One broken contract must not stop the run for everyone else; it stays due and is retried.
         report.errors.push({
           contractId: due.id,
@@ -99,14 +132,17 @@ export async function runBilling(
         });
         console.error("billing run: contract failed", due.id, error);
       }
+      report.contracts += 1;
+      after = due.id;
     }
-    after = page.at(-1)!.id;
+    if (report.contracts >= maxContracts) return { ...report, resumeAfter: after };
   }
   return report;
 }
 
 async function billContract(
   db: Db,
+  meter: QueryMeter,
   merchant: MerchantRecord,
   contractId: string,
   today: IsoDate,
@@ -114,7 +150,8 @@ async function billContract(
   report: BillingRunReport,
 ) {
   for (let step = 0; step < maxSteps; step++) {
-    const outcome = await nextStep(db, merchant, contractId, today);
+    if (!meter.affords(BILLING_STEP_READS)) throw new BudgetSpent();
+    const outcome = await nextStep({ db, meter }, merchant, contractId, today);
     if (outcome === "idle") return;
     if (outcome === "change_applied") report.changesApplied += 1;
     if (outcome === "change_failed") report.changesFailed += 1;
@@ -126,12 +163,19 @@ async function billContract(
   }
 }
 
+/** The handle a step reads and writes through, and the budget its write must fit in. */
+interface StepDb {
+  db: Db;
+  meter: QueryMeter;
+}
+
 async function nextStep(
-  db: Db,
+  job: StepDb,
   merchant: MerchantRecord,
   contractId: string,
   today: IsoDate,
 ): Promise<Step> {
+  const { db } = job;
   const [change] = await dueScheduledChanges(db, contractId, today);
   const context = await loadForChange(
     db,
@@ -142,16 +186,16 @@ async function nextStep(
   const { contract } = context;
   // A change on or before the period end comes first: at the boundary it shapes the next invoice.
   if (change && change.effectiveDate <= contract.currentPeriodEnd)
-    return applyScheduled(db, merchant, context, change, today);
+    return applyScheduled(job, merchant, context, change, today);
   if (contract.currentPeriodEnd > today) return "idle";
   if (contract.endDate !== null && contract.endDate < contract.currentPeriodEnd) {
-    return guarded(db, endContractStatements(db, contract), "contract_ended");
+    return guarded(job, endContractStatements(db, contract), "contract_ended");
   }
-  return billNextPeriod(db, merchant, context, today);
+  return billNextPeriod(job, merchant, context, today);
 }
 
 async function applyScheduled(
-  db: Db,
+  job: StepDb,
   merchant: MerchantRecord,
   context: ChangeContext,
   change: ContractChangeRecord,
@@ -170,9 +214,11 @@ async function applyScheduled(
     // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
     if (!(error instanceof ProblemError)) throw error;
-    await runBatch(db, [
-      failScheduledChangeStatement(db, change.id, `${error.code}: ${error.message}`),
-    ]);
+    const failed = [
+      failScheduledChangeStatement(job.db, change.id, `${error.code}: ${error.message}`),
+    ];
+    if (!job.meter.affords(failed.length)) throw new BudgetSpent();
+    await runBatch(job.db, failed);
     return "change_failed";
   }
   const invoice = settlementDraft(context, computation, {
@@ -189,15 +235,16 @@ async function applyScheduled(
     invoice,
     scheduled: true,
   };
-  return guarded(db, applyChangeStatements(db, context, computation, meta), "change_applied");
+  return guarded(job, applyChangeStatements(job.db, context, computation, meta), "change_applied");
 }
 
 async function billNextPeriod(
-  db: Db,
+  job: StepDb,
   merchant: MerchantRecord,
   context: ChangeContext,
   today: IsoDate,
 ): Promise<Step> {
+  const { db } = job;
   const { contract, snapshot } = context;
   const period = periodContaining(
     snapshot.billingAnchor,
@@ -235,18 +282,24 @@ async function billNextPeriod(
     carriedLineIds: carried.map((line) => line.id),
     invoice,
   });
-  return guarded(db, statements, "invoice_issued");
+  return guarded(job, statements, "invoice_issued");
 }
 
 /**
  * A concurrent writer (a customer's change, a second run) makes the batch abort as a whole; the
- * next step reloads the contract and sees what the other writer did.
+ * next step reloads the contract and sees what the other writer did. A batch larger than a whole
+ * budget could never be sent, so it fails the contract instead of deferring it forever.
  */
 async function guarded(
-  db: Db,
+  { db, meter }: StepDb,
   statements: Parameters<typeof runBatch>[1],
   step: Step,
 ): Promise<Step> {
+  if (statements.length > meter.limit)
+    throw new Error(
+      `one step needs ${statements.length} D1 statements, the budget is ${meter.limit}`,
+    );
+  if (!meter.affords(statements.length)) throw new BudgetSpent();
   try {
     await runBatch(db, statements);
     return step;

@@ -16,6 +16,7 @@ import {
 import type { Bindings } from "../env.ts";
 import { decryptSecret } from "../secrets.ts";
 import { database, runBatch, type Db } from "../store/db.ts";
+import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
 import {
   attemptStatements,
   findDueDeliveries,
@@ -32,7 +33,14 @@ export interface DeliveryOptions {
   timeoutMs?: number;
   /** The current instant; by default the tick's time plus how long the tick has been running. */
   clock?: () => Date;
+  /** Only this merchant's deliveries (one queue message per merchant). */
+  merchantId?: string;
+  /** The invocation's query budget; the page is sized so that every delivery in it finishes. */
+  meter?: QueryMeter;
 }
+
+/** The lease, then the attempt row, the delivery's state, the endpoint's health and its disabling. */
+export const DELIVERY_STATEMENTS = 5;
 
 export interface DeliveryReport {
   attempted: number;
@@ -64,9 +72,18 @@ export async function deliverWebhooks(
     timeoutMs = DELIVERY_TIMEOUT_MS,
     clock = tickClock(now),
   } = options;
-  const db = database(env.DB);
-  const due = await findDueDeliveries(db, now.toISOString(), maxDeliveries);
+  const meter = options.meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
+  const db = database(meteredD1(env.DB, meter));
   const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
+  // One query finds the page; each delivery in it costs at most DELIVERY_STATEMENTS.
+  const fits = Math.floor((meter.remaining - 1) / DELIVERY_STATEMENTS);
+  if (fits < 1) return report;
+  const due = await findDueDeliveries(
+    db,
+    now.toISOString(),
+    Math.min(maxDeliveries, fits),
+    options.merchantId,
+  );
   let next = 0;
   const worker = async () => {
     while (next < due.length) {
