@@ -7,6 +7,8 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { BILLING_CRON, WEBHOOK_CRON } from "../../worker/jobs/crons.ts";
+import { deliverWebhooks } from "../../worker/jobs/webhook-delivery.ts";
+import { decryptSecret } from "../../worker/secrets.ts";
 import {
   DEFAULT_QUERY_BUDGET,
   FREE_PLAN_QUERY_BUDGET,
@@ -110,6 +112,24 @@ describe("webhook delivery through the queue", () => {
     const ids = got.map((request) => request.headers["webhook-id"]);
     expect(ids).toHaveLength(4);
     expect(new Set(ids).size).toBe(4);
+  });
+});
+
+describe("webhook delivery per page", () => {
+  it("decrypts each endpoint's secret once per page", async () => {
+    const hook = "queue-one-secret";
+    await fetch(`${receiver}/__control/${hook}`, { method: "DELETE" });
+    await fetch(`${receiver}/__control/${hook}`, { method: "POST", body: "{}" });
+    await merchantWithContracts(5, hook);
+    let decryptions = 0;
+    const report = await deliverWebhooks(env, new Date("2027-01-01T09:00:00Z"), {
+      decrypt: (...args) => {
+        decryptions += 1;
+        return decryptSecret(...args);
+      },
+    });
+    expect(report).toMatchObject({ attempted: 5, delivered: 5 });
+    expect(decryptions).toBe(1);
   });
 });
 

@@ -37,6 +37,8 @@ export interface DeliveryOptions {
   merchantId?: string;
   /** The invocation's query budget; the page is sized so that every delivery in it finishes. */
   meter?: QueryMeter;
+  /** How a stored endpoint secret is decrypted (a seam for counting it in tests). */
+  decrypt?: typeof decryptSecret;
 }
 
 /** The lease, then the attempt row, the delivery's state, the endpoint's health and its disabling. */
@@ -71,7 +73,19 @@ export async function deliverWebhooks(
     random = Math.random,
     timeoutMs = DELIVERY_TIMEOUT_MS,
     clock = tickClock(now),
+    decrypt = decryptSecret,
   } = options;
+  // One decryption per endpoint per page, however many of its deliveries the page holds; a
+  // previous secret that expires while the page is sent still signs the rest of that page.
+  const decrypted = new Map<string, Promise<string[]>>();
+  const secrets = (delivery: DueDelivery): Promise<string[]> => {
+    let known = decrypted.get(delivery.endpointId);
+    if (!known) {
+      known = secretsOf(env, delivery, clock(), decrypt);
+      decrypted.set(delivery.endpointId, known);
+    }
+    return known;
+  };
   const meter = options.meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
   const db = database(meteredD1(env.DB, meter));
   const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
@@ -88,7 +102,13 @@ export async function deliverWebhooks(
   const worker = async () => {
     while (next < due.length) {
       const delivery = due[next++]!;
-      const result = await deliverOne(db, env, delivery, { fetcher, random, timeoutMs, clock });
+      const result = await deliverOne(db, env, delivery, {
+        fetcher,
+        random,
+        timeoutMs,
+        clock,
+        secrets,
+      });
       if (!result) continue;
       report.attempted += 1;
       report[
@@ -105,6 +125,7 @@ interface SendOptions {
   random: RandomSource;
   timeoutMs: number;
   clock: () => Date;
+  secrets: (delivery: DueDelivery) => Promise<string[]>;
 }
 
 async function deliverOne(
@@ -138,12 +159,13 @@ interface Sent {
   error: string | null;
 }
 
-async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promise<string[]> {
-  const current = await decryptSecret(
-    delivery.secretCiphertext,
-    env.ENCRYPTION_KEY,
-    delivery.endpointId,
-  );
+async function secretsOf(
+  env: Bindings,
+  delivery: DueDelivery,
+  now: Date,
+  decrypt: typeof decryptSecret,
+): Promise<string[]> {
+  const current = await decrypt(delivery.secretCiphertext, env.ENCRYPTION_KEY, delivery.endpointId);
   const rotating =
     delivery.previousSecretCiphertext &&
     delivery.previousSecretExpiresAt &&
@@ -151,11 +173,7 @@ async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promi
   if (!rotating) return [current];
   return [
     current,
-    await decryptSecret(
-      delivery.previousSecretCiphertext!,
-      env.ENCRYPTION_KEY,
-      delivery.endpointId,
-    ),
+    await decrypt(delivery.previousSecretCiphertext!, env.ENCRYPTION_KEY, delivery.endpointId),
   ];
 }
 
@@ -163,7 +181,7 @@ async function send(
   env: Bindings,
   delivery: DueDelivery,
   now: Date,
-  { fetcher, timeoutMs }: SendOptions,
+  { fetcher, timeoutMs, secrets }: SendOptions,
 ): Promise<Sent> {
   // Checked again at send time: the URL rules may have tightened since the endpoint was saved.
   const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
@@ -177,7 +195,7 @@ async function send(
     };
   const headers = await webhookHeaders(
     { id: delivery.eventId, timestamp: Math.floor(now.getTime() / 1000), body: delivery.payload },
-    await secretsOf(env, delivery, now),
+    await secrets(delivery),
   );
   try {
     const response = await fetcher(guard.url, {
