@@ -153,5 +153,13 @@ export const bankTransactions = sqliteTable(
     uniqueIndex("bank_transactions_finapi").on(t.merchantId, t.finapiUserId, t.finapiKey),
     index("bank_transactions_merchant").on(t.merchantId, t.id),
     index("bank_transactions_status").on(t.merchantId, t.status, t.id),
+    /** Reconciliation reads a status in booking order, so the page needs no sort. */
+    index("bank_transactions_booking_order").on(
+      t.merchantId,
+      t.status,
+      t.bookingDate,
+      t.finapiId,
+      t.id,
+    ),
   ],
 );

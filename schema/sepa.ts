@@ -81,6 +81,8 @@ export const sepaMandates = sqliteTable(
       .on(t.merchantId, t.customerId)
       .where(sql`status = 'active'`),
     index("sepa_mandates_customer").on(t.merchantId, t.customerId, t.id),
+    /** Reconciliation preselects payers' mandates by masked IBAN before decrypting any. */
+    index("sepa_mandates_iban").on(t.merchantId, t.ibanMasked),
   ],
 );
 

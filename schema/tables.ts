@@ -301,6 +301,7 @@ export const invoices = sqliteTable(
     uniqueIndex("invoices_payment_reference").on(t.merchantId, t.paymentReference),
     index("invoices_contract").on(t.merchantId, t.contractId),
     index("invoices_status").on(t.merchantId, t.status),
+    index("invoices_merchant").on(t.merchantId, t.id),
   ],
 );
 

@@ -1,9 +1,14 @@
 // The Worker's bindings and the per-request variables the middleware sets for the routes.
+import type { JobMessage } from "./jobs/job-queue.ts";
 import type { Db } from "./store/db.ts";
 import type { MerchantRecord } from "./store/merchants.ts";
 
 export interface Bindings {
   DB: D1Database;
+  /** The job queue (wrangler.toml `[[queues.producers]]`); the cron enqueues, `queue()` consumes. */
+  JOBS: Queue<JobMessage>;
+  /** D1 queries one job invocation may issue: 800 (default, paid plan), 40 on the free plan. */
+  D1_QUERY_BUDGET?: string;
   /** Bearer token for /admin/v1; a secret in production (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN?: string;
   /** "development" enables /demo and dev-only settings; "production" disables them. */

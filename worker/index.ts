@@ -1,5 +1,5 @@
 // Tarif's Worker: assembles the Hono app (middleware, one router per resource, errors, OpenAPI)
-// and exports the fetch and cron handlers.
+// and exports the fetch, cron and queue handlers: the cron only enqueues, the queue works.
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -11,7 +11,7 @@ import { requireAdmin, requireMerchant } from "./http/auth.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { jsonBodiesOnly } from "./http/json-body.ts";
-import { jobsFor } from "./jobs/crons.ts";
+import { consumeJobs, enqueueTick } from "./jobs/job-queue.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
@@ -93,12 +93,13 @@ app.onError(onError);
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    for (const job of jobsFor(controller.cron)) {
-      ctx.waitUntil(
-        job
-          .run(env, new Date(controller.scheduledTime))
-          .then((report) => console.log(job.name, JSON.stringify(report))),
-      );
-    }
+    ctx.waitUntil(
+      enqueueTick(env, controller.cron, new Date(controller.scheduledTime)).then((messages) =>
+        console.log("cron", controller.cron, "enqueued", messages.length),
+      ),
+    );
+  },
+  async queue(batch, env) {
+    await consumeJobs(batch, env);
   },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

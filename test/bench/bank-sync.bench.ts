@@ -31,6 +31,11 @@ const TRANSACTIONS = 5_000;
 const WORKERS_CPU_LIMIT_MS = 30_000;
 const ENCRYPTION_KEY = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
 const LOOKUP_HASH_KEY = "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=";
+/** The sync never enqueues; a bench env has no queue, and a send would be a bug. */
+const JOBS = {
+  send: () => Promise.reject(new Error("the bank sync does not enqueue")),
+  sendBatch: () => Promise.reject(new Error("the bank sync does not enqueue")),
+} as unknown as Bindings["JOBS"];
 const BASE_URL = "https://finapi.bench.test";
 const NOW = new Date("2027-03-01T09:00:00.000Z");
 
@@ -181,8 +186,13 @@ export async function run(): Promise<BenchRow[]> {
 
     // Ours: the sync as the cron runs it.
     const counter: Counter = { statements: 0, roundTrips: 0 };
-    const env: Bindings = { DB: counting(proxy.env.DB, counter), ENCRYPTION_KEY };
-    await seed({ DB: proxy.env.DB, ENCRYPTION_KEY }, runtime, fake, "mer_bench0000000000000000001");
+    const env: Bindings = { DB: counting(proxy.env.DB, counter), ENCRYPTION_KEY, JOBS };
+    await seed(
+      { DB: proxy.env.DB, ENCRYPTION_KEY, JOBS },
+      runtime,
+      fake,
+      "mer_bench0000000000000000001",
+    );
     const ours = await measure(
       () => syncMerchant(database(env.DB), env, "mer_bench0000000000000000001", NOW, runtime),
       fakeMs,
@@ -206,9 +216,9 @@ export async function run(): Promise<BenchRow[]> {
 
     // Baseline: same pages, same drafts, stored with chunked multi-row inserts.
     const baseCounter: Counter = { statements: 0, roundTrips: 0 };
-    const baseEnv: Bindings = { DB: counting(proxy.env.DB, baseCounter), ENCRYPTION_KEY };
+    const baseEnv: Bindings = { DB: counting(proxy.env.DB, baseCounter), ENCRYPTION_KEY, JOBS };
     const seeded = await seed(
-      { DB: proxy.env.DB, ENCRYPTION_KEY },
+      { DB: proxy.env.DB, ENCRYPTION_KEY, JOBS },
       runtime,
       fake,
       "mer_bench0000000000000000002",

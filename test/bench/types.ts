@@ -12,6 +12,8 @@ export interface BenchRow {
 /** What scripts/bench.ts expects a `*.bench.ts` module to export. */
 export interface BenchModule {
   run(): Promise<BenchRow[]>;
+  /** Overrides the harness's per-module time limit for a module with a slow measured baseline. */
+  timeoutMs?: number;
 }
 
 /** A row with `ratio = value / baseline`, or null when the baseline is missing or zero. */

@@ -8,6 +8,7 @@ import {
   buildMatchingIndex,
   matchBatch,
   matchPayment,
+  matchStatement,
   normaliseIban,
 } from "../../worker/domain/payment-matching.ts";
 import type {
@@ -535,6 +536,17 @@ describe("properties", () => {
           0,
         );
         expect(accounted).toBe(incoming);
+      }),
+    );
+  });
+
+  it("answers the same through matchStatement, which indexes only what the batch can reach", () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const transactions = transactionsOf(scenario);
+        expect(matchStatement(transactions, scenario.invoices, ibans())).toEqual(
+          matchBatch(transactions, buildMatchingIndex(scenario.invoices, ibans())),
+        );
       }),
     );
   });

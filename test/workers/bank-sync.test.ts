@@ -2,12 +2,7 @@
 // 3 pages arrive exactly once, a re-run adds nothing, an expired token mid-sync is refreshed, a
 // 500 on page 2 leaves the cursor and the next run completes, malformed records are parked, and
 // the cron: bounded ticks, one failing merchant never stops the others, bank_sync.failed.
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toCents } from "../../worker/finapi/amount.ts";
 import type { FetchLike } from "../../worker/finapi/client.ts";
@@ -19,12 +14,12 @@ import {
   type MerchantSyncReport,
   type SyncOptions,
 } from "../../worker/flows/finapi-sync.ts";
-import worker from "../../worker/index.ts";
 import { runBankSync } from "../../worker/jobs/bank-sync.ts";
 import { BANK_SYNC_CRON } from "../../worker/jobs/crons.ts";
 import { chunkDrafts, runUpserts, upsertStatement } from "../../worker/store/bank-transactions.ts";
 import { database } from "../../worker/store/db.ts";
 import { emptyDatabase, json } from "./helpers.ts";
+import { runTick } from "./job-ticks.ts";
 import { finapiWorld, noSleep, rows, type FinapiWorld } from "./finapi-fixture.ts";
 
 const HOUR = 3_600_000;
@@ -411,13 +406,7 @@ describe("bank sync cron", () => {
     // The merchant rotates to a secret finAPI does not know.
     await world.configure(broken.apiKey, { clientSecret: "not-the-secret" });
 
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ cron: BANK_SYNC_CRON, scheduledTime: world.clock.now }),
-      world.env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runTick(BANK_SYNC_CRON, world.clock.now, world.env);
 
     expect(await stored(healthy.merchantId)).toHaveLength(4);
     expect(await stored(broken.merchantId)).toHaveLength(0);

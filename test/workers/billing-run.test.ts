@@ -1,14 +1,8 @@
 // Integration tests of the billing run (cron): next-period invoices billed in advance, scheduled
 // changes applied at their date, carried proration lines, contracts ended, and idempotence when
 // the run is repeated or stopped halfway.
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import worker from "../../worker/index.ts";
 import { BILLING_CRON } from "../../worker/jobs/crons.ts";
 import { runBilling } from "../../worker/jobs/billing-run.ts";
 import {
@@ -19,6 +13,7 @@ import {
   emptyDatabase,
   json,
 } from "./helpers.ts";
+import { runTick } from "./job-ticks.ts";
 
 async function setup(options: { prorationMode?: string; contracts?: number } = {}) {
   const { apiKey } = await createMerchant();
@@ -227,13 +222,7 @@ describe("billing run", () => {
 
   it("runs from the cron trigger", async () => {
     const { apiKey, contract } = await setup();
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ cron: BILLING_CRON, scheduledTime: at("2027-02-01").getTime() }),
-      env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runTick(BILLING_CRON, at("2027-02-01"));
     expect(await invoicesOf(apiKey, contract.id)).toHaveLength(2);
   });
 });

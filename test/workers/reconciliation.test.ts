@@ -4,21 +4,16 @@
 // with the same amount → review, a returned transfer (GVC 159) and an outgoing debit that are
 // neither payment nor return), the counts of a run, the events, and idempotency: reconciling the
 // same transactions twice — one after the other or at the same time — books nothing twice.
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
 import { commitQuiet } from "../../worker/flows/reconcile-common.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
-import worker from "../../worker/index.ts";
 import { BANK_SYNC_CRON } from "../../worker/jobs/crons.ts";
 import { database } from "../../worker/store/db.ts";
 import { unreconciledTransactions } from "../../worker/store/reconciliation-load.ts";
 import { emptyDatabase, expectProblem, json } from "./helpers.ts";
+import { runTick } from "./job-ticks.ts";
 import { rows } from "./finapi-fixture.ts";
 import {
   IBAN_ERIKA,
@@ -36,13 +31,7 @@ describe("after each sync", () => {
     const r = await reconciliationWorld();
     const invoice = await r.bill(await r.customer("Erika"));
     const [line] = r.bank({ amountCents: invoice.grossAmount, purpose: invoice.paymentReference });
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({ cron: BANK_SYNC_CRON, scheduledTime: r.world.clock.now }),
-      r.world.env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
+    await runTick(BANK_SYNC_CRON, r.world.clock.now, r.world.env);
     expect(await r.transaction(line!)).toMatchObject({
       status: "matched",
       matchedRule: "reference",

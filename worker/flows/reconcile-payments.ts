@@ -1,12 +1,11 @@
 // Reconciliation of incoming payments: builds the matcher's index from the merchant's open
 // invoices (plus the invoices the bank texts name) and the customers behind the payers' IBANs,
-// runs the batch through matchBatch, and books each result with its own guards — allocations
+// runs the batch through matchStatement, and books each result with its own guards — allocations
 // with their rule, overpayment as customer credit, invoice status from the allocations, events —
 // or sends it to review with the ranked candidates.
 import type { BatchItem } from "drizzle-orm/batch";
 import {
-  buildMatchingIndex,
-  matchBatch,
+  matchStatement,
   normaliseIban,
   type IncomingTransaction,
   type InvoiceForMatching,
@@ -171,13 +170,10 @@ export async function reconcilePayments(
   const paid = new Map(invoices.map((invoice) => [invoice.id, invoice.amountPaid]));
   for (const currency of new Set(transactions.map((tx) => tx.currency ?? "EUR"))) {
     const batch = transactions.filter((tx) => (tx.currency ?? "EUR") === currency);
-    const index = buildMatchingIndex(
+    const results = matchStatement(
+      batch.map((tx) => incoming(tx, payers)),
       invoices.filter((invoice) => invoice.currency === currency).map(forMatching),
       ibans,
-    );
-    const results = matchBatch(
-      batch.map((tx) => incoming(tx, payers)),
-      index,
     );
     for (const [i, result] of results.entries()) {
       const tx = batch[i]!;

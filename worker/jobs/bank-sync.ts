@@ -19,12 +19,17 @@ import {
 } from "../flows/reconciliation.ts";
 import { database } from "../store/db.ts";
 import { merchantsToSync } from "../store/finapi.ts";
+import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
 
 export interface BankSyncJobOptions extends SyncOptions {
   /** Merchants per tick. */
   maxMerchants?: number;
   /** No further merchant is started once this many pages were read in the tick. */
   maxPagesPerTick?: number;
+  /** Only this merchant (one queue message per merchant). */
+  merchantId?: string;
+  /** The invocation's query budget (counted; passing it fails the invocation). */
+  meter?: QueryMeter;
 }
 
 export interface BankSyncJobReport extends SyncCounts {
@@ -42,9 +47,15 @@ export async function runBankSync(
   now: Date,
   options: BankSyncJobOptions = {},
 ): Promise<BankSyncJobReport> {
-  const { maxMerchants = 50, maxPagesPerTick = 200, ...syncOptions } = options;
+  const {
+    maxMerchants = 50,
+    maxPagesPerTick = 200,
+    merchantId: only,
+    meter,
+    ...syncOptions
+  } = options;
   const runtime = { ...runtimeFromEnv(env), ...syncOptions };
-  const db = database(env.DB);
+  const db = database(meteredD1(env.DB, meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET)));
   const report: BankSyncJobReport = {
     merchants: 0,
     busy: 0,
@@ -54,7 +65,7 @@ export async function runBankSync(
     reconciliation: emptyReconciliationCounts(),
     ...emptyCounts(),
   };
-  for (const merchantId of await merchantsToSync(db, maxMerchants)) {
+  for (const merchantId of only ? [only] : await merchantsToSync(db, maxMerchants)) {
     if (report.pages >= maxPagesPerTick) break;
     report.merchants += 1;
     try {

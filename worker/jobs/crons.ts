@@ -1,31 +1,65 @@
-// The one registry of cron jobs: each schedule beside the job it runs. The scheduled handler in
-// worker/index.ts dispatches through it, and a unit test checks that wrangler.toml's `crons`
-// lists exactly these schedules. (Kept out of worker/index.ts: workerd treats every export of
-// the entry module as a handler.)
-import type { Bindings } from "../env.ts";
-import { runBankSync } from "./bank-sync.ts";
-import { runBilling } from "./billing-run.ts";
-import { deliverWebhooks } from "./webhook-delivery.ts";
+// The one registry of cron jobs: each schedule beside the job it plans. A cron tick only asks
+// who has due work and enqueues one message per merchant (worker/jobs/job-queue.ts does the
+// work when the message arrives). A unit test checks that wrangler.toml's `crons` lists exactly
+// these schedules. (Kept out of worker/index.ts: workerd treats every export of the entry
+// module as a handler.)
+import { localDate } from "../domain/calendar.ts";
+import { merchantsWithDueContracts } from "../store/billing.ts";
+import type { Db } from "../store/db.ts";
+import { merchantsToSync } from "../store/finapi.ts";
+import { merchantsWithDueDeliveries } from "../store/webhook-deliveries.ts";
+import type { JobMessage } from "./job-queue.ts";
 
 export interface CronJob {
   /** The cron expression, exactly as in wrangler.toml. */
   schedule: string;
-  /** How the job's report is labelled in the log. */
+  /** How the job is labelled in the log. */
   name: string;
-  run(env: Bindings, scheduledTime: Date): Promise<unknown>;
+  /** The queue messages of one tick: one per merchant with due work. */
+  plan(db: Db, scheduledTime: Date): Promise<JobMessage[]>;
 }
+
+/** The bank sync's own per-tick bound on merchants, now the number of messages per tick. */
+const BANK_SYNC_MERCHANTS_PER_TICK = 500;
 
 export const CRON_JOBS = {
   /** Hourly: the billing run is idempotent, and bounded ticks catch up on whatever is left. */
   billing: {
     schedule: "15 * * * *",
     name: "billing run",
-    run: (env, at) => runBilling(env.DB, at),
+    async plan(db, scheduledTime) {
+      // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
+      const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
+      const merchantIds = await merchantsWithDueContracts(db, latestToday);
+      const at = scheduledTime.toISOString();
+      return merchantIds.map((merchantId) => ({
+        job: "billing",
+        merchantId,
+        scheduledTime: at,
+        after: "",
+      }));
+    },
   },
   /** Every minute: webhook deliveries whose (re)try is due. */
-  webhooks: { schedule: "* * * * *", name: "webhook delivery", run: deliverWebhooks },
+  webhooks: {
+    schedule: "* * * * *",
+    name: "webhook delivery",
+    async plan(db, scheduledTime) {
+      const at = scheduledTime.toISOString();
+      const merchantIds = await merchantsWithDueDeliveries(db, at);
+      return merchantIds.map((merchantId) => ({ job: "webhooks", merchantId, scheduledTime: at }));
+    },
+  },
   /** Every 15 minutes: pull new bank transactions from finAPI (bounded work per tick). */
-  bankSync: { schedule: "*/15 * * * *", name: "bank sync", run: runBankSync },
+  bankSync: {
+    schedule: "*/15 * * * *",
+    name: "bank sync",
+    async plan(db, scheduledTime) {
+      const at = scheduledTime.toISOString();
+      const merchantIds = await merchantsToSync(db, BANK_SYNC_MERCHANTS_PER_TICK);
+      return merchantIds.map((merchantId) => ({ job: "bank_sync", merchantId, scheduledTime: at }));
+    },
+  },
 } satisfies Record<string, CronJob>;
 
 export const BILLING_CRON = CRON_JOBS.billing.schedule;

@@ -16,6 +16,7 @@ import {
 import type { Bindings } from "../env.ts";
 import { decryptSecret } from "../security.ts";
 import { database, runBatch, type Db } from "../store/db.ts";
+import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
 import {
   attemptStatements,
   findDueDeliveries,
@@ -32,7 +33,16 @@ export interface DeliveryOptions {
   timeoutMs?: number;
   /** The current instant; by default the tick's time plus how long the tick has been running. */
   clock?: () => Date;
+  /** Only this merchant's deliveries (one queue message per merchant). */
+  merchantId?: string;
+  /** The invocation's query budget; the page is sized so that every delivery in it finishes. */
+  meter?: QueryMeter;
+  /** How a stored endpoint secret is decrypted (a seam for counting it in tests). */
+  decrypt?: typeof decryptSecret;
 }
+
+/** The lease, then the attempt row, the delivery's state, the endpoint's health and its disabling. */
+export const DELIVERY_STATEMENTS = 5;
 
 export interface DeliveryReport {
   attempted: number;
@@ -63,15 +73,42 @@ export async function deliverWebhooks(
     random = Math.random,
     timeoutMs = DELIVERY_TIMEOUT_MS,
     clock = tickClock(now),
+    decrypt = decryptSecret,
   } = options;
-  const db = database(env.DB);
-  const due = await findDueDeliveries(db, now.toISOString(), maxDeliveries);
+  // One decryption per endpoint per page, however many of its deliveries the page holds; a
+  // previous secret that expires while the page is sent still signs the rest of that page.
+  const decrypted = new Map<string, Promise<string[]>>();
+  const secrets = (delivery: DueDelivery): Promise<string[]> => {
+    let known = decrypted.get(delivery.endpointId);
+    if (!known) {
+      known = secretsOf(env, delivery, clock(), decrypt);
+      decrypted.set(delivery.endpointId, known);
+    }
+    return known;
+  };
+  const meter = options.meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
+  const db = database(meteredD1(env.DB, meter));
   const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
+  // One query finds the page; each delivery in it costs at most DELIVERY_STATEMENTS.
+  const fits = Math.floor((meter.remaining - 1) / DELIVERY_STATEMENTS);
+  if (fits < 1) return report;
+  const due = await findDueDeliveries(
+    db,
+    now.toISOString(),
+    Math.min(maxDeliveries, fits),
+    options.merchantId,
+  );
   let next = 0;
   const worker = async () => {
     while (next < due.length) {
       const delivery = due[next++]!;
-      const result = await deliverOne(db, env, delivery, { fetcher, random, timeoutMs, clock });
+      const result = await deliverOne(db, env, delivery, {
+        fetcher,
+        random,
+        timeoutMs,
+        clock,
+        secrets,
+      });
       if (!result) continue;
       report.attempted += 1;
       report[
@@ -88,6 +125,7 @@ interface SendOptions {
   random: RandomSource;
   timeoutMs: number;
   clock: () => Date;
+  secrets: (delivery: DueDelivery) => Promise<string[]>;
 }
 
 async function deliverOne(
@@ -121,12 +159,13 @@ interface Sent {
   error: string | null;
 }
 
-async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promise<string[]> {
-  const current = await decryptSecret(
-    delivery.secretCiphertext,
-    env.ENCRYPTION_KEY,
-    delivery.endpointId,
-  );
+async function secretsOf(
+  env: Bindings,
+  delivery: DueDelivery,
+  now: Date,
+  decrypt: typeof decryptSecret,
+): Promise<string[]> {
+  const current = await decrypt(delivery.secretCiphertext, env.ENCRYPTION_KEY, delivery.endpointId);
   const rotating =
     delivery.previousSecretCiphertext &&
     delivery.previousSecretExpiresAt &&
@@ -134,11 +173,7 @@ async function secretsOf(env: Bindings, delivery: DueDelivery, now: Date): Promi
   if (!rotating) return [current];
   return [
     current,
-    await decryptSecret(
-      delivery.previousSecretCiphertext!,
-      env.ENCRYPTION_KEY,
-      delivery.endpointId,
-    ),
+    await decrypt(delivery.previousSecretCiphertext!, env.ENCRYPTION_KEY, delivery.endpointId),
   ];
 }
 
@@ -146,7 +181,7 @@ async function send(
   env: Bindings,
   delivery: DueDelivery,
   now: Date,
-  { fetcher, timeoutMs }: SendOptions,
+  { fetcher, timeoutMs, secrets }: SendOptions,
 ): Promise<Sent> {
   // Checked again at send time: the URL rules may have tightened since the endpoint was saved.
   const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
@@ -160,7 +195,7 @@ async function send(
     };
   const headers = await webhookHeaders(
     { id: delivery.eventId, timestamp: Math.floor(now.getTime() / 1000), body: delivery.payload },
-    await secretsOf(env, delivery, now),
+    await secrets(delivery),
   );
   try {
     const response = await fetcher(guard.url, {

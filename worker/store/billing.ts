@@ -3,6 +3,7 @@
 // with carried proration lines) and the ones that end a contract.
 import { and, asc, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { union } from "drizzle-orm/sqlite-core";
 import {
   carriedLines,
   contractChanges,
@@ -34,6 +35,7 @@ export async function findDueContracts(
   latestToday: string,
   after: string,
   limit: number,
+  merchantId?: string,
 ): Promise<DueContract[]> {
   const dueChange = db
     .select({ id: contractChanges.contractId })
@@ -49,11 +51,33 @@ export async function findDueContracts(
       and(
         inArray(contracts.status, ["active", "cancellation_pending"]),
         gt(contracts.id, after),
+        merchantId === undefined ? undefined : eq(contracts.merchantId, merchantId),
         or(lte(contracts.currentPeriodEnd, latestToday), inArray(contracts.id, dueChange)),
       ),
     )
     .orderBy(asc(contracts.id))
     .limit(limit);
+}
+
+/** The merchants with due work, for the cron to enqueue a billing message for each. */
+export async function merchantsWithDueContracts(db: Db, latestToday: string): Promise<string[]> {
+  const byPeriod = db
+    .selectDistinct({ merchantId: contracts.merchantId })
+    .from(contracts)
+    .where(
+      and(
+        inArray(contracts.status, ["active", "cancellation_pending"]),
+        lte(contracts.currentPeriodEnd, latestToday),
+      ),
+    );
+  const byChange = db
+    .selectDistinct({ merchantId: contractChanges.merchantId })
+    .from(contractChanges)
+    .where(
+      and(eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, latestToday)),
+    );
+  const rows = await union(byPeriod, byChange);
+  return rows.map((row) => row.merchantId);
 }
 
 interface PeriodBilling {

@@ -87,7 +87,9 @@ export async function invoicesForMatching(
   references: readonly string[],
   numbers: readonly string[],
 ): Promise<InvoiceState[]> {
-  const [open, named] = await db.batch([
+  // Named by reference and named by number are two lookups, each through its unique index: as
+  // one `… OR …` condition SQLite walked every invoice of the merchant.
+  const [open, byReference, byNumber] = await db.batch([
     db
       .select(invoiceFields)
       .from(invoices)
@@ -105,12 +107,18 @@ export async function invoicesForMatching(
       .where(
         and(
           eq(invoices.merchantId, merchantId),
-          sql`(${invoices.paymentReference} IN ${jsonList(references)} OR ${invoices.number} IN ${jsonList(numbers)})`,
+          sql`${invoices.paymentReference} IN ${jsonList(references)}`,
         ),
+      ),
+    db
+      .select(invoiceFields)
+      .from(invoices)
+      .where(
+        and(eq(invoices.merchantId, merchantId), sql`${invoices.number} IN ${jsonList(numbers)}`),
       ),
   ]);
   const byId = new Map(open.map((invoice) => [invoice.id, invoice]));
-  for (const invoice of named) byId.set(invoice.id, invoice);
+  for (const invoice of [...byReference, ...byNumber]) byId.set(invoice.id, invoice);
   return [...byId.values()];
 }
 

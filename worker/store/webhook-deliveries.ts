@@ -25,10 +25,27 @@ export interface DueDelivery {
   payload: string;
 }
 
+/** The merchants with a delivery due to an enabled endpoint, one queue message each. */
+export async function merchantsWithDueDeliveries(db: Db, now: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ merchantId: webhookDeliveries.merchantId })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .where(
+      and(
+        eq(webhookDeliveries.status, "pending"),
+        lte(webhookDeliveries.nextAttemptAt, now),
+        eq(webhookEndpoints.status, "enabled"),
+      ),
+    );
+  return rows.map((row) => row.merchantId);
+}
+
 export async function findDueDeliveries(
   db: Db,
   now: string,
   limit: number,
+  merchantId?: string,
 ): Promise<DueDelivery[]> {
   return db
     .select({
@@ -52,6 +69,7 @@ export async function findDueDeliveries(
         eq(webhookDeliveries.status, "pending"),
         lte(webhookDeliveries.nextAttemptAt, now),
         eq(webhookEndpoints.status, "enabled"),
+        merchantId === undefined ? undefined : eq(webhookDeliveries.merchantId, merchantId),
       ),
     )
     .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.eventId))

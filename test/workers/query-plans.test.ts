@@ -1,0 +1,96 @@
+// EXPLAIN QUERY PLAN for the jobs' hot queries, as the store functions really send them (the
+// SQL and parameters are captured from the binding): each must reach its rows through an index,
+// never by walking a whole table of invoices, customers, mandates or bank transactions, and the
+// reconciliation page must come out of its index already in booking order.
+import { env } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { database } from "../../worker/store/db.ts";
+import {
+  invoicesByIds,
+  invoicesForMatching,
+  payerCandidates,
+  unreconciledTransactions,
+} from "../../worker/store/reconciliation-load.ts";
+import { emptyDatabase } from "./helpers.ts";
+
+interface Sent {
+  sql: string;
+  params: unknown[];
+}
+
+/** A binding that records every statement it sends, bound parameters included. */
+function recording(d1: D1Database, sent: Sent[]): D1Database {
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        if (property === "bind")
+          return (...params: unknown[]) => {
+            sent.push({ sql, params });
+            return target.bind(...params);
+          };
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(d1, {
+    get(target, property) {
+      if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+async function plans(run: (db: ReturnType<typeof database>) => Promise<unknown>) {
+  const sent: Sent[] = [];
+  await run(database(recording(env.DB, sent)));
+  expect(sent.length).toBeGreaterThan(0);
+  return Promise.all(
+    sent.map(async ({ sql, params }) => {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      return results.map((row) => row.detail);
+    }),
+  );
+}
+
+const HOT_TABLES = /^SCAN (invoices|customers|sepa_mandates|bank_transactions)\b/;
+const MERCHANT = "mer_plan000000000000000000001";
+
+beforeEach(emptyDatabase);
+
+describe("query plans of the reconciliation's reads", () => {
+  it("finds the invoices a statement names through the unique reference and number indexes", async () => {
+    const [open, byReference, byNumber] = await plans((db) =>
+      invoicesForMatching(db, MERCHANT, ["RF18539007547034"], ["RE-2027-000123"]),
+    );
+    expect(byReference!.join("\n")).toMatch(/USING INDEX invoices_payment_reference/);
+    expect(byNumber!.join("\n")).toMatch(/USING INDEX invoices_number/);
+    expect(open!.join("\n")).toMatch(/USING INDEX invoices_status/);
+    for (const plan of [open, byReference, byNumber])
+      expect(plan!.filter((line) => HOT_TABLES.test(line))).toEqual([]);
+  });
+
+  it("finds invoices by id within the merchant without a scan", async () => {
+    const [plan] = await plans((db) => invoicesByIds(db, MERCHANT, ["inv_1", "inv_2"]));
+    expect(plan!.filter((line) => HOT_TABLES.test(line))).toEqual([]);
+    expect(plan!.join("\n")).toMatch(/SEARCH invoices USING/);
+  });
+
+  it("finds payers by IBAN hash and their mandates by masked IBAN through indexes", async () => {
+    const [customers, mandates] = await plans((db) =>
+      payerCandidates(db, MERCHANT, ["DE89370400440532013000"], ["DE89****3000"]),
+    );
+    expect(customers!.join("\n")).toMatch(/USING (COVERING )?INDEX customers_iban_hash/);
+    expect(mandates!.join("\n")).toMatch(/USING INDEX sepa_mandates_iban/);
+  });
+
+  it("reads unreconciled transactions in booking order straight from an index", async () => {
+    const [plan] = await plans((db) => unreconciledTransactions(db, MERCHANT, 500));
+    const main = plan!.join("\n");
+    expect(main).toMatch(/SEARCH bank_transactions USING INDEX bank_transactions_booking_order/);
+    expect(main).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+    expect(plan!.filter((line) => HOT_TABLES.test(line))).toEqual([]);
+  });
+});

@@ -1,0 +1,101 @@
+// Fan-out through Cloudflare Queues (DESIGN "Jobs at production scale"): a cron tick only asks
+// which merchants have due work and enqueues one message per merchant and job; the queue
+// consumer does the work, each invocation within its own D1 query budget. A billing message
+// that runs out of budget enqueues its continuation, so 20 000 due contracts take many small
+// invocations instead of 40 hourly ticks. Every job is idempotent (unique keys, version guards,
+// leases), so a message delivered twice changes nothing; a message that keeps failing ends in
+// the dead-letter queue after the retries configured in wrangler.toml.
+import * as v from "valibot";
+import type { Bindings } from "../env.ts";
+import { database } from "../store/db.ts";
+import { runBankSync } from "./bank-sync.ts";
+import { runBilling } from "./billing-run.ts";
+import { jobsFor } from "./crons.ts";
+import { QueryMeter, queryBudgetOf } from "./query-budget.ts";
+import { deliverWebhooks } from "./webhook-delivery.ts";
+
+const Instant = v.pipe(v.string(), v.isoTimestamp());
+const MerchantId = v.pipe(v.string(), v.startsWith("mer_"), v.maxLength(64));
+
+export const JobMessageSchema = v.variant("job", [
+  v.strictObject({
+    job: v.literal("billing"),
+    merchantId: MerchantId,
+    scheduledTime: Instant,
+    /** The contract id the previous invocation stopped after ("" from the start). */
+    after: v.pipe(v.string(), v.maxLength(64)),
+  }),
+  v.strictObject({ job: v.literal("webhooks"), merchantId: MerchantId, scheduledTime: Instant }),
+  v.strictObject({ job: v.literal("bank_sync"), merchantId: MerchantId, scheduledTime: Instant }),
+]);
+export type JobMessage = v.InferOutput<typeof JobMessageSchema>;
+
+/** sendBatch takes at most 100 messages per call. */
+const SEND_BATCH_LIMIT = 100;
+
+async function send(queue: Queue<JobMessage>, messages: JobMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += SEND_BATCH_LIMIT)
+    await queue.sendBatch(messages.slice(i, i + SEND_BATCH_LIMIT).map((body) => ({ body })));
+}
+
+/** The cron handler's whole work: the registered jobs plan their messages, which are sent. */
+export async function enqueueTick(
+  env: Bindings,
+  cron: string,
+  scheduledTime: Date,
+): Promise<JobMessage[]> {
+  const db = database(env.DB);
+  const planned = await Promise.all(jobsFor(cron).map((job) => job.plan(db, scheduledTime)));
+  const messages = planned.flat();
+  await send(env.JOBS, messages);
+  return messages;
+}
+
+/** What one message did: a continuation to enqueue, or nothing more. */
+async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promise<JobMessage[]> {
+  const scheduledTime = new Date(message.scheduledTime);
+  const { merchantId } = message;
+  if (message.job === "billing") {
+    const report = await runBilling(env.DB, scheduledTime, {
+      merchantId,
+      after: message.after,
+      meter,
+      maxContracts: Number.MAX_SAFE_INTEGER,
+    });
+    if (report.errors.length > 0) console.error("billing: contracts failed", report.errors);
+    return report.resumeAfter === null ? [] : [{ ...message, after: report.resumeAfter }];
+  }
+  if (message.job === "webhooks") {
+    await deliverWebhooks(env, scheduledTime, { merchantId, meter });
+    return [];
+  }
+  const report = await runBankSync(env, scheduledTime, { merchantId, meter });
+  if (report.errors.length > 0) throw new Error(report.errors[0]!.message);
+  return [];
+}
+
+/**
+ * The queue handler. One meter for the whole invocation: the platform's limit is per
+ * invocation, not per message. A message that fails is retried (and dead-lettered after the
+ * configured retries); a malformed one can never succeed and goes there the same way.
+ */
+export async function consumeJobs(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+  const meter = new QueryMeter(queryBudgetOf(env.D1_QUERY_BUDGET));
+  const continuations: JobMessage[] = [];
+  for (const message of batch.messages) {
+    const parsed = v.safeParse(JobMessageSchema, message.body);
+    if (!parsed.success) {
+      console.error("job queue: malformed message", message.id, v.summarize(parsed.issues));
+      message.retry();
+      continue;
+    }
+    try {
+      continuations.push(...(await run(parsed.output, env, meter)));
+      message.ack();
+    } catch (error) {
+      console.error("job queue: message failed", message.id, parsed.output.job, error);
+      message.retry();
+    }
+  }
+  await send(env.JOBS, continuations);
+}
