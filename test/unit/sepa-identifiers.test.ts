@@ -284,6 +284,15 @@ describe("validateCreditorId: public vectors", () => {
     );
   });
 
+  it("refuses check digits 99, which alias 02 under mod 97 but are never computed", () => {
+    expect(creditorIdCheckDigits("FR", "8515U0896Y5QA99")).toBe("02");
+    expect(validateCreditorId("FR02ZZZ8515U0896Y5QA99").ok).toBe(true);
+    expect(validateCreditorId("FR99ZZZ8515U0896Y5QA99")).toMatchObject({
+      ok: false,
+      reason: "checksum",
+    });
+  });
+
   it("explains empty input, bad characters and structure", () => {
     expect(validateCreditorId("")).toMatchObject({ ok: false, reason: "empty" });
     expect(validateCreditorId("DE98-ZZZ-09999999999")).toMatchObject({

@@ -227,7 +227,10 @@ export function validateCreditorId(input: string): Check<ValidCreditorId, Credit
   };
   const national = nationalFormatFailure(value);
   if (national) return national;
-  if (mod97(`${value.nationalId}${value.country}${ci.slice(2, 4)}`) !== 1) {
+  // ISO 7064 MOD 97-10 only ever yields 02–98; 00, 01 and 99 would alias 97, 98 and 02.
+  const checkDigits = Number(ci.slice(2, 4));
+  const checkDigitsInRange = checkDigits >= 2 && checkDigits <= 98;
+  if (!checkDigitsInRange || mod97(`${value.nationalId}${value.country}${ci.slice(2, 4)}`) !== 1) {
     return fail(
       "checksum",
       "creditor identifier check digits do not match (mod 97, business code excluded)",
