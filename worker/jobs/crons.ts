@@ -5,6 +5,8 @@
 import type { Bindings } from "../env.ts";
 import { runBankSync } from "./bank-sync.ts";
 import { runBilling } from "./billing-run.ts";
+import { runDunning } from "./dunning-run.ts";
+import { deliverEmails } from "./email-delivery.ts";
 import { deliverWebhooks } from "./webhook-delivery.ts";
 
 export interface CronJob {
@@ -16,14 +18,30 @@ export interface CronJob {
 }
 
 export const CRON_JOBS = {
-  /** Hourly: the billing run is idempotent, and bounded ticks catch up on whatever is left. */
+  /**
+   * Hourly: the billing run, then the dunning run (after billing, so a period billed today is
+   * never dunned in the same tick). Both are idempotent; bounded ticks catch up on the rest.
+   */
   billing: {
     schedule: "15 * * * *",
-    name: "billing run",
-    run: (env, at) => runBilling(env.DB, at),
+    name: "billing and dunning run",
+    run: async (env, at) => ({
+      billing: await runBilling(env.DB, at),
+      dunning: await runDunning(env.DB, at),
+    }),
   },
-  /** Every minute: webhook deliveries whose (re)try is due. */
-  webhooks: { schedule: "* * * * *", name: "webhook delivery", run: deliverWebhooks },
+  /** Every minute: webhook deliveries and customer e-mails whose (re)try is due. */
+  webhooks: {
+    schedule: "* * * * *",
+    name: "webhook and e-mail delivery",
+    run: async (env, at) => {
+      const [webhooks, emails] = await Promise.all([
+        deliverWebhooks(env, at),
+        deliverEmails(env, at),
+      ]);
+      return { webhooks, emails };
+    },
+  },
   /** Every 15 minutes: pull new bank transactions from finAPI (bounded work per tick). */
   bankSync: { schedule: "*/15 * * * *", name: "bank sync", run: runBankSync },
 } satisfies Record<string, CronJob>;
