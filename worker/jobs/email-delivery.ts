@@ -4,7 +4,6 @@
 // failures on the webhook schedule. Each mail carries a Message-ID derived from its outbox id,
 // so even the one redelivery a crash between "accepted" and "recorded" can cause is recognisable
 // as the same message.
-import { WorkerMailer } from "worker-mailer";
 import { nextAttemptAt, type RandomSource } from "../domain/webhook-retry.ts";
 import type { Bindings } from "../env.ts";
 import { database } from "../store/db.ts";
@@ -58,6 +57,9 @@ export interface MailTransport {
 }
 
 export async function connectSmtp(config: SmtpConfig): Promise<MailTransport> {
+  // Loaded on first use: worker-mailer needs `cloudflare:sockets`, which only workerd has, and
+  // the cron registry (which plain-Node unit tests import) reaches this module.
+  const { WorkerMailer } = await import("worker-mailer");
   const mailer = await WorkerMailer.connect({
     host: config.host,
     port: config.port,
