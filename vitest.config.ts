@@ -4,9 +4,26 @@
 // the /demo page of a real `wrangler dev` with the same Chromium.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { playwright } from "@vitest/browser-playwright";
+import { createServer } from "node:net";
 import { defineConfig } from "vitest/config";
+import { SMTP_FAKE_PASSWORD, SMTP_FAKE_USER } from "./test/fakes/smtp/server.ts";
 
 const migrations = await readD1Migrations("schema/migrations");
+
+/**
+ * A port nobody listens on now; the SMTP fake (global setup) takes it, the Worker's binding names
+ * it. Kept in the environment, as vitest evaluates this file more than once.
+ */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === "string") throw new Error("no free port");
+  return address.port;
+}
+const smtpPort = Number(process.env.TARIF_TEST_SMTP_PORT) || (await freePort());
+process.env.TARIF_TEST_SMTP_PORT = String(smtpPort);
 
 export default defineConfig({
   test: {
@@ -40,6 +57,12 @@ export default defineConfig({
                 ENCRYPTION_KEY: "dGFyaWYtdGVzdC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
                 LOOKUP_HASH_KEY: "dGFyaWYtdGVzdC1sb29rdXAtaGFzaC1rZXktMzJieXQ=",
                 WEBHOOK_ALLOW_LOCALHOST: "true",
+                SMTP_HOST: "127.0.0.1",
+                SMTP_PORT: String(smtpPort),
+                SMTP_SECURITY: "none",
+                SMTP_USER: SMTP_FAKE_USER,
+                SMTP_PASSWORD: SMTP_FAKE_PASSWORD,
+                SMTP_FROM: "rechnung@tarif.test",
               },
             },
           }),
@@ -48,7 +71,10 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           setupFiles: ["test/workers/setup.ts"],
-          globalSetup: ["test/fakes/webhook-receiver/global-setup.ts"],
+          globalSetup: [
+            "test/fakes/webhook-receiver/global-setup.ts",
+            "test/fakes/smtp/global-setup.ts",
+          ],
           testTimeout: 30_000,
         },
       },

@@ -276,7 +276,7 @@ export const invoices = sqliteTable(
     customerId: text("customer_id")
       .notNull()
       .references(() => customers.id),
-    kind: text("kind", { enum: ["regular", "interim", "credit_note"] }).notNull(),
+    kind: text("kind", { enum: ["regular", "interim", "credit_note", "fee"] }).notNull(),
     number: text("number").notNull(),
     status: text("status").notNull(),
     issueDate: text("issue_date").notNull(),

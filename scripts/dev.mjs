@@ -12,6 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_API_KEY, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
+import { FAKE_SMTP_PORT, smtpVars, startFakeSmtp } from "./demo-smtp.mjs";
 import {
   connectDemoFinapi,
   FAKE_FINAPI_URL,
@@ -47,11 +48,13 @@ writeFileSync(seedFile, demoMerchantSql());
 wranglerSync(["d1", "execute", "DB", "--local", `--file=${seedFile}`]);
 
 const fakeFinapi = startFakeFinapi();
-const server = wrangler(["dev", "--port", String(PORT), "--test-scheduled"]);
+const fakeSmtp = startFakeSmtp();
+const server = wrangler(["dev", "--port", String(PORT), "--test-scheduled", ...smtpVars()]);
 for (const signal of ["SIGINT", "SIGTERM"])
-  process.on(signal, () => [server, fakeFinapi].forEach((child) => child.kill(signal)));
+  process.on(signal, () => [server, fakeFinapi, fakeSmtp].forEach((child) => child.kill(signal)));
 server.on("exit", (code) => {
   fakeFinapi.kill("SIGTERM");
+  fakeSmtp.kill("SIGTERM");
   process.exit(code ?? 0);
 });
 
@@ -69,6 +72,8 @@ console.log(`
   Billing run:     curl "${BASE_URL}/__scheduled?cron=15+*+*+*+*"
   Fake finAPI:     ${FAKE_FINAPI_URL} (test hooks: ${FAKE_FINAPI_URL}/__fake/state); demo bank connection ${finapi.connection.id}, ${finapi.sync.imported} transactions imported
   Bank sync:       curl "${BASE_URL}/__scheduled?cron=*/15+*+*+*+*"
+  E-mails:         SMTP fake on port ${FAKE_SMTP_PORT}, received mails at http://localhost:${FAKE_SMTP_PORT + 1}/messages
+                   (sent every minute, or: curl "${BASE_URL}/__scheduled?cron=*+*+*+*+*")
 `);
 
 async function waitForHealth() {

@@ -25,6 +25,15 @@ export interface Bindings {
   DEMO_API_KEY?: string;
   /** "true" lets webhook endpoints on localhost through the URL guard; ignored in production. */
   WEBHOOK_ALLOW_LOCALHOST?: string;
+  /** SMTP for the e-mails to customers (secrets); without host and sender, mails wait in the outbox. */
+  SMTP_HOST?: string;
+  SMTP_PORT?: string;
+  /** "starttls" (default, port 587), "tls" (implicit, 465) or "none" (local servers only). */
+  SMTP_SECURITY?: string;
+  SMTP_USER?: string;
+  SMTP_PASSWORD?: string;
+  /** The sender address, e.g. rechnung@example.de; the merchant's name is the display name. */
+  SMTP_FROM?: string;
   /**
    * Tests only (never configured in wrangler.toml): carries every finAPI request instead of the
    * public internet, so integration tests can run the fake finAPI inside the test isolate.

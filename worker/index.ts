@@ -26,6 +26,8 @@ import { reconciliationRouter } from "./routes/reconciliation.ts";
 import { sepaRouter } from "./routes/sepa.ts";
 import { portalSessionsRouter } from "./routes/portal-sessions.ts";
 import { database } from "./store/db.ts";
+import { dunningSettingsRouter } from "./routes/dunning-settings.ts";
+import { emailSettingsRouter } from "./routes/email-settings.ts";
 import { settingsRouter } from "./routes/settings.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
 import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
@@ -56,6 +58,8 @@ const merchantApi = new Hono<AppEnv>()
   .route("/contracts", contractChangesRouter)
   .route("/invoices", invoicesRouter)
   .route("/settings", settingsRouter)
+  .route("/settings", emailSettingsRouter)
+  .route("/settings", dunningSettingsRouter)
   .route("/portal-sessions", portalSessionsRouter)
   .route("/webhook-endpoints", webhookEndpointsRouter)
   .route("/webhook-events", webhookEventsRouter)

@@ -314,3 +314,39 @@ describe("collection run file", () => {
     expect(document.xml).not.toMatch(/[^\x20-\x7e\n]/);
   });
 });
+
+describe("presenting a returned debit again", () => {
+  const returned = (count: number, reasonCode: string) =>
+    invoice(7, { returnedCollections: count, lastReturn: { reasonCode } });
+  const mandates = new Map([["cus_a", mandate({ nextSequenceType: "RCUR" })]]);
+
+  it("collects an AM04 or MS03 return once more, RCUR, under a new end-to-end id", () => {
+    for (const code of ["AM04", "MS03"]) {
+      const plan = planCollections([returned(1, code)], mandates, "2027-01-25");
+      expect(plan.skipped).toEqual([]);
+      expect(plan.collections[0]).toMatchObject({
+        sequenceType: "RCUR",
+        endToEndId: "RF18TARIF00000007-R1",
+      });
+      const document = buildPain008(collectionRunPain008Input(header, creditor, plan.collections));
+      expect(texts(document.xml, "EndToEndId")).toEqual(["RF18TARIF00000007-R1"]);
+      expect(collectionRunItems(document, plan.collections)[0]!.endToEndId).toBe(
+        "RF18TARIF00000007-R1",
+      );
+    }
+  });
+
+  it("never a second time, never for other reasons, never when the merchant says no", () => {
+    const cases = [
+      planCollections([returned(2, "AM04")], mandates, "2027-02-05"),
+      planCollections([returned(1, "AM05")], mandates, "2027-01-25"),
+      planCollections([returned(1, "AM04")], mandates, "2027-01-25", {
+        representDebits: false,
+      }),
+    ];
+    for (const plan of cases) {
+      expect(plan.collections).toEqual([]);
+      expect(plan.skipped.map((s) => s.reason)).toEqual(["not_represented"]);
+    }
+  });
+});

@@ -10,70 +10,16 @@ import { deliverWebhooks } from "../../worker/jobs/webhook-delivery.ts";
 import { expectProblem, json } from "./helpers.ts";
 import { rows } from "./finapi-fixture.ts";
 import {
+  collectedWorld,
   CREDITOR,
   IBAN_ERIKA,
-  IBAN_LENA,
-  IBAN_MAX,
   reconciliationWorld,
+  returnOf,
   type ReconciliationWorld,
 } from "./reconciliation-fixture.ts";
 
 const DAY = 86_400_000;
 const receiver = inject("webhookReceiverUrl");
-
-/** Three customers with mandates, billed on 1 March and collected in one FRST run on 15 March. */
-async function collectedWorld() {
-  const r = await reconciliationWorld();
-  await json(await r.api("/api/v1/settings/creditor", { method: "PUT", body: CREDITOR }), 200);
-  const people = [
-    ["Erika", "M-ERIKA-1", IBAN_ERIKA, "basic"],
-    ["Max", "M-MAX-1", IBAN_MAX, "pro"],
-    ["Lena", "M-LENA-1", IBAN_LENA, "basic"],
-  ] as const;
-  const customers: { id: string; mandate: string; invoice: any }[] = [];
-  for (const [name, mandate, iban, plan] of people) {
-    const id = await r.customer(name);
-    await json(
-      await r.api(`/api/v1/customers/${id}/mandate`, {
-        method: "PUT",
-        body: { reference: mandate, signatureDate: "2027-02-15", iban },
-      }),
-      201,
-    );
-    customers.push({ id, mandate, invoice: await r.bill(id, plan) });
-  }
-  r.world.advance(9 * DAY); // 10 March
-  const run = await json(
-    await r.api("/api/v1/collection-runs", { body: { collectionDate: "2027-03-15" } }),
-    201,
-  );
-  expect(run.items).toHaveLength(3);
-  for (const c of customers)
-    expect((await r.invoice(c.invoice.id)).status).toBe("collection_pending");
-  r.world.advance(5 * DAY); // 15 March
-  return { r, customers, run, total: customers.reduce((sum, c) => sum + c.invoice.grossAmount, 0) };
-}
-
-function returnOf(
-  r: ReconciliationWorld,
-  invoice: any,
-  mandate: string,
-  reasonCode: string,
-  feeCents = 300,
-  extra: Record<string, unknown> = {},
-) {
-  return r.world.control.addReturnedDebit(r.m.accountId, {
-    originalAmountCents: invoice.grossAmount,
-    feeCents,
-    endToEndReference: invoice.paymentReference,
-    mandateReference: mandate,
-    creditorId: CREDITOR.creditorId,
-    reasonCode,
-    invoiceNumber: invoice.number,
-    collectionDate: "2027-03-15",
-    ...extra,
-  });
-}
 
 const mandateOf = async (r: ReconciliationWorld, customerId: string) =>
   json(await r.api(`/api/v1/customers/${customerId}/mandate`), 200);

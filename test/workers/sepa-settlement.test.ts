@@ -219,8 +219,9 @@ describe("settlement and returns", () => {
       statusReason: "return:MD06",
     });
 
-    // The reopened invoice is collected again (RCUR: the debtor bank saw the settled FRST); the
-    // revoked mandate's invoice is not.
+    // The reopened invoice is collected again (RCUR: the debtor bank saw the settled FRST) under a
+    // new end-to-end id that still starts with its payment reference (issue 14); the revoked
+    // mandate's invoice is not.
     const again = await json(
       await call("/api/v1/collection-runs", {
         key,
@@ -231,8 +232,11 @@ describe("settlement and returns", () => {
     );
     expect(
       again.items.map((item: any) => [item.invoiceId, item.sequenceType, item.endToEndId]),
-    ).toEqual([[first.id, "RCUR", first.paymentReference]]);
-    const attempts = await findCollectionItemsByEndToEndId(db, merchantId, first.paymentReference);
+    ).toEqual([[first.id, "RCUR", `${first.paymentReference}-R1`]]);
+    const attempts = [
+      ...(await findCollectionItemsByEndToEndId(db, merchantId, `${first.paymentReference}-R1`)),
+      ...(await findCollectionItemsByEndToEndId(db, merchantId, first.paymentReference)),
+    ];
     expect(attempts.map((item) => [item.runId, item.status])).toEqual([
       [again.id, "pending"],
       [run.id, "returned"],

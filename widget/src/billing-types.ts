@@ -18,7 +18,8 @@ export type ChangeKind = "upgrade" | "downgrade" | "neutral";
 /** What the proration of a change turns into (merchant `prorationMode` and the sign of the net). */
 export type Settlement = "interim_invoice" | "credit_note" | "next_invoice" | "none";
 export type ProrationMode = "interim_invoice" | "next_invoice" | "none";
-export type InvoiceKind = "regular" | "interim" | "credit_note";
+/** `fee`: charges passed on to the customer, e.g. a returned debit's bank fee (no VAT: damages). */
+export type InvoiceKind = "regular" | "interim" | "credit_note" | "fee";
 export type InvoiceStatus = "open" | "paid" | "partially_paid" | "void";
 
 /** When a customer may let a change take effect; `custom` is a window of days from today. */

@@ -158,6 +158,7 @@ const de = {
     regular: "Rechnung",
     interim: "Zwischenrechnung",
     credit_note: "Gutschrift",
+    fee: "Gebührenrechnung",
   } satisfies Record<InvoiceKind, string>,
   invoiceStatus: {
     open: "Offen",
@@ -302,7 +303,12 @@ const en: Messages = {
   dueDate: "Due",
   amountGross: "Amount",
   invoiceStatusLabel: "Status",
-  invoiceKind: { regular: "Invoice", interim: "Interim invoice", credit_note: "Credit note" },
+  invoiceKind: {
+    regular: "Invoice",
+    interim: "Interim invoice",
+    credit_note: "Credit note",
+    fee: "Fee invoice",
+  },
   invoiceStatus: { open: "Open", paid: "Paid", partially_paid: "Partially paid", void: "Void" },
   errorNetwork: "No connection to the server. Please check your internet connection.",
   errorNotFound: "This entry was not found.",

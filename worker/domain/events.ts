@@ -11,6 +11,7 @@ import type {
 } from "../../widget/src/billing-types.ts";
 import type { Period } from "./calendar.ts";
 import type { ResultingItem } from "./contract-change.ts";
+import type { DunningLevel } from "./dunning.ts";
 import type { Cents, TaxBreakdownEntry } from "./money.ts";
 
 type ChangeEventData = {
@@ -34,6 +35,25 @@ type InvoicePaymentState = {
   grossAmount: Cents;
   amountPaid: Cents;
   bankTransactionId: string;
+};
+
+/** An overdue invoice's claim as of the day a dunning level was reached. */
+type OverdueInvoiceData = {
+  invoiceId: string;
+  number: string;
+  customerId: string;
+  reachedOn: IsoDate;
+  dueDate: IsoDate;
+  /** The fee of the level just reached. */
+  fee: Cents;
+  openAmount: Cents;
+  /** All level fees so far, this one included. */
+  fees: Cents;
+  interest: Cents;
+  flatFee: Cents;
+  total: Cents;
+  currency: string;
+  payBy: IsoDate;
 };
 
 type PaymentAllocation = {
@@ -128,6 +148,9 @@ export type WebhookEventData = {
     consecutiveFailures: number;
     lastSyncAt: string | null;
   };
+  /** The first dunning level was reached: the invoice is overdue. */
+  "invoice.overdue": OverdueInvoiceData;
+  "dunning.level_reached": OverdueInvoiceData & { level: DunningLevel };
 };
 
 export type WebhookEventType = keyof WebhookEventData;
@@ -147,6 +170,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "payment.returned",
   "bank_transaction.needs_review",
   "bank_sync.failed",
+  "invoice.overdue",
+  "dunning.level_reached",
 ] as const satisfies readonly WebhookEventType[];
 
 // Fails to compile when a catalogue type is missing from the list above.

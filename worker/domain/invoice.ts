@@ -8,7 +8,7 @@ import type { IsoDate } from "./calendar.ts";
 import { isCents, totalsOf } from "./money.ts";
 import type { Cents, TaxBreakdownEntry, TaxRateBp } from "./money.ts";
 
-export const INVOICE_KINDS: readonly InvoiceKind[] = ["regular", "interim", "credit_note"];
+export const INVOICE_KINDS: readonly InvoiceKind[] = ["regular", "interim", "credit_note", "fee"];
 
 /** Stable machine codes: routes put them into the problem+json `code`, clients branch on them. */
 export type InvoiceRuleCode =
@@ -50,6 +50,7 @@ const SERIES_PREFIX: Record<InvoiceKind, string> = {
   regular: "RE",
   interim: "ZR",
   credit_note: "GS",
+  fee: "GB",
 };
 
 export interface InvoiceSeries {

@@ -9,6 +9,8 @@ import type { CreditorLeadDays } from "./sepa-creditor.ts";
 import { isUsableSepaName } from "./sepa-creditor.ts";
 import { isMandateExpired, mandateExpiryDate, type MandateSequenceType } from "./sepa-mandate.ts";
 import { amendmentForCollection, type PendingAmendment } from "./sepa-mandate-change.ts";
+import { RETURN_REASONS } from "./return-detection.ts";
+import { mayRepresent, representationEndToEndId, returnTreatment } from "./return-handling.ts";
 
 /** SEPA Core collects euros only. */
 export const SEPA_CURRENCY = "EUR";
@@ -36,6 +38,10 @@ export interface RunInvoice {
   amountPaid: Cents;
   dueDate: IsoDate;
   paymentReference: string;
+  /** Earlier collections of this invoice that came back. */
+  returnedCollections?: number;
+  /** The reason code of the latest of them (the collection item keeps what the bank said). */
+  lastReturn?: { reasonCode: string | null } | null;
 }
 
 export interface RunMandate {
@@ -60,9 +66,12 @@ export interface PlannedCollection {
   /** What is still owed: the gross amount less anything already paid. */
   amount: Cents;
   sequenceType: MandateSequenceType;
+  /** The payment reference, with the attempt appended when the invoice is presented again. */
+  endToEndId: string;
 }
 
-export type SkipReason = "currency_not_supported" | "mandate_expired" | "debtor_name_unusable";
+export type SkipReason =
+  "currency_not_supported" | "mandate_expired" | "debtor_name_unusable" | "not_represented";
 
 export interface SkippedInvoice {
   invoiceId: string;
@@ -81,6 +90,7 @@ export function planCollections(
   invoices: readonly RunInvoice[],
   mandates: ReadonlyMap<string, RunMandate>,
   collectionDate: IsoDate,
+  options: { representDebits?: boolean } = {},
 ) {
   const collections: PlannedCollection[] = [];
   const skipped: SkippedInvoice[] = [];
@@ -110,8 +120,24 @@ export function planCollections(
         message:
           "the account holder's name has no letters or digits of the SEPA character set; set debtorName on the mandate",
       });
+    } else if (!representationAllowed(invoice, options.representDebits ?? true)) {
+      skipped.push({
+        invoiceId: invoice.id,
+        reason: "not_represented",
+        message: `the debit came back (${invoice.lastReturn?.reasonCode ?? "no reason code"}) and is not collected again automatically: ${(invoice.returnedCollections ?? 0) > 1 ? "it was presented again once already" : "the reason or the merchant's settings do not allow it"}`,
+      });
     } else {
-      collections.push({ invoice, mandate, amount, sequenceType: mandate.nextSequenceType });
+      const returned = invoice.returnedCollections ?? 0;
+      collections.push({
+        invoice,
+        mandate,
+        amount,
+        sequenceType: mandate.nextSequenceType,
+        endToEndId:
+          returned > 0
+            ? representationEndToEndId(invoice.paymentReference, returned)
+            : invoice.paymentReference,
+      });
     }
   }
   return {
@@ -145,6 +171,18 @@ export function checkRunCollectionDate(
   return result;
 }
 
+/** An invoice whose debit came back is presented again at most once, for a retryable reason. */
+function representationAllowed(invoice: RunInvoice, representDebits: boolean): boolean {
+  const returned = invoice.returnedCollections ?? 0;
+  if (returned === 0) return true;
+  const code = invoice.lastReturn?.reasonCode ?? null;
+  return mayRepresent({
+    treatment: returnTreatment(code ? (RETURN_REASONS[code]?.reasonClass ?? null) : null, code),
+    representDebits,
+    representationsSoFar: returned - 1,
+  });
+}
+
 export interface RunHeader {
   messageId: string;
   /** RFC 3339 instant the file is created. */
@@ -156,7 +194,7 @@ function transaction(collection: PlannedCollection): Pain008Transaction {
   const { invoice, mandate } = collection;
   const amendment = amendmentForCollection(mandate.pendingAmendment, mandate);
   return {
-    endToEndId: invoice.paymentReference,
+    endToEndId: collection.endToEndId,
     amount: collection.amount,
     mandateId: mandate.reference,
     mandateSignatureDate: mandate.signatureDate,
@@ -216,10 +254,9 @@ export function collectionRunItems(
   const paymentInfoOf = new Map<string, string>();
   for (const info of document.paymentInfos)
     for (const id of info.endToEndIds) paymentInfoOf.set(id, info.paymentInfoId);
-  return collections.map(({ invoice, mandate, amount, sequenceType }) => {
-    const paymentInfoId = paymentInfoOf.get(invoice.paymentReference);
-    if (!paymentInfoId)
-      throw new Error(`transaction ${invoice.paymentReference} is missing from the file`);
+  return collections.map(({ invoice, mandate, amount, sequenceType, endToEndId }) => {
+    const paymentInfoId = paymentInfoOf.get(endToEndId);
+    if (!paymentInfoId) throw new Error(`transaction ${endToEndId} is missing from the file`);
     return {
       invoiceId: invoice.id,
       invoiceNumber: invoice.number,
@@ -227,7 +264,7 @@ export function collectionRunItems(
       mandateId: mandate.id,
       mandateVersion: mandate.version,
       mandateReference: mandate.reference,
-      endToEndId: invoice.paymentReference,
+      endToEndId,
       amount,
       sequenceType,
       paymentInfoId,

@@ -10,17 +10,25 @@ import {
   RETURN_REASONS,
   type ReturnInfo,
 } from "../domain/return-detection.ts";
+import { localDate } from "../domain/calendar.ts";
+import { emailLocale } from "../domain/customer-emails.ts";
+import { returnFeeLines, returnTreatment } from "../domain/return-handling.ts";
 import { mandateStatusAfterReturn } from "../domain/sepa-mandate.ts";
-import { newId } from "../security.ts";
+import { freshInvoiceIds, newId } from "../security.ts";
 import {
   activeAllocationOfItem,
   reverseItemAllocationStatement,
 } from "../store/payment-allocations.ts";
+import { returnFeeContext } from "../store/dunning.ts";
+import { queueEmailStatement } from "../store/email-outbox.ts";
+import { draftInvoice, type InvoiceDraft } from "../domain/invoice-draft.ts";
+import { issueInvoiceStatements } from "../store/invoices.ts";
 import { returnStatement } from "../store/payment-returns.ts";
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
 import {
   collectionItemsByInvoiceNumbers,
   invoicesByIds,
+  type InvoiceState,
   type ReconcilableTransaction,
 } from "../store/reconciliation-load.ts";
 import type { RunItemRecord } from "../store/sepa-runs.ts";
@@ -124,6 +132,7 @@ async function bookReturn(
     item.status === "settled" ? await activeAllocationOfItem(db, merchantId, item.id) : undefined;
   if (!invoice) throw new Error(`collection item ${item.id} names a missing invoice`);
   const fee = info.fee ?? info.debitedAmount - item.amount;
+  const feeInvoice = await returnFeeInvoice(ctx, invoice, fee, entryId);
   const reasonClass = info.reasonClass ?? "unknown";
   const mandate = mandateStatusAfterReturn(reasonClass, info.reasonCode ?? undefined);
   // The settlement had paid the collected amount; returnCollectionItemStatements takes it off again.
@@ -153,6 +162,7 @@ async function bookReturn(
     },
     linkedVia,
     returnDate: tx.bookingDate,
+    feeInvoiceId: feeInvoice?.id ?? null,
   };
   const statements = [
     entryStatement(db, {
@@ -216,6 +226,55 @@ async function bookReturn(
       },
       at: now,
     }),
+    queueEmailStatement(db, {
+      merchantId,
+      customerId: invoice.customerId,
+      dedupeKey: entryId,
+      at: now,
+      facts: {
+        kind: "debit_returned",
+        currency: invoice.currency,
+        invoiceNumber: invoice.number,
+        amount: item.amount,
+        feeCharged: feeInvoice?.grossAmount ?? 0,
+        treatment: returnTreatment(info.reasonClass, info.reasonCode),
+        paymentReference: invoice.paymentReference,
+      },
+    }),
   ];
+  if (feeInvoice) statements.push(...issueInvoiceStatements(db, feeInvoice, now));
   return (await commit(db, statements)) ? "return" : "conflict";
+}
+
+/** The bank's fee and the merchant's handling fee on their own invoice, when the merchant wants it. */
+async function returnFeeInvoice(
+  ctx: RunContext,
+  invoice: InvoiceState,
+  bankFee: number,
+  entryId: string,
+): Promise<InvoiceDraft | null> {
+  const terms = await returnFeeContext(ctx.db, ctx.merchantId, invoice.customerId);
+  const lines = returnFeeLines({
+    passOnReturnFee: terms.settings.passOnReturnFee,
+    bankFee: Math.max(0, bankFee),
+    handlingFee: terms.settings.handlingFee,
+    returnedInvoiceNumber: invoice.number,
+    locale: emailLocale(terms.locale),
+  });
+  if (lines.length === 0) return null;
+  return draftInvoice(
+    { kind: "fee", currency: invoice.currency, lines },
+    {
+      merchantId: ctx.merchantId,
+      customerId: invoice.customerId,
+      contractId: null,
+      issueDate: localDate(ctx.now, terms.timeZone),
+      paymentTermDays: terms.paymentTermDays,
+      periodStart: null,
+      periodEnd: null,
+      changeId: null,
+      billingKey: `return_fee:${entryId}`,
+    },
+    freshInvoiceIds(),
+  );
 }

@@ -18,6 +18,7 @@ import { DomainError, notFound } from "../domain/errors.ts";
 import { decryptSecret, encryptSecret } from "../security.ts";
 import { newId, sha256Hex } from "../security.ts";
 import { runBatch, type Db } from "../store/db.ts";
+import { findDunningSettings } from "../store/dunning.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 import { creditorIbanBinding, findCreditor, type CreditorRecord } from "../store/sepa-creditors.ts";
 import { mandateIbanBinding, type MandateRecord } from "../store/sepa-mandates.ts";
@@ -134,7 +135,8 @@ export async function createCollectionRun(
         await runMandate(record, names.get(record.customerId) ?? "", keyMaterial),
       );
   }
-  const plan = planCollections(loaded.invoices, mandates, collectionDate);
+  const { representDebits } = await findDunningSettings(db, merchant.id);
+  const plan = planCollections(loaded.invoices, mandates, collectionDate, { representDebits });
   if (plan.collections.length === 0) {
     const skipped =
       plan.skipped.length > 0

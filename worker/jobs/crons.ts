@@ -23,10 +23,13 @@ export interface CronJob {
 const BANK_SYNC_MERCHANTS_PER_TICK = 500;
 
 export const CRON_JOBS = {
-  /** Hourly: the billing run is idempotent, and bounded ticks catch up on whatever is left. */
+  /**
+   * Hourly: the billing run per merchant, then its dunning run (enqueued when billing is
+   * through, so a period billed today is never dunned in the same pass). Both are idempotent.
+   */
   billing: {
     schedule: "15 * * * *",
-    name: "billing run",
+    name: "billing and dunning run",
     async plan(db, scheduledTime) {
       // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
       const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
@@ -40,14 +43,22 @@ export const CRON_JOBS = {
       }));
     },
   },
-  /** Every minute: webhook deliveries whose (re)try is due. */
+  /** Every minute: webhook deliveries (per merchant) and customer e-mails whose (re)try is due. */
   webhooks: {
     schedule: "* * * * *",
-    name: "webhook delivery",
+    name: "webhook and e-mail delivery",
     async plan(db, scheduledTime) {
       const at = scheduledTime.toISOString();
       const merchantIds = await merchantsWithDueDeliveries(db, at);
-      return merchantIds.map((merchantId) => ({ job: "webhooks", merchantId, scheduledTime: at }));
+      return [
+        ...merchantIds.map((merchantId) => ({
+          job: "webhooks" as const,
+          merchantId,
+          scheduledTime: at,
+        })),
+        // One outbox for all merchants, leased in pages; cheap to ask when nothing is due.
+        { job: "emails" as const, scheduledTime: at },
+      ];
     },
   },
   /** Every 15 minutes: pull new bank transactions from finAPI (bounded work per tick). */

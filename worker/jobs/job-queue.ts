@@ -10,8 +10,10 @@ import type { Bindings } from "../env.ts";
 import { database } from "../store/db.ts";
 import { runBankSync } from "./bank-sync.ts";
 import { runBilling } from "./billing-run.ts";
+import { runDunning } from "./dunning-run.ts";
+import { deliverEmails } from "./email-delivery.ts";
 import { jobsFor } from "./crons.ts";
-import { QueryMeter, queryBudgetOf } from "./query-budget.ts";
+import { meteredD1, QueryMeter, queryBudgetOf } from "./query-budget.ts";
 import { deliverWebhooks } from "./webhook-delivery.ts";
 
 const Instant = v.pipe(v.string(), v.isoTimestamp());
@@ -25,7 +27,9 @@ export const JobMessageSchema = v.variant("job", [
     /** The contract id the previous invocation stopped after ("" from the start). */
     after: v.pipe(v.string(), v.maxLength(64)),
   }),
+  v.strictObject({ job: v.literal("dunning"), merchantId: MerchantId, scheduledTime: Instant }),
   v.strictObject({ job: v.literal("webhooks"), merchantId: MerchantId, scheduledTime: Instant }),
+  v.strictObject({ job: v.literal("emails"), scheduledTime: Instant }),
   v.strictObject({ job: v.literal("bank_sync"), merchantId: MerchantId, scheduledTime: Instant }),
 ]);
 export type JobMessage = v.InferOutput<typeof JobMessageSchema>;
@@ -54,7 +58,15 @@ export async function enqueueTick(
 /** What one message did: a continuation to enqueue, or nothing more. */
 async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promise<JobMessage[]> {
   const scheduledTime = new Date(message.scheduledTime);
+  if (message.job === "emails") {
+    await deliverEmails({ ...env, DB: meteredD1(env.DB, meter) }, scheduledTime);
+    return [];
+  }
   const { merchantId } = message;
+  if (message.job === "dunning") {
+    await runDunning(meteredD1(env.DB, meter), scheduledTime, { merchantId });
+    return [];
+  }
   if (message.job === "billing") {
     const report = await runBilling(env.DB, scheduledTime, {
       merchantId,
@@ -63,7 +75,8 @@ async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promi
       maxContracts: Number.MAX_SAFE_INTEGER,
     });
     if (report.errors.length > 0) console.error("billing: contracts failed", report.errors);
-    return report.resumeAfter === null ? [] : [{ ...message, after: report.resumeAfter }];
+    if (report.resumeAfter !== null) return [{ ...message, after: report.resumeAfter }];
+    return [{ job: "dunning", merchantId, scheduledTime: message.scheduledTime }];
   }
   if (message.job === "webhooks") {
     await deliverWebhooks(env, scheduledTime, { merchantId, meter });

@@ -7,6 +7,8 @@ import { doc } from "../http/openapi.ts";
 import { notFound } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
+import { INVOICE_KINDS } from "../domain/invoice.ts";
+import { dunningLevelsOf } from "../store/dunning.ts";
 import {
   findInvoice,
   listInvoices,
@@ -24,7 +26,7 @@ const InvoiceListQuery = v.object({
   contractId: v.optional(IdOf("ctr")),
   customerId: v.optional(IdOf("cus")),
   status: v.optional(v.picklist(["open", "collection_pending", "paid", "partially_paid", "void"])),
-  kind: v.optional(v.picklist(["regular", "interim", "credit_note"])),
+  kind: v.optional(v.picklist(INVOICE_KINDS)),
 });
 
 export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecord[]) {
@@ -49,15 +51,26 @@ export const invoicesRouter = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const db = c.var.db;
       const merchantId = c.get("merchant").id;
-      const [invoice, payments] = await Promise.all([
+      const [invoice, payments, dunning] = await Promise.all([
         findInvoice(db, merchantId, id),
         paymentsOfInvoice(db, merchantId, id),
+        dunningLevelsOf(db, merchantId, [id]),
       ]);
       if (!invoice) throw notFound("Invoice", id);
       return c.json({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
         returns: payments.returns.map(returnResource),
+        dunningLevel: dunning.at(-1)?.level ?? null,
+        dunningHistory: dunning.map((d) => ({
+          level: d.level,
+          reachedOn: d.reachedOn,
+          fee: d.fee,
+          openAmount: d.openAmount,
+          interest: d.interest,
+          flatFee: d.flatFee,
+          total: d.total,
+        })),
       });
     },
   );

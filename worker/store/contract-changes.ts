@@ -1,18 +1,25 @@
 // Contract changes as stored facts: applying one writes the new items, the change record and
 // its interim invoice, credit note or carried lines in ONE guarded D1 batch; scheduling one
 // stores it for the billing run; cancelling contracts and scheduled changes.
-import { and, asc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { carriedLines, contractChanges, contractItems } from "../../schema/tables.ts";
+import {
+  carriedLines,
+  contractChanges,
+  contractItems,
+  contractTemplates,
+} from "../../schema/tables.ts";
 import type { ContractChangeRequest } from "../../widget/src/billing-types.ts";
 import type { IsoDate } from "../domain/calendar.ts";
 import { billedPeriodStart, movesCurrentPeriod } from "../domain/change-application.ts";
 import type { ChangeComputation } from "../domain/contract-change.ts";
+import type { ChangeDescription } from "../domain/customer-emails.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { newId } from "../security.ts";
 import type { ChangeContext } from "./change-context.ts";
 import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
 import { chunkForInsert, type Db } from "./db.ts";
+import { queueEmailStatement } from "./email-outbox.ts";
 import { issueInvoiceStatements } from "./invoices.ts";
 import { eventStatements } from "./webhook-events.ts";
 
@@ -177,6 +184,8 @@ export function applyChangeStatements(
         }),
     ...(meta.invoice ? issueInvoiceStatements(db, meta.invoice, at) : []),
     ...carriedLineStatements(db, context, computation, meta.changeId),
+    // A scheduled change was confirmed when it was scheduled.
+    ...(meta.scheduled ? [] : [changeConfirmedEmail(db, context, computation, meta, at)]),
     ...eventStatements(db, {
       merchantId: meta.merchantId,
       type: "contract.changed",
@@ -220,7 +229,54 @@ export function scheduleChangeStatements(
       data: changeEventData(context, computation, meta),
       at,
     }),
+    changeConfirmedEmail(db, context, computation, meta, at),
   ];
+}
+
+function changeDescription(
+  context: ChangeContext,
+  request: ContractChangeRequest,
+): ChangeDescription {
+  const itemName = (itemId: string) => context.items.find((item) => item.id === itemId)?.name ?? "";
+  switch (request.type) {
+    case "switch_template":
+      return {
+        type: request.type,
+        from: context.template.name,
+        to: context.targetTemplate?.name ?? "",
+      };
+    case "add_addon":
+      return {
+        type: request.type,
+        name: context.targetArticle?.name ?? "",
+        quantity: request.quantity,
+      };
+    case "remove_item":
+      return { type: request.type, name: itemName(request.itemId) };
+    case "change_quantity":
+      return { type: request.type, name: itemName(request.itemId), quantity: request.quantity };
+  }
+}
+
+function changeConfirmedEmail(
+  db: Db,
+  context: ChangeContext,
+  computation: ChangeComputation,
+  meta: Pick<ChangeMeta, "merchantId" | "changeId" | "request">,
+  at: Date,
+) {
+  return queueEmailStatement(db, {
+    merchantId: meta.merchantId,
+    customerId: context.contract.customerId,
+    dedupeKey: meta.changeId,
+    at,
+    facts: {
+      kind: "change_confirmed",
+      contractName: context.template.name,
+      change: changeDescription(context, meta.request),
+      effectiveDate: computation.effectiveDate,
+    },
+  });
 }
 
 function changeEventData(context: ChangeContext, computation: ChangeComputation, meta: ChangeMeta) {
@@ -326,6 +382,22 @@ export function cancelContractStatements(
       type: "contract.cancelled",
       data: { contractId: contract.id, customerId: contract.customerId, endDate },
       at,
+    }),
+    // § 312k (4) BGB: the confirmation goes out at once, with when it was received and the end.
+    queueEmailStatement(db, {
+      merchantId: contract.merchantId,
+      customerId: contract.customerId,
+      dedupeKey: contract.id,
+      at,
+      facts: {
+        kind: "cancellation_confirmed",
+        contractName: "",
+        receivedAt: now,
+        endDate,
+      },
+      computed: {
+        contractName: sql`(SELECT ${contractTemplates.name} FROM ${contractTemplates} WHERE ${contractTemplates.id} = ${contract.templateId})`,
+      },
     }),
   ];
 }

@@ -7,6 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
+import { directDebitSql, invoiceNumberSql, queueEmailStatement } from "./email-outbox.ts";
 import { eventStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
 
@@ -50,7 +51,31 @@ export function issueInvoiceStatements(
       at,
       invoiceNumberOf: draft.id,
     }),
+    ...(draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)]),
   ];
+}
+
+function invoiceIssuedEmail(db: Db, draft: InvoiceDraft, at: Date) {
+  return queueEmailStatement(db, {
+    merchantId: draft.merchantId,
+    customerId: draft.customerId,
+    dedupeKey: draft.id,
+    at,
+    facts: {
+      kind: "invoice_issued",
+      currency: draft.currency,
+      invoiceNumber: "",
+      issueDate: draft.issueDate,
+      dueDate: draft.dueDate,
+      grossAmount: draft.grossAmount,
+      paymentReference: draft.paymentReference,
+      directDebit: false,
+    },
+    computed: {
+      invoiceNumber: invoiceNumberSql(draft.id),
+      directDebit: directDebitSql(draft.merchantId, draft.customerId),
+    },
+  });
 }
 
 function invoiceEventData(draft: InvoiceDraft) {

@@ -22,7 +22,7 @@ import {
   sepaMandates,
 } from "../../schema/sepa.ts";
 import { customers, invoices } from "../../schema/tables.ts";
-import type { RunItem } from "../domain/sepa-collection-run.ts";
+import type { RunInvoice, RunItem } from "../domain/sepa-collection-run.ts";
 import type { ListOptions } from "./catalogue.ts";
 import type { Db } from "./db.ts";
 import type { MandateRecord } from "./sepa-mandates.ts";
@@ -50,8 +50,13 @@ function dueInvoices(merchantId: string, collectionDate: string) {
   );
 }
 
+// Select fields render their columns unqualified, so correlated subqueries name tables themselves.
+const latestReturnCode = sql.raw(
+  `SELECT i.return_reason_code FROM sepa_collection_items AS i WHERE i.invoice_id = invoices.id AND i.status = 'returned' ORDER BY i.returned_at DESC, i.id DESC LIMIT 1`,
+);
+
 export interface Collectables {
-  invoices: Pick<
+  invoices: (Pick<
     typeof invoices.$inferSelect,
     | "id"
     | "number"
@@ -61,7 +66,8 @@ export interface Collectables {
     | "amountPaid"
     | "dueDate"
     | "paymentReference"
-  >[];
+  > &
+    Required<Pick<RunInvoice, "returnedCollections" | "lastReturn">>)[];
   mandates: MandateRecord[];
   customers: { id: string; name: string }[];
 }
@@ -92,6 +98,8 @@ export async function loadCollectables(
         amountPaid: invoices.amountPaid,
         dueDate: invoices.dueDate,
         paymentReference: invoices.paymentReference,
+        returnedCollections: sql<number>`(SELECT COUNT(*) FROM sepa_collection_items AS i WHERE i.invoice_id = invoices.id AND i.status = 'returned')`,
+        lastReturnCode: sql<string | null>`(${latestReturnCode})`,
       })
       .from(invoices)
       .where(
@@ -118,7 +126,14 @@ export async function loadCollectables(
       .from(customers)
       .where(and(eq(customers.merchantId, merchantId), inArray(customers.id, dueCustomers))),
   ]);
-  return { invoices: due, mandates, customers: names };
+  return {
+    invoices: due.map(({ lastReturnCode, ...invoice }) => ({
+      ...invoice,
+      lastReturn: invoice.returnedCollections > 0 ? { reasonCode: lastReturnCode } : null,
+    })),
+    mandates,
+    customers: names,
+  };
 }
 
 const field = (name: string) => sql.raw(`json_extract(j.value, '$.${name}')`);

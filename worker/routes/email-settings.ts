@@ -1,0 +1,48 @@
+// /api/v1/settings/emails: which e-mails Tarif sends to the merchant's customers. A kind switched
+// off is not queued at all; the merchant handles it through the webhook of the same change.
+import { Hono } from "hono";
+import * as v from "valibot";
+import { EMAIL_KINDS, type EmailKind } from "../domain/customer-emails.ts";
+import type { AppEnv } from "../env.ts";
+import { doc } from "../http/openapi.ts";
+import { valid } from "../http/validation.ts";
+import { findEmailSettings, saveEmailSettings } from "../store/email-outbox.ts";
+
+const EmailSettingsPatch = v.strictObject({
+  kinds: v.strictObject(
+    Object.fromEntries(EMAIL_KINDS.map((kind) => [kind, v.optional(v.boolean())])) as Record<
+      EmailKind,
+      v.OptionalSchema<v.BooleanSchema<undefined>, undefined>
+    >,
+  ),
+});
+
+function shape(disabled: readonly string[]) {
+  return {
+    kinds: Object.fromEntries(EMAIL_KINDS.map((kind) => [kind, !disabled.includes(kind)])),
+  };
+}
+
+export const emailSettingsRouter = new Hono<AppEnv>()
+  .get("/emails", doc("Settings", "Get which customer e-mails are sent"), async (c) => {
+    const settings = await findEmailSettings(c.var.db, c.get("merchant").id);
+    return c.json(shape(settings?.disabledKinds ?? []));
+  })
+  .patch(
+    "/emails",
+    doc("Settings", "Switch customer e-mails on or off per kind"),
+    valid("json", EmailSettingsPatch),
+    async (c) => {
+      const db = c.var.db;
+      const merchantId = c.get("merchant").id;
+      const current = new Set((await findEmailSettings(db, merchantId))?.disabledKinds ?? []);
+      for (const [kind, enabled] of Object.entries(c.req.valid("json").kinds)) {
+        if (enabled === undefined) continue;
+        if (enabled) current.delete(kind);
+        else current.add(kind);
+      }
+      const disabled = EMAIL_KINDS.filter((kind) => current.has(kind));
+      await saveEmailSettings(db, merchantId, disabled, c.var.now.toISOString());
+      return c.json(shape(disabled));
+    },
+  );

@@ -1,0 +1,211 @@
+// The customer e-mail outbox: the statement that queues a mail inside the caller's
+// batch (skipped when the merchant switched the kind off, once per kind and subject), the lease
+// a delivery tick takes on due mails, and what it records after each SMTP attempt.
+import { and, asc, desc, eq, inArray, lt, lte, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { emailOutbox, emailSettings } from "../../schema/customer-emails.ts";
+import { sepaMandates } from "../../schema/sepa.ts";
+import { customers, invoices, merchants } from "../../schema/tables.ts";
+import type { EmailFacts } from "../domain/customer-emails.ts";
+import { newId } from "../security.ts";
+import type { Db } from "./db.ts";
+
+export type OutboxRecord = typeof emailOutbox.$inferSelect;
+
+export interface QueuedEmail {
+  merchantId: string;
+  customerId: string;
+  facts: EmailFacts;
+  /** What the mail is about; with the kind, it is queued at most once. */
+  dedupeKey: string;
+  at: Date;
+  /** Facts only the batch knows, e.g. the invoice number it assigns: SQL fills them in. */
+  computed?: Record<string, SQL>;
+}
+
+/** The number the batch assigns to this invoice. */
+export const invoiceNumberSql = (invoiceId: string) =>
+  sql`(SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${invoiceId})`;
+
+/** Whether the customer has an active SEPA mandate, as a JSON boolean. */
+export const directDebitSql = (merchantId: string, customerId: string) =>
+  sql`json(CASE WHEN EXISTS (SELECT 1 FROM ${sepaMandates} WHERE ${sepaMandates.merchantId} = ${merchantId} AND ${sepaMandates.customerId} = ${customerId} AND ${sepaMandates.status} = 'active') THEN 'true' ELSE 'false' END)`;
+
+function dataSql(mail: QueuedEmail): SQL {
+  let data = sql`${JSON.stringify(mail.facts)}`;
+  for (const [key, value] of Object.entries(mail.computed ?? {}))
+    data = sql`json_set(${data}, ${`$.${key}`}, ${value})`;
+  return data;
+}
+
+/** Put it into the caller's batch: queued exactly when the change commits, unless switched off. */
+export function queueEmailStatement(db: Db, mail: QueuedEmail): BatchItem<"sqlite"> {
+  const at = mail.at.toISOString();
+  const switchedOff = sql`EXISTS (SELECT 1 FROM ${emailSettings}, json_each(${emailSettings.disabledKinds})
+    WHERE ${emailSettings.merchantId} = ${mail.merchantId} AND json_each.value = ${mail.facts.kind})`;
+  const none = (name: string) => sql<null>`NULL`.as(name);
+  return db
+    .insert(emailOutbox)
+    .select(
+      db
+        .select({
+          id: sql<string>`${newId("eml")}`.as("id"),
+          merchantId: merchants.id,
+          customerId: sql<string>`${mail.customerId}`.as("customer_id"),
+          kind: sql<string>`${mail.facts.kind}`.as("kind"),
+          dedupeKey: sql<string>`${mail.dedupeKey}`.as("dedupe_key"),
+          data: sql<string>`${dataSql(mail)}`.as("data"),
+          locale: none("locale"),
+          recipient: none("recipient"),
+          subject: none("subject"),
+          textBody: none("text_body"),
+          htmlBody: none("html_body"),
+          status: sql<string>`'pending'`.as("status"),
+          attempts: sql<number>`0`.as("attempts"),
+          nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
+          lastError: none("last_error"),
+          sentAt: none("sent_at"),
+          createdAt: sql<string>`${at}`.as("created_at"),
+        })
+        .from(merchants)
+        .where(and(eq(merchants.id, mail.merchantId), sql`NOT ${switchedOff}`)),
+    )
+    .onConflictDoNothing();
+}
+
+/** The names and address a leased mail needs, for all of them in one query. */
+export async function recipientsOf(db: Db, mails: readonly OutboxRecord[]) {
+  if (mails.length === 0) return new Map<string, Recipient>();
+  const rows = await db
+    .select({
+      customerId: customers.id,
+      name: customers.name,
+      email: customers.email,
+      locale: customers.locale,
+      merchantName: merchants.name,
+    })
+    .from(customers)
+    .innerJoin(merchants, eq(merchants.id, customers.merchantId))
+    .where(inArray(customers.id, [...new Set(mails.map((mail) => mail.customerId))]));
+  return new Map(rows.map((row) => [row.customerId, row]));
+}
+
+export type Recipient = {
+  customerId: string;
+  name: string;
+  email: string | null;
+  locale: string;
+  merchantName: string;
+};
+
+/**
+ * Takes up to `limit` due mails for this tick by moving their next attempt past the lease in one
+ * `UPDATE … RETURNING`: a second tick running at the same time gets other mails or none.
+ */
+export async function leaseDueEmails(
+  db: Db,
+  now: string,
+  leaseUntil: string,
+  limit: number,
+): Promise<OutboxRecord[]> {
+  const due = db
+    .select({ id: emailOutbox.id })
+    .from(emailOutbox)
+    .where(and(eq(emailOutbox.status, "pending"), lte(emailOutbox.nextAttemptAt, now)))
+    .orderBy(asc(emailOutbox.nextAttemptAt))
+    .limit(limit);
+  return db
+    .update(emailOutbox)
+    .set({ nextAttemptAt: leaseUntil, attempts: sql`${emailOutbox.attempts} + 1` })
+    .where(
+      and(
+        sql`${emailOutbox.id} IN ${due}`,
+        eq(emailOutbox.status, "pending"),
+        lte(emailOutbox.nextAttemptAt, now),
+      ),
+    )
+    .returning();
+}
+
+export interface SentEmail {
+  locale: string;
+  recipient: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+}
+
+export async function markEmailSent(db: Db, id: string, at: string, sent: SentEmail) {
+  await db
+    .update(emailOutbox)
+    .set({ status: "sent", sentAt: at, lastError: null, ...sent })
+    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "pending")));
+}
+
+/** A customer without an e-mail address: nothing to send, and nothing to retry. */
+export async function markEmailSkipped(db: Db, id: string, reason: string): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set({ status: "skipped", lastError: reason })
+    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "pending")));
+}
+
+export async function markEmailFailed(
+  db: Db,
+  id: string,
+  error: string,
+  retryAt: string | null,
+): Promise<void> {
+  await db
+    .update(emailOutbox)
+    .set(
+      retryAt === null
+        ? { status: "failed", lastError: error }
+        : { nextAttemptAt: retryAt, lastError: error },
+    )
+    .where(and(eq(emailOutbox.id, id), eq(emailOutbox.status, "pending")));
+}
+
+export async function listCustomerEmails(
+  db: Db,
+  merchantId: string,
+  customerId: string,
+  limit: number,
+  cursor?: string,
+): Promise<OutboxRecord[]> {
+  return db
+    .select()
+    .from(emailOutbox)
+    .where(
+      and(
+        eq(emailOutbox.merchantId, merchantId),
+        eq(emailOutbox.customerId, customerId),
+        cursor ? lt(emailOutbox.id, cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(emailOutbox.id))
+    .limit(limit);
+}
+
+export async function findEmailSettings(db: Db, merchantId: string) {
+  const [row] = await db
+    .select()
+    .from(emailSettings)
+    .where(eq(emailSettings.merchantId, merchantId));
+  return row ?? null;
+}
+
+export async function saveEmailSettings(
+  db: Db,
+  merchantId: string,
+  disabledKinds: string[],
+  at: string,
+): Promise<void> {
+  await db
+    .insert(emailSettings)
+    .values({ merchantId, disabledKinds, updatedAt: at })
+    .onConflictDoUpdate({
+      target: emailSettings.merchantId,
+      set: { disabledKinds, updatedAt: at },
+    });
+}
