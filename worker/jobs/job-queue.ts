@@ -34,6 +34,11 @@ export const JobMessageSchema = v.variant("job", [
 ]);
 export type JobMessage = v.InferOutput<typeof JobMessageSchema>;
 
+/** The dunning run's reads before it writes (candidates, levels, payments, settings). */
+const DUNNING_READS = 4;
+/** The most one dunning level writes: the level, its events and deliveries, the letter. */
+const DUNNING_PER_INVOICE = 8;
+
 /** sendBatch takes at most 100 messages per call. */
 const SEND_BATCH_LIMIT = 100;
 
@@ -64,8 +69,14 @@ async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promi
   }
   const { merchantId } = message;
   if (message.job === "dunning") {
-    await runDunning(meteredD1(env.DB, meter), scheduledTime, { merchantId });
-    return [];
+    // A page of overdue invoices sized to what is left of the budget; the rest follows.
+    const maxInvoices = Math.floor((meter.remaining - DUNNING_READS) / DUNNING_PER_INVOICE);
+    if (maxInvoices < 1) return [message];
+    const report = await runDunning(meteredD1(env.DB, meter), scheduledTime, {
+      merchantId,
+      maxInvoices,
+    });
+    return report.candidates === maxInvoices ? [message] : [];
   }
   if (message.job === "billing") {
     const report = await runBilling(env.DB, scheduledTime, {
