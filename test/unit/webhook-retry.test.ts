@@ -214,9 +214,9 @@ describe("shouldDisableEndpoint", () => {
 });
 
 describe("event types and payload", () => {
-  it("lists the 13 event types from DESIGN", () => {
-    expect(WEBHOOK_EVENT_TYPES).toHaveLength(13);
-    expect(new Set(WEBHOOK_EVENT_TYPES).size).toBe(13);
+  it("lists the 13 event types from DESIGN and bank_connection.consent_required (issue 17)", () => {
+    expect(WEBHOOK_EVENT_TYPES).toHaveLength(14);
+    expect(new Set(WEBHOOK_EVENT_TYPES).size).toBe(14);
     for (const type of WEBHOOK_EVENT_TYPES) expect(type).toMatch(/^[a-z_]+\.[a-z_]+$/);
     expect(isWebhookEventType("invoice.paid")).toBe(true);
     expect(isWebhookEventType("invoice.deleted")).toBe(false);

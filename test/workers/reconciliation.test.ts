@@ -11,7 +11,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
+import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import { commitQuiet } from "../../worker/flows/reconcile-common.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
 import worker from "../../worker/index.ts";

@@ -9,6 +9,7 @@ import type {
   IsoDate,
   Settlement,
 } from "../../widget/src/billing-types.ts";
+import type { ConsentReason } from "./bank-consent.ts";
 import type { Period } from "./calendar.ts";
 import type { ResultingItem } from "./contract-change.ts";
 import type { Cents, TaxBreakdownEntry } from "./money.ts";
@@ -128,6 +129,13 @@ export type WebhookEventData = {
     consecutiveFailures: number;
     lastSyncAt: string | null;
   };
+  "bank_connection.consent_required": {
+    bankConnectionId: string;
+    finapiConnectionId: number | null;
+    reason: ConsentReason;
+    consentExpiresAt: string | null;
+    renewPath: string;
+  };
 };
 
 export type WebhookEventType = keyof WebhookEventData;
@@ -147,6 +155,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "payment.returned",
   "bank_transaction.needs_review",
   "bank_sync.failed",
+  "bank_connection.consent_required",
 ] as const satisfies readonly WebhookEventType[];
 
 // Fails to compile when a catalogue type is missing from the list above.
