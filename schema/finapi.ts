@@ -1,6 +1,6 @@
 // D1 tables for finAPI bank access: the merchant's finAPI credentials and user (secrets encrypted
-// at rest), bank connections imported through Web Form 2.0 with their sync state, and the bank
-// transactions the sync stores for reconciliation. Every table is keyed by merchant.
+// at rest) and the bank connections imported through Web Form 2.0 with their sync state. The
+// transactions they bring in live in the provider-neutral schema/banking.ts. Keyed by merchant.
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { merchants } from "./tables.ts";
@@ -17,7 +17,22 @@ export interface StoredFinapiAccount {
   name: string | null;
   type: string;
   currency: string | null;
+  /** Set once finAPI no longer lists the account: no longer synced, its transactions stay. */
+  closedAt?: string | null;
 }
+
+export const BANK_CONNECTION_STATUSES = [
+  "pending",
+  "active",
+  "failed",
+  "consent_required",
+  "disconnected",
+  "removed",
+] as const;
+export type BankConnectionStatus = (typeof BANK_CONNECTION_STATUSES)[number];
+
+/** Which `bank_connection.consent_required` event went out for the current consent. */
+export const CONSENT_NOTICES = ["expiring", "lapsed"] as const;
 
 /** One row per merchant: whose finAPI client Tarif acts as, and the one finAPI user it created. */
 export const finapiSettings = sqliteTable("finapi_settings", {
@@ -34,6 +49,8 @@ export const finapiSettings = sqliteTable("finapi_settings", {
   userId: text("user_id"),
   userPasswordCiphertext: text("user_password_ciphertext"),
   userCreatedAt: text("user_created_at"),
+  /** `bank_connection.consent_required` goes out this many days before a consent lapses. */
+  consentWarningDays: integer("consent_warning_days").notNull().default(7),
   /** While set and in the future, a sync of this merchant is running: no second one starts. */
   syncLeaseUntil: text("sync_lease_until"),
   /** The cron picks the merchants that waited longest first. */
@@ -44,7 +61,9 @@ export const finapiSettings = sqliteTable("finapi_settings", {
 
 /**
  * A bank connection from its web form on: `pending` until the form is finished, then `active`
- * (synced) or `failed`; `disconnected` once its finAPI user was removed.
+ * (synced) or `failed`; `consent_required` while the bank customer must renew the PSD2 consent
+ * (a renewal web form brings it back to `active`); `disconnected` once its finAPI user was
+ * removed, `removed` once the connection itself was deleted at finAPI (transactions stay).
  */
 export const finapiBankConnections = sqliteTable(
   "finapi_bank_connections",
@@ -54,7 +73,8 @@ export const finapiBankConnections = sqliteTable(
       .notNull()
       .references(() => merchants.id),
     finapiUserId: text("finapi_user_id").notNull(),
-    status: text("status").notNull().default("pending"),
+    status: text("status", { enum: BANK_CONNECTION_STATUSES }).notNull().default("pending"),
+    /** The import form, later the latest consent renewal form. */
     webFormId: text("web_form_id").notNull(),
     webFormUrl: text("web_form_url").notNull(),
     webFormExpiresAt: text("web_form_expires_at"),
@@ -75,6 +95,19 @@ export const finapiBankConnections = sqliteTable(
     syncErrorCode: text("sync_error_code"),
     syncErrorMessage: text("sync_error_message"),
     syncFailures: integer("sync_failures").notNull().default(0),
+    /** When the PSD2 consent lapses (finAPI's aisConsent.expiresAt). */
+    consentExpiresAt: text("consent_expires_at"),
+    consentNotice: text("consent_notice", { enum: CONSENT_NOTICES }),
+    /** An unattended update was triggered and finAPI has not reported READY yet. */
+    updateRequestedAt: text("update_requested_at"),
+    /** Unattended updates sent on `updatesDay` (Berlin): PSD2 allows 4 a day per consent. */
+    updatesDay: text("updates_day"),
+    updatesOnDay: integer("updates_on_day").notNull().default(0),
+    updateSentAt: text("update_sent_at"),
+    /** A window read only partly: the next page, its minImportDate and when it started. */
+    backlogPage: integer("backlog_page"),
+    backlogWindow: text("backlog_window"),
+    backlogStartedAt: text("backlog_started_at"),
     createdAt: createdAt(),
     completedAt: text("completed_at"),
     updatedAt: text("updated_at"),
@@ -83,83 +116,5 @@ export const finapiBankConnections = sqliteTable(
     index("finapi_bank_connections_merchant").on(t.merchantId, t.id),
     index("finapi_bank_connections_status").on(t.status, t.merchantId),
     uniqueIndex("finapi_bank_connections_callback").on(t.callbackTokenHash),
-  ],
-);
-
-/**
- * Bank transactions as finAPI delivered them (amounts in cents), unique per merchant, finAPI
- * user and finAPI transaction. Field names follow finAPI's. A record that failed validation is
- * kept as `parked` with its reason and an excerpt, so nothing is dropped silently; its data
- * columns may then be null.
- */
-export const bankTransactions = sqliteTable(
-  "bank_transactions",
-  {
-    id: text("id").primaryKey(),
-    merchantId: text("merchant_id")
-      .notNull()
-      .references(() => merchants.id),
-    connectionId: text("connection_id")
-      .notNull()
-      .references(() => finapiBankConnections.id),
-    /** finAPI transaction ids are unique per finAPI environment; the user pins that down. */
-    finapiUserId: text("finapi_user_id").notNull(),
-    /** The finAPI id as text, or `raw:<sha256>` for a parked record without a readable id. */
-    finapiKey: text("finapi_key").notNull(),
-    finapiId: integer("finapi_id"),
-    accountId: integer("account_id"),
-    amount: integer("amount"),
-    currency: text("currency"),
-    bookingDate: text("booking_date"),
-    valueDate: text("value_date"),
-    finapiBookingDate: text("finapi_booking_date"),
-    importDate: text("import_date"),
-    purpose: text("purpose"),
-    /** finAPI `type`: the bank's booking text ("Gutschrift", "Retouren", …). */
-    bookingText: text("booking_text"),
-    counterpartName: text("counterpart_name"),
-    /** The payer's IBAN, AES-GCM sealed (bound to the finAPI key) and masked for the API. */
-    counterpartIbanCiphertext: text("counterpart_iban_ciphertext"),
-    counterpartIbanMasked: text("counterpart_iban_masked"),
-    counterpartBic: text("counterpart_bic"),
-    counterpartAccountNumber: text("counterpart_account_number"),
-    counterpartBlz: text("counterpart_blz"),
-    counterpartBankName: text("counterpart_bank_name"),
-    counterpartMandateReference: text("counterpart_mandate_reference"),
-    counterpartCreditorId: text("counterpart_creditor_id"),
-    counterpartDebitorId: text("counterpart_debitor_id"),
-    counterpartCustomerReference: text("counterpart_customer_reference"),
-    endToEndReference: text("end_to_end_reference"),
-    /** GVC ("Geschäftsvorfallcode"), e.g. "166", "109". */
-    typeCodeZka: text("type_code_zka"),
-    typeCodeSwift: text("type_code_swift"),
-    sepaPurposeCode: text("sepa_purpose_code"),
-    bankTransactionCode: text("bank_transaction_code"),
-    originalAmount: integer("original_amount"),
-    originalCurrency: text("original_currency"),
-    compensationAmount: integer("compensation_amount"),
-    feeAmount: integer("fee_amount"),
-    feeCurrency: text("fee_currency"),
-    /** unmatched | review | parked, then reconciliation's matched | partially_matched | return | ignored. */
-    status: text("status").notNull(),
-    statusReason: text("status_reason"),
-    matchedRule: text("matched_rule"),
-    /** Parked records only: the start of what finAPI sent, for a person to look at. */
-    rawExcerpt: text("raw_excerpt"),
-    createdAt: createdAt(),
-    updatedAt: text("updated_at"),
-  },
-  (t) => [
-    uniqueIndex("bank_transactions_finapi").on(t.merchantId, t.finapiUserId, t.finapiKey),
-    index("bank_transactions_merchant").on(t.merchantId, t.id),
-    index("bank_transactions_status").on(t.merchantId, t.status, t.id),
-    /** Reconciliation reads a status in booking order, so the page needs no sort. */
-    index("bank_transactions_booking_order").on(
-      t.merchantId,
-      t.status,
-      t.bookingDate,
-      t.finapiId,
-      t.id,
-    ),
   ],
 );

@@ -4,7 +4,7 @@
 // and names the journal entry that reversed them, so every cent on an invoice can be traced.
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { bankTransactions } from "./finapi.ts";
+import { bankTransactions } from "./banking.ts";
 import { customers, invoices, merchants } from "./tables.ts";
 
 const createdAt = () =>

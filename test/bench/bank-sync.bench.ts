@@ -3,40 +3,29 @@
 // time, D1 statements and round trips, and Tarif's own CPU time against the Workers CPU limit.
 // Baseline: the same pages stored the obvious way, drizzle multi-row inserts chunked to the
 // 100-parameter limit. `npx tsx test/bench/bank-sync.bench.ts` prints the rows.
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { getPlatformProxy } from "wrangler";
-import { bankTransactions } from "../../schema/finapi.ts";
+import { bankTransactions } from "../../schema/banking.ts";
 import type { Bindings } from "../../worker/env.ts";
-import { draftsFromPage } from "../../worker/flows/finapi-import.ts";
-import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
+import { draftsFromPage } from "../../worker/banking/finapi/import.ts";
+import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
-import {
-  clientFor,
-  createUser,
-  clientSecretBinding,
-  userOf,
-  type FinapiRuntime,
-} from "../../worker/flows/finapi.ts";
-import { encryptSecret } from "../../worker/security.ts";
+import { clientFor, userOf, type FinapiRuntime } from "../../worker/banking/finapi/connect.ts";
 import { chunkForInsert, database, runBatch } from "../../worker/store/db.ts";
-import { findSettings, insertConnection, upsertSettings } from "../../worker/store/finapi.ts";
+import { findSettings } from "../../worker/store/finapi.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
+import { BASE_URL, ENCRYPTION_KEY, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TRANSACTIONS = 5_000;
 /** The Workers CPU limit per invocation (default for cron triggers and requests). */
 const WORKERS_CPU_LIMIT_MS = 30_000;
-const ENCRYPTION_KEY = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
 const LOOKUP_HASH_KEY = "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=";
 /** The sync never enqueues; a bench env has no queue, and a send would be a bug. */
 const JOBS = {
   send: () => Promise.reject(new Error("the bank sync does not enqueue")),
   sendBatch: () => Promise.reject(new Error("the bank sync does not enqueue")),
 } as unknown as Bindings["JOBS"];
-const BASE_URL = "https://finapi.bench.test";
 const NOW = new Date("2027-03-01T09:00:00.000Z");
 
 interface Counter {
@@ -81,70 +70,6 @@ function counting(d1: D1Database, counter: Counter): D1Database {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-}
-
-async function migrate(d1: D1Database): Promise<void> {
-  const dir = join(ROOT, "schema", "migrations");
-  for (const file of readdirSync(dir)
-    .filter((name) => name.endsWith(".sql"))
-    .sort()) {
-    for (const statement of readFileSync(join(dir, file), "utf8").split(
-      "--> statement-breakpoint",
-    )) {
-      if (statement.trim()) await d1.prepare(statement).run();
-    }
-  }
-}
-
-/** A merchant with settings, a finAPI user and one active connection holding 5 000 new transactions. */
-async function seed(
-  env: Bindings,
-  runtime: FinapiRuntime,
-  fake: ReturnType<typeof createFakeFinapi>,
-  merchantId: string,
-) {
-  await env.DB.prepare(
-    "INSERT INTO merchants (id, name, allowed_actions, allowed_origins) VALUES (?, ?, '[]', '[]')",
-  )
-    .bind(merchantId, `Bench ${merchantId}`)
-    .run();
-  const db = database(env.DB);
-  const clientSecretCiphertext = await encryptSecret(
-    fake.control.clientSecret,
-    ENCRYPTION_KEY,
-    clientSecretBinding(merchantId),
-  );
-  await upsertSettings(
-    db,
-    merchantId,
-    {
-      clientId: fake.control.clientId,
-      clientSecretCiphertext,
-      environment: "custom",
-      baseUrl: BASE_URL,
-      webFormBaseUrl: BASE_URL,
-    },
-    NOW.toISOString(),
-  );
-  const user = await createUser(db, env, merchantId, NOW, runtime);
-  const connection = fake.control.createBankConnection(user.id, {
-    accounts: [{ accountName: "Girokonto", accountType: "Checking" }],
-  });
-  const accountId = connection.accountIds[0]!;
-  const connectionId = `bcn_${merchantId.slice(4)}`;
-  await insertConnection(db, {
-    id: connectionId,
-    merchantId,
-    finapiUserId: user.id,
-    status: "active",
-    webFormId: `bench-${merchantId}`,
-    webFormUrl: `${BASE_URL}/wf/bench`,
-    finapiConnectionId: connection.id,
-    accounts: [{ id: accountId, iban: null, name: "Girokonto", type: "Checking", currency: "EUR" }],
-    createdAt: NOW.toISOString(),
-  });
-  fake.control.addGeneratedTransactions(accountId, TRANSACTIONS, { seed: 7 });
-  return { accountId, connectionId, userId: user.id };
 }
 
 /** Wall time of `work` and the process CPU it used minus what the fake finAPI spent. */
@@ -192,6 +117,8 @@ export async function run(): Promise<BenchRow[]> {
       runtime,
       fake,
       "mer_bench0000000000000000001",
+      TRANSACTIONS,
+      NOW,
     );
     const ours = await measure(
       () => syncMerchant(database(env.DB), env, "mer_bench0000000000000000001", NOW, runtime),
@@ -222,6 +149,8 @@ export async function run(): Promise<BenchRow[]> {
       runtime,
       fake,
       "mer_bench0000000000000000002",
+      TRANSACTIONS,
+      NOW,
     );
     const baseline = await measure(async () => {
       const db = database(baseEnv.DB);
@@ -243,8 +172,9 @@ export async function run(): Promise<BenchRow[]> {
         const rows = drafts.map((draft) => ({
           ...draft,
           merchantId: "mer_bench0000000000000000002",
+          provider: "finapi" as const,
           connectionId: seeded.connectionId,
-          finapiUserId: seeded.userId,
+          providerScope: seeded.userId,
           createdAt: NOW.toISOString(),
         }));
         const columns = Object.keys(rows[0] ?? {}).length;

@@ -1248,3 +1248,107 @@ describe("server.ts", () => {
     }
   });
 });
+
+describe("finAPI in production: updates, consent, accounts, deletion", () => {
+  const update = (call: ReturnType<typeof setup>["call"], token: string, body: Json) =>
+    call("POST", "/api/v2/bankConnections/update", token, body);
+
+  it("accepts 4 unattended updates a Berlin day and refuses the fifth with a clear error; PSU updates are not counted", async () => {
+    const { call, clock, control, merchant, userToken } = setup();
+    const { user, token, connectionId } = await merchant();
+    for (let i = 0; i < 4; i++) {
+      expect((await update(call, token, { bankConnectionId: connectionId })).status).toBe(200);
+      await control.tick();
+    }
+    const fifth = await update(call, token, { bankConnectionId: connectionId });
+    expect(fifth.status).toBe(422);
+    const body = (await fifth.json()) as Json;
+    expectStandardError(body, "BANK_SERVER_REJECTION");
+    expect(body.errors[0].message).toMatch(/at most 4 unattended accesses per day/);
+    const present = await call(
+      "POST",
+      "/api/v2/bankConnections/update",
+      token,
+      { bankConnectionId: connectionId },
+      { "PSU-IP-Address": "203.0.113.7" },
+    );
+    expect(present.status).toBe(200);
+    expect(control.unattendedUpdates(connectionId)).toEqual({ "2027-03-01": 4 });
+    // The next day in Berlin (UTC+1 in March) the budget is fresh.
+    clock.now = Date.parse("2027-03-01T23:00:00Z");
+    await control.tick();
+    const later = await userToken(user.id, user.password);
+    expect((await update(call, later, { bankConnectionId: connectionId })).status).toBe(200);
+    expect(control.unattendedUpdates(connectionId)).toEqual({ "2027-03-01": 4, "2027-03-02": 1 });
+  });
+
+  it("answers 510 once the consent has lapsed and flags userActionRequired; a renewal form gives 90 days more", async () => {
+    const { call, clock, control, merchant } = setup();
+    const { token, connectionId } = await merchant();
+    control.setConsentExpiry(connectionId, clock.now + 1000);
+    clock.now += 2000;
+    const lapsed = await update(call, token, { bankConnectionId: connectionId });
+    expect(lapsed.status).toBe(510);
+    expectStandardError((await lapsed.json()) as Json, "ADDITIONAL_AUTHENTICATION_REQUIRED");
+    expect(control.bankConnection(connectionId)).toMatchObject({
+      interfaces: [{ userActionRequired: true }],
+    });
+    const form = (await (
+      await call("POST", "/api/webForms/bankConnectionUpdate", token, {
+        bank: { bankConnectionId: connectionId },
+      })
+    ).json()) as Json;
+    await control.completeWebForm(form.id as string);
+    const renewed = control.bankConnection(connectionId) as Json;
+    expect(renewed.interfaces[0].userActionRequired).toBe(false);
+    expect(Date.parse(renewed.interfaces[0].aisConsent.expiresAt)).toBe(
+      clock.now + 90 * 86_400_000,
+    );
+    expect((await update(call, token, { bankConnectionId: connectionId })).status).toBe(200);
+  });
+
+  it("shows an account opened at the bank only after an update importing new accounts, with its bookings; a closed one goes", async () => {
+    const { call, control, merchant } = setup();
+    const { token, connectionId, accountIds } = await merchant();
+    const opened = control.openBankAccount(connectionId, { accountName: "Tagesgeld" });
+    control.queueBankTransactions(opened.id, [{ amountCents: 700 }]);
+    const listed = async () =>
+      (
+        ((await (await call("GET", "/api/v2/accounts", token)).json()) as Json).accounts as Json[]
+      ).map((account) => account.id as number);
+    expect(await listed()).toEqual(accountIds);
+    await update(call, token, { bankConnectionId: connectionId, importNewAccounts: false });
+    await control.tick();
+    expect(await listed()).toEqual(accountIds);
+    await update(call, token, { bankConnectionId: connectionId, importNewAccounts: true });
+    await control.tick();
+    expect(await listed()).toEqual([...accountIds, opened.id]);
+    expect(control.transactions({ accountId: opened.id }).map((t) => t.amount)).toEqual([7]);
+    control.closeBankAccount(opened.id);
+    await update(call, token, { bankConnectionId: connectionId });
+    await control.tick();
+    expect(await listed()).toEqual(accountIds);
+    expect(control.transactions({ accountId: opened.id })).toEqual([]);
+  });
+
+  it("deletes a bank connection and a user with everything they hold", async () => {
+    const { call, control, merchant, userToken } = setup();
+    const { user, token, connectionId, accountId } = await merchant();
+    control.addTransactions(accountId, [{ amountCents: 100 }]);
+    const second = control.createBankConnection(user.id);
+    expect((await call("DELETE", `/api/v2/bankConnections/${connectionId}`, token)).status).toBe(
+      200,
+    );
+    expect(control.bankConnection(connectionId)).toBeUndefined();
+    expect(control.transactions({ accountId })).toEqual([]);
+    expect((await call("DELETE", `/api/v2/bankConnections/${connectionId}`, token)).status).toBe(
+      404,
+    );
+    expect((await call("DELETE", "/api/v2/users", token)).status).toBe(200);
+    expect(control.user(user.id)).toBeUndefined();
+    expect(control.bankConnection(second.id)).toBeUndefined();
+    // Its token is gone and its credentials no longer work.
+    expect((await call("GET", "/api/v2/users", token)).status).toBe(401);
+    expect(await userToken(user.id, user.password)).toBeUndefined();
+  });
+});

@@ -8,7 +8,7 @@ import {
   MAX_FINAPI_AMOUNT,
   toCents,
   toCentsOrNull,
-} from "../../worker/finapi/amount.ts";
+} from "../../worker/banking/finapi/amount.ts";
 
 /** Exact cents of a decimal string with ≤ 2 decimals, computed without any floating point. */
 function referenceCents(decimal: string): number {

@@ -11,10 +11,10 @@ import {
   FINAPI_HOSTS,
   isRetryableStatus,
   retryAfter,
-} from "../../worker/finapi/client.ts";
-import type { FetchLike, FinapiClientConfig } from "../../worker/finapi/client.ts";
-import { parseTransaction } from "../../worker/finapi/types.ts";
-import type { UserCredentials } from "../../worker/finapi/types.ts";
+} from "../../worker/banking/finapi/client.ts";
+import type { FetchLike, FinapiClientConfig } from "../../worker/banking/finapi/client.ts";
+import { parseTransaction } from "../../worker/banking/finapi/types.ts";
+import type { UserCredentials } from "../../worker/banking/finapi/types.ts";
 
 const API = "https://sandbox.finapi.test";
 const WF = "https://webform-sandbox.finapi.test";
@@ -931,5 +931,53 @@ describe("injected fetch", () => {
       fetch: fake.app.request,
     });
     expect((await client.createUser({ id: "via-request" })).id).toBe("via-request");
+  });
+});
+
+describe("keeping a connection alive (issue 17)", () => {
+  it("leaves a 423 to the caller when asked not to wait, without sleeping", async () => {
+    const s = setup({ updateDurationMs: 1000 });
+    const { user, connectionId } = await withConnection(s);
+    await s.client.updateBankConnection(user, { bankConnectionId: connectionId });
+    const error = await failure(
+      s.client.updateBankConnection(user, { bankConnectionId: connectionId }, undefined, {
+        waitIfLocked: false,
+      }),
+    );
+    expect(error).toMatchObject({ status: 423, code: "LOCKED" });
+    expect(s.sleeps).toEqual([]);
+  });
+
+  it("starts a listing at a given page", async () => {
+    const s = setup();
+    const { user, accountId } = await withConnection(s);
+    s.fake.control.addGeneratedTransactions(accountId, 25);
+    const pages = [];
+    for await (const page of s.client.transactionPages(user, { perPage: 10, startPage: 2 }))
+      pages.push([page.page, page.transactions.length]);
+    expect(pages).toEqual([
+      [2, 10],
+      [3, 5],
+    ]);
+    await expect(s.client.transactionPages(user, { startPage: 0 }).next()).rejects.toThrow(
+      RangeError,
+    );
+  });
+
+  it("opens an update web form and deletes a connection and the user", async () => {
+    const s = setup();
+    const { user, connectionId } = await withConnection(s);
+    const form = await s.client.updateBankConnectionWebForm(user, {
+      bank: { bankConnectionId: connectionId },
+      importNewAccounts: true,
+    });
+    expect(form).toMatchObject({ type: "BANK_CONNECTION_UPDATE", status: "NOT_YET_OPENED" });
+    await s.client.deleteBankConnection(user, connectionId);
+    expect(s.fake.control.bankConnection(connectionId)).toBeUndefined();
+    expect(await failure(s.client.deleteBankConnection(user, connectionId))).toMatchObject({
+      status: 404,
+    });
+    await s.client.deleteUser(user);
+    expect(s.fake.control.user(user.username)).toBeUndefined();
   });
 });

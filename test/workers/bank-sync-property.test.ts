@@ -5,10 +5,10 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toCents } from "../../worker/finapi/amount.ts";
-import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
+import { toCents } from "../../worker/banking/finapi/amount.ts";
+import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import { database } from "../../worker/store/db.ts";
-import { finapiWorld, noSleep, rows, type FinapiWorld } from "./finapi-fixture.ts";
+import { finapiTransactionRows, finapiWorld, noSleep, type FinapiWorld } from "./finapi-fixture.ts";
 
 type Step =
   | { kind: "add"; account: number; count: number; malformed: boolean }
@@ -78,7 +78,7 @@ async function checkInvariant(
   userId: string,
   complete: boolean,
 ) {
-  const stored = await rows<Row>("bank_transactions", merchantId);
+  const stored = await finapiTransactionRows<Row>(merchantId);
   const finapi = new Map(world.control.transactions({ userId }).map((t) => [t.id as number, t]));
   const ids = stored.map((row) => row.finapi_id);
   expect(new Set(ids).size, "each transaction at most once").toBe(ids.length);

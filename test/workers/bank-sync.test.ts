@@ -4,23 +4,26 @@
 // the cron: bounded ticks, one failing merchant never stops the others, bank_sync.failed.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { toCents } from "../../worker/finapi/amount.ts";
-import type { FetchLike } from "../../worker/finapi/client.ts";
-import { counterpartIbanBinding, draftsFromPage } from "../../worker/flows/finapi-import.ts";
+import { toCents } from "../../worker/banking/finapi/amount.ts";
+import type { FetchLike } from "../../worker/banking/finapi/client.ts";
+import { draftsFromPage } from "../../worker/banking/finapi/import.ts";
+import { minImportDate, syncMerchant, type SyncOptions } from "../../worker/banking/finapi/sync.ts";
+import type { MerchantSyncReport } from "../../worker/banking/provider.ts";
+import { counterpartIbanBinding } from "../../worker/banking/transactions.ts";
 import { decryptSecret } from "../../worker/security.ts";
-import {
-  minImportDate,
-  syncMerchant,
-  type MerchantSyncReport,
-  type SyncOptions,
-} from "../../worker/flows/finapi-sync.ts";
 import { runBankSync } from "../../worker/jobs/bank-sync.ts";
 import { BANK_SYNC_CRON } from "../../worker/jobs/crons.ts";
 import { chunkDrafts, runUpserts, upsertStatement } from "../../worker/store/bank-transactions.ts";
 import { database } from "../../worker/store/db.ts";
 import { emptyDatabase, json } from "./helpers.ts";
 import { runTick } from "./job-ticks.ts";
-import { finapiWorld, noSleep, rows, type FinapiWorld } from "./finapi-fixture.ts";
+import {
+  finapiTransactionRows,
+  finapiWorld,
+  noSleep,
+  rows,
+  type FinapiWorld,
+} from "./finapi-fixture.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -58,7 +61,7 @@ async function sync(
   return report;
 }
 
-const stored = (merchantId: string) => rows<StoredTransaction>("bank_transactions", merchantId);
+const stored = (merchantId: string) => finapiTransactionRows<StoredTransaction>(merchantId);
 const connectionRow = async (merchantId: string) =>
   (await rows<ConnectionRow>("finapi_bank_connections", merchantId))[0]!;
 const transactionRequests = (world: FinapiWorld) =>
@@ -291,8 +294,9 @@ describe("bank sync", () => {
     const db = database(env.DB);
     const scope = {
       merchantId: m.merchantId,
+      provider: "finapi" as const,
       connectionId: m.connectionId,
-      finapiUserId: m.userId,
+      providerScope: m.userId,
       now: world.now().toISOString(),
     };
     const context = {
@@ -375,8 +379,9 @@ describe("bank sync", () => {
     const db = database(env.DB);
     const scope = {
       merchantId: m.merchantId,
+      provider: "finapi" as const,
       connectionId: m.connectionId,
-      finapiUserId: m.userId,
+      providerScope: m.userId,
       now: world.now().toISOString(),
     };
     expect(

@@ -140,3 +140,16 @@ export async function rows<T = Record<string, unknown>>(
     .all<T>();
   return results;
 }
+
+/** The merchant's stored bank transactions with finAPI's id and key under their finAPI names. */
+export async function finapiTransactionRows<T = Record<string, unknown>>(
+  merchantId: string,
+): Promise<T[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT *, provider_sequence AS finapi_id, provider_transaction_id AS finapi_key
+     FROM bank_transactions WHERE merchant_id = ? AND provider = 'finapi'`,
+  )
+    .bind(merchantId)
+    .all<T>();
+  return results;
+}

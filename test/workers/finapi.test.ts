@@ -4,7 +4,7 @@
 // path, bad input, and another merchant's ids answering 404.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { FINAPI_HOSTS } from "../../worker/finapi/client.ts";
+import { FINAPI_HOSTS } from "../../worker/banking/finapi/client.ts";
 import { decryptSecret } from "../../worker/security.ts";
 import { expectProblem, json } from "./helpers.ts";
 import { finapiWorld, rows } from "./finapi-fixture.ts";
@@ -244,7 +244,7 @@ describe("/api/v1/finapi/user", () => {
     const problem = await expectProblem(
       await world.api("/api/v1/finapi/user", { key: apiKey, body: {} }),
       502,
-      "finapi_unavailable",
+      "upstream_unavailable",
     );
     expect(problem.detail).toContain("501");
   });

@@ -6,7 +6,7 @@
 // same transactions twice — one after the other or at the same time — books nothing twice.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { syncMerchant } from "../../worker/flows/finapi-sync.ts";
+import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import { commitQuiet } from "../../worker/flows/reconcile-common.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
 import { BANK_SYNC_CRON } from "../../worker/jobs/crons.ts";

@@ -9,6 +9,7 @@ import type {
   IsoDate,
   Settlement,
 } from "../../widget/src/billing-types.ts";
+import type { ConsentReason } from "./bank-consent.ts";
 import type { Period } from "./calendar.ts";
 import type { ResultingItem } from "./contract-change.ts";
 import type { DunningLevel } from "./dunning.ts";
@@ -151,6 +152,13 @@ export type WebhookEventData = {
   /** The first dunning level was reached: the invoice is overdue. */
   "invoice.overdue": OverdueInvoiceData;
   "dunning.level_reached": OverdueInvoiceData & { level: DunningLevel };
+  "bank_connection.consent_required": {
+    bankConnectionId: string;
+    finapiConnectionId: number | null;
+    reason: ConsentReason;
+    consentExpiresAt: string | null;
+    renewPath: string;
+  };
 };
 
 export type WebhookEventType = keyof WebhookEventData;
@@ -172,6 +180,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "bank_sync.failed",
   "invoice.overdue",
   "dunning.level_reached",
+  "bank_connection.consent_required",
 ] as const satisfies readonly WebhookEventType[];
 
 // Fails to compile when a catalogue type is missing from the list above.

@@ -1,21 +1,24 @@
-// The merchant's finAPI set-up as use cases: a client built from the stored (encrypted)
-// settings, creating the finAPI user, starting a Web Form 2.0 bank connection import and
-// settling it from the form's outcome (callback or poll), and finAPI failures as problems.
-import type { Bindings } from "../env.ts";
-import {
-  createFinapiClient,
-  createMemoryTokenCache,
-  FINAPI_HOSTS,
-  FinapiError,
-  type FetchLike,
-  type FinapiClient,
-  type TokenCache,
-} from "../finapi/client.ts";
-import type { UserCredentials } from "../finapi/types.ts";
+// The merchant's finAPI set-up as use cases: creating the finAPI user, starting a Web Form 2.0
+// bank connection import and settling it from the form's outcome (callback or poll).
 import { DomainError } from "../domain/errors.ts";
-import { decryptSecret, encryptSecret } from "../security.ts";
-import { newId, randomToken, sha256Hex } from "../security.ts";
+import type { Bindings } from "../env.ts";
+import { FinapiError, type FinapiClient } from "../banking/finapi/client.ts";
+import {
+  callbackPath,
+  clientFor,
+  pollingRuntime,
+  requireSettings,
+  requireUser,
+  userOf,
+  userPasswordBinding,
+  type FinapiRuntime,
+} from "../banking/finapi/connect.ts";
+import { callFinapi, describeFinapiError } from "../banking/finapi/failures.ts";
+import type { UserCredentials } from "../banking/finapi/types.ts";
+import { consentExpiryOf, storedAccount } from "../banking/finapi/update.ts";
+import { encryptSecret, newId, randomToken, sha256Hex } from "../security.ts";
 import type { Db } from "../store/db.ts";
+import { settleRenewalForm } from "./finapi-renewal.ts";
 import {
   findSettings,
   insertConnection,
@@ -23,169 +26,8 @@ import {
   settleConnection,
   setUser,
   type BankConnectionRecord,
-  type FinapiSettingsRecord,
   type FormOutcome,
 } from "../store/finapi.ts";
-
-/** How finAPI is reached; tests inject the fake's fetch and a sleep that does not wait. */
-export interface FinapiRuntime {
-  fetch?: FetchLike;
-  sleep?: (ms: number) => Promise<void>;
-  tokenCache?: TokenCache;
-  maxRetries?: number;
-  timeoutMs?: number;
-}
-
-/** Tokens live as long as the isolate: finAPI hands out the same token while it is valid anyway. */
-const sharedTokens = createMemoryTokenCache();
-
-/**
- * Tokens keyed also by the stored secrets (each PUT and each user encrypts afresh), so new
- * credentials never run on a token obtained with the old ones.
- */
-function scopedTokens(cache: TokenCache, settings: FinapiSettingsRecord): TokenCache {
-  const scope = `${settings.clientSecretCiphertext.slice(-24)}|${settings.userPasswordCiphertext?.slice(-24) ?? ""}|`;
-  return {
-    get: (key) => cache.get(scope + key),
-    set: (key, token) => cache.set(scope + key, token),
-    delete: (key) => cache.delete(scope + key),
-  };
-}
-
-export function runtimeFromEnv(env: Bindings): FinapiRuntime {
-  const fetcher = env.FINAPI_FETCHER;
-  return fetcher ? { fetch: (request) => fetcher.fetch(request) } : {};
-}
-
-/** Other base URLs than finAPI's own are for the fake finAPI, so only outside production. */
-export function allowsCustomHosts(env: Bindings): boolean {
-  return env.ENVIRONMENT === "development" || env.ENVIRONMENT === "test";
-}
-
-export function hostsOf(settings: FinapiSettingsRecord): {
-  apiBaseUrl: string;
-  webFormBaseUrl: string;
-} {
-  if (settings.environment === "live") return FINAPI_HOSTS.live;
-  if (settings.environment === "sandbox") return FINAPI_HOSTS.sandbox;
-  return {
-    apiBaseUrl: settings.baseUrl ?? "",
-    webFormBaseUrl: settings.webFormBaseUrl ?? settings.baseUrl ?? "",
-  };
-}
-
-// Ciphertexts are bound to the row and the purpose, so one cannot stand in for another.
-export const clientSecretBinding = (merchantId: string) =>
-  `finapi_settings:${merchantId}:client_secret`;
-const userPasswordBinding = (merchantId: string, userId: string) =>
-  `finapi_settings:${merchantId}:user_password:${userId}`;
-
-export async function clientFor(
-  env: Bindings,
-  settings: FinapiSettingsRecord,
-  runtime: FinapiRuntime = {},
-): Promise<FinapiClient> {
-  const clientSecret = await decryptSecret(
-    settings.clientSecretCiphertext,
-    env.ENCRYPTION_KEY,
-    clientSecretBinding(settings.merchantId),
-  );
-  return createFinapiClient({
-    ...hostsOf(settings),
-    clientId: settings.clientId,
-    clientSecret,
-    tokenCache: scopedTokens(runtime.tokenCache ?? sharedTokens, settings),
-    ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-    ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
-    ...(runtime.maxRetries !== undefined ? { maxRetries: runtime.maxRetries } : {}),
-    // A request handler must answer well before a person gives up; the cron can afford more.
-    timeoutMs: runtime.timeoutMs ?? 20_000,
-  });
-}
-
-export async function userOf(
-  env: Bindings,
-  settings: FinapiSettingsRecord,
-): Promise<UserCredentials | null> {
-  if (!settings.userId || !settings.userPasswordCiphertext) return null;
-  const password = await decryptSecret(
-    settings.userPasswordCiphertext,
-    env.ENCRYPTION_KEY,
-    userPasswordBinding(settings.merchantId, settings.userId),
-  );
-  return { username: settings.userId, password };
-}
-
-export async function requireSettings(db: Db, merchantId: string): Promise<FinapiSettingsRecord> {
-  const settings = await findSettings(db, merchantId);
-  if (!settings)
-    throw new DomainError(
-      "finapi_not_configured",
-      "Store the finAPI client credentials first (PUT /api/v1/finapi/settings).",
-    );
-  return settings;
-}
-
-async function requireUser(
-  env: Bindings,
-  settings: FinapiSettingsRecord,
-): Promise<UserCredentials> {
-  const user = await userOf(env, settings);
-  if (!user)
-    throw new DomainError(
-      "finapi_user_missing",
-      "Create the finAPI user first (POST /api/v1/finapi/user).",
-    );
-  return user;
-}
-
-// ---- finAPI failures ----
-
-/** A short, bounded description for sync status and events; finAPI's texts are untrusted. */
-export function describeFinapiError(error: unknown): { code: string; message: string } {
-  if (error instanceof FinapiError) {
-    const where = error.status > 0 ? `HTTP ${error.status}` : error.kind;
-    return {
-      code: error.code.slice(0, 64),
-      message: `finAPI: ${where} ${error.code}: ${error.message}`.slice(0, 500),
-    };
-  }
-  if (error instanceof DomainError)
-    return { code: error.code, message: error.message.slice(0, 500) };
-  return {
-    code: "internal_error",
-    message: "The sync failed unexpectedly; it is retried on the next run.",
-  };
-}
-
-export function finapiProblem(error: unknown): unknown {
-  if (!(error instanceof FinapiError)) return error;
-  const { message } = describeFinapiError(error);
-  if (error.kind === "oauth" && error.status === 401) {
-    return new DomainError(
-      "finapi_credentials_rejected",
-      "finAPI rejected the client credentials; check clientId and clientSecret.",
-    );
-  }
-  if (
-    error.status === 0 ||
-    error.status >= 500 ||
-    error.kind === "invalid_response" ||
-    error.kind === "limit"
-  )
-    // finAPI (or the way to it) failed: the fault is upstream and may pass.
-    return new DomainError("finapi_unavailable", message);
-  return new DomainError("finapi_rejected", message);
-}
-
-/** Runs a finAPI call from a request handler, turning its failures into problems. */
-export async function callFinapi<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw finapiProblem(error);
-  }
-}
 
 // ---- the finAPI user ----
 
@@ -235,8 +77,6 @@ export interface ImportInput {
   bankSearch?: string | undefined;
   name?: string | undefined;
 }
-
-export const callbackPath = (token: string) => `/finapi/callbacks/web-forms/${token}`;
 
 export async function startBankConnectionImport(
   db: Db,
@@ -288,7 +128,10 @@ function instantOrNull(value: string | null): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
-/** Reads the form's outcome from finAPI (never from the callback body) and settles the row. */
+/**
+ * Reads the form's outcome from finAPI (never from the callback body) and settles the row: an
+ * import form makes the connection, a consent renewal form brings it back.
+ */
 export async function settleWebForm(
   db: Db,
   env: Bindings,
@@ -296,11 +139,12 @@ export async function settleWebForm(
   now: Date,
   runtime: FinapiRuntime,
 ): Promise<boolean> {
-  if (connection.status !== "pending") return false;
+  if (connection.callbackTokenHash === null) return false;
   const settings = await findSettings(db, connection.merchantId);
   const user = settings ? await userOf(env, settings) : null;
   if (!settings || !user || user.username !== connection.finapiUserId) return false;
   const client = await clientFor(env, settings, runtime);
+  if (connection.status !== "pending") return settleRenewalForm(db, client, user, connection, now);
   const outcome = await formOutcome(client, user, connection);
   if (!outcome) return false;
   return settleConnection(db, connection.merchantId, connection.id, outcome, now.toISOString());
@@ -341,13 +185,8 @@ async function formOutcome(
         status: "active",
         finapiConnectionId: id,
         bankName: bankConnection.bank?.name ?? bankConnection.name,
-        accounts: accounts.map((account) => ({
-          id: account.id,
-          iban: account.iban,
-          name: account.accountName,
-          type: account.accountType,
-          currency: account.accountCurrency,
-        })),
+        accounts: accounts.map(storedAccount),
+        consentExpiresAt: consentExpiryOf(bankConnection),
       };
     }
     case "COMPLETED_WITH_ERROR":
@@ -367,11 +206,6 @@ async function formOutcome(
     default:
       return null;
   }
-}
-
-/** Polling is best effort inside a listing: one quick try, the next listing tries again. */
-export function pollingRuntime(runtime: FinapiRuntime): FinapiRuntime {
-  return { ...runtime, maxRetries: 0, timeoutMs: Math.min(runtime.timeoutMs ?? 5_000, 5_000) };
 }
 
 /**

@@ -14,8 +14,8 @@ import {
 import { invoiceNumberKey, scanTransactionReferences } from "../domain/payment-reference-scan.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
 import { decryptSecret } from "../security.ts";
+import { counterpartIbanBinding } from "../banking/transactions.ts";
 import { ibanLookupHash } from "./customer-accounts.ts";
-import { counterpartIbanBinding } from "./finapi-import.ts";
 import { newId } from "../security.ts";
 import {
   allocationStatement,
@@ -74,7 +74,7 @@ async function openPayerIbans(
       const iban = await decryptSecret(
         tx.counterpartIbanCiphertext,
         ctx.keys.ENCRYPTION_KEY,
-        counterpartIbanBinding(tx.finapiKey),
+        counterpartIbanBinding(tx.providerTransactionId),
       );
       opened.set(tx.id, normaliseIban(iban));
     } catch (error) {

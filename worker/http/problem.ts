@@ -79,9 +79,8 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   finapi_user_exists: conflict,
   finapi_credentials_rejected: unprocessable,
   finapi_rejected: unprocessable,
-  // The fault is upstream and may pass: 502, not 500.
-  finapi_unavailable: { status: 502, title: "finAPI is unavailable" },
   finapi_not_connected: unprocessable,
+  bank_connection_not_renewable: unprocessable,
   sync_in_progress: conflict,
   transaction_not_assignable: unprocessable,
   collection_credit_not_assignable: unprocessable,

@@ -2,23 +2,18 @@
 // waiting first, each synced under its own lease and then reconciled (payments matched, returns
 // booked). Work per tick is bounded (merchants, pages, transactions per merchant), the rest waits
 // for the next tick, and one merchant's failure never stops the others.
+import { finapiProvider } from "../banking/finapi/provider.ts";
+import type { SyncOptions } from "../banking/finapi/sync.ts";
+import { addCounts, emptyCounts, type SyncCounts } from "../banking/provider.ts";
 import type { Bindings } from "../env.ts";
-import {
-  addCounts,
-  emptyCounts,
-  syncMerchant,
-  type SyncCounts,
-  type SyncOptions,
-} from "../flows/finapi-sync.ts";
-import { runtimeFromEnv } from "../flows/finapi.ts";
+import { runtimeFromEnv } from "../banking/finapi/connect.ts";
+import { syncAndReconcile } from "../flows/bank-sync.ts";
 import {
   addReconciliationCounts,
   emptyReconciliationCounts,
-  reconcileMerchant,
   type ReconciliationCounts,
 } from "../flows/reconciliation.ts";
 import { database } from "../store/db.ts";
-import { merchantsToSync } from "../store/finapi.ts";
 import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
 
 export interface BankSyncJobOptions extends SyncOptions {
@@ -65,23 +60,19 @@ export async function runBankSync(
     reconciliation: emptyReconciliationCounts(),
     ...emptyCounts(),
   };
-  for (const merchantId of only ? [only] : await merchantsToSync(db, maxMerchants)) {
+  for (const merchantId of only ? [only] : await finapiProvider.merchantsDue(db, maxMerchants)) {
     if (report.pages >= maxPagesPerTick) break;
     report.merchants += 1;
     try {
-      const result = await syncMerchant(db, env, merchantId, now, runtime);
+      const result = await syncAndReconcile(db, env, finapiProvider, merchantId, now, runtime);
       if (!result) {
         report.busy += 1;
         continue;
       }
-      addCounts(report, result);
-      report.connections += result.connections.length;
-      report.failedConnections += result.failed;
-      // Also after a failed sync: what earlier syncs stored still needs matching.
-      addReconciliationCounts(
-        report.reconciliation,
-        await reconcileMerchant(db, env, merchantId, now),
-      );
+      addCounts(report, result.sync);
+      report.connections += result.sync.connections.length;
+      report.failedConnections += result.sync.failed;
+      addReconciliationCounts(report.reconciliation, result.reconciliation);
     } catch (error) {
       // Connection failures are recorded inside; this is the unexpected kind (e.g. D1 down).
       report.errors.push({

@@ -6,7 +6,7 @@
 import { localDate } from "../domain/calendar.ts";
 import { merchantsWithDueContracts } from "../store/billing.ts";
 import type { Db } from "../store/db.ts";
-import { merchantsToSync } from "../store/finapi.ts";
+import { finapiProvider } from "../banking/finapi/provider.ts";
 import { merchantsWithDueDeliveries } from "../store/webhook-deliveries.ts";
 import type { JobMessage } from "./job-queue.ts";
 
@@ -67,7 +67,7 @@ export const CRON_JOBS = {
     name: "bank sync",
     async plan(db, scheduledTime) {
       const at = scheduledTime.toISOString();
-      const merchantIds = await merchantsToSync(db, BANK_SYNC_MERCHANTS_PER_TICK);
+      const merchantIds = await finapiProvider.merchantsDue(db, BANK_SYNC_MERCHANTS_PER_TICK);
       return merchantIds.map((merchantId) => ({ job: "bank_sync", merchantId, scheduledTime: at }));
     },
   },

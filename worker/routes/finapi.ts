@@ -6,29 +6,30 @@ import * as v from "valibot";
 import type { AppEnv, Bindings } from "../env.ts";
 import {
   allowsCustomHosts,
-  callFinapi,
   clientSecretBinding,
-  createUser,
-  describeFinapiError,
   hostsOf,
-  pollPendingForms,
   pollingRuntime,
   runtimeFromEnv,
+} from "../banking/finapi/connect.ts";
+import { callFinapi, describeFinapiError } from "../banking/finapi/failures.ts";
+import {
+  createUser,
+  pollPendingForms,
   settleWebForm,
   startBankConnectionImport,
 } from "../flows/finapi.ts";
+import { deleteFinapiUser, removeBankConnection } from "../flows/finapi-removal.ts";
+import { startConsentRenewal } from "../flows/finapi-renewal.ts";
 import { doc } from "../http/openapi.ts";
 import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import { IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../security.ts";
-import { sha256Hex } from "../security.ts";
+import { encryptSecret, sha256Hex } from "../security.ts";
 import {
   findConnection,
   findConnectionByCallbackHash,
   findSettings,
   listConnections,
-  removeUser,
   upsertSettings,
   type BankConnectionRecord,
   type FinapiSettingsRecord,
@@ -48,6 +49,9 @@ const Settings = v.strictObject({
   environment: v.optional(v.picklist(["sandbox", "live"], "must be sandbox or live")),
   baseUrl: v.optional(HttpUrl),
   webFormBaseUrl: v.optional(HttpUrl),
+  consentWarningDays: v.optional(
+    v.pipe(v.number(), v.integer("must be a whole number of days"), v.minValue(1), v.maxValue(60)),
+  ),
 });
 
 const ImportRequest = v.strictObject({
@@ -112,6 +116,7 @@ function settingsResource(settings: FinapiSettingsRecord) {
     baseUrl: hosts.apiBaseUrl,
     webFormBaseUrl: hosts.webFormBaseUrl,
     user: settings.userId ? { id: settings.userId, createdAt: settings.userCreatedAt } : null,
+    consentWarningDays: settings.consentWarningDays,
     createdAt: settings.createdAt,
     updatedAt: settings.updatedAt,
   };
@@ -132,6 +137,12 @@ function connectionResource(connection: BankConnectionRecord) {
     error: connection.errorCode
       ? { code: connection.errorCode, message: connection.errorMessage }
       : null,
+    consentExpiresAt: connection.consentExpiresAt,
+    // An open consent renewal form (POST …/renew), for the merchant to hand to the bank customer.
+    renewal:
+      !pending && connection.callbackTokenHash !== null
+        ? { url: connection.webFormUrl, expiresAt: connection.webFormExpiresAt }
+        : null,
     sync: {
       status: connection.syncStatus,
       lastSyncAt: connection.lastSyncAt,
@@ -140,6 +151,16 @@ function connectionResource(connection: BankConnectionRecord) {
       error: connection.syncErrorCode
         ? { code: connection.syncErrorCode, message: connection.syncErrorMessage }
         : null,
+      updateRequestedAt: connection.updateRequestedAt,
+      unattendedUpdatesToday: { day: connection.updatesDay, count: connection.updatesOnDay },
+      backlog:
+        connection.backlogPage === null
+          ? null
+          : {
+              nextPage: connection.backlogPage,
+              minImportDate: connection.backlogWindow,
+              startedAt: connection.backlogStartedAt,
+            },
     },
     createdAt: connection.createdAt,
     completedAt: connection.completedAt,
@@ -181,7 +202,14 @@ export const finapiRouter = new Hono<AppEnv>()
       const settings = await upsertSettings(
         db,
         merchantId,
-        { clientId: body.clientId, clientSecretCiphertext, ...next },
+        {
+          clientId: body.clientId,
+          clientSecretCiphertext,
+          ...next,
+          ...(body.consentWarningDays !== undefined
+            ? { consentWarningDays: body.consentWarningDays }
+            : {}),
+        },
         c.get("now").toISOString(),
       );
       return c.json(settingsResource(settings));
@@ -213,15 +241,18 @@ export const finapiRouter = new Hono<AppEnv>()
     "/finapi/user",
     doc(
       "finAPI",
-      "Forget the finAPI user: its bank connections stop syncing, imported transactions stay",
+      "Delete the finAPI user at finAPI and here: its bank connections stop syncing, imported transactions stay",
     ),
     async (c) => {
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const settings = await findSettings(db, merchantId);
-      if (!settings?.userId) throw notFound("finAPI user");
-      await removeUser(db, merchantId, settings.userId, c.get("now").toISOString());
-      return c.json({ id: settings.userId, deleted: true });
+      const deleted = await deleteFinapiUser(
+        c.var.db,
+        c.env,
+        c.get("merchant").id,
+        c.get("now"),
+        runtimeFromEnv(c.env),
+      );
+      if (!deleted) throw notFound("finAPI user");
+      return c.json({ id: deleted.id, deleted: true });
     },
   )
   .post(
@@ -302,6 +333,51 @@ export const finapiRouter = new Hono<AppEnv>()
       return c.json(
         connectionResource(settled ? (await findConnection(db, merchantId, id))! : connection),
       );
+    },
+  )
+  .post(
+    "/finapi/bank-connections/:id/renew",
+    doc(
+      "finAPI",
+      "Renew the PSD2 consent: a Web Form 2.0 URL for the bank customer; finishing it resumes the sync without a gap",
+      { status: 201 },
+    ),
+    valid("param", IdParam("bcn")),
+    valid("json", NoBody),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const form = await startConsentRenewal(
+        c.var.db,
+        c.env,
+        c.get("merchant").id,
+        id,
+        new URL(c.req.url).origin,
+        c.get("now"),
+        runtimeFromEnv(c.env),
+      );
+      if (!form) throw notFound("Bank connection", id);
+      return c.json(form, 201);
+    },
+  )
+  .delete(
+    "/finapi/bank-connections/:id",
+    doc(
+      "finAPI",
+      "Remove a bank connection at finAPI and here: no longer synced, its transactions stay for the books",
+    ),
+    valid("param", IdParam("bcn")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const removed = await removeBankConnection(
+        c.var.db,
+        c.env,
+        c.get("merchant").id,
+        id,
+        c.get("now"),
+        runtimeFromEnv(c.env),
+      );
+      if (!removed) throw notFound("Bank connection", id);
+      return c.json(connectionResource(removed));
     },
   );
 

@@ -3,13 +3,15 @@
 // review queue's manual assignment.
 import { Hono } from "hono";
 import * as v from "valibot";
+import { BANK_TRANSACTION_STATUSES } from "../../schema/banking.ts";
 import type { AppEnv } from "../env.ts";
 import { assignTransaction } from "../flows/bank-assignment.ts";
-import { pollPendingForms, requireSettings, runtimeFromEnv } from "../flows/finapi.ts";
-import { syncMerchant } from "../flows/finapi-sync.ts";
-import { reconcileMerchant } from "../flows/reconciliation.ts";
+import { runtimeFromEnv } from "../banking/finapi/connect.ts";
+import { finapiProvider } from "../banking/finapi/provider.ts";
+import { finapiIdOf } from "../banking/transactions.ts";
+import { syncAndReconcileNow } from "../flows/bank-sync.ts";
 import { doc } from "../http/openapi.ts";
-import { DomainError, notFound } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -17,20 +19,10 @@ import {
   listBankTransactions,
   type BankTransactionRecord,
 } from "../store/bank-transactions.ts";
-import { type Db } from "../store/db.ts";
-import { activeConnections } from "../store/finapi.ts";
+import type { Db } from "../store/db.ts";
 import { bookingsOfTransactions, type TransactionBookings } from "../store/payment-allocations.ts";
 import { entriesOf, type EntryRecord } from "../store/reconciliation-entries.ts";
 
-export const BANK_TRANSACTION_STATUSES = [
-  "unmatched",
-  "review",
-  "parked",
-  "matched",
-  "partially_matched",
-  "return",
-  "ignored",
-] as const;
 const TransactionListQuery = v.object({
   ...ListQuery.entries,
   status: v.optional(v.picklist(BANK_TRANSACTION_STATUSES)),
@@ -67,7 +59,7 @@ function transactionResource(t: BankTransactionRecord, details: Details) {
   const inReview = t.status === "review";
   return {
     id: t.id,
-    finapiId: t.finapiId,
+    finapiId: finapiIdOf(t),
     bankConnectionId: t.connectionId,
     accountId: t.accountId,
     amount: t.amount,
@@ -140,26 +132,14 @@ export const reconciliationRouter = new Hono<AppEnv>()
       const db = c.var.db;
       const merchantId = c.get("merchant").id;
       const now = c.get("now");
-      const runtime = runtimeFromEnv(c.env);
-      const settings = await requireSettings(db, merchantId);
-      // A form finished without its callback would otherwise wait for the next listing.
-      await pollPendingForms(db, c.env, merchantId, now, runtime);
-      if (
-        !settings.userId ||
-        (await activeConnections(db, merchantId, settings.userId)).length === 0
-      ) {
-        throw new DomainError(
-          "finapi_not_connected",
-          "There is no active bank connection to sync; add one (POST /api/v1/finapi/bank-connections).",
-        );
-      }
-      const report = await syncMerchant(db, c.env, merchantId, now, runtime);
-      if (!report)
-        throw new DomainError(
-          "sync_in_progress",
-          "A sync of this merchant is running; try again when it has finished.",
-        );
-      const reconciliation = await reconcileMerchant(db, c.env, merchantId, now);
+      const { sync: report, reconciliation } = await syncAndReconcileNow(
+        db,
+        c.env,
+        finapiProvider,
+        merchantId,
+        now,
+        runtimeFromEnv(c.env),
+      );
       const { merchantId: _merchant, ...sync } = report;
       return c.json({
         ...sync,

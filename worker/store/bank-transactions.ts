@@ -1,30 +1,40 @@
-// D1 access for imported bank transactions: the idempotent bulk upsert the sync uses, and the
-// merchant's listing. The upsert sends many rows as ONE bound JSON parameter expanded by
+// D1 access for imported bank transactions, whichever provider brought them: the idempotent bulk
+// upsert the syncs use, and the merchant's listing. The upsert sends many rows as ONE bound JSON parameter expanded by
 // json_each, so a page of 500 transactions is a couple of statements instead of hundreds, and
 // D1's limit of 100 bound parameters per statement is never near.
 import { and, asc, eq, getTableColumns, gt, sql, type SQL } from "drizzle-orm";
-import { bankTransactions } from "../../schema/finapi.ts";
+import {
+  bankTransactions,
+  type BankProviderId,
+  type BankTransactionStatus,
+} from "../../schema/banking.ts";
 import type { ListOptions } from "./catalogue.ts";
 import type { Db } from "./db.ts";
 
 export type BankTransactionRecord = typeof bankTransactions.$inferSelect;
 
-/** What the sync stores per finAPI record; the scoping columns are added per batch. */
+/** What a sync stores per provider record; the scoping columns are added per batch. */
 export type BankTransactionDraft = Omit<
   BankTransactionRecord,
-  "merchantId" | "connectionId" | "finapiUserId" | "matchedRule" | "createdAt" | "updatedAt"
+  | "merchantId"
+  | "provider"
+  | "connectionId"
+  | "providerScope"
+  | "matchedRule"
+  | "createdAt"
+  | "updatedAt"
 >;
 
 const DRAFT_FIELDS = [
   "id",
-  "finapiKey",
-  "finapiId",
+  "providerTransactionId",
+  "providerSequence",
   "accountId",
   "amount",
   "currency",
   "bookingDate",
   "valueDate",
-  "finapiBookingDate",
+  "providerBookingDate",
   "importDate",
   "purpose",
   "bookingText",
@@ -82,8 +92,9 @@ export interface StoredRow {
 
 export interface Scope {
   merchantId: string;
+  provider: BankProviderId;
   connectionId: string;
-  finapiUserId: string;
+  providerScope: string;
   now: string;
 }
 
@@ -119,13 +130,13 @@ export function chunkDrafts(
 }
 
 /**
- * Inserts the drafts that are new (by merchant, finAPI user and finAPI id). Built by drizzle but
+ * Inserts the drafts that are new (by merchant, provider, provider scope and provider id). Built by drizzle but
  * run on D1 directly: drizzle's batch cannot carry raw SQL statements with parameters.
  */
 export function upsertStatement(db: Db, scope: Scope, json: string): D1PreparedStatement {
-  const query: SQL = sql`INSERT INTO ${bankTransactions} (${draftColumns}, "merchant_id", "connection_id", "finapi_user_id", "created_at", "updated_at")
-SELECT ${extracts}, ${scope.merchantId}, ${scope.connectionId}, ${scope.finapiUserId}, ${scope.now}, ${scope.now} FROM json_each(${json}) WHERE true
-ON CONFLICT ("merchant_id", "finapi_user_id", "finapi_key") DO UPDATE SET ${healed}, "updated_at" = excluded."updated_at"
+  const query: SQL = sql`INSERT INTO ${bankTransactions} (${draftColumns}, "merchant_id", "provider", "connection_id", "provider_scope", "created_at", "updated_at")
+SELECT ${extracts}, ${scope.merchantId}, ${scope.provider}, ${scope.connectionId}, ${scope.providerScope}, ${scope.now}, ${scope.now} FROM json_each(${json}) WHERE true
+ON CONFLICT ("merchant_id", "provider", "provider_scope", "provider_transaction_id") DO UPDATE SET ${healed}, "updated_at" = excluded."updated_at"
 WHERE "status" = 'parked' AND excluded."status" <> 'parked'
 RETURNING "id", "status"`;
   const built = db.all(query).getQuery();
@@ -145,7 +156,7 @@ export async function runUpserts(db: Db, statements: D1PreparedStatement[]): Pro
 export async function listBankTransactions(
   db: Db,
   merchantId: string,
-  { limit, cursor, status }: ListOptions & { status?: string | undefined },
+  { limit, cursor, status }: ListOptions & { status?: BankTransactionStatus | undefined },
 ) {
   return db
     .select()

@@ -32,6 +32,7 @@ export interface SettingsInput {
   environment: string;
   baseUrl: string | null;
   webFormBaseUrl: string | null;
+  consentWarningDays?: number;
 }
 
 export async function upsertSettings(
@@ -62,6 +63,23 @@ export async function setUser(
     .where(and(eq(finapiSettings.merchantId, merchantId), isNull(finapiSettings.userId)))
     .returning({ merchantId: finapiSettings.merchantId });
   return rows.length > 0;
+}
+
+/** The connection was deleted at finAPI: no longer synced, its transactions stay (GoBD). */
+export async function markConnectionRemoved(
+  db: Db,
+  connection: BankConnectionRecord,
+  now: string,
+): Promise<void> {
+  await db
+    .update(finapiBankConnections)
+    .set({ status: "removed", callbackTokenHash: null, updateRequestedAt: null, updatedAt: now })
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, connection.merchantId),
+        eq(finapiBankConnections.id, connection.id),
+      ),
+    );
 }
 
 /** Forgets the finAPI user; its connections stop syncing, imported transactions stay. */
@@ -198,6 +216,7 @@ export async function listConnections(
     .limit(limit + 1);
 }
 
+/** Connections with an open web form (an import or a consent renewal): its callback hash is set. */
 export async function pendingConnections(
   db: Db,
   merchantId: string,
@@ -209,7 +228,7 @@ export async function pendingConnections(
     .where(
       and(
         eq(finapiBankConnections.merchantId, merchantId),
-        eq(finapiBankConnections.status, "pending"),
+        isNotNull(finapiBankConnections.callbackTokenHash),
       ),
     )
     .orderBy(asc(finapiBankConnections.id))
@@ -240,6 +259,7 @@ export type FormOutcome =
       finapiConnectionId: number;
       bankName: string | null;
       accounts: StoredFinapiAccount[];
+      consentExpiresAt: string | null;
     }
   | { status: "failed"; errorCode: string; errorMessage: string | null };
 
@@ -268,24 +288,112 @@ export async function settleConnection(
   return rows.length > 0;
 }
 
+export type RenewalOutcome =
+  | { status: "renewed"; consentExpiresAt: string | null; accounts: StoredFinapiAccount[] }
+  | { status: "failed"; errorCode: string; errorMessage: string | null };
+
+/**
+ * Settles a consent renewal form once (the callback and a poll may race for it). A renewal brings
+ * the connection back to `active`, and the update the form ran is read like an unattended one.
+ */
+export async function settleRenewal(
+  db: Db,
+  connection: BankConnectionRecord,
+  outcome: RenewalOutcome,
+  now: string,
+): Promise<boolean> {
+  const change =
+    outcome.status === "renewed"
+      ? {
+          status: "active" as const,
+          consentExpiresAt: outcome.consentExpiresAt,
+          consentNotice: null,
+          accounts: outcome.accounts,
+          updateRequestedAt: now,
+          errorCode: null,
+          errorMessage: null,
+        }
+      : { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage };
+  const rows = await db
+    .update(finapiBankConnections)
+    .set({ ...change, callbackTokenHash: null, updatedAt: now })
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, connection.merchantId),
+        eq(finapiBankConnections.id, connection.id),
+        eq(finapiBankConnections.callbackTokenHash, connection.callbackTokenHash ?? ""),
+      ),
+    )
+    .returning({ id: finapiBankConnections.id });
+  return rows.length > 0;
+}
+
+/**
+ * A window read completely: the cursor moves to when the window started and the backlog is done.
+ * `at` is this run's instant (a backlog's window may have started runs earlier).
+ */
 export function syncSucceededStatement(
   db: Db,
   connection: BankConnectionRecord,
-  startedAt: string,
-  finishedAt: string,
+  windowStartedAt: string,
+  at: string,
 ): BatchItem<"sqlite"> {
   return db
     .update(finapiBankConnections)
     .set({
-      syncCursor: startedAt,
-      lastSyncAt: finishedAt,
-      lastSyncAttemptAt: startedAt,
+      syncCursor: windowStartedAt,
+      lastSyncAt: at,
+      lastSyncAttemptAt: at,
       syncStatus: "succeeded",
       syncErrorCode: null,
       syncErrorMessage: null,
       syncFailures: 0,
-      updatedAt: finishedAt,
+      backlogPage: null,
+      backlogWindow: null,
+      backlogStartedAt: null,
+      updatedAt: at,
     })
+    .where(
+      and(
+        eq(finapiBankConnections.merchantId, connection.merchantId),
+        eq(finapiBankConnections.id, connection.id),
+      ),
+    );
+}
+
+/** Part of a window was read: the next run continues at `page`; the cursor stays where it was. */
+export function backlogProgressStatement(
+  db: Db,
+  connection: BankConnectionRecord,
+  backlog: { page: number; window: string | null; startedAt: string },
+  at: string,
+): BatchItem<"sqlite"> {
+  return connectionStatement(db, connection, {
+    backlogPage: backlog.page,
+    backlogWindow: backlog.window,
+    backlogStartedAt: backlog.startedAt,
+    lastSyncAttemptAt: at,
+    syncStatus: "succeeded",
+    syncErrorCode: null,
+    syncErrorMessage: null,
+    syncFailures: 0,
+    updatedAt: at,
+  });
+}
+
+export type ConnectionChange = Partial<
+  Omit<typeof finapiBankConnections.$inferInsert, "id" | "merchantId" | "finapiUserId">
+>;
+
+/** Writes a change of one connection's state (update, consent, accounts) in the caller's batch. */
+export function connectionStatement(
+  db: Db,
+  connection: BankConnectionRecord,
+  change: ConnectionChange,
+): BatchItem<"sqlite"> {
+  return db
+    .update(finapiBankConnections)
+    .set(change)
     .where(
       and(
         eq(finapiBankConnections.merchantId, connection.merchantId),

@@ -3,7 +3,7 @@
 // so a transaction that another run or a person booked meanwhile aborts the whole batch.
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { bankTransactions } from "../../schema/finapi.ts";
+import { bankTransactions, type BankTransactionStatus } from "../../schema/banking.ts";
 import { reconciliationEntries, type StoredCandidate } from "../../schema/reconciliation.ts";
 import type { Db } from "./db.ts";
 
@@ -47,7 +47,7 @@ export function entryStatement(db: Db, input: EntryInput): BatchItem<"sqlite"> {
 }
 
 export interface StatusUpdate {
-  status: string;
+  status: BankTransactionStatus;
   statusReason?: string | null;
   matchedRule?: string | null;
   at: string;

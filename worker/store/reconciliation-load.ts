@@ -2,7 +2,7 @@
 // invoices (and only those other invoices the bank text names), the customers and mandates behind
 // the payers' IBANs, and the open SEPA collections. Lists go in as one JSON parameter each.
 import { and, asc, eq, getTableColumns, gt, inArray, ne, sql } from "drizzle-orm";
-import { bankTransactions } from "../../schema/finapi.ts";
+import { bankTransactions } from "../../schema/banking.ts";
 import { reconciliationEntries } from "../../schema/reconciliation.ts";
 import { sepaCollectionItems, sepaCollectionRuns, sepaMandates } from "../../schema/sepa.ts";
 import { customers, invoices } from "../../schema/tables.ts";
@@ -38,7 +38,7 @@ export async function unreconciledTransactions(
     )
     .orderBy(
       asc(bankTransactions.bookingDate),
-      asc(bankTransactions.finapiId),
+      asc(bankTransactions.providerSequence),
       asc(bankTransactions.id),
     )
     .limit(limit);

@@ -2,7 +2,7 @@
 // users, banks, bank connections and their update, accounts, transactions, notification
 // rules and the mock batch update, with finAPI's status codes and error bodies.
 import type { Hono } from "hono";
-import { toCents } from "../../../worker/finapi/amount.ts";
+import { toCents } from "../../../worker/banking/finapi/amount.ts";
 import { berlinDate } from "./errors.ts";
 import type { FakeEnv, FakeContext, Runtime } from "./runtime.ts";
 import {
@@ -265,6 +265,20 @@ function registerUsers(app: Hono<FakeEnv>, rt: Runtime): void {
       });
     return c.json(renderUser(user, true), 200);
   });
+
+  app.delete("/api/v2/users", (c) => {
+    const auth = rt.authenticate(c, "user", "access");
+    if (auth instanceof Response) return auth;
+    const user = rt.store.users.get(auth.userId ?? "");
+    if (!user)
+      return rt.standardError(c, 404, {
+        code: "UNKNOWN_ENTITY",
+        message: "User not found",
+        type: "TECHNICAL",
+      });
+    rt.store.deleteUser(user.id);
+    return c.body(null, 200);
+  });
 }
 
 // ---- banks ----
@@ -380,8 +394,19 @@ function registerConnections(app: Hono<FakeEnv>, rt: Runtime): void {
         type: "BUSINESS",
       });
     }
-    if (connection.scaRequired > 0) {
-      connection.scaRequired -= 1;
+    const unattended = !c.req.header("PSU-IP-Address");
+    const day = berlinDate(rt.now());
+    if (unattended && (connection.unattendedUpdates[day] ?? 0) >= UNATTENDED_UPDATES_PER_DAY) {
+      return rt.standardError(c, 422, {
+        code: "BANK_SERVER_REJECTION",
+        message: `ACCESS_EXCEEDED: the bank allows at most ${UNATTENDED_UPDATES_PER_DAY} unattended accesses per day and consent (PSD2); update with the bank customer present or wait until tomorrow`,
+        type: "BUSINESS",
+      });
+    }
+    const lapsed = connection.consentExpiresAt !== null && rt.now() >= connection.consentExpiresAt;
+    if (lapsed) connection.userActionRequired = true;
+    if (connection.scaRequired > 0 || lapsed) {
+      if (!lapsed) connection.scaRequired -= 1;
       return rt.standardError(c, 510, {
         code: "ADDITIONAL_AUTHENTICATION_REQUIRED",
         message: "Es ist eine zusätzliche Authentifizierung erforderlich.",
@@ -402,10 +427,30 @@ function registerConnections(app: Hono<FakeEnv>, rt: Runtime): void {
         },
       });
     }
-    rt.startUpdate(connection, "manual");
+    if (unattended)
+      connection.unattendedUpdates[day] = (connection.unattendedUpdates[day] ?? 0) + 1;
+    rt.startUpdate(connection, "manual", body.importNewAccounts === true);
     return c.json(renderConnection(connection, rt.store), 200);
   });
+
+  app.delete("/api/v2/bankConnections/:id{[0-9]+}", (c) => {
+    const auth = rt.authenticate(c, "user", "access");
+    if (auth instanceof Response) return auth;
+    const connection = rt.store.connections.get(Number(c.req.param("id")));
+    if (!connection || connection.userId !== auth.userId) return notFound(c, c.req.param("id"));
+    if (connection.updateStatus === "IN_PROGRESS")
+      return rt.standardError(c, 423, {
+        code: "LOCKED",
+        message: "An update of this bank connection is running",
+        type: "BUSINESS",
+      });
+    rt.store.deleteConnection(connection.id);
+    return c.body(null, 200);
+  });
 }
+
+/** PSD2: a recurring consent allows at most 4 bank accesses a day without the customer. */
+export const UNATTENDED_UPDATES_PER_DAY = 4;
 
 // ---- accounts ----
 
@@ -438,6 +483,7 @@ function registerAccounts(app: Hono<FakeEnv>, rt: Runtime): void {
     const accounts = [...rt.store.accounts.values()].filter(
       (account) =>
         account.userId === auth.userId &&
+        account.visible &&
         (!ids || ids.includes(account.id)) &&
         (!connectionIds || connectionIds.includes(account.bankConnectionId)) &&
         (!types || types.includes(account.accountType)),

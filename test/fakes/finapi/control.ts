@@ -145,6 +145,14 @@ export interface FakeFinapiControl {
   requireSca(connectionId: number, times?: number): void;
   /** Background tasks for this connection end in WEB_FORM_REQUIRED. */
   requireWebFormForUpdate(connectionId: number, required?: boolean): void;
+  /** An account opened at the bank: finAPI imports it with the next update importing new accounts. */
+  openBankAccount(connectionId: number, spec?: AccountSpec): { id: number };
+  /** An account closed at the bank: the next update removes it from finAPI. */
+  closeBankAccount(accountId: number): void;
+  /** When the connection's PSD2 consent lapses (epoch ms); updates after it answer 510. */
+  setConsentExpiry(connectionId: number, expiresAtMs: number): void;
+  /** Unattended updates finAPI accepted for the connection, per Berlin day. */
+  unattendedUpdates(connectionId: number): Record<string, number>;
   lockUser(userId: string, locked?: boolean): void;
   setUserVerified(userId: string, verified: boolean): void;
 }
@@ -272,6 +280,16 @@ export function createControl(rt: Runtime, faults: FaultQueue): FakeFinapiContro
     requireWebFormForUpdate: (connectionId, required = true) => {
       connection(connectionId).webFormRequired = required;
     },
+    openBankAccount: (connectionId, spec = {}) => ({
+      id: rt.openBankAccount(connectionId, spec).id,
+    }),
+    closeBankAccount: (accountId) => {
+      account(accountId).closedAtBank = true;
+    },
+    setConsentExpiry: (connectionId, expiresAtMs) => {
+      connection(connectionId).consentExpiresAt = expiresAtMs;
+    },
+    unattendedUpdates: (connectionId) => ({ ...connection(connectionId).unattendedUpdates }),
     lockUser: (userId, locked = true) => {
       user(userId).locked = locked;
     },

@@ -13,6 +13,7 @@ import {
 } from "./errors.ts";
 import type { ErrorContext, FieldError, StandardErrorInput } from "./errors.ts";
 import {
+  createAccount,
   createConnection,
   defaultAccountSpecs,
   FakeStore,
@@ -22,6 +23,7 @@ import {
 } from "./state.ts";
 import type {
   AccountSpec,
+  FakeAccount,
   FakeConnection,
   FakeTask,
   FakeUserRecord,
@@ -166,16 +168,42 @@ export class Runtime {
     const result = { result: "OK" as const, errorMessage: null, errorType: null, timestamp: now };
     if (connection.updateKind === "auto") connection.lastAutoUpdate = result;
     else connection.lastManualUpdate = result;
-    for (const accountId of connection.accountIds) {
-      const account = this.store.accounts.get(accountId);
-      if (!account) continue;
+    for (const account of [...this.store.accounts.values()]) {
+      if (account.bankConnectionId !== connection.id) continue;
+      if (account.closedAtBank) {
+        connection.accountIds = connection.accountIds.filter((id) => id !== account.id);
+        this.store.deleteAccount(account.id);
+        continue;
+      }
+      if (!account.visible) {
+        if (!connection.importNewAccounts) continue;
+        account.visible = true;
+        connection.accountIds.push(account.id);
+      }
       for (const input of account.pending.splice(0))
         insertTransaction(this.store, buildTransaction(this.store, account, input, now));
       account.lastSuccessfulUpdate = now;
     }
   }
 
-  startUpdate(connection: FakeConnection, kind: "manual" | "auto"): void {
+  /** An account opened at the bank later: finAPI sees it with the next update importing new accounts. */
+  openBankAccount(connectionId: number, spec: AccountSpec = {}): FakeAccount {
+    const connection = this.store.connections.get(connectionId);
+    const user = connection && this.store.users.get(connection.userId);
+    const bank = connection && this.store.bank(connection.bankId);
+    if (!connection || !user || !bank)
+      throw new Error(`fake finAPI has no connection ${connectionId}`);
+    const account = createAccount(this.store, user, bank, connection, spec, this.now());
+    account.visible = false;
+    return account;
+  }
+
+  startUpdate(
+    connection: FakeConnection,
+    kind: "manual" | "auto",
+    importNewAccounts = kind === "manual",
+  ): void {
+    connection.importNewAccounts = importNewAccounts;
     connection.updateStatus = "IN_PROGRESS";
     connection.updateKind = kind;
     connection.updateDoneAt = this.now() + this.settings.updateDurationMs;

@@ -1,7 +1,7 @@
 // The fake finAPI's in-memory world: clients, users, tokens, banks, web forms, tasks, bank
 // connections, accounts and transactions, and how each renders as finAPI JSON. Amounts are
 // kept in cents and only turned into JSON numbers on the way out, like finAPI's own `4111.3`.
-import { centsToAmount, toCents } from "../../../worker/finapi/amount.ts";
+import { centsToAmount, toCents } from "../../../worker/banking/finapi/amount.ts";
 import { berlinDate, berlinTimestamp } from "./errors.ts";
 import { generateTestBanks, germanIban } from "./generators.ts";
 import type { BankingInterface, FakeBank } from "./generators.ts";
@@ -64,6 +64,10 @@ export interface FakeConnection {
   scaRequired: number;
   /** Background tasks for this connection end in WEB_FORM_REQUIRED. */
   webFormRequired: boolean;
+  /** Unattended updates (no PSU headers) accepted per Berlin day: PSD2 allows 4 per consent. */
+  unattendedUpdates: Record<string, number>;
+  /** Whether the running update imports accounts finAPI does not know yet. */
+  importNewAccounts: boolean;
 }
 
 export interface FakeAccount {
@@ -81,6 +85,10 @@ export interface FakeAccount {
   lastSuccessfulUpdate: number;
   /** Bookings the bank has but finAPI has not downloaded yet: imported by the next update. */
   pending: FakeTransactionInput[];
+  /** False for an account opened at the bank that finAPI imports only with `importNewAccounts`. */
+  visible: boolean;
+  /** Closed at the bank: the next update removes it (and its transactions) from finAPI. */
+  closedAtBank: boolean;
 }
 
 /** Optional string fields of a transaction, stored as given (null when absent). */
@@ -237,6 +245,35 @@ export class FakeStore {
     return this.banks.find((bank) => bank.id === id);
   }
 
+  /** finAPI forgets a connection with its accounts and their transactions. */
+  deleteConnection(id: number): void {
+    const connection = this.connections.get(id);
+    if (!connection) return;
+    for (const accountId of connection.accountIds) this.deleteAccount(accountId);
+    for (const account of [...this.accounts.values()])
+      if (account.bankConnectionId === id) this.deleteAccount(account.id);
+    this.connections.delete(id);
+  }
+
+  deleteAccount(id: number): void {
+    for (const transaction of [...this.transactions.values()])
+      if (transaction.accountId === id) this.transactions.delete(transaction.id);
+    this.accounts.delete(id);
+  }
+
+  /** finAPI forgets a user: its connections, tokens and notification rules go with it. */
+  deleteUser(id: string): void {
+    for (const connection of [...this.connections.values()])
+      if (connection.userId === id) this.deleteConnection(connection.id);
+    for (const [token, record] of [...this.tokens])
+      if (record.userId === id) this.tokens.delete(token);
+    for (const [token, record] of [...this.refreshTokens])
+      if (record.userId === id) this.refreshTokens.delete(token);
+    for (const [id2, rule] of [...this.notificationRules])
+      if (rule.userId === id) this.notificationRules.delete(id2);
+    this.users.delete(id);
+  }
+
   userTransactions(userId: string): FakeTransaction[] {
     return [...this.transactions.values()].filter((transaction) => transaction.userId === userId);
   }
@@ -384,6 +421,8 @@ export function createConnection(
     accountIds: [],
     scaRequired: 0,
     webFormRequired: false,
+    unattendedUpdates: {},
+    importNewAccounts: false,
   };
   store.connections.set(connection.id, connection);
   for (const spec of options.accounts) {
@@ -393,7 +432,7 @@ export function createConnection(
   return connection;
 }
 
-function createAccount(
+export function createAccount(
   store: FakeStore,
   user: FakeUserRecord,
   bank: FakeBank,
@@ -417,6 +456,8 @@ function createAccount(
     isNew: true,
     lastSuccessfulUpdate: nowMs,
     pending: [],
+    visible: true,
+    closedAtBank: false,
   };
   store.accounts.set(id, account);
   return account;

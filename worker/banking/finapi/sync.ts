@@ -2,35 +2,39 @@
 // transactions finAPI imported since the connection's cursor minus an overlap, stored page by
 // page with an idempotent upsert; the cursor moves only once all pages are stored. A failure
 // is recorded on the connection, and reported as `bank_sync.failed` in the same batch.
-import { addDays, localDate } from "../domain/calendar.ts";
-import type { Bindings } from "../env.ts";
-import type { FinapiClient } from "../finapi/client.ts";
-import type { UserCredentials } from "../finapi/types.ts";
-import {
-  chunkDrafts,
-  runUpserts,
-  upsertStatement,
-  type BankTransactionDraft,
-  type StoredRow,
-} from "../store/bank-transactions.ts";
-import { runBatch, type Db } from "../store/db.ts";
+import { addDays, localDate } from "../../domain/calendar.ts";
+import type { Bindings } from "../../env.ts";
+import { runBatch, type Db } from "../../store/db.ts";
 import {
   acquireSyncLease,
   activeConnections,
   findSettings,
+  backlogProgressStatement,
   releaseSyncLease,
   syncFailedStatement,
   syncSucceededStatement,
   type BankConnectionRecord,
-} from "../store/finapi.ts";
-import { eventStatements } from "../store/webhook-events.ts";
-import { clientFor, describeFinapiError, userOf, type FinapiRuntime } from "./finapi.ts";
-import { draftsFromPage } from "./finapi-import.ts";
+} from "../../store/finapi.ts";
+import { eventStatements } from "../../store/webhook-events.ts";
+import { storePage } from "../import.ts";
+import {
+  addCounts,
+  emptyCounts,
+  type ConnectionSyncResult,
+  type MerchantSyncReport,
+  type SyncCounts,
+} from "../provider.ts";
+import type { FinapiClient } from "./client.ts";
+import { clientFor, userOf, type FinapiRuntime } from "./connect.ts";
+import { describeFinapiError } from "./failures.ts";
+import { draftsFromPage } from "./import.ts";
+import type { UserCredentials } from "./types.ts";
+import { openAccounts, updatePhase, type UpdateOptions } from "./update.ts";
 
-export interface SyncOptions extends FinapiRuntime {
+export interface SyncOptions extends FinapiRuntime, UpdateOptions {
   /** finAPI's maximum, 500, unless a test wants more pages. */
   perPage?: number;
-  /** Pages per connection per run; a larger backlog fails visibly instead of running unbounded. */
+  /** Pages per connection per run; a larger backlog continues on the next run where it stopped. */
   maxPages?: number;
   /** DESIGN: minImportDate = last sync − 2 days, so late imports and clock skew are covered. */
   overlapDays?: number;
@@ -38,45 +42,7 @@ export interface SyncOptions extends FinapiRuntime {
   leaseMs?: number;
 }
 
-export interface SyncCounts {
-  /** New transactions stored (status unmatched, or review for potential duplicates). */
-  imported: number;
-  /** Of those, the ones finAPI flags as potential duplicates. */
-  review: number;
-  /** New records that failed validation, stored as `parked` with the reason. */
-  parked: number;
-  /** Records already stored (the overlap window re-reads them): nothing written. */
-  duplicates: number;
-  /** Adjusting entries, which are not bookings. */
-  skipped: number;
-  /** Parked records finAPI now served correctly, stored in their place. */
-  healed: number;
-  pages: number;
-}
-
-export interface ConnectionSyncResult extends SyncCounts {
-  bankConnectionId: string;
-  status: "succeeded" | "failed";
-  error: { code: string; message: string } | null;
-}
-
-export interface MerchantSyncReport extends SyncCounts {
-  merchantId: string;
-  connections: ConnectionSyncResult[];
-  failed: number;
-}
-
 const DEFAULTS = { perPage: 500, maxPages: 100, overlapDays: 2, leaseMs: 15 * 60_000 };
-
-export function emptyCounts(): SyncCounts {
-  return { imported: 0, review: 0, parked: 0, duplicates: 0, skipped: 0, healed: 0, pages: 0 };
-}
-
-const COUNT_KEYS = Object.keys(emptyCounts()) as (keyof SyncCounts)[];
-
-export function addCounts(into: SyncCounts, from: SyncCounts): void {
-  for (const key of COUNT_KEYS) into[key] += from[key];
-}
 
 /** finAPI compares import dates as calendar days in Germany. */
 export function minImportDate(cursor: string | null, overlapDays: number): string | undefined {
@@ -132,7 +98,16 @@ async function syncWithLease(
   if (client && user) {
     for (const connection of connections)
       report.connections.push(
-        await syncConnection(db, client, user, connection, now, options, env.ENCRYPTION_KEY),
+        await syncConnection(
+          db,
+          client,
+          user,
+          connection,
+          settings.consentWarningDays,
+          now,
+          options,
+          env.ENCRYPTION_KEY,
+        ),
       );
   }
   for (const result of report.connections) {
@@ -147,78 +122,118 @@ async function syncConnection(
   client: FinapiClient,
   user: UserCredentials,
   connection: BankConnectionRecord,
+  warningDays: number,
   now: Date,
   options: SyncOptions,
   encryptionKey: string | undefined,
 ): Promise<ConnectionSyncResult> {
   const counts = emptyCounts();
+  try {
+    const phase = await updatePhase(db, client, user, connection, warningDays, now, options);
+    if (phase.kind === "waiting")
+      return { ...result(connection, "waiting", counts), waitingFor: phase.reason };
+    const backlogPage = await readWindow(db, client, user, phase.connection, now, options, {
+      counts,
+      encryptionKey,
+    });
+    return { ...result(connection, "succeeded", counts), backlogPage };
+  } catch (error) {
+    return { ...(await recordFailure(db, connection, now, error)), ...counts, status: "failed" };
+  }
+}
+
+function result(
+  connection: BankConnectionRecord,
+  status: ConnectionSyncResult["status"],
+  counts: SyncCounts,
+): ConnectionSyncResult {
+  return {
+    bankConnectionId: connection.id,
+    status,
+    error: null,
+    waitingFor: null,
+    backlogPage: null,
+    ...counts,
+  };
+}
+
+/**
+ * Reads the connection's current window (every transaction imported since the cursor minus the
+ * overlap, or the rest of a backlog) page by page, at most `maxPages` in this run. Returns the
+ * page the next run continues at, or null when the window is complete and the cursor moved.
+ */
+async function readWindow(
+  db: Db,
+  client: FinapiClient,
+  user: UserCredentials,
+  connection: BankConnectionRecord,
+  now: Date,
+  options: SyncOptions,
+  { counts, encryptionKey }: { counts: SyncCounts; encryptionKey: string | undefined },
+): Promise<number | null> {
+  const at = now.toISOString();
+  const resumed = connection.backlogPage !== null;
+  const window = {
+    page: connection.backlogPage ?? 1,
+    minImportDate: resumed
+      ? connection.backlogWindow
+      : (minImportDate(connection.syncCursor, options.overlapDays ?? DEFAULTS.overlapDays) ?? null),
+    startedAt: (resumed ? connection.backlogStartedAt : null) ?? at,
+  };
   const scope = {
     merchantId: connection.merchantId,
+    provider: "finapi" as const,
     connectionId: connection.id,
-    finapiUserId: connection.finapiUserId,
-    now: now.toISOString(),
+    providerScope: connection.finapiUserId,
+    now: at,
   };
+  const accounts = openAccounts(connection);
   const context = {
-    accountIds: new Set(connection.accounts.map((account) => account.id)),
+    accountIds: new Set(accounts.map((account) => account.id)),
     accountCurrency: new Map(
-      connection.accounts.flatMap((account) =>
+      accounts.flatMap((account) =>
         account.currency ? [[account.id, account.currency] as const] : [],
       ),
     ),
     now: now.getTime(),
     encryptionKey,
   };
-  try {
-    const pages = client.transactionPages(user, {
-      view: "bankView",
-      accountIds: [...context.accountIds],
-      minImportDate: minImportDate(
-        connection.syncCursor,
-        options.overlapDays ?? DEFAULTS.overlapDays,
-      ),
-      perPage: options.perPage ?? DEFAULTS.perPage,
-      maxPages: options.maxPages ?? DEFAULTS.maxPages,
-      order: ["id,asc"],
-    });
-    for await (const page of pages) {
-      const { drafts, skipped } = await draftsFromPage(page, context);
-      counts.skipped += skipped;
-      counts.pages += 1;
-      tally(counts, drafts, await storePage(db, scope, drafts));
-    }
-    // Only now, with every page stored, may the next run start from here.
-    await runBatch(db, [syncSucceededStatement(db, connection, scope.now, scope.now)]);
-    return { bankConnectionId: connection.id, status: "succeeded", error: null, ...counts };
-  } catch (error) {
-    return { ...(await recordFailure(db, connection, now, error)), ...counts, status: "failed" };
-  }
-}
-
-/** One atomic batch per page: a page is stored completely or not at all. */
-async function storePage(
-  db: Db,
-  scope: Parameters<typeof upsertStatement>[1],
-  drafts: BankTransactionDraft[],
-): Promise<StoredRow[]> {
-  return runUpserts(
-    db,
-    chunkDrafts(drafts).map((chunk) => upsertStatement(db, scope, chunk.json)),
-  );
-}
-
-function tally(counts: SyncCounts, drafts: BankTransactionDraft[], stored: StoredRow[]): void {
-  const draftIds = new Set(drafts.map((draft) => draft.id));
-  let written = 0;
-  for (const row of stored) {
-    written += 1;
-    if (!draftIds.has(row.id)) counts.healed += 1;
-    else if (row.status === "parked") counts.parked += 1;
-    else {
-      counts.imported += 1;
-      if (row.status === "review") counts.review += 1;
+  const budget = options.maxPages ?? DEFAULTS.maxPages;
+  let next: number | null = null;
+  let read = 0;
+  const pages = client.transactionPages(user, {
+    view: "bankView",
+    accountIds: [...context.accountIds],
+    ...(window.minImportDate ? { minImportDate: window.minImportDate } : {}),
+    perPage: options.perPage ?? DEFAULTS.perPage,
+    startPage: window.page,
+    // The budget bounds this run; the backlog itself may be of any size.
+    maxPages: Number.MAX_SAFE_INTEGER,
+    order: ["id,asc"],
+  });
+  for await (const page of pages) {
+    const { drafts, skipped } = await draftsFromPage(page, context);
+    counts.skipped += skipped;
+    counts.pages += 1;
+    read += 1;
+    await storePage(db, scope, drafts, counts);
+    if (page.page < page.pageCount && read >= budget) {
+      next = page.page + 1;
+      break;
     }
   }
-  counts.duplicates += drafts.length - written;
+  // Only with every page of the window stored may the next window start from it.
+  await runBatch(db, [
+    next === null
+      ? syncSucceededStatement(db, connection, window.startedAt, at)
+      : backlogProgressStatement(
+          db,
+          connection,
+          { page: next, window: window.minImportDate, startedAt: window.startedAt },
+          at,
+        ),
+  ]);
+  return next;
 }
 
 /**
@@ -263,5 +278,12 @@ async function recordFailure(
     described.message,
     described.code === "internal_error" ? error : "",
   );
-  return { bankConnectionId: connection.id, status: "failed", error: described, ...emptyCounts() };
+  return {
+    bankConnectionId: connection.id,
+    status: "failed",
+    error: described,
+    waitingFor: null,
+    backlogPage: null,
+    ...emptyCounts(),
+  };
 }

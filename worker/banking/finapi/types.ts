@@ -364,6 +364,8 @@ export interface TransactionQuery {
   order?: string[];
   /** Upper bound on pages fetched in one listing; default 100 (50 000 transactions). */
   maxPages?: number;
+  /** The first page to fetch (a resumed backlog); default 1. */
+  startPage?: number;
 }
 
 export interface TransactionPage {
@@ -423,6 +425,16 @@ export interface BankConnectionImportParams {
   callbacks?: { finalised?: string };
   profileId?: string;
   /** Required for licensed (AISP) mandators, forbidden for the others. */
+  redirectUrl?: string;
+}
+
+export interface BankConnectionUpdateWebFormParams {
+  bank: { bankConnectionId: number };
+  /** finAPI POSTs {webFormId, status} here when the form finishes; HTTPS only. */
+  callbacks?: { finalised?: string };
+  /** Accounts the bank offers now but finAPI does not know yet are imported too. */
+  importNewAccounts?: boolean;
+  skipPositionsDownload?: boolean;
   redirectUrl?: string;
 }
 

@@ -22,6 +22,7 @@ import type {
   AccountQuery,
   BankConnection,
   BankConnectionImportParams,
+  BankConnectionUpdateWebFormParams,
   FinapiTransaction,
   FinapiUser,
   RejectedTransaction,
@@ -103,11 +104,20 @@ export interface FinapiClient {
   getAuthorizedUser(user: UserCredentials): Promise<FinapiUser>;
   listBankConnections(user: UserCredentials, query?: { ids?: number[] }): Promise<BankConnection[]>;
   getBankConnection(user: UserCredentials, id: number): Promise<BankConnection>;
+  /**
+   * A 423 (an update is running) is retried like a 5xx unless `waitIfLocked` is false: the cron
+   * waits for the running update across ticks instead of inside one.
+   */
   updateBankConnection(
     user: UserCredentials,
     params: UpdateBankConnectionParams,
     psu?: PsuHeaders,
+    options?: { waitIfLocked?: boolean },
   ): Promise<BankConnection>;
+  /** DELETE /api/v2/bankConnections/{id}: finAPI forgets the connection, its accounts and data. */
+  deleteBankConnection(user: UserCredentials, id: number): Promise<void>;
+  /** DELETE /api/v2/users: finAPI forgets the user and everything it holds for it. */
+  deleteUser(user: UserCredentials): Promise<void>;
   listAccounts(user: UserCredentials, query?: AccountQuery): Promise<Account[]>;
   /** All pages, lazily; throws TOO_MANY_PAGES beyond `maxPages`. Each transaction id once. */
   transactionPages(
@@ -118,6 +128,11 @@ export interface FinapiClient {
   importBankConnectionWebForm(
     user: UserCredentials,
     params?: BankConnectionImportParams,
+  ): Promise<WebForm>;
+  /** A Web Form 2.0 for updating a connection with the bank customer present (a fresh consent). */
+  updateBankConnectionWebForm(
+    user: UserCredentials,
+    params: BankConnectionUpdateWebFormParams,
   ): Promise<WebForm>;
   getWebForm(user: UserCredentials, id: string): Promise<WebForm>;
   /** Exposed for diagnostics and tests; normal calls fetch tokens themselves. */
@@ -143,7 +158,7 @@ type Auth = { kind: "none" } | { kind: "client" } | { kind: "user"; user: UserCr
 
 interface Call<T> {
   host: "api" | "webForm";
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
   query?: URLSearchParams;
   json?: unknown;
@@ -152,6 +167,8 @@ interface Call<T> {
   auth: Auth;
   /** Safe to repeat after a timeout or a cut-off body: nothing changes on the server. */
   idempotent: boolean;
+  /** False where 423 (LOCKED) is an answer for the caller rather than a reason to wait here. */
+  retryLocked?: boolean;
   expect: number;
   parse: (body: unknown, requestId: string | null, status: number) => T;
 }
@@ -164,7 +181,9 @@ export function isRetryableStatus(status: number): boolean {
   );
 }
 
-function isRetryable(error: FinapiError, idempotent: boolean): boolean {
+function isRetryable(error: FinapiError, call: Call<unknown>): boolean {
+  const idempotent = call.idempotent;
+  if (error.status === 423 && call.retryLocked === false) return false;
   if (error.kind === "timeout" || error.kind === "network") return idempotent;
   if (error.kind === "invalid_response")
     return idempotent && (error.code === "MALFORMED_JSON" || error.code === "INCOMPLETE_PAGE");
@@ -280,7 +299,7 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
           await invalidate(call.auth, token);
           continue;
         }
-        if (retries >= settings.maxRetries || !isRetryable(error, call.idempotent)) throw error;
+        if (retries >= settings.maxRetries || !isRetryable(error, call)) throw error;
         await sleep(backoffDelay(retries, error.retryAfterMs));
         retries += 1;
       }
@@ -423,7 +442,7 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
     // An empty filter list means "nothing", not "everything": never send it.
     if (query.accountIds?.length === 0 || query.ids?.length === 0) return;
     const seen = new Set<number>();
-    for (let page = 1; ; page++) {
+    for (let page = query.startPage ?? 1; ; page++) {
       const result = await userCall(user, {
         host: "api",
         method: "GET",
@@ -495,7 +514,7 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
         expect: 200,
         parse: parser(BankConnectionSchema),
       }),
-    updateBankConnection: (user, params, psu) =>
+    updateBankConnection: (user, params, psu, options = {}) =>
       userCall(user, {
         host: "api",
         method: "POST",
@@ -503,8 +522,28 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
         json: params,
         headers: psuHeaders(psu),
         idempotent: false,
+        retryLocked: options.waitIfLocked ?? true,
         expect: 200,
         parse: parser(BankConnectionSchema),
+      }),
+    deleteBankConnection: (user, id) =>
+      userCall(user, {
+        host: "api",
+        method: "DELETE",
+        path: `/api/v2/bankConnections/${positiveId(id)}`,
+        // Deleting twice ends in the same state (the second answers 404, which callers accept).
+        idempotent: true,
+        expect: 200,
+        parse: () => undefined,
+      }),
+    deleteUser: (user) =>
+      userCall(user, {
+        host: "api",
+        method: "DELETE",
+        path: "/api/v2/users",
+        idempotent: true,
+        expect: 200,
+        parse: () => undefined,
       }),
     listAccounts: async (user, query = {}) => {
       const search = listSearch({
@@ -539,6 +578,16 @@ export function createFinapiClient(config: FinapiClientConfig): FinapiClient {
         host: "webForm",
         method: "POST",
         path: "/api/webForms/bankConnectionImport",
+        json: params,
+        idempotent: false,
+        expect: 201,
+        parse: parser(WebFormSchema),
+      }),
+    updateBankConnectionWebForm: (user, params) =>
+      userCall(user, {
+        host: "webForm",
+        method: "POST",
+        path: "/api/webForms/bankConnectionUpdate",
         json: params,
         idempotent: false,
         expect: 201,
@@ -640,6 +689,9 @@ function checkTransactionQuery(query: TransactionQuery, perPage: number, maxPage
     throw new RangeError(`perPage must be 1..${MAX_PER_PAGE}`);
   if (!Number.isInteger(maxPages) || maxPages < 1)
     throw new RangeError("maxPages must be a positive integer");
+  const startPage = query.startPage ?? 1;
+  if (!Number.isInteger(startPage) || startPage < 1)
+    throw new RangeError("startPage must be a positive integer");
   if ((query.ids?.length ?? 0) > MAX_TRANSACTION_IDS)
     throw new RangeError(`at most ${MAX_TRANSACTION_IDS} ids`);
   for (const bound of [

@@ -56,3 +56,7 @@ CREATE TABLE `dunning_settings` (
 	`updated_at` text NOT NULL,
 	FOREIGN KEY (`merchant_id`) REFERENCES `merchants`(`id`) ON UPDATE no action ON DELETE no action
 );
+--> statement-breakpoint
+CREATE INDEX `bank_transactions_booking_order` ON `bank_transactions` (`merchant_id`,`status`,`booking_date`,`provider_sequence`,`id`);--> statement-breakpoint
+CREATE INDEX `sepa_mandates_iban` ON `sepa_mandates` (`merchant_id`,`iban_masked`);--> statement-breakpoint
+CREATE INDEX `invoices_merchant` ON `invoices` (`merchant_id`,`id`);

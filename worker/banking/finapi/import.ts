@@ -2,11 +2,11 @@
 // sealing): adjusting entries are skipped, potential duplicates go to review, and records that
 // failed validation or do not belong to the connection are parked with the reason, never dropped.
 // The payer's IBAN is stored sealed and masked, and masked in a parked record's excerpt too.
-import type { FinapiTransaction, RejectedTransaction, TransactionPage } from "../finapi/types.ts";
-import { maskIban } from "../domain/sepa-identifiers.ts";
-import { encryptSecret } from "../security.ts";
-import { newId, sha256Hex } from "../security.ts";
-import type { BankTransactionDraft } from "../store/bank-transactions.ts";
+import type { FinapiTransaction, RejectedTransaction, TransactionPage } from "./types.ts";
+import { maskIban } from "../../domain/sepa-identifiers.ts";
+import { encryptSecret, newId, sha256Hex } from "../../security.ts";
+import type { BankTransactionDraft } from "../../store/bank-transactions.ts";
+import { counterpartIbanBinding } from "../transactions.ts";
 
 /** How much of a parked record is kept for a person to look at. */
 const RAW_EXCERPT_CHARS = 2000;
@@ -21,10 +21,6 @@ export interface ImportContext {
   encryptionKey: string | undefined;
 }
 
-/** Bound to the finAPI key, which a healed parked row keeps (its row id is the first draft's). */
-export const counterpartIbanBinding = (finapiKey: string) =>
-  `bank_transaction:${finapiKey}:counterpart_iban`;
-
 /** Anything shaped like an IBAN (two letters, two digits, 11–30 more), spaced or not. */
 const IBAN_LIKE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/gi;
 
@@ -34,13 +30,13 @@ export interface PageDrafts {
 }
 
 const EMPTY = {
-  finapiId: null,
+  providerSequence: null,
   accountId: null,
   amount: null,
   currency: null,
   bookingDate: null,
   valueDate: null,
-  finapiBookingDate: null,
+  providerBookingDate: null,
   importDate: null,
   purpose: null,
   bookingText: null,
@@ -108,15 +104,15 @@ async function accepted(
   const iban = t.counterpartIban;
   return {
     id: newId("btx", context.now),
-    finapiKey,
-    finapiId: t.id,
+    providerTransactionId: finapiKey,
+    providerSequence: t.id,
     accountId: t.accountId,
     amount: t.amount,
     // finAPI serves German and Austrian accounts, which are EUR accounts.
     currency: t.currency ?? context.accountCurrency.get(t.accountId) ?? "EUR",
     bookingDate: t.bankBookingDate,
     valueDate: t.valueDate,
-    finapiBookingDate: t.finapiBookingDate,
+    providerBookingDate: t.finapiBookingDate,
     importDate: t.importDate,
     purpose: t.purpose,
     bookingText: t.type,
@@ -157,8 +153,9 @@ async function parked(rejected: RejectedTransaction, now: number): Promise<BankT
     ...EMPTY,
     id: newId("btx", now),
     // Without a readable id the record's content is its identity, so a re-read parks it once.
-    finapiKey: rejected.id !== null ? String(rejected.id) : `raw:${await sha256Hex(raw)}`,
-    finapiId: rejected.id,
+    providerTransactionId:
+      rejected.id !== null ? String(rejected.id) : `raw:${await sha256Hex(raw)}`,
+    providerSequence: rejected.id,
     status: "parked",
     statusReason: rejected.reason.slice(0, 500),
     rawExcerpt: raw.slice(0, RAW_EXCERPT_CHARS).replace(IBAN_LIKE, (iban) => maskIban(iban)),
