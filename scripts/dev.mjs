@@ -40,8 +40,8 @@ const missing = readFileSync(".dev.vars.example", "utf8")
   .filter((line) => /^[A-Z_]+=/.test(line) && !known.has(line.split("=")[0]));
 if (missing.length > 0) appendFileSync(".dev.vars", `\n${missing.join("\n")}\n`);
 // The worker serves the widget bundle from dist/public (wrangler.toml [assets]).
-if (spawnSync("npm", ["run", "build:widget"], { stdio: "inherit" }).status !== 0)
-  throw new Error("the widget build failed");
+if (spawnSync("npm", ["run", "build"], { stdio: "inherit" }).status !== 0)
+  throw new Error("the widget and docs assets build failed");
 wranglerSync(["d1", "migrations", "apply", "DB", "--local"]);
 const seedFile = join(mkdtempSync(join(tmpdir(), "tarif-")), "demo-merchant.sql");
 writeFileSync(seedFile, demoMerchantSql());

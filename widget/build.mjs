@@ -1,5 +1,6 @@
-// Builds the widget: (1) the minified single-file ES module with Lit included, served by the
-// worker from dist/public/widget/; (2) an npm-style package in dist/widget-npm (ES modules,
+// Builds the widget: (1) the minified single-file ES module with Lit included, served as static
+// assets from dist/public/widget/ (a content-hashed immutable copy, the revalidated alias and
+// manifest.json with the SRI hash, see static-assets.mjs); (2) an npm-style package in dist/widget-npm (ES modules,
 // declarations, custom elements manifest, package.json). Fails when the bundle breaks the
 // 25 KB gzip budget (DESIGN "Performance"). Run with `npm run build:widget`.
 import { execFileSync } from "node:child_process";
@@ -8,9 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { publishWidgetAssets } from "./static-assets.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const bundleFile = join(root, "dist/public/widget/selfservice-portal.js");
+const publicDir = join(root, "dist/public");
+const bundleFile = join(publicDir, "widget/selfservice-portal.js");
 const npmDir = join(root, "dist/widget-npm");
 const BUDGET_GZIP_BYTES = 25 * 1024;
 
@@ -42,6 +45,14 @@ console.log(
   `bundle dist/public/widget/selfservice-portal.js: ${bundle.length} B (${kb(bundle.length)}) raw, ${gzipped} B (${kb(gzipped)}) gzipped, budget ${kb(BUDGET_GZIP_BYTES)}`,
 );
 
+const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const published = publishWidgetAssets({
+  publicDir,
+  widgetDir: dirname(bundleFile),
+  version: rootPackage.version,
+});
+console.log(`versioned ${published.url} integrity ${published.integrity}`);
+
 // (2) The npm-style package.
 rmSync(npmDir, { recursive: true, force: true });
 run("tsc", ["-p", "widget/tsconfig.build.json"]);
@@ -52,7 +63,6 @@ run("cem", [
   "--config",
   "widget/custom-elements-manifest.config.mjs",
 ]);
-const rootPackage = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 mkdirSync(npmDir, { recursive: true });
 writeFileSync(
   join(npmDir, "package.json"),
@@ -75,7 +85,12 @@ writeFileSync(
         "./portal-api.js": { types: "./portal-api.d.ts", default: "./portal-api.js" },
         "./portal-client.js": { types: "./portal-client.d.ts", default: "./portal-client.js" },
         "./custom-elements.json": "./custom-elements.json",
+        // The script-tag build (Lit included) for CDNs that serve npm packages.
+        "./bundle.js": "./bundle/selfservice-portal.js",
+        "./package.json": "./package.json",
       },
+      files: ["*.js", "*.d.ts", "*.js.map", "views/", "bundle/", "custom-elements.json"],
+      keywords: ["web-component", "custom-element", "lit", "billing", "subscriptions", "portal"],
       // Importing the class alone registers nothing; index.js and define.js register the tag.
       sideEffects: ["./index.js", "./define.js"],
       customElements: "custom-elements.json",
@@ -86,6 +101,13 @@ writeFileSync(
   )}\n`,
 );
 copyFileSync(join(root, "widget/README.md"), join(npmDir, "README.md"));
+mkdirSync(join(npmDir, "bundle"));
+for (const name of [
+  "selfservice-portal.js",
+  "selfservice-portal.js.map",
+  "selfservice-portal.js.LEGAL.txt",
+])
+  copyFileSync(join(dirname(bundleFile), name), join(npmDir, "bundle", name));
 console.log("npm build dist/widget-npm: ES modules, .d.ts, custom-elements.json, package.json");
 
 if (gzipped > BUDGET_GZIP_BYTES) {

@@ -1,6 +1,5 @@
 // Tarif's Worker: assembles the Hono app (middleware, one router per resource, errors, OpenAPI)
 // and exports the fetch, cron and queue handlers: the cron only enqueues, the queue works.
-import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
@@ -11,6 +10,7 @@ import { requireAdmin, requireMerchant } from "./http/auth.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { jsonBodiesOnly } from "./http/json-body.ts";
+import { completeDocument } from "./http/openapi-document.ts";
 import { consumeJobs, enqueueTick } from "./jobs/job-queue.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
@@ -19,6 +19,7 @@ import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { demoRouter } from "./routes/demo.ts";
+import { docsRouter } from "./routes/docs.ts";
 import { invoicesRouter } from "./routes/invoices.ts";
 import { finapiCallbackRouter, finapiRouter } from "./routes/finapi.ts";
 import { portalRouter } from "./routes/portal.ts";
@@ -76,21 +77,23 @@ app.route("/api/v1", merchantApi);
 app.route("/portal/v1", portalRouter);
 app.route("/finapi", finapiCallbackRouter);
 app.route("/demo", demoRouter);
-app.get(
-  "/openapi.json",
-  openAPIRouteHandler(app, {
-    documentation: {
-      info: {
-        title: "Tarif API",
-        version: "1.0.0",
-        description: "Subscription billing with self-service contract changes.",
-      },
-      servers: [{ url: "http://localhost:8787", description: "Local development" }],
-      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } },
+const generatedDocument = openAPIRouteHandler(app, {
+  documentation: {
+    info: {
+      title: "Tarif API",
+      version: "1.0.0",
+      description: "Subscription billing with self-service contract changes.",
     },
-  }),
-);
-app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Tarif API" }));
+    components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } },
+  },
+  // finAPI's web-form callback is for finAPI alone (its secret URL authenticates it).
+  exclude: [/^\/finapi\//],
+});
+app.get("/openapi.json", async (c, next) => {
+  const generated = (await generatedDocument(c, next)) as Response;
+  return c.json(completeDocument(await generated.json(), new URL(c.req.url).origin));
+});
+app.route("/docs", docsRouter);
 app.notFound(notFoundOrMethodNotAllowed(app));
 app.onError(onError);
 

@@ -184,6 +184,7 @@ export const upgradePreview: ChangePreview = {
   grossAmount: 2419,
   taxBreakdown: [{ taxRate: 1900, netAmount: 2033, taxAmount: 386 }],
   settlement: "interim_invoice",
+  recurringAfter: { billingInterval: "month", netAmount: 7000, taxAmount: 1330, grossAmount: 8330 },
 };
 
 export function invoice(n: number, overrides: Partial<PortalInvoice> = {}): PortalInvoice {

@@ -115,7 +115,8 @@ const de = {
   amountNet: "Betrag (netto)",
   creditLine: (name: string) => `Gutschrift: ${name}`,
   chargeLine: (name: string) => `Berechnung: ${name}`,
-  noLines: "Für diese Änderung fallen keine anteiligen Beträge an.",
+  newPrice: (date: string, amount: string, per: string) =>
+    `Ab ${date} zahlen Sie ${amount} ${per} (inkl. MwSt.).`,
   settlement: {
     interim_invoice: (amount: string, later: boolean) =>
       later
@@ -167,12 +168,43 @@ const de = {
     void: "Storniert",
   } satisfies Record<InvoiceStatus, string>,
   errorNetwork: "Keine Verbindung zum Server. Bitte prüfen Sie Ihre Internetverbindung.",
+  errorUnavailable:
+    "Das Kundenportal ist hier gerade nicht verfügbar. Bitte versuchen Sie es später erneut.",
   errorNotFound: "Dieser Eintrag wurde nicht gefunden.",
   errorConflict: "Ihr Vertrag wurde inzwischen geändert. Bitte laden Sie die Ansicht neu.",
   errorRejected: "Diese Änderung ist so nicht möglich.",
   errorGeneric: "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
   errorLoad: "Ihre Verträge konnten nicht geladen werden.",
+  /** The API's codes in the customer's words; its own `detail` is English and for developers. */
+  problem: {
+    validation_failed: "Einige Angaben sind ungültig. Bitte prüfen Sie Ihre Eingaben.",
+    invalid_date: "Bitte wählen Sie ein gültiges Datum.",
+    effective_date_not_allowed: "Zu diesem Datum ist die Änderung nicht möglich.",
+    effective_date_before_period: "Dieses Datum liegt vor dem laufenden Abrechnungszeitraum.",
+    effective_date_after_end: "Dieses Datum liegt nach dem Vertragsende.",
+    same_template: "Sie haben diesen Tarif bereits.",
+    template_not_in_group: "In diesen Tarif können Sie nicht wechseln.",
+    template_not_offered: "Dieser Tarif wird Ihnen nicht angeboten.",
+    not_an_addon: "Diese Option kann nicht gebucht werden.",
+    addon_not_allowed: "Diese Zusatzoption ist für Ihren Tarif nicht verfügbar.",
+    addon_already_on_contract: "Diese Zusatzoption haben Sie bereits gebucht.",
+    cannot_remove_plan: "Der Tarif selbst kann nicht entfernt werden.",
+    item_not_found: "Diese Position gibt es in Ihrem Vertrag nicht mehr.",
+    invalid_quantity: "Diese Menge ist nicht möglich.",
+    quantity_unchanged: "Die Menge ist unverändert.",
+    interval_change_on_cancelled_contract:
+      "Bei einem gekündigten Vertrag ist kein Wechsel des Abrechnungszeitraums möglich.",
+    end_date_too_early: "Zu diesem Datum kann der Vertrag noch nicht enden.",
+    end_date_not_period_end: "Der Vertrag kann nur zum Ende eines Abrechnungszeitraums enden.",
+    contract_ended: "Dieser Vertrag ist beendet und kann nicht mehr geändert werden.",
+    contract_already_cancelled: "Dieser Vertrag ist bereits gekündigt.",
+    action_not_allowed: "Diese Änderung ist im Kundenportal nicht möglich.",
+    portal_disabled: "Das Kundenportal ist zurzeit abgeschaltet.",
+  },
 };
+
+/** The problem codes the widget words itself; every other code gets the text of its status. */
+export type ProblemText = keyof typeof de.problem;
 
 export type Messages = typeof de;
 
@@ -266,7 +298,7 @@ const en: Messages = {
   amountNet: "Amount (net)",
   creditLine: (name) => `Credit: ${name}`,
   chargeLine: (name) => `Charge: ${name}`,
-  noLines: "This change has no prorated amounts.",
+  newPrice: (date, amount, per) => `From ${date} you pay ${amount} ${per} (incl. VAT).`,
   settlement: {
     interim_invoice: (amount, later) =>
       later
@@ -311,11 +343,36 @@ const en: Messages = {
   },
   invoiceStatus: { open: "Open", paid: "Paid", partially_paid: "Partially paid", void: "Void" },
   errorNetwork: "No connection to the server. Please check your internet connection.",
+  errorUnavailable: "The customer portal is not available here right now. Please try again later.",
   errorNotFound: "This entry was not found.",
   errorConflict: "Your contract has changed in the meantime. Please reload the view.",
   errorRejected: "This change is not possible as requested.",
   errorGeneric: "Something went wrong. Please try again later.",
   errorLoad: "Your contracts could not be loaded.",
+  problem: {
+    validation_failed: "Some details are invalid. Please check your entries.",
+    invalid_date: "Please choose a valid date.",
+    effective_date_not_allowed: "The change is not possible on this date.",
+    effective_date_before_period: "This date lies before the current billing period.",
+    effective_date_after_end: "This date lies after the end of the contract.",
+    same_template: "You already have this tariff.",
+    template_not_in_group: "You cannot switch to this tariff.",
+    template_not_offered: "This tariff is not offered to you.",
+    not_an_addon: "This option cannot be booked.",
+    addon_not_allowed: "This add-on is not available for your tariff.",
+    addon_already_on_contract: "You have already booked this add-on.",
+    cannot_remove_plan: "The tariff itself cannot be removed.",
+    item_not_found: "This item is no longer part of your contract.",
+    invalid_quantity: "This quantity is not possible.",
+    quantity_unchanged: "The quantity is unchanged.",
+    interval_change_on_cancelled_contract: "A cancelled contract cannot change its billing period.",
+    end_date_too_early: "The contract cannot end on this date yet.",
+    end_date_not_period_end: "The contract can only end at the end of a billing period.",
+    contract_ended: "This contract has ended and can no longer be changed.",
+    contract_already_cancelled: "This contract is already cancelled.",
+    action_not_allowed: "This change is not possible in the customer portal.",
+    portal_disabled: "The customer portal is switched off at the moment.",
+  },
 };
 
 const tables: Record<Locale, Messages> = { de, en };

@@ -228,6 +228,13 @@ export interface ChangePreview {
   /** VAT per rate on the sum of line nets (EN 16931 BR-CO-17). */
   taxBreakdown: { taxRate: TaxRateBp; netAmount: Cents; taxAmount: Cents }[];
   settlement: Settlement;
+  /** What one regular period costs once the change applies (VAT as on the invoice). */
+  recurringAfter: {
+    billingInterval: BillingInterval;
+    netAmount: Cents;
+    taxAmount: Cents;
+    grossAmount: Cents;
+  };
 }
 
 export interface ChangeResult {

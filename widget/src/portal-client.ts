@@ -167,14 +167,48 @@ export class PortalClient {
       });
     } catch (error) {
       if (init.signal?.aborted) throw error;
-      throw new PortalApiError(0, {
+      throw await this.#noAnswer(error);
+    }
+  }
+
+  /**
+   * A browser hides why a cross-origin request failed. If the API still answers a request that
+   * needs no CORS permission, it is up and has refused this page's origin; otherwise the
+   * network is at fault.
+   */
+  async #noAnswer(error: unknown): Promise<PortalApiError> {
+    const pageOrigin = globalThis.location?.origin;
+    const api = new URL(portalRoot(this.options.apiBase), globalThis.location?.href);
+    const doFetch = this.options.fetch ?? globalThis.fetch;
+    const crossOrigin = pageOrigin !== undefined && api.origin !== pageOrigin;
+    if (crossOrigin && (await answers(doFetch, `${api.href}/contracts`))) {
+      return new PortalApiError(0, {
         type: "about:blank",
-        title: "Network error",
+        title: "Origin not allowed",
         status: 0,
-        code: "network_error",
-        detail: String(error),
+        code: "origin_not_allowed",
+        detail:
+          `The Tarif portal API at ${api.origin} refused this page's origin ${pageOrigin} (CORS). ` +
+          `Add "${pageOrigin}" to allowedOrigins: PATCH /api/v1/settings/customer-center.`,
       });
     }
+    return new PortalApiError(0, {
+      type: "about:blank",
+      title: "Network error",
+      status: 0,
+      code: "network_error",
+      detail: String(error),
+    });
+  }
+}
+
+/** An opaque `no-cors` GET resolves whenever the server answers at all, whatever its CORS. */
+async function answers(doFetch: typeof fetch, url: string): Promise<boolean> {
+  try {
+    await doFetch(url, { mode: "no-cors", credentials: "omit", cache: "no-store" });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -168,6 +168,38 @@ export const styles = css`
   }
   .table-wrap {
     overflow-x: auto;
+    /* The stacked tables below follow the widget's width, not the page's. */
+    container-type: inline-size;
+  }
+  @container (max-width: 36rem) {
+    table.stack thead {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+    }
+    table.stack tr {
+      display: block;
+      padding: 0.5em 0;
+      border-bottom: 1px solid var(--ssp-color-border, #d0d7de);
+    }
+    table.stack th,
+    table.stack td {
+      display: flex;
+      justify-content: space-between;
+      gap: 1em;
+      border: 0;
+      padding: 0.15em 0.5em;
+      text-align: left;
+    }
+    table.stack tbody th {
+      font-weight: 700;
+    }
+    table.stack td::before {
+      content: attr(data-label);
+      color: var(--ssp-color-muted, #57606a);
+    }
   }
   tr.total th,
   tr.total td {

@@ -4,7 +4,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { emit, type PortalOperation } from "./events.js";
 import { formatters, toLocale, type Formatters, type Locale } from "./format.js";
-import { messages, type Messages } from "./i18n.js";
+import { messages, type Messages, type ProblemText } from "./i18n.js";
 import type {
   CancelContractResult,
   ChangePreview,
@@ -48,8 +48,11 @@ type View =
 interface UiError {
   operation: PortalOperation;
   status: number;
-  detail?: string | undefined;
+  code: string;
 }
+
+/** The merchant's set-up is at fault, not the customer's: say so in the console, not to them. */
+const MERCHANT_SETUP_CODES = new Set(["origin_not_allowed"]);
 
 const INVOICE_PAGE = 20;
 
@@ -266,11 +269,9 @@ export class SelfservicePortal extends LitElement {
             title: error instanceof Error ? error.message : String(error),
             detail: undefined,
           };
-    this._error = {
-      operation,
-      status: problem.status,
-      detail: problem.status >= 400 && problem.status < 500 ? problem.detail : undefined,
-    };
+    const setup = MERCHANT_SETUP_CODES.has(problem.code);
+    if (setup) console.error(`<selfservice-portal>: ${problem.detail ?? problem.title}`);
+    this._error = { operation, status: problem.status, code: problem.code };
     this._notice = "";
     emit(this, "selfservice-error", {
       operation,
@@ -297,6 +298,8 @@ export class SelfservicePortal extends LitElement {
       return undefined;
     } finally {
       this._busy = false;
+      // The live region must not keep announcing "sending" once the answer is on screen.
+      if (this._notice === messages(this.#locale).working) this._notice = "";
     }
   }
 
@@ -484,8 +487,12 @@ export class SelfservicePortal extends LitElement {
   #renderError(t: Messages): TemplateResult | typeof nothing {
     const error = this._error;
     if (!error || this._expired) return nothing;
-    const message =
-      error.status === 0
+    const specific = Object.hasOwn(t.problem, error.code)
+      ? t.problem[error.code as ProblemText]
+      : undefined;
+    const message = MERCHANT_SETUP_CODES.has(error.code)
+      ? t.errorUnavailable
+      : error.status === 0
         ? t.errorNetwork
         : error.status === 404
           ? t.errorNotFound
@@ -498,7 +505,7 @@ export class SelfservicePortal extends LitElement {
                 : t.errorGeneric;
     return html`<div class="error" part="error" role="alert">
       <p>${message}</p>
-      ${error.detail ? html`<p class="detail">${error.detail}</p>` : nothing}
+      ${specific ? html`<p class="detail">${specific}</p>` : nothing}
       ${
         error.operation === "load_contracts" || error.status === 409
           ? html`<button type="button" part="button" @click=${() => this.#retry()}>

@@ -21,7 +21,7 @@ import type {
 import { totalsOf } from "./money.ts";
 import type { Cents, TaxBreakdownEntry } from "./money.ts";
 import { prorate, prorateIntervalChange } from "./proration.ts";
-import type { ProratedItem, ProrationLine } from "./proration.ts";
+import type { LineLanguage, ProratedItem, ProrationLine } from "./proration.ts";
 
 export type {
   AddonArticle,
@@ -50,6 +50,8 @@ export interface ComputeChangeInput {
   today: IsoDate;
   prorationMode: ProrationMode;
   timing?: ChangeTiming;
+  /** Of the proration line texts: the customer's language (English unless given). */
+  language?: LineLanguage;
 }
 
 export interface ChangeComputation {
@@ -397,6 +399,7 @@ function prorationOf(
   contract: ContractSnapshot,
   plan: ChangePlan,
   date: IsoDate,
+  language: LineLanguage | undefined,
 ): ProrationOutcome {
   const basis = prorationBasis(contract, date);
   const touched = plan.steps.filter((step) => step.touched);
@@ -406,7 +409,7 @@ function prorationOf(
   const added = touched.flatMap((step) =>
     step.after ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval))] : [],
   );
-  const input = { period: basis.period, effectiveDate: date, removed, added };
+  const input = { period: basis.period, effectiveDate: date, removed, added, language };
   if (plan.newInterval !== contract.interval)
     return prorateIntervalChange({ ...input, newInterval: plan.newInterval });
   return {
@@ -461,7 +464,7 @@ export function computeChange(input: ComputeChangeInput): ChangeComputation {
         )
       : input.effectiveDate;
   assertNotAfterEnd(contract, effectiveDate);
-  const proration = prorationOf(contract, plan, effectiveDate);
+  const proration = prorationOf(contract, plan, effectiveDate, input.language);
   const lines = prorationMode === "none" ? [] : proration.lines;
   const totals = totalsOf(lines);
   return {

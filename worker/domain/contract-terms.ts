@@ -5,7 +5,7 @@ import type { ChangePoint } from "../../widget/src/billing-types.ts";
 export type { ChangePoint, ProrationMode } from "../../widget/src/billing-types.ts";
 import { INTERVAL_MONTHS } from "./calendar.ts";
 import type { BillingInterval, IsoDate, Period } from "./calendar.ts";
-import { lineAmount, sumCents } from "./money.ts";
+import { lineAmount, sumCents, totalsOf } from "./money.ts";
 import type { Cents, TaxRateBp } from "./money.ts";
 
 export type ItemKind = "plan" | "addon";
@@ -97,4 +97,15 @@ export function itemPeriodAmount(item: PricedTerms, interval: BillingInterval): 
 /** The contract's recurring net amount per period of `interval`. */
 export function recurringAmount(items: readonly PricedTerms[], interval: BillingInterval): Cents {
   return sumCents(items.map((item) => itemPeriodAmount(item, interval)));
+}
+
+/** What one regular period costs: net, VAT per rate on the sums (as the invoice), gross. */
+export function recurringTotals(
+  items: readonly (PricedTerms & { taxRate: TaxRateBp })[],
+  interval: BillingInterval,
+): { netAmount: Cents; taxAmount: Cents; grossAmount: Cents } {
+  const { netAmount, taxAmount, grossAmount } = totalsOf(
+    items.map((item) => ({ netAmount: itemPeriodAmount(item, interval), taxRate: item.taxRate })),
+  );
+  return { netAmount, taxAmount, grossAmount };
 }

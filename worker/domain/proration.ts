@@ -31,6 +31,28 @@ export interface ProratedItem {
   periodAmount: Cents;
 }
 
+/** The language of the line texts: the customer's, as the document they receive. */
+export type LineLanguage = "de" | "en";
+
+/** English for an English locale ("en", "en-GB"), German for every other: the merchants' market. */
+export function lineLanguageOf(locale: string): LineLanguage {
+  return /^en\b/i.test(locale) ? "en" : "de";
+}
+
+const LINE_TEXTS = {
+  en: {
+    credit: (item: string, span: string) => `Unused time on ${item} (${span})`,
+    charge: (item: string, span: string) => `Remaining time on ${item} (${span})`,
+  },
+  de: {
+    credit: (item: string, span: string) => `Gutschrift für nicht genutzte Zeit: ${item} (${span})`,
+    charge: (item: string, span: string) => `Anteilig bis Periodenende: ${item} (${span})`,
+  },
+} satisfies Record<
+  LineLanguage,
+  Record<"credit" | "charge", (item: string, span: string) => string>
+>;
+
 /** Same numeric form as the regular invoice lines, readable in German and English alike. */
 function numericDate(date: IsoDate): string {
   return `${date.slice(8, 10)}.${date.slice(5, 7)}.${date.slice(0, 4)}`;
@@ -92,12 +114,13 @@ export function creditLine(
   item: ProratedItem,
   period: Period,
   effectiveDate: IsoDate,
+  language: LineLanguage = "en",
 ): ProrationLine {
   // 0 − x rather than −x: a zero credit must be 0, not −0 (which toEqual and Object.is tell apart).
   const amount = 0 - proratedAmount(item.periodAmount, period, effectiveDate);
   return lineFor(
     item,
-    `Unused time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`,
+    LINE_TEXTS[language].credit(itemLabel(item), describeSpan(effectiveDate, period.end)),
     effectiveDate,
     period.end,
     amount,
@@ -108,11 +131,12 @@ export function chargeLine(
   item: ProratedItem,
   period: Period,
   effectiveDate: IsoDate,
+  language: LineLanguage = "en",
 ): ProrationLine {
   const amount = proratedAmount(item.periodAmount, period, effectiveDate);
   return lineFor(
     item,
-    `Remaining time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`,
+    LINE_TEXTS[language].charge(itemLabel(item), describeSpan(effectiveDate, period.end)),
     effectiveDate,
     period.end,
     amount,
@@ -127,6 +151,8 @@ export interface ProrationInput {
   removed: readonly ProratedItem[];
   /** Items arriving (or changing to new terms), with their new full-period amount. */
   added: readonly ProratedItem[];
+  /** Of the line texts; English unless given. */
+  language?: LineLanguage;
 }
 
 /** Credits first, then charges, each in item order. Nothing is left to prorate when e == t. */
@@ -134,8 +160,12 @@ export function prorate(input: ProrationInput): ProrationLine[] {
   const { period, effectiveDate } = input;
   assertInside(period, effectiveDate);
   if (effectiveDate === period.end) return [];
-  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate));
-  const charges = input.added.map((item) => chargeLine(item, period, effectiveDate));
+  const credits = input.removed.map((item) =>
+    creditLine(item, period, effectiveDate, input.language),
+  );
+  const charges = input.added.map((item) =>
+    chargeLine(item, period, effectiveDate, input.language),
+  );
   return [...credits, ...charges];
 }
 
@@ -161,7 +191,9 @@ export function prorateIntervalChange(input: IntervalChangeInput): IntervalChang
   const newCurrentPeriod = nthPeriod(effectiveDate, newInterval, 0);
   const result = { newBillingAnchor: effectiveDate, newCurrentPeriod };
   if (effectiveDate === period.end) return { lines: [], ...result };
-  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate));
+  const credits = input.removed.map((item) =>
+    creditLine(item, period, effectiveDate, input.language),
+  );
   const charges = input.added.map((item) => fullPeriodLine(item, newCurrentPeriod));
   return { lines: [...credits, ...charges], ...result };
 }

@@ -17,6 +17,7 @@ import { DomainError, missingReference, notFound } from "../domain/errors.ts";
 import { changeBillingKey, draftInvoice, type InvoiceDraft } from "../domain/invoice-draft.ts";
 import { actionFor, isActionAllowed } from "../domain/portal-options.ts";
 import { freshInvoiceIds, newId } from "../security.ts";
+import { lineLanguageOf } from "../domain/proration.ts";
 import { loadChangeContext, type ChangeContext } from "../store/change-context.ts";
 import {
   applyChangeStatements,
@@ -214,6 +215,7 @@ async function computeFor(
     today,
     prorationMode: actor.merchant.prorationMode,
     ...(timing ? { timing } : {}),
+    language: lineLanguageOf(context.customerLocale),
   });
   if (
     actor.kind === "portal" &&

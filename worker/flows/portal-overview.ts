@@ -3,8 +3,7 @@
 // rules. The response shape is the widget's contract in widget/src/portal-api.ts.
 import type { PortalContract, PortalOverview } from "../../widget/src/portal-api.ts";
 import type { IsoDate } from "../domain/calendar.ts";
-import { itemPeriodAmount, recurringAmount, type AddonArticle } from "../domain/contract-terms.ts";
-import { totalsOf } from "../domain/money.ts";
+import { itemPeriodAmount, recurringTotals, type AddonArticle } from "../domain/contract-terms.ts";
 import { portalOptions } from "../domain/portal-options.ts";
 import type { ArticleRecord } from "../store/catalogue.ts";
 import { contractSnapshot, templateTerms } from "../store/change-context.ts";
@@ -131,12 +130,7 @@ function portalContract({
   const ordered = [...snapshot.items].sort((a, b) =>
     a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind === "plan" ? -1 : 1,
   );
-  const recurring = totalsOf(
-    ordered.map((item) => ({
-      netAmount: itemPeriodAmount(item, snapshot.interval),
-      taxRate: item.taxRate,
-    })),
-  );
+  const recurring = recurringTotals(ordered, snapshot.interval);
   const endsBeforeNextPeriod =
     contract.endDate !== null && contract.endDate < contract.currentPeriodEnd;
   return {
@@ -157,7 +151,7 @@ function portalContract({
       quantityChangeable: flags.get(item.id)?.quantityChangeable ?? false,
       maxQuantity: flags.get(item.id)?.maxQuantity ?? 1,
     })),
-    recurringNetAmount: recurringAmount(snapshot.items, snapshot.interval),
+    recurringNetAmount: recurring.netAmount,
     recurringTaxAmount: recurring.taxAmount,
     recurringGrossAmount: recurring.grossAmount,
     currentPeriod: { start: contract.currentPeriodStart, end: contract.currentPeriodEnd },

@@ -117,13 +117,14 @@ export const BrowserUrlSchema = v.pipe(
 );
 
 export const ListQuery = v.object({
+  // A query string is text; toNumber first lets the document call `limit` an integer.
   limit: v.optional(
     v.pipe(
       v.string(),
-      v.regex(/^\d{1,3}$/, "must be 1–100"),
-      v.transform(Number),
-      v.minValue(1),
-      v.maxValue(100),
+      v.toNumber("must be 1–100"),
+      v.integer("must be 1–100"),
+      v.minValue(1, "must be 1–100"),
+      v.maxValue(100, "must be 1–100"),
     ),
     "20",
   ),

@@ -2,6 +2,7 @@
 // add-on, remove an item, change a quantity), list changes, cancel a scheduled one.
 import { Hono } from "hono";
 import * as v from "valibot";
+import { recurringTotals } from "../domain/contract-terms.ts";
 import { notFound } from "../domain/errors.ts";
 import type { AppEnv } from "../env.ts";
 import {
@@ -67,6 +68,10 @@ export function previewResource({ computation, currency }: ChangePreview) {
     settlement: computation.settlement,
     newTemplateId: computation.newTemplateId,
     newBillingInterval: computation.newInterval,
+    recurringAfter: {
+      billingInterval: computation.newInterval,
+      ...recurringTotals(computation.items, computation.newInterval),
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { itemPeriodAmount } from "../domain/contract-terms.ts";
 import { draftInvoice, regularBillingKey } from "../domain/invoice-draft.ts";
 import type { AppEnv } from "../env.ts";
 import { cancelContract } from "../flows/contract-changes.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import {
   IdOf,
@@ -66,12 +66,46 @@ const CustomerCenter = v.strictObject({ offeredTemplateIds: OfferedTemplateIds }
 
 const Cancellation = v.strictObject({ endDate: v.optional(IsoDateSchema) });
 
-export function contractResource(contract: ContractRecord, items: ContractItemRecord[]) {
+const ContractItemResource = v.object({
+  id: v.string(),
+  articleId: v.string(),
+  kind: v.picklist(["plan", "addon"]),
+  name: v.string(),
+  quantity: v.pipe(v.number(), v.integer()),
+  /** Cents: per billing period for a plan, per month for an add-on. */
+  unitAmount: v.pipe(v.number(), v.integer()),
+  taxRate: v.pipe(v.number(), v.integer()),
+  /** Cents per billing period of the contract. */
+  periodAmount: v.pipe(v.number(), v.integer()),
+  startedOn: IsoDateSchema,
+});
+
+export const ContractResource = v.object({
+  id: v.string(),
+  customerId: v.string(),
+  templateId: v.string(),
+  status: v.picklist(["active", "cancellation_pending", "ended"]),
+  startDate: IsoDateSchema,
+  billingInterval: v.picklist(["month", "quarter", "year"]),
+  billingAnchor: IsoDateSchema,
+  currentPeriod: v.object({ start: IsoDateSchema, end: IsoDateSchema }),
+  nextBillingDate: IsoDateSchema,
+  endDate: v.nullable(IsoDateSchema),
+  offeredTemplateIds: v.array(v.string()),
+  version: v.pipe(v.number(), v.integer()),
+  recurringNetAmount: v.pipe(v.number(), v.integer()),
+  items: v.array(ContractItemResource),
+  createdAt: v.string(),
+});
+
+type Contract = v.InferOutput<typeof ContractResource>;
+
+export function contractResource(contract: ContractRecord, items: ContractItemRecord[]): Contract {
   const interval = contract.billingInterval;
   const shapedItems = items.map((item) => ({
     id: item.id,
     articleId: item.articleId,
-    kind: item.kind,
+    kind: item.kind as "plan" | "addon",
     name: item.name,
     quantity: item.quantity,
     unitAmount: item.unitAmount,
@@ -88,7 +122,7 @@ export function contractResource(contract: ContractRecord, items: ContractItemRe
     templateId: contract.templateId,
     status: contract.status,
     startDate: contract.startDate,
-    billingInterval: contract.billingInterval,
+    billingInterval: interval,
     billingAnchor: contract.billingAnchor,
     currentPeriod: { start: contract.currentPeriodStart, end: contract.currentPeriodEnd },
     nextBillingDate: contract.currentPeriodEnd,
@@ -268,28 +302,33 @@ export const contractsRouter = new Hono<AppEnv>()
       return c.json({ ...contractResource(stored!, stored!.items), invoiceId: invoice.id }, 201);
     },
   )
-  .get("/", doc("Contracts", "List contracts"), valid("query", ContractListQuery), async (c) => {
-    const { limit, cursor, customerId, status } = c.req.valid("query");
-    const db = c.var.db;
-    const merchantId = c.get("merchant").id;
-    const rows = await listContracts(db, merchantId, { limit, cursor, customerId, status });
-    const items = await findActiveItemsOf(
-      db,
-      merchantId,
-      rows.slice(0, limit).map((row) => row.id),
-    );
-    return c.json(
-      toPage(rows, limit, (row) =>
-        contractResource(
-          row,
-          items.filter((item) => item.contractId === row.id),
+  .get(
+    "/",
+    doc("Contracts", "List contracts", { schema: PageOf(ContractResource) }),
+    valid("query", ContractListQuery),
+    async (c) => {
+      const { limit, cursor, customerId, status } = c.req.valid("query");
+      const db = c.var.db;
+      const merchantId = c.get("merchant").id;
+      const rows = await listContracts(db, merchantId, { limit, cursor, customerId, status });
+      const items = await findActiveItemsOf(
+        db,
+        merchantId,
+        rows.slice(0, limit).map((row) => row.id),
+      );
+      return c.json(
+        toPage(rows, limit, (row) =>
+          contractResource(
+            row,
+            items.filter((item) => item.contractId === row.id),
+          ),
         ),
-      ),
-    );
-  })
+      );
+    },
+  )
   .get(
     "/:id",
-    doc("Contracts", "Get a contract with its items"),
+    doc("Contracts", "Get a contract with its items", { schema: ContractResource }),
     valid("param", IdParam("ctr")),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -1,5 +1,6 @@
 // Loads everything a contract change needs — the contract, its items, its template with the
-// plan article, and the target template or article of the request — in one D1 round trip, and
+// plan article, the target template or article of the request and the customer's language — in
+// one D1 round trip, and
 // maps the rows to the domain's contract and tariff shapes.
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import {
@@ -7,6 +8,7 @@ import {
   contractChanges,
   contractTemplates,
   contracts,
+  customers,
   invoices,
 } from "../../schema/tables.ts";
 import type { PendingChange } from "../domain/change-application.ts";
@@ -33,6 +35,8 @@ export interface ChangeContext {
   lastChargeInvoiceId: string | undefined;
   /** The contract's changes still waiting for their day. */
   scheduledChanges: PendingChange[];
+  /** The contract's customer's locale ("de", "en-GB", …): the language of their documents. */
+  customerLocale: string;
 }
 
 /*
@@ -93,6 +97,7 @@ export async function loadChangeContext(
     targetArticles,
     lastCharge,
     scheduledChanges,
+    customerRows,
   ] = await db.batch([
     db
       .select()
@@ -131,6 +136,22 @@ export async function loadChangeContext(
           eq(contractChanges.status, "scheduled"),
         ),
       ),
+    db
+      .select({ locale: customers.locale })
+      .from(customers)
+      .where(
+        and(
+          eq(customers.merchantId, merchantId),
+          inArray(
+            customers.id,
+            db
+              .select({ id: contracts.customerId })
+              .from(contracts)
+              .where(eq(contracts.id, contractId)),
+          ),
+        ),
+      )
+      .limit(1),
   ]);
   const contract = rows[0];
   if (!contract || !templates[0] || !plans[0]) return undefined;
@@ -148,6 +169,7 @@ export async function loadChangeContext(
     planCurrency: plans[0].currency,
     lastChargeInvoiceId: lastCharge[0]?.id,
     scheduledChanges,
+    customerLocale: customerRows[0]?.locale ?? "de",
   };
 }
 

@@ -30,7 +30,11 @@ export function renderCancel(v: CancelProps): TemplateResult {
   return html`
     <section>
       ${backButton(t.backToContract, v.onBack)} ${heading(t.cancelHeading)}
-      <p><strong>${contract.tariff.name}</strong> (${contract.id})</p>
+      <p>
+        <strong>${contract.tariff.name}</strong> –
+        ${f.money(contract.recurringGrossAmount, contract.currency)}
+        ${t.perInterval[contract.tariff.billingInterval]}
+      </p>
       ${earliest ? html`<p part="earliest-end">${t.earliestEnd}: <strong>${f.date(earliest)}</strong></p>` : nothing}
       <form part="form" @submit=${submit}>
         ${

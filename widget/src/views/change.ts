@@ -66,9 +66,18 @@ export function validateDraft(
       break;
     case "add_addon": {
       const addon = contract.addonOptions.find((option) => option.articleId === draft.articleId);
+      // An add-on that can be booked once only has no quantity field to fill in.
+      const single = addon?.maxQuantity === 1;
       if (!addon) errors.target = t.errorChooseAddon;
-      else if (!quantityOk(addon.maxQuantity)) errors.quantity = t.errorQuantity(addon.maxQuantity);
-      else request = { type: draft.type, articleId: addon.articleId, quantity, effectiveDate };
+      else if (!single && !quantityOk(addon.maxQuantity))
+        errors.quantity = t.errorQuantity(addon.maxQuantity);
+      else
+        request = {
+          type: draft.type,
+          articleId: addon.articleId,
+          quantity: single ? 1 : quantity,
+          effectiveDate,
+        };
       break;
     }
     case "remove_item":
@@ -178,7 +187,7 @@ function renderTarget(v: ChangeProps): TemplateResult {
           )}
           ${fieldError("target-error", draft.errors.target)}
         </fieldset>
-        ${quantityField(v, t.quantity, addon?.maxQuantity ?? 1)}`;
+        ${addon?.maxQuantity === 1 ? nothing : quantityField(v, t.quantity, addon?.maxQuantity ?? 1)}`;
     }
     case "remove_item": {
       const item = contract.items.find((candidate) => candidate.id === draft.itemId);

@@ -1,4 +1,5 @@
 // The customer's invoice list (regular, interim invoices, credit notes), paged with "load more".
+// A table where there is room; in a narrow widget each invoice becomes a labelled block (CSS).
 import { html, nothing, type TemplateResult } from "lit";
 import type { PortalInvoice } from "../portal-api.js";
 import { heading, type ViewBase } from "./shared.js";
@@ -24,7 +25,7 @@ export function renderInvoices(v: InvoicesProps): TemplateResult {
     body = html`<p class="empty" part="empty">${t.emptyInvoices}</p>`;
   else
     body = html`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="view-heading">
-      <table part="table invoices" aria-labelledby="view-heading">
+      <table class="stack" part="table invoices" aria-labelledby="view-heading">
         <thead>
           <tr>
             <th scope="col">${t.invoiceNumber}</th>
@@ -40,11 +41,15 @@ export function renderInvoices(v: InvoicesProps): TemplateResult {
             (invoice) =>
               html`<tr part="invoice">
                 <th scope="row">${invoice.number}</th>
-                <td>${t.invoiceKind[invoice.kind]}</td>
-                <td>${f.date(invoice.issueDate)}</td>
-                <td>${f.date(invoice.dueDate)}</td>
-                <td class="num">${f.money(invoice.grossAmount, invoice.currency)}</td>
-                <td>${t.invoiceStatus[invoice.status] ?? invoice.status}</td>
+                <td data-label=${t.invoiceKindLabel}>${t.invoiceKind[invoice.kind]}</td>
+                <td data-label=${t.issueDate}>${f.date(invoice.issueDate)}</td>
+                <td data-label=${t.dueDate}>${f.date(invoice.dueDate)}</td>
+                <td data-label=${t.amountGross} class="num">
+                  ${f.money(invoice.grossAmount, invoice.currency)}
+                </td>
+                <td data-label=${t.invoiceStatusLabel}>
+                  ${t.invoiceStatus[invoice.status] ?? invoice.status}
+                </td>
               </tr>`,
           )}
         </tbody>

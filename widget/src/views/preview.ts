@@ -69,8 +69,9 @@ export function renderPreview(v: PreviewProps): TemplateResult {
           : nothing
       }
       ${
+        // Without lines the settlement below ("no prorated billing") says all there is to say.
         preview.lines.length === 0
-          ? html`<p>${t.noLines}</p>`
+          ? nothing
           : html`<div class="table-wrap" role="region" tabindex="0" aria-labelledby="view-heading">
               <table part="table preview-lines" aria-labelledby="view-heading">
                 <thead>
@@ -115,6 +116,13 @@ export function renderPreview(v: PreviewProps): TemplateResult {
             </div>`
       }
       <p class="settlement" part="settlement">${settlementText(t, v, preview)}</p>
+      <p part="new-price">
+        ${t.newPrice(
+          f.date(preview.effectiveDate),
+          f.money(preview.recurringAfter.grossAmount, preview.currency),
+          t.perInterval[preview.recurringAfter.billingInterval],
+        )}
+      </p>
       <div class="actions" part="actions">
         <button type="button" part="button" @click=${v.onBack}>${t.back}</button>
         <button
