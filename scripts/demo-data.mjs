@@ -8,6 +8,9 @@ export const DEMO_MERCHANT_ID = "mer_demo00000000000000000000";
 /** Development only: this key is public in the README and never exists in production. */
 export const DEMO_API_KEY = "sk_dev_demo_key_not_for_production";
 
+/** Development only: the demo merchant's back-office owner, printed by `npm run dev`. */
+export const DEMO_OWNER = { email: "owner@demo.tarif.dev", password: "demo-owner-password" };
+
 /** SQL that creates the demo merchant and its key if they are missing. */
 export function demoMerchantSql() {
   const hash = createHash("sha256").update(DEMO_API_KEY).digest("hex");
@@ -87,6 +90,12 @@ export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
   };
   const ensure = async (existing, match, create) => existing.find(match) ?? (await create());
 
+  const owner = await ensure(
+    await all("/users"),
+    (u) => u.email === DEMO_OWNER.email,
+    () => api("/users", { ...DEMO_OWNER, role: "owner" }),
+  );
+
   const articles = await all("/articles");
   const addons = {};
   for (const addon of ADDONS) {
@@ -147,7 +156,7 @@ export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
         })),
     );
   }
-  return { groupId: group.id, tariffs, addons, contracts };
+  return { groupId: group.id, tariffs, addons, contracts, owner };
 }
 
 function monthsAgo(months) {

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEMO_API_KEY, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
+import { DEMO_API_KEY, DEMO_OWNER, demoMerchantSql, seedDemoData } from "./demo-data.mjs";
 import { FAKE_SMTP_PORT, smtpVars, startFakeSmtp } from "./demo-smtp.mjs";
 import {
   connectDemoFinapi,
@@ -39,9 +39,9 @@ const missing = readFileSync(".dev.vars.example", "utf8")
   .split("\n")
   .filter((line) => /^[A-Z_]+=/.test(line) && !known.has(line.split("=")[0]));
 if (missing.length > 0) appendFileSync(".dev.vars", `\n${missing.join("\n")}\n`);
-// The worker serves the widget bundle from dist/public (wrangler.toml [assets]).
+// The worker serves the widget, the back office and the docs from dist/public ([assets]).
 if (spawnSync("npm", ["run", "build"], { stdio: "inherit" }).status !== 0)
-  throw new Error("the widget and docs assets build failed");
+  throw new Error("the widget, back-office and docs assets build failed");
 wranglerSync(["d1", "migrations", "apply", "DB", "--local"]);
 const seedFile = join(mkdtempSync(join(tmpdir(), "tarif-")), "demo-merchant.sql");
 writeFileSync(seedFile, demoMerchantSql());
@@ -64,6 +64,7 @@ await waitForFakeFinapi();
 const finapi = await connectDemoFinapi(BASE_URL, DEMO_API_KEY);
 console.log(`
   Tarif is running on ${BASE_URL}
+  Back office:     ${BASE_URL}/app   sign in as ${DEMO_OWNER.email} / ${DEMO_OWNER.password}
   Demo portal:     ${BASE_URL}/demo
   API docs:        ${BASE_URL}/docs
   OpenAPI:         ${BASE_URL}/openapi.json

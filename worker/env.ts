@@ -2,6 +2,12 @@
 import type { JobMessage } from "./jobs/job-queue.ts";
 import type { Db } from "./store/db.ts";
 import type { MerchantRecord } from "./store/merchants.ts";
+import type { UserRecord } from "./store/users.ts";
+
+/** Who sent a merchant-API request: one of the merchant's machines, or a signed-in person. */
+export type Principal =
+  | { kind: "api_key" }
+  | { kind: "user"; user: UserRecord; sessionId: string; sessionToken: string; expiresAt: string };
 
 export interface Bindings {
   DB: D1Database;
@@ -43,6 +49,7 @@ export interface Bindings {
 
 export interface Variables {
   merchant: MerchantRecord;
+  principal: Principal;
   /** Set for portal requests: the customer the session token is bound to. */
   customer: { id: string; name: string; locale: string };
   /** The request's clock; tests pin it with the `x-test-now` header (test environment only). */

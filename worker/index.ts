@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import { openAPIRouteHandler } from "hono-openapi";
 import { DomainError } from "./domain/errors.ts";
 import type { AppEnv } from "./env.ts";
-import { requireAdmin, requireMerchant } from "./http/auth.ts";
+import { authorize, requireAdmin, requireMerchant } from "./http/auth.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { jsonBodiesOnly } from "./http/json-body.ts";
@@ -14,6 +14,7 @@ import { completeDocument } from "./http/openapi-document.ts";
 import { consumeJobs, enqueueTick } from "./jobs/job-queue.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
+import { loginRouter, sessionRouter } from "./routes/auth.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
 import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
@@ -31,6 +32,7 @@ import { dunningSettingsRouter } from "./routes/dunning-settings.ts";
 import { emailSettingsRouter } from "./routes/email-settings.ts";
 import { settingsRouter } from "./routes/settings.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
+import { usersRouter } from "./routes/users.ts";
 import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -50,7 +52,9 @@ const requestContext = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 const merchantApi = new Hono<AppEnv>()
-  .use(requireMerchant, idempotency)
+  .use(requireMerchant, authorize, idempotency)
+  .route("/auth", sessionRouter)
+  .route("/users", usersRouter)
   .route("/articles", articlesRouter)
   .route("/template-groups", templateGroupsRouter)
   .route("/contract-templates", contractTemplatesRouter)
@@ -73,6 +77,7 @@ app.use(bodyLimit({ maxSize: MAX_BODY_BYTES }), requestContext);
 for (const api of ["/admin/v1/*", "/api/v1/*", "/portal/v1/*"]) app.use(api, jsonBodiesOnly);
 app.get("/health", (c) => c.json({ status: "ok" }));
 app.route("/admin/v1", new Hono<AppEnv>().use(requireAdmin).route("/", adminRouter));
+app.route("/api/v1/auth", loginRouter);
 app.route("/api/v1", merchantApi);
 app.route("/portal/v1", portalRouter);
 app.route("/finapi", finapiCallbackRouter);

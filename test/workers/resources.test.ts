@@ -53,6 +53,44 @@ describe("articles", () => {
 });
 
 describe("template groups and contract templates", () => {
+  it("moves a template into another group, which must exist", async () => {
+    const { apiKey } = await createMerchant();
+    const catalogue = await createCatalogue(apiKey);
+    const other = await json(
+      await call("/api/v1/template-groups", { key: apiKey, body: { name: "Gas" } }),
+      201,
+    );
+    const moved = await json(
+      await call(`/api/v1/contract-templates/${catalogue.pro.templateId}`, {
+        key: apiKey,
+        method: "PATCH",
+        body: { templateGroupId: other.id },
+      }),
+      200,
+    );
+    expect(moved.templateGroupId).toBe(other.id);
+    const inGroup = await json(
+      await call(`/api/v1/contract-templates?templateGroupId=${other.id}`, { key: apiKey }),
+      200,
+    );
+    expect(inGroup.data.map((t: any) => t.id)).toEqual([catalogue.pro.templateId]);
+    const { apiKey: otherKey } = await createMerchant();
+    const foreign = await json(
+      await call("/api/v1/template-groups", { key: otherKey, body: { name: "Fremd" } }),
+      201,
+    );
+    const problem = await expectProblem(
+      await call(`/api/v1/contract-templates/${catalogue.pro.templateId}`, {
+        key: apiKey,
+        method: "PATCH",
+        body: { templateGroupId: foreign.id },
+      }),
+      400,
+      "validation_failed",
+    );
+    expect(problem.errors[0].field).toBe("templateGroupId");
+  });
+
   it("creates, reads, lists by group and updates a template", async () => {
     const { apiKey } = await createMerchant();
     const catalogue = await createCatalogue(apiKey);
@@ -194,6 +232,25 @@ describe("customers", () => {
       200,
     );
     expect(cleared.iban).toBeNull();
+  });
+
+  it("searches name, e-mail and external reference, with LIKE wildcards taken literally", async () => {
+    const { apiKey } = await createMerchant();
+    for (const body of [
+      { name: "Erika Mustermann", email: "erika@example.com" },
+      { name: "Max Müller", email: "max@example.org", externalRef: "shop-42" },
+      { name: "100% Strom GmbH" },
+    ])
+      await json(await call("/api/v1/customers", { key: apiKey, body }), 201);
+    const names = async (q: string) =>
+      (
+        await json(await call(`/api/v1/customers?q=${encodeURIComponent(q)}`, { key: apiKey }), 200)
+      ).data.map((customer: any) => customer.name);
+    expect(await names("muster")).toEqual(["Erika Mustermann"]);
+    expect(await names("example.org")).toEqual(["Max Müller"]);
+    expect(await names("shop-4")).toEqual(["Max Müller"]);
+    expect(await names("0%")).toEqual(["100% Strom GmbH"]);
+    expect(await names("_")).toEqual([]);
   });
 
   it("creates, finds by externalRef, updates, and masks the IBAN", async () => {

@@ -18,6 +18,7 @@ export type RequestErrorCode =
   | "idempotency_key_reused"
   | "idempotency_request_in_progress"
   | "unprocessable"
+  | "too_many_requests"
   | "internal_error"
   | "upstream_unavailable";
 
@@ -28,6 +29,17 @@ export type PortalAccessCode =
   | "portal_disabled"
   | "origin_not_allowed"
   | "action_not_allowed";
+
+/** Who may use the back office, and for what. */
+export type BackOfficeErrorCode =
+  | "session_expired"
+  | "csrf_token_invalid"
+  | "role_not_allowed"
+  | "invalid_credentials"
+  | "login_throttled"
+  | "not_a_session"
+  | "email_taken"
+  | "last_owner";
 
 export type ContractErrorCode =
   | "contract_ended"
@@ -62,11 +74,13 @@ export type BankErrorCode =
   | "currency_mismatch"
   | "amounts_do_not_add_up"
   | "credit_customer_unclear"
-  | "bank_transaction_changed";
+  | "bank_transaction_changed"
+  | "nothing_to_undo";
 
 export type ErrorCode =
   | RequestErrorCode
   | PortalAccessCode
+  | BackOfficeErrorCode
   | ContractErrorCode
   | ChangeRuleCode
   | SepaErrorCode

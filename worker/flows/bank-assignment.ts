@@ -13,7 +13,11 @@ import {
   reverseTransactionAllocationsStatement,
   reverseTransactionCreditsStatement,
 } from "../store/payment-allocations.ts";
-import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
+import {
+  entriesOf,
+  entryStatement,
+  transactionStatusStatement,
+} from "../store/reconciliation-entries.ts";
 import {
   invoicesByIds,
   transactionForBooking,
@@ -27,6 +31,9 @@ export interface Assignment {
   /** What happens to money left after the invoices are paid; without it, none may be left. */
   remainder?: "customer_credit" | "ignore" | undefined;
 }
+
+/** Undoing a decision reverses its bookings and puts the line back into the review queue. */
+type Decision = Assignment | { undo: true };
 
 interface Share {
   invoice: InvoiceState;
@@ -83,21 +90,25 @@ export async function assignTransaction(
   db: Db,
   merchantId: string,
   id: string,
-  input: Assignment,
+  decision: Decision,
   now: Date,
 ): Promise<void> {
+  const undo = "undo" in decision;
+  const input: Assignment = undo ? { invoiceIds: [] } : decision;
   const at = now.toISOString();
   const tx = await transactionForBooking(db, merchantId, id);
   if (!tx) throw notFound("Bank transaction", id);
   if (new Set(input.invoiceIds).size !== input.invoiceIds.length)
     throw invalidFields([{ field: "invoiceIds", message: "must not list an invoice twice" }]);
-  if (input.invoiceIds.length === 0 && input.remainder !== "ignore")
+  if (!undo && input.invoiceIds.length === 0 && input.remainder !== "ignore")
     throw invalidFields([
       {
         field: "invoiceIds",
         message: 'must name at least one invoice, unless remainder is "ignore"',
       },
     ]);
+  if (undo && ["review", "unmatched"].includes(tx.status))
+    throw new DomainError("nothing_to_undo", "This transaction has not been decided yet.");
   if (tx.amount === null || tx.amount <= 0 || tx.status === "parked" || tx.status === "return") {
     throw new DomainError(
       "transaction_not_assignable",
@@ -126,7 +137,7 @@ export async function assignTransaction(
     return invoice;
   });
   const { shares, rest } = distribute(tx.amount, chosen, ownPaid);
-  if (rest > 0 && !input.remainder) {
+  if (rest > 0 && !input.remainder && !undo) {
     throw new DomainError(
       "amounts_do_not_add_up",
       `The invoices take ${tx.amount - rest} of ${tx.amount} cents; say what happens to the remaining ${rest} (remainder: "customer_credit" or "ignore").`,
@@ -141,7 +152,17 @@ export async function assignTransaction(
   }
   const last = shares.at(-1);
   const partial = last !== undefined && last.paidBefore + last.amount < last.invoice.grossAmount;
-  const status = shares.length === 0 ? "ignored" : partial ? "partially_matched" : "matched";
+  const status = undo
+    ? "review"
+    : shares.length === 0
+      ? "ignored"
+      : partial
+        ? "partially_matched"
+        : "matched";
+  // Back in the queue, the line shows the candidates it was last reviewed with.
+  const lastReview = undo
+    ? (await entriesOf(db, merchantId, [tx.id])).filter((e) => e.kind === "review").at(-1)
+    : undefined;
   const credit = rest > 0 && input.remainder === "customer_credit" ? rest : 0;
   const entryId = newId("rce");
 
@@ -195,9 +216,10 @@ export async function assignTransaction(
       bankTransactionId: tx.id,
       expectedStatus: tx.status,
       seq: tx.seq + 1,
-      kind: "manual",
+      kind: undo ? "review" : "manual",
       status,
-      rule: "manual",
+      rule: undo ? null : "manual",
+      ...(undo ? { reason: "undone_by_hand", candidates: lastReview?.candidates ?? [] } : {}),
       ignoredAmount: rest > 0 && input.remainder === "ignore" ? rest : null,
       source: "api",
       at,
@@ -240,7 +262,7 @@ export async function assignTransaction(
     transactionStatusStatement(db, merchantId, tx.id, {
       status,
       matchedRule: shares.length > 0 ? "manual" : null,
-      statusReason: shares.length === 0 ? "Ignored by hand." : null,
+      statusReason: undo ? "Undone by hand." : shares.length === 0 ? "Ignored by hand." : null,
       at,
     }),
     ...(shares.length > 0

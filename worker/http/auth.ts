@@ -1,10 +1,26 @@
-// Bearer authentication: the admin token for /admin/v1 and merchant API keys for /api/v1. Keys
-// are looked up by their SHA-256 digest, so the database never holds a usable key.
+// Authentication: the admin token for /admin/v1; for /api/v1 either a merchant API key (machines:
+// `Authorization: Bearer`, looked up by its SHA-256 digest) or a back-office session cookie
+// (people: the cookie's token hash, a CSRF header on every state change, and the role table of
+// domain/permissions checked on every request).
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { isAllowed } from "../domain/permissions.ts";
 import type { AppEnv } from "../env.ts";
 import { findMerchantByKeyHash } from "../store/merchants.ts";
+import { findLiveSession } from "../store/users.ts";
 import { sha256Hex, timingSafeEqual } from "../security.ts";
 import { DomainError } from "../domain/errors.ts";
+import { problemResponse } from "./problem.ts";
+
+export const SESSION_COOKIE = "tarif_session";
+export const CSRF_HEADER = "x-csrf-token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The CSRF token belongs to the session: derived from its token, so nothing more is stored. */
+export function csrfTokenOf(sessionToken: string): Promise<string> {
+  return sha256Hex(`csrf:${sessionToken}`);
+}
 
 function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -25,17 +41,88 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-export const requireMerchant = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
-  if (!token)
-    throw new DomainError(
-      "unauthorized",
-      "Send a merchant API key as `Authorization: Bearer <key>`.",
-    );
+export function setSessionCookie(c: Context<AppEnv>, token: string, expiresAt: string) {
+  setCookie(c, SESSION_COOKIE, token, {
+    path: "/api/v1",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(c: Context<AppEnv>) {
+  deleteCookie(c, SESSION_COOKIE, {
+    path: "/api/v1",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+  });
+}
+
+async function authenticateKey(c: Context<AppEnv>, token: string) {
   const hash = await sha256Hex(token);
   const found = await findMerchantByKeyHash(c.var.db, hash);
   if (!found || !timingSafeEqual(found.keyHash, hash))
     throw new DomainError("unauthorized", "The API key is unknown or revoked.");
   c.set("merchant", found.merchant);
+  c.set("principal", { kind: "api_key" });
+}
+
+async function authenticateSession(c: Context<AppEnv>, token: string) {
+  const session = await findLiveSession(c.var.db, await sha256Hex(token), c.var.now.toISOString());
+  if (!session) {
+    // The answer also removes the dead cookie from the browser.
+    const expired = new DomainError("session_expired", "The session has ended; sign in again.");
+    return problemResponse(c, expired, {
+      "set-cookie": `${SESSION_COOKIE}=; Max-Age=0; Path=/api/v1; HttpOnly; Secure; SameSite=Strict`,
+    });
+  }
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const sent = c.req.header(CSRF_HEADER);
+    if (!sent || !timingSafeEqual(sent, await csrfTokenOf(token)))
+      throw new DomainError(
+        "csrf_token_invalid",
+        `A signed-in request that changes something needs the ${CSRF_HEADER} header of its session.`,
+      );
+  }
+  c.set("merchant", session.merchant);
+  c.set("principal", {
+    kind: "user",
+    user: session.user,
+    sessionId: session.sessionId,
+    sessionToken: token,
+    expiresAt: session.expiresAt,
+  });
+}
+
+/** An API key wins over a cookie: machines never need a CSRF token. */
+export const requireMerchant = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("authorization");
+  const token = bearerToken(header);
+  const cookie = getCookie(c, SESSION_COOKIE);
+  if (token) await authenticateKey(c, token);
+  else if (!header && cookie) {
+    const refused = await authenticateSession(c, cookie);
+    if (refused) return refused;
+  } else
+    throw new DomainError(
+      "unauthorized",
+      "Send a merchant API key as `Authorization: Bearer <key>`, or sign in at /app.",
+    );
+  await next();
+});
+
+/** The role table, for people; the path is taken below /api/v1. */
+export const authorize = createMiddleware<AppEnv>(async (c, next) => {
+  const principal = c.get("principal");
+  if (principal.kind === "user") {
+    const path = c.req.path.replace(/^\/api\/v1/, "");
+    if (!isAllowed(principal.user.role, c.req.method, path))
+      throw new DomainError(
+        "role_not_allowed",
+        `The role ${principal.user.role} may not ${c.req.method} ${path}.`,
+      );
+  }
   await next();
 });

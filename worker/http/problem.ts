@@ -13,6 +13,7 @@ const unauthorized = { status: 401, title: "Missing or invalid credentials" };
 const forbidden = { status: 403, title: "Forbidden" };
 const conflict = { status: 409, title: "Conflict" };
 const unprocessable = { status: 422, title: "The request breaks a business rule" };
+const tooManyRequests = { status: 429, title: "Too many requests" };
 
 export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   bad_request: badRequest,
@@ -31,6 +32,7 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   },
   idempotency_key_reused: { status: 422, title: "Idempotency-Key reused with a different request" },
   unprocessable,
+  too_many_requests: tooManyRequests,
   internal_error: { status: 500, title: "Internal error" },
   upstream_unavailable: { status: 502, title: "An upstream service is unavailable" },
 
@@ -39,6 +41,15 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   portal_disabled: forbidden,
   origin_not_allowed: forbidden,
   action_not_allowed: forbidden,
+
+  session_expired: unauthorized,
+  csrf_token_invalid: forbidden,
+  role_not_allowed: forbidden,
+  invalid_credentials: unauthorized,
+  login_throttled: tooManyRequests,
+  not_a_session: badRequest,
+  email_taken: conflict,
+  last_owner: unprocessable,
 
   contract_ended: unprocessable,
   contract_already_cancelled: conflict,
@@ -89,6 +100,7 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   amounts_do_not_add_up: unprocessable,
   credit_customer_unclear: unprocessable,
   bank_transaction_changed: conflict,
+  nothing_to_undo: unprocessable,
 };
 
 export function problemBody(error: DomainError, instance?: string) {

@@ -173,3 +173,24 @@ export function changeRequestSchema<const W extends v.ObjectEntries>(when: W) {
     }),
   ]);
 }
+
+export const EmailSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.maxLength(254),
+  v.email("must be an e-mail address"),
+);
+
+/** Length is what makes a password strong; 12 characters at least, any characters. */
+export const NewPasswordSchema = v.pipe(
+  v.string(),
+  v.minLength(12, "must be at least 12 characters"),
+  v.maxLength(256),
+);
+
+export const NewUserSchema = v.strictObject({
+  email: EmailSchema,
+  password: NewPasswordSchema,
+  role: v.picklist(["owner", "accountant", "viewer"]),
+});

@@ -5,8 +5,10 @@ import * as v from "valibot";
 import { isTimeZone } from "../domain/calendar.ts";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { NameSchema } from "../http/schemas.ts";
+import { emailTaken, newUserRow, userResource } from "../flows/users.ts";
+import { NameSchema, NewUserSchema } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
+import { isUniqueViolation } from "../store/db.ts";
 import { createMerchant } from "../store/merchants.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 
@@ -25,6 +27,8 @@ const CreateMerchant = v.strictObject({
     ),
     "Europe/Berlin",
   ),
+  /** The merchant's first back-office user, who signs in at /app and adds the others. */
+  owner: v.optional(v.omit(NewUserSchema, ["role"])),
 });
 
 export const adminRouter = new Hono<AppEnv>().post(
@@ -34,16 +38,28 @@ export const adminRouter = new Hono<AppEnv>().post(
   async (c) => {
     const body = c.req.valid("json");
     const apiKey = `sk_${randomToken(32)}`;
+    const id = newId("mer");
+    const owner = body.owner ? await newUserRow(id, { ...body.owner, role: "owner" }) : undefined;
     const merchant = await createMerchant(c.var.db, {
-      id: newId("mer"),
+      id,
       name: body.name,
       timeZone: body.timeZone,
       apiKeyId: newId("key"),
       apiKeyHash: await sha256Hex(apiKey),
       apiKeyPrefix: apiKey.slice(0, 7),
+      owner,
+    }).catch((error: unknown) => {
+      if (owner && isUniqueViolation(error)) throw emailTaken(owner.email);
+      throw error;
     });
     return c.json(
-      { id: merchant.id, name: merchant.name, timeZone: merchant.timeZone, apiKey },
+      {
+        id: merchant.id,
+        name: merchant.name,
+        timeZone: merchant.timeZone,
+        apiKey,
+        ...(owner ? { owner: userResource({ ...owner, createdAt: merchant.createdAt }) } : {}),
+      },
       201,
     );
   },

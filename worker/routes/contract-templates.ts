@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
+import { notFound, invalidFields, missingReference } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -62,6 +62,8 @@ const CreateContractTemplate = v.strictObject({
 // Interval and plan article stay fixed: running contracts were priced by them.
 const UpdateContractTemplate = patchObject({
   name: v.optional(NameSchema),
+  /** Moving a tariff to another group changes which tariffs its customers may switch to. */
+  templateGroupId: v.optional(IdOf("tgr")),
   minimumTermMonths: v.optional(Months),
   noticePeriodDays: v.optional(Days),
   allowedAddonArticleIds: v.optional(AddonIds),
@@ -123,6 +125,11 @@ async function checkArticles(
   if (errors.length > 0) throw invalidFields(errors);
 }
 
+async function checkGroup(db: Db, merchantId: string, groupId: string) {
+  if (!(await findTemplateGroup(db, merchantId, groupId)))
+    throw missingReference("templateGroupId", `template group ${groupId} does not exist`);
+}
+
 export const contractTemplatesRouter = new Hono<AppEnv>()
   .post(
     "/",
@@ -132,13 +139,7 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
       const body = c.req.valid("json");
       const merchantId = c.get("merchant").id;
       const db = c.var.db;
-      if (!(await findTemplateGroup(db, merchantId, body.templateGroupId))) {
-        throw new DomainError(
-          "validation_failed",
-          `templateGroupId: template group ${body.templateGroupId} does not exist`,
-          [{ field: "templateGroupId", message: "does not exist" }],
-        );
-      }
+      await checkGroup(db, merchantId, body.templateGroupId);
       await checkArticles(db, merchantId, body.planArticleId, body.allowedAddonArticleIds);
       const template = await insertContractTemplate(db, { id: newId("tpl"), merchantId, ...body });
       return c.json(contractTemplateResource(template), 201);
@@ -181,6 +182,7 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
       const db = c.var.db;
       if (!(await findContractTemplate(db, merchantId, id)))
         throw notFound("Contract template", id);
+      if (patch.templateGroupId) await checkGroup(db, merchantId, patch.templateGroupId);
       if (patch.allowedAddonArticleIds)
         await checkArticles(db, merchantId, undefined, patch.allowedAddonArticleIds);
       const updated = await updateContractTemplate(db, merchantId, id, {

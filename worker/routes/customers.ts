@@ -57,6 +57,7 @@ const UpdateCustomer = patchObject({
 const CustomerListQuery = v.object({
   ...ListQuery.entries,
   externalRef: v.optional(v.pipe(v.string(), v.maxLength(100))),
+  q: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))),
 });
 
 /**
@@ -99,11 +100,12 @@ export const customersRouter = new Hono<AppEnv>()
     },
   )
   .get("/", doc("Customers", "List customers"), valid("query", CustomerListQuery), async (c) => {
-    const { limit, cursor, externalRef } = c.req.valid("query");
+    const { limit, cursor, externalRef, q } = c.req.valid("query");
     const rows = await listCustomers(c.var.db, c.get("merchant").id, {
       limit,
       cursor,
       externalRef,
+      search: q,
     });
     return c.json(toPage(rows, limit, customerResource));
   })

@@ -14,6 +14,7 @@ import { doc } from "../http/openapi.ts";
 import { notFound } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
+import { decideMany } from "../flows/bank-assignment-bulk.ts";
 import {
   findBankTransaction,
   listBankTransactions,
@@ -28,6 +29,20 @@ const TransactionListQuery = v.object({
   status: v.optional(v.picklist(BANK_TRANSACTION_STATUSES)),
 });
 const NoBody = v.strictObject({});
+const BulkBody = v.strictObject({
+  transactionIds: v.pipe(
+    v.array(IdOf("btx")),
+    v.minLength(1, "name at least one transaction"),
+    v.maxLength(100, "at most 100 transactions"),
+  ),
+  action: v.picklist(
+    ["ignore", "undo", "assign_top_candidate"],
+    'must be "ignore", "undo" or "assign_top_candidate"',
+  ),
+  remainder: v.optional(
+    v.picklist(["customer_credit", "ignore"], 'must be "customer_credit" or "ignore"'),
+  ),
+});
 const AssignBody = v.strictObject({
   invoiceIds: v.pipe(v.array(IdOf("inv")), v.maxLength(20, "at most 20 invoices")),
   remainder: v.optional(
@@ -180,6 +195,44 @@ export const reconciliationRouter = new Hono<AppEnv>()
       const merchantId = c.get("merchant").id;
       const transaction = await findBankTransaction(db, merchantId, id);
       if (!transaction) throw notFound("Bank transaction", id);
+      return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
+    },
+  )
+  .post(
+    "/bank-transactions/bulk",
+    doc(
+      "Reconciliation",
+      "Decide many bank transactions at once (ignore, undo, assign to the top candidate); each line in its own batch, the answer per line",
+    ),
+    valid("json", BulkBody),
+    async (c) => {
+      const results = await decideMany(
+        c.var.db,
+        c.get("merchant").id,
+        c.req.valid("json"),
+        c.var.now,
+      );
+      return c.json({
+        results,
+        succeeded: results.filter((result) => result.ok).length,
+        failed: results.filter((result) => !result.ok).length,
+      });
+    },
+  )
+  .post(
+    "/bank-transactions/:id/undo",
+    doc(
+      "Reconciliation",
+      "Undo the decision on a bank transaction: its bookings are reversed and it goes back to review",
+    ),
+    valid("param", IdParam("btx")),
+    valid("json", NoBody),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const db = c.var.db;
+      const merchantId = c.get("merchant").id;
+      await assignTransaction(db, merchantId, id, { undo: true }, c.var.now);
+      const transaction = (await findBankTransaction(db, merchantId, id))!;
       return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
     },
   )

@@ -1,7 +1,7 @@
 // The merchant's customers: the people whose contracts Tarif bills. A customer's IBAN as the API
 // shows it is a view: the active mandate's account when there is one, else the account the
 // merchant gave for the customer (kept sealed; see worker/flows/customer-accounts.ts).
-import { and, asc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, or, sql } from "drizzle-orm";
 import { customers } from "../../schema/tables.ts";
 import { sepaMandates } from "../../schema/sepa.ts";
 import type { Db } from "./db.ts";
@@ -62,8 +62,15 @@ export async function updateCustomer(
 export async function listCustomers(
   db: Db,
   merchantId: string,
-  { limit, cursor, externalRef }: ListOptions & { externalRef?: string | undefined },
+  {
+    limit,
+    cursor,
+    externalRef,
+    search,
+  }: ListOptions & { externalRef?: string | undefined; search?: string | undefined },
 ): Promise<CustomerRecord[]> {
+  // A search finds the text anywhere in the name, e-mail address or external reference.
+  const pattern = search ? `%${search.replace(/[\\%_]/g, (char) => `\\${char}`)}%` : undefined;
   return db
     .select(customerView)
     .from(customers)
@@ -71,6 +78,13 @@ export async function listCustomers(
       and(
         eq(customers.merchantId, merchantId),
         externalRef ? eq(customers.externalRef, externalRef) : undefined,
+        pattern
+          ? or(
+              sql`${customers.name} LIKE ${pattern} ESCAPE '\\'`,
+              sql`${customers.email} LIKE ${pattern} ESCAPE '\\'`,
+              sql`${customers.externalRef} LIKE ${pattern} ESCAPE '\\'`,
+            )
+          : undefined,
         cursor ? gt(customers.id, cursor) : undefined,
       ),
     )

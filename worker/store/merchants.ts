@@ -4,6 +4,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { apiKeys, merchants } from "../../schema/tables.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import type { Db } from "./db.ts";
+import { insertUserStatement, type NewUser } from "./users.ts";
 
 export type MerchantRecord = typeof merchants.$inferSelect;
 
@@ -14,6 +15,8 @@ export interface NewMerchant {
   apiKeyId: string;
   apiKeyHash: string;
   apiKeyPrefix: string;
+  /** The first back-office owner, written in the same batch. */
+  owner?: NewUser | undefined;
 }
 
 export async function createMerchant(db: Db, input: NewMerchant): Promise<MerchantRecord> {
@@ -34,6 +37,7 @@ export async function createMerchant(db: Db, input: NewMerchant): Promise<Mercha
       keyHash: input.apiKeyHash,
       keyPrefix: input.apiKeyPrefix,
     }),
+    ...(input.owner ? [insertUserStatement(db, input.owner)] : []),
   ]);
   return merchant[0]!;
 }

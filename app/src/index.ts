@@ -1,0 +1,2 @@
+// Entry of the back-office bundle served at /app: registers every element.
+import "./define.js";

@@ -1,0 +1,110 @@
+// What every screen of the back office shares: the API client, texts, formatting and the role of
+// the signed-in person, one loading state, and one place for the outcome of an action (a polite
+// status line, or an alert with the server's problem detail).
+import { LitElement, html, nothing, type PropertyValues } from "lit";
+import { formatters, type Formatters } from "../../widget/src/format.js";
+import { ApiError, type Api, type Role } from "./api.js";
+import type { Locale, Messages } from "./i18n.js";
+import { shared, srOnly } from "./styles.js";
+
+export interface Notice {
+  kind: "ok" | "error";
+  text: string;
+}
+
+export abstract class Screen extends LitElement {
+  static override styles = [shared, srOnly];
+  static override properties = {
+    api: { attribute: false },
+    t: { attribute: false },
+    locale: {},
+    userRole: { attribute: "user-role" },
+    loaded: { state: true },
+    busy: { state: true },
+    notice: { state: true },
+  };
+  declare api: Api;
+  declare t: Messages;
+  declare locale: Locale;
+  declare userRole: Role;
+  declare loaded: boolean;
+  declare busy: boolean;
+  declare notice: Notice | null;
+
+  constructor() {
+    super();
+    this.loaded = false;
+    this.busy = false;
+    this.notice = null;
+  }
+
+  get fmt(): Formatters {
+    return formatters(this.locale ?? "de");
+  }
+
+  /** Changes the catalogue, settings and contracts. */
+  get isOwner(): boolean {
+    return this.userRole === "owner";
+  }
+
+  /** Books payments. */
+  get canBook(): boolean {
+    return this.userRole === "owner" || this.userRole === "accountant";
+  }
+
+  protected abstract load(): Promise<void>;
+
+  protected override firstUpdated(changed: PropertyValues): void {
+    super.firstUpdated(changed);
+    void this.reload();
+  }
+
+  async reload(): Promise<void> {
+    try {
+      await this.load();
+      this.loaded = true;
+    } catch (error) {
+      this.notice = { kind: "error", text: this.describe(error) };
+      this.loaded = true;
+    }
+  }
+
+  protected describe(error: unknown): string {
+    return this.t.error(error instanceof ApiError ? error.problem.detail : String(error));
+  }
+
+  /** Runs one action: buttons are disabled meanwhile, the outcome is announced. */
+  protected async act(action: () => Promise<string | void>): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    this.notice = null;
+    try {
+      const text = await action();
+      if (text) this.notice = { kind: "ok", text };
+      return true;
+    } catch (error) {
+      this.notice = { kind: "error", text: this.describe(error) };
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  protected renderNotice() {
+    if (!this.notice) return html`<div role="status" aria-live="polite"></div>`;
+    return this.notice.kind === "error"
+      ? html`<p class="notice error" role="alert">${this.notice.text}</p>`
+      : html`<p class="notice" role="status" aria-live="polite">${this.notice.text}</p>`;
+  }
+
+  protected renderLoading() {
+    return this.loaded ? nothing : html`<p role="status">${this.t.loading}</p>`;
+  }
+}
+
+/** Reads a form's fields by name. */
+export function formValues(form: HTMLFormElement): Record<string, string> {
+  return Object.fromEntries(
+    [...new FormData(form).entries()].map(([key, value]) => [key, String(value)]),
+  );
+}

@@ -1,0 +1,355 @@
+// Browser-test fixtures for the back office: a stubbed fetch answering the merchant API under
+// https://tarif.test with small realistic data, recording every request (method, path, body and
+// the CSRF header), and helpers to mount a screen or the whole app.
+import { vi } from "vitest";
+import "../../../app/src/define.js";
+import { Api, type Role } from "../../../app/src/api.js";
+import { messages, type Locale } from "../../../app/src/i18n.js";
+import type { Screen } from "../../../app/src/screen.js";
+
+export const API_BASE = "https://tarif.test";
+export const CSRF = "csrf-token-of-the-session";
+
+export interface Recorded {
+  method: string;
+  path: string;
+  search: string;
+  csrf: string | null;
+  body: unknown;
+}
+
+export type Reply = { status?: number; body?: unknown };
+export type Handler = (request: Recorded) => Reply;
+
+export const session = (role: Role = "owner") => ({
+  user: { id: "usr_1", email: "owner@example.com", role },
+  merchant: { id: "mer_1", name: "Stadtwerke Test" },
+  csrfToken: CSRF,
+  expiresAt: "2027-01-01T12:00:00Z",
+});
+
+export const problem = (status: number, code: string, detail = code): Reply => ({
+  status,
+  body: { status, code, detail, title: code },
+});
+
+const page = <T>(data: T[]) => ({ body: { data, nextCursor: null } });
+
+export const articles = [
+  { id: "art_basic", kind: "plan", name: "Basic", unitAmount: 990, currency: "EUR", taxRate: 1900 },
+  { id: "art_pro", kind: "plan", name: "Pro", unitAmount: 2990, currency: "EUR", taxRate: 1900 },
+  {
+    id: "art_support",
+    kind: "addon",
+    name: "Support",
+    unitAmount: 490,
+    currency: "EUR",
+    taxRate: 1900,
+  },
+];
+export const groups = [
+  { id: "tgr_cloud", name: "Cloud" },
+  { id: "tgr_new", name: "Neu" },
+];
+const template = (id: string, name: string, planArticleId: string) => ({
+  id,
+  name,
+  templateGroupId: "tgr_cloud",
+  planArticleId,
+  billingInterval: "month",
+  minimumTermMonths: 12,
+  noticePeriodDays: 30,
+  allowedAddonArticleIds: ["art_support"],
+  changePoints: [{ type: "immediately" }, { type: "next_period" }],
+  downgradeTiming: "next_period",
+});
+export const templates = [
+  template("tpl_basic", "Basic", "art_basic"),
+  template("tpl_pro", "Pro", "art_pro"),
+  template("tpl_biz", "Business", "art_pro"),
+];
+
+export const customer = (n: number) => ({
+  id: `cus_${n}`,
+  name: `Kundin ${n}`,
+  email: `kundin${n}@example.com`,
+  externalRef: `K-${n}`,
+  iban: null,
+});
+
+export const contract = {
+  id: "ctr_1",
+  customerId: "cus_1",
+  templateId: "tpl_basic",
+  status: "active",
+  startDate: "2026-06-01",
+  billingInterval: "month",
+  currentPeriod: { start: "2026-12-01", end: "2027-01-01" },
+  nextBillingDate: "2027-01-01",
+  endDate: null,
+  offeredTemplateIds: [],
+  recurringNetAmount: 990,
+  items: [
+    {
+      id: "itm_1",
+      articleId: "art_basic",
+      kind: "plan",
+      name: "Basic",
+      quantity: 1,
+      unitAmount: 990,
+      periodAmount: 990,
+      startedOn: "2026-06-01",
+    },
+  ],
+};
+
+export const invoice = (id: string, overrides: Record<string, unknown> = {}) => ({
+  id,
+  number: `RE-2026-${id.slice(4)}`,
+  kind: "regular",
+  status: "open",
+  customerId: "cus_1",
+  contractId: "ctr_1",
+  issueDate: "2026-12-01",
+  dueDate: "2026-12-15",
+  currency: "EUR",
+  netAmount: 3000,
+  taxAmount: 570,
+  grossAmount: 3570,
+  amountPaid: 0,
+  lines: [{ description: "Basic Dezember", quantity: 1, netAmount: 3000, taxRate: 1900 }],
+  payments: [],
+  returns: [],
+  ...overrides,
+});
+
+export const reviewLine = (id: string, candidates: string[]) => ({
+  id,
+  status: "review",
+  amount: 3570,
+  currency: "EUR",
+  bookingDate: "2026-12-03",
+  purpose: "Strom fuer Oma",
+  counterpartName: "Oma Erna",
+  counterpartIban: null,
+  matchedRule: null,
+  statusReason: null,
+  invoiceIds: [],
+  review: {
+    reason: "ambiguous",
+    candidates: candidates.map((invoiceId, i) => ({ invoiceId, score: 90 - i * 10, reasons: [] })),
+  },
+});
+
+export function defaultRoutes(): Record<string, Handler> {
+  return {
+    "GET /api/v1/auth/session": () => ({ body: session() }),
+    "GET /api/v1/settings/customer-center": () => ({
+      body: {
+        portalEnabled: true,
+        allowedActions: ["switch_up", "cancel"],
+        prorationMode: "interim_invoice",
+        allowedOrigins: ["https://shop.example.com"],
+      },
+    }),
+    "GET /api/v1/articles": () => page(articles),
+    "GET /api/v1/template-groups": () => page(groups),
+    "GET /api/v1/contract-templates": () => page(templates),
+    "GET /api/v1/customers": () => page([customer(1), customer(2)]),
+    "GET /api/v1/customers/cus_1": () => ({ body: customer(1) }),
+    "GET /api/v1/contracts": () => page([contract]),
+    "GET /api/v1/contracts/ctr_1": () => ({ body: contract }),
+    "GET /api/v1/contracts/ctr_1/changes": () =>
+      page([
+        {
+          id: "chg_1",
+          status: "scheduled",
+          type: "switch_template",
+          kind: "downgrade",
+          effectiveDate: "2027-01-01",
+        },
+      ]),
+    "GET /api/v1/invoices": () =>
+      page([invoice("inv_1"), invoice("inv_2", { status: "paid", amountPaid: 3570 })]),
+    "GET /api/v1/invoices/inv_1": () => ({ body: invoice("inv_1") }),
+    "GET /api/v1/invoices/inv_2": () => ({ body: invoice("inv_2") }),
+    "GET /api/v1/bank-transactions": (r) =>
+      r.search.includes("status=return")
+        ? page([])
+        : page([reviewLine("btx_1", ["inv_1", "inv_2"]), reviewLine("btx_2", ["inv_2"])]),
+    "GET /api/v1/webhook-endpoints": () => page([{ id: "whe_1", status: "disabled" }]),
+    "GET /api/v1/webhook-events": () =>
+      page([{ id: "evt_1", type: "invoice.paid", createdAt: "2026-12-03T09:00:00Z" }]),
+    "GET /api/v1/webhook-events/evt_1": () => ({
+      body: {
+        id: "evt_1",
+        type: "invoice.paid",
+        createdAt: "2026-12-03T09:00:00Z",
+        attempts: [
+          { id: "wat_1", attemptedAt: "2026-12-03T09:00:05Z", responseStatus: 500, error: null },
+        ],
+      },
+    }),
+    "GET /api/v1/settings/creditor": () => ({
+      body: {
+        creditorName: "Stadtwerke Test",
+        iban: "DE89…3000",
+        bic: null,
+        creditorId: "DE98ZZZ09999999999",
+      },
+    }),
+    "GET /api/v1/collection-runs": () =>
+      page([
+        {
+          id: "col_1",
+          status: "open",
+          collectionDate: "2026-12-08",
+          numberOfTransactions: 1,
+          controlSum: 3570,
+          currency: "EUR",
+        },
+      ]),
+    "GET /api/v1/collection-runs/col_1": () => ({
+      body: {
+        id: "col_1",
+        status: "open",
+        collectionDate: "2026-12-08",
+        numberOfTransactions: 1,
+        controlSum: 3570,
+        currency: "EUR",
+        items: [
+          {
+            id: "cit_1",
+            invoiceNumber: "RE-2026-1",
+            amount: 3570,
+            mandateReference: "M-1",
+            status: "pending",
+          },
+        ],
+      },
+    }),
+    "GET /api/v1/finapi/settings": () => ({
+      body: { clientId: "client", environment: "sandbox", user: { id: "fu_1" } },
+    }),
+    "GET /api/v1/finapi/bank-connections": () =>
+      page([
+        {
+          id: "bcn_1",
+          status: "active",
+          bankName: "Sparkasse Test",
+          url: null,
+          accounts: [{ id: 1, iban: "DE89…3000", name: "Giro" }],
+          error: null,
+          sync: {
+            status: "failed",
+            lastSyncAt: "2026-12-03T08:00:00Z",
+            consecutiveFailures: 2,
+            error: { code: "WEB_FORM_REQUIRED", message: "Consent expired" },
+          },
+        },
+      ]),
+  };
+}
+
+export interface FakeApi {
+  requests: Recorded[];
+  routes: Record<string, Handler>;
+  calls(route: string): Recorded[];
+}
+
+export function installFakeApi(overrides: Record<string, Handler> = {}): FakeApi {
+  const routes = { ...defaultRoutes(), ...overrides };
+  const requests: Recorded[] = [];
+  const realFetch = globalThis.fetch.bind(globalThis);
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin !== API_BASE) return realFetch(input, init);
+    const headers = new Headers(init?.headers);
+    const recorded: Recorded = {
+      method: init?.method ?? "GET",
+      path: url.pathname,
+      search: url.search,
+      csrf: headers.get("x-csrf-token"),
+      body: typeof init?.body === "string" ? JSON.parse(init.body) : undefined,
+    };
+    requests.push(recorded);
+    const handler = routes[`${recorded.method} ${recorded.path}`];
+    const reply = handler ? handler(recorded) : problem(404, "not_found");
+    const status = reply.status ?? 200;
+    if (status === 204) return new Response(null, { status });
+    return new Response(JSON.stringify(reply.body ?? {}), {
+      status,
+      headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
+    });
+  });
+  return {
+    requests,
+    routes,
+    calls: (route) => requests.filter((r) => `${r.method} ${r.path}` === route),
+  };
+}
+
+/** Mounts one screen as the app would: signed in, with the session's CSRF token. */
+export async function mountScreen<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  options: { role?: Role; locale?: Locale; attributes?: Record<string, string> } = {},
+): Promise<HTMLElementTagNameMap[K]> {
+  const element = document.createElement(tag) as HTMLElementTagNameMap[K] & Screen;
+  const api = new Api(API_BASE);
+  api.csrfToken = CSRF;
+  element.api = api;
+  element.t = messages[options.locale ?? "de"];
+  element.locale = options.locale ?? "de";
+  element.userRole = options.role ?? "owner";
+  for (const [name, value] of Object.entries(options.attributes ?? {}))
+    element.setAttribute(name, value);
+  document.body.append(element);
+  await element.updateComplete;
+  return element;
+}
+
+export async function mountApp(): Promise<HTMLElementTagNameMap["tarif-app"]> {
+  const element = document.createElement("tarif-app");
+  element.setAttribute("api-base", API_BASE);
+  document.body.append(element);
+  await element.updateComplete;
+  return element;
+}
+
+export async function waitFor<T>(
+  probe: () => T | null | undefined | false,
+  timeout = 3000,
+): Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (performance.now() - start > timeout)
+      throw new Error(`waitFor timed out: ${probe.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function root(element: Element): ShadowRoot {
+  return element.shadowRoot!;
+}
+
+export function text(node: Element | ShadowRoot | null | undefined): string {
+  const raw = node instanceof HTMLElement ? node.innerText : (node?.textContent ?? "");
+  return raw.replace(/\s+/g, " ").trim();
+}
+
+/** The element under `selector` in the screen's shadow root whose text contains `label`. */
+export function byText<E extends HTMLElement = HTMLButtonElement>(
+  element: Element,
+  selector: string,
+  label: string,
+): E | undefined {
+  return [...root(element).querySelectorAll<E>(selector)].find((c) => text(c).includes(label));
+}
+
+export function cleanup(): void {
+  document.body.replaceChildren();
+  location.hash = "";
+  vi.unstubAllGlobals();
+}
