@@ -17,6 +17,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with e-mail and password; sets the session cookie */
+        post: operations["postApiV1AuthLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user, merchant and CSRF token */
+        get: operations["getApiV1AuthSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of this session */
+        post: operations["postApiV1AuthLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out of every session of this user */
+        post: operations["postApiV1AuthLogoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List back-office users */
+        get: operations["getApiV1Users"];
+        put?: never;
+        /** Create a back-office user */
+        post: operations["postApiV1Users"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a user and end their sessions */
+        delete: operations["deleteApiV1UsersById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/articles": {
         parameters: {
             query?: never;
@@ -332,6 +435,42 @@ export interface paths {
         patch: operations["patchApiV1SettingsCustomerCenter"];
         trace?: never;
     };
+    "/api/v1/settings/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get which customer e-mails are sent */
+        get: operations["getApiV1SettingsEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Switch customer e-mails on or off per kind */
+        patch: operations["patchApiV1SettingsEmails"];
+        trace?: never;
+    };
+    "/api/v1/settings/dunning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the dunning and return settings */
+        get: operations["getApiV1SettingsDunning"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the dunning and return settings */
+        patch: operations["patchApiV1SettingsDunning"];
+        trace?: never;
+    };
     "/api/v1/portal-sessions": {
         parameters: {
             query?: never;
@@ -623,7 +762,7 @@ export interface paths {
         put?: never;
         /** Create the merchant's finAPI user (its password is stored encrypted) */
         post: operations["postApiV1FinapiUser"];
-        /** Forget the finAPI user: its bank connections stop syncing, imported transactions stay */
+        /** Delete the finAPI user at finAPI and here: its bank connections stop syncing, imported transactions stay */
         delete: operations["deleteApiV1FinapiUser"];
         options?: never;
         head?: never;
@@ -659,6 +798,24 @@ export interface paths {
         get: operations["getApiV1FinapiBankConnectionsById"];
         put?: never;
         post?: never;
+        /** Remove a bank connection at finAPI and here: no longer synced, its transactions stay for the books */
+        delete: operations["deleteApiV1FinapiBankConnectionsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finapi/bank-connections/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew the PSD2 consent: a Web Form 2.0 URL for the bank customer; finishing it resumes the sync without a gap */
+        post: operations["postApiV1FinapiBankConnectionsByIdRenew"];
         delete?: never;
         options?: never;
         head?: never;
@@ -710,6 +867,40 @@ export interface paths {
         get: operations["getApiV1BankTransactionsById"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide many bank transactions at once (ignore, undo, assign to the top candidate); each line in its own batch, the answer per line */
+        post: operations["postApiV1BankTransactionsBulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo the decision on a bank transaction: its bookings are reversed and it goes back to review */
+        post: operations["postApiV1BankTransactionsByIdUndo"];
         delete?: never;
         options?: never;
         head?: never;
@@ -863,12 +1054,453 @@ export interface operations {
                     name: string;
                     /** @default Europe/Berlin */
                     timeZone?: string;
+                    owner?: {
+                        /** Format: email */
+                        email: string;
+                        password: string;
+                    };
                 };
             };
         };
         responses: {
             /** @description OK */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1AuthLogin: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1AuthSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1AuthLogout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1AuthLogoutAll: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1Users: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1Users: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                    /** @enum {string} */
+                    role: "owner" | "accountant" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    deleteApiV1UsersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1488,6 +2120,7 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    templateGroupId?: string;
                     minimumTermMonths?: number;
                     noticePeriodDays?: number;
                     allowedAddonArticleIds?: string[];
@@ -1559,6 +2192,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 externalRef?: string;
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -2521,7 +3155,7 @@ export interface operations {
                 contractId?: string;
                 customerId?: string;
                 status?: "open" | "collection_pending" | "paid" | "partially_paid" | "void";
-                kind?: "regular" | "interim" | "credit_note";
+                kind?: "regular" | "interim" | "credit_note" | "fee";
             };
             header?: never;
             path?: never;
@@ -2678,6 +3312,230 @@ export interface operations {
                     /** @enum {string} */
                     prorationMode?: "interim_invoice" | "next_invoice" | "none";
                     allowedOrigins?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1SettingsEmails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    patchApiV1SettingsEmails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    kinds: {
+                        invoice_issued?: boolean;
+                        change_confirmed?: boolean;
+                        cancellation_confirmed?: boolean;
+                        debit_returned?: boolean;
+                        dunning_level_reached?: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1SettingsDunning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    patchApiV1SettingsDunning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    passOnReturnFee?: boolean;
+                    handlingFee?: number;
+                    representDebits?: boolean;
+                    reminderDays?: [
+                        number,
+                        number,
+                        number
+                    ];
+                    levelFees?: [
+                        number,
+                        number,
+                        number
+                    ];
+                    defaultInterest?: boolean;
+                    b2bFlatFee?: boolean;
+                    baseRates?: {
+                        validFrom: string;
+                        rateBp: number;
+                    }[];
                 };
             };
         };
@@ -2912,7 +3770,7 @@ export interface operations {
                     url: string;
                     description?: string | null;
                     /** @default [] */
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
                 };
             };
         };
@@ -3085,7 +3943,7 @@ export interface operations {
                 "application/json": {
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
                     enabled?: boolean;
                 };
             };
@@ -3288,7 +4146,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed";
+                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required";
             };
             header?: never;
             path?: never;
@@ -4073,6 +4931,7 @@ export interface operations {
                     baseUrl?: string;
                     /** Format: uri */
                     webFormBaseUrl?: string;
+                    consentWarningDays?: number;
                 };
             };
         };
@@ -4409,6 +5268,129 @@ export interface operations {
             };
         };
     };
+    deleteApiV1FinapiBankConnectionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1FinapiBankConnectionsByIdRenew: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     postApiV1ReconciliationRuns: {
         parameters: {
             query?: never;
@@ -4572,6 +5554,158 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1BankTransactionsBulk: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    transactionIds: string[];
+                    /** @enum {string} */
+                    action: "ignore" | "undo" | "assign_top_candidate";
+                    /** @enum {string} */
+                    remainder?: "customer_credit" | "ignore";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1BankTransactionsByIdUndo: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
