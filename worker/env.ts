@@ -4,6 +4,8 @@ import type { MerchantRecord } from "./store/merchants.ts";
 
 export interface Bindings {
   DB: D1Database;
+  /** R2: invoice documents (sealed once, SHA-256 in D1) and company logos by their SHA-256. */
+  DOCUMENTS: R2Bucket;
   /** Bearer token for /admin/v1; a secret in production (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN?: string;
   /** "development" enables /demo and dev-only settings; "production" disables them. */

@@ -157,7 +157,7 @@ async function measure<T>(
 }
 
 export async function run(): Promise<BenchRow[]> {
-  const proxy = await getPlatformProxy<{ DB: D1Database }>({
+  const proxy = await getPlatformProxy<{ DB: D1Database; DOCUMENTS: R2Bucket }>({
     configPath: join(ROOT, "wrangler.toml"),
     persist: false,
     envFiles: [],
@@ -181,8 +181,17 @@ export async function run(): Promise<BenchRow[]> {
 
     // Ours: the sync as the cron runs it.
     const counter: Counter = { statements: 0, roundTrips: 0 };
-    const env: Bindings = { DB: counting(proxy.env.DB, counter), ENCRYPTION_KEY };
-    await seed({ DB: proxy.env.DB, ENCRYPTION_KEY }, runtime, fake, "mer_bench0000000000000000001");
+    const env: Bindings = {
+      DB: counting(proxy.env.DB, counter),
+      ENCRYPTION_KEY,
+      DOCUMENTS: proxy.env.DOCUMENTS,
+    };
+    await seed(
+      { DB: proxy.env.DB, ENCRYPTION_KEY, DOCUMENTS: proxy.env.DOCUMENTS },
+      runtime,
+      fake,
+      "mer_bench0000000000000000001",
+    );
     const ours = await measure(
       () => syncMerchant(database(env.DB), env, "mer_bench0000000000000000001", NOW, runtime),
       fakeMs,
@@ -206,9 +215,13 @@ export async function run(): Promise<BenchRow[]> {
 
     // Baseline: same pages, same drafts, stored with chunked multi-row inserts.
     const baseCounter: Counter = { statements: 0, roundTrips: 0 };
-    const baseEnv: Bindings = { DB: counting(proxy.env.DB, baseCounter), ENCRYPTION_KEY };
+    const baseEnv: Bindings = {
+      DB: counting(proxy.env.DB, baseCounter),
+      ENCRYPTION_KEY,
+      DOCUMENTS: proxy.env.DOCUMENTS,
+    };
     const seeded = await seed(
-      { DB: proxy.env.DB, ENCRYPTION_KEY },
+      { DB: proxy.env.DB, ENCRYPTION_KEY, DOCUMENTS: proxy.env.DOCUMENTS },
       runtime,
       fake,
       "mer_bench0000000000000000002",

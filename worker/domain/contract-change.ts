@@ -21,7 +21,7 @@ import type {
 import { totalsOf } from "./money.ts";
 import type { Cents, TaxBreakdownEntry } from "./money.ts";
 import { prorate, prorateIntervalChange } from "./proration.ts";
-import type { ProratedItem, ProrationLine } from "./proration.ts";
+import type { LineLocale, ProratedItem, ProrationLine } from "./proration.ts";
 
 export type {
   AddonArticle,
@@ -50,6 +50,8 @@ export interface ComputeChangeInput {
   today: IsoDate;
   prorationMode: ProrationMode;
   timing?: ChangeTiming;
+  /** The customer's language for the line texts (English when not given). */
+  locale?: LineLocale;
 }
 
 export interface ChangeComputation {
@@ -376,8 +378,9 @@ function prorationBasis(contract: ContractSnapshot, date: IsoDate): ProrationBas
   return { period, billedAmount: (item) => itemPeriodAmount(item, interval), periodAfter };
 }
 
-function prorated(item: ContractItem | ItemTerms, amount: Cents): ProratedItem {
+function prorated(item: ContractItem | ItemTerms, amount: Cents, switched = false): ProratedItem {
   return {
+    switched: switched && item.kind === "plan",
     itemId: item.id,
     articleId: item.articleId,
     name: item.name,
@@ -397,16 +400,20 @@ function prorationOf(
   contract: ContractSnapshot,
   plan: ChangePlan,
   date: IsoDate,
+  locale: LineLocale,
 ): ProrationOutcome {
+  const switched = plan.newTemplateId !== contract.templateId;
   const basis = prorationBasis(contract, date);
   const touched = plan.steps.filter((step) => step.touched);
   const removed = touched.flatMap((step) =>
     step.before ? [prorated(step.before, basis.billedAmount(step.before))] : [],
   );
   const added = touched.flatMap((step) =>
-    step.after ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval))] : [],
+    step.after
+      ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval), switched)]
+      : [],
   );
-  const input = { period: basis.period, effectiveDate: date, removed, added };
+  const input = { period: basis.period, effectiveDate: date, removed, added, locale };
   if (plan.newInterval !== contract.interval)
     return prorateIntervalChange({ ...input, newInterval: plan.newInterval });
   return {
@@ -461,7 +468,7 @@ export function computeChange(input: ComputeChangeInput): ChangeComputation {
         )
       : input.effectiveDate;
   assertNotAfterEnd(contract, effectiveDate);
-  const proration = prorationOf(contract, plan, effectiveDate);
+  const proration = prorationOf(contract, plan, effectiveDate, input.locale ?? "en");
   const lines = prorationMode === "none" ? [] : proration.lines;
   const totals = totalsOf(lines);
   return {

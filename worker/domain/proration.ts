@@ -21,8 +21,13 @@ export interface ProrationLine {
   taxRate: TaxRateBp;
 }
 
+/** The customer's language of the line texts. */
+export type LineLocale = "de" | "en";
+
 /** An item with the full-period amount to prorate from (billed amount for a credit, new amount for a charge). */
 export interface ProratedItem {
+  /** The new plan of a tariff switch: its charge reads "Tarifwechsel …" in German. */
+  switched?: boolean;
   itemId: string | null;
   articleId: string;
   name: string;
@@ -34,6 +39,36 @@ export interface ProratedItem {
 /** Same numeric form as the regular invoice lines, readable in German and English alike. */
 function numericDate(date: IsoDate): string {
   return `${date.slice(8, 10)}.${date.slice(5, 7)}.${date.slice(0, 4)}`;
+}
+
+/** "11.01.–31.01.2027" for a span within one year, as German invoices write it. */
+function germanSpan(start: IsoDate, endExclusive: IsoDate): string {
+  const last = addDays(endExclusive, -1);
+  if (last === start) return numericDate(start);
+  if (start.slice(0, 4) !== last.slice(0, 4)) return `${numericDate(start)}–${numericDate(last)}`;
+  return `${start.slice(8, 10)}.${start.slice(5, 7)}.–${numericDate(last)}`;
+}
+
+/** The line text of a prorated credit or charge in the customer's language. */
+function prorationText(
+  kind: "credit" | "charge" | "full",
+  item: ProratedItem,
+  start: IsoDate,
+  end: IsoDate,
+  locale: LineLocale,
+): string {
+  const label = itemLabel(item);
+  if (locale === "en") {
+    const span = describeSpan(start, end);
+    if (kind === "credit") return `Unused time on ${label} (${span})`;
+    if (kind === "charge") return `Remaining time on ${label} (${span})`;
+    return `${label} (${span})`;
+  }
+  const span = germanSpan(start, end);
+  if (kind === "credit") return `Gutschrift ${label}, anteilig ${span}`;
+  const prefix = item.switched ? "Tarifwechsel " : "";
+  if (kind === "charge") return `${prefix}${label}, anteilig ${span}`;
+  return `${prefix}${label} ${span}`;
 }
 
 /** "11.01.2027 – 31.01.2027" for [2027-01-11, 2027-02-01): invoices show the last day, not the exclusive end. */
@@ -92,12 +127,13 @@ export function creditLine(
   item: ProratedItem,
   period: Period,
   effectiveDate: IsoDate,
+  locale: LineLocale = "en",
 ): ProrationLine {
   // 0 − x rather than −x: a zero credit must be 0, not −0 (which toEqual and Object.is tell apart).
   const amount = 0 - proratedAmount(item.periodAmount, period, effectiveDate);
   return lineFor(
     item,
-    `Unused time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`,
+    prorationText("credit", item, effectiveDate, period.end, locale),
     effectiveDate,
     period.end,
     amount,
@@ -108,11 +144,12 @@ export function chargeLine(
   item: ProratedItem,
   period: Period,
   effectiveDate: IsoDate,
+  locale: LineLocale = "en",
 ): ProrationLine {
   const amount = proratedAmount(item.periodAmount, period, effectiveDate);
   return lineFor(
     item,
-    `Remaining time on ${itemLabel(item)} (${describeSpan(effectiveDate, period.end)})`,
+    prorationText("charge", item, effectiveDate, period.end, locale),
     effectiveDate,
     period.end,
     amount,
@@ -127,6 +164,7 @@ export interface ProrationInput {
   removed: readonly ProratedItem[];
   /** Items arriving (or changing to new terms), with their new full-period amount. */
   added: readonly ProratedItem[];
+  locale?: LineLocale;
 }
 
 /** Credits first, then charges, each in item order. Nothing is left to prorate when e == t. */
@@ -134,8 +172,9 @@ export function prorate(input: ProrationInput): ProrationLine[] {
   const { period, effectiveDate } = input;
   assertInside(period, effectiveDate);
   if (effectiveDate === period.end) return [];
-  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate));
-  const charges = input.added.map((item) => chargeLine(item, period, effectiveDate));
+  const locale = input.locale ?? "en";
+  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate, locale));
+  const charges = input.added.map((item) => chargeLine(item, period, effectiveDate, locale));
   return [...credits, ...charges];
 }
 
@@ -161,15 +200,16 @@ export function prorateIntervalChange(input: IntervalChangeInput): IntervalChang
   const newCurrentPeriod = nthPeriod(effectiveDate, newInterval, 0);
   const result = { newBillingAnchor: effectiveDate, newCurrentPeriod };
   if (effectiveDate === period.end) return { lines: [], ...result };
-  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate));
-  const charges = input.added.map((item) => fullPeriodLine(item, newCurrentPeriod));
+  const locale = input.locale ?? "en";
+  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate, locale));
+  const charges = input.added.map((item) => fullPeriodLine(item, newCurrentPeriod, locale));
   return { lines: [...credits, ...charges], ...result };
 }
 
-function fullPeriodLine(item: ProratedItem, period: Period): ProrationLine {
+function fullPeriodLine(item: ProratedItem, period: Period, locale: LineLocale): ProrationLine {
   return lineFor(
     item,
-    `${itemLabel(item)} (${describeSpan(period.start, period.end)})`,
+    prorationText("full", item, period.start, period.end, locale),
     period.start,
     period.end,
     item.periodAmount,

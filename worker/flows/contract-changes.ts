@@ -23,6 +23,7 @@ import {
   cancelContractStatements,
   cancelScheduledChangeStatements,
   findChange,
+  requiredParties,
   scheduleChangeStatements,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
@@ -213,6 +214,7 @@ async function computeFor(
     effectiveDate,
     today,
     prorationMode: actor.merchant.prorationMode,
+    locale: context.parties?.customer.locale === "en" ? "en" : "de",
     ...(timing ? { timing } : {}),
   });
   if (
@@ -284,6 +286,7 @@ function settlementInvoice(
       periodEnd: computation.newCurrentPeriod.end,
       changeId,
       billingKey: changeBillingKey(changeId),
+      parties: requiredParties(context),
     },
     freshInvoiceIds(),
   );

@@ -90,6 +90,12 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   amounts_do_not_add_up: unprocessable,
   credit_customer_unclear: unprocessable,
   bank_transaction_changed: conflict,
+
+  company_settings_incomplete: unprocessable,
+  customer_incomplete: unprocessable,
+  seller_country_unsupported: unprocessable,
+  tax_rate_not_allowed: unprocessable,
+  seller_vat_id_required: unprocessable,
 };
 
 export function problemBody(error: DomainError, instance?: string) {

@@ -1,7 +1,10 @@
 // The billing run (cron): for each contract with due work, in order, apply the scheduled
 // changes whose day has come, bill the next period in advance (with carried proration lines),
 // and end contracts whose last day has passed. Every step is one guarded, atomic D1 batch
-// keyed so that re-running the same day, or after a crash halfway, issues nothing twice.
+// keyed so that re-running the same day, or after a crash halfway, issues nothing twice. A
+// contract whose invoice cannot be issued lawfully (company settings or the customer's address
+// incomplete) is left exactly as it is, still due, and reported as blocked: once the data is
+// complete, the next tick bills it.
 import { localDate, periodContaining, type IsoDate } from "../domain/calendar.ts";
 import { periodInvoiceLines } from "../domain/contract-billing.ts";
 import { itemPeriodAmount } from "../domain/contract-terms.ts";
@@ -9,11 +12,14 @@ import { DomainError } from "../domain/errors.ts";
 import { draftInvoice, regularBillingKey } from "../domain/invoice-draft.ts";
 import { applyChange, loadForChange } from "../flows/contract-changes.ts";
 import { freshInvoiceIds } from "../security.ts";
+import { InvoicePartiesIncomplete } from "../domain/invoice-snapshot.ts";
+import { TaxRuleError } from "../domain/tax-decision.ts";
 import { billPeriodStatements, endContractStatements, findDueContracts } from "../store/billing.ts";
 import type { ChangeContext } from "../store/change-context.ts";
 import {
   dueScheduledChanges,
   failScheduledChangeStatement,
+  requiredParties,
   uninvoicedCarriedLinesQuery,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
@@ -33,6 +39,8 @@ export interface BillingRunReport {
   invoicesIssued: number;
   contractsEnded: number;
   errors: { contractId: string; message: string }[];
+  /** Contracts not billed because an invoice would lack required data; nothing was written. */
+  blocked: { contractId: string; code: string; fields: string[] }[];
 }
 
 export interface BillingRunOptions {
@@ -59,6 +67,7 @@ export async function runBilling(
     invoicesIssued: 0,
     contractsEnded: 0,
     errors: [],
+    blocked: [],
   };
   // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
   const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
@@ -113,7 +122,15 @@ async function billContract(
   report: BillingRunReport,
 ) {
   for (let step = 0; step < maxSteps; step++) {
-    const outcome = await nextStep(db, merchant, contractId, today, at);
+    let outcome: Step;
+    try {
+      outcome = await nextStep(db, merchant, contractId, today, at);
+    } catch (error) {
+      const blocked = blockedReason(error);
+      if (!blocked) throw error;
+      report.blocked.push({ contractId, ...blocked });
+      return;
+    }
     if (outcome === "idle") return;
     if (outcome === "change_applied") report.changesApplied += 1;
     if (outcome === "change_failed") report.changesFailed += 1;
@@ -123,6 +140,13 @@ async function billContract(
       return;
     }
   }
+}
+
+/** Why an invoice could not be drafted, for errors that the merchant's data causes. */
+function blockedReason(error: unknown): { code: string; fields: string[] } | null {
+  if (error instanceof InvoicePartiesIncomplete) return { code: error.code, fields: error.fields };
+  if (error instanceof TaxRuleError) return { code: error.code, fields: [error.field] };
+  return null;
 }
 
 async function nextStep(
@@ -159,6 +183,8 @@ async function applyScheduled(
     return "change_applied";
   } catch (error) {
     if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
+    // Missing invoice data is the merchant's to fix, not the change's fault: it stays due.
+    if (blockedReason(error)) throw error;
     // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
     if (!(error instanceof DomainError)) throw error;
@@ -203,6 +229,7 @@ async function billNextPeriod(
       periodEnd: period.end,
       changeId: null,
       billingKey: regularBillingKey(contract.id, period.start),
+      parties: requiredParties(context),
     },
     freshInvoiceIds(),
   );

@@ -3,6 +3,7 @@
 // lists exactly these schedules. (Kept out of worker/index.ts: workerd treats every export of
 // the entry module as a handler.)
 import type { Bindings } from "../env.ts";
+import { storePendingDocuments } from "../flows/invoice-documents.ts";
 import { runBankSync } from "./bank-sync.ts";
 import { runBilling } from "./billing-run.ts";
 import { deliverWebhooks } from "./webhook-delivery.ts";
@@ -22,8 +23,18 @@ export const CRON_JOBS = {
     name: "billing run",
     run: (env, at) => runBilling(env.DB, at),
   },
-  /** Every minute: webhook deliveries whose (re)try is due. */
-  webhooks: { schedule: "* * * * *", name: "webhook delivery", run: deliverWebhooks },
+  /**
+   * Every minute: the document outbox first (invoices issued meanwhile get their PDF and XML
+   * before their webhooks go out), then webhook deliveries whose (re)try is due.
+   */
+  webhooks: {
+    schedule: "* * * * *",
+    name: "invoice documents and webhook delivery",
+    run: async (env, at) => ({
+      documentsStored: await storePendingDocuments(env, at),
+      webhooks: await deliverWebhooks(env, at),
+    }),
+  },
   /** Every 15 minutes: pull new bank transactions from finAPI (bounded work per tick). */
   bankSync: { schedule: "*/15 * * * *", name: "bank sync", run: runBankSync },
 } satisfies Record<string, CronJob>;

@@ -13,7 +13,9 @@ import type { PendingChange } from "../domain/change-application.ts";
 import type { AddonArticle, ContractSnapshot, TemplateTerms } from "../domain/contract-terms.ts";
 import type { ArticleRecord, ContractTemplateRecord } from "./catalogue.ts";
 import { activeItemsQuery, type ContractItemRecord, type ContractRecord } from "./contracts.ts";
+import { customerIdOf, invoicePartiesOf, invoicePartiesQueries } from "./company.ts";
 import type { Db } from "./db.ts";
+import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 
 export interface ChangeTarget {
   templateId?: string | undefined;
@@ -33,6 +35,8 @@ export interface ChangeContext {
   lastChargeInvoiceId: string | undefined;
   /** The contract's changes still waiting for their day. */
   scheduledChanges: PendingChange[];
+  /** Seller and buyer for an interim invoice or credit note the change may issue. */
+  parties: InvoiceParties | undefined;
 }
 
 /*
@@ -83,6 +87,11 @@ export async function loadChangeContext(
     merchantId,
     target.templateId ? [target.templateId] : [],
   );
+  const [company, customer, mandate, creditor] = invoicePartiesQueries(
+    db,
+    merchantId,
+    customerIdOf(db, contractId),
+  );
   const [
     rows,
     items,
@@ -93,6 +102,7 @@ export async function loadChangeContext(
     targetArticles,
     lastCharge,
     scheduledChanges,
+    ...parties
   ] = await db.batch([
     db
       .select()
@@ -131,6 +141,10 @@ export async function loadChangeContext(
           eq(contractChanges.status, "scheduled"),
         ),
       ),
+    company,
+    customer,
+    mandate,
+    creditor,
   ]);
   const contract = rows[0];
   if (!contract || !templates[0] || !plans[0]) return undefined;
@@ -148,6 +162,7 @@ export async function loadChangeContext(
     planCurrency: plans[0].currency,
     lastChargeInvoiceId: lastCharge[0]?.id,
     scheduledChanges,
+    parties: invoicePartiesOf(parties),
   };
 }
 

@@ -9,6 +9,7 @@ import type { IsoDate } from "../domain/calendar.ts";
 import { billedPeriodStart, movesCurrentPeriod } from "../domain/change-application.ts";
 import type { ChangeComputation } from "../domain/contract-change.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
+import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import { newId } from "../security.ts";
 import type { ChangeContext } from "./change-context.ts";
 import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
@@ -25,6 +26,12 @@ interface ChangeMeta {
   changeId: string;
   request: ContractChangeRequest;
   source: ChangeSource;
+}
+
+/** The contract's customer always exists (a foreign key), so missing parties are a broken row. */
+export function requiredParties(context: ChangeContext): InvoiceParties {
+  if (!context.parties) throw new Error(`customer of contract ${context.contract.id} not found`);
+  return context.parties;
 }
 
 function itemStatements(

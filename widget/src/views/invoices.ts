@@ -1,4 +1,5 @@
-// The customer's invoice list (regular, interim invoices, credit notes), paged with "load more".
+// The customer's invoice list (regular, interim invoices, credit notes), paged with "load more",
+// each with a link to its PDF as stored at issue.
 import { html, nothing, type TemplateResult } from "lit";
 import type { PortalInvoice } from "../portal-api.js";
 import { heading, type ViewBase } from "./shared.js";
@@ -13,6 +14,10 @@ export interface InvoicesState {
 export interface InvoicesProps extends ViewBase {
   invoices: InvoicesState;
   onMore(): void;
+  /** Fetches the PDF with the session token and hands it to the browser as a download. */
+  onDownload(invoice: PortalInvoice): void;
+  /** The absolute URL of a `pdfPath`, so the link is a real link (copy, open in new tab). */
+  hrefOf(path: string): string;
 }
 
 export function renderInvoices(v: InvoicesProps): TemplateResult {
@@ -33,6 +38,7 @@ export function renderInvoices(v: InvoicesProps): TemplateResult {
             <th scope="col">${t.dueDate}</th>
             <th scope="col" class="num">${t.amountGross}</th>
             <th scope="col">${t.invoiceStatusLabel}</th>
+            <th scope="col">${t.invoiceDocument}</th>
           </tr>
         </thead>
         <tbody>
@@ -45,6 +51,23 @@ export function renderInvoices(v: InvoicesProps): TemplateResult {
                 <td>${f.date(invoice.dueDate)}</td>
                 <td class="num">${f.money(invoice.grossAmount, invoice.currency)}</td>
                 <td>${t.invoiceStatus[invoice.status] ?? invoice.status}</td>
+                <td>
+                  ${
+                    invoice.pdfPath
+                      ? html`<a
+                          part="download"
+                          href=${v.hrefOf(invoice.pdfPath)}
+                          download=${`${invoice.number}.pdf`}
+                          aria-label=${t.downloadPdfOf(invoice.number)}
+                          @click=${(event: Event) => {
+                            event.preventDefault();
+                            v.onDownload(invoice);
+                          }}
+                          >${t.downloadPdf}</a
+                        >`
+                      : nothing
+                  }
+                </td>
               </tr>`,
           )}
         </tbody>
