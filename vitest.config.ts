@@ -4,9 +4,26 @@
 // the /demo page of a real `wrangler dev` with the same Chromium.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { playwright } from "@vitest/browser-playwright";
-import { defineConfig } from "vitest/config";
+import { readFileSync } from "node:fs";
+import { defineConfig, type Plugin } from "vitest/config";
 
 const migrations = await readD1Migrations("schema/migrations");
+
+/**
+ * wrangler.toml's Data rule (fonts, ICC profile) for plain Node: such an import is the file's
+ * bytes as an ArrayBuffer, so unit tests can import modules that reach worker/documents/assets.ts
+ * (the cron registry does, through the documents job).
+ */
+const dataModules: Plugin = {
+  name: "wrangler-data-modules",
+  enforce: "pre",
+  load(id) {
+    if (!/\.(ttf|icc)$/.test(id)) return null;
+    const base64 = readFileSync(id).toString("base64");
+    return `const bytes = Buffer.from(${JSON.stringify(base64)}, "base64");
+export default bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);`;
+  },
+};
 
 export default defineConfig({
   test: {
@@ -21,6 +38,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [dataModules],
         test: {
           name: "unit",
           environment: "node",
