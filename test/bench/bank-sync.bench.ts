@@ -14,18 +14,13 @@ import { clientFor, userOf, type FinapiRuntime } from "../../worker/banking/fina
 import { chunkForInsert, database, runBatch } from "../../worker/store/db.ts";
 import { findSettings } from "../../worker/store/finapi.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
-import { BASE_URL, ENCRYPTION_KEY, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
+import { BASE_URL, ENCRYPTION_KEY, JOBS, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
 const TRANSACTIONS = 5_000;
 /** The Workers CPU limit per invocation (default for cron triggers and requests). */
 const WORKERS_CPU_LIMIT_MS = 30_000;
 const LOOKUP_HASH_KEY = "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=";
-/** The sync never enqueues; a bench env has no queue, and a send would be a bug. */
-const JOBS = {
-  send: () => Promise.reject(new Error("the bank sync does not enqueue")),
-  sendBatch: () => Promise.reject(new Error("the bank sync does not enqueue")),
-} as unknown as Bindings["JOBS"];
 const NOW = new Date("2027-03-01T09:00:00.000Z");
 
 interface Counter {

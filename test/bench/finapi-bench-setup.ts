@@ -12,6 +12,12 @@ import { database } from "../../worker/store/db.ts";
 import { insertConnection, upsertSettings } from "../../worker/store/finapi.ts";
 import type { createFakeFinapi } from "../fakes/finapi/app.ts";
 
+/** The sync never enqueues; a bench env has no queue, and a send would be a bug. */
+export const JOBS = {
+  send: () => Promise.reject(new Error("the bank sync does not enqueue")),
+  sendBatch: () => Promise.reject(new Error("the bank sync does not enqueue")),
+} as unknown as Bindings["JOBS"];
+
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const ENCRYPTION_KEY = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
 export const BASE_URL = "https://finapi.bench.test";

@@ -10,7 +10,7 @@ import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import type { Bindings } from "../../worker/env.ts";
 import { database } from "../../worker/store/db.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
-import { BASE_URL, ENCRYPTION_KEY, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
+import { BASE_URL, ENCRYPTION_KEY, JOBS, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
 /** Midnight in Berlin (CET), so the 96 ticks are exactly one day of PSD2's budget. */
@@ -30,12 +30,6 @@ function fakeOnClock(clock: { now: number }) {
   };
   return { fake, runtime };
 }
-
-/** The sync never enqueues; a bench env has no queue, and a send would be a bug. */
-const JOBS = {
-  send: () => Promise.reject(new Error("the bank sync does not enqueue")),
-  sendBatch: () => Promise.reject(new Error("the bank sync does not enqueue")),
-} as unknown as Bindings["JOBS"];
 
 /** One connection through a day of ticks with a booking at the bank every hour. */
 async function aDayOfTicks(d1: D1Database) {
