@@ -194,3 +194,31 @@ export const NewUserSchema = v.strictObject({
   password: NewPasswordSchema,
   role: v.picklist(["owner", "accountant", "viewer"]),
 });
+
+// Building blocks of the response schemas: what the routes answer, for the OpenAPI document and
+// the test helper that holds every response to it (test/workers/openapi-check.ts).
+
+export const Int = v.pipe(v.number(), v.integer());
+/** A calendar date the API answers, `2027-01-31`. */
+export const DateOut = v.pipe(v.string(), v.isoDate());
+/** An instant the API answers, `2027-01-31T10:00:00.000Z`. */
+export const InstantOut = v.pipe(v.string(), v.isoTimestamp());
+export const NullableText = v.nullable(v.string());
+
+/**
+ * The shaping function's value typed as the schema's output: a key the schema does not describe is
+ * a type error here (a spread record would otherwise pass it on unseen).
+ */
+export function shaped<S extends v.GenericSchema>(_schema: S) {
+  return <T extends v.InferOutput<S>>(
+    value: T & { [K in Exclude<keyof T, keyof v.InferOutput<S>>]: never },
+  ): v.InferOutput<S> => value;
+}
+
+/** A back-office user as flows/users.ts `userResource` shapes it. */
+export const UserResource = v.object({
+  id: v.string(),
+  email: v.string(),
+  role: NewUserSchema.entries.role,
+  createdAt: InstantOut,
+});

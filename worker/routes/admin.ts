@@ -6,7 +6,7 @@ import { isTimeZone } from "../domain/calendar.ts";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { emailTaken, newUserRow, userResource } from "../flows/users.ts";
-import { NameSchema, NewUserSchema } from "../http/schemas.ts";
+import { NameSchema, NewUserSchema, shaped, UserResource } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { isUniqueViolation } from "../store/db.ts";
 import { createMerchant } from "../store/merchants.ts";
@@ -31,9 +31,23 @@ const CreateMerchant = v.strictObject({
   owner: v.optional(v.omit(NewUserSchema, ["role"])),
 });
 
+const CreatedMerchant = v.object({
+  id: v.string(),
+  name: v.string(),
+  timeZone: v.string(),
+  /** Shown once: only its SHA-256 digest is stored. */
+  apiKey: v.string(),
+  owner: v.optional(UserResource),
+});
+
 export const adminRouter = new Hono<AppEnv>().post(
   "/merchants",
-  doc("Admin", "Create a merchant and its first API key", { status: 201 }),
+  doc(
+    "Admin",
+    "Create a merchant and its first API key",
+    { status: 201, schema: CreatedMerchant },
+    { errors: [409] },
+  ),
   valid("json", CreateMerchant),
   async (c) => {
     const body = c.req.valid("json");
@@ -53,13 +67,13 @@ export const adminRouter = new Hono<AppEnv>().post(
       throw error;
     });
     return c.json(
-      {
+      shaped(CreatedMerchant)({
         id: merchant.id,
         name: merchant.name,
         timeZone: merchant.timeZone,
         apiKey,
         ...(owner ? { owner: userResource({ ...owner, createdAt: merchant.createdAt }) } : {}),
-      },
+      }),
       201,
     );
   },

@@ -10,7 +10,7 @@ import { clearSessionCookie, csrfTokenOf, setSessionCookie } from "../http/auth.
 import { doc } from "../http/openapi.ts";
 import { problemResponse } from "../http/problem.ts";
 import { DomainError } from "../domain/errors.ts";
-import { EmailSchema } from "../http/schemas.ts";
+import { EmailSchema, InstantOut, Int, UserResource } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 import { deleteSession, deleteSessionsOfUser, type UserRecord } from "../store/users.ts";
@@ -20,12 +20,20 @@ const Login = v.strictObject({
   password: v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(256)),
 });
 
+const SessionResource = v.object({
+  user: UserResource,
+  merchant: v.object({ id: v.string(), name: v.string() }),
+  /** Send it as x-csrf-token with every request that changes something. */
+  csrfToken: v.string(),
+  expiresAt: InstantOut,
+});
+
 async function sessionResource(
   user: UserRecord,
   merchant: Pick<MerchantRecord, "id" | "name">,
   token: string,
   expiresAt: string,
-) {
+): Promise<v.InferOutput<typeof SessionResource>> {
   return {
     user: userResource(user),
     merchant: { id: merchant.id, name: merchant.name },
@@ -44,7 +52,12 @@ function signedInUser(c: Context<AppEnv>): Extract<Principal, { kind: "user" }> 
 /** Sign-in needs no credentials; it is mounted before the merchant API's authentication. */
 export const loginRouter = new Hono<AppEnv>().post(
   "/login",
-  doc("Back office", "Sign in with e-mail and password; sets the session cookie"),
+  doc(
+    "Back office",
+    "Sign in with e-mail and password; sets the session cookie",
+    { schema: SessionResource },
+    { errors: [401, 429], public: true },
+  ),
   valid("json", Login),
   async (c) => {
     const body = c.req.valid("json");
@@ -68,26 +81,36 @@ export const loginRouter = new Hono<AppEnv>().post(
 );
 
 export const sessionRouter = new Hono<AppEnv>()
-  .get("/session", doc("Back office", "The signed-in user, merchant and CSRF token"), async (c) => {
-    const principal = signedInUser(c);
-    return c.json(
-      await sessionResource(
-        principal.user,
-        c.get("merchant"),
-        principal.sessionToken,
-        principal.expiresAt,
-      ),
-    );
-  })
-  .post("/logout", doc("Back office", "Sign out of this session"), async (c) => {
+  .get(
+    "/session",
+    doc("Back office", "The signed-in user, merchant and CSRF token", { schema: SessionResource }),
+    async (c) => {
+      const principal = signedInUser(c);
+      return c.json(
+        await sessionResource(
+          principal.user,
+          c.get("merchant"),
+          principal.sessionToken,
+          principal.expiresAt,
+        ),
+      );
+    },
+  )
+  .post("/logout", doc("Back office", "Sign out of this session", { status: 204 }), async (c) => {
     const principal = signedInUser(c);
     await deleteSession(c.var.db, principal.sessionId);
     clearSessionCookie(c);
     return c.body(null, 204);
   })
-  .post("/logout-all", doc("Back office", "Sign out of every session of this user"), async (c) => {
-    const principal = signedInUser(c);
-    const ended = await deleteSessionsOfUser(c.var.db, principal.user.id);
-    clearSessionCookie(c);
-    return c.json({ endedSessions: ended });
-  });
+  .post(
+    "/logout-all",
+    doc("Back office", "Sign out of every session of this user", {
+      schema: v.object({ endedSessions: Int }),
+    }),
+    async (c) => {
+      const principal = signedInUser(c);
+      const ended = await deleteSessionsOfUser(c.var.db, principal.user.id);
+      clearSessionCookie(c);
+      return c.json({ endedSessions: ended });
+    },
+  );

@@ -12,26 +12,98 @@ import {
   type AppliedChange,
   type ChangePreview,
 } from "../flows/contract-changes.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import {
   changeRequestSchema,
+  DateOut,
   IdOf,
   IdParam,
+  InstantOut,
+  Int,
   IsoDateSchema,
   ListQuery,
+  NullableText,
+  shaped,
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { listChanges, type ContractChangeRecord } from "../store/contract-changes.ts";
 import { findContract } from "../store/contracts.ts";
-import { invoiceResource } from "./invoices.ts";
+import { invoiceResource, InvoiceResource } from "./invoices.ts";
 
 const ChangeBody = changeRequestSchema({
   effectiveDate: v.optional(IsoDateSchema),
   timing: v.optional(v.picklist(["template", "as_requested"])),
 });
 
-export function previewResource({ computation, currency }: ChangePreview) {
+const Interval = v.picklist(["month", "quarter", "year"]);
+const Settlement = v.picklist(["interim_invoice", "credit_note", "next_invoice", "none"]);
+const ChangeKind = v.picklist(["upgrade", "downgrade", "neutral"]);
+const Totals = { netAmount: Int, taxAmount: Int, grossAmount: Int };
+
+export const PreviewResource = v.object({
+  computedOn: DateOut,
+  requestedDate: DateOut,
+  effectiveDate: DateOut,
+  kind: ChangeKind,
+  currency: v.string(),
+  lines: v.array(
+    v.object({
+      description: v.string(),
+      name: v.string(),
+      itemId: NullableText,
+      articleId: v.string(),
+      quantity: Int,
+      periodStart: DateOut,
+      /** Exclusive, like every period. */
+      periodEnd: DateOut,
+      netAmount: Int,
+      taxRate: Int,
+    }),
+  ),
+  ...Totals,
+  taxBreakdown: v.array(v.object({ taxRate: Int, netAmount: Int, taxAmount: Int })),
+  settlement: Settlement,
+  newTemplateId: v.string(),
+  newBillingInterval: Interval,
+  recurringAfter: v.object({ billingInterval: Interval, ...Totals }),
+});
+
+const AppliedChange = v.object({
+  id: v.string(),
+  status: v.picklist(["applied", "scheduled"]),
+  effectiveDate: DateOut,
+  kind: ChangeKind,
+  settlement: Settlement,
+});
+
+/** The answer to an applied or scheduled change, with the invoice shape of each API. */
+export const AppliedChangeOf = <I extends v.GenericSchema>(invoice: I) =>
+  v.object({ change: AppliedChange, preview: PreviewResource, invoice: v.optional(invoice) });
+
+const ChangeResource = v.object({
+  id: v.string(),
+  contractId: v.string(),
+  type: v.picklist(["switch_template", "add_addon", "remove_item", "change_quantity"]),
+  request: v.record(v.string(), v.unknown()),
+  effectiveDate: DateOut,
+  status: v.picklist(["scheduled", "applied", "cancelled", "failed"]),
+  kind: ChangeKind,
+  settlement: Settlement,
+  source: v.picklist(["merchant", "portal"]),
+  invoiceId: NullableText,
+  failureReason: NullableText,
+  createdAt: InstantOut,
+  appliedAt: v.nullable(InstantOut),
+  cancelledAt: v.nullable(InstantOut),
+});
+
+export const CancelledChangeResource = v.object({ id: v.string(), status: v.literal("cancelled") });
+
+export function previewResource({
+  computation,
+  currency,
+}: ChangePreview): v.InferOutput<typeof PreviewResource> {
   return {
     computedOn: computation.computedOn,
     requestedDate: computation.requestedDate,
@@ -89,7 +161,7 @@ export function appliedChangeResource<I>(
 
 export function changeResource(change: ContractChangeRecord) {
   const { merchantId: _merchant, ...rest } = change;
-  return rest;
+  return shaped(ChangeResource)(rest);
 }
 
 const ContractParam = IdParam("ctr");
@@ -98,7 +170,12 @@ const ChangeParam = v.object({ ...ContractParam.entries, changeId: IdOf("chg") }
 export const contractChangesRouter = new Hono<AppEnv>()
   .post(
     "/:id/changes/preview",
-    doc("Contract changes", "Preview a change: proration lines, VAT and settlement"),
+    doc(
+      "Contract changes",
+      "Preview a change: proration lines, VAT and settlement",
+      { schema: PreviewResource },
+      { errors: [404, 422] },
+    ),
     valid("param", ContractParam),
     valid("json", ChangeBody),
     async (c) => {
@@ -110,7 +187,12 @@ export const contractChangesRouter = new Hono<AppEnv>()
   )
   .post(
     "/:id/changes",
-    doc("Contract changes", "Apply a change now or schedule it", { status: 201 }),
+    doc(
+      "Contract changes",
+      "Apply a change now or schedule it",
+      { status: 201, schema: AppliedChangeOf(InvoiceResource) },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", ContractParam),
     valid("json", ChangeBody),
     async (c) => {
@@ -125,7 +207,12 @@ export const contractChangesRouter = new Hono<AppEnv>()
   )
   .get(
     "/:id/changes",
-    doc("Contract changes", "List the changes of a contract"),
+    doc(
+      "Contract changes",
+      "List the changes of a contract",
+      { schema: PageOf(ChangeResource) },
+      { errors: [404] },
+    ),
     valid("param", ContractParam),
     valid("query", ListQuery),
     async (c) => {
@@ -141,12 +228,17 @@ export const contractChangesRouter = new Hono<AppEnv>()
   )
   .delete(
     "/:id/changes/:changeId",
-    doc("Contract changes", "Cancel a scheduled change"),
+    doc(
+      "Contract changes",
+      "Cancel a scheduled change",
+      { schema: CancelledChangeResource },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", ChangeParam),
     async (c) => {
       const { id, changeId } = c.req.valid("param");
       const actor = { kind: "merchant", merchant: c.var.merchant } as const;
       await cancelScheduledChange(c.var.db, actor, id, changeId, c.var.now);
-      return c.json({ id: changeId, status: "cancelled" });
+      return c.json(shaped(CancelledChangeResource)({ id: changeId, status: "cancelled" }));
     },
   );

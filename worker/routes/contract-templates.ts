@@ -3,9 +3,19 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { notFound, invalidFields, missingReference } from "../domain/errors.ts";
-import { IdOf, IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
+import {
+  IdOf,
+  IdParam,
+  InstantOut,
+  Int,
+  ListQuery,
+  NameSchema,
+  patchObject,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
   findArticles,
@@ -76,9 +86,24 @@ const TemplateListQuery = v.object({
   templateGroupId: v.optional(IdOf("tgr")),
 });
 
+const ContractTemplateResource = v.object({
+  id: v.string(),
+  templateGroupId: v.string(),
+  name: v.string(),
+  planArticleId: v.string(),
+  billingInterval: v.picklist(["month", "quarter", "year"]),
+  minimumTermMonths: Int,
+  noticePeriodDays: Int,
+  allowedAddonArticleIds: v.array(v.string()),
+  changePoints: v.array(ChangePointSchema),
+  downgradeTiming: DowngradeTiming,
+  createdAt: InstantOut,
+  updatedAt: v.nullable(InstantOut),
+});
+
 function contractTemplateResource(template: ContractTemplateRecord) {
   const { merchantId: _merchant, ...rest } = template;
-  return rest;
+  return shaped(ContractTemplateResource)(rest);
 }
 
 /** The referenced articles must be this merchant's, of the right kind and in one currency. */
@@ -133,7 +158,10 @@ async function checkGroup(db: Db, merchantId: string, groupId: string) {
 export const contractTemplatesRouter = new Hono<AppEnv>()
   .post(
     "/",
-    doc("Catalogue", "Create a contract template (tariff)", { status: 201 }),
+    doc("Catalogue", "Create a contract template (tariff)", {
+      status: 201,
+      schema: ContractTemplateResource,
+    }),
     valid("json", CreateContractTemplate),
     async (c) => {
       const body = c.req.valid("json");
@@ -147,7 +175,7 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
   )
   .get(
     "/",
-    doc("Catalogue", "List contract templates"),
+    doc("Catalogue", "List contract templates", { schema: PageOf(ContractTemplateResource) }),
     valid("query", TemplateListQuery),
     async (c) => {
       const { limit, cursor, templateGroupId } = c.req.valid("query");
@@ -161,7 +189,12 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    doc("Catalogue", "Get a contract template"),
+    doc(
+      "Catalogue",
+      "Get a contract template",
+      { schema: ContractTemplateResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("tpl")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -172,7 +205,12 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
   )
   .patch(
     "/:id",
-    doc("Catalogue", "Update a contract template"),
+    doc(
+      "Catalogue",
+      "Update a contract template",
+      { schema: ContractTemplateResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("tpl")),
     valid("json", UpdateContractTemplate),
     async (c) => {

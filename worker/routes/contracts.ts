@@ -16,6 +16,7 @@ import {
   IsoDateSchema,
   ListQuery,
   QuantitySchema,
+  shaped,
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
@@ -96,6 +97,16 @@ export const ContractResource = v.object({
   recurringNetAmount: v.pipe(v.number(), v.integer()),
   items: v.array(ContractItemResource),
   createdAt: v.string(),
+});
+
+const CreatedContractResource = v.object({ ...ContractResource.entries, invoiceId: v.string() });
+const CancelledContractResource = v.object({
+  ...ContractResource.entries,
+  earliestEndDate: IsoDateSchema,
+});
+const CustomerCenterResource = v.object({
+  contractId: v.string(),
+  offeredTemplateIds: v.array(v.string()),
 });
 
 type Contract = v.InferOutput<typeof ContractResource>;
@@ -182,7 +193,10 @@ function checkAddons(
 export const contractsRouter = new Hono<AppEnv>()
   .post(
     "/",
-    doc("Contracts", "Create a contract and issue its first invoice", { status: 201 }),
+    doc("Contracts", "Create a contract and issue its first invoice", {
+      status: 201,
+      schema: CreatedContractResource,
+    }),
     valid("json", CreateContract),
     async (c) => {
       const body = c.req.valid("json");
@@ -299,7 +313,11 @@ export const contractsRouter = new Hono<AppEnv>()
         }),
       ]);
       const stored = await findContract(db, merchant.id, contractId);
-      return c.json({ ...contractResource(stored!, stored!.items), invoiceId: invoice.id }, 201);
+      const answer: v.InferOutput<typeof CreatedContractResource> = {
+        ...contractResource(stored!, stored!.items),
+        invoiceId: invoice.id,
+      };
+      return c.json(answer, 201);
     },
   )
   .get(
@@ -328,7 +346,12 @@ export const contractsRouter = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    doc("Contracts", "Get a contract with its items", { schema: ContractResource }),
+    doc(
+      "Contracts",
+      "Get a contract with its items",
+      { schema: ContractResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("ctr")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -339,7 +362,12 @@ export const contractsRouter = new Hono<AppEnv>()
   )
   .post(
     "/:id/cancel",
-    doc("Contracts", "Cancel a contract at the earliest possible or a later period end"),
+    doc(
+      "Contracts",
+      "Cancel a contract at the earliest possible or a later period end",
+      { schema: CancelledContractResource },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", IdParam("ctr")),
     valid("json", Cancellation),
     async (c) => {
@@ -353,12 +381,22 @@ export const contractsRouter = new Hono<AppEnv>()
         c.var.now,
       );
       const contract = await findContract(c.var.db, merchant.id, id);
-      return c.json({ ...contractResource(contract!, contract!.items), endDate, earliestEndDate });
+      const answer: v.InferOutput<typeof CancelledContractResource> = {
+        ...contractResource(contract!, contract!.items),
+        endDate,
+        earliestEndDate,
+      };
+      return c.json(answer);
     },
   )
   .put(
     "/:id/customer-center",
-    doc("Contracts", "Set which tariffs are offered to this contract's customer"),
+    doc(
+      "Contracts",
+      "Set which tariffs are offered to this contract's customer",
+      { schema: CustomerCenterResource },
+      { errors: [404, 409] },
+    ),
     valid("param", IdParam("ctr")),
     valid("json", CustomerCenter),
     async (c) => {
@@ -377,6 +415,6 @@ export const contractsRouter = new Hono<AppEnv>()
           updatedAt: c.var.now.toISOString(),
         }),
       );
-      return c.json({ contractId: id, offeredTemplateIds });
+      return c.json(shaped(CustomerCenterResource)({ contractId: id, offeredTemplateIds }));
     },
   );

@@ -3,9 +3,18 @@ import { Hono } from "hono";
 import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
-import { IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
+import {
+  IdParam,
+  InstantOut,
+  ListQuery,
+  NameSchema,
+  NullableText,
+  patchObject,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
   findCustomer,
@@ -60,6 +69,19 @@ const CustomerListQuery = v.object({
   q: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))),
 });
 
+const CustomerResource = v.object({
+  id: v.string(),
+  name: v.string(),
+  email: NullableText,
+  externalRef: NullableText,
+  locale: v.string(),
+  mandateReference: NullableText,
+  /** Masked, e.g. DE89XXXXXXXXXXXXXX3000: the active mandate's account, else the one given. */
+  iban: NullableText,
+  createdAt: InstantOut,
+  updatedAt: v.nullable(InstantOut),
+});
+
 /**
  * The full IBAN never leaves the service again: only enough to recognise the account. It is the
  * active mandate's when there is one, else the account given for the customer.
@@ -73,7 +95,10 @@ function customerResource(customer: CustomerRecord) {
     mandateIbanMasked,
     ...rest
   } = customer;
-  return { ...rest, iban: (mandateIbanMasked ?? ibanMasked)?.replaceAll(" ", "") ?? null };
+  return shaped(CustomerResource)({
+    ...rest,
+    iban: (mandateIbanMasked ?? ibanMasked)?.replaceAll(" ", "") ?? null,
+  });
 }
 
 function duplicateExternalRef(error: unknown): never {
@@ -85,7 +110,12 @@ function duplicateExternalRef(error: unknown): never {
 export const customersRouter = new Hono<AppEnv>()
   .post(
     "/",
-    doc("Customers", "Create a customer", { status: 201 }),
+    doc(
+      "Customers",
+      "Create a customer",
+      { status: 201, schema: CustomerResource },
+      { errors: [409] },
+    ),
     valid("json", CreateCustomer),
     async (c) => {
       const { iban, ...body } = c.req.valid("json");
@@ -99,25 +129,35 @@ export const customersRouter = new Hono<AppEnv>()
       return c.json(customerResource(customer), 201);
     },
   )
-  .get("/", doc("Customers", "List customers"), valid("query", CustomerListQuery), async (c) => {
-    const { limit, cursor, externalRef, q } = c.req.valid("query");
-    const rows = await listCustomers(c.var.db, c.get("merchant").id, {
-      limit,
-      cursor,
-      externalRef,
-      search: q,
-    });
-    return c.json(toPage(rows, limit, customerResource));
-  })
-  .get("/:id", doc("Customers", "Get a customer"), valid("param", IdParam("cus")), async (c) => {
-    const { id } = c.req.valid("param");
-    const customer = await findCustomer(c.var.db, c.get("merchant").id, id);
-    if (!customer) throw notFound("Customer", id);
-    return c.json(customerResource(customer));
-  })
+  .get(
+    "/",
+    doc("Customers", "List customers", { schema: PageOf(CustomerResource) }),
+    valid("query", CustomerListQuery),
+    async (c) => {
+      const { limit, cursor, externalRef, q } = c.req.valid("query");
+      const rows = await listCustomers(c.var.db, c.get("merchant").id, {
+        limit,
+        cursor,
+        externalRef,
+        search: q,
+      });
+      return c.json(toPage(rows, limit, customerResource));
+    },
+  )
+  .get(
+    "/:id",
+    doc("Customers", "Get a customer", { schema: CustomerResource }, { errors: [404] }),
+    valid("param", IdParam("cus")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const customer = await findCustomer(c.var.db, c.get("merchant").id, id);
+      if (!customer) throw notFound("Customer", id);
+      return c.json(customerResource(customer));
+    },
+  )
   .patch(
     "/:id",
-    doc("Customers", "Update a customer"),
+    doc("Customers", "Update a customer", { schema: CustomerResource }, { errors: [404, 409] }),
     valid("param", IdParam("cus")),
     valid("json", UpdateCustomer),
     async (c) => {

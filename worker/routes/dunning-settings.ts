@@ -7,6 +7,7 @@ import { validateDunningSettings } from "../domain/dunning.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
+import { shaped } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { findDunningSettings, saveDunningSettings } from "../store/dunning.ts";
 
@@ -26,13 +27,30 @@ const DunningSettingsPatch = v.strictObject({
   ),
 });
 
+const DunningSettingsResource = v.object({
+  passOnReturnFee: v.boolean(),
+  handlingFee: Int,
+  representDebits: v.boolean(),
+  reminderDays: Triple,
+  levelFees: Triple,
+  defaultInterest: v.boolean(),
+  b2bFlatFee: v.boolean(),
+  baseRates: v.array(v.object({ validFrom: v.string(), rateBp: Int })),
+});
+
+const typed = shaped(DunningSettingsResource);
+
 export const dunningSettingsRouter = new Hono<AppEnv>()
-  .get("/dunning", doc("Settings", "Get the dunning and return settings"), async (c) =>
-    c.json(await findDunningSettings(c.var.db, c.get("merchant").id)),
+  .get(
+    "/dunning",
+    doc("Settings", "Get the dunning and return settings", { schema: DunningSettingsResource }),
+    async (c) => c.json(typed(await findDunningSettings(c.var.db, c.get("merchant").id))),
   )
   .patch(
     "/dunning",
-    doc("Settings", "Change the dunning and return settings"),
+    doc("Settings", "Change the dunning and return settings", {
+      schema: DunningSettingsResource,
+    }),
     valid("json", DunningSettingsPatch),
     async (c) => {
       const db = c.var.db;
@@ -53,6 +71,6 @@ export const dunningSettingsRouter = new Hono<AppEnv>()
         a.validFrom < b.validFrom ? -1 : 1,
       );
       await saveDunningSettings(db, merchantId, settings, c.var.now.toISOString());
-      return c.json(settings);
+      return c.json(typed(settings));
     },
   );

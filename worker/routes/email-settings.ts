@@ -17,20 +17,35 @@ const EmailSettingsPatch = v.strictObject({
   ),
 });
 
-function shape(disabled: readonly string[]) {
+const EmailSettings = v.object({
+  kinds: v.strictObject(
+    Object.fromEntries(EMAIL_KINDS.map((kind) => [kind, v.boolean()])) as Record<
+      EmailKind,
+      v.BooleanSchema<undefined>
+    >,
+  ),
+});
+
+function shape(disabled: readonly string[]): v.InferOutput<typeof EmailSettings> {
   return {
-    kinds: Object.fromEntries(EMAIL_KINDS.map((kind) => [kind, !disabled.includes(kind)])),
+    kinds: Object.fromEntries(
+      EMAIL_KINDS.map((kind) => [kind, !disabled.includes(kind)]),
+    ) as Record<EmailKind, boolean>,
   };
 }
 
 export const emailSettingsRouter = new Hono<AppEnv>()
-  .get("/emails", doc("Settings", "Get which customer e-mails are sent"), async (c) => {
-    const settings = await findEmailSettings(c.var.db, c.get("merchant").id);
-    return c.json(shape(settings?.disabledKinds ?? []));
-  })
+  .get(
+    "/emails",
+    doc("Settings", "Get which customer e-mails are sent", { schema: EmailSettings }),
+    async (c) => {
+      const settings = await findEmailSettings(c.var.db, c.get("merchant").id);
+      return c.json(shape(settings?.disabledKinds ?? []));
+    },
+  )
   .patch(
     "/emails",
-    doc("Settings", "Switch customer e-mails on or off per kind"),
+    doc("Settings", "Switch customer e-mails on or off per kind", { schema: EmailSettings }),
     valid("json", EmailSettingsPatch),
     async (c) => {
       const db = c.var.db;

@@ -20,9 +20,18 @@ import {
 } from "../flows/finapi.ts";
 import { deleteFinapiUser, removeBankConnection } from "../flows/finapi-removal.ts";
 import { startConsentRenewal } from "../flows/finapi-renewal.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
-import { IdParam, ListQuery, toPage } from "../http/schemas.ts";
+import {
+  IdParam,
+  InstantOut,
+  Int,
+  ListQuery,
+  NullableText,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
+import { BANK_CONNECTION_STATUSES } from "../../schema/finapi.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret, sha256Hex } from "../security.ts";
 import {
@@ -107,7 +116,75 @@ function target(
   };
 }
 
-function settingsResource(settings: FinapiSettingsRecord) {
+const NullableInstant = v.nullable(InstantOut);
+const ErrorOut = v.nullable(v.object({ code: v.string(), message: NullableText }));
+
+const SettingsResource = v.object({
+  clientId: v.string(),
+  /** The secret is stored encrypted and never answered. */
+  clientSecretSet: v.literal(true),
+  environment: v.string(),
+  baseUrl: v.string(),
+  webFormBaseUrl: v.string(),
+  user: v.nullable(v.object({ id: v.string(), createdAt: NullableInstant })),
+  consentWarningDays: Int,
+  createdAt: InstantOut,
+  updatedAt: NullableInstant,
+});
+
+const ConnectionResource = v.object({
+  id: v.string(),
+  status: v.picklist(BANK_CONNECTION_STATUSES),
+  webFormId: v.string(),
+  /** The web form to open, while it is pending. */
+  url: NullableText,
+  webFormExpiresAt: NullableInstant,
+  finapiConnectionId: v.nullable(Int),
+  bankName: NullableText,
+  accounts: v.array(
+    v.object({
+      id: Int,
+      iban: NullableText,
+      name: NullableText,
+      type: v.string(),
+      currency: NullableText,
+      closedAt: v.optional(NullableInstant),
+    }),
+  ),
+  error: ErrorOut,
+  consentExpiresAt: NullableInstant,
+  renewal: v.nullable(v.object({ url: v.string(), expiresAt: NullableInstant })),
+  sync: v.object({
+    status: v.string(),
+    lastSyncAt: NullableInstant,
+    lastAttemptAt: NullableInstant,
+    consecutiveFailures: Int,
+    error: ErrorOut,
+    updateRequestedAt: NullableInstant,
+    unattendedUpdatesToday: v.object({ day: NullableText, count: Int }),
+    backlog: v.nullable(
+      v.object({ nextPage: Int, minImportDate: NullableText, startedAt: NullableInstant }),
+    ),
+  }),
+  createdAt: InstantOut,
+  completedAt: NullableInstant,
+});
+
+/** Right after the import started: the web form's URL to open. */
+const StartedConnection = v.object({
+  ...ConnectionResource.entries,
+  webFormId: v.string(),
+  url: v.string(),
+});
+
+const RenewalForm = v.object({
+  id: v.string(),
+  webFormId: v.string(),
+  url: v.string(),
+  expiresAt: NullableInstant,
+});
+
+function settingsResource(settings: FinapiSettingsRecord): v.InferOutput<typeof SettingsResource> {
   const hosts = hostsOf(settings);
   return {
     clientId: settings.clientId,
@@ -122,7 +199,9 @@ function settingsResource(settings: FinapiSettingsRecord) {
   };
 }
 
-function connectionResource(connection: BankConnectionRecord) {
+function connectionResource(
+  connection: BankConnectionRecord,
+): v.InferOutput<typeof ConnectionResource> {
   const pending = connection.status === "pending";
   return {
     id: connection.id,
@@ -173,6 +252,8 @@ export const finapiRouter = new Hono<AppEnv>()
     doc(
       "finAPI",
       "Store the finAPI client credentials (the secret is encrypted and never returned)",
+      { schema: SettingsResource },
+      { errors: [409] },
     ),
     valid("json", Settings),
     async (c) => {
@@ -215,16 +296,28 @@ export const finapiRouter = new Hono<AppEnv>()
       return c.json(settingsResource(settings));
     },
   )
-  .get("/finapi/settings", doc("finAPI", "The finAPI settings, without the secret"), async (c) => {
-    const settings = await findSettings(c.var.db, c.get("merchant").id);
-    if (!settings) throw notFound("finAPI settings");
-    return c.json(settingsResource(settings));
-  })
+  .get(
+    "/finapi/settings",
+    doc(
+      "finAPI",
+      "The finAPI settings, without the secret",
+      { schema: SettingsResource },
+      { errors: [404] },
+    ),
+    async (c) => {
+      const settings = await findSettings(c.var.db, c.get("merchant").id);
+      if (!settings) throw notFound("finAPI settings");
+      return c.json(settingsResource(settings));
+    },
+  )
   .post(
     "/finapi/user",
-    doc("finAPI", "Create the merchant's finAPI user (its password is stored encrypted)", {
-      status: 201,
-    }),
+    doc(
+      "finAPI",
+      "Create the merchant's finAPI user (its password is stored encrypted)",
+      { status: 201, schema: v.object({ id: v.string(), createdAt: InstantOut }) },
+      { errors: [409, 422, 502] },
+    ),
     valid("json", NoBody),
     async (c) => {
       const user = await createUser(
@@ -234,7 +327,7 @@ export const finapiRouter = new Hono<AppEnv>()
         c.get("now"),
         runtimeFromEnv(c.env),
       );
-      return c.json(user, 201);
+      return c.json(shaped(v.object({ id: v.string(), createdAt: InstantOut }))(user), 201);
     },
   )
   .delete(
@@ -242,6 +335,8 @@ export const finapiRouter = new Hono<AppEnv>()
     doc(
       "finAPI",
       "Delete the finAPI user at finAPI and here: its bank connections stop syncing, imported transactions stay",
+      { schema: v.object({ id: v.string(), deleted: v.literal(true) }) },
+      { errors: [404, 409, 422, 502] },
     ),
     async (c) => {
       const deleted = await deleteFinapiUser(
@@ -260,7 +355,8 @@ export const finapiRouter = new Hono<AppEnv>()
     doc(
       "finAPI",
       "Start a bank connection import through finAPI Web Form 2.0; returns the form URL",
-      { status: 201 },
+      { status: 201, schema: StartedConnection },
+      { errors: [422, 502] },
     ),
     valid("json", ImportRequest),
     async (c) => {
@@ -277,11 +373,11 @@ export const finapiRouter = new Hono<AppEnv>()
         runtimeFromEnv(c.env),
       );
       return c.json(
-        {
+        shaped(StartedConnection)({
           ...connectionResource(connection),
           webFormId: connection.webFormId,
           url: connection.webFormUrl,
-        },
+        }),
         201,
       );
     },
@@ -291,6 +387,8 @@ export const finapiRouter = new Hono<AppEnv>()
     doc(
       "finAPI",
       "Bank connections with their status and last sync (pending web forms are polled first)",
+      { schema: PageOf(ConnectionResource) },
+      { errors: [422, 502] },
     ),
     valid("query", ListQuery),
     async (c) => {
@@ -306,7 +404,12 @@ export const finapiRouter = new Hono<AppEnv>()
   )
   .get(
     "/finapi/bank-connections/:id",
-    doc("finAPI", "One bank connection (a pending web form is polled first)"),
+    doc(
+      "finAPI",
+      "One bank connection (a pending web form is polled first)",
+      { schema: ConnectionResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("bcn")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -340,7 +443,8 @@ export const finapiRouter = new Hono<AppEnv>()
     doc(
       "finAPI",
       "Renew the PSD2 consent: a Web Form 2.0 URL for the bank customer; finishing it resumes the sync without a gap",
-      { status: 201 },
+      { status: 201, schema: RenewalForm },
+      { errors: [404, 409, 422, 502] },
     ),
     valid("param", IdParam("bcn")),
     valid("json", NoBody),
@@ -356,7 +460,7 @@ export const finapiRouter = new Hono<AppEnv>()
         runtimeFromEnv(c.env),
       );
       if (!form) throw notFound("Bank connection", id);
-      return c.json(form, 201);
+      return c.json(shaped(RenewalForm)(form), 201);
     },
   )
   .delete(
@@ -364,6 +468,8 @@ export const finapiRouter = new Hono<AppEnv>()
     doc(
       "finAPI",
       "Remove a bank connection at finAPI and here: no longer synced, its transactions stay for the books",
+      { schema: ConnectionResource },
+      { errors: [404, 409, 422, 502] },
     ),
     valid("param", IdParam("bcn")),
     async (c) => {

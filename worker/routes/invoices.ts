@@ -3,9 +3,19 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { notFound } from "../domain/errors.ts";
-import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
+import {
+  DateOut,
+  IdOf,
+  IdParam,
+  InstantOut,
+  Int,
+  ListQuery,
+  NullableText,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
 import { dunningLevelsOf } from "../store/dunning.ts";
@@ -29,23 +39,126 @@ const InvoiceListQuery = v.object({
   kind: v.optional(v.picklist(INVOICE_KINDS)),
 });
 
+const NullableDate = v.nullable(DateOut);
+
+export const InvoiceLineResource = v.object({
+  id: v.string(),
+  position: Int,
+  description: v.string(),
+  articleId: NullableText,
+  itemId: NullableText,
+  quantity: Int,
+  unitAmount: v.nullable(Int),
+  periodStart: NullableDate,
+  periodEnd: NullableDate,
+  netAmount: Int,
+  taxRate: Int,
+});
+
+export const InvoiceResource = v.object({
+  id: v.string(),
+  contractId: NullableText,
+  customerId: v.string(),
+  kind: v.picklist(INVOICE_KINDS),
+  number: v.string(),
+  status: v.string(),
+  issueDate: DateOut,
+  dueDate: DateOut,
+  currency: v.string(),
+  netAmount: Int,
+  taxAmount: Int,
+  grossAmount: Int,
+  amountPaid: Int,
+  paymentReference: v.string(),
+  periodStart: NullableDate,
+  periodEnd: NullableDate,
+  originalInvoiceId: NullableText,
+  changeId: NullableText,
+  taxBreakdown: v.array(v.object({ taxRate: Int, netAmount: Int, taxAmount: Int })),
+  createdAt: InstantOut,
+  /** Only where one invoice is answered, not in lists. */
+  lines: v.optional(v.array(InvoiceLineResource)),
+});
+
+const PaymentResource = v.object({
+  id: v.string(),
+  date: NullableDate,
+  amount: Int,
+  currency: v.string(),
+  rule: v.string(),
+  bankTransactionId: v.string(),
+  collectionItemId: NullableText,
+  bookedAt: InstantOut,
+  reversed: v.boolean(),
+  reversedAt: v.nullable(InstantOut),
+  reversal: NullableText,
+});
+
+const ReturnResource = v.object({
+  id: v.string(),
+  date: NullableDate,
+  amount: Int,
+  fee: Int,
+  currency: v.string(),
+  reasonCode: NullableText,
+  reasonClass: NullableText,
+  mandateEffect: v.string(),
+  bankTransactionId: v.string(),
+  collectionItemId: NullableText,
+  bookedAt: InstantOut,
+});
+
+const InvoiceDetailResource = v.object({
+  ...InvoiceResource.entries,
+  payments: v.array(PaymentResource),
+  returns: v.array(ReturnResource),
+  dunningLevel: NullableText,
+  dunningHistory: v.array(
+    v.object({
+      level: v.string(),
+      reachedOn: DateOut,
+      fee: Int,
+      openAmount: Int,
+      interest: Int,
+      flatFee: Int,
+      total: Int,
+    }),
+  ),
+});
+
 export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecord[]) {
   const { merchantId: _merchant, billingKey: _key, ...rest } = invoice;
-  return {
+  return shaped(InvoiceResource)({
     ...rest,
-    ...(lines ? { lines: lines.map(({ merchantId: _m, invoiceId: _i, ...line }) => line) } : {}),
-  };
+    ...(lines
+      ? {
+          lines: lines.map(({ merchantId: _m, invoiceId: _i, ...line }) =>
+            shaped(InvoiceLineResource)(line),
+          ),
+        }
+      : {}),
+  });
 }
 
 export const invoicesRouter = new Hono<AppEnv>()
-  .get("/", doc("Invoices", "List invoices"), valid("query", InvoiceListQuery), async (c) => {
-    const query = c.req.valid("query");
-    const rows = await listInvoices(c.var.db, c.get("merchant").id, query);
-    return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
-  })
+  .get(
+    "/",
+    doc("Invoices", "List invoices", { schema: PageOf(InvoiceResource) }),
+    valid("query", InvoiceListQuery),
+    async (c) => {
+      const query = c.req.valid("query");
+      const rows = await listInvoices(c.var.db, c.get("merchant").id, query);
+      return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
+    },
+  )
   .get(
     "/:id",
-    doc("Invoices", "Get an invoice with its lines, payments and returned debits"),
+    doc(
+      "Invoices",
+      "Get an invoice with its lines, payments and returned debits",
+      { schema: InvoiceDetailResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("inv")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -57,7 +170,7 @@ export const invoicesRouter = new Hono<AppEnv>()
         dunningLevelsOf(db, merchantId, [id]),
       ]);
       if (!invoice) throw notFound("Invoice", id);
-      return c.json({
+      return c.json<v.InferOutput<typeof InvoiceDetailResource>>({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
         returns: payments.returns.map(returnResource),
@@ -75,7 +188,7 @@ export const invoicesRouter = new Hono<AppEnv>()
     },
   );
 
-function paymentResource(a: AllocationRecord) {
+function paymentResource(a: AllocationRecord): v.InferOutput<typeof PaymentResource> {
   return {
     id: a.id,
     date: a.paymentDate,
@@ -91,7 +204,7 @@ function paymentResource(a: AllocationRecord) {
   };
 }
 
-function returnResource(r: ReturnRecord) {
+function returnResource(r: ReturnRecord): v.InferOutput<typeof ReturnResource> {
   return {
     id: r.id,
     date: r.returnDate,

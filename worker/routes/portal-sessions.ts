@@ -5,7 +5,7 @@ import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
-import { BrowserUrlSchema, IdOf, IdParam } from "../http/schemas.ts";
+import { BrowserUrlSchema, IdOf, IdParam, InstantOut, shaped } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 import { findCustomer } from "../store/customers.ts";
@@ -18,10 +18,24 @@ const CreateSession = v.strictObject({
   ttlMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(5), v.maxValue(1440)), 60),
 });
 
+const PortalSessionResource = v.object({
+  id: v.string(),
+  /** Shown once: only its SHA-256 digest is stored. */
+  token: v.string(),
+  customerId: v.string(),
+  expiresAt: InstantOut,
+  returnUrl: v.nullable(v.string()),
+});
+
+const RevokedPortalSession = v.object({ id: v.string(), revoked: v.literal(true) });
+
 export const portalSessionsRouter = new Hono<AppEnv>()
   .post(
     "/",
-    doc("Portal", "Create a portal session token for one customer", { status: 201 }),
+    doc("Portal", "Create a portal session token for one customer", {
+      status: 201,
+      schema: PortalSessionResource,
+    }),
     valid("json", CreateSession),
     async (c) => {
       const body = c.req.valid("json");
@@ -45,20 +59,20 @@ export const portalSessionsRouter = new Hono<AppEnv>()
         expiresAt,
       });
       return c.json(
-        {
+        shaped(PortalSessionResource)({
           id: session.id,
           token,
           customerId: session.customerId,
           expiresAt,
           returnUrl: session.returnUrl,
-        },
+        }),
         201,
       );
     },
   )
   .delete(
     "/:id",
-    doc("Portal", "Revoke a portal session"),
+    doc("Portal", "Revoke a portal session", { schema: RevokedPortalSession }, { errors: [404] }),
     valid("param", IdParam("pss")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -66,6 +80,6 @@ export const portalSessionsRouter = new Hono<AppEnv>()
         !(await revokePortalSession(c.var.db, c.get("merchant").id, id, c.get("now").toISOString()))
       )
         throw notFound("Portal session", id);
-      return c.json({ id, revoked: true });
+      return c.json(shaped(RevokedPortalSession)({ id, revoked: true }));
     },
   );

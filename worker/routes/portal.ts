@@ -15,21 +15,31 @@ import {
   type ChangeActor,
 } from "../flows/contract-changes.ts";
 import { buildPortalOverview } from "../flows/portal-overview.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { portalCors, requirePortalSession } from "../http/portal-auth.ts";
 import { idempotency } from "../http/idempotency.ts";
 import {
   changeRequestSchema,
+  DateOut,
   IdOf,
   IdParam,
+  Int,
   IsoDateSchema,
   ListQuery,
+  NullableText,
   toPage,
 } from "../http/schemas.ts";
+import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import { valid } from "../http/validation.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
 import { listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
-import { appliedChangeResource, previewResource } from "./contract-changes.ts";
+import {
+  AppliedChangeOf,
+  appliedChangeResource,
+  CancelledChangeResource,
+  PreviewResource,
+  previewResource,
+} from "./contract-changes.ts";
 
 // Missing means today, as in the merchant API; the date is then checked like any other.
 const PortalChange = changeRequestSchema({ effectiveDate: v.optional(IsoDateSchema) });
@@ -37,6 +47,103 @@ const PortalChange = changeRequestSchema({ effectiveDate: v.optional(IsoDateSche
 const Cancellation = v.strictObject({ endDate: v.optional(IsoDateSchema) });
 const ContractParam = IdParam("ctr");
 const ChangeParam = v.object({ ...ContractParam.entries, changeId: IdOf("chg") });
+
+const Interval = v.picklist(["month", "quarter", "year"]);
+const ChangeKind = v.picklist(["upgrade", "downgrade", "neutral"]);
+const ContractStatus = v.picklist(["active", "cancellation_pending", "ended"]);
+
+/** The widget's types (widget/src/portal-api.ts) as a schema: the overview must fit both. */
+const PortalContractResource = v.object({
+  id: v.string(),
+  status: ContractStatus,
+  currency: v.string(),
+  tariff: v.object({ templateId: v.string(), name: v.string(), billingInterval: Interval }),
+  items: v.array(
+    v.object({
+      id: v.string(),
+      articleId: v.string(),
+      kind: v.picklist(["plan", "addon"]),
+      name: v.string(),
+      quantity: Int,
+      unitAmount: Int,
+      periodAmount: Int,
+      taxRate: Int,
+      removable: v.boolean(),
+      quantityChangeable: v.boolean(),
+      maxQuantity: Int,
+    }),
+  ),
+  recurringNetAmount: Int,
+  recurringTaxAmount: Int,
+  recurringGrossAmount: Int,
+  currentPeriod: v.object({ start: DateOut, end: DateOut }),
+  nextBillingDate: v.nullable(DateOut),
+  endDate: v.nullable(DateOut),
+  earliestCancellationDate: v.nullable(DateOut),
+  cancellationEndDates: v.array(DateOut),
+  scheduledChanges: v.array(
+    v.object({
+      id: v.string(),
+      type: v.picklist(["switch_template", "add_addon", "remove_item", "change_quantity"]),
+      effectiveDate: DateOut,
+      kind: ChangeKind,
+      summary: v.string(),
+    }),
+  ),
+  switchOptions: v.array(
+    v.object({
+      templateId: v.string(),
+      name: v.string(),
+      billingInterval: Interval,
+      periodAmount: Int,
+      kind: ChangeKind,
+    }),
+  ),
+  addonOptions: v.array(
+    v.object({ articleId: v.string(), name: v.string(), periodAmount: Int, maxQuantity: Int }),
+  ),
+  changeDates: v.object({
+    dates: v.array(DateOut),
+    ranges: v.array(v.object({ from: DateOut, to: DateOut })),
+    points: v.array(
+      v.object({
+        type: v.picklist(["immediately", "next_period", "end_of_term", "next_month"]),
+        date: DateOut,
+      }),
+    ),
+  }),
+  canCancel: v.boolean(),
+});
+
+const PortalOverviewResource = v.object({
+  customer: v.object({ id: v.string(), name: v.string(), locale: NullableText }),
+  merchant: v.object({ name: v.string() }),
+  allowedActions: v.array(v.picklist(PORTAL_ACTIONS)),
+  contracts: v.array(PortalContractResource),
+});
+
+const PortalInvoiceResource = v.object({
+  id: v.string(),
+  number: v.string(),
+  kind: v.picklist(["regular", "interim", "credit_note", "fee"]),
+  // A collection run holds the invoice as collection_pending until the bank settles it.
+  status: v.picklist(["open", "collection_pending", "paid", "partially_paid", "void"]),
+  contractId: NullableText,
+  issueDate: DateOut,
+  dueDate: DateOut,
+  currency: v.string(),
+  netAmount: Int,
+  taxAmount: Int,
+  grossAmount: Int,
+  amountPaid: Int,
+});
+
+const PortalCancellationResource = v.object({
+  id: v.string(),
+  status: ContractStatus,
+  endDate: DateOut,
+  earliestEndDate: DateOut,
+});
 
 function portalInvoice(invoice: InvoiceRecord): PortalInvoice {
   return {
@@ -66,19 +173,25 @@ const portalApi = new Hono<AppEnv>()
   .use(requirePortalSession, idempotency)
   .get(
     "/contracts",
-    doc("Portal", "The customer's contracts with everything the portal may offer"),
+    doc("Portal", "The customer's contracts with everything the portal may offer", {
+      schema: PortalOverviewResource,
+    }),
     async (c) => {
       const merchant = c.get("merchant");
       const customer = c.get("customer");
       const rows = await loadPortalRows(c.var.db, merchant.id, customer.id);
-      return c.json(
-        buildPortalOverview(merchant, customer, rows, localDate(c.get("now"), merchant.timeZone)),
+      const overview: v.InferOutput<typeof PortalOverviewResource> = buildPortalOverview(
+        merchant,
+        customer,
+        rows,
+        localDate(c.get("now"), merchant.timeZone),
       );
+      return c.json(overview);
     },
   )
   .post(
     "/contracts/:id/changes/preview",
-    doc("Portal", "Preview a change"),
+    doc("Portal", "Preview a change", { schema: PreviewResource }, { errors: [404, 422] }),
     valid("param", ContractParam),
     valid("json", PortalChange),
     async (c) => {
@@ -95,7 +208,12 @@ const portalApi = new Hono<AppEnv>()
   )
   .post(
     "/contracts/:id/changes",
-    doc("Portal", "Apply or schedule a change", { status: 201 }),
+    doc(
+      "Portal",
+      "Apply or schedule a change",
+      { status: 201, schema: AppliedChangeOf(PortalInvoiceResource) },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", ContractParam),
     valid("json", PortalChange),
     async (c) => {
@@ -112,7 +230,12 @@ const portalApi = new Hono<AppEnv>()
   )
   .delete(
     "/contracts/:id/changes/:changeId",
-    doc("Portal", "Cancel a scheduled change"),
+    doc(
+      "Portal",
+      "Cancel a scheduled change",
+      { schema: CancelledChangeResource },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", ChangeParam),
     async (c) => {
       const { id, changeId } = c.req.valid("param");
@@ -122,7 +245,12 @@ const portalApi = new Hono<AppEnv>()
   )
   .post(
     "/contracts/:id/cancel",
-    doc("Portal", "Cancel the contract"),
+    doc(
+      "Portal",
+      "Cancel the contract",
+      { schema: PortalCancellationResource },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", ContractParam),
     valid("json", Cancellation),
     async (c) => {
@@ -139,7 +267,9 @@ const portalApi = new Hono<AppEnv>()
   )
   .get(
     "/invoices",
-    doc("Portal", "The customer's invoices, newest first"),
+    doc("Portal", "The customer's invoices, newest first", {
+      schema: PageOf(PortalInvoiceResource),
+    }),
     valid("query", ListQuery),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");

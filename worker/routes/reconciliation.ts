@@ -10,9 +10,19 @@ import { runtimeFromEnv } from "../banking/finapi/connect.ts";
 import { finapiProvider } from "../banking/finapi/provider.ts";
 import { finapiIdOf } from "../banking/transactions.ts";
 import { syncAndReconcileNow } from "../flows/bank-sync.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { notFound } from "../domain/errors.ts";
-import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
+import {
+  DateOut,
+  IdOf,
+  IdParam,
+  InstantOut,
+  Int,
+  ListQuery,
+  NullableText,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { decideMany } from "../flows/bank-assignment-bulk.ts";
 import {
@@ -50,6 +60,132 @@ const AssignBody = v.strictObject({
   ),
 });
 
+const NullableInt = v.nullable(Int);
+const NullableDate = v.nullable(DateOut);
+const NullableInstant = v.nullable(InstantOut);
+
+const TransactionResource = v.object({
+  id: v.string(),
+  finapiId: NullableInt,
+  bankConnectionId: v.string(),
+  accountId: NullableInt,
+  /** Cents, signed: a credit is positive, a debit negative. */
+  amount: NullableInt,
+  currency: NullableText,
+  bookingDate: NullableDate,
+  valueDate: NullableDate,
+  purpose: NullableText,
+  bookingText: NullableText,
+  counterpartName: NullableText,
+  /** Masked. */
+  counterpartIban: NullableText,
+  counterpartBic: NullableText,
+  counterpartMandateReference: NullableText,
+  counterpartCreditorId: NullableText,
+  endToEndReference: NullableText,
+  typeCodeZka: NullableText,
+  typeCodeSwift: NullableText,
+  bankTransactionCode: NullableText,
+  originalAmount: NullableInt,
+  compensationAmount: NullableInt,
+  status: v.picklist(BANK_TRANSACTION_STATUSES),
+  statusReason: NullableText,
+  matchedRule: NullableText,
+  invoiceIds: v.array(v.string()),
+  allocations: v.array(
+    v.object({
+      id: v.string(),
+      invoiceId: v.string(),
+      amount: Int,
+      rule: v.string(),
+      bookedAt: InstantOut,
+      reversed: v.boolean(),
+      reversedAt: NullableInstant,
+      reversal: NullableText,
+    }),
+  ),
+  customerCredit: v.nullable(v.object({ id: v.string(), customerId: v.string(), amount: Int })),
+  ignoredAmount: NullableInt,
+  return: v.nullable(
+    v.object({
+      invoiceId: v.string(),
+      amount: Int,
+      fee: Int,
+      reasonCode: NullableText,
+      reasonClass: NullableText,
+      mandateEffect: v.string(),
+      linkedVia: v.string(),
+    }),
+  ),
+  review: v.nullable(
+    v.object({
+      reason: NullableText,
+      candidates: v.array(
+        v.object({ invoiceId: v.string(), score: v.number(), reasons: v.array(v.string()) }),
+      ),
+    }),
+  ),
+  rawExcerpt: NullableText,
+  importedAt: InstantOut,
+  updatedAt: NullableInstant,
+});
+
+const SyncCounts = {
+  imported: Int,
+  review: Int,
+  parked: Int,
+  duplicates: Int,
+  skipped: Int,
+  healed: Int,
+  pages: Int,
+};
+
+const ReconciliationCounts = v.object({
+  processed: Int,
+  matched: Int,
+  partiallyMatched: Int,
+  overpaid: Int,
+  collectionCredits: Int,
+  returns: Int,
+  review: Int,
+  ignored: Int,
+  conflicts: Int,
+  more: v.boolean(),
+});
+
+const RunReport = v.object({
+  ...SyncCounts,
+  connections: v.array(
+    v.object({
+      ...SyncCounts,
+      bankConnectionId: v.string(),
+      status: v.picklist(["succeeded", "failed", "waiting"]),
+      error: v.nullable(v.object({ code: v.string(), message: v.string() })),
+      waitingFor: v.nullable(v.picklist(["update_in_progress", "consent_required"])),
+      backlogPage: NullableInt,
+    }),
+  ),
+  failed: Int,
+  matched: Int,
+  partiallyMatched: Int,
+  returns: Int,
+  /** Waiting for a person: the matcher's review cases and the import's potential duplicates. */
+  toReview: Int,
+  ignored: Int,
+  reconciliation: ReconciliationCounts,
+});
+
+const BulkAnswer = v.object({
+  results: v.array(
+    v.variant("ok", [
+      v.object({ id: v.string(), ok: v.literal(true) }),
+      v.object({ id: v.string(), ok: v.literal(false), code: v.string(), detail: v.string() }),
+    ]),
+  ),
+  succeeded: Int,
+  failed: Int,
+});
+
 interface Details {
   bookings: TransactionBookings;
   entries: EntryRecord[];
@@ -63,7 +199,10 @@ async function detailsOf(db: Db, merchantId: string, ids: string[]): Promise<Det
   return { bookings, entries };
 }
 
-function transactionResource(t: BankTransactionRecord, details: Details) {
+function transactionResource(
+  t: BankTransactionRecord,
+  details: Details,
+): v.InferOutput<typeof TransactionResource> {
   const allocations = details.bookings.allocations.filter((a) => a.bankTransactionId === t.id);
   const credit = details.bookings.credits.find(
     (c) => c.bankTransactionId === t.id && c.reversedAt === null,
@@ -141,6 +280,8 @@ export const reconciliationRouter = new Hono<AppEnv>()
     doc(
       "Reconciliation",
       "Sync bank transactions from finAPI now and reconcile them; returns the counts",
+      { schema: RunReport },
+      { errors: [409, 422, 502] },
     ),
     valid("json", NoBody),
     async (c) => {
@@ -156,21 +297,25 @@ export const reconciliationRouter = new Hono<AppEnv>()
         runtimeFromEnv(c.env),
       );
       const { merchantId: _merchant, ...sync } = report;
-      return c.json({
-        ...sync,
-        matched: reconciliation.matched,
-        partiallyMatched: reconciliation.partiallyMatched,
-        returns: reconciliation.returns,
-        // Potential duplicates the import flagged wait in the same queue.
-        toReview: reconciliation.review + sync.review,
-        ignored: reconciliation.ignored,
-        reconciliation,
-      });
+      return c.json(
+        shaped(RunReport)({
+          ...sync,
+          matched: reconciliation.matched,
+          partiallyMatched: reconciliation.partiallyMatched,
+          returns: reconciliation.returns,
+          // Potential duplicates the import flagged wait in the same queue.
+          toReview: reconciliation.review + sync.review,
+          ignored: reconciliation.ignored,
+          reconciliation,
+        }),
+      );
     },
   )
   .get(
     "/bank-transactions",
-    doc("Reconciliation", "Imported bank transactions with their bookings, filtered by status"),
+    doc("Reconciliation", "Imported bank transactions with their bookings, filtered by status", {
+      schema: PageOf(TransactionResource),
+    }),
     valid("query", TransactionListQuery),
     async (c) => {
       const { limit, cursor, status } = c.req.valid("query");
@@ -187,7 +332,12 @@ export const reconciliationRouter = new Hono<AppEnv>()
   )
   .get(
     "/bank-transactions/:id",
-    doc("Reconciliation", "One imported bank transaction with its bookings"),
+    doc(
+      "Reconciliation",
+      "One imported bank transaction with its bookings",
+      { schema: TransactionResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("btx")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -203,6 +353,7 @@ export const reconciliationRouter = new Hono<AppEnv>()
     doc(
       "Reconciliation",
       "Decide many bank transactions at once (ignore, undo, assign to the top candidate); each line in its own batch, the answer per line",
+      { schema: BulkAnswer },
     ),
     valid("json", BulkBody),
     async (c) => {
@@ -224,6 +375,8 @@ export const reconciliationRouter = new Hono<AppEnv>()
     doc(
       "Reconciliation",
       "Undo the decision on a bank transaction: its bookings are reversed and it goes back to review",
+      { schema: TransactionResource },
+      { errors: [404, 409, 422] },
     ),
     valid("param", IdParam("btx")),
     valid("json", NoBody),
@@ -241,6 +394,8 @@ export const reconciliationRouter = new Hono<AppEnv>()
     doc(
       "Reconciliation",
       "Assign a bank transaction to invoices by hand (undoes its earlier booking); the rule is recorded as manual",
+      { schema: TransactionResource },
+      { errors: [404, 409, 422] },
     ),
     valid("param", IdParam("btx")),
     valid("json", AssignBody),

@@ -1,7 +1,6 @@
 // SEPA direct debit for the merchant API: creditor settings, customer mandates and collection
 // runs with their pain.008 files.
 import { Hono } from "hono";
-import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { localDate } from "../domain/calendar.ts";
@@ -14,9 +13,19 @@ import {
   readRunFile,
 } from "../flows/sepa-collection-runs.ts";
 import { putMandate, revokeCustomerMandate } from "../flows/sepa-mandates.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { notFound, invalidFields } from "../domain/errors.ts";
-import { IdParam, IsoDateSchema, ListQuery, toPage } from "../http/schemas.ts";
+import {
+  DateOut,
+  IdParam,
+  InstantOut,
+  Int,
+  IsoDateSchema,
+  ListQuery,
+  NullableText,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../security.ts";
 import {
@@ -57,7 +66,99 @@ const RunListQuery = v.object({
   status: v.optional(v.picklist(["open", "completed", "cancelled"])),
 });
 
-function creditorResource(creditor: CreditorRecord) {
+const LeadDaysOut = v.object({ FRST: Int, RCUR: Int });
+const NullableInstant = v.nullable(InstantOut);
+
+const CreditorResource = v.object({
+  creditorName: v.string(),
+  /** Masked: the full IBAN is stored encrypted and never answered. */
+  iban: v.string(),
+  bic: NullableText,
+  creditorId: v.string(),
+  leadDays: LeadDaysOut,
+  updatedAt: InstantOut,
+});
+
+const Amendment = v.nullable(
+  v.object({ originalReference: NullableText, debtorBankChanged: v.boolean() }),
+);
+
+const MandateResource = v.object({
+  id: v.string(),
+  customerId: v.string(),
+  reference: v.string(),
+  signatureDate: DateOut,
+  iban: v.string(),
+  ibanCountry: v.string(),
+  bic: NullableText,
+  debtorName: NullableText,
+  status: v.string(),
+  statusReason: NullableText,
+  sequenceType: v.string(),
+  lastCollectionDate: v.nullable(DateOut),
+  expiresOn: DateOut,
+  /** The amendment the next collection reports (SMNDA/AmdmntInd), if any. */
+  pendingAmendment: Amendment,
+  createdAt: InstantOut,
+  updatedAt: NullableInstant,
+  revokedAt: NullableInstant,
+});
+
+const RunItemResource = v.object({
+  id: v.string(),
+  invoiceId: v.string(),
+  invoiceNumber: v.string(),
+  customerId: v.string(),
+  mandateId: v.string(),
+  mandateReference: v.string(),
+  endToEndId: v.string(),
+  amount: Int,
+  sequenceType: v.string(),
+  paymentInfoId: v.string(),
+  amendment: Amendment,
+  status: v.string(),
+  settledAt: NullableInstant,
+  returnedAt: NullableInstant,
+  returnReasonCode: NullableText,
+});
+
+const RunResource = v.object({
+  id: v.string(),
+  status: v.picklist(["open", "completed", "cancelled"]),
+  collectionDate: DateOut,
+  messageId: v.string(),
+  creationDateTime: v.string(),
+  numberOfTransactions: Int,
+  controlSum: Int,
+  currency: v.string(),
+  paymentInfos: v.array(
+    v.object({
+      paymentInfoId: v.string(),
+      sequenceType: v.string(),
+      collectionDate: DateOut,
+      numberOfTransactions: Int,
+      controlSum: Int,
+    }),
+  ),
+  creditor: v.object({ creditorName: v.string(), creditorId: v.string(), iban: v.string() }),
+  fileSha256: v.string(),
+  /** Where to download the pain.008 file. */
+  file: v.string(),
+  createdAt: InstantOut,
+  completedAt: NullableInstant,
+  cancelledAt: NullableInstant,
+  /** Only where one run is answered, not in lists. */
+  items: v.optional(v.array(RunItemResource)),
+});
+
+const CreatedRunResource = v.object({
+  ...RunResource.entries,
+  skipped: v.array(v.object({ invoiceId: v.string(), reason: v.string(), message: v.string() })),
+  /** More due invoices than one run takes: create another run for the rest. */
+  hasMore: v.boolean(),
+});
+
+function creditorResource(creditor: CreditorRecord): v.InferOutput<typeof CreditorResource> {
   return {
     creditorName: creditor.name,
     iban: creditor.ibanMasked,
@@ -68,7 +169,7 @@ function creditorResource(creditor: CreditorRecord) {
   };
 }
 
-export function mandateResource(mandate: MandateRecord) {
+export function mandateResource(mandate: MandateRecord): v.InferOutput<typeof MandateResource> {
   return {
     id: mandate.id,
     customerId: mandate.customerId,
@@ -96,7 +197,7 @@ export function mandateResource(mandate: MandateRecord) {
   };
 }
 
-function itemResource(item: RunItemRecord) {
+function itemResource(item: RunItemRecord): v.InferOutput<typeof RunItemResource> {
   return {
     id: item.id,
     invoiceId: item.invoiceId,
@@ -122,10 +223,10 @@ function itemResource(item: RunItemRecord) {
   };
 }
 
-function runResource(run: RunRecord, items?: RunItemRecord[]) {
+function runResource(run: RunRecord, items?: RunItemRecord[]): v.InferOutput<typeof RunResource> {
   return {
     id: run.id,
-    status: run.status,
+    status: run.status as "open" | "completed" | "cancelled",
     collectionDate: run.collectionDate,
     messageId: run.messageId,
     creationDateTime: run.creationDateTime,
@@ -147,29 +248,29 @@ function runResource(run: RunRecord, items?: RunItemRecord[]) {
   };
 }
 
-/** The file route answers XML, not JSON: described on its own. */
-const fileDoc = describeRoute({
-  tags: ["SEPA"],
-  summary: "Download the run's pain.008.001.08 file, byte for byte as stored",
-  security: [{ bearerAuth: [] }],
-  responses: {
-    200: { description: "The pain.008.001.08 file", content: { "application/xml": {} } },
-    404: {
-      description: "Not found (or owned by another merchant)",
-      content: { "application/problem+json": {} },
-    },
-  },
-});
+/** The file route answers XML, not JSON. */
+const fileDoc = doc(
+  "SEPA",
+  "Download the run's pain.008.001.08 file, byte for byte as stored",
+  { description: "The pain.008.001.08 file", media: "application/xml" },
+  { errors: [404] },
+);
 
 export const sepaRouter = new Hono<AppEnv>()
-  .get("/settings/creditor", doc("SEPA", "Get the SEPA creditor settings"), async (c) => {
-    const creditor = await findCreditor(c.var.db, c.get("merchant").id);
-    if (!creditor) throw notFound("The SEPA creditor settings");
-    return c.json(creditorResource(creditor));
-  })
+  .get(
+    "/settings/creditor",
+    doc("SEPA", "Get the SEPA creditor settings", { schema: CreditorResource }, { errors: [404] }),
+    async (c) => {
+      const creditor = await findCreditor(c.var.db, c.get("merchant").id);
+      if (!creditor) throw notFound("The SEPA creditor settings");
+      return c.json(creditorResource(creditor));
+    },
+  )
   .put(
     "/settings/creditor",
-    doc("SEPA", "Set the SEPA creditor: name, IBAN, BIC, creditor identifier, lead days"),
+    doc("SEPA", "Set the SEPA creditor: name, IBAN, BIC, creditor identifier, lead days", {
+      schema: CreditorResource,
+    }),
     valid("json", CreditorBody),
     async (c) => {
       const checked = validateCreditorInput(c.req.valid("json"));
@@ -198,7 +299,12 @@ export const sepaRouter = new Hono<AppEnv>()
   )
   .get(
     "/customers/:id/mandate",
-    doc("SEPA", "Get the customer's current mandate (the latest, whatever its status)"),
+    doc(
+      "SEPA",
+      "Get the customer's current mandate (the latest, whatever its status)",
+      { schema: MandateResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("cus")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -213,7 +319,11 @@ export const sepaRouter = new Hono<AppEnv>()
     doc(
       "SEPA",
       "Give the customer a mandate, or amend it (same reference or same signature date)",
-      { status: 201 },
+      [
+        { status: 201, description: "A new mandate", schema: MandateResource },
+        { status: 200, description: "The mandate amended", schema: MandateResource },
+      ],
+      { errors: [404, 409, 422] },
     ),
     valid("param", IdParam("cus")),
     valid("json", MandateBody),
@@ -231,7 +341,12 @@ export const sepaRouter = new Hono<AppEnv>()
   )
   .delete(
     "/customers/:id/mandate",
-    doc("SEPA", "Revoke the customer's mandate"),
+    doc(
+      "SEPA",
+      "Revoke the customer's mandate",
+      { schema: MandateResource },
+      { errors: [404, 409] },
+    ),
     valid("param", IdParam("cus")),
     async (c) => {
       const mandate = await revokeCustomerMandate(
@@ -245,7 +360,12 @@ export const sepaRouter = new Hono<AppEnv>()
   )
   .post(
     "/collection-runs",
-    doc("SEPA", "Collect the due open invoices by SEPA direct debit (pain.008)", { status: 201 }),
+    doc(
+      "SEPA",
+      "Collect the due open invoices by SEPA direct debit (pain.008)",
+      { status: 201, schema: CreatedRunResource },
+      { errors: [409, 422] },
+    ),
     valid("json", RunBody),
     async (c) => {
       const created = await createCollectionRun(c.var.db, c.env.ENCRYPTION_KEY, {
@@ -254,18 +374,18 @@ export const sepaRouter = new Hono<AppEnv>()
         now: c.get("now"),
       });
       return c.json(
-        {
+        shaped(CreatedRunResource)({
           ...runResource(created.run, created.items),
           skipped: created.skipped,
           hasMore: created.hasMore,
-        },
+        }),
         201,
       );
     },
   )
   .get(
     "/collection-runs",
-    doc("SEPA", "List collection runs"),
+    doc("SEPA", "List collection runs", { schema: PageOf(RunResource) }),
     valid("query", RunListQuery),
     async (c) => {
       const query = c.req.valid("query");
@@ -275,7 +395,7 @@ export const sepaRouter = new Hono<AppEnv>()
   )
   .get(
     "/collection-runs/:id",
-    doc("SEPA", "Get a collection run with its items"),
+    doc("SEPA", "Get a collection run with its items", { schema: RunResource }, { errors: [404] }),
     valid("param", IdParam("col")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -298,7 +418,12 @@ export const sepaRouter = new Hono<AppEnv>()
   })
   .post(
     "/collection-runs/:id/cancel",
-    doc("SEPA", "Discard a run that was never sent to the bank"),
+    doc(
+      "SEPA",
+      "Discard a run that was never sent to the bank",
+      { schema: RunResource },
+      { errors: [404, 409, 422] },
+    ),
     valid("param", IdParam("col")),
     async (c) => {
       const { run, items } = await cancelCollectionRun(

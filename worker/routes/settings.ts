@@ -5,7 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { OriginSchema, patchObject } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
+import { PORTAL_ACTIONS, type PortalAction } from "../domain/portal-options.ts";
 import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
 
 const CustomerCenterPatch = patchObject({
@@ -17,13 +17,30 @@ const CustomerCenterPatch = patchObject({
   allowedOrigins: v.optional(v.pipe(v.array(OriginSchema), v.maxLength(20))),
 });
 
+const CustomerCenterSettings = v.object({
+  portalEnabled: v.boolean(),
+  allowedActions: v.array(v.picklist(PORTAL_ACTIONS)),
+  prorationMode: v.picklist(["interim_invoice", "next_invoice", "none"]),
+  allowedOrigins: v.array(v.string()),
+});
+
+function settingsOf(
+  merchant: Parameters<typeof customerCenterSettingsOf>[0],
+): v.InferOutput<typeof CustomerCenterSettings> {
+  const settings = customerCenterSettingsOf(merchant);
+  // Stored as JSON; only PATCH (picklist above) ever writes it.
+  return { ...settings, allowedActions: settings.allowedActions as PortalAction[] };
+}
+
 export const settingsRouter = new Hono<AppEnv>()
-  .get("/customer-center", doc("Settings", "Get the customer-center settings"), (c) =>
-    c.json(customerCenterSettingsOf(c.get("merchant"))),
+  .get(
+    "/customer-center",
+    doc("Settings", "Get the customer-center settings", { schema: CustomerCenterSettings }),
+    (c) => c.json(settingsOf(c.get("merchant"))),
   )
   .patch(
     "/customer-center",
-    doc("Settings", "Update the customer-center settings"),
+    doc("Settings", "Update the customer-center settings", { schema: CustomerCenterSettings }),
     valid("json", CustomerCenterPatch),
     async (c) => {
       const patch = c.req.valid("json");
@@ -37,6 +54,6 @@ export const settingsRouter = new Hono<AppEnv>()
         c.get("merchant").id,
         deduplicated,
       );
-      return c.json(customerCenterSettingsOf(merchant));
+      return c.json(settingsOf(merchant));
     },
   );

@@ -2,9 +2,9 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { notFound } from "../domain/errors.ts";
-import { IdParam, ListQuery, NameSchema, toPage } from "../http/schemas.ts";
+import { IdParam, InstantOut, ListQuery, NameSchema, shaped, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
   findTemplateGroup,
@@ -16,15 +16,17 @@ import { newId } from "../security.ts";
 
 const CreateTemplateGroup = v.strictObject({ name: NameSchema });
 
+const TemplateGroupResource = v.object({ id: v.string(), name: v.string(), createdAt: InstantOut });
+
 function templateGroupResource(group: TemplateGroupRecord) {
   const { merchantId: _merchant, ...rest } = group;
-  return rest;
+  return shaped(TemplateGroupResource)(rest);
 }
 
 export const templateGroupsRouter = new Hono<AppEnv>()
   .post(
     "/",
-    doc("Catalogue", "Create a template group", { status: 201 }),
+    doc("Catalogue", "Create a template group", { status: 201, schema: TemplateGroupResource }),
     valid("json", CreateTemplateGroup),
     async (c) => {
       const group = await insertTemplateGroup(c.var.db, {
@@ -35,17 +37,22 @@ export const templateGroupsRouter = new Hono<AppEnv>()
       return c.json(templateGroupResource(group), 201);
     },
   )
-  .get("/", doc("Catalogue", "List template groups"), valid("query", ListQuery), async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const rows = await listTemplateGroups(c.var.db, c.get("merchant").id, {
-      limit,
-      cursor,
-    });
-    return c.json(toPage(rows, limit, templateGroupResource));
-  })
+  .get(
+    "/",
+    doc("Catalogue", "List template groups", { schema: PageOf(TemplateGroupResource) }),
+    valid("query", ListQuery),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const rows = await listTemplateGroups(c.var.db, c.get("merchant").id, {
+        limit,
+        cursor,
+      });
+      return c.json(toPage(rows, limit, templateGroupResource));
+    },
+  )
   .get(
     "/:id",
-    doc("Catalogue", "Get a template group"),
+    doc("Catalogue", "Get a template group", { schema: TemplateGroupResource }, { errors: [404] }),
     valid("param", IdParam("tgr")),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -7,9 +7,19 @@ import { checkWebhookUrl } from "../domain/webhook-url-guard.ts";
 import { generateWebhookSecret } from "../domain/webhook-signing.ts";
 import { WEBHOOK_EVENT_TYPES } from "../domain/events.ts";
 import type { AppEnv, Bindings } from "../env.ts";
-import { doc } from "../http/openapi.ts";
+import { doc, PageOf } from "../http/openapi.ts";
 import { DomainError, invalidFields, notFound } from "../domain/errors.ts";
-import { IdParam, InstantSchema, ListQuery, patchObject, toPage } from "../http/schemas.ts";
+import {
+  IdParam,
+  InstantOut,
+  InstantSchema,
+  Int,
+  ListQuery,
+  NullableText,
+  patchObject,
+  shaped,
+  toPage,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { encryptSecret } from "../security.ts";
 import { newId } from "../security.ts";
@@ -70,13 +80,65 @@ function checkedUrl(url: string, env: Bindings): string {
   return check.url;
 }
 
-function endpointResource(endpoint: WebhookEndpointRecord) {
+const EndpointResource = v.object({
+  id: v.string(),
+  url: v.string(),
+  description: NullableText,
+  eventTypes: v.array(v.string()),
+  status: v.picklist(["enabled", "disabled"]),
+  disabledReason: NullableText,
+  failingSince: v.nullable(InstantOut),
+  /** Until then the previous secret signs too (after a rotation). */
+  secretRotatingUntil: v.nullable(InstantOut),
+  createdAt: InstantOut,
+  updatedAt: v.nullable(InstantOut),
+});
+
+/** With the signing secret: shown on creation and rotation only. */
+const EndpointWithSecret = v.object({ ...EndpointResource.entries, secret: v.string() });
+
+const EventResource = v.object({
+  id: v.string(),
+  type: v.string(),
+  createdAt: InstantOut,
+  /** The webhook body as delivered: `{type, timestamp, data}`. */
+  payload: v.unknown(),
+});
+
+const EventDetailResource = v.object({
+  ...EventResource.entries,
+  deliveries: v.array(
+    v.object({
+      endpointId: v.string(),
+      status: v.string(),
+      attempts: Int,
+      nextAttemptAt: InstantOut,
+      lastAttemptAt: v.nullable(InstantOut),
+      deliveredAt: v.nullable(InstantOut),
+      createdAt: InstantOut,
+    }),
+  ),
+  attempts: v.array(
+    v.object({
+      id: v.string(),
+      endpointId: v.string(),
+      attemptNumber: Int,
+      startedAt: InstantOut,
+      durationMs: Int,
+      statusCode: v.nullable(Int),
+      error: NullableText,
+      responseExcerpt: NullableText,
+    }),
+  ),
+});
+
+function endpointResource(endpoint: WebhookEndpointRecord): v.InferOutput<typeof EndpointResource> {
   return {
     id: endpoint.id,
     url: endpoint.url,
     description: endpoint.description,
     eventTypes: endpoint.eventTypes,
-    status: endpoint.status,
+    status: endpoint.status as "enabled" | "disabled",
     disabledReason: endpoint.disabledReason,
     failingSince: endpoint.failingSince,
     secretRotatingUntil: endpoint.previousSecretExpiresAt,
@@ -85,7 +147,7 @@ function endpointResource(endpoint: WebhookEndpointRecord) {
   };
 }
 
-function eventResource(event: WebhookEventRecord) {
+function eventResource(event: WebhookEventRecord): v.InferOutput<typeof EventResource> {
   return {
     id: event.id,
     type: event.type,
@@ -99,6 +161,7 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     "/",
     doc("Webhooks", "Create a webhook endpoint; the signing secret is returned once", {
       status: 201,
+      schema: EndpointWithSecret,
     }),
     valid("json", CreateEndpoint),
     async (c) => {
@@ -117,19 +180,29 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
       return c.json({ ...endpointResource(endpoint), secret }, 201);
     },
   )
-  .get("/", doc("Webhooks", "List webhook endpoints"), valid("query", ListQuery), async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    return c.json(
-      toPage(
-        await listEndpoints(c.var.db, c.get("merchant").id, { limit, cursor }),
-        limit,
-        endpointResource,
-      ),
-    );
-  })
+  .get(
+    "/",
+    doc("Webhooks", "List webhook endpoints", { schema: PageOf(EndpointResource) }),
+    valid("query", ListQuery),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      return c.json(
+        toPage(
+          await listEndpoints(c.var.db, c.get("merchant").id, { limit, cursor }),
+          limit,
+          endpointResource,
+        ),
+      );
+    },
+  )
   .get(
     "/:id",
-    doc("Webhooks", "Get a webhook endpoint and its health"),
+    doc(
+      "Webhooks",
+      "Get a webhook endpoint and its health",
+      { schema: EndpointResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("whe")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -140,7 +213,12 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
   )
   .patch(
     "/:id",
-    doc("Webhooks", "Change URL or event types, or enable/disable an endpoint"),
+    doc(
+      "Webhooks",
+      "Change URL or event types, or enable/disable an endpoint",
+      { schema: EndpointResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("whe")),
     valid("json", UpdateEndpoint),
     async (c) => {
@@ -165,7 +243,12 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
   )
   .delete(
     "/:id",
-    doc("Webhooks", "Delete a webhook endpoint"),
+    doc(
+      "Webhooks",
+      "Delete a webhook endpoint",
+      { schema: v.object({ id: v.string(), deleted: v.literal(true) }) },
+      { errors: [404] },
+    ),
     valid("param", IdParam("whe")),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -176,7 +259,12 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
   )
   .post(
     "/:id/rotate-secret",
-    doc("Webhooks", "Rotate the signing secret; the old one keeps signing during the overlap"),
+    doc(
+      "Webhooks",
+      "Rotate the signing secret; the old one keeps signing during the overlap",
+      { schema: EndpointWithSecret },
+      { errors: [404] },
+    ),
     valid("param", IdParam("whe")),
     valid("json", Rotation),
     async (c) => {
@@ -208,7 +296,18 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     doc(
       "Webhooks",
       "Enable the endpoint again and queue every subscribed event since `since` it has not received",
-      { status: 202 },
+      {
+        status: 202,
+        schema: v.object({
+          id: v.string(),
+          status: v.literal("enabled"),
+          since: InstantOut,
+          /** Deliveries queued for the events since `since`. */
+          queued: Int,
+          scheduledAt: InstantOut,
+        }),
+      },
+      { errors: [404] },
     ),
     valid("param", IdParam("whe")),
     valid("json", Recovery),
@@ -248,7 +347,7 @@ function checkedSince(since: Date, now: Date): Date {
 export const webhookEventsRouter = new Hono<AppEnv>()
   .get(
     "/",
-    doc("Webhooks", "List events (the outbox)"),
+    doc("Webhooks", "List events (the outbox)", { schema: PageOf(EventResource) }),
     valid("query", EventListQuery),
     async (c) => {
       const { limit, cursor, type } = c.req.valid("query");
@@ -263,24 +362,44 @@ export const webhookEventsRouter = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    doc("Webhooks", "Get an event with its deliveries and every attempt"),
+    doc(
+      "Webhooks",
+      "Get an event with its deliveries and every attempt",
+      { schema: EventDetailResource },
+      { errors: [404] },
+    ),
     valid("param", IdParam("evt")),
     async (c) => {
       const { id } = c.req.valid("param");
       const found = await findEvent(c.var.db, c.get("merchant").id, id);
       if (!found) throw notFound("Event", id);
-      return c.json({
-        ...eventResource(found.event),
-        deliveries: found.deliveries.map(
-          ({ merchantId: _m, eventId: _e, ...delivery }) => delivery,
-        ),
-        attempts: found.attempts.map(({ merchantId: _m, eventId: _e, ...attempt }) => attempt),
-      });
+      return c.json(
+        shaped(EventDetailResource)({
+          ...eventResource(found.event),
+          deliveries: found.deliveries.map(
+            ({ merchantId: _m, eventId: _e, ...delivery }) => delivery,
+          ),
+          attempts: found.attempts.map(({ merchantId: _m, eventId: _e, ...attempt }) => attempt),
+        }),
+      );
     },
   )
   .post(
     "/:id/redeliver",
-    doc("Webhooks", "Send an event again (same webhook-id)"),
+    doc(
+      "Webhooks",
+      "Send an event again (same webhook-id)",
+      {
+        status: 202,
+        schema: v.object({
+          id: v.string(),
+          /** How many enabled endpoints it is queued for. */
+          redeliveredTo: Int,
+          scheduledAt: InstantOut,
+        }),
+      },
+      { errors: [404] },
+    ),
     valid("param", IdParam("evt")),
     async (c) => {
       const { id } = c.req.valid("param");
