@@ -8,6 +8,7 @@ import worker from "../../worker/index.ts";
 import type { Bindings } from "../../worker/env.ts";
 import { createFakeFinapi, type FakeFinapiOptions } from "../fakes/finapi/app.ts";
 import { ADMIN_TOKEN, json } from "./helpers.ts";
+import { checkResponse } from "./openapi-check.ts";
 
 export const START = Date.parse("2027-03-01T09:00:00.000Z");
 export const noSleep = async () => undefined;
@@ -48,6 +49,7 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
     const ctx = createExecutionContext();
     const response = await worker.fetch(request, { ...testEnv, ...bindings }, ctx);
     await waitOnExecutionContext(ctx);
+    await checkResponse(request.method, request.url, response);
     return response;
   }
 

@@ -1,7 +1,9 @@
-// Helpers for integration tests: call the Worker like a client would, create merchants and a
-// small catalogue, and read problem+json answers.
+// Helpers for integration tests: call the Worker like a client would (every answer held to the
+// OpenAPI document by openapi-check.ts), create merchants and a small catalogue, and read
+// problem+json answers.
 import { env, SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { checkResponse } from "./openapi-check.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -23,11 +25,11 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  return SELF.fetch(`http://tarif.test${path}`, {
-    method: options.method ?? (body === undefined ? "GET" : "POST"),
-    headers,
-    body,
-  });
+  const method = options.method ?? (body === undefined ? "GET" : "POST");
+  const url = `http://tarif.test${path}`;
+  const response = await SELF.fetch(url, { method, headers, body });
+  await checkResponse(method, url, response);
+  return response;
 }
 
 export async function json<T = any>(response: Response, status: number): Promise<T> {

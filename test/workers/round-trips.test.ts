@@ -4,6 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { call, createCatalogue, createCustomer, createMerchant, json } from "./helpers.ts";
+import { checkResponse } from "./openapi-check.ts";
 
 /** A D1 binding that counts every call that goes to the database (run/all/first/raw/batch). */
 function countingD1(d1: D1Database) {
@@ -51,6 +52,7 @@ async function countRoundTrips(path: string, init: RequestInit) {
     ctx,
   );
   await waitOnExecutionContext(ctx);
+  await checkResponse(init.method ?? "GET", `http://tarif.test${path}`, response);
   return { response, roundTrips: counter.roundTrips };
 }
 
