@@ -48,7 +48,24 @@ function addErrors(operation: Operation, statuses: ErrorStatus[]) {
 const inFlight = PROBLEMS.idempotency_request_in_progress.title;
 const reused = PROBLEMS.idempotency_key_reused.title;
 
+/**
+ * valibot's `tuple` converts to a draft-07 `items` array, which OpenAPI 3.1 (JSON Schema 2020-12)
+ * spells `prefixItems`; the length is fixed as the tuple's.
+ */
+function tuplesAsPrefixItems(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(tuplesAsPrefixItems);
+  if (typeof node !== "object" || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (Array.isArray(schema.items)) {
+    const items = schema.items;
+    delete schema.items;
+    Object.assign(schema, { prefixItems: items, minItems: items.length, maxItems: items.length });
+  }
+  Object.values(schema).forEach(tuplesAsPrefixItems);
+}
+
 export function completeDocument(document: Document, origin: string): Document {
+  tuplesAsPrefixItems(document.paths);
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     if (AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix)))
       for (const [method, operation] of Object.entries(operations)) {

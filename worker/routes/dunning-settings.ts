@@ -27,12 +27,15 @@ const DunningSettingsPatch = v.strictObject({
   ),
 });
 
+// OpenAPI 3.1 has no tuple `items` array: the answer says "three integers" this way.
+const Three = v.pipe(v.array(Int), v.length(3));
+
 const DunningSettingsResource = v.object({
   passOnReturnFee: v.boolean(),
   handlingFee: Int,
   representDebits: v.boolean(),
-  reminderDays: Triple,
-  levelFees: Triple,
+  reminderDays: Three,
+  levelFees: Three,
   defaultInterest: v.boolean(),
   b2bFlatFee: v.boolean(),
   baseRates: v.array(v.object({ validFrom: v.string(), rateBp: Int })),
