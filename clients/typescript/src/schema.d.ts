@@ -1029,7 +1029,21 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo";
+            instance?: string;
+            errors?: {
+                field: string;
+                message: string;
+            }[];
+        };
+    };
     responses: never;
     parameters: {
         /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
@@ -1063,13 +1077,26 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        timeZone: string;
+                        apiKey: string;
+                        owner?: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "accountant" | "viewer";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1078,7 +1105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1087,16 +1114,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1127,7 +1181,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        user: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "accountant" | "viewer";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                        merchant: {
+                            id: string;
+                            name: string;
+                        };
+                        csrfToken: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1136,7 +1206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1145,16 +1215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Not found (or owned by another merchant) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -1163,16 +1224,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts; wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1192,7 +1280,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        user: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "accountant" | "viewer";
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                        merchant: {
+                            id: string;
+                            name: string;
+                        };
+                        csrfToken: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1201,7 +1305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1210,16 +1314,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1236,14 +1340,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            /** @description No content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid request: the problem lists each bad field */
             400: {
@@ -1251,7 +1353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1260,16 +1362,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -1278,16 +1380,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1310,7 +1430,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        endedSessions: number;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1319,7 +1441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1328,16 +1450,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -1346,16 +1468,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1378,7 +1518,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "owner" | "accountant" | "viewer";
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1387,7 +1537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1396,16 +1546,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1432,13 +1582,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        email: string;
+                        /** @enum {string} */
+                        role: "owner" | "accountant" | "viewer";
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1447,7 +1604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1456,34 +1613,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1499,14 +1674,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            /** @description No content */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Invalid request: the problem lists each bad field */
             400: {
@@ -1514,7 +1687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1523,7 +1696,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -1532,7 +1714,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1555,7 +1746,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "plan" | "addon" | "one_time";
+                            name: string;
+                            unitAmount: number;
+                            currency: string;
+                            taxRate: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1564,7 +1768,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1573,16 +1777,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1612,13 +1816,23 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "plan" | "addon" | "one_time";
+                        name: string;
+                        unitAmount: number;
+                        currency: string;
+                        taxRate: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1627,7 +1841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1636,16 +1850,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -1654,16 +1868,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1685,7 +1917,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "plan" | "addon" | "one_time";
+                        name: string;
+                        unitAmount: number;
+                        currency: string;
+                        taxRate: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1694,7 +1936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1703,7 +1945,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -1712,7 +1963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1735,7 +1986,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1744,7 +2003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1753,16 +2012,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1785,13 +2044,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1800,7 +2064,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1809,16 +2073,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -1827,16 +2091,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1858,7 +2140,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1867,7 +2154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1876,7 +2163,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -1885,7 +2181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1909,7 +2205,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            templateGroupId: string;
+                            name: string;
+                            planArticleId: string;
+                            /** @enum {string} */
+                            billingInterval: "month" | "quarter" | "year";
+                            minimumTermMonths: number;
+                            noticePeriodDays: number;
+                            allowedAddonArticleIds: string[];
+                            changePoints: ({
+                                /** @constant */
+                                type: "immediately";
+                            } | {
+                                /** @constant */
+                                type: "next_period";
+                            } | {
+                                /** @constant */
+                                type: "end_of_term";
+                            } | {
+                                /** @constant */
+                                type: "next_month";
+                            } | {
+                                /** @constant */
+                                type: "custom";
+                                minLeadDays: number;
+                                maxHorizonDays: number;
+                            })[];
+                            /** @enum {string} */
+                            downgradeTiming: "next_period" | "like_upgrade";
+                            /** Format: date-time */
+                            createdAt: string;
+                            updatedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -1918,7 +2250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -1927,16 +2259,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2002,13 +2334,46 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        templateGroupId: string;
+                        name: string;
+                        planArticleId: string;
+                        /** @enum {string} */
+                        billingInterval: "month" | "quarter" | "year";
+                        minimumTermMonths: number;
+                        noticePeriodDays: number;
+                        allowedAddonArticleIds: string[];
+                        changePoints: ({
+                            /** @constant */
+                            type: "immediately";
+                        } | {
+                            /** @constant */
+                            type: "next_period";
+                        } | {
+                            /** @constant */
+                            type: "end_of_term";
+                        } | {
+                            /** @constant */
+                            type: "next_month";
+                        } | {
+                            /** @constant */
+                            type: "custom";
+                            minLeadDays: number;
+                            maxHorizonDays: number;
+                        })[];
+                        /** @enum {string} */
+                        downgradeTiming: "next_period" | "like_upgrade";
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2017,7 +2382,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2026,16 +2391,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -2044,16 +2409,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2075,7 +2458,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        templateGroupId: string;
+                        name: string;
+                        planArticleId: string;
+                        /** @enum {string} */
+                        billingInterval: "month" | "quarter" | "year";
+                        minimumTermMonths: number;
+                        noticePeriodDays: number;
+                        allowedAddonArticleIds: string[];
+                        changePoints: ({
+                            /** @constant */
+                            type: "immediately";
+                        } | {
+                            /** @constant */
+                            type: "next_period";
+                        } | {
+                            /** @constant */
+                            type: "end_of_term";
+                        } | {
+                            /** @constant */
+                            type: "next_month";
+                        } | {
+                            /** @constant */
+                            type: "custom";
+                            minLeadDays: number;
+                            maxHorizonDays: number;
+                        })[];
+                        /** @enum {string} */
+                        downgradeTiming: "next_period" | "like_upgrade";
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2084,7 +2500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2093,7 +2509,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2102,7 +2527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2154,7 +2579,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        templateGroupId: string;
+                        name: string;
+                        planArticleId: string;
+                        /** @enum {string} */
+                        billingInterval: "month" | "quarter" | "year";
+                        minimumTermMonths: number;
+                        noticePeriodDays: number;
+                        allowedAddonArticleIds: string[];
+                        changePoints: ({
+                            /** @constant */
+                            type: "immediately";
+                        } | {
+                            /** @constant */
+                            type: "next_period";
+                        } | {
+                            /** @constant */
+                            type: "end_of_term";
+                        } | {
+                            /** @constant */
+                            type: "next_month";
+                        } | {
+                            /** @constant */
+                            type: "custom";
+                            minLeadDays: number;
+                            maxHorizonDays: number;
+                        })[];
+                        /** @enum {string} */
+                        downgradeTiming: "next_period" | "like_upgrade";
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2163,7 +2621,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2172,7 +2630,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2181,7 +2648,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2206,7 +2691,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            email: string | null;
+                            externalRef: string | null;
+                            locale: string;
+                            mandateReference: string | null;
+                            iban: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            updatedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2215,7 +2714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2224,16 +2723,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2265,13 +2764,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        email: string | null;
+                        externalRef: string | null;
+                        locale: string;
+                        mandateReference: string | null;
+                        iban: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2280,7 +2790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2289,34 +2799,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2338,7 +2866,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        email: string | null;
+                        externalRef: string | null;
+                        locale: string;
+                        mandateReference: string | null;
+                        iban: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2347,7 +2886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2356,7 +2895,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2365,7 +2913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2399,7 +2947,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        email: string | null;
+                        externalRef: string | null;
+                        locale: string;
+                        mandateReference: string | null;
+                        iban: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2408,7 +2967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2417,7 +2976,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2426,7 +2994,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2501,7 +3096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2510,16 +3105,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2552,13 +3147,52 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        templateId: string;
+                        /** @enum {string} */
+                        status: "active" | "cancellation_pending" | "ended";
+                        /** Format: date */
+                        startDate: string;
+                        /** @enum {string} */
+                        billingInterval: "month" | "quarter" | "year";
+                        /** Format: date */
+                        billingAnchor: string;
+                        currentPeriod: {
+                            /** Format: date */
+                            start: string;
+                            /** Format: date */
+                            end: string;
+                        };
+                        /** Format: date */
+                        nextBillingDate: string;
+                        endDate: string | null;
+                        offeredTemplateIds: string[];
+                        version: number;
+                        recurringNetAmount: number;
+                        items: {
+                            id: string;
+                            articleId: string;
+                            /** @enum {string} */
+                            kind: "plan" | "addon";
+                            name: string;
+                            quantity: number;
+                            unitAmount: number;
+                            taxRate: number;
+                            periodAmount: number;
+                            /** Format: date */
+                            startedOn: string;
+                        }[];
+                        createdAt: string;
+                        invoiceId: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2567,7 +3201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2576,16 +3210,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -2594,16 +3228,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2672,7 +3324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2681,7 +3333,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2690,7 +3351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2722,7 +3383,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        templateId: string;
+                        /** @enum {string} */
+                        status: "active" | "cancellation_pending" | "ended";
+                        /** Format: date */
+                        startDate: string;
+                        /** @enum {string} */
+                        billingInterval: "month" | "quarter" | "year";
+                        /** Format: date */
+                        billingAnchor: string;
+                        currentPeriod: {
+                            /** Format: date */
+                            start: string;
+                            /** Format: date */
+                            end: string;
+                        };
+                        /** Format: date */
+                        nextBillingDate: string;
+                        endDate: string | null;
+                        offeredTemplateIds: string[];
+                        version: number;
+                        recurringNetAmount: number;
+                        items: {
+                            id: string;
+                            articleId: string;
+                            /** @enum {string} */
+                            kind: "plan" | "addon";
+                            name: string;
+                            quantity: number;
+                            unitAmount: number;
+                            taxRate: number;
+                            periodAmount: number;
+                            /** Format: date */
+                            startedOn: string;
+                        }[];
+                        createdAt: string;
+                        /** Format: date */
+                        earliestEndDate: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2731,7 +3432,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2740,7 +3441,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2749,25 +3459,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2795,7 +3523,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        contractId: string;
+                        offeredTemplateIds: string[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2804,7 +3535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2813,7 +3544,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2822,7 +3562,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2886,7 +3653,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** Format: date */
+                        computedOn: string;
+                        /** Format: date */
+                        requestedDate: string;
+                        /** Format: date */
+                        effectiveDate: string;
+                        /** @enum {string} */
+                        kind: "upgrade" | "downgrade" | "neutral";
+                        currency: string;
+                        lines: {
+                            description: string;
+                            name: string;
+                            itemId: string | null;
+                            articleId: string;
+                            quantity: number;
+                            /** Format: date */
+                            periodStart: string;
+                            /** Format: date */
+                            periodEnd: string;
+                            netAmount: number;
+                            taxRate: number;
+                        }[];
+                        netAmount: number;
+                        taxAmount: number;
+                        grossAmount: number;
+                        taxBreakdown: {
+                            taxRate: number;
+                            netAmount: number;
+                            taxAmount: number;
+                        }[];
+                        /** @enum {string} */
+                        settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                        newTemplateId: string;
+                        /** @enum {string} */
+                        newBillingInterval: "month" | "quarter" | "year";
+                        recurringAfter: {
+                            /** @enum {string} */
+                            billingInterval: "month" | "quarter" | "year";
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2895,7 +3705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2904,7 +3714,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2913,7 +3732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -2922,16 +3741,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2956,7 +3793,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            contractId: string;
+                            /** @enum {string} */
+                            type: "switch_template" | "add_addon" | "remove_item" | "change_quantity";
+                            request: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date */
+                            effectiveDate: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "applied" | "cancelled" | "failed";
+                            /** @enum {string} */
+                            kind: "upgrade" | "downgrade" | "neutral";
+                            /** @enum {string} */
+                            settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                            /** @enum {string} */
+                            source: "merchant" | "portal";
+                            invoiceId: string | null;
+                            failureReason: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            appliedAt: string | null;
+                            cancelledAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -2965,7 +3829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -2974,7 +3838,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -2983,7 +3856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3041,13 +3914,112 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        change: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "applied" | "scheduled";
+                            /** Format: date */
+                            effectiveDate: string;
+                            /** @enum {string} */
+                            kind: "upgrade" | "downgrade" | "neutral";
+                            /** @enum {string} */
+                            settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                        };
+                        preview: {
+                            /** Format: date */
+                            computedOn: string;
+                            /** Format: date */
+                            requestedDate: string;
+                            /** Format: date */
+                            effectiveDate: string;
+                            /** @enum {string} */
+                            kind: "upgrade" | "downgrade" | "neutral";
+                            currency: string;
+                            lines: {
+                                description: string;
+                                name: string;
+                                itemId: string | null;
+                                articleId: string;
+                                quantity: number;
+                                /** Format: date */
+                                periodStart: string;
+                                /** Format: date */
+                                periodEnd: string;
+                                netAmount: number;
+                                taxRate: number;
+                            }[];
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                            taxBreakdown: {
+                                taxRate: number;
+                                netAmount: number;
+                                taxAmount: number;
+                            }[];
+                            /** @enum {string} */
+                            settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                            newTemplateId: string;
+                            /** @enum {string} */
+                            newBillingInterval: "month" | "quarter" | "year";
+                            recurringAfter: {
+                                /** @enum {string} */
+                                billingInterval: "month" | "quarter" | "year";
+                                netAmount: number;
+                                taxAmount: number;
+                                grossAmount: number;
+                            };
+                        };
+                        invoice?: {
+                            id: string;
+                            contractId: string | null;
+                            customerId: string;
+                            /** @enum {string} */
+                            kind: "regular" | "interim" | "credit_note" | "fee";
+                            number: string;
+                            status: string;
+                            /** Format: date */
+                            issueDate: string;
+                            /** Format: date */
+                            dueDate: string;
+                            currency: string;
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                            amountPaid: number;
+                            paymentReference: string;
+                            periodStart: string | null;
+                            periodEnd: string | null;
+                            originalInvoiceId: string | null;
+                            changeId: string | null;
+                            taxBreakdown: {
+                                taxRate: number;
+                                netAmount: number;
+                                taxAmount: number;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            lines?: {
+                                id: string;
+                                position: number;
+                                description: string;
+                                articleId: string | null;
+                                itemId: string | null;
+                                quantity: number;
+                                unitAmount: number | null;
+                                periodStart: string | null;
+                                periodEnd: string | null;
+                                netAmount: number;
+                                taxRate: number;
+                            }[];
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3056,7 +4028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3065,7 +4037,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3074,25 +4055,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3115,7 +4114,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        status: "cancelled";
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3124,7 +4127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3133,7 +4136,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3142,7 +4154,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3169,7 +4199,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            contractId: string | null;
+                            customerId: string;
+                            /** @enum {string} */
+                            kind: "regular" | "interim" | "credit_note" | "fee";
+                            number: string;
+                            status: string;
+                            /** Format: date */
+                            issueDate: string;
+                            /** Format: date */
+                            dueDate: string;
+                            currency: string;
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                            amountPaid: number;
+                            paymentReference: string;
+                            periodStart: string | null;
+                            periodEnd: string | null;
+                            originalInvoiceId: string | null;
+                            changeId: string | null;
+                            taxBreakdown: {
+                                taxRate: number;
+                                netAmount: number;
+                                taxAmount: number;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            lines?: {
+                                id: string;
+                                position: number;
+                                description: string;
+                                articleId: string | null;
+                                itemId: string | null;
+                                quantity: number;
+                                unitAmount: number | null;
+                                periodStart: string | null;
+                                periodEnd: string | null;
+                                netAmount: number;
+                                taxRate: number;
+                            }[];
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3178,7 +4253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3187,16 +4262,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3218,7 +4293,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        contractId: string | null;
+                        customerId: string;
+                        /** @enum {string} */
+                        kind: "regular" | "interim" | "credit_note" | "fee";
+                        number: string;
+                        status: string;
+                        /** Format: date */
+                        issueDate: string;
+                        /** Format: date */
+                        dueDate: string;
+                        currency: string;
+                        netAmount: number;
+                        taxAmount: number;
+                        grossAmount: number;
+                        amountPaid: number;
+                        paymentReference: string;
+                        periodStart: string | null;
+                        periodEnd: string | null;
+                        originalInvoiceId: string | null;
+                        changeId: string | null;
+                        taxBreakdown: {
+                            taxRate: number;
+                            netAmount: number;
+                            taxAmount: number;
+                        }[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        lines?: {
+                            id: string;
+                            position: number;
+                            description: string;
+                            articleId: string | null;
+                            itemId: string | null;
+                            quantity: number;
+                            unitAmount: number | null;
+                            periodStart: string | null;
+                            periodEnd: string | null;
+                            netAmount: number;
+                            taxRate: number;
+                        }[];
+                        payments: {
+                            id: string;
+                            date: string | null;
+                            amount: number;
+                            currency: string;
+                            rule: string;
+                            bankTransactionId: string;
+                            collectionItemId: string | null;
+                            /** Format: date-time */
+                            bookedAt: string;
+                            reversed: boolean;
+                            reversedAt: string | null;
+                            reversal: string | null;
+                        }[];
+                        returns: {
+                            id: string;
+                            date: string | null;
+                            amount: number;
+                            fee: number;
+                            currency: string;
+                            reasonCode: string | null;
+                            reasonClass: string | null;
+                            mandateEffect: string;
+                            bankTransactionId: string;
+                            collectionItemId: string | null;
+                            /** Format: date-time */
+                            bookedAt: string;
+                        }[];
+                        dunningLevel: string | null;
+                        dunningHistory: {
+                            level: string;
+                            /** Format: date */
+                            reachedOn: string;
+                            fee: number;
+                            openAmount: number;
+                            interest: number;
+                            flatFee: number;
+                            total: number;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3227,7 +4383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3236,7 +4392,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3245,7 +4410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3265,7 +4430,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        portalEnabled: boolean;
+                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                        /** @enum {string} */
+                        prorationMode: "interim_invoice" | "next_invoice" | "none";
+                        allowedOrigins: string[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3274,7 +4445,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3283,16 +4454,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3322,7 +4493,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        portalEnabled: boolean;
+                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                        /** @enum {string} */
+                        prorationMode: "interim_invoice" | "next_invoice" | "none";
+                        allowedOrigins: string[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3331,7 +4508,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3340,16 +4517,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3369,7 +4564,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        kinds: {
+                            invoice_issued: boolean;
+                            change_confirmed: boolean;
+                            cancellation_confirmed: boolean;
+                            debit_returned: boolean;
+                            dunning_level_reached: boolean;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3378,7 +4581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3387,16 +4590,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3428,7 +4631,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        kinds: {
+                            invoice_issued: boolean;
+                            change_confirmed: boolean;
+                            cancellation_confirmed: boolean;
+                            debit_returned: boolean;
+                            dunning_level_reached: boolean;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3437,7 +4648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3446,16 +4657,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3475,7 +4704,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        passOnReturnFee: boolean;
+                        handlingFee: number;
+                        representDebits: boolean;
+                        reminderDays: number[];
+                        levelFees: number[];
+                        defaultInterest: boolean;
+                        b2bFlatFee: boolean;
+                        baseRates: {
+                            validFrom: string;
+                            rateBp: number;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3484,7 +4725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3493,16 +4734,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3546,7 +4787,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        passOnReturnFee: boolean;
+                        handlingFee: number;
+                        representDebits: boolean;
+                        reminderDays: number[];
+                        levelFees: number[];
+                        defaultInterest: boolean;
+                        b2bFlatFee: boolean;
+                        baseRates: {
+                            validFrom: string;
+                            rateBp: number;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3555,7 +4808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3564,16 +4817,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3599,13 +4870,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        token: string;
+                        customerId: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        returnUrl: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3614,7 +4892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3623,16 +4901,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -3641,16 +4919,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3672,7 +4968,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        revoked: true;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3681,7 +4981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3690,7 +4990,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3699,7 +5008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3722,7 +5031,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            eventTypes: string[];
+                            /** @enum {string} */
+                            status: "enabled" | "disabled";
+                            disabledReason: string | null;
+                            failingSince: string | null;
+                            secretRotatingUntil: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            updatedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3731,7 +5056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3740,16 +5065,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3775,13 +5100,27 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        disabledReason: string | null;
+                        failingSince: string | null;
+                        secretRotatingUntil: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                        secret: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3790,7 +5129,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3799,16 +5138,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -3817,16 +5156,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3848,7 +5205,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        disabledReason: string | null;
+                        failingSince: string | null;
+                        secretRotatingUntil: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3857,7 +5227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3866,7 +5236,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3875,7 +5254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3897,7 +5276,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3906,7 +5289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3915,7 +5298,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3924,7 +5316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3955,7 +5347,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        disabledReason: string | null;
+                        failingSince: string | null;
+                        secretRotatingUntil: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -3964,7 +5369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -3973,7 +5378,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -3982,7 +5396,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4014,7 +5446,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        disabledReason: string | null;
+                        failingSince: string | null;
+                        secretRotatingUntil: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                        secret: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4023,7 +5469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4032,7 +5478,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4041,7 +5496,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -4050,16 +5505,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4085,13 +5558,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        status: "enabled";
+                        /** Format: date-time */
+                        since: string;
+                        queued: number;
+                        /** Format: date-time */
+                        scheduledAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4100,7 +5582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4109,7 +5591,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4118,7 +5609,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -4127,16 +5618,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4160,7 +5669,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            type: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            payload: unknown;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4169,7 +5687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4178,16 +5696,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4209,7 +5727,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        type: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        payload: unknown;
+                        deliveries: {
+                            endpointId: string;
+                            status: string;
+                            attempts: number;
+                            /** Format: date-time */
+                            nextAttemptAt: string;
+                            lastAttemptAt: string | null;
+                            deliveredAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        attempts: {
+                            id: string;
+                            endpointId: string;
+                            attemptNumber: number;
+                            /** Format: date-time */
+                            startedAt: string;
+                            durationMs: number;
+                            statusCode: number | null;
+                            error: string | null;
+                            responseExcerpt: string | null;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4218,7 +5764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4227,7 +5773,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4236,7 +5791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4255,13 +5810,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Accepted */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        redeliveredTo: number;
+                        /** Format: date-time */
+                        scheduledAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4270,7 +5830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4279,7 +5839,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4288,7 +5857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -4297,16 +5866,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4326,7 +5913,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        creditorName: string;
+                        iban: string;
+                        bic: string | null;
+                        creditorId: string;
+                        leadDays: {
+                            FRST: number;
+                            RCUR: number;
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4335,7 +5933,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4344,7 +5942,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4353,7 +5960,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4386,7 +5993,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        creditorName: string;
+                        iban: string;
+                        bic: string | null;
+                        creditorId: string;
+                        leadDays: {
+                            FRST: number;
+                            RCUR: number;
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4395,7 +6013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4404,16 +6022,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4435,7 +6071,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        reference: string;
+                        /** Format: date */
+                        signatureDate: string;
+                        iban: string;
+                        ibanCountry: string;
+                        bic: string | null;
+                        debtorName: string | null;
+                        status: string;
+                        statusReason: string | null;
+                        sequenceType: string;
+                        lastCollectionDate: string | null;
+                        /** Format: date */
+                        expiresOn: string;
+                        pendingAmendment: {
+                            originalReference: string | null;
+                            debtorBankChanged: boolean;
+                        } | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                        revokedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4444,7 +6104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4453,7 +6113,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4462,7 +6131,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4489,13 +6158,70 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description The mandate amended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        reference: string;
+                        /** Format: date */
+                        signatureDate: string;
+                        iban: string;
+                        ibanCountry: string;
+                        bic: string | null;
+                        debtorName: string | null;
+                        status: string;
+                        statusReason: string | null;
+                        sequenceType: string;
+                        lastCollectionDate: string | null;
+                        /** Format: date */
+                        expiresOn: string;
+                        pendingAmendment: {
+                            originalReference: string | null;
+                            debtorBankChanged: boolean;
+                        } | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+            /** @description A new mandate */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        reference: string;
+                        /** Format: date */
+                        signatureDate: string;
+                        iban: string;
+                        ibanCountry: string;
+                        bic: string | null;
+                        debtorName: string | null;
+                        status: string;
+                        statusReason: string | null;
+                        sequenceType: string;
+                        lastCollectionDate: string | null;
+                        /** Format: date */
+                        expiresOn: string;
+                        pendingAmendment: {
+                            originalReference: string | null;
+                            debtorBankChanged: boolean;
+                        } | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                        revokedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4504,7 +6230,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4513,7 +6239,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4522,7 +6257,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4544,7 +6315,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        reference: string;
+                        /** Format: date */
+                        signatureDate: string;
+                        iban: string;
+                        ibanCountry: string;
+                        bic: string | null;
+                        debtorName: string | null;
+                        status: string;
+                        statusReason: string | null;
+                        sequenceType: string;
+                        lastCollectionDate: string | null;
+                        /** Format: date */
+                        expiresOn: string;
+                        pendingAmendment: {
+                            originalReference: string | null;
+                            debtorBankChanged: boolean;
+                        } | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                        revokedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4553,7 +6348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4562,7 +6357,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4571,7 +6375,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4595,7 +6408,60 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "open" | "completed" | "cancelled";
+                            /** Format: date */
+                            collectionDate: string;
+                            messageId: string;
+                            creationDateTime: string;
+                            numberOfTransactions: number;
+                            controlSum: number;
+                            currency: string;
+                            paymentInfos: {
+                                paymentInfoId: string;
+                                sequenceType: string;
+                                /** Format: date */
+                                collectionDate: string;
+                                numberOfTransactions: number;
+                                controlSum: number;
+                            }[];
+                            creditor: {
+                                creditorName: string;
+                                creditorId: string;
+                                iban: string;
+                            };
+                            fileSha256: string;
+                            file: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                            cancelledAt: string | null;
+                            items?: {
+                                id: string;
+                                invoiceId: string;
+                                invoiceNumber: string;
+                                customerId: string;
+                                mandateId: string;
+                                mandateReference: string;
+                                endToEndId: string;
+                                amount: number;
+                                sequenceType: string;
+                                paymentInfoId: string;
+                                amendment: {
+                                    originalReference: string | null;
+                                    debtorBankChanged: boolean;
+                                } | null;
+                                status: string;
+                                settledAt: string | null;
+                                returnedAt: string | null;
+                                returnReasonCode: string | null;
+                            }[];
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4604,7 +6470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4613,16 +6479,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4646,13 +6512,69 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "open" | "completed" | "cancelled";
+                        /** Format: date */
+                        collectionDate: string;
+                        messageId: string;
+                        creationDateTime: string;
+                        numberOfTransactions: number;
+                        controlSum: number;
+                        currency: string;
+                        paymentInfos: {
+                            paymentInfoId: string;
+                            sequenceType: string;
+                            /** Format: date */
+                            collectionDate: string;
+                            numberOfTransactions: number;
+                            controlSum: number;
+                        }[];
+                        creditor: {
+                            creditorName: string;
+                            creditorId: string;
+                            iban: string;
+                        };
+                        fileSha256: string;
+                        file: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                        cancelledAt: string | null;
+                        items?: {
+                            id: string;
+                            invoiceId: string;
+                            invoiceNumber: string;
+                            customerId: string;
+                            mandateId: string;
+                            mandateReference: string;
+                            endToEndId: string;
+                            amount: number;
+                            sequenceType: string;
+                            paymentInfoId: string;
+                            amendment: {
+                                originalReference: string | null;
+                                debtorBankChanged: boolean;
+                            } | null;
+                            status: string;
+                            settledAt: string | null;
+                            returnedAt: string | null;
+                            returnReasonCode: string | null;
+                        }[];
+                        skipped: {
+                            invoiceId: string;
+                            reason: string;
+                            message: string;
+                        }[];
+                        hasMore: boolean;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4661,7 +6583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4670,34 +6592,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4719,7 +6659,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "open" | "completed" | "cancelled";
+                        /** Format: date */
+                        collectionDate: string;
+                        messageId: string;
+                        creationDateTime: string;
+                        numberOfTransactions: number;
+                        controlSum: number;
+                        currency: string;
+                        paymentInfos: {
+                            paymentInfoId: string;
+                            sequenceType: string;
+                            /** Format: date */
+                            collectionDate: string;
+                            numberOfTransactions: number;
+                            controlSum: number;
+                        }[];
+                        creditor: {
+                            creditorName: string;
+                            creditorId: string;
+                            iban: string;
+                        };
+                        fileSha256: string;
+                        file: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                        cancelledAt: string | null;
+                        items?: {
+                            id: string;
+                            invoiceId: string;
+                            invoiceNumber: string;
+                            customerId: string;
+                            mandateId: string;
+                            mandateReference: string;
+                            endToEndId: string;
+                            amount: number;
+                            sequenceType: string;
+                            paymentInfoId: string;
+                            amendment: {
+                                originalReference: string | null;
+                                debtorBankChanged: boolean;
+                            } | null;
+                            status: string;
+                            settledAt: string | null;
+                            returnedAt: string | null;
+                            returnReasonCode: string | null;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4728,7 +6718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4737,7 +6727,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4746,7 +6745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4768,21 +6767,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/xml": unknown;
+                    "application/xml": string;
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid request: the problem lists each bad field */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        error: unknown[];
-                        data: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4791,7 +6803,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4816,7 +6828,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "open" | "completed" | "cancelled";
+                        /** Format: date */
+                        collectionDate: string;
+                        messageId: string;
+                        creationDateTime: string;
+                        numberOfTransactions: number;
+                        controlSum: number;
+                        currency: string;
+                        paymentInfos: {
+                            paymentInfoId: string;
+                            sequenceType: string;
+                            /** Format: date */
+                            collectionDate: string;
+                            numberOfTransactions: number;
+                            controlSum: number;
+                        }[];
+                        creditor: {
+                            creditorName: string;
+                            creditorId: string;
+                            iban: string;
+                        };
+                        fileSha256: string;
+                        file: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                        cancelledAt: string | null;
+                        items?: {
+                            id: string;
+                            invoiceId: string;
+                            invoiceNumber: string;
+                            customerId: string;
+                            mandateId: string;
+                            mandateReference: string;
+                            endToEndId: string;
+                            amount: number;
+                            sequenceType: string;
+                            paymentInfoId: string;
+                            amendment: {
+                                originalReference: string | null;
+                                debtorBankChanged: boolean;
+                            } | null;
+                            status: string;
+                            settledAt: string | null;
+                            returnedAt: string | null;
+                            returnReasonCode: string | null;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4825,7 +6887,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4834,7 +6896,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4843,25 +6914,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4881,7 +6970,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        clientId: string;
+                        /** @constant */
+                        clientSecretSet: true;
+                        environment: string;
+                        baseUrl: string;
+                        webFormBaseUrl: string;
+                        user: {
+                            id: string;
+                            createdAt: string | null;
+                        } | null;
+                        consentWarningDays: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4890,7 +6994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4899,7 +7003,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -4908,7 +7021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4942,7 +7055,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        clientId: string;
+                        /** @constant */
+                        clientSecretSet: true;
+                        environment: string;
+                        baseUrl: string;
+                        webFormBaseUrl: string;
+                        user: {
+                            id: string;
+                            createdAt: string | null;
+                        } | null;
+                        consentWarningDays: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -4951,7 +7079,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -4960,16 +7088,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4990,13 +7145,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5005,7 +7164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5014,34 +7173,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5061,7 +7247,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5070,7 +7260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5079,7 +7269,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5088,7 +7287,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5111,7 +7337,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "failed" | "consent_required" | "disconnected" | "removed";
+                            webFormId: string;
+                            url: string | null;
+                            webFormExpiresAt: string | null;
+                            finapiConnectionId: number | null;
+                            bankName: string | null;
+                            accounts: {
+                                id: number;
+                                iban: string | null;
+                                name: string | null;
+                                type: string;
+                                currency: string | null;
+                                closedAt?: string | null;
+                            }[];
+                            error: {
+                                code: string;
+                                message: string | null;
+                            } | null;
+                            consentExpiresAt: string | null;
+                            renewal: {
+                                url: string;
+                                expiresAt: string | null;
+                            } | null;
+                            sync: {
+                                status: string;
+                                lastSyncAt: string | null;
+                                lastAttemptAt: string | null;
+                                consecutiveFailures: number;
+                                error: {
+                                    code: string;
+                                    message: string | null;
+                                } | null;
+                                updateRequestedAt: string | null;
+                                unattendedUpdatesToday: {
+                                    day: string | null;
+                                    count: number;
+                                };
+                                backlog: {
+                                    nextPage: number;
+                                    minImportDate: string | null;
+                                    startedAt: string | null;
+                                } | null;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            completedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5120,7 +7398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5129,16 +7407,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5163,13 +7459,62 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "failed" | "consent_required" | "disconnected" | "removed";
+                        webFormId: string;
+                        url: string;
+                        webFormExpiresAt: string | null;
+                        finapiConnectionId: number | null;
+                        bankName: string | null;
+                        accounts: {
+                            id: number;
+                            iban: string | null;
+                            name: string | null;
+                            type: string;
+                            currency: string | null;
+                            closedAt?: string | null;
+                        }[];
+                        error: {
+                            code: string;
+                            message: string | null;
+                        } | null;
+                        consentExpiresAt: string | null;
+                        renewal: {
+                            url: string;
+                            expiresAt: string | null;
+                        } | null;
+                        sync: {
+                            status: string;
+                            lastSyncAt: string | null;
+                            lastAttemptAt: string | null;
+                            consecutiveFailures: number;
+                            error: {
+                                code: string;
+                                message: string | null;
+                            } | null;
+                            updateRequestedAt: string | null;
+                            unattendedUpdatesToday: {
+                                day: string | null;
+                                count: number;
+                            };
+                            backlog: {
+                                nextPage: number;
+                                minImportDate: string | null;
+                                startedAt: string | null;
+                            } | null;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5178,7 +7523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5187,16 +7532,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -5205,16 +7550,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5236,7 +7608,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "failed" | "consent_required" | "disconnected" | "removed";
+                        webFormId: string;
+                        url: string | null;
+                        webFormExpiresAt: string | null;
+                        finapiConnectionId: number | null;
+                        bankName: string | null;
+                        accounts: {
+                            id: number;
+                            iban: string | null;
+                            name: string | null;
+                            type: string;
+                            currency: string | null;
+                            closedAt?: string | null;
+                        }[];
+                        error: {
+                            code: string;
+                            message: string | null;
+                        } | null;
+                        consentExpiresAt: string | null;
+                        renewal: {
+                            url: string;
+                            expiresAt: string | null;
+                        } | null;
+                        sync: {
+                            status: string;
+                            lastSyncAt: string | null;
+                            lastAttemptAt: string | null;
+                            consecutiveFailures: number;
+                            error: {
+                                code: string;
+                                message: string | null;
+                            } | null;
+                            updateRequestedAt: string | null;
+                            unattendedUpdatesToday: {
+                                day: string | null;
+                                count: number;
+                            };
+                            backlog: {
+                                nextPage: number;
+                                minImportDate: string | null;
+                                startedAt: string | null;
+                            } | null;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5245,7 +7666,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5254,7 +7675,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5263,7 +7693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5285,7 +7715,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "failed" | "consent_required" | "disconnected" | "removed";
+                        webFormId: string;
+                        url: string | null;
+                        webFormExpiresAt: string | null;
+                        finapiConnectionId: number | null;
+                        bankName: string | null;
+                        accounts: {
+                            id: number;
+                            iban: string | null;
+                            name: string | null;
+                            type: string;
+                            currency: string | null;
+                            closedAt?: string | null;
+                        }[];
+                        error: {
+                            code: string;
+                            message: string | null;
+                        } | null;
+                        consentExpiresAt: string | null;
+                        renewal: {
+                            url: string;
+                            expiresAt: string | null;
+                        } | null;
+                        sync: {
+                            status: string;
+                            lastSyncAt: string | null;
+                            lastAttemptAt: string | null;
+                            consecutiveFailures: number;
+                            error: {
+                                code: string;
+                                message: string | null;
+                            } | null;
+                            updateRequestedAt: string | null;
+                            unattendedUpdatesToday: {
+                                day: string | null;
+                                count: number;
+                            };
+                            backlog: {
+                                nextPage: number;
+                                minImportDate: string | null;
+                                startedAt: string | null;
+                            } | null;
+                        };
+                        /** Format: date-time */
+                        createdAt: string;
+                        completedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5294,7 +7773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5303,7 +7782,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5312,7 +7800,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5335,13 +7850,18 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        webFormId: string;
+                        url: string;
+                        expiresAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5350,7 +7870,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5359,7 +7879,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5368,25 +7897,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5413,7 +7969,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        imported: number;
+                        review: number;
+                        parked: number;
+                        duplicates: number;
+                        skipped: number;
+                        healed: number;
+                        pages: number;
+                        connections: {
+                            imported: number;
+                            review: number;
+                            parked: number;
+                            duplicates: number;
+                            skipped: number;
+                            healed: number;
+                            pages: number;
+                            bankConnectionId: string;
+                            /** @enum {string} */
+                            status: "succeeded" | "failed" | "waiting";
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            waitingFor: ("update_in_progress" | "consent_required") | null;
+                            backlogPage: number | null;
+                        }[];
+                        failed: number;
+                        matched: number;
+                        partiallyMatched: number;
+                        returns: number;
+                        toReview: number;
+                        ignored: number;
+                        reconciliation: {
+                            processed: number;
+                            matched: number;
+                            partiallyMatched: number;
+                            overpaid: number;
+                            collectionCredits: number;
+                            returns: number;
+                            review: number;
+                            ignored: number;
+                            conflicts: number;
+                            more: boolean;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5422,7 +8022,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5431,34 +8031,61 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description finAPI is unavailable or refused the request */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5482,7 +8109,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            finapiId: number | null;
+                            bankConnectionId: string;
+                            accountId: number | null;
+                            amount: number | null;
+                            currency: string | null;
+                            bookingDate: string | null;
+                            valueDate: string | null;
+                            purpose: string | null;
+                            bookingText: string | null;
+                            counterpartName: string | null;
+                            counterpartIban: string | null;
+                            counterpartBic: string | null;
+                            counterpartMandateReference: string | null;
+                            counterpartCreditorId: string | null;
+                            endToEndReference: string | null;
+                            typeCodeZka: string | null;
+                            typeCodeSwift: string | null;
+                            bankTransactionCode: string | null;
+                            originalAmount: number | null;
+                            compensationAmount: number | null;
+                            /** @enum {string} */
+                            status: "unmatched" | "review" | "parked" | "matched" | "partially_matched" | "return" | "ignored";
+                            statusReason: string | null;
+                            matchedRule: string | null;
+                            invoiceIds: string[];
+                            allocations: {
+                                id: string;
+                                invoiceId: string;
+                                amount: number;
+                                rule: string;
+                                /** Format: date-time */
+                                bookedAt: string;
+                                reversed: boolean;
+                                reversedAt: string | null;
+                                reversal: string | null;
+                            }[];
+                            customerCredit: {
+                                id: string;
+                                customerId: string;
+                                amount: number;
+                            } | null;
+                            ignoredAmount: number | null;
+                            return: {
+                                invoiceId: string;
+                                amount: number;
+                                fee: number;
+                                reasonCode: string | null;
+                                reasonClass: string | null;
+                                mandateEffect: string;
+                                linkedVia: string;
+                            } | null;
+                            review: {
+                                reason: string | null;
+                                candidates: {
+                                    invoiceId: string;
+                                    score: number;
+                                    reasons: string[];
+                                }[];
+                            } | null;
+                            rawExcerpt: string | null;
+                            /** Format: date-time */
+                            importedAt: string;
+                            updatedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5491,7 +8186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5500,16 +8195,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5531,7 +8226,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        finapiId: number | null;
+                        bankConnectionId: string;
+                        accountId: number | null;
+                        amount: number | null;
+                        currency: string | null;
+                        bookingDate: string | null;
+                        valueDate: string | null;
+                        purpose: string | null;
+                        bookingText: string | null;
+                        counterpartName: string | null;
+                        counterpartIban: string | null;
+                        counterpartBic: string | null;
+                        counterpartMandateReference: string | null;
+                        counterpartCreditorId: string | null;
+                        endToEndReference: string | null;
+                        typeCodeZka: string | null;
+                        typeCodeSwift: string | null;
+                        bankTransactionCode: string | null;
+                        originalAmount: number | null;
+                        compensationAmount: number | null;
+                        /** @enum {string} */
+                        status: "unmatched" | "review" | "parked" | "matched" | "partially_matched" | "return" | "ignored";
+                        statusReason: string | null;
+                        matchedRule: string | null;
+                        invoiceIds: string[];
+                        allocations: {
+                            id: string;
+                            invoiceId: string;
+                            amount: number;
+                            rule: string;
+                            /** Format: date-time */
+                            bookedAt: string;
+                            reversed: boolean;
+                            reversedAt: string | null;
+                            reversal: string | null;
+                        }[];
+                        customerCredit: {
+                            id: string;
+                            customerId: string;
+                            amount: number;
+                        } | null;
+                        ignoredAmount: number | null;
+                        return: {
+                            invoiceId: string;
+                            amount: number;
+                            fee: number;
+                            reasonCode: string | null;
+                            reasonClass: string | null;
+                            mandateEffect: string;
+                            linkedVia: string;
+                        } | null;
+                        review: {
+                            reason: string | null;
+                            candidates: {
+                                invoiceId: string;
+                                score: number;
+                                reasons: string[];
+                            }[];
+                        } | null;
+                        rawExcerpt: string | null;
+                        /** Format: date-time */
+                        importedAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5540,7 +8300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5549,7 +8309,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5558,7 +8327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5591,7 +8360,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        results: ({
+                            id: string;
+                            /** @constant */
+                            ok: true;
+                        } | {
+                            id: string;
+                            /** @constant */
+                            ok: false;
+                            code: string;
+                            detail: string;
+                        })[];
+                        succeeded: number;
+                        failed: number;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5600,7 +8383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5609,16 +8392,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -5627,16 +8410,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5665,7 +8466,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        finapiId: number | null;
+                        bankConnectionId: string;
+                        accountId: number | null;
+                        amount: number | null;
+                        currency: string | null;
+                        bookingDate: string | null;
+                        valueDate: string | null;
+                        purpose: string | null;
+                        bookingText: string | null;
+                        counterpartName: string | null;
+                        counterpartIban: string | null;
+                        counterpartBic: string | null;
+                        counterpartMandateReference: string | null;
+                        counterpartCreditorId: string | null;
+                        endToEndReference: string | null;
+                        typeCodeZka: string | null;
+                        typeCodeSwift: string | null;
+                        bankTransactionCode: string | null;
+                        originalAmount: number | null;
+                        compensationAmount: number | null;
+                        /** @enum {string} */
+                        status: "unmatched" | "review" | "parked" | "matched" | "partially_matched" | "return" | "ignored";
+                        statusReason: string | null;
+                        matchedRule: string | null;
+                        invoiceIds: string[];
+                        allocations: {
+                            id: string;
+                            invoiceId: string;
+                            amount: number;
+                            rule: string;
+                            /** Format: date-time */
+                            bookedAt: string;
+                            reversed: boolean;
+                            reversedAt: string | null;
+                            reversal: string | null;
+                        }[];
+                        customerCredit: {
+                            id: string;
+                            customerId: string;
+                            amount: number;
+                        } | null;
+                        ignoredAmount: number | null;
+                        return: {
+                            invoiceId: string;
+                            amount: number;
+                            fee: number;
+                            reasonCode: string | null;
+                            reasonClass: string | null;
+                            mandateEffect: string;
+                            linkedVia: string;
+                        } | null;
+                        review: {
+                            reason: string | null;
+                            candidates: {
+                                invoiceId: string;
+                                score: number;
+                                reasons: string[];
+                            }[];
+                        } | null;
+                        rawExcerpt: string | null;
+                        /** Format: date-time */
+                        importedAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5674,7 +8540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5683,7 +8549,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5692,25 +8567,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5743,7 +8636,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        finapiId: number | null;
+                        bankConnectionId: string;
+                        accountId: number | null;
+                        amount: number | null;
+                        currency: string | null;
+                        bookingDate: string | null;
+                        valueDate: string | null;
+                        purpose: string | null;
+                        bookingText: string | null;
+                        counterpartName: string | null;
+                        counterpartIban: string | null;
+                        counterpartBic: string | null;
+                        counterpartMandateReference: string | null;
+                        counterpartCreditorId: string | null;
+                        endToEndReference: string | null;
+                        typeCodeZka: string | null;
+                        typeCodeSwift: string | null;
+                        bankTransactionCode: string | null;
+                        originalAmount: number | null;
+                        compensationAmount: number | null;
+                        /** @enum {string} */
+                        status: "unmatched" | "review" | "parked" | "matched" | "partially_matched" | "return" | "ignored";
+                        statusReason: string | null;
+                        matchedRule: string | null;
+                        invoiceIds: string[];
+                        allocations: {
+                            id: string;
+                            invoiceId: string;
+                            amount: number;
+                            rule: string;
+                            /** Format: date-time */
+                            bookedAt: string;
+                            reversed: boolean;
+                            reversedAt: string | null;
+                            reversal: string | null;
+                        }[];
+                        customerCredit: {
+                            id: string;
+                            customerId: string;
+                            amount: number;
+                        } | null;
+                        ignoredAmount: number | null;
+                        return: {
+                            invoiceId: string;
+                            amount: number;
+                            fee: number;
+                            reasonCode: string | null;
+                            reasonClass: string | null;
+                            mandateEffect: string;
+                            linkedVia: string;
+                        } | null;
+                        review: {
+                            reason: string | null;
+                            candidates: {
+                                invoiceId: string;
+                                score: number;
+                                reasons: string[];
+                            }[];
+                        } | null;
+                        rawExcerpt: string | null;
+                        /** Format: date-time */
+                        importedAt: string;
+                        updatedAt: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5752,7 +8710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5761,7 +8719,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5770,25 +8737,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5808,7 +8793,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        customer: {
+                            id: string;
+                            name: string;
+                            locale: string | null;
+                        };
+                        merchant: {
+                            name: string;
+                        };
+                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                        contracts: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "active" | "cancellation_pending" | "ended";
+                            currency: string;
+                            tariff: {
+                                templateId: string;
+                                name: string;
+                                /** @enum {string} */
+                                billingInterval: "month" | "quarter" | "year";
+                            };
+                            items: {
+                                id: string;
+                                articleId: string;
+                                /** @enum {string} */
+                                kind: "plan" | "addon";
+                                name: string;
+                                quantity: number;
+                                unitAmount: number;
+                                periodAmount: number;
+                                taxRate: number;
+                                removable: boolean;
+                                quantityChangeable: boolean;
+                                maxQuantity: number;
+                            }[];
+                            recurringNetAmount: number;
+                            recurringTaxAmount: number;
+                            recurringGrossAmount: number;
+                            currentPeriod: {
+                                /** Format: date */
+                                start: string;
+                                /** Format: date */
+                                end: string;
+                            };
+                            nextBillingDate: string | null;
+                            endDate: string | null;
+                            earliestCancellationDate: string | null;
+                            cancellationEndDates: string[];
+                            scheduledChanges: {
+                                id: string;
+                                /** @enum {string} */
+                                type: "switch_template" | "add_addon" | "remove_item" | "change_quantity";
+                                /** Format: date */
+                                effectiveDate: string;
+                                /** @enum {string} */
+                                kind: "upgrade" | "downgrade" | "neutral";
+                                summary: string;
+                            }[];
+                            switchOptions: {
+                                templateId: string;
+                                name: string;
+                                /** @enum {string} */
+                                billingInterval: "month" | "quarter" | "year";
+                                periodAmount: number;
+                                /** @enum {string} */
+                                kind: "upgrade" | "downgrade" | "neutral";
+                            }[];
+                            addonOptions: {
+                                articleId: string;
+                                name: string;
+                                periodAmount: number;
+                                maxQuantity: number;
+                            }[];
+                            changeDates: {
+                                dates: string[];
+                                ranges: {
+                                    /** Format: date */
+                                    from: string;
+                                    /** Format: date */
+                                    to: string;
+                                }[];
+                                points: {
+                                    /** @enum {string} */
+                                    type: "immediately" | "next_period" | "end_of_term" | "next_month";
+                                    /** Format: date */
+                                    date: string;
+                                }[];
+                            };
+                            canCancel: boolean;
+                        }[];
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5817,7 +8892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5826,16 +8901,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5891,7 +8966,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** Format: date */
+                        computedOn: string;
+                        /** Format: date */
+                        requestedDate: string;
+                        /** Format: date */
+                        effectiveDate: string;
+                        /** @enum {string} */
+                        kind: "upgrade" | "downgrade" | "neutral";
+                        currency: string;
+                        lines: {
+                            description: string;
+                            name: string;
+                            itemId: string | null;
+                            articleId: string;
+                            quantity: number;
+                            /** Format: date */
+                            periodStart: string;
+                            /** Format: date */
+                            periodEnd: string;
+                            netAmount: number;
+                            taxRate: number;
+                        }[];
+                        netAmount: number;
+                        taxAmount: number;
+                        grossAmount: number;
+                        taxBreakdown: {
+                            taxRate: number;
+                            netAmount: number;
+                            taxAmount: number;
+                        }[];
+                        /** @enum {string} */
+                        settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                        newTemplateId: string;
+                        /** @enum {string} */
+                        newBillingInterval: "month" | "quarter" | "year";
+                        recurringAfter: {
+                            /** @enum {string} */
+                            billingInterval: "month" | "quarter" | "year";
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -5900,7 +9018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -5909,7 +9027,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -5918,7 +9045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A request with this Idempotency-Key is still in progress */
@@ -5927,16 +9054,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5986,13 +9131,87 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        change: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "applied" | "scheduled";
+                            /** Format: date */
+                            effectiveDate: string;
+                            /** @enum {string} */
+                            kind: "upgrade" | "downgrade" | "neutral";
+                            /** @enum {string} */
+                            settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                        };
+                        preview: {
+                            /** Format: date */
+                            computedOn: string;
+                            /** Format: date */
+                            requestedDate: string;
+                            /** Format: date */
+                            effectiveDate: string;
+                            /** @enum {string} */
+                            kind: "upgrade" | "downgrade" | "neutral";
+                            currency: string;
+                            lines: {
+                                description: string;
+                                name: string;
+                                itemId: string | null;
+                                articleId: string;
+                                quantity: number;
+                                /** Format: date */
+                                periodStart: string;
+                                /** Format: date */
+                                periodEnd: string;
+                                netAmount: number;
+                                taxRate: number;
+                            }[];
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                            taxBreakdown: {
+                                taxRate: number;
+                                netAmount: number;
+                                taxAmount: number;
+                            }[];
+                            /** @enum {string} */
+                            settlement: "interim_invoice" | "credit_note" | "next_invoice" | "none";
+                            newTemplateId: string;
+                            /** @enum {string} */
+                            newBillingInterval: "month" | "quarter" | "year";
+                            recurringAfter: {
+                                /** @enum {string} */
+                                billingInterval: "month" | "quarter" | "year";
+                                netAmount: number;
+                                taxAmount: number;
+                                grossAmount: number;
+                            };
+                        };
+                        invoice?: {
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "regular" | "interim" | "credit_note" | "fee";
+                            /** @enum {string} */
+                            status: "open" | "collection_pending" | "paid" | "partially_paid" | "void";
+                            contractId: string | null;
+                            /** Format: date */
+                            issueDate: string;
+                            /** Format: date */
+                            dueDate: string;
+                            currency: string;
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                            amountPaid: number;
+                        };
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -6001,7 +9220,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -6010,7 +9229,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -6019,25 +9247,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6060,7 +9306,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        status: "cancelled";
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -6069,7 +9319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -6078,7 +9328,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -6087,7 +9346,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6119,7 +9396,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "active" | "cancellation_pending" | "ended";
+                        /** Format: date */
+                        endDate: string;
+                        /** Format: date */
+                        earliestEndDate: string;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -6128,7 +9413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -6137,7 +9422,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found (or owned by another merchant) */
@@ -6146,25 +9440,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A request with this Idempotency-Key is still in progress */
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6187,7 +9499,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        data: {
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "regular" | "interim" | "credit_note" | "fee";
+                            /** @enum {string} */
+                            status: "open" | "collection_pending" | "paid" | "partially_paid" | "void";
+                            contractId: string | null;
+                            /** Format: date */
+                            issueDate: string;
+                            /** Format: date */
+                            dueDate: string;
+                            currency: string;
+                            netAmount: number;
+                            taxAmount: number;
+                            grossAmount: number;
+                            amountPaid: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
@@ -6196,7 +9528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid credentials */
@@ -6205,16 +9537,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found (or owned by another merchant) */
-            404: {
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

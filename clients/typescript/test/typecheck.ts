@@ -29,3 +29,15 @@ export async function misuse(): Promise<void> {
   // @ts-expect-error -- there is no such path
   await tarif.GET("/api/v1/contract");
 }
+
+export async function portalToken(customerId: string): Promise<string | undefined> {
+  const { data, error } = await tarif.POST("/api/v1/portal-sessions", {
+    body: { customerId },
+    params: { header: { "Idempotency-Key": "order-4711" } },
+  });
+  // Errors are typed too: the problem+json body with its closed `code`.
+  if (error) return error.code === "validation_failed" ? error.errors?.[0]?.field : error.detail;
+  // @ts-expect-error -- the created session has no such field
+  void data.noSuchField;
+  return data.token;
+}
