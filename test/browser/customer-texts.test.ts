@@ -97,7 +97,13 @@ describe("cancel and add-on texts", () => {
   test("an add-on that can be booked once has no quantity field and no '1 bis 1'", async () => {
     const contract = basicContract({
       addonOptions: [
-        { articleId: "art_once", name: "Einmal-Option", periodAmount: 300, maxQuantity: 1 },
+        {
+          articleId: "art_once",
+          name: "Einmal-Option",
+          periodAmount: 300,
+          taxRate: 1900,
+          maxQuantity: 1,
+        },
       ],
     });
     const portal = installFakePortal({

@@ -83,7 +83,13 @@ export function basicContract(overrides: Partial<PortalContract> = {}): PortalCo
       },
     ],
     addonOptions: [
-      { articleId: "art_support", name: "Support Plus", periodAmount: 900, maxQuantity: 3 },
+      {
+        articleId: "art_support",
+        name: "Support Plus",
+        periodAmount: 900,
+        taxRate: 1900,
+        maxQuantity: 3,
+      },
     ],
     changeDates: {
       dates: ["2027-01-11", "2027-02-01"],

@@ -169,6 +169,8 @@ export interface PortalAddonOption {
   name: string;
   /** Net price of one unit per billing period of this contract. */
   periodAmount: Cents;
+  /** VAT rate of the add-on (the API always sends it), for its gross price. */
+  taxRate: TaxRateBp;
   /** Largest quantity that may be booked (inclusive, ≥ 1). */
   maxQuantity: number;
 }

@@ -62,7 +62,7 @@ function answer(success: Answer) {
   if ("schema" in success)
     return { description, content: { "application/json": { schema: resolver(success.schema) } } };
   if ("media" in success)
-    return { description, content: { [success.media]: { schema: { type: "string" } } } };
+    return { description, content: { [success.media]: { schema: { type: "string" as const } } } };
   return { description };
 }
 

@@ -100,7 +100,13 @@ const PortalContractResource = v.object({
     }),
   ),
   addonOptions: v.array(
-    v.object({ articleId: v.string(), name: v.string(), periodAmount: Int, maxQuantity: Int }),
+    v.object({
+      articleId: v.string(),
+      name: v.string(),
+      periodAmount: Int,
+      taxRate: Int,
+      maxQuantity: Int,
+    }),
   ),
   changeDates: v.object({
     dates: v.array(DateOut),

@@ -8864,6 +8864,7 @@ export interface operations {
                                 articleId: string;
                                 name: string;
                                 periodAmount: number;
+                                taxRate: number;
                                 maxQuantity: number;
                             }[];
                             changeDates: {
