@@ -1,6 +1,15 @@
 // Valibot building blocks shared by the routers: ids, dates, money, pagination.
+import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import * as v from "valibot";
 import { isIsoDate } from "../domain/calendar.ts";
+import {
+  isIsoCountry,
+  isValidVatId,
+  MAX_ADDRESS_LINE,
+  MAX_CITY,
+  MAX_POSTAL_CODE,
+  normalizeVatId,
+} from "../domain/company.ts";
 
 export const IdParam = (prefix: string) =>
   v.object({
@@ -194,3 +203,38 @@ export const NewUserSchema = v.strictObject({
   password: NewPasswordSchema,
   role: v.picklist(["owner", "accountant", "viewer"]),
 });
+
+/** A postal address as invoices print it (seller BG-5, buyer BG-8). */
+export const AddressSchema = v.strictObject({
+  line1: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_ADDRESS_LINE),
+  ),
+  line2: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.maxLength(MAX_ADDRESS_LINE))), null),
+  postalCode: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_POSTAL_CODE),
+  ),
+  city: v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(MAX_CITY)),
+  country: v.pipe(v.string(), v.check(isIsoCountry, "must be an ISO 3166-1 alpha-2 code like DE")),
+});
+
+/** An EU VAT ID in its country's format; spaces, dots and dashes are dropped. */
+export const VatIdSchema = v.pipe(
+  v.string(),
+  v.transform(normalizeVatId),
+  v.check(
+    isValidVatId,
+    "must be a VAT ID in its country's format, e.g. DE123456789 or ATU12345678",
+  ),
+);
+
+export const IbanSchema = v.pipe(
+  v.string(),
+  v.transform((input) => electronicFormatIBAN(input) ?? ""),
+  v.check((iban) => isValidIBAN(iban), "must be a valid IBAN"),
+);

@@ -43,14 +43,20 @@ export const CRON_JOBS = {
       }));
     },
   },
-  /** Every minute: webhook deliveries (per merchant) and customer e-mails whose (re)try is due. */
+  /**
+   * Every minute: the invoice document outbox, webhook deliveries (per merchant) and customer
+   * e-mails whose (re)try is due.
+   */
   webhooks: {
     schedule: "* * * * *",
-    name: "webhook and e-mail delivery",
+    name: "invoice documents, webhook and e-mail delivery",
     async plan(db, scheduledTime) {
       const at = scheduledTime.toISOString();
       const merchantIds = await merchantsWithDueDeliveries(db, at);
       return [
+        // One outbox for all merchants, paged; documents first, so the invoice mails of the
+        // same tick find their PDFs sealed (an e-mail renders a PDF still pending itself).
+        { job: "documents" as const, scheduledTime: at },
         ...merchantIds.map((merchantId) => ({
           job: "webhooks" as const,
           merchantId,

@@ -1,11 +1,20 @@
-// /api/v1/customers: the merchant's customers, with their bank details for direct debit.
+// /api/v1/customers: the merchant's customers, with their bank details for direct debit and the
+// billing data their invoices show (address, kind, VAT ID, buyer reference).
 import { Hono } from "hono";
-import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
-import { IdParam, ListQuery, NameSchema, patchObject, toPage } from "../http/schemas.ts";
+import {
+  AddressSchema,
+  IbanSchema,
+  IdParam,
+  ListQuery,
+  NameSchema,
+  patchObject,
+  toPage,
+  VatIdSchema,
+} from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
   findCustomer,
@@ -17,12 +26,6 @@ import {
 import { isUniqueViolation } from "../store/db.ts";
 import { customerIbanColumns } from "../flows/customer-accounts.ts";
 import { newId } from "../security.ts";
-
-const IbanSchema = v.pipe(
-  v.string(),
-  v.transform((input) => electronicFormatIBAN(input) ?? ""),
-  v.check((iban) => isValidIBAN(iban), "must be a valid IBAN"),
-);
 
 const CustomerFields = {
   name: NameSchema,
@@ -44,7 +47,17 @@ const CustomerFields = {
   ),
 };
 
-const CreateCustomer = v.strictObject(CustomerFields);
+/** What invoices need of the buyer: billing address, VAT ID (business), BT-10 reference. */
+const InvoiceFields = {
+  kind: v.optional(v.picklist(["consumer", "business"])),
+  billingAddress: v.optional(v.nullable(AddressSchema)),
+  vatId: v.optional(v.nullable(VatIdSchema)),
+  buyerReference: v.optional(
+    v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))),
+  ),
+};
+
+const CreateCustomer = v.strictObject({ ...CustomerFields, ...InvoiceFields });
 const UpdateCustomer = patchObject({
   name: v.optional(CustomerFields.name),
   email: CustomerFields.email,
@@ -52,6 +65,7 @@ const UpdateCustomer = patchObject({
   locale: v.optional(v.picklist(["de", "en"])),
   iban: CustomerFields.iban,
   mandateReference: CustomerFields.mandateReference,
+  ...InvoiceFields,
 });
 
 const CustomerListQuery = v.object({

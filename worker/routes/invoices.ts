@@ -1,5 +1,6 @@
 // /api/v1/invoices: issued invoices, interim invoices and credit notes, read-only (GoBD), with
-// the payments reconciliation booked on them and returned direct debits.
+// the payments reconciliation booked on them and returned direct debits, and their documents
+// (XRechnung XML, ZUGFeRD PDF) exactly as stored at issue.
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
@@ -9,7 +10,9 @@ import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
 import { dunningLevelsOf } from "../store/dunning.ts";
+import { invoiceDocumentFile, type StoredDocument } from "../flows/invoice-documents.ts";
 import {
+  documentLinks,
   findInvoice,
   listInvoices,
   type InvoiceLineRecord,
@@ -30,9 +33,10 @@ const InvoiceListQuery = v.object({
 });
 
 export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecord[]) {
-  const { merchantId: _merchant, billingKey: _key, ...rest } = invoice;
+  const { merchantId: _merchant, billingKey: _key, documentSnapshot, ...rest } = invoice;
   return {
     ...rest,
+    documents: documentSnapshot ? documentLinks(invoice.id) : null,
     ...(lines ? { lines: lines.map(({ merchantId: _m, invoiceId: _i, ...line }) => line) } : {}),
   };
 }
@@ -73,7 +77,51 @@ export const invoicesRouter = new Hono<AppEnv>()
         })),
       });
     },
+  )
+  .get(
+    "/:id/xml",
+    doc("Invoices", "The invoice as XRechnung 3.0 (UN/CEFACT CII), stored once at issue"),
+    valid("param", IdParam("inv")),
+    async (c) =>
+      documentResponse(
+        await invoiceDocumentFile(
+          c.env,
+          c.get("merchant").id,
+          c.req.valid("param").id,
+          "xml",
+          c.var.now,
+        ),
+      ),
+  )
+  .get(
+    "/:id/pdf",
+    doc("Invoices", "The invoice as PDF/A-3 with factur-x.xml (ZUGFeRD, EN 16931), stored once"),
+    valid("param", IdParam("inv")),
+    async (c) =>
+      documentResponse(
+        await invoiceDocumentFile(
+          c.env,
+          c.get("merchant").id,
+          c.req.valid("param").id,
+          "pdf",
+          c.var.now,
+        ),
+      ),
   );
+
+/** The stored bytes, with their SHA-256 so a client can check them against the webhook or D1. */
+export function documentResponse(file: StoredDocument): Response {
+  return new Response(file.bytes, {
+    headers: {
+      "content-type": file.contentType,
+      "content-disposition": `attachment; filename="${file.fileName}"`,
+      "content-length": String(file.bytes.length),
+      etag: `"${file.sha256}"`,
+      "x-content-sha256": file.sha256,
+      "cache-control": "private, max-age=31536000, immutable",
+    },
+  });
+}
 
 function paymentResource(a: AllocationRecord) {
   return {

@@ -27,7 +27,9 @@ import {
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
+import { invoiceDocumentFile } from "../flows/invoice-documents.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
+import { documentResponse } from "./invoices.ts";
 import { listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
 import { appliedChangeResource, previewResource } from "./contract-changes.ts";
 
@@ -52,6 +54,7 @@ function portalInvoice(invoice: InvoiceRecord): PortalInvoice {
     taxAmount: invoice.taxAmount,
     grossAmount: invoice.grossAmount,
     amountPaid: invoice.amountPaid,
+    pdfPath: invoice.documentSnapshot ? `/portal/v1/invoices/${invoice.id}/pdf` : null,
   };
 }
 
@@ -151,6 +154,22 @@ const portalApi = new Hono<AppEnv>()
       );
       return c.json(toPage(rows, limit, portalInvoice));
     },
+  )
+  .get(
+    "/invoices/:id/pdf",
+    doc("Portal", "One of the customer's invoices as PDF, exactly as stored at issue"),
+    valid("param", IdParam("inv")),
+    async (c) =>
+      documentResponse(
+        await invoiceDocumentFile(
+          c.env,
+          c.get("merchant").id,
+          c.req.valid("param").id,
+          "pdf",
+          c.var.now,
+          c.get("customer").id,
+        ),
+      ),
   );
 
 export const portalRouter = new Hono<AppEnv>().use(portalCors).route("/", portalApi);
