@@ -417,6 +417,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{id}/xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as XRechnung 3.0 (UN/CEFACT CII), stored once at issue */
+        get: operations["getApiV1InvoicesByIdXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as PDF/A-3 with factur-x.xml (ZUGFeRD, EN 16931), stored once */
+        get: operations["getApiV1InvoicesByIdPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/company": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the company data printed on every invoice */
+        get: operations["getApiV1SettingsCompany"];
+        /** Set the company data for invoices (seller, VAT ID or tax number, logo) */
+        put: operations["putApiV1SettingsCompany"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/customer-center": {
         parameters: {
             query?: never;
@@ -1018,6 +1070,23 @@ export interface paths {
         };
         /** The customer's invoices, newest first */
         get: operations["getPortalV1Invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/v1/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the customer's invoices as PDF, exactly as stored at issue */
+        get: operations["getPortalV1InvoicesByIdPdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2261,6 +2330,18 @@ export interface operations {
                     locale?: "de" | "en";
                     iban?: string | null;
                     mandateReference?: string | null;
+                    /** @enum {string} */
+                    kind?: "consumer" | "business";
+                    billingAddress?: {
+                        line1: string;
+                        /** @default null */
+                        line2?: string | null;
+                        postalCode: string;
+                        city: string;
+                        country: string;
+                    } | null;
+                    vatId?: string | null;
+                    buyerReference?: string | null;
                 };
             };
         };
@@ -2389,6 +2470,18 @@ export interface operations {
                     locale?: "de" | "en";
                     iban?: string | null;
                     mandateReference?: string | null;
+                    /** @enum {string} */
+                    kind?: "consumer" | "business";
+                    billingAddress?: {
+                        line1: string;
+                        /** @default null */
+                        line2?: string | null;
+                        postalCode: string;
+                        city: string;
+                        country: string;
+                    } | null;
+                    vatId?: string | null;
+                    buyerReference?: string | null;
                 };
             };
         };
@@ -3211,6 +3304,235 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1InvoicesByIdXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1InvoicesByIdPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1SettingsCompany: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    putApiV1SettingsCompany: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    legalName: string;
+                    address: {
+                        line1: string;
+                        /** @default null */
+                        line2?: string | null;
+                        postalCode: string;
+                        city: string;
+                        country: string;
+                    };
+                    /** @default null */
+                    vatId?: string | null;
+                    /** @default null */
+                    taxNumber?: string | null;
+                    /** Format: email */
+                    email: string;
+                    /** @default null */
+                    phone?: string | null;
+                    /** @default null */
+                    registerEntry?: string | null;
+                    /** @default null */
+                    managingDirectors?: string | null;
+                    /** @default false */
+                    smallBusiness?: boolean;
+                    /** @default null */
+                    iban?: string | null;
+                    /** @default null */
+                    bic?: string | null;
+                    logo?: {
+                        /** @enum {string} */
+                        contentType: "image/png" | "image/jpeg" | "image/svg+xml";
+                        data: string;
+                    } | null;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -6177,6 +6499,55 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getPortalV1InvoicesByIdPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
