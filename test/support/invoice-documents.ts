@@ -150,6 +150,24 @@ export const mixedRates = document({
   ...january,
 });
 
+/** A returned debit's fee invoice (kind fee): bank charge and handling fee, damages at 0 %. */
+export const feeInvoice = document({
+  number: "GB-2027-000001",
+  kind: "fee",
+  lines: [
+    line(1, "Rücklastschriftgebühr der Bank zu RE-2027-000001", 300, {
+      taxRate: 0,
+      periodStart: null,
+      periodEnd: null,
+    }),
+    line(2, "Bearbeitungsgebühr Rücklastschrift zu RE-2027-000001", 500, {
+      taxRate: 0,
+      periodStart: null,
+      periodEnd: null,
+    }),
+  ],
+});
+
 export const sevenCases: Record<string, InvoiceDocument> = {
   regular,
   interimWithCredit,

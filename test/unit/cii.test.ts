@@ -1,5 +1,6 @@
-// The CII XML of the seven cases the issue names, checked by the official EN 16931 and XRechnung
-// rules (vendored in test/fixtures) and the CII D16B schema; and the business terms per case.
+// The CII XML of the seven cases the issue names and of a fee invoice, checked by the official
+// EN 16931 and XRechnung rules (vendored in test/fixtures) and the CII D16B schema; and the
+// business terms per case.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { fatal, validateCii } from "../support/cii-validation.ts";
 import {
   creditNote,
   directDebit,
+  feeInvoice,
   interimWithCredit,
   mixedRates,
   regular,
@@ -36,7 +38,7 @@ function schemaErrors(name: string, xml: string): string {
 }
 
 describe("CII XML under the official rules", () => {
-  for (const [name, document] of Object.entries(sevenCases)) {
+  for (const [name, document] of Object.entries({ ...sevenCases, feeInvoice })) {
     it(
       `${name}: XRechnung and EN 16931 report no fatal finding`,
       { timeout: 300_000 },
@@ -133,6 +135,14 @@ describe("business terms per case", () => {
     expect(xml).toContain("<ram:RateApplicablePercent>7</ram:RateApplicablePercent>");
     expect(xml).toContain('<ram:BilledQuantity unitCode="C62">3</ram:BilledQuantity>');
     expect(xml).toContain("<ram:ChargeAmount>5.0000</ram:ChargeAmount>");
+  });
+
+  it("a fee invoice is a commercial invoice (380) with its lines zero rated (Z)", () => {
+    const xml = ciiXml(feeInvoice, "xrechnung");
+    expect(xml).toContain("<ram:TypeCode>380</ram:TypeCode>");
+    expect(xml).toContain("<ram:CategoryCode>Z</ram:CategoryCode>");
+    expect(xml).toContain("<ram:GrandTotalAmount>8.00</ram:GrandTotalAmount>");
+    expect(xml).not.toContain("ram:BillingSpecifiedPeriod");
   });
 
   it("escapes what would break the XML", () => {

@@ -94,6 +94,21 @@ describe("dunning run", () => {
     expect((await r.invoice(invoice.id)).dunningHistory).toHaveLength(3);
   });
 
+  it("stops at once when the invoice is paid", async () => {
+    const r = await reconciliationWorld();
+    const customer = await r.customer("Max Muster");
+    const invoice = await r.bill(customer, "basic"); // 35.70, due 15 March
+    await dunDaily(r, "2027-03-15", "2027-03-25");
+    expect((await r.invoice(invoice.id)).dunningLevel).toBe("reminder");
+    r.world.advance(24 * DAY); // 25 March
+    r.bank({ amountCents: invoice.grossAmount, purpose: `Rechnung ${invoice.number}` });
+    expect(await r.reconcile()).toMatchObject({ matched: 1 });
+    expect((await r.invoice(invoice.id)).status).toBe("paid");
+    const reports = await dunDaily(r, "2027-03-26", "2027-05-31");
+    expect(reports.every((report) => report.candidates === 0)).toBe(true);
+    expect((await r.invoice(invoice.id)).dunningHistory).toHaveLength(1);
+  });
+
   it("claims 9 points and the 40 EUR flat fee from a business customer", async () => {
     const r = await reconciliationWorld();
     await json(
@@ -134,20 +149,5 @@ describe("dunning run", () => {
     expect((await r.invoice(other.id)).dunningHistory).toEqual([
       expect.objectContaining({ interest: 9, flatFee: 0, total: 7149 }),
     ]);
-  });
-
-  it("stops at once when the invoice is paid", async () => {
-    const r = await reconciliationWorld();
-    const customer = await r.customer("Max Muster");
-    const invoice = await r.bill(customer, "basic"); // 35.70, due 15 March
-    await dunDaily(r, "2027-03-15", "2027-03-25");
-    expect((await r.invoice(invoice.id)).dunningLevel).toBe("reminder");
-    r.world.advance(24 * DAY); // 25 March
-    r.bank({ amountCents: invoice.grossAmount, purpose: `Rechnung ${invoice.number}` });
-    expect(await r.reconcile()).toMatchObject({ matched: 1 });
-    expect((await r.invoice(invoice.id)).status).toBe("paid");
-    const reports = await dunDaily(r, "2027-03-26", "2027-05-31");
-    expect(reports.every((report) => report.candidates === 0)).toBe(true);
-    expect((await r.invoice(invoice.id)).dunningHistory).toHaveLength(1);
   });
 });

@@ -54,9 +54,6 @@ export const CRON_JOBS = {
       const at = scheduledTime.toISOString();
       const merchantIds = await merchantsWithDueDeliveries(db, at);
       return [
-        // One outbox for all merchants, paged; documents first, so the invoice mails of the
-        // same tick find their PDFs sealed (an e-mail renders a PDF still pending itself).
-        { job: "documents" as const, scheduledTime: at },
         ...merchantIds.map((merchantId) => ({
           job: "webhooks" as const,
           merchantId,
@@ -64,6 +61,9 @@ export const CRON_JOBS = {
         })),
         // One outbox for all merchants, leased in pages; cheap to ask when nothing is due.
         { job: "emails" as const, scheduledTime: at },
+        // The document outbox of all merchants last: it renders with what the budget has left
+        // and continues in messages of its own (an invoice mail renders a pending PDF itself).
+        { job: "documents" as const, scheduledTime: at },
       ];
     },
   },
