@@ -4,8 +4,9 @@
 // the /demo page of a real `wrangler dev` with the same Chromium.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { playwright } from "@vitest/browser-playwright";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 import { SMTP_FAKE_PASSWORD, SMTP_FAKE_USER } from "./test/fakes/smtp/server.ts";
 
 const migrations = await readD1Migrations("schema/migrations");
@@ -25,6 +26,22 @@ async function freePort(): Promise<number> {
 const smtpPort = Number(process.env.TARIF_TEST_SMTP_PORT) || (await freePort());
 process.env.TARIF_TEST_SMTP_PORT = String(smtpPort);
 
+/**
+ * wrangler.toml's Data rule (fonts, ICC profile) for plain Node: such an import is the file's
+ * bytes as an ArrayBuffer, so unit tests can import modules that reach worker/documents/assets.ts
+ * (the PDF tests, and anything that reaches the documents job or the e-mail delivery).
+ */
+const dataModules: Plugin = {
+  name: "wrangler-data-modules",
+  enforce: "pre",
+  load(id) {
+    if (!/\.(ttf|icc)$/.test(id)) return null;
+    const base64 = readFileSync(id).toString("base64");
+    return `const bytes = Buffer.from(${JSON.stringify(base64)}, "base64");
+export default bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);`;
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -38,6 +55,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [dataModules],
         test: {
           name: "unit",
           environment: "node",

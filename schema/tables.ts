@@ -12,6 +12,8 @@ import {
 } from "drizzle-orm/sqlite-core";
 import type { ChangePoint, ContractChangeRequest } from "../widget/src/billing-types.ts";
 import type { TaxBreakdownEntry } from "../worker/domain/money.ts";
+import type { PostalAddress } from "../worker/domain/company.ts";
+import type { DocumentSnapshot } from "../worker/domain/invoice-document.ts";
 
 const createdAt = () =>
   text("created_at")
@@ -70,6 +72,11 @@ export const customers = sqliteTable(
     ibanMasked: text("iban_masked"),
     ibanHash: text("iban_hash"),
     mandateReference: text("mandate_reference"),
+    kind: text("kind").$type<"consumer" | "business">().notNull().default("consumer"),
+    billingAddress: json<PostalAddress>("billing_address"),
+    vatId: text("vat_id"),
+    /** BT-10, e.g. a Leitweg-ID for public buyers. */
+    buyerReference: text("buyer_reference"),
     createdAt: createdAt(),
     updatedAt: text("updated_at"),
   },
@@ -293,6 +300,8 @@ export const invoices = sqliteTable(
     changeId: text("change_id"),
     billingKey: text("billing_key").notNull(),
     taxBreakdown: json<TaxBreakdownEntry[]>("tax_breakdown").notNull(),
+    /** Seller, buyer, tax decision and payment as they were at issue; null before documents existed. */
+    documentSnapshot: json<DocumentSnapshot>("document_snapshot"),
     createdAt: createdAt(),
   },
   (t) => [

@@ -43,6 +43,7 @@ const CUSTOMERS = [
     externalRef: "demo-1",
     name: "Erika Mustermann",
     email: "erika@example.com",
+    billingAddress: { line1: "Gartenweg 5", postalCode: "10115", city: "Berlin", country: "DE" },
     tariff: "Pro",
     startMonthsAgo: 7,
     addons: ["Premium-Support"],
@@ -51,6 +52,7 @@ const CUSTOMERS = [
     externalRef: "demo-2",
     name: "Max Müller",
     email: "max@example.com",
+    billingAddress: { line1: "Lindenallee 12", postalCode: "50667", city: "Köln", country: "DE" },
     tariff: "Basic",
     startMonthsAgo: 2,
     addons: [],
@@ -59,16 +61,33 @@ const CUSTOMERS = [
     externalRef: "demo-3",
     name: "Jana Schmidt",
     email: "jana@example.com",
+    kind: "business",
+    vatId: "ATU12345678",
+    billingAddress: { line1: "Ringstraße 10", postalCode: "1010", city: "Wien", country: "AT" },
     tariff: "Business",
     startMonthsAgo: 14,
     addons: ["Extra-Speicher 100 GB"],
   },
 ];
 
+/** The demo merchant as seller: every invoice shows these (§ 14 UStG); PUT is idempotent. */
+const COMPANY = {
+  legalName: "Stadtwerke Musterstadt GmbH",
+  address: { line1: "Rathausplatz 1", postalCode: "80331", city: "München", country: "DE" },
+  vatId: "DE123456789",
+  taxNumber: "143/123/45678",
+  email: "rechnung@stadtwerke-musterstadt.example",
+  phone: "+49 89 1234560",
+  registerEntry: "Amtsgericht München HRB 12345",
+  managingDirectors: "Erika Beispiel",
+  iban: "DE89370400440532013000",
+  bic: "COBADEFFXXX",
+};
+
 export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
-  const api = async (path, body) => {
+  const api = async (path, body, method) => {
     const response = await fetch(`${baseUrl}/api/v1${path}`, {
-      method: body ? "POST" : "GET",
+      method: method ?? (body ? "POST" : "GET"),
       headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
       body: body ? JSON.stringify(body) : undefined,
     });
@@ -95,6 +114,8 @@ export async function seedDemoData(baseUrl, apiKey = DEMO_API_KEY) {
     (u) => u.email === DEMO_OWNER.email,
     () => api("/users", { ...DEMO_OWNER, role: "owner" }),
   );
+
+  await api("/settings/company", COMPANY, "PUT");
 
   const articles = await all("/articles");
   const addons = {};

@@ -15,6 +15,8 @@ export interface Bindings {
   JOBS: Queue<JobMessage>;
   /** D1 queries one job invocation may issue: 800 (default, paid plan), 40 on the free plan. */
   D1_QUERY_BUDGET?: string;
+  /** R2: invoice documents (sealed once, SHA-256 in D1) and company logos by their SHA-256. */
+  DOCUMENTS: R2Bucket;
   /** Bearer token for /admin/v1; a secret in production (`wrangler secret put ADMIN_TOKEN`). */
   ADMIN_TOKEN?: string;
   /** "development" enables /demo and dev-only settings; "production" disables them. */

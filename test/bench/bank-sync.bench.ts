@@ -14,7 +14,15 @@ import { clientFor, userOf, type FinapiRuntime } from "../../worker/banking/fina
 import { chunkForInsert, database, runBatch } from "../../worker/store/db.ts";
 import { findSettings } from "../../worker/store/finapi.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
-import { BASE_URL, ENCRYPTION_KEY, JOBS, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
+import {
+  BASE_URL,
+  DOCUMENTS,
+  ENCRYPTION_KEY,
+  JOBS,
+  migrate,
+  ROOT,
+  seed,
+} from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
 const TRANSACTIONS = 5_000;
@@ -106,9 +114,9 @@ export async function run(): Promise<BenchRow[]> {
 
     // Ours: the sync as the cron runs it.
     const counter: Counter = { statements: 0, roundTrips: 0 };
-    const env: Bindings = { DB: counting(proxy.env.DB, counter), ENCRYPTION_KEY, JOBS };
+    const env: Bindings = { DB: counting(proxy.env.DB, counter), ENCRYPTION_KEY, JOBS, DOCUMENTS };
     await seed(
-      { DB: proxy.env.DB, ENCRYPTION_KEY, JOBS },
+      { DB: proxy.env.DB, ENCRYPTION_KEY, JOBS, DOCUMENTS },
       runtime,
       fake,
       "mer_bench0000000000000000001",
@@ -138,9 +146,14 @@ export async function run(): Promise<BenchRow[]> {
 
     // Baseline: same pages, same drafts, stored with chunked multi-row inserts.
     const baseCounter: Counter = { statements: 0, roundTrips: 0 };
-    const baseEnv: Bindings = { DB: counting(proxy.env.DB, baseCounter), ENCRYPTION_KEY, JOBS };
+    const baseEnv: Bindings = {
+      DB: counting(proxy.env.DB, baseCounter),
+      ENCRYPTION_KEY,
+      JOBS,
+      DOCUMENTS,
+    };
     const seeded = await seed(
-      { DB: proxy.env.DB, ENCRYPTION_KEY, JOBS },
+      { DB: proxy.env.DB, ENCRYPTION_KEY, JOBS, DOCUMENTS },
       runtime,
       fake,
       "mer_bench0000000000000000002",

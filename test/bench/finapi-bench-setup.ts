@@ -18,6 +18,11 @@ export const JOBS = {
   sendBatch: () => Promise.reject(new Error("the bank sync does not enqueue")),
 } as unknown as Bindings["JOBS"];
 
+/** Nor does it store documents: the bench env's R2 bucket refuses every call. */
+export const DOCUMENTS = new Proxy({} as Bindings["DOCUMENTS"], {
+  get: () => () => Promise.reject(new Error("the bank sync stores no documents")),
+});
+
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const ENCRYPTION_KEY = "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=";
 export const BASE_URL = "https://finapi.bench.test";

@@ -10,7 +10,15 @@ import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import type { Bindings } from "../../worker/env.ts";
 import { database } from "../../worker/store/db.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
-import { BASE_URL, ENCRYPTION_KEY, JOBS, migrate, ROOT, seed } from "./finapi-bench-setup.ts";
+import {
+  BASE_URL,
+  DOCUMENTS,
+  ENCRYPTION_KEY,
+  JOBS,
+  migrate,
+  ROOT,
+  seed,
+} from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
 /** Midnight in Berlin (CET), so the 96 ticks are exactly one day of PSD2's budget. */
@@ -35,7 +43,7 @@ function fakeOnClock(clock: { now: number }) {
 async function aDayOfTicks(d1: D1Database) {
   const clock = { now: BERLIN_MIDNIGHT.getTime() };
   const { fake, runtime } = fakeOnClock(clock);
-  const env: Bindings = { DB: d1, ENCRYPTION_KEY, JOBS };
+  const env: Bindings = { DB: d1, ENCRYPTION_KEY, JOBS, DOCUMENTS };
   const merchantId = "mer_bench0000000000000000003";
   const { accountId } = await seed(env, runtime, fake, merchantId, 0, BERLIN_MIDNIGHT);
   const before = fake.control.requests.length;
@@ -62,7 +70,7 @@ async function aDayOfTicks(d1: D1Database) {
 async function aBacklog(d1: D1Database) {
   const clock = { now: BERLIN_MIDNIGHT.getTime() };
   const { fake, runtime } = fakeOnClock(clock);
-  const env: Bindings = { DB: d1, ENCRYPTION_KEY, JOBS };
+  const env: Bindings = { DB: d1, ENCRYPTION_KEY, JOBS, DOCUMENTS };
   const merchantId = "mer_bench0000000000000000004";
   await seed(env, runtime, fake, merchantId, BACKLOG_PAGES * PER_PAGE, BERLIN_MIDNIGHT);
   const ticks: { pages: number; wallMs: number }[] = [];

@@ -207,6 +207,7 @@ export function invoice(n: number, overrides: Partial<PortalInvoice> = {}): Port
     taxAmount: 760,
     grossAmount: 4760,
     amountPaid: 4760,
+    pdfPath: null,
     ...overrides,
   };
 }

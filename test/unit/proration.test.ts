@@ -195,3 +195,53 @@ describe("prorateIntervalChange", () => {
     });
   });
 });
+
+describe("line texts in the customer's language", () => {
+  it("writes German credits and a tariff switch the way German invoices do", () => {
+    const lines = prorate({
+      period: january,
+      effectiveDate: "2027-01-11",
+      removed: [{ ...pro(3000), name: "Basic" }],
+      added: [{ ...premium(6000), name: "Pro", switched: true }],
+      language: "de",
+    });
+    expect(lines.map((line) => line.description)).toEqual([
+      "Gutschrift Basic, anteilig 11.01.–31.01.2027",
+      "Tarifwechsel Pro, anteilig 11.01.–31.01.2027",
+    ]);
+  });
+
+  it("names a booked add-on without 'Tarifwechsel' and keeps English as it was", () => {
+    const addon = { ...premium(600), name: "Speicher", quantity: 2 };
+    expect(
+      prorate({
+        period: january,
+        effectiveDate: "2027-01-31",
+        removed: [],
+        added: [addon],
+        language: "de",
+      })[0]?.description,
+    ).toBe("2 × Speicher, anteilig 31.01.2027");
+    expect(
+      prorate({
+        period: january,
+        effectiveDate: "2027-01-11",
+        removed: [],
+        added: [addon],
+        language: "en",
+      })[0]?.description,
+    ).toBe("Remaining time on 2 × Speicher (11.01.2027 – 31.01.2027)");
+  });
+
+  it("writes the full first period of an interval change in German across a year end", () => {
+    const result = prorateIntervalChange({
+      period: january,
+      effectiveDate: "2027-01-11",
+      removed: [],
+      added: [{ ...pro(60000), name: "Pro jährlich", switched: true }],
+      newInterval: "year",
+      language: "de",
+    });
+    expect(result.lines[0]?.description).toBe("Tarifwechsel Pro jährlich 11.01.2027–10.01.2028");
+  });
+});

@@ -48,8 +48,8 @@ describe("change preview texts and the price after the change", () => {
       200,
     );
     expect(shown.lines.map((line: { description: string }) => line.description)).toEqual([
-      "Gutschrift für nicht genutzte Zeit: Basic (11.01.2027 – 31.01.2027)",
-      "Anteilig bis Periodenende: Pro (11.01.2027 – 31.01.2027)",
+      "Gutschrift Basic, anteilig 11.01.–31.01.2027",
+      "Tarifwechsel Pro, anteilig 11.01.–31.01.2027",
     ]);
     // Pro 60.00 + Ökostrom-Option 4.90 net per month, 19 % VAT on the sum.
     expect(shown.recurringAfter).toEqual({

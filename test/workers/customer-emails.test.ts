@@ -1,7 +1,8 @@
 // Customer e-mails end to end: queued in the batch of the change (invoice issued, change and
 // cancellation confirmed), delivered by the cron over SMTP from the Worker to a real local SMTP
 // server, once each, in the customer's language, retried after a refusal, skipped without an
-// address, and not queued at all for a kind the merchant switched off.
+// address, and not queued at all for a kind the merchant switched off. The invoice mail carries
+// the invoice's PDF, the same bytes as the stored document.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { WEBHOOK_CRON } from "../../worker/jobs/crons.ts";
@@ -15,6 +16,7 @@ import {
   json,
   type Catalogue,
 } from "./helpers.ts";
+import { BILLING_ADDRESS } from "./company-data.ts";
 import { runTick } from "./job-ticks.ts";
 
 const smtp = inject("smtpControlUrl");
@@ -25,6 +27,7 @@ interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  attachments: { filename: string; contentType: string; size: number; content: string }[];
 }
 
 async function mailsTo(address: string): Promise<ReceivedMail[]> {
@@ -44,7 +47,12 @@ async function customer(
   locale: string,
   email: string | null = `c${++counter}-${Date.now()}@example.com`,
 ) {
-  const body = { name: "Erika Muster", locale, ...(email ? { email } : {}) };
+  const body = {
+    name: "Erika Muster",
+    locale,
+    billingAddress: BILLING_ADDRESS,
+    ...(email ? { email } : {}),
+  };
   const created = await json(await call("/api/v1/customers", { key: apiKey, body }), 201);
   return { id: created.id as string, email };
 }
@@ -88,6 +96,41 @@ describe("customer e-mails", () => {
       recipient: erika.email,
       subject: mails[0]!.subject,
     });
+  });
+
+  it("attaches the invoice's PDF, the same bytes as the stored document", async () => {
+    const erika = await customer("de");
+    const contract = await contractFor(erika.id);
+    // The tick enqueues documents before e-mails; the mail attaches the sealed PDF either way.
+    await runCron("2027-01-01T08:01:00Z");
+    const [mail] = await mailsTo(erika.email!);
+    expect(mail!.subject).toBe("Ihre Rechnung RE-2027-000001");
+    expect(mail!.attachments).toHaveLength(1);
+    const [pdf] = mail!.attachments;
+    expect(pdf).toMatchObject({ filename: "RE-2027-000001.pdf", contentType: "application/pdf" });
+    const attached = Uint8Array.from(atob(pdf!.content), (c) => c.charCodeAt(0));
+    expect(new TextDecoder().decode(attached.slice(0, 8))).toBe("%PDF-1.7");
+    const stored = await call(`/api/v1/invoices/${contract.invoiceId}/pdf`, { key: apiKey });
+    expect(pdf!.size).toBe(Number(stored.headers.get("content-length")));
+    const digest = await crypto.subtle.digest("SHA-256", attached);
+    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(hex).toBe(stored.headers.get("x-content-sha256"));
+  });
+
+  it("attaches the PDF also when the mail goes out before the documents job ran", async () => {
+    const erika = await customer("en");
+    const contract = await contractFor(erika.id);
+    const report = await deliverEmails(env, new Date("2027-01-01T08:01:00Z"));
+    expect(report).toMatchObject({ attempted: 1, sent: 1 });
+    const [mail] = await mailsTo(erika.email!);
+    expect(mail!.attachments.map((file) => file.filename)).toEqual(["RE-2027-000001.pdf"]);
+    // The mail sealed the document: the download returns those bytes.
+    const sealed = await env.DB.prepare(
+      "SELECT sha256 FROM invoice_documents WHERE invoice_id = ? AND format = 'pdf'",
+    )
+      .bind(contract.invoiceId)
+      .first<{ sha256: string | null }>();
+    expect(sealed!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("confirms a cancellation at once in German, with the end date (§ 312k BGB)", async () => {

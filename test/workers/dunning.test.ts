@@ -1,7 +1,8 @@
 // The dunning run day by day: reminder, 1st and 2nd notice on the configured days past due with
 // their fees and § 288 BGB interest to the cent, each once (re-runs write nothing), with the
 // webhooks and the customer's letter in the same batch and the history on the invoice; a
-// payment stops it at once.
+// payment stops it at once. A business customer owes 9 points over the base rate and the 40 EUR
+// flat fee (§ 288 (2), (5) BGB).
 import { describe, expect, it } from "vitest";
 import { addDays } from "../../worker/domain/calendar.ts";
 import { runDunning } from "../../worker/jobs/dunning-run.ts";
@@ -106,5 +107,47 @@ describe("dunning run", () => {
     const reports = await dunDaily(r, "2027-03-26", "2027-05-31");
     expect(reports.every((report) => report.candidates === 0)).toBe(true);
     expect((await r.invoice(invoice.id)).dunningHistory).toHaveLength(1);
+  });
+
+  it("claims 9 points and the 40 EUR flat fee from a business customer", async () => {
+    const r = await reconciliationWorld();
+    await json(
+      await r.api("/api/v1/settings/dunning", {
+        method: "PATCH",
+        body: {
+          defaultInterest: true,
+          b2bFlatFee: true,
+          baseRates: [{ validFrom: "2025-07-01", rateBp: 127 }],
+        },
+      }),
+      200,
+    );
+    const business = await r.customer("Muster Bau GmbH");
+    await json(
+      await r.api(`/api/v1/customers/${business}`, {
+        method: "PATCH",
+        body: { kind: "business" },
+      }),
+      200,
+    );
+    const consumer = await r.customer("Erika Muster");
+    const owed = await r.bill(business, "pro"); // 71.40 gross, due 15 March
+    const other = await r.bill(consumer, "pro");
+    await dunDaily(r, "2027-03-20", "2027-03-22");
+    // 7 140 × (1.27 % + 9 points) × 7 / 365 = 14.06 → 14; a consumer: 6.27 % → 8.59 → 9.
+    expect((await r.invoice(owed.id)).dunningHistory).toEqual([
+      {
+        level: "reminder",
+        reachedOn: "2027-03-22",
+        fee: 0,
+        openAmount: 7140,
+        interest: 14,
+        flatFee: 4000,
+        total: 11154,
+      },
+    ]);
+    expect((await r.invoice(other.id)).dunningHistory).toEqual([
+      expect.objectContaining({ interest: 9, flatFee: 0, total: 7149 }),
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import type { Bindings } from "../../worker/env.ts";
 import { createFakeFinapi, type FakeFinapiOptions } from "../fakes/finapi/app.ts";
 import { ADMIN_TOKEN, json } from "./helpers.ts";
 import { checkResponse } from "./openapi-check.ts";
+import { COMPANY_SETTINGS } from "./company-data.ts";
 
 export const START = Date.parse("2027-03-01T09:00:00.000Z");
 export const noSleep = async () => undefined;
@@ -72,7 +73,19 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
   }
 
   async function merchant(name = "Stadtwerke finAPI"): Promise<{ id: string; apiKey: string }> {
-    return json(await api("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name } }), 201);
+    const created = await json<{ id: string; apiKey: string }>(
+      await api("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name } }),
+      201,
+    );
+    await json(
+      await api("/api/v1/settings/company", {
+        method: "PUT",
+        key: created.apiKey,
+        body: COMPANY_SETTINGS,
+      }),
+      200,
+    );
+    return created;
   }
 
   async function configure(key: string, overrides: Record<string, unknown> = {}) {

@@ -4,6 +4,7 @@
 import { env, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 import { checkResponse } from "./openapi-check.ts";
+import { BILLING_ADDRESS, COMPANY_SETTINGS } from "./company-data.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -47,17 +48,27 @@ export async function expectProblem(response: Response, status: number, code: st
   return body;
 }
 
+/** A merchant with complete company settings, so it can issue invoices. */
 export async function createMerchant(
   name = "Stadtwerke Test",
   timeZone?: string,
 ): Promise<{ id: string; apiKey: string }> {
-  return json(
+  const merchant = await json<{ id: string; apiKey: string }>(
     await call("/admin/v1/merchants", {
       key: ADMIN_TOKEN,
       body: { name, ...(timeZone ? { timeZone } : {}) },
     }),
     201,
   );
+  await json(
+    await call("/api/v1/settings/company", {
+      method: "PUT",
+      key: merchant.apiKey,
+      body: COMPANY_SETTINGS,
+    }),
+    200,
+  );
+  return merchant;
 }
 
 export interface Catalogue {
@@ -124,7 +135,10 @@ export async function createCatalogue(
 export async function createCustomer(key: string, name = "Erika Mustermann"): Promise<string> {
   return (
     await json(
-      await call("/api/v1/customers", { key, body: { name, email: "erika@example.com" } }),
+      await call("/api/v1/customers", {
+        key,
+        body: { name, email: "erika@example.com", billingAddress: BILLING_ADDRESS },
+      }),
       201,
     )
   ).id;

@@ -5,6 +5,7 @@
 import { expect } from "vitest";
 import type { FakeTransactionInput } from "../fakes/finapi/state.ts";
 import { createCatalogue, json, type Catalogue } from "./helpers.ts";
+import { BILLING_ADDRESS } from "./company-data.ts";
 import { finapiWorld } from "./finapi-fixture.ts";
 
 export const IBAN_ERIKA = "DE89370400440532013000";
@@ -34,7 +35,9 @@ export async function reconciliationWorld(name?: string) {
   async function customer(customerName: string, iban?: string): Promise<string> {
     return (
       await json(
-        await api("/api/v1/customers", { body: { name: customerName, ...(iban ? { iban } : {}) } }),
+        await api("/api/v1/customers", {
+          body: { name: customerName, billingAddress: BILLING_ADDRESS, ...(iban ? { iban } : {}) },
+        }),
         201,
       )
     ).id;

@@ -31,7 +31,8 @@ export type PortalOperation =
   | "apply_change"
   | "cancel_scheduled_change"
   | "cancel_contract"
-  | "load_invoices";
+  | "load_invoices"
+  | "download_invoice";
 
 /** A request failed (other than session expiry): the problem+json fields, `status` 0 = no answer. */
 export interface SelfserviceErrorDetail {

@@ -155,6 +155,9 @@ const de = {
   dueDate: "Fällig am",
   amountGross: "Betrag",
   invoiceStatusLabel: "Status",
+  invoiceDocument: "Dokument",
+  downloadPdf: "PDF",
+  downloadPdfOf: (number: string) => `Rechnung ${number} als PDF herunterladen`,
   invoiceKind: {
     regular: "Rechnung",
     interim: "Zwischenrechnung",
@@ -335,6 +338,9 @@ const en: Messages = {
   dueDate: "Due",
   amountGross: "Amount",
   invoiceStatusLabel: "Status",
+  invoiceDocument: "Document",
+  downloadPdf: "PDF",
+  downloadPdfOf: (number: string) => `Download invoice ${number} as PDF`,
   invoiceKind: {
     regular: "Invoice",
     interim: "Interim invoice",

@@ -305,6 +305,11 @@ export interface PortalInvoice {
   taxAmount: Cents;
   grossAmount: Cents;
   amountPaid: Cents;
+  /**
+   * `/portal/v1/invoices/{id}/pdf`: the PDF (with factur-x.xml) as stored at issue, fetched with
+   * the session token; null for invoices issued before Tarif produced documents.
+   */
+  pdfPath: string | null;
 }
 
 export interface Page<T> {

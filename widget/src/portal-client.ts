@@ -52,6 +52,15 @@ function portalRoot(apiBase: string): string {
   return `${apiBase.replace(/\/+$/, "").replace(/\/portal\/v1$/, "")}/portal/v1`;
 }
 
+interface RequestInit_ {
+  body?: unknown;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  /** How a successful response is read; JSON unless given. */
+  read?: (response: Response) => Promise<unknown>;
+  accept?: string;
+}
+
 export class PortalClient {
   #renewal: Promise<string> | null = null;
 
@@ -111,11 +120,15 @@ export class PortalClient {
     return this.#request("GET", `/invoices${search}`, {});
   }
 
-  async #request<T>(
-    method: string,
-    path: string,
-    init: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal },
-  ): Promise<T> {
+  /** The invoice's PDF as stored at issue, fetched with the session token (`pdfPath` of a list item). */
+  invoicePdf(invoiceId: string): Promise<Blob> {
+    return this.#request("GET", `/invoices/${encodeURIComponent(invoiceId)}/pdf`, {
+      read: (response) => response.blob(),
+      accept: "application/pdf",
+    });
+  }
+
+  async #request<T>(method: string, path: string, init: RequestInit_): Promise<T> {
     let response = await this.#send(
       method,
       path,
@@ -130,7 +143,7 @@ export class PortalClient {
         await sessionStep("session_renewal_failed", () => this.#renew()),
       );
     }
-    if (response.ok) return (await response.json()) as T;
+    if (response.ok) return (init.read ? await init.read(response) : await response.json()) as T;
     const problem = await readProblem(response);
     if (response.status === 401) throw new SessionExpiredError(401, problem);
     throw new PortalApiError(response.status, problem);
@@ -144,14 +157,9 @@ export class PortalClient {
     return this.#renewal;
   }
 
-  async #send(
-    method: string,
-    path: string,
-    init: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal },
-    token: string,
-  ): Promise<Response> {
+  async #send(method: string, path: string, init: RequestInit_, token: string): Promise<Response> {
     const headers: Record<string, string> = {
-      Accept: "application/json",
+      Accept: init.accept ?? "application/json",
       Authorization: `Bearer ${token}`,
     };
     if (init.body !== undefined) headers["Content-Type"] = "application/json";

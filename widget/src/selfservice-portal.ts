@@ -12,6 +12,7 @@ import type {
   ChangeResult,
   ChangeType,
   PortalContract,
+  PortalInvoice,
   PortalOverview,
 } from "./portal-api.js";
 import {
@@ -438,6 +439,19 @@ export class SelfservicePortal extends LitElement {
     this._notice = "";
   }
 
+  /** The PDF needs the bearer token, so it is fetched here and saved through a blob URL. */
+  async #download(invoice: PortalInvoice): Promise<void> {
+    const pdf = await this.#act("download_invoice", (api) => api.invoicePdf(invoice.id));
+    if (!pdf) return;
+    this._notice = "";
+    const url = URL.createObjectURL(pdf);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${invoice.number}.pdf`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
   #showInvoices(): void {
     this.#go({ name: "invoices" });
     if (!this._invoices.loaded) void this.#loadInvoices(false);
@@ -543,6 +557,8 @@ export class SelfservicePortal extends LitElement {
         ...base,
         invoices: this._invoices,
         onMore: () => void this.#loadInvoices(true),
+        onDownload: (invoice) => void this.#download(invoice),
+        hrefOf: (path) => `${this.apiBase.replace(/\/+$/, "")}${path}`,
       });
     const contract = this.#contract(view.contractId);
     if (!contract) return nothing;

@@ -378,8 +378,9 @@ function prorationBasis(contract: ContractSnapshot, date: IsoDate): ProrationBas
   return { period, billedAmount: (item) => itemPeriodAmount(item, interval), periodAfter };
 }
 
-function prorated(item: ContractItem | ItemTerms, amount: Cents): ProratedItem {
+function prorated(item: ContractItem | ItemTerms, amount: Cents, switched = false): ProratedItem {
   return {
+    switched: switched && item.kind === "plan",
     itemId: item.id,
     articleId: item.articleId,
     name: item.name,
@@ -401,13 +402,16 @@ function prorationOf(
   date: IsoDate,
   language: LineLanguage | undefined,
 ): ProrationOutcome {
+  const switched = plan.newTemplateId !== contract.templateId;
   const basis = prorationBasis(contract, date);
   const touched = plan.steps.filter((step) => step.touched);
   const removed = touched.flatMap((step) =>
     step.before ? [prorated(step.before, basis.billedAmount(step.before))] : [],
   );
   const added = touched.flatMap((step) =>
-    step.after ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval))] : [],
+    step.after
+      ? [prorated(step.after, itemPeriodAmount(step.after, plan.newInterval), switched)]
+      : [],
   );
   const input = { period: basis.period, effectiveDate: date, removed, added, language };
   if (plan.newInterval !== contract.interval)

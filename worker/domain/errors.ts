@@ -2,6 +2,8 @@
 // for people and, for bad input, the fields it is about. worker/http/problem.ts maps each code to
 // its HTTP status, so rules, flows, jobs and the store never speak HTTP.
 import type { ChangeRuleCode } from "./change-rule-error.ts";
+import type { InvoicePartiesCode } from "./invoice-snapshot.ts";
+import type { TaxRuleCode } from "./tax-decision.ts";
 
 /** Failures any request can meet, whatever it is about. */
 export type RequestErrorCode =
@@ -84,7 +86,9 @@ export type ErrorCode =
   | ContractErrorCode
   | ChangeRuleCode
   | SepaErrorCode
-  | BankErrorCode;
+  | BankErrorCode
+  | InvoicePartiesCode
+  | TaxRuleCode;
 
 export interface FieldError {
   field: string;

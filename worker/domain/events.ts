@@ -96,6 +96,8 @@ export type WebhookEventData = {
     periodEnd: IsoDate | null;
     originalInvoiceId: string | null;
     taxBreakdown?: TaxBreakdownEntry[];
+    /** Paths of the merchant API where the invoice's PDF and XRechnung XML are served. */
+    documents?: { pdf: string; xml: string };
   };
   "invoice.paid": InvoicePaymentState & { paidAt: string };
   "invoice.reopened": InvoicePaymentState & {

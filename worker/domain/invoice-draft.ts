@@ -1,6 +1,7 @@
-// An invoice ready to be issued: built and checked by the invoice rules, with its number series,
-// due date and payment reference decided here. The caller hands in fresh ids and random bytes, so
-// this stays pure; the store only writes the draft (and draws its number in the same batch).
+// An invoice ready to be issued: built and checked by the invoice rules with the rates the tax
+// decision charges, with its number series, due date, payment reference and document snapshot
+// decided here. The caller hands in fresh ids and random bytes, so this stays pure; the store
+// only writes the draft (and draws its number in the same batch).
 import type { IsoDate } from "./calendar.ts";
 import {
   buildInvoice,
@@ -12,6 +13,8 @@ import {
   type InvoiceKind,
   type InvoiceLine,
 } from "./invoice.ts";
+import type { DocumentSnapshot } from "./invoice-document.ts";
+import { chargedLines, documentSnapshot, type InvoiceParties } from "./invoice-snapshot.ts";
 import type { Cents, TaxBreakdownEntry } from "./money.ts";
 
 export interface InvoiceContext {
@@ -25,9 +28,11 @@ export interface InvoiceContext {
   changeId: string | null;
   /** Unique per merchant: a second attempt to issue the same invoice fails the whole batch. */
   billingKey: string;
+  /** Both parties as they are now; an invoice is refused when either lacks what it must show. */
+  parties: InvoiceParties;
 }
 
-export interface InvoiceDraft extends InvoiceContext {
+export interface InvoiceDraft extends Omit<InvoiceContext, "parties"> {
   id: string;
   kind: InvoiceKind;
   /** The gapless counter this invoice draws from, e.g. "regular:2027". */
@@ -42,6 +47,8 @@ export interface InvoiceDraft extends InvoiceContext {
   taxBreakdown: TaxBreakdownEntry[];
   paymentReference: string;
   originalInvoiceId: string | null;
+  /** Seller, buyer, tax decision and payment as they are at issue, frozen on the invoice. */
+  documentSnapshot: DocumentSnapshot;
   lines: (InvoiceLine & { id: string })[];
 }
 
@@ -57,11 +64,14 @@ export function draftInvoice(
   context: InvoiceContext,
   fresh: FreshInvoiceIds,
 ): InvoiceDraft {
-  const built = buildInvoice(input);
+  const { parties, ...invoiceContext } = context;
+  const snapshot = documentSnapshot(input.kind, parties);
+  const built = buildInvoice({ ...input, lines: chargedLines(input.lines, snapshot) });
   const series = invoiceSeries(built.kind, context.issueDate);
   return {
     id: fresh.invoiceId,
-    ...context,
+    ...invoiceContext,
+    documentSnapshot: snapshot,
     kind: built.kind,
     seriesKey: series.key,
     numberPrefix: series.prefix,

@@ -21,16 +21,6 @@ export interface ProrationLine {
   taxRate: TaxRateBp;
 }
 
-/** An item with the full-period amount to prorate from (billed amount for a credit, new amount for a charge). */
-export interface ProratedItem {
-  itemId: string | null;
-  articleId: string;
-  name: string;
-  quantity: number;
-  taxRate: TaxRateBp;
-  periodAmount: Cents;
-}
-
 /** The language of the line texts: the customer's, as the document they receive. */
 export type LineLanguage = "de" | "en";
 
@@ -39,23 +29,51 @@ export function lineLanguageOf(locale: string): LineLanguage {
   return /^en\b/i.test(locale) ? "en" : "de";
 }
 
-const LINE_TEXTS = {
-  en: {
-    credit: (item: string, span: string) => `Unused time on ${item} (${span})`,
-    charge: (item: string, span: string) => `Remaining time on ${item} (${span})`,
-  },
-  de: {
-    credit: (item: string, span: string) => `Gutschrift für nicht genutzte Zeit: ${item} (${span})`,
-    charge: (item: string, span: string) => `Anteilig bis Periodenende: ${item} (${span})`,
-  },
-} satisfies Record<
-  LineLanguage,
-  Record<"credit" | "charge", (item: string, span: string) => string>
->;
+/** An item with the full-period amount to prorate from (billed amount for a credit, new amount for a charge). */
+export interface ProratedItem {
+  /** The new plan of a tariff switch: its charge reads "Tarifwechsel …" in German. */
+  switched?: boolean;
+  itemId: string | null;
+  articleId: string;
+  name: string;
+  quantity: number;
+  taxRate: TaxRateBp;
+  periodAmount: Cents;
+}
 
 /** Same numeric form as the regular invoice lines, readable in German and English alike. */
 function numericDate(date: IsoDate): string {
   return `${date.slice(8, 10)}.${date.slice(5, 7)}.${date.slice(0, 4)}`;
+}
+
+/** "11.01.–31.01.2027" for a span within one year, as German invoices write it. */
+function germanSpan(start: IsoDate, endExclusive: IsoDate): string {
+  const last = addDays(endExclusive, -1);
+  if (last === start) return numericDate(start);
+  if (start.slice(0, 4) !== last.slice(0, 4)) return `${numericDate(start)}–${numericDate(last)}`;
+  return `${start.slice(8, 10)}.${start.slice(5, 7)}.–${numericDate(last)}`;
+}
+
+/** The line text of a prorated credit or charge in the customer's language. */
+function prorationText(
+  kind: "credit" | "charge" | "full",
+  item: ProratedItem,
+  start: IsoDate,
+  end: IsoDate,
+  language: LineLanguage,
+): string {
+  const label = itemLabel(item);
+  if (language === "en") {
+    const span = describeSpan(start, end);
+    if (kind === "credit") return `Unused time on ${label} (${span})`;
+    if (kind === "charge") return `Remaining time on ${label} (${span})`;
+    return `${label} (${span})`;
+  }
+  const span = germanSpan(start, end);
+  if (kind === "credit") return `Gutschrift ${label}, anteilig ${span}`;
+  const prefix = item.switched ? "Tarifwechsel " : "";
+  if (kind === "charge") return `${prefix}${label}, anteilig ${span}`;
+  return `${prefix}${label} ${span}`;
 }
 
 /** "11.01.2027 – 31.01.2027" for [2027-01-11, 2027-02-01): invoices show the last day, not the exclusive end. */
@@ -120,7 +138,7 @@ export function creditLine(
   const amount = 0 - proratedAmount(item.periodAmount, period, effectiveDate);
   return lineFor(
     item,
-    LINE_TEXTS[language].credit(itemLabel(item), describeSpan(effectiveDate, period.end)),
+    prorationText("credit", item, effectiveDate, period.end, language),
     effectiveDate,
     period.end,
     amount,
@@ -136,7 +154,7 @@ export function chargeLine(
   const amount = proratedAmount(item.periodAmount, period, effectiveDate);
   return lineFor(
     item,
-    LINE_TEXTS[language].charge(itemLabel(item), describeSpan(effectiveDate, period.end)),
+    prorationText("charge", item, effectiveDate, period.end, language),
     effectiveDate,
     period.end,
     amount,
@@ -160,12 +178,9 @@ export function prorate(input: ProrationInput): ProrationLine[] {
   const { period, effectiveDate } = input;
   assertInside(period, effectiveDate);
   if (effectiveDate === period.end) return [];
-  const credits = input.removed.map((item) =>
-    creditLine(item, period, effectiveDate, input.language),
-  );
-  const charges = input.added.map((item) =>
-    chargeLine(item, period, effectiveDate, input.language),
-  );
+  const language = input.language ?? "en";
+  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate, language));
+  const charges = input.added.map((item) => chargeLine(item, period, effectiveDate, language));
   return [...credits, ...charges];
 }
 
@@ -191,17 +206,16 @@ export function prorateIntervalChange(input: IntervalChangeInput): IntervalChang
   const newCurrentPeriod = nthPeriod(effectiveDate, newInterval, 0);
   const result = { newBillingAnchor: effectiveDate, newCurrentPeriod };
   if (effectiveDate === period.end) return { lines: [], ...result };
-  const credits = input.removed.map((item) =>
-    creditLine(item, period, effectiveDate, input.language),
-  );
-  const charges = input.added.map((item) => fullPeriodLine(item, newCurrentPeriod));
+  const language = input.language ?? "en";
+  const credits = input.removed.map((item) => creditLine(item, period, effectiveDate, language));
+  const charges = input.added.map((item) => fullPeriodLine(item, newCurrentPeriod, language));
   return { lines: [...credits, ...charges], ...result };
 }
 
-function fullPeriodLine(item: ProratedItem, period: Period): ProrationLine {
+function fullPeriodLine(item: ProratedItem, period: Period, language: LineLanguage): ProrationLine {
   return lineFor(
     item,
-    `${itemLabel(item)} (${describeSpan(period.start, period.end)})`,
+    prorationText("full", item, period.start, period.end, language),
     period.start,
     period.end,
     item.periodAmount,

@@ -24,6 +24,7 @@ import {
   cancelContractStatements,
   cancelScheduledChangeStatements,
   findChange,
+  requiredParties,
   scheduleChangeStatements,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
@@ -286,6 +287,7 @@ function settlementInvoice(
       periodEnd: computation.newCurrentPeriod.end,
       changeId,
       billingKey: changeBillingKey(changeId),
+      parties: requiredParties(context),
     },
     freshInvoiceIds(),
   );

@@ -22,6 +22,9 @@ import {
 import { returnFeeContext } from "../store/dunning.ts";
 import { queueEmailStatement } from "../store/email-outbox.ts";
 import { draftInvoice, type InvoiceDraft } from "../domain/invoice-draft.ts";
+import { InvoicePartiesIncomplete, type InvoiceParties } from "../domain/invoice-snapshot.ts";
+import { TaxRuleError } from "../domain/tax-decision.ts";
+import { loadInvoiceParties } from "../store/company.ts";
 import { issueInvoiceStatements } from "../store/invoices.ts";
 import { returnStatement } from "../store/payment-returns.ts";
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
@@ -262,6 +265,29 @@ async function returnFeeInvoice(
     locale: emailLocale(terms.locale),
   });
   if (lines.length === 0) return null;
+  const parties = await loadInvoiceParties(ctx.db, ctx.merchantId, invoice.customerId);
+  if (!parties)
+    throw new Error(`customer ${invoice.customerId} of invoice ${invoice.id} is missing`);
+  try {
+    return feeInvoiceDraft(ctx, invoice, lines, terms, entryId, parties);
+  } catch (error) {
+    // A fee invoice lacking what § 14 UStG requires is not issued; the return is booked anyway.
+    if (error instanceof InvoicePartiesIncomplete || error instanceof TaxRuleError) {
+      console.warn("return fee invoice not issued", invoice.id, error.message);
+      return null;
+    }
+    throw error;
+  }
+}
+
+function feeInvoiceDraft(
+  ctx: RunContext,
+  invoice: InvoiceState,
+  lines: ReturnType<typeof returnFeeLines>,
+  terms: Awaited<ReturnType<typeof returnFeeContext>>,
+  entryId: string,
+  parties: InvoiceParties,
+): InvoiceDraft {
   return draftInvoice(
     { kind: "fee", currency: invoice.currency, lines },
     {
@@ -274,6 +300,7 @@ async function returnFeeInvoice(
       periodEnd: null,
       changeId: null,
       billingKey: `return_fee:${entryId}`,
+      parties,
     },
     freshInvoiceIds(),
   );

@@ -101,6 +101,12 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   credit_customer_unclear: unprocessable,
   bank_transaction_changed: conflict,
   nothing_to_undo: unprocessable,
+
+  company_settings_incomplete: unprocessable,
+  customer_incomplete: unprocessable,
+  seller_country_unsupported: unprocessable,
+  tax_rate_not_allowed: unprocessable,
+  seller_vat_id_required: unprocessable,
 };
 
 export function problemBody(error: DomainError, instance?: string) {

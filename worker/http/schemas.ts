@@ -1,6 +1,15 @@
 // Valibot building blocks shared by the routers: ids, dates, money, pagination.
+import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import * as v from "valibot";
 import { isIsoDate } from "../domain/calendar.ts";
+import {
+  isIsoCountry,
+  isValidVatId,
+  MAX_ADDRESS_LINE,
+  MAX_CITY,
+  MAX_POSTAL_CODE,
+  normalizeVatId,
+} from "../domain/company.ts";
 
 export const IdParam = (prefix: string) =>
   v.object({
@@ -215,6 +224,15 @@ export function shaped<S extends v.GenericSchema>(_schema: S) {
   ): v.InferOutput<S> => value;
 }
 
+/** A postal address as answered (company settings, customers' billing address). */
+export const AddressOut = v.object({
+  line1: v.string(),
+  line2: v.optional(NullableText),
+  postalCode: v.string(),
+  city: v.string(),
+  country: v.string(),
+});
+
 /** A back-office user as flows/users.ts `userResource` shapes it. */
 export const UserResource = v.object({
   id: v.string(),
@@ -222,3 +240,37 @@ export const UserResource = v.object({
   role: NewUserSchema.entries.role,
   createdAt: InstantOut,
 });
+/** A postal address as invoices print it (seller BG-5, buyer BG-8). */
+export const AddressSchema = v.strictObject({
+  line1: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_ADDRESS_LINE),
+  ),
+  line2: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.maxLength(MAX_ADDRESS_LINE))), null),
+  postalCode: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(MAX_POSTAL_CODE),
+  ),
+  city: v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(MAX_CITY)),
+  country: v.pipe(v.string(), v.check(isIsoCountry, "must be an ISO 3166-1 alpha-2 code like DE")),
+});
+
+/** An EU VAT ID in its country's format; spaces, dots and dashes are dropped. */
+export const VatIdSchema = v.pipe(
+  v.string(),
+  v.transform(normalizeVatId),
+  v.check(
+    isValidVatId,
+    "must be a VAT ID in its country's format, e.g. DE123456789 or ATU12345678",
+  ),
+);
+
+export const IbanSchema = v.pipe(
+  v.string(),
+  v.transform((input) => electronicFormatIBAN(input) ?? ""),
+  v.check((iban) => isValidIBAN(iban), "must be a valid IBAN"),
+);

@@ -3,12 +3,17 @@
 // and end contracts whose last day has passed. Every step is one guarded, atomic D1 batch
 // keyed so that re-running the same day, or after a crash halfway, issues nothing twice.
 // Each step is started only when the invocation's D1 query budget can still pay for it; the
-// run then stops and says where the next invocation resumes (see query-budget.ts).
+// run then stops and says where the next invocation resumes (see query-budget.ts). A
+// contract whose invoice cannot be issued lawfully (company settings or the customer's address
+// incomplete) is left exactly as it is, still due, and reported as blocked: once the data is
+// complete, the next tick bills it.
 import { localDate, periodContaining, type IsoDate } from "../domain/calendar.ts";
 import { periodInvoiceLines } from "../domain/contract-billing.ts";
 import { itemPeriodAmount } from "../domain/contract-terms.ts";
 import { DomainError } from "../domain/errors.ts";
 import { draftInvoice, regularBillingKey } from "../domain/invoice-draft.ts";
+import { InvoicePartiesIncomplete } from "../domain/invoice-snapshot.ts";
+import { TaxRuleError } from "../domain/tax-decision.ts";
 import { applyChange, loadForChange } from "../flows/contract-changes.ts";
 import { freshInvoiceIds } from "../security.ts";
 import { billPeriodStatements, endContractStatements, findDueContracts } from "../store/billing.ts";
@@ -16,6 +21,7 @@ import type { ChangeContext } from "../store/change-context.ts";
 import {
   dueScheduledChanges,
   failScheduledChangeStatement,
+  requiredParties,
   uninvoicedCarriedLinesQuery,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
@@ -38,6 +44,8 @@ export interface BillingRunReport {
   errors: { contractId: string; message: string }[];
   /** Set when the run stopped with due work left: the next run continues after this id. */
   resumeAfter: string | null;
+  /** Contracts not billed because an invoice would lack required data; nothing was written. */
+  blocked: { contractId: string; code: string; fields: string[] }[];
 }
 
 export interface BillingRunOptions {
@@ -56,10 +64,10 @@ export interface BillingRunOptions {
 
 /**
  * The most a step reads before it writes: the due change, the change context (contract, items,
- * templates, articles), the carried lines. Its write is one batch whose size is known before it
+ * templates, articles, the invoice parties), the carried lines. Its write is one batch whose size is known before it
  * is sent, and checked then.
  */
-export const BILLING_STEP_READS = 12;
+export const BILLING_STEP_READS = 15;
 
 /**
  * What a scheduled change needs through the change use case: its context reads and one write
@@ -89,6 +97,7 @@ export async function runBilling(
     contractsEnded: 0,
     errors: [],
     resumeAfter: null,
+    blocked: [],
   };
   // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
   const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
@@ -157,7 +166,15 @@ async function billContract(
 ) {
   for (let step = 0; step < maxSteps; step++) {
     if (!meter.affords(BILLING_STEP_READS)) throw new BudgetSpent();
-    const outcome = await nextStep({ db, meter }, merchant, contractId, today, at);
+    let outcome: Step;
+    try {
+      outcome = await nextStep({ db, meter }, merchant, contractId, today, at);
+    } catch (error) {
+      const blocked = blockedReason(error);
+      if (!blocked) throw error;
+      report.blocked.push({ contractId, ...blocked });
+      return;
+    }
     if (outcome === "idle") return;
     if (outcome === "change_applied") report.changesApplied += 1;
     if (outcome === "change_failed") report.changesFailed += 1;
@@ -167,6 +184,13 @@ async function billContract(
       return;
     }
   }
+}
+
+/** Why an invoice could not be drafted, for errors that the merchant's data causes. */
+function blockedReason(error: unknown): { code: string; fields: string[] } | null {
+  if (error instanceof InvoicePartiesIncomplete) return { code: error.code, fields: error.fields };
+  if (error instanceof TaxRuleError) return { code: error.code, fields: [error.field] };
+  return null;
 }
 
 /** The handle a step reads and writes through, and the budget its write must fit in. */
@@ -212,6 +236,8 @@ async function applyScheduled(
     return "change_applied";
   } catch (error) {
     if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
+    // Missing invoice data is the merchant's to fix, not the change's fault: it stays due.
+    if (blockedReason(error)) throw error;
     // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
     if (!(error instanceof DomainError)) throw error;
@@ -259,6 +285,7 @@ async function billNextPeriod(
       periodEnd: period.end,
       changeId: null,
       billingKey: regularBillingKey(contract.id, period.start),
+      parties: requiredParties(context),
     },
     freshInvoiceIds(),
   );

@@ -43,10 +43,13 @@ export const CRON_JOBS = {
       }));
     },
   },
-  /** Every minute: webhook deliveries (per merchant) and customer e-mails whose (re)try is due. */
+  /**
+   * Every minute: the invoice document outbox, webhook deliveries (per merchant) and customer
+   * e-mails whose (re)try is due.
+   */
   webhooks: {
     schedule: "* * * * *",
-    name: "webhook and e-mail delivery",
+    name: "invoice documents, webhook and e-mail delivery",
     async plan(db, scheduledTime) {
       const at = scheduledTime.toISOString();
       const merchantIds = await merchantsWithDueDeliveries(db, at);
@@ -58,6 +61,9 @@ export const CRON_JOBS = {
         })),
         // One outbox for all merchants, leased in pages; cheap to ask when nothing is due.
         { job: "emails" as const, scheduledTime: at },
+        // The document outbox of all merchants last: it renders with what the budget has left
+        // and continues in messages of its own (an invoice mail renders a pending PDF itself).
+        { job: "documents" as const, scheduledTime: at },
       ];
     },
   },

@@ -115,8 +115,8 @@ async function reachLevel(
       dueDate: invoice.dueDate,
       asOf: today,
       payments,
-      // Customers carry no business flag yet: every debtor is a consumer (5 points, no flat fee).
-      debtor: "consumer",
+      // The customer's kind (§ 288 (2) and (5) BGB for businesses: 9 points, the flat fee).
+      debtor: invoice.debtor,
       history: [...history, { level, reachedOn: today, fee }],
     },
     settings,

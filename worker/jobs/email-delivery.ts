@@ -3,9 +3,12 @@
 // Workers TCP sockets), records each as sent right after the server accepted it, and retries
 // failures on the webhook schedule. Each mail carries a Message-ID derived from its outbox id,
 // so even the one redelivery a crash between "accepted" and "recorded" can cause is recognisable
-// as the same message.
+// as the same message. The "invoice issued" mail carries the invoice's PDF as stored (rendered
+// and sealed first if the document job has not got to it yet), the same bytes as every download.
 import { nextAttemptAt, type RandomSource } from "../domain/webhook-retry.ts";
 import type { Bindings } from "../env.ts";
+import { DomainError } from "../domain/errors.ts";
+import { invoiceDocumentFile } from "../flows/invoice-documents.ts";
 import { database } from "../store/db.ts";
 import { emailLocale, renderEmail, type EmailFacts } from "../domain/customer-emails.ts";
 import {
@@ -42,6 +45,13 @@ export function smtpConfig(env: Bindings): SmtpConfig | null {
   };
 }
 
+export interface MailAttachment {
+  filename: string;
+  mimeType: string;
+  /** The bytes, base64-encoded (what worker-mailer writes into the MIME part). */
+  content: string;
+}
+
 export interface OutgoingMail {
   messageId: string;
   fromName: string;
@@ -49,6 +59,7 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
 }
 
 export interface MailTransport {
@@ -81,6 +92,7 @@ export async function connectSmtp(config: SmtpConfig): Promise<MailTransport> {
         text: mail.text,
         html: mail.html,
         headers: { "Message-ID": mail.messageId },
+        ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
       }),
     close: () => mailer.close(),
   };
@@ -98,6 +110,34 @@ export interface EmailDeliveryReport {
   retrying: number;
   failed: number;
   skipped: number;
+}
+
+/**
+ * The most one mail costs in D1 statements: recording it, and for an invoice mail its PDF (the
+ * document's source batch of 4, and when still pending the seal and the source read again).
+ */
+export const EMAIL_STATEMENTS = 10;
+
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/**
+ * The stored PDF of an invoice mail's invoice (the outbox's dedupe key is the invoice id); none
+ * for an invoice issued before Tarif produced documents.
+ */
+async function attachmentsOf(env: Bindings, mail: OutboxRecord, now: Date) {
+  if (mail.kind !== "invoice_issued") return [];
+  try {
+    const pdf = await invoiceDocumentFile(env, mail.merchantId, mail.dedupeKey, "pdf", now);
+    return [{ filename: pdf.fileName, mimeType: pdf.contentType, content: base64(pdf.bytes) }];
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "not_found") return [];
+    throw error;
+  }
 }
 
 /** Longer than a tick can spend on its mails, so a crashed tick's mails come due again. */
@@ -164,11 +204,13 @@ export async function deliverEmails(
         locale,
       );
       try {
+        const attachments = await attachmentsOf(env, mail, now);
         await transport.send({
           messageId: `<${mail.id}@${domain}>`,
           fromName: recipient.merchantName,
           to: recipient.email,
           ...rendered,
+          ...(attachments.length > 0 ? { attachments } : {}),
         });
         await markEmailSent(db, mail.id, now.toISOString(), {
           locale,

@@ -11,7 +11,8 @@ import { database } from "../store/db.ts";
 import { runBankSync } from "./bank-sync.ts";
 import { runBilling } from "./billing-run.ts";
 import { runDunning } from "./dunning-run.ts";
-import { deliverEmails } from "./email-delivery.ts";
+import { storePendingDocuments } from "./document-outbox.ts";
+import { deliverEmails, EMAIL_STATEMENTS } from "./email-delivery.ts";
 import { jobsFor } from "./crons.ts";
 import { meteredD1, QueryMeter, queryBudgetOf } from "./query-budget.ts";
 import { deliverWebhooks } from "./webhook-delivery.ts";
@@ -30,6 +31,8 @@ export const JobMessageSchema = v.variant("job", [
   v.strictObject({ job: v.literal("dunning"), merchantId: MerchantId, scheduledTime: Instant }),
   v.strictObject({ job: v.literal("webhooks"), merchantId: MerchantId, scheduledTime: Instant }),
   v.strictObject({ job: v.literal("emails"), scheduledTime: Instant }),
+  /** The document outbox of all merchants, one page per message (see document-outbox.ts). */
+  v.strictObject({ job: v.literal("documents"), scheduledTime: Instant }),
   v.strictObject({ job: v.literal("bank_sync"), merchantId: MerchantId, scheduledTime: Instant }),
 ]);
 export type JobMessage = v.InferOutput<typeof JobMessageSchema>;
@@ -64,8 +67,17 @@ export async function enqueueTick(
 async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promise<JobMessage[]> {
   const scheduledTime = new Date(message.scheduledTime);
   if (message.job === "emails") {
-    await deliverEmails({ ...env, DB: meteredD1(env.DB, meter) }, scheduledTime);
-    return [];
+    // The lease and the recipients' read, then a page of mails that fits what is left.
+    const limit = Math.min(50, Math.floor((meter.remaining - 2) / EMAIL_STATEMENTS));
+    if (limit < 1) return [message];
+    const report = await deliverEmails({ ...env, DB: meteredD1(env.DB, meter) }, scheduledTime, {
+      limit,
+    });
+    return report.attempted === limit ? [message] : [];
+  }
+  if (message.job === "documents") {
+    const report = await storePendingDocuments(env, scheduledTime, { meter });
+    return report.more ? [message] : [];
   }
   const { merchantId } = message;
   if (message.job === "dunning") {

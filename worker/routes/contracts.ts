@@ -35,7 +35,7 @@ import {
   type ContractRecord,
   type ContractItemRecord,
 } from "../store/contracts.ts";
-import { findCustomer } from "../store/customers.ts";
+import { loadInvoiceParties } from "../store/company.ts";
 import { runBatch, type Db } from "../store/db.ts";
 import { issueInvoiceStatements } from "../store/invoices.ts";
 import { freshInvoiceIds, newId } from "../security.ts";
@@ -202,11 +202,12 @@ export const contractsRouter = new Hono<AppEnv>()
       const body = c.req.valid("json");
       const merchant = c.get("merchant");
       const db = c.var.db;
-      const [customer, template] = await Promise.all([
-        findCustomer(db, merchant.id, body.customerId),
+      const [parties, template] = await Promise.all([
+        loadInvoiceParties(db, merchant.id, body.customerId),
         findContractTemplate(db, merchant.id, body.templateId),
       ]);
-      if (!customer)
+      const customer = parties?.customer;
+      if (!parties || !customer)
         throw new DomainError(
           "validation_failed",
           `customerId: customer ${body.customerId} does not exist`,
@@ -279,6 +280,7 @@ export const contractsRouter = new Hono<AppEnv>()
           periodEnd: period.end,
           changeId: null,
           billingKey: regularBillingKey(contractId, period.start),
+          parties,
         },
         freshInvoiceIds(),
       );

@@ -1,11 +1,14 @@
-// /api/v1/customers: the merchant's customers, with their bank details for direct debit.
+// /api/v1/customers: the merchant's customers, with their bank details for direct debit and the
+// billing data their invoices show (address, kind, VAT ID, buyer reference).
 import { Hono } from "hono";
-import { electronicFormatIBAN, isValidIBAN } from "ibantools";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc, PageOf } from "../http/openapi.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import {
+  AddressOut,
+  AddressSchema,
+  IbanSchema,
   IdParam,
   InstantOut,
   ListQuery,
@@ -14,6 +17,7 @@ import {
   patchObject,
   shaped,
   toPage,
+  VatIdSchema,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import {
@@ -26,12 +30,6 @@ import {
 import { isUniqueViolation } from "../store/db.ts";
 import { customerIbanColumns } from "../flows/customer-accounts.ts";
 import { newId } from "../security.ts";
-
-const IbanSchema = v.pipe(
-  v.string(),
-  v.transform((input) => electronicFormatIBAN(input) ?? ""),
-  v.check((iban) => isValidIBAN(iban), "must be a valid IBAN"),
-);
 
 const CustomerFields = {
   name: NameSchema,
@@ -53,7 +51,17 @@ const CustomerFields = {
   ),
 };
 
-const CreateCustomer = v.strictObject(CustomerFields);
+/** What invoices need of the buyer: billing address, VAT ID (business), BT-10 reference. */
+const InvoiceFields = {
+  kind: v.optional(v.picklist(["consumer", "business"])),
+  billingAddress: v.optional(v.nullable(AddressSchema)),
+  vatId: v.optional(v.nullable(VatIdSchema)),
+  buyerReference: v.optional(
+    v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))),
+  ),
+};
+
+const CreateCustomer = v.strictObject({ ...CustomerFields, ...InvoiceFields });
 const UpdateCustomer = patchObject({
   name: v.optional(CustomerFields.name),
   email: CustomerFields.email,
@@ -61,6 +69,7 @@ const UpdateCustomer = patchObject({
   locale: v.optional(v.picklist(["de", "en"])),
   iban: CustomerFields.iban,
   mandateReference: CustomerFields.mandateReference,
+  ...InvoiceFields,
 });
 
 const CustomerListQuery = v.object({
@@ -78,6 +87,12 @@ const CustomerResource = v.object({
   mandateReference: NullableText,
   /** Masked, e.g. DE89XXXXXXXXXXXXXX3000: the active mandate's account, else the one given. */
   iban: NullableText,
+  kind: v.picklist(["consumer", "business"]),
+  /** Printed as the buyer's address (BG-8); required before an invoice is issued. */
+  billingAddress: v.nullable(AddressOut),
+  vatId: NullableText,
+  /** BT-10, e.g. a Leitweg-ID of a public buyer. */
+  buyerReference: NullableText,
   createdAt: InstantOut,
   updatedAt: v.nullable(InstantOut),
 });

@@ -1,5 +1,6 @@
 // /api/v1/invoices: issued invoices, interim invoices and credit notes, read-only (GoBD), with
-// the payments reconciliation booked on them and returned direct debits.
+// the payments reconciliation booked on them and returned direct debits, and their documents
+// (XRechnung XML, ZUGFeRD PDF) exactly as stored at issue.
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
@@ -19,7 +20,9 @@ import {
 import { valid } from "../http/validation.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
 import { dunningLevelsOf } from "../store/dunning.ts";
+import { invoiceDocumentFile, type StoredDocument } from "../flows/invoice-documents.ts";
 import {
+  documentLinks,
   findInvoice,
   listInvoices,
   type InvoiceLineRecord,
@@ -76,6 +79,8 @@ export const InvoiceResource = v.object({
   changeId: NullableText,
   taxBreakdown: v.array(v.object({ taxRate: Int, netAmount: Int, taxAmount: Int })),
   createdAt: InstantOut,
+  /** Where the stored PDF and XML are; null for invoices issued before documents existed. */
+  documents: v.nullable(v.object({ pdf: v.string(), xml: v.string() })),
   /** Only where one invoice is answered, not in lists. */
   lines: v.optional(v.array(InvoiceLineResource)),
 });
@@ -127,9 +132,10 @@ const InvoiceDetailResource = v.object({
 });
 
 export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecord[]) {
-  const { merchantId: _merchant, billingKey: _key, ...rest } = invoice;
+  const { merchantId: _merchant, billingKey: _key, documentSnapshot, ...rest } = invoice;
   return shaped(InvoiceResource)({
     ...rest,
+    documents: documentSnapshot ? documentLinks(invoice.id) : null,
     ...(lines
       ? {
           lines: lines.map(({ merchantId: _m, invoiceId: _i, ...line }) =>
@@ -186,7 +192,61 @@ export const invoicesRouter = new Hono<AppEnv>()
         })),
       });
     },
+  )
+  .get(
+    "/:id/xml",
+    doc(
+      "Invoices",
+      "The invoice as XRechnung 3.0 (UN/CEFACT CII), stored once at issue",
+      { media: "application/xml" },
+      { errors: [404] },
+    ),
+    valid("param", IdParam("inv")),
+    async (c) =>
+      documentResponse(
+        await invoiceDocumentFile(
+          c.env,
+          c.get("merchant").id,
+          c.req.valid("param").id,
+          "xml",
+          c.var.now,
+        ),
+      ),
+  )
+  .get(
+    "/:id/pdf",
+    doc(
+      "Invoices",
+      "The invoice as PDF/A-3 with factur-x.xml (ZUGFeRD, EN 16931), stored once",
+      { media: "application/pdf" },
+      { errors: [404] },
+    ),
+    valid("param", IdParam("inv")),
+    async (c) =>
+      documentResponse(
+        await invoiceDocumentFile(
+          c.env,
+          c.get("merchant").id,
+          c.req.valid("param").id,
+          "pdf",
+          c.var.now,
+        ),
+      ),
   );
+
+/** The stored bytes, with their SHA-256 so a client can check them against the webhook or D1. */
+export function documentResponse(file: StoredDocument): Response {
+  return new Response(file.bytes, {
+    headers: {
+      "content-type": file.contentType,
+      "content-disposition": `attachment; filename="${file.fileName}"`,
+      "content-length": String(file.bytes.length),
+      etag: `"${file.sha256}"`,
+      "x-content-sha256": file.sha256,
+      "cache-control": "private, max-age=31536000, immutable",
+    },
+  });
+}
 
 function paymentResource(a: AllocationRecord): v.InferOutput<typeof PaymentResource> {
   return {

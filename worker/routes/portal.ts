@@ -31,7 +31,9 @@ import {
 } from "../http/schemas.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import { valid } from "../http/validation.ts";
+import { invoiceDocumentFile } from "../flows/invoice-documents.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
+import { documentResponse } from "./invoices.ts";
 import { listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
 import {
   AppliedChangeOf,
@@ -142,6 +144,8 @@ const PortalInvoiceResource = v.object({
   taxAmount: Int,
   grossAmount: Int,
   amountPaid: Int,
+  /** The stored PDF for this customer; null for invoices issued before documents existed. */
+  pdfPath: NullableText,
 });
 
 const PortalCancellationResource = v.object({
@@ -165,6 +169,7 @@ function portalInvoice(invoice: InvoiceRecord): PortalInvoice {
     taxAmount: invoice.taxAmount,
     grossAmount: invoice.grossAmount,
     amountPaid: invoice.amountPaid,
+    pdfPath: invoice.documentSnapshot ? `/portal/v1/invoices/${invoice.id}/pdf` : null,
   };
 }
 
@@ -287,6 +292,27 @@ const portalApi = new Hono<AppEnv>()
       );
       return c.json(toPage(rows, limit, portalInvoice));
     },
+  )
+  .get(
+    "/invoices/:id/pdf",
+    doc(
+      "Portal",
+      "One of the customer's invoices as PDF, exactly as stored at issue",
+      { media: "application/pdf" },
+      { errors: [404] },
+    ),
+    valid("param", IdParam("inv")),
+    async (c) =>
+      documentResponse(
+        await invoiceDocumentFile(
+          c.env,
+          c.get("merchant").id,
+          c.req.valid("param").id,
+          "pdf",
+          c.var.now,
+          c.get("customer").id,
+        ),
+      ),
   );
 
 export const portalRouter = new Hono<AppEnv>().use(portalCors).route("/", portalApi);

@@ -1,6 +1,6 @@
 // Loads everything a contract change needs — the contract, its items, its template with the
-// plan article, the target template or article of the request and the customer's language — in
-// one D1 round trip, and
+// plan article, the target template or article of the request, and both invoice parties (seller
+// and customer, whose locale is the language of their documents) — in one D1 round trip, and
 // maps the rows to the domain's contract and tariff shapes.
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import {
@@ -8,14 +8,15 @@ import {
   contractChanges,
   contractTemplates,
   contracts,
-  customers,
   invoices,
 } from "../../schema/tables.ts";
 import type { PendingChange } from "../domain/change-application.ts";
 import type { AddonArticle, ContractSnapshot, TemplateTerms } from "../domain/contract-terms.ts";
 import type { ArticleRecord, ContractTemplateRecord } from "./catalogue.ts";
 import { activeItemsQuery, type ContractItemRecord, type ContractRecord } from "./contracts.ts";
+import { customerIdOf, invoicePartiesOf, invoicePartiesQueries } from "./company.ts";
 import type { Db } from "./db.ts";
+import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 
 export interface ChangeTarget {
   templateId?: string | undefined;
@@ -37,6 +38,8 @@ export interface ChangeContext {
   scheduledChanges: PendingChange[];
   /** The contract's customer's locale ("de", "en-GB", …): the language of their documents. */
   customerLocale: string;
+  /** Seller and buyer for an interim invoice or credit note the change may issue. */
+  parties: InvoiceParties | undefined;
 }
 
 /*
@@ -87,6 +90,11 @@ export async function loadChangeContext(
     merchantId,
     target.templateId ? [target.templateId] : [],
   );
+  const [company, customer, mandate, creditor] = invoicePartiesQueries(
+    db,
+    merchantId,
+    customerIdOf(db, contractId),
+  );
   const [
     rows,
     items,
@@ -97,7 +105,7 @@ export async function loadChangeContext(
     targetArticles,
     lastCharge,
     scheduledChanges,
-    customerRows,
+    ...parties
   ] = await db.batch([
     db
       .select()
@@ -136,25 +144,14 @@ export async function loadChangeContext(
           eq(contractChanges.status, "scheduled"),
         ),
       ),
-    db
-      .select({ locale: customers.locale })
-      .from(customers)
-      .where(
-        and(
-          eq(customers.merchantId, merchantId),
-          inArray(
-            customers.id,
-            db
-              .select({ id: contracts.customerId })
-              .from(contracts)
-              .where(eq(contracts.id, contractId)),
-          ),
-        ),
-      )
-      .limit(1),
+    company,
+    customer,
+    mandate,
+    creditor,
   ]);
   const contract = rows[0];
   if (!contract || !templates[0] || !plans[0]) return undefined;
+  const invoiceParties = invoicePartiesOf(parties);
   const template = templateTerms(templates[0], plans[0]);
   return {
     contract,
@@ -169,7 +166,8 @@ export async function loadChangeContext(
     planCurrency: plans[0].currency,
     lastChargeInvoiceId: lastCharge[0]?.id,
     scheduledChanges,
-    customerLocale: customerRows[0]?.locale ?? "de",
+    parties: invoiceParties,
+    customerLocale: invoiceParties?.customer.locale ?? "de",
   };
 }
 

@@ -15,6 +15,7 @@ import { billedPeriodStart, movesCurrentPeriod } from "../domain/change-applicat
 import type { ChangeComputation } from "../domain/contract-change.ts";
 import type { ChangeDescription } from "../domain/customer-emails.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
+import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import { newId } from "../security.ts";
 import type { ChangeContext } from "./change-context.ts";
 import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
@@ -32,6 +33,12 @@ interface ChangeMeta {
   changeId: string;
   request: ContractChangeRequest;
   source: ChangeSource;
+}
+
+/** The contract's customer always exists (a foreign key), so missing parties are a broken row. */
+export function requiredParties(context: ChangeContext): InvoiceParties {
+  if (!context.parties) throw new Error(`customer of contract ${context.contract.id} not found`);
+  return context.parties;
 }
 
 function itemStatements(

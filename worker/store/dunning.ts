@@ -60,6 +60,8 @@ export interface DunningCandidate {
   paymentReference: string;
   timeZone: string;
   reached: number;
+  /** The customer's kind: a business owes 9 points over the base rate and the 40 EUR flat fee. */
+  debtor: "consumer" | "business";
 }
 
 /**
@@ -77,13 +79,15 @@ export async function findDunningCandidates(
   return db.all<DunningCandidate>(sql`
     SELECT i.id, i.merchant_id AS merchantId, i.customer_id AS customerId, i.number, i.currency,
       i.gross_amount AS grossAmount, i.amount_paid AS amountPaid, i.due_date AS dueDate,
-      i.payment_reference AS paymentReference, m.time_zone AS timeZone, i.reached
+      i.payment_reference AS paymentReference, m.time_zone AS timeZone, i.reached,
+      COALESCE(c.kind, 'consumer') AS debtor
     FROM (SELECT invoices.*, (SELECT COUNT(*) FROM dunning_levels AS d WHERE d.invoice_id = invoices.id) AS reached
           FROM invoices
           WHERE invoices.status IN ('open', 'partially_paid') AND invoices.kind <> 'credit_note'
             AND invoices.gross_amount > invoices.amount_paid AND invoices.due_date < ${utcToday}
             ${merchantId ? sql`AND invoices.merchant_id = ${merchantId}` : sql``}) AS i
     JOIN merchants AS m ON m.id = i.merchant_id
+    LEFT JOIN customers AS c ON c.id = i.customer_id AND c.merchant_id = i.merchant_id
     LEFT JOIN dunning_settings AS s ON s.merchant_id = i.merchant_id
     WHERE i.reached < 3
       AND NOT EXISTS (SELECT 1 FROM dunning_levels AS h WHERE h.invoice_id = i.id AND h.level = 'handed_over')

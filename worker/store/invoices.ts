@@ -4,6 +4,7 @@
 // their payment state. What an invoice says is decided by worker/domain/invoice-draft.ts.
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { invoiceDocuments } from "../../schema/documents.ts";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
@@ -13,6 +14,16 @@ import type { ListOptions } from "./catalogue.ts";
 
 export type InvoiceRecord = typeof invoices.$inferSelect;
 export type InvoiceLineRecord = typeof invoiceLines.$inferSelect;
+
+/** Where a stored document lives in R2; one object per invoice and format, never rewritten. */
+export function documentObjectKey(merchantId: string, invoiceId: string, format: "pdf" | "xml") {
+  return `invoices/${merchantId}/${invoiceId}.${format}`;
+}
+
+/** The document links an `invoice.created` webhook carries (paths of the merchant API). */
+export function documentLinks(invoiceId: string) {
+  return { pdf: `/api/v1/invoices/${invoiceId}/pdf`, xml: `/api/v1/invoices/${invoiceId}/xml` };
+}
 
 const LINE_COLUMNS = 13;
 
@@ -44,6 +55,15 @@ export function issueInvoiceStatements(
       status: invoice.grossAmount === 0 ? "paid" : "open",
     }),
     ...chunkForInsert(lineRows, LINE_COLUMNS).map((chunk) => db.insert(invoiceLines).values(chunk)),
+    // The document outbox: both documents pending until rendered and sealed (store/documents.ts).
+    db.insert(invoiceDocuments).values(
+      (["pdf", "xml"] as const).map((format) => ({
+        merchantId: draft.merchantId,
+        invoiceId: draft.id,
+        format,
+        objectKey: documentObjectKey(draft.merchantId, draft.id, format),
+      })),
+    ),
     ...eventStatements(db, {
       merchantId: draft.merchantId,
       type: "invoice.created",
@@ -94,6 +114,7 @@ function invoiceEventData(draft: InvoiceDraft) {
     periodStart: draft.periodStart,
     periodEnd: draft.periodEnd,
     originalInvoiceId: draft.originalInvoiceId,
+    documents: documentLinks(draft.id),
   };
 }
 

@@ -417,6 +417,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invoices/{id}/xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as XRechnung 3.0 (UN/CEFACT CII), stored once at issue */
+        get: operations["getApiV1InvoicesByIdXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice as PDF/A-3 with factur-x.xml (ZUGFeRD, EN 16931), stored once */
+        get: operations["getApiV1InvoicesByIdPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/company": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the company data printed on every invoice */
+        get: operations["getApiV1SettingsCompany"];
+        /** Set the company data for invoices (seller, VAT ID or tax number, logo) */
+        put: operations["putApiV1SettingsCompany"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/customer-center": {
         parameters: {
             query?: never;
@@ -1026,6 +1078,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/v1/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the customer's invoices as PDF, exactly as stored at issue */
+        get: operations["getPortalV1InvoicesByIdPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1036,7 +1105,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required";
             instance?: string;
             errors?: {
                 field: string;
@@ -2700,6 +2769,17 @@ export interface operations {
                             locale: string;
                             mandateReference: string | null;
                             iban: string | null;
+                            /** @enum {string} */
+                            kind: "consumer" | "business";
+                            billingAddress: {
+                                line1: string;
+                                line2?: string | null;
+                                postalCode: string;
+                                city: string;
+                                country: string;
+                            } | null;
+                            vatId: string | null;
+                            buyerReference: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             updatedAt: string | null;
@@ -2760,6 +2840,18 @@ export interface operations {
                     locale?: "de" | "en";
                     iban?: string | null;
                     mandateReference?: string | null;
+                    /** @enum {string} */
+                    kind?: "consumer" | "business";
+                    billingAddress?: {
+                        line1: string;
+                        /** @default null */
+                        line2?: string | null;
+                        postalCode: string;
+                        city: string;
+                        country: string;
+                    } | null;
+                    vatId?: string | null;
+                    buyerReference?: string | null;
                 };
             };
         };
@@ -2778,6 +2870,17 @@ export interface operations {
                         locale: string;
                         mandateReference: string | null;
                         iban: string | null;
+                        /** @enum {string} */
+                        kind: "consumer" | "business";
+                        billingAddress: {
+                            line1: string;
+                            line2?: string | null;
+                            postalCode: string;
+                            city: string;
+                            country: string;
+                        } | null;
+                        vatId: string | null;
+                        buyerReference: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         updatedAt: string | null;
@@ -2874,6 +2977,17 @@ export interface operations {
                         locale: string;
                         mandateReference: string | null;
                         iban: string | null;
+                        /** @enum {string} */
+                        kind: "consumer" | "business";
+                        billingAddress: {
+                            line1: string;
+                            line2?: string | null;
+                            postalCode: string;
+                            city: string;
+                            country: string;
+                        } | null;
+                        vatId: string | null;
+                        buyerReference: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         updatedAt: string | null;
@@ -2937,6 +3051,18 @@ export interface operations {
                     locale?: "de" | "en";
                     iban?: string | null;
                     mandateReference?: string | null;
+                    /** @enum {string} */
+                    kind?: "consumer" | "business";
+                    billingAddress?: {
+                        line1: string;
+                        /** @default null */
+                        line2?: string | null;
+                        postalCode: string;
+                        city: string;
+                        country: string;
+                    } | null;
+                    vatId?: string | null;
+                    buyerReference?: string | null;
                 };
             };
         };
@@ -2955,6 +3081,17 @@ export interface operations {
                         locale: string;
                         mandateReference: string | null;
                         iban: string | null;
+                        /** @enum {string} */
+                        kind: "consumer" | "business";
+                        billingAddress: {
+                            line1: string;
+                            line2?: string | null;
+                            postalCode: string;
+                            city: string;
+                            country: string;
+                        } | null;
+                        vatId: string | null;
+                        buyerReference: string | null;
                         /** Format: date-time */
                         createdAt: string;
                         updatedAt: string | null;
@@ -4005,6 +4142,10 @@ export interface operations {
                             }[];
                             /** Format: date-time */
                             createdAt: string;
+                            documents: {
+                                pdf: string;
+                                xml: string;
+                            } | null;
                             lines?: {
                                 id: string;
                                 position: number;
@@ -4229,6 +4370,10 @@ export interface operations {
                             }[];
                             /** Format: date-time */
                             createdAt: string;
+                            documents: {
+                                pdf: string;
+                                xml: string;
+                            } | null;
                             lines?: {
                                 id: string;
                                 position: number;
@@ -4322,6 +4467,10 @@ export interface operations {
                         }[];
                         /** Format: date-time */
                         createdAt: string;
+                        documents: {
+                            pdf: string;
+                            xml: string;
+                        } | null;
                         lines?: {
                             id: string;
                             position: number;
@@ -4406,6 +4555,328 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1InvoicesByIdXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1InvoicesByIdPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1SettingsCompany: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        configured: boolean;
+                        missingForInvoices: string[];
+                        legalName?: string;
+                        address?: {
+                            line1: string;
+                            line2?: string | null;
+                            postalCode: string;
+                            city: string;
+                            country: string;
+                        };
+                        vatId?: string | null;
+                        taxNumber?: string | null;
+                        email?: string;
+                        phone?: string | null;
+                        registerEntry?: string | null;
+                        managingDirectors?: string | null;
+                        smallBusiness?: boolean;
+                        iban?: string | null;
+                        bic?: string | null;
+                        logo?: {
+                            sha256: string;
+                            contentType: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1SettingsCompany: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    legalName: string;
+                    address: {
+                        line1: string;
+                        /** @default null */
+                        line2?: string | null;
+                        postalCode: string;
+                        city: string;
+                        country: string;
+                    };
+                    /** @default null */
+                    vatId?: string | null;
+                    /** @default null */
+                    taxNumber?: string | null;
+                    /** Format: email */
+                    email: string;
+                    /** @default null */
+                    phone?: string | null;
+                    /** @default null */
+                    registerEntry?: string | null;
+                    /** @default null */
+                    managingDirectors?: string | null;
+                    /** @default false */
+                    smallBusiness?: boolean;
+                    /** @default null */
+                    iban?: string | null;
+                    /** @default null */
+                    bic?: string | null;
+                    logo?: {
+                        /** @enum {string} */
+                        contentType: "image/png" | "image/jpeg" | "image/svg+xml";
+                        data: string;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        configured: boolean;
+                        missingForInvoices: string[];
+                        legalName?: string;
+                        address?: {
+                            line1: string;
+                            line2?: string | null;
+                            postalCode: string;
+                            city: string;
+                            country: string;
+                        };
+                        vatId?: string | null;
+                        taxNumber?: string | null;
+                        email?: string;
+                        phone?: string | null;
+                        registerEntry?: string | null;
+                        managingDirectors?: string | null;
+                        smallBusiness?: boolean;
+                        iban?: string | null;
+                        bic?: string | null;
+                        logo?: {
+                            sha256: string;
+                            contentType: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9211,6 +9682,7 @@ export interface operations {
                             taxAmount: number;
                             grossAmount: number;
                             amountPaid: number;
+                            pdfPath: string | null;
                         };
                     };
                 };
@@ -9518,6 +9990,7 @@ export interface operations {
                             taxAmount: number;
                             grossAmount: number;
                             amountPaid: number;
+                            pdfPath: string | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -9543,6 +10016,64 @@ export interface operations {
             };
             /** @description Not allowed: role, CSRF token, origin or customer-center settings */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPortalV1InvoicesByIdPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,7 @@
 // A real SMTP server on loopback (smtp-server) that records every message it accepts, parsed
-// with mailparser, for the integration tests and `npm run dev`. Tests inside workerd read what
-// arrived and make it refuse messages over HTTP: GET /messages, DELETE /messages,
-// POST /__control {"rejectNext": 1, "code": 451}.
+// with mailparser (attachments included), for the integration tests and `npm run dev`. Tests
+// inside workerd read what arrived and make it refuse messages over HTTP: GET /messages,
+// DELETE /messages, POST /__control {"rejectNext": 1, "code": 451}.
 import { createServer as createHttpServer } from "node:http";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
@@ -13,6 +13,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** The attached files, their bytes base64-encoded. */
+  attachments: { filename: string; contentType: string; size: number; content: string }[];
   receivedAt: string;
 }
 
@@ -55,6 +57,12 @@ export async function startSmtpFake(port = 0, controlPort = 0): Promise<SmtpFake
             subject: mail.subject ?? "",
             text: mail.text ?? "",
             html: typeof mail.html === "string" ? mail.html : "",
+            attachments: mail.attachments.map((file) => ({
+              filename: file.filename ?? "",
+              contentType: file.contentType,
+              size: file.size,
+              content: file.content.toString("base64"),
+            })),
             receivedAt: new Date().toISOString(),
           });
           callback();

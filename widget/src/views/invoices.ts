@@ -1,5 +1,6 @@
-// The customer's invoice list (regular, interim invoices, credit notes), paged with "load more".
-// A table where there is room; in a narrow widget each invoice becomes a labelled block (CSS).
+// The customer's invoice list (regular, interim invoices, credit notes), paged with "load more",
+// each with a link to its PDF as stored at issue. A table where there is room; in a narrow
+// widget each invoice becomes a labelled block (CSS).
 import { html, nothing, type TemplateResult } from "lit";
 import type { PortalInvoice } from "../portal-api.js";
 import { heading, type ViewBase } from "./shared.js";
@@ -14,6 +15,10 @@ export interface InvoicesState {
 export interface InvoicesProps extends ViewBase {
   invoices: InvoicesState;
   onMore(): void;
+  /** Fetches the PDF with the session token and hands it to the browser as a download. */
+  onDownload(invoice: PortalInvoice): void;
+  /** The absolute URL of a `pdfPath`, so the link is a real link (copy, open in new tab). */
+  hrefOf(path: string): string;
 }
 
 export function renderInvoices(v: InvoicesProps): TemplateResult {
@@ -34,6 +39,7 @@ export function renderInvoices(v: InvoicesProps): TemplateResult {
             <th scope="col">${t.dueDate}</th>
             <th scope="col" class="num">${t.amountGross}</th>
             <th scope="col">${t.invoiceStatusLabel}</th>
+            <th scope="col">${t.invoiceDocument}</th>
           </tr>
         </thead>
         <tbody>
@@ -49,6 +55,23 @@ export function renderInvoices(v: InvoicesProps): TemplateResult {
                 </td>
                 <td data-label=${t.invoiceStatusLabel}>
                   ${t.invoiceStatus[invoice.status] ?? invoice.status}
+                </td>
+                <td data-label=${t.invoiceDocument}>
+                  ${
+                    invoice.pdfPath
+                      ? html`<a
+                          part="download"
+                          href=${v.hrefOf(invoice.pdfPath)}
+                          download=${`${invoice.number}.pdf`}
+                          aria-label=${t.downloadPdfOf(invoice.number)}
+                          @click=${(event: Event) => {
+                            event.preventDefault();
+                            v.onDownload(invoice);
+                          }}
+                          >${t.downloadPdf}</a
+                        >`
+                      : nothing
+                  }
                 </td>
               </tr>`,
           )}
