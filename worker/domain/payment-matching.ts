@@ -302,6 +302,38 @@ function reachOf(
   return reach;
 }
 
+/** What a statement can look up, as lists: the store loads exactly these invoices. */
+export interface StatementReach {
+  /** Payment references and invoice numbers the texts name (any invoice status). */
+  references: string[];
+  numbers: string[];
+  /** Payers known by their IBAN: their open invoices. */
+  customers: string[];
+  /** Amounts of transactions without a known payer: open invoices with that open amount. */
+  amounts: Cents[];
+}
+
+/**
+ * The invoices matchStatement can look at for these transactions and payers; loading only
+ * these (plus anything else) gives the same results as loading every invoice of the merchant.
+ */
+export function statementReach(
+  transactions: readonly IncomingTransaction[],
+  customerIbans: Iterable<readonly [iban: string, customerId: string]>,
+): StatementReach {
+  const customerByIban = indexIbans(customerIbans);
+  const reach = reachOf(
+    transactions,
+    transactions.map((tx) => prepare(tx, customerByIban)),
+  );
+  return {
+    references: [...reach.references],
+    numbers: [...reach.numbers],
+    customers: [...reach.customers],
+    amounts: [...reach.amounts],
+  };
+}
+
 /** With a reach, only what the batch can look up is indexed, so every lookup answers the same. */
 function indexInvoices(
   invoices: readonly InvoiceForMatching[],

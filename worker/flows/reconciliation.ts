@@ -6,6 +6,7 @@
 // booking is atomic and guarded so that it is booked at most once; payments and ignored lines
 // share D1 batches (GroupedCommits), the rarer credits and returns get one each.
 import { GroupedCommits } from "../store/grouped-commits.ts";
+import { paymentBookingStatements, type PaymentBooking } from "../store/payment-bookings.ts";
 import { classifyTransaction } from "../domain/return-detection.ts";
 import type { Db } from "../store/db.ts";
 import type { SecretKeys } from "./customer-accounts.ts";
@@ -132,7 +133,12 @@ export async function reconcileMerchant(
     else tally(counts, outcome);
   }
   for (const tx of returns) tally(counts, await reconcileReturn(ctx, tx));
-  const commits = new GroupedCommits<Outcome>(db, "conflict");
+  const at = now.toISOString();
+  const commits = new GroupedCommits<PaymentBooking, Outcome>(
+    db,
+    (bookings) => paymentBookingStatements(db, merchantId, at, bookings),
+    "conflict",
+  );
   const quiet: QuietItem[] = [];
   await reconcilePayments(ctx, payments, commits, quiet);
   await commits.flush();
