@@ -7,6 +7,7 @@ import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { SecretKeys } from "./customer-accounts.ts";
 import type { Db } from "../store/db.ts";
+import type { QueryAllowance } from "../store/grouped-commits.ts";
 import { isBookingConflict } from "../store/reconciliation-entries.ts";
 import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { writeQuietDecisions, type QuietDecision } from "../store/reconciliation-decisions.ts";
@@ -17,6 +18,17 @@ export interface RunContext {
   now: Date;
   /** Mandate and payer IBANs are stored encrypted; customers' accounts are found by lookup hash. */
   keys: SecretKeys;
+  /** The invocation's D1 query budget; a unit of work that may not fit is left for the next run. */
+  budget?: QueryAllowance | undefined;
+}
+
+/** The most one collection credit or one return reads and writes (its reads, then one batch). */
+export const SINGLE_BOOKING_STATEMENTS = 30;
+/** The run's reads before it books: transactions, open collections, payers, candidate invoices. */
+export const RUN_READS = 9;
+
+export function affords(ctx: RunContext, statements: number): boolean {
+  return ctx.budget?.affords(statements) ?? true;
 }
 
 export type Outcome =
@@ -40,6 +52,8 @@ export interface QuietItem {
 }
 
 const QUIET_CHUNK = 200;
+/** Statements of one chunk (worker/store/reconciliation-decisions.ts). */
+const QUIET_STATEMENTS = 4;
 
 function quietDecision(ctx: RunContext, item: QuietItem): QuietDecision {
   const review = item.kind === "review";
@@ -93,12 +107,16 @@ export async function commitQuiet(
   const outcomes: Outcome[] = [];
   for (let i = 0; i < items.length; i += QUIET_CHUNK) {
     const chunk = items.slice(i, i + QUIET_CHUNK);
+    // Past the budget the rest stays unreconciled for the next run.
+    if (!affords(ctx, QUIET_STATEMENTS)) return outcomes;
     if (await writeChunk(ctx, chunk)) {
       outcomes.push(...chunk.map((item) => item.kind));
       continue;
     }
-    for (const item of chunk)
+    for (const item of chunk) {
+      if (!affords(ctx, QUIET_STATEMENTS)) return outcomes;
       outcomes.push((await writeChunk(ctx, [item])) ? item.kind : "conflict");
+    }
   }
   return outcomes;
 }

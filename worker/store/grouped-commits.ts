@@ -5,6 +5,12 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { runBatch, type Db } from "./db.ts";
 import { isBookingConflict } from "./reconciliation-entries.ts";
 
+/** What is left of an invocation's D1 query budget (worker/jobs/query-budget.ts QueryMeter). */
+export interface QueryAllowance {
+  /** Whether `statements` more can still be sent. */
+  affords(statements: number): boolean;
+}
+
 /** Runs one transaction's batch; false when a guard fired (someone else booked or changed it first). */
 export async function commit(db: Db, statements: BatchItem<"sqlite">[]): Promise<boolean> {
   try {
@@ -39,14 +45,25 @@ export class GroupedCommits<Item, Outcome extends string> {
   private pending: { item: Item; outcome: Outcome }[] = [];
   readonly outcomes: Outcome[] = [];
   stopped = false;
+  /** Stopped because the next batch no longer fit the invocation's query budget. */
+  exhausted = false;
 
   constructor(
     private readonly db: Db,
     private readonly build: (items: readonly Item[]) => D1PreparedStatement[],
     /** What a transaction counts as when its guard fired. */
     private readonly conflict: Outcome,
-    private readonly maxTransactions = 40,
+    private readonly maxTransactions = 100,
+    /** The invocation's query budget: a batch that does not fit is not sent (its items wait). */
+    private readonly budget?: QueryAllowance,
   ) {}
+
+  private fits(statements: readonly D1PreparedStatement[]): boolean {
+    if (!this.budget || this.budget.affords(statements.length)) return true;
+    this.stopped = true;
+    this.exhausted = true;
+    return false;
+  }
 
   async add(item: Item, outcome: Outcome): Promise<void> {
     if (this.stopped) return;
@@ -58,12 +75,16 @@ export class GroupedCommits<Item, Outcome extends string> {
     const group = this.pending;
     this.pending = [];
     if (group.length === 0 || this.stopped) return;
-    if (await commitPrepared(this.db, this.build(group.map((entry) => entry.item)))) {
+    const statements = this.build(group.map((entry) => entry.item));
+    if (!this.fits(statements)) return;
+    if (await commitPrepared(this.db, statements)) {
       this.outcomes.push(...group.map((entry) => entry.outcome));
       return;
     }
     for (const entry of group) {
-      if (await commitPrepared(this.db, this.build([entry.item]))) {
+      const single = this.build([entry.item]);
+      if (!this.fits(single)) return;
+      if (await commitPrepared(this.db, single)) {
         this.outcomes.push(entry.outcome);
         continue;
       }
