@@ -69,9 +69,17 @@ function recording(d1: D1Database, sent: Sent[]): D1Database {
     get(target, property) {
       if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql, []);
       if (property === "batch")
-        return (statements: D1PreparedStatement[]) => {
+        return async (statements: D1PreparedStatement[]) => {
           for (const statement of statements) sent.push(sentOf.get(statement)!);
-          return target.batch(statements.map((s) => originals.get(s) ?? s));
+          const t = performance.now();
+          const out = await target.batch(statements.map((s) => originals.get(s) ?? s));
+          if (process.env.BENCH_TRACE)
+            console.error(
+              `${(performance.now() - t).toFixed(0)} ms`,
+              out.map((r) => r.results?.length ?? 0).join(","),
+              sentOf.get(statements[0]!)?.sql.slice(0, 60).replace(/\s+/g, " "),
+            );
+          return out;
         };
       const value = Reflect.get(target, property, target) as unknown;
       return typeof value === "function" ? value.bind(target) : value;
@@ -213,7 +221,11 @@ async function reconciliationRows(env: Bindings): Promise<BenchRow[]> {
       .bind(...params)
       .all<{ detail: string }>();
     for (const { detail } of results)
-      if (/^SCAN (invoices|customers|bank_transactions)\b/.test(detail))
+      if (
+        /^SCAN (invoices|customers|bank_transactions|payment_allocations|reconciliation_entries|webhook_deliveries)\b/.test(
+          detail,
+        )
+      )
         scans.add(`${detail} in ${sql.slice(0, 80)}`);
   }
   if (scans.size > 0) console.error("statements that scan:", [...scans]);
@@ -225,7 +237,7 @@ async function reconciliationRows(env: Bindings): Promise<BenchRow[]> {
       2,
     ),
     benchRow(
-      "… statements of the run that scan invoices, customers or bank transactions (EXPLAIN QUERY PLAN of every statement sent)",
+      "… statements of the run that scan a table of invoices, customers, bank transactions, allocations, journal or deliveries (EXPLAIN QUERY PLAN of every statement sent)",
       "statements",
       scans.size,
       null,

@@ -62,8 +62,8 @@ const INSERT_CREDITS = `INSERT INTO customer_credits
     ${field("c", "amount")}, ${field("c", "currency")}, 'overpayment', ?2, NULL, NULL
   FROM json_each(?3) AS c`;
 
-/** recomputeInvoicesStatement for every invoice of the group. */
-const ACTIVE_PAID = `(SELECT COALESCE(SUM(a.amount), 0) FROM payment_allocations AS a WHERE a.invoice_id = invoices.id AND a.reversed_at IS NULL)`;
+/** recomputeInvoicesStatement for every invoice of the group (the sum through payment_allocations_invoice). */
+const ACTIVE_PAID = `(SELECT COALESCE(SUM(a.amount), 0) FROM payment_allocations AS a WHERE a.merchant_id = invoices.merchant_id AND a.invoice_id = invoices.id AND a.reversed_at IS NULL)`;
 const RECOMPUTE_INVOICES = `UPDATE invoices
   SET amount_paid = ${ACTIVE_PAID},
     status = CASE WHEN ${ACTIVE_PAID} >= gross_amount THEN 'paid' WHEN ${ACTIVE_PAID} > 0 THEN 'partially_paid' ELSE 'open' END
