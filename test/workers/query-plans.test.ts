@@ -68,6 +68,7 @@ describe("query plans of the reconciliation's reads", () => {
         numbers: ["RE-2027-000123"],
         customerIds: ["cus_1", "cus_2"],
         amounts: [11900, 2500],
+        perAmount: 64,
       }),
     );
     expect(byReference!.join("\n")).toMatch(/USING INDEX invoices_payment_reference/);

@@ -118,6 +118,8 @@ const SUM_SEARCH_WINDOW = 12;
 const SUM_SEARCH_BUDGET = 4_000;
 /** Upper bound of index entries inspected per list, whatever the batch has already paid. */
 const SCAN_LIMIT = 64;
+/** Suggestions to an unknown payer look at this many open invoices of the amount, oldest first. */
+export const SUGGESTION_SCAN_LIMIT = SCAN_LIMIT;
 const MAX_CANDIDATES = 10;
 const OPEN_STATUSES = new Set(["open", "partially_paid"]);
 

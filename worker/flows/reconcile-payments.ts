@@ -7,6 +7,7 @@ import {
   matchStatement,
   normaliseIban,
   statementReach,
+  SUGGESTION_SCAN_LIMIT,
   type MatchResult,
 } from "../domain/payment-matching.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
@@ -116,6 +117,7 @@ export async function reconcilePayments(
     numbers: reach.numbers,
     customerIds: reach.customers,
     amounts: reach.amounts,
+    perAmount: SUGGESTION_SCAN_LIMIT,
   });
   const byId = new Map(invoices.map((invoice) => [invoice.id, invoice]));
   const paid = new Map(invoices.map((invoice) => [invoice.id, invoice.amountPaid]));

@@ -82,6 +82,8 @@ export interface InvoiceReach {
   numbers: readonly string[];
   customerIds: readonly string[];
   amounts: readonly number[];
+  /** Of each amount (per currency), only the first this many in the matcher's order (issue date, number, id). */
+  perAmount: number;
 }
 
 /** An invoice that can take money; spelled as the partial index invoices_open_amount is. */
@@ -92,7 +94,7 @@ const takesMoney = sql`${invoices.status} IN ('open', 'partially_paid') AND ${in
  * in a collection) whose payment reference or number the bank texts name, so the matcher
  * recognises a reference to a closed invoice instead of guessing another; the open invoices of
  * the payers known by IBAN; and, for the suggestions to unknown payers, the open invoices of
- * their amounts. Four lookups in one batch, each through its own index (as one `… OR …`
+ * their amounts (only as many per amount as the matcher looks at). Four lookups in one batch, each through its own index (as one `… OR …`
  * condition SQLite walked every invoice of the merchant).
  */
 export async function invoicesForMatching(
@@ -117,19 +119,31 @@ export async function invoicesForMatching(
         and(merchant, sql`${invoices.customerId} IN ${jsonList(reach.customerIds)}`, takesMoney),
       ),
     db
-      .select(invoiceFields)
-      .from(invoices)
-      .where(
-        and(
-          merchant,
-          sql`${invoices.grossAmount} - ${invoices.amountPaid} IN ${jsonList(reach.amounts)}`,
-          takesMoney,
-        ),
-      ),
+      .select()
+      .from(
+        db
+          .select({
+            ...invoiceFields,
+            rank: sql<number>`row_number() OVER (PARTITION BY ${invoices.currency}, ${invoices.grossAmount} - ${invoices.amountPaid} ORDER BY ${invoices.issueDate}, ${invoices.number}, ${invoices.id})`.as(
+              "rank",
+            ),
+          })
+          .from(invoices)
+          .where(
+            and(
+              merchant,
+              sql`${invoices.grossAmount} - ${invoices.amountPaid} IN ${jsonList(reach.amounts)}`,
+              takesMoney,
+            ),
+          )
+          .as("by_amount"),
+      )
+      .where(sql`"rank" <= ${reach.perAmount}`),
   ]);
   const byId = new Map<string, InvoiceState>();
-  for (const list of [byReference, byNumber, byCustomer, byAmount])
+  for (const list of [byReference, byNumber, byCustomer])
     for (const invoice of list) byId.set(invoice.id, invoice);
+  for (const { rank: _rank, ...invoice } of byAmount) byId.set(invoice.id, invoice);
   return [...byId.values()];
 }
 
