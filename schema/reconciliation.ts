@@ -96,6 +96,8 @@ export const paymentAllocations = sqliteTable(
     index("payment_allocations_invoice").on(t.merchantId, t.invoiceId),
     index("payment_allocations_transaction").on(t.merchantId, t.bankTransactionId),
     index("payment_allocations_item").on(t.collectionItemId),
+    // The journal entry's foreign key: without it every new entry scanned all allocations.
+    index("payment_allocations_entry").on(t.entryId),
     // A transaction pays an invoice once; a second active row would pay it twice.
     uniqueIndex("payment_allocations_active")
       .on(t.bankTransactionId, t.invoiceId)
@@ -131,6 +133,7 @@ export const customerCredits = sqliteTable(
   (t) => [
     index("customer_credits_customer").on(t.merchantId, t.customerId),
     index("customer_credits_transaction").on(t.merchantId, t.bankTransactionId),
+    index("customer_credits_entry").on(t.entryId),
   ],
 );
 
@@ -174,5 +177,6 @@ export const paymentReturns = sqliteTable(
   (t) => [
     index("payment_returns_invoice").on(t.merchantId, t.invoiceId),
     uniqueIndex("payment_returns_transaction").on(t.bankTransactionId),
+    index("payment_returns_entry").on(t.entryId),
   ],
 );

@@ -311,6 +311,13 @@ export const invoices = sqliteTable(
     index("invoices_contract").on(t.merchantId, t.contractId),
     index("invoices_status").on(t.merchantId, t.status),
     index("invoices_merchant").on(t.merchantId, t.id),
+    // Reconciliation's candidates: the payers' open invoices, and open invoices by open amount.
+    index("invoices_customer").on(t.merchantId, t.customerId),
+    index("invoices_open_amount")
+      .on(t.merchantId, sql`gross_amount - amount_paid`)
+      .where(
+        sql`status IN ('open', 'partially_paid') AND kind <> 'credit_note' AND gross_amount > amount_paid`,
+      ),
   ],
 );
 
@@ -427,11 +434,17 @@ export const webhookDeliveries = sqliteTable(
     nextAttemptAt: text("next_attempt_at").notNull(),
     lastAttemptAt: text("last_attempt_at"),
     deliveredAt: text("delivered_at"),
+    /** A delivery job holds it until then (taken again after a crash once this has passed). */
+    leasedUntil: text("leased_until"),
+    /** The holder of the lease: only its outcome is written back. */
+    leaseId: text("lease_id"),
     createdAt: createdAt(),
   },
   (t) => [
     primaryKey({ columns: [t.eventId, t.endpointId] }),
     index("webhook_deliveries_due").on(t.status, t.nextAttemptAt),
+    index("webhook_deliveries_merchant_due").on(t.merchantId, t.status, t.nextAttemptAt),
+    index("webhook_deliveries_lease").on(t.leaseId),
   ],
 );
 

@@ -35,7 +35,9 @@ export async function migrate(d1: D1Database): Promise<void> {
     for (const statement of readFileSync(join(dir, file), "utf8").split(
       "--> statement-breakpoint",
     )) {
-      if (statement.trim()) await d1.prepare(statement).run();
+      // One statement each: 0010 ends a CREATE TABLE with `;;`, which D1 refuses as a second, empty one.
+      const sql = statement.trim().replace(/;+$/, ";");
+      if (sql) await d1.prepare(sql).run();
     }
   }
 }

@@ -61,15 +61,25 @@ const MERCHANT = "mer_plan000000000000000000001";
 beforeEach(emptyDatabase);
 
 describe("query plans of the reconciliation's reads", () => {
-  it("finds the invoices a statement names through the unique reference and number indexes", async () => {
-    const [open, byReference, byNumber] = await plans((db) =>
-      invoicesForMatching(db, MERCHANT, ["RF18539007547034"], ["RE-2027-000123"]),
+  it("loads only candidate invoices, each lookup through its own index, never all open invoices", async () => {
+    const [byReference, byNumber, byCustomer, byAmount] = await plans((db) =>
+      invoicesForMatching(db, MERCHANT, {
+        references: ["RF18539007547034"],
+        numbers: ["RE-2027-000123"],
+        customerIds: ["cus_1", "cus_2"],
+        amounts: [11900, 2500],
+        perAmount: 64,
+      }),
     );
     expect(byReference!.join("\n")).toMatch(/USING INDEX invoices_payment_reference/);
     expect(byNumber!.join("\n")).toMatch(/USING INDEX invoices_number/);
-    expect(open!.join("\n")).toMatch(/USING INDEX invoices_status/);
-    for (const plan of [open, byReference, byNumber])
+    expect(byCustomer!.join("\n")).toMatch(/USING INDEX invoices_customer/);
+    expect(byAmount!.join("\n")).toMatch(/USING INDEX invoices_open_amount/);
+    for (const plan of [byReference, byNumber, byCustomer, byAmount]) {
       expect(plan!.filter((line) => HOT_TABLES.test(line))).toEqual([]);
+      // Not the merchant's whole list of open invoices.
+      expect(plan!.join("\n")).not.toMatch(/USING INDEX invoices_status/);
+    }
   });
 
   it("finds invoices by id within the merchant without a scan", async () => {

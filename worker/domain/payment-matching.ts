@@ -118,6 +118,8 @@ const SUM_SEARCH_WINDOW = 12;
 const SUM_SEARCH_BUDGET = 4_000;
 /** Upper bound of index entries inspected per list, whatever the batch has already paid. */
 const SCAN_LIMIT = 64;
+/** Suggestions to an unknown payer look at this many open invoices of the amount, oldest first. */
+export const SUGGESTION_SCAN_LIMIT = SCAN_LIMIT;
 const MAX_CANDIDATES = 10;
 const OPEN_STATUSES = new Set(["open", "partially_paid"]);
 
@@ -300,6 +302,38 @@ function reachOf(
     else reach.amounts.add(tx.amount);
   });
   return reach;
+}
+
+/** What a statement can look up, as lists: the store loads exactly these invoices. */
+export interface StatementReach {
+  /** Payment references and invoice numbers the texts name (any invoice status). */
+  references: string[];
+  numbers: string[];
+  /** Payers known by their IBAN: their open invoices. */
+  customers: string[];
+  /** Amounts of transactions without a known payer: open invoices with that open amount. */
+  amounts: Cents[];
+}
+
+/**
+ * The invoices matchStatement can look at for these transactions and payers; loading only
+ * these (plus anything else) gives the same results as loading every invoice of the merchant.
+ */
+export function statementReach(
+  transactions: readonly IncomingTransaction[],
+  customerIbans: Iterable<readonly [iban: string, customerId: string]>,
+): StatementReach {
+  const customerByIban = indexIbans(customerIbans);
+  const reach = reachOf(
+    transactions,
+    transactions.map((tx) => prepare(tx, customerByIban)),
+  );
+  return {
+    references: [...reach.references],
+    numbers: [...reach.numbers],
+    customers: [...reach.customers],
+    amounts: [...reach.amounts],
+  };
 }
 
 /** With a reach, only what the batch can look up is indexed, so every lookup answers the same. */

@@ -5,7 +5,11 @@ import type { BankProvider, MerchantSyncReport } from "../banking/provider.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Bindings } from "../env.ts";
 import type { Db } from "../store/db.ts";
-import { reconcileMerchant, type ReconciliationCounts } from "./reconciliation.ts";
+import {
+  reconcileMerchant,
+  type ReconcileOptions,
+  type ReconciliationCounts,
+} from "./reconciliation.ts";
 
 export interface SyncAndReconcileReport {
   sync: MerchantSyncReport;
@@ -20,10 +24,11 @@ export async function syncAndReconcile<Options>(
   merchantId: string,
   now: Date,
   options: Options,
+  reconcile: ReconcileOptions = {},
 ): Promise<SyncAndReconcileReport | null> {
   const sync = await provider.syncMerchant(db, env, merchantId, now, options);
   if (!sync) return null;
-  const reconciliation = await reconcileMerchant(db, env, merchantId, now);
+  const reconciliation = await reconcileMerchant(db, env, merchantId, now, reconcile);
   return { sync, reconciliation };
 }
 

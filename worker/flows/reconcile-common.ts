@@ -1,12 +1,13 @@
-// Shared pieces of the reconciliation flows: the run's context and writing the two outcomes that
-// move no money — review and ignored — through the one bulk writer, for one transaction or
+// Shared pieces of the reconciliation flows (the pure mappers are worker/domain/
+// reconciliation-mapping.ts): the run's context and writing the two outcomes that move no money — review and ignored — through the one bulk writer, for one transaction or
 // thousands. Committing batches (alone or grouped) is worker/store/grouped-commits.ts.
 import type { StoredCandidate } from "../../schema/reconciliation.ts";
-import type { BankTransactionForReturn } from "../domain/return-detection.ts";
+import { needsReviewData, reviewText } from "../domain/reconciliation-mapping.ts";
 import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { SecretKeys } from "./customer-accounts.ts";
 import type { Db } from "../store/db.ts";
+import type { QueryAllowance } from "../store/grouped-commits.ts";
 import { isBookingConflict } from "../store/reconciliation-entries.ts";
 import type { ReconcilableTransaction } from "../store/reconciliation-load.ts";
 import { writeQuietDecisions, type QuietDecision } from "../store/reconciliation-decisions.ts";
@@ -17,6 +18,17 @@ export interface RunContext {
   now: Date;
   /** Mandate and payer IBANs are stored encrypted; customers' accounts are found by lookup hash. */
   keys: SecretKeys;
+  /** The invocation's D1 query budget; a unit of work that may not fit is left for the next run. */
+  budget?: QueryAllowance | undefined;
+}
+
+/** The most one collection credit or one return reads and writes (its reads, then one batch). */
+export const SINGLE_BOOKING_STATEMENTS = 30;
+/** The run's reads before it books: transactions, open collections, payers, candidate invoices. */
+export const RUN_READS = 9;
+
+export function affords(ctx: RunContext, statements: number): boolean {
+  return ctx.budget?.affords(statements) ?? true;
 }
 
 export type Outcome =
@@ -29,64 +41,7 @@ export type Outcome =
   | "ignored"
   | "conflict";
 
-export function returnInput(tx: ReconcilableTransaction): BankTransactionForReturn {
-  return {
-    amount: tx.amount ?? 0,
-    currency: tx.currency,
-    purpose: tx.purpose,
-    typeCodeZka: tx.typeCodeZka,
-    typeCodeSwift: tx.typeCodeSwift,
-    bankTransactionCode: tx.bankTransactionCode,
-    originalAmount: tx.originalAmount,
-    originalCurrency: tx.originalCurrency,
-    compensationAmount: tx.compensationAmount,
-    endToEndReference: tx.endToEndReference,
-    counterpartMandateReference: tx.counterpartMandateReference,
-    counterpartCreditorId: tx.counterpartCreditorId,
-  };
-}
-
-/** What a person reads in the review queue, per reason code. */
-const REVIEW_TEXT: Record<string, string> = {
-  reference_ambiguous_amount: "The text names several invoices, but the amount is not their sum.",
-  reference_other_customer:
-    "The text names an invoice of another customer than the payer's account belongs to.",
-  reference_closed_invoice:
-    "The text names an invoice that is already paid, void or being collected.",
-  same_amount_ambiguous: "The payer has several open invoices of this amount.",
-  sum_ambiguous: "Several combinations of the payer's open invoices add up to this amount.",
-  payer_iban_ambiguous: "The payer's account is on file for more than one customer.",
-  no_rule_matched: "No invoice fits this payment.",
-  collection_amount_mismatch:
-    "The credit names a SEPA collection, but its amount is not what is still pending there.",
-  collection_ambiguous: "Several open SEPA collections add up to this amount.",
-  return_not_linked: "A returned direct debit that cannot be traced to exactly one collection.",
-  collection_already_returned:
-    "A returned direct debit for a collection that was already returned.",
-  return_amount_mismatch:
-    "A returned direct debit whose amount does not fit the collection it names.",
-};
-
-export function reviewText(reason: string): string {
-  return REVIEW_TEXT[reason] ?? reason;
-}
-
-function needsReviewData(
-  tx: ReconcilableTransaction,
-  reason: string,
-  candidates: StoredCandidate[],
-) {
-  return {
-    bankTransactionId: tx.id,
-    amount: tx.amount,
-    currency: tx.currency,
-    bookingDate: tx.bookingDate,
-    purpose: tx.purpose,
-    counterpartName: tx.counterpartName,
-    reason,
-    candidates,
-  };
-}
+export { returnInput, reviewText } from "../domain/reconciliation-mapping.ts";
 
 /** A decision that moves no money, gathered so many can be written at once. */
 export interface QuietItem {
@@ -97,6 +52,8 @@ export interface QuietItem {
 }
 
 const QUIET_CHUNK = 200;
+/** Statements of one chunk (worker/store/reconciliation-decisions.ts). */
+const QUIET_STATEMENTS = 4;
 
 function quietDecision(ctx: RunContext, item: QuietItem): QuietDecision {
   const review = item.kind === "review";
@@ -150,12 +107,16 @@ export async function commitQuiet(
   const outcomes: Outcome[] = [];
   for (let i = 0; i < items.length; i += QUIET_CHUNK) {
     const chunk = items.slice(i, i + QUIET_CHUNK);
+    // Past the budget the rest stays unreconciled for the next run.
+    if (!affords(ctx, QUIET_STATEMENTS)) return outcomes;
     if (await writeChunk(ctx, chunk)) {
       outcomes.push(...chunk.map((item) => item.kind));
       continue;
     }
-    for (const item of chunk)
+    for (const item of chunk) {
+      if (!affords(ctx, QUIET_STATEMENTS)) return outcomes;
       outcomes.push((await writeChunk(ctx, [item])) ? item.kind : "conflict");
+    }
   }
   return outcomes;
 }

@@ -3,26 +3,20 @@
 // runs the batch through matchStatement, and books each result with its own guards — allocations
 // with their rule, overpayment as customer credit, invoice status from the allocations, events —
 // or sends it to review with the ranked candidates.
-import type { BatchItem } from "drizzle-orm/batch";
 import {
   matchStatement,
   normaliseIban,
-  type IncomingTransaction,
-  type InvoiceForMatching,
+  statementReach,
+  SUGGESTION_SCAN_LIMIT,
   type MatchResult,
 } from "../domain/payment-matching.ts";
-import { invoiceNumberKey, scanTransactionReferences } from "../domain/payment-reference-scan.ts";
 import { maskIban } from "../domain/sepa-identifiers.ts";
+import { incomingPayment, invoiceForMatching } from "../domain/reconciliation-mapping.ts";
 import { decryptSecret } from "../security.ts";
 import { counterpartIbanBinding } from "../banking/transactions.ts";
 import { ibanLookupHash } from "./customer-accounts.ts";
 import { newId } from "../security.ts";
-import {
-  allocationStatement,
-  creditStatement,
-  recomputeInvoicesStatement,
-} from "../store/payment-allocations.ts";
-import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
+import type { PaymentBooking } from "../store/payment-bookings.ts";
 import {
   invoicesForMatching,
   payerCandidates,
@@ -30,35 +24,9 @@ import {
   type ReconcilableTransaction,
 } from "../store/reconciliation-load.ts";
 import { mandateIbanBinding } from "../store/sepa-mandates.ts";
-import { eventStatements } from "../store/webhook-events.ts";
+import { buildEventPayload } from "../domain/webhook-retry.ts";
 import type { GroupedCommits } from "../store/grouped-commits.ts";
 import type { Outcome, QuietItem, RunContext } from "./reconcile-common.ts";
-
-function incoming(tx: ReconcilableTransaction, payers: PayerIbans): IncomingTransaction {
-  return {
-    id: tx.id,
-    amount: tx.amount ?? 0,
-    purpose: tx.purpose,
-    endToEndReference: tx.endToEndReference,
-    counterpartIban: payers.get(tx.id) ?? null,
-    counterpartName: tx.counterpartName,
-    bookingDate: tx.bookingDate ?? tx.valueDate ?? "",
-  };
-}
-
-function forMatching(invoice: InvoiceState): InvoiceForMatching {
-  const creditNote = invoice.kind === "credit_note";
-  return {
-    id: invoice.id,
-    customerId: invoice.customerId,
-    number: invoice.number,
-    paymentReference: invoice.paymentReference,
-    openAmount: creditNote ? 0 : Math.max(0, invoice.grossAmount - invoice.amountPaid),
-    issueDate: invoice.issueDate,
-    // A credit note pays out; it is indexed only so a transfer naming it is not matched elsewhere.
-    status: creditNote ? "credit_note" : invoice.status,
-  };
-}
 
 /** Transaction id → the payer's IBAN in electronic form, opened from its sealed column. */
 type PayerIbans = Map<string, string>;
@@ -127,27 +95,6 @@ async function payerIbans(ctx: RunContext, payers: PayerIbans): Promise<[string,
   return pairs;
 }
 
-function namedKeys(transactions: readonly ReconcilableTransaction[]): {
-  references: string[];
-  numbers: string[];
-} {
-  const references = new Set<string>();
-  const numbers = new Set<string>();
-  for (const tx of transactions) {
-    const scanned = scanTransactionReferences({
-      purpose: tx.purpose,
-      endToEndReference: tx.endToEndReference,
-    });
-    scanned.creditorReferences.forEach((key) => references.add(key));
-    scanned.invoiceNumbers.forEach((key) => numbers.add(key));
-    scanned.wholeKeys.forEach((key) => {
-      references.add(key);
-      numbers.add(invoiceNumberKey(key));
-    });
-  }
-  return { references: [...references], numbers: [...numbers] };
-}
-
 /**
  * Matches and books the payments in bank order (grouped into few D1 batches); stops at the first
  * lost race, and the rest waits for the next run.
@@ -156,29 +103,38 @@ function namedKeys(transactions: readonly ReconcilableTransaction[]): {
 export async function reconcilePayments(
   ctx: RunContext,
   transactions: readonly ReconcilableTransaction[],
-  commits: GroupedCommits<Outcome>,
+  commits: GroupedCommits<PaymentBooking, Outcome>,
   quiet: QuietItem[],
 ): Promise<void> {
   if (transactions.length === 0) return;
-  const { references, numbers } = namedKeys(transactions);
   const payers = await openPayerIbans(ctx, transactions);
-  const [invoices, ibans] = await Promise.all([
-    invoicesForMatching(ctx.db, ctx.merchantId, references, numbers),
-    payerIbans(ctx, payers),
-  ]);
+  const ibans = await payerIbans(ctx, payers);
+  const incomings = transactions.map((tx) => incomingPayment(tx, payers.get(tx.id) ?? null));
+  // Only the invoices the matcher can look at for this statement are loaded, never all open ones.
+  const reach = statementReach(incomings, ibans);
+  const invoices = await invoicesForMatching(ctx.db, ctx.merchantId, {
+    references: reach.references,
+    numbers: reach.numbers,
+    customerIds: reach.customers,
+    amounts: reach.amounts,
+    perAmount: SUGGESTION_SCAN_LIMIT,
+  });
   const byId = new Map(invoices.map((invoice) => [invoice.id, invoice]));
   const paid = new Map(invoices.map((invoice) => [invoice.id, invoice.amountPaid]));
   for (const currency of new Set(transactions.map((tx) => tx.currency ?? "EUR"))) {
-    const batch = transactions.filter((tx) => (tx.currency ?? "EUR") === currency);
+    const picked = transactions.flatMap((tx, i) =>
+      (tx.currency ?? "EUR") === currency ? [i] : [],
+    );
+    const batch = picked.map((i) => transactions[i]!);
     const results = matchStatement(
-      batch.map((tx) => incoming(tx, payers)),
-      invoices.filter((invoice) => invoice.currency === currency).map(forMatching),
+      picked.map((i) => incomings[i]!),
+      invoices.filter((invoice) => invoice.currency === currency).map(invoiceForMatching),
       ibans,
     );
     for (const [i, result] of results.entries()) {
       const tx = batch[i]!;
       if (result.allocations.length > 0)
-        await commits.add(bookingStatements(ctx, tx, result, byId, paid), outcomeOf(result));
+        await commits.add(paymentBooking(ctx, tx, result, byId, paid), outcomeOf(result));
       else
         quiet.push({
           tx,
@@ -200,16 +156,15 @@ function outcomeOf(result: MatchResult): Outcome {
 }
 
 /** Also counts the allocations into `paid` at once: the next transaction's guard expects them. */
-function bookingStatements(
+function paymentBooking(
   ctx: RunContext,
   tx: ReconcilableTransaction,
   result: MatchResult,
   invoices: Map<string, InvoiceState>,
   paid: Map<string, number>,
-): BatchItem<"sqlite">[] {
-  const { db, merchantId, now } = ctx;
+): PaymentBooking {
+  const { now } = ctx;
   const at = now.toISOString();
-  const entryId = newId("rce");
   const status = result.outcome === "partially_matched" ? "partially_matched" : "matched";
   const rule = result.rule ?? "reference";
   const currency = tx.currency ?? "EUR";
@@ -221,65 +176,31 @@ function bookingStatements(
     paid.set(invoiceId, expectedPaid + amount);
     return { invoice, amount, expectedPaid, amountPaid: expectedPaid + amount };
   });
-  return [
-    entryStatement(db, {
-      id: entryId,
-      merchantId,
-      bankTransactionId: tx.id,
-      expectedStatus: tx.status,
-      seq: tx.seq + 1,
-      kind: "payment",
-      status,
-      rule,
-      source: "reconciliation",
-      at,
-    }),
-    ...allocations.map(({ invoice, amount, expectedPaid }) =>
-      allocationStatement(db, {
-        id: newId("pal"),
-        merchantId,
-        entryId,
-        bankTransactionId: tx.id,
-        invoiceId: invoice.id,
-        customerId: invoice.customerId,
-        amount,
-        currency,
-        rule,
-        paymentDate: tx.bookingDate,
-        expectedPaid,
-        at,
-      }),
-    ),
-    ...(credit > 0
-      ? [
-          creditStatement(db, {
-            id: newId("ccr"),
-            merchantId,
-            customerId: first.customerId,
-            entryId,
-            bankTransactionId: tx.id,
-            amount: credit,
-            currency,
-            reason: "overpayment",
-            at,
-          }),
-        ]
-      : []),
-    recomputeInvoicesStatement(
-      db,
-      merchantId,
-      result.allocations.map((allocation) => allocation.invoiceId),
-    ),
-    transactionStatusStatement(db, merchantId, tx.id, {
-      status,
-      matchedRule: rule,
-      statusReason: credit > 0 ? `Overpaid by ${credit} cents, kept as customer credit.` : null,
-      at,
-    }),
-    ...eventStatements(db, {
-      merchantId,
-      type: "payment.received",
-      data: {
+  const event = (type: "payment.received" | "invoice.paid", data: Record<string, unknown>) => ({
+    id: newId("evt"),
+    type,
+    payload: buildEventPayload(type, data, now),
+  });
+  return {
+    entryId: newId("rce"),
+    bankTransactionId: tx.id,
+    expectedStatus: tx.status,
+    seq: tx.seq + 1,
+    status,
+    rule,
+    statusReason: credit > 0 ? `Overpaid by ${credit} cents, kept as customer credit.` : null,
+    currency,
+    paymentDate: tx.bookingDate,
+    allocations: allocations.map(({ invoice, amount, expectedPaid }) => ({
+      id: newId("pal"),
+      invoiceId: invoice.id,
+      customerId: invoice.customerId,
+      amount,
+      expectedPaid,
+    })),
+    credit: credit > 0 ? { id: newId("ccr"), customerId: first.customerId, amount: credit } : null,
+    events: [
+      event("payment.received", {
         bankTransactionId: tx.id,
         amount: tx.amount,
         currency,
@@ -288,16 +209,11 @@ function bookingStatements(
         customerId: first.customerId,
         allocations: result.allocations,
         customerCredit: credit,
-      },
-      at: now,
-    }),
-    ...allocations
-      .filter(({ invoice, amountPaid }) => amountPaid >= invoice.grossAmount)
-      .flatMap(({ invoice, amountPaid }) =>
-        eventStatements(db, {
-          merchantId,
-          type: "invoice.paid",
-          data: {
+      }),
+      ...allocations
+        .filter(({ invoice, amountPaid }) => amountPaid >= invoice.grossAmount)
+        .map(({ invoice, amountPaid }) =>
+          event("invoice.paid", {
             id: invoice.id,
             number: invoice.number,
             customerId: invoice.customerId,
@@ -306,9 +222,8 @@ function bookingStatements(
             amountPaid,
             paidAt: at,
             bankTransactionId: tx.id,
-          },
-          at: now,
-        }),
-      ),
-  ];
+          }),
+        ),
+    ],
+  };
 }

@@ -5,7 +5,8 @@
 // so an invoice a return reopened can be paid by a transfer of the same day. Each transaction's
 // booking is atomic and guarded so that it is booked at most once; payments and ignored lines
 // share D1 batches (GroupedCommits), the rarer credits and returns get one each.
-import { GroupedCommits } from "../store/grouped-commits.ts";
+import { GroupedCommits, type QueryAllowance } from "../store/grouped-commits.ts";
+import { paymentBookingStatements, type PaymentBooking } from "../store/payment-bookings.ts";
 import { classifyTransaction } from "../domain/return-detection.ts";
 import type { Db } from "../store/db.ts";
 import type { SecretKeys } from "./customer-accounts.ts";
@@ -16,8 +17,11 @@ import {
 } from "../store/reconciliation-load.ts";
 import { CollectionBook } from "./reconcile-collections.ts";
 import {
+  affords,
   commitQuiet,
   returnInput,
+  RUN_READS,
+  SINGLE_BOOKING_STATEMENTS,
   type Outcome,
   type QuietItem,
   type RunContext,
@@ -96,6 +100,11 @@ const IGNORED_WHY = {
 export interface ReconcileOptions {
   /** Transactions per run (a sync of 5 000 fits); the rest waits for the next one (cron every 15 minutes). */
   limit?: number;
+  /**
+   * The invocation's D1 query budget (a QueryMeter): no unit of work (a credit, a return, a group
+   * of payments, a chunk of reviews) is started that may not fit; the rest waits, `more` says so.
+   */
+  budget?: QueryAllowance;
 }
 
 export async function reconcileMerchant(
@@ -107,11 +116,12 @@ export async function reconcileMerchant(
 ): Promise<ReconciliationCounts> {
   const counts = emptyReconciliationCounts();
   const limit = options.limit ?? 5_000;
+  if (options.budget && !options.budget.affords(RUN_READS)) return { ...counts, more: true };
   const loaded = await unreconciledTransactions(db, merchantId, limit + 1);
   counts.more = loaded.length > limit;
   const transactions = loaded.slice(0, limit).filter((tx) => tx.amount !== null);
   if (transactions.length === 0) return counts;
-  const ctx: RunContext = { db, merchantId, now, keys };
+  const ctx: RunContext = { db, merchantId, now, keys, budget: options.budget };
 
   const credits: ReconcilableTransaction[] = [];
   const returns: ReconcilableTransaction[] = [];
@@ -127,12 +137,24 @@ export async function reconcileMerchant(
   const collections =
     credits.length > 0 ? new CollectionBook(await openCollections(db, merchantId)) : null;
   for (const tx of credits) {
+    if (collections && !collections.isEmpty && !affords(ctx, SINGLE_BOOKING_STATEMENTS))
+      return { ...counts, more: true };
     const outcome = collections ? await collections.reconcile(ctx, tx) : null;
     if (outcome === null) payments.push(tx);
     else tally(counts, outcome);
   }
-  for (const tx of returns) tally(counts, await reconcileReturn(ctx, tx));
-  const commits = new GroupedCommits<Outcome>(db, "conflict");
+  for (const tx of returns) {
+    if (!affords(ctx, SINGLE_BOOKING_STATEMENTS)) return { ...counts, more: true };
+    tally(counts, await reconcileReturn(ctx, tx));
+  }
+  const at = now.toISOString();
+  const commits = new GroupedCommits<PaymentBooking, Outcome>(
+    db,
+    (bookings) => paymentBookingStatements(db, merchantId, at, bookings),
+    "conflict",
+    100,
+    options.budget,
+  );
   const quiet: QuietItem[] = [];
   await reconcilePayments(ctx, payments, commits, quiet);
   await commits.flush();
@@ -140,6 +162,8 @@ export async function reconcileMerchant(
   quiet.push(
     ...ignored.map(([tx, why]) => ({ tx, kind: "ignored" as const, reason: why, candidates: [] })),
   );
-  for (const outcome of await commitQuiet(ctx, quiet)) tally(counts, outcome);
+  const written = await commitQuiet(ctx, quiet);
+  for (const outcome of written) tally(counts, outcome);
+  if (commits.exhausted || written.length < quiet.length) counts.more = true;
   return counts;
 }

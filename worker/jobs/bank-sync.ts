@@ -50,7 +50,8 @@ export async function runBankSync(
     ...syncOptions
   } = options;
   const runtime = { ...runtimeFromEnv(env), ...syncOptions };
-  const db = database(meteredD1(env.DB, meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET)));
+  const budget = meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
+  const db = database(meteredD1(env.DB, budget));
   const report: BankSyncJobReport = {
     merchants: 0,
     busy: 0,
@@ -64,7 +65,9 @@ export async function runBankSync(
     if (report.pages >= maxPagesPerTick) break;
     report.merchants += 1;
     try {
-      const result = await syncAndReconcile(db, env, finapiProvider, merchantId, now, runtime);
+      const result = await syncAndReconcile(db, env, finapiProvider, merchantId, now, runtime, {
+        budget,
+      });
       if (!result) {
         report.busy += 1;
         continue;

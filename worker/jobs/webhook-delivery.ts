@@ -1,8 +1,11 @@
 // Webhook delivery (cron): sends due deliveries to enabled endpoints, signed per Standard
 // Webhooks, in parallel up to a limit, with a 15 s timeout and no redirects; records every
 // attempt, schedules retries (5 s … 10 h with jitter, Retry-After honoured), and disables an
-// endpoint on 410 or after 5 days of failures. One tick can run for minutes, so each delivery
-// is leased, signed and scheduled by the tick's clock at that moment, not by the tick's start.
+// endpoint on 410 or after 5 days of failures. A page is leased by one `UPDATE … RETURNING` (a
+// second job gets other deliveries or none; a lease that runs out is taken again), each
+// endpoint's secret is decrypted once per page, and the attempts are written in groups of a few
+// set-based statements. Each delivery is signed and scheduled by the tick's clock at the moment
+// it is sent, not by the tick's start.
 import { webhookHeaders } from "../domain/webhook-signing.ts";
 import { checkWebhookUrl } from "../domain/webhook-url-guard.ts";
 import {
@@ -15,12 +18,14 @@ import {
 } from "../domain/webhook-retry.ts";
 import type { Bindings } from "../env.ts";
 import { decryptSecret } from "../security.ts";
-import { database, runBatch, type Db } from "../store/db.ts";
+import { database, type Db } from "../store/db.ts";
 import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
 import {
+  ATTEMPT_GROUP_STATEMENTS,
   attemptStatements,
-  findDueDeliveries,
-  leaseDelivery,
+  LEASE_STATEMENTS,
+  leasePage,
+  type AttemptRecord,
   type AttemptResult,
   type DueDelivery,
 } from "../store/webhook-deliveries.ts";
@@ -35,14 +40,14 @@ export interface DeliveryOptions {
   clock?: () => Date;
   /** Only this merchant's deliveries (one queue message per merchant). */
   merchantId?: string;
-  /** The invocation's query budget; the page is sized so that every delivery in it finishes. */
+  /** The invocation's query budget; the page is sized so that every attempt in it is written. */
   meter?: QueryMeter;
   /** How a stored endpoint secret is decrypted (a seam for counting it in tests). */
   decrypt?: typeof decryptSecret;
 }
 
-/** The lease, then the attempt row, the delivery's state, the endpoint's health and its disabling. */
-export const DELIVERY_STATEMENTS = 5;
+/** Attempts written per group (one batch of at most ATTEMPT_GROUP_STATEMENTS statements). */
+export const ATTEMPT_GROUP = 25;
 
 export interface DeliveryReport {
   attempted: number;
@@ -54,6 +59,47 @@ export interface DeliveryReport {
 const EXCERPT_BYTES = 1024;
 /** Longer than one attempt can take, so a crashed tick's lease expires and the delivery is retried. */
 export const DELIVERY_LEASE_MS = 2 * DELIVERY_TIMEOUT_MS;
+
+/** A page is held for as long as sending all of it can take, one attempt's lease per round. */
+export function pageLeaseMs(deliveries: number, concurrency: number): number {
+  return (Math.ceil(deliveries / Math.max(1, concurrency)) + 1) * DELIVERY_LEASE_MS;
+}
+
+/** The most deliveries one page can take whose lease and attempt groups fit `remaining` statements. */
+export function deliveriesThatFit(remaining: number): number {
+  const groups = Math.floor((remaining - LEASE_STATEMENTS) / ATTEMPT_GROUP_STATEMENTS);
+  return Math.max(0, groups * ATTEMPT_GROUP);
+}
+
+/** Attempts gathered and written ATTEMPT_GROUP at a time, one batch after the other. */
+class AttemptWriter {
+  private pending: { attempt: AttemptRecord; result: AttemptResult }[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly leaseId: string,
+  ) {}
+
+  add(attempt: AttemptRecord, result: AttemptResult): void {
+    this.pending.push({ attempt, result });
+    if (this.pending.length >= ATTEMPT_GROUP) this.write();
+  }
+
+  private write(): void {
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    this.writing = this.writing.then(async () => {
+      await this.db.$client.batch(attemptStatements(this.db, this.leaseId, group));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.write();
+    await this.writing;
+  }
+}
 
 /** `now` moved on by the wall time elapsed since the tick began (tests pin `now` far ahead). */
 function tickClock(now: Date): () => Date {
@@ -89,34 +135,42 @@ export async function deliverWebhooks(
   const meter = options.meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
   const db = database(meteredD1(env.DB, meter));
   const report: DeliveryReport = { attempted: 0, delivered: 0, retrying: 0, failed: 0 };
-  // One query finds the page; each delivery in it costs at most DELIVERY_STATEMENTS.
-  const fits = Math.floor((meter.remaining - 1) / DELIVERY_STATEMENTS);
-  if (fits < 1) return report;
-  const due = await findDueDeliveries(
-    db,
-    now.toISOString(),
-    Math.min(maxDeliveries, fits),
-    options.merchantId,
-  );
+  // The lease is one batch; the page takes only what its attempt groups can still write.
+  const limit = Math.min(maxDeliveries, deliveriesThatFit(meter.remaining));
+  if (limit < 1) return report;
+  const leasedAt = clock();
+  const page = await leasePage(db, {
+    now: leasedAt.toISOString(),
+    leaseUntil: new Date(leasedAt.getTime() + pageLeaseMs(limit, concurrency)).toISOString(),
+    limit,
+    merchantId: options.merchantId,
+  });
+  const due = page.deliveries;
+  const writer = new AttemptWriter(db, page.leaseId);
   let next = 0;
   const worker = async () => {
     while (next < due.length) {
       const delivery = due[next++]!;
-      const result = await deliverOne(db, env, delivery, {
+      const { attempt, result } = await deliverOne(env, delivery, {
         fetcher,
         random,
         timeoutMs,
         clock,
         secrets,
       });
-      if (!result) continue;
+      writer.add(attempt, result);
       report.attempted += 1;
       report[
         result.kind === "delivered" ? "delivered" : result.kind === "retry" ? "retrying" : "failed"
       ] += 1;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
+  } finally {
+    // What was sent is recorded even if another delivery of the page threw.
+    await writer.close();
+  }
   return report;
 }
 
@@ -129,13 +183,10 @@ interface SendOptions {
 }
 
 async function deliverOne(
-  db: Db,
   env: Bindings,
   delivery: DueDelivery,
   options: SendOptions,
-): Promise<AttemptResult | null> {
-  const leaseUntil = new Date(options.clock().getTime() + DELIVERY_LEASE_MS);
-  if (!(await leaseDelivery(db, delivery, leaseUntil.toISOString()))) return null;
+): Promise<{ attempt: AttemptRecord; result: AttemptResult }> {
   const sentAt = options.clock();
   const startedAt = Date.now();
   const sent = await send(env, delivery, sentAt, options);
@@ -148,8 +199,7 @@ async function deliverOne(
     error: typeof sent.outcome === "number" ? null : sent.error,
     responseExcerpt: sent.excerpt,
   };
-  await runBatch(db, attemptStatements(db, attempt, result));
-  return result;
+  return { attempt, result };
 }
 
 interface Sent {

@@ -130,7 +130,9 @@ export function reverseItemAllocationStatement(
     );
 }
 
-const activePaid = sql`(SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL)`;
+// By merchant and invoice, so the sum reads the payment_allocations_invoice index (without the
+// merchant it walked every allocation for every invoice it recomputed).
+const activePaid = sql`(SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.merchant_id = ${invoices.merchantId} AND a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL)`;
 
 /**
  * amountPaid and status from the active allocations: open → partially_paid → paid, and back.

@@ -1,7 +1,7 @@
-// What a reconciliation run reads: the transactions not yet reconciled, the merchant's open
-// invoices (and only those other invoices the bank text names), the customers and mandates behind
-// the payers' IBANs, and the open SEPA collections. Lists go in as one JSON parameter each.
-import { and, asc, eq, getTableColumns, gt, inArray, ne, sql } from "drizzle-orm";
+// What a reconciliation run reads: the transactions not yet reconciled, the candidate invoices
+// (those the bank texts name, the payers' open ones, open ones of unknown payers' amounts), the
+// customers and mandates behind the payers' IBANs, and the open SEPA collections. Lists go in as one JSON parameter each.
+import { and, asc, eq, getTableColumns, inArray, ne, sql } from "drizzle-orm";
 import { bankTransactions } from "../../schema/banking.ts";
 import { reconciliationEntries } from "../../schema/reconciliation.ts";
 import { sepaCollectionItems, sepaCollectionRuns, sepaMandates } from "../../schema/sepa.ts";
@@ -76,49 +76,74 @@ const invoiceFields = {
 
 export type InvoiceState = { [K in keyof typeof invoiceFields]: (typeof invoices.$inferSelect)[K] };
 
+/** What one reconciliation run can look up (see statementReach in worker/domain/payment-matching.ts). */
+export interface InvoiceReach {
+  references: readonly string[];
+  numbers: readonly string[];
+  customerIds: readonly string[];
+  amounts: readonly number[];
+  /** Of each amount (per currency), only the first this many in the matcher's order (issue date, number, id). */
+  perAmount: number;
+}
+
+/** An invoice that can take money; spelled as the partial index invoices_open_amount is. */
+const takesMoney = sql`${invoices.status} IN ('open', 'partially_paid') AND ${invoices.kind} <> 'credit_note' AND ${invoices.grossAmount} > ${invoices.amountPaid}`;
+
 /**
- * Invoices that can take money, plus any invoice (paid, void, in a collection) whose payment
- * reference or number the bank text names, so the matcher recognises a reference to a closed
- * invoice instead of guessing another.
+ * The candidate invoices of one run, never the merchant's whole ledger: any invoice (paid, void,
+ * in a collection) whose payment reference or number the bank texts name, so the matcher
+ * recognises a reference to a closed invoice instead of guessing another; the open invoices of
+ * the payers known by IBAN; and, for the suggestions to unknown payers, the open invoices of
+ * their amounts (only as many per amount as the matcher looks at). Four lookups in one batch, each through its own index (as one `… OR …`
+ * condition SQLite walked every invoice of the merchant).
  */
 export async function invoicesForMatching(
   db: Db,
   merchantId: string,
-  references: readonly string[],
-  numbers: readonly string[],
+  reach: InvoiceReach,
 ): Promise<InvoiceState[]> {
-  // Named by reference and named by number are two lookups, each through its unique index: as
-  // one `… OR …` condition SQLite walked every invoice of the merchant.
-  const [open, byReference, byNumber] = await db.batch([
+  const merchant = eq(invoices.merchantId, merchantId);
+  const [byReference, byNumber, byCustomer, byAmount] = await db.batch([
+    db
+      .select(invoiceFields)
+      .from(invoices)
+      .where(and(merchant, sql`${invoices.paymentReference} IN ${jsonList(reach.references)}`)),
+    db
+      .select(invoiceFields)
+      .from(invoices)
+      .where(and(merchant, sql`${invoices.number} IN ${jsonList(reach.numbers)}`)),
     db
       .select(invoiceFields)
       .from(invoices)
       .where(
-        and(
-          eq(invoices.merchantId, merchantId),
-          inArray(invoices.status, ["open", "partially_paid"]),
-          ne(invoices.kind, "credit_note"),
-          gt(invoices.grossAmount, invoices.amountPaid),
-        ),
+        and(merchant, sql`${invoices.customerId} IN ${jsonList(reach.customerIds)}`, takesMoney),
       ),
     db
-      .select(invoiceFields)
-      .from(invoices)
-      .where(
-        and(
-          eq(invoices.merchantId, merchantId),
-          sql`${invoices.paymentReference} IN ${jsonList(references)}`,
-        ),
-      ),
-    db
-      .select(invoiceFields)
-      .from(invoices)
-      .where(
-        and(eq(invoices.merchantId, merchantId), sql`${invoices.number} IN ${jsonList(numbers)}`),
-      ),
+      .select()
+      .from(
+        db
+          .select({
+            ...invoiceFields,
+            rank: sql<number>`row_number() OVER (PARTITION BY ${invoices.currency}, ${invoices.grossAmount} - ${invoices.amountPaid} ORDER BY ${invoices.issueDate}, ${invoices.number}, ${invoices.id})`.as(
+              "rank",
+            ),
+          })
+          .from(invoices)
+          .where(
+            and(
+              merchant,
+              sql`${invoices.grossAmount} - ${invoices.amountPaid} IN ${jsonList(reach.amounts)}`,
+              takesMoney,
+            ),
+          )
+          .as("by_amount"),
+      )
+      .where(sql`"rank" <= ${reach.perAmount}`),
   ]);
-  const byId = new Map(open.map((invoice) => [invoice.id, invoice]));
-  for (const invoice of [...byReference, ...byNumber]) byId.set(invoice.id, invoice);
+  const byId = new Map<string, InvoiceState>();
+  for (const list of [byReference, byNumber, byCustomer])
+    for (const invoice of list) byId.set(invoice.id, invoice);
+  for (const { rank: _rank, ...invoice } of byAmount) byId.set(invoice.id, invoice);
   return [...byId.values()];
 }
 

@@ -63,6 +63,8 @@ export function eventStatements<T extends WebhookEventType>(
           nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
           lastAttemptAt: sql<null>`NULL`.as("last_attempt_at"),
           deliveredAt: sql<null>`NULL`.as("delivered_at"),
+          leasedUntil: sql<null>`NULL`.as("leased_until"),
+          leaseId: sql<null>`NULL`.as("lease_id"),
           createdAt: sql<string>`${at}`.as("created_at"),
         })
         .from(webhookEndpoints)
@@ -194,6 +196,8 @@ export async function recoverEndpoint(
             nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
             lastAttemptAt: sql<null>`NULL`.as("last_attempt_at"),
             deliveredAt: sql<null>`NULL`.as("delivered_at"),
+            leasedUntil: sql<null>`NULL`.as("leased_until"),
+            leaseId: sql<null>`NULL`.as("lease_id"),
             createdAt: sql<string>`${at}`.as("created_at"),
           })
           .from(webhookEvents)
