@@ -7,7 +7,10 @@ import type {
   ChangePreview,
   ChangeRequest,
   ChangeResult,
+  NewMandateRequest,
+  NewMandateResult,
   Page,
+  PortalAccount,
   PortalInvoice,
   PortalOverview,
   Problem,
@@ -109,6 +112,15 @@ export class PortalClient {
     if (query.cursor) params.set("cursor", query.cursor);
     const search = params.toString() ? `?${params}` : "";
     return this.#request("GET", `/invoices${search}`, {});
+  }
+
+  getAccount(signal?: AbortSignal): Promise<PortalAccount> {
+    return this.#request("GET", "/account", { signal });
+  }
+
+  /** Send the same key again to retry: a retried click gives one mandate, not two. */
+  createMandate(body: NewMandateRequest, idempotencyKey: string): Promise<NewMandateResult> {
+    return this.#request("POST", "/mandates", { body, idempotencyKey });
   }
 
   async #request<T>(

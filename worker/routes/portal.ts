@@ -14,8 +14,14 @@ import {
   previewChange,
   type ChangeActor,
 } from "../flows/contract-changes.ts";
+import { createPortalMandate, portalAccount } from "../flows/portal-account.ts";
 import { buildPortalOverview } from "../flows/portal-overview.ts";
 import { doc } from "../http/openapi.ts";
+import {
+  NewMandateBody,
+  NewMandateResource,
+  PortalAccountResource,
+} from "../http/portal-account-schemas.ts";
 import { portalCors, requirePortalSession } from "../http/portal-auth.ts";
 import { idempotency } from "../http/idempotency.ts";
 import {
@@ -150,6 +156,34 @@ const portalApi = new Hono<AppEnv>()
         { limit, cursor },
       );
       return c.json(toPage(rows, limit, portalInvoice));
+    },
+  )
+  .get(
+    "/account",
+    doc(
+      "Portal",
+      "The open amount, the open invoices, the payment method and how to pay by transfer",
+      { schema: PortalAccountResource },
+    ),
+    async (c) => c.json(await portalAccount(c.var.db, c.env, c.get("merchant"), c.get("customer"))),
+  )
+  .post(
+    "/mandates",
+    doc("Portal", "Give a new SEPA direct debit mandate (supersedes a blocked one)", {
+      status: 201,
+      schema: NewMandateResource,
+    }),
+    valid("json", NewMandateBody),
+    async (c) => {
+      const merchant = c.get("merchant");
+      const result = await createPortalMandate(c.var.db, c.env, {
+        merchant,
+        customer: c.get("customer"),
+        request: c.req.valid("json"),
+        today: localDate(c.get("now"), merchant.timeZone),
+        now: c.get("now"),
+      });
+      return c.json(result, 201);
     },
   );
 
