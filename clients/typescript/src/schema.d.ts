@@ -1026,6 +1026,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open amount, the open invoices, the payment method and how to pay by transfer */
+        get: operations["getPortalV1Account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/v1/mandates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a new SEPA direct debit mandate (supersedes a blocked one) */
+        post: operations["postPortalV1Mandates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3308,7 +3342,7 @@ export interface operations {
             content: {
                 "application/json": {
                     portalEnabled?: boolean;
-                    allowedActions?: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                    allowedActions?: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel" | "update_mandate")[];
                     /** @enum {string} */
                     prorationMode?: "interim_invoice" | "next_invoice" | "none";
                     allowedOrigins?: string[];
@@ -3770,7 +3804,7 @@ export interface operations {
                     url: string;
                     description?: string | null;
                     /** @default [] */
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created")[];
                 };
             };
         };
@@ -3943,7 +3977,7 @@ export interface operations {
                 "application/json": {
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created")[];
                     enabled?: boolean;
                 };
             };
@@ -4146,7 +4180,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required";
+                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created";
             };
             header?: never;
             path?: never;
@@ -6210,6 +6244,202 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getPortalV1Account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        openAmount: number;
+                        currency: string;
+                        openInvoices: {
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "regular" | "interim" | "credit_note" | "fee";
+                            /** @enum {string} */
+                            status: "open" | "partially_paid" | "collection_pending";
+                            /** Format: date */
+                            issueDate: string;
+                            /** Format: date */
+                            dueDate: string;
+                            currency: string;
+                            grossAmount: number;
+                            amountPaid: number;
+                            openAmount: number;
+                            dunningFees: number;
+                            totalDue: number;
+                            dunningLevel: ("reminder" | "first_notice" | "second_notice" | "handed_over") | null;
+                            paymentReference: string;
+                        }[];
+                        paymentMethod: {
+                            /** @constant */
+                            kind: "sepa_mandate";
+                            /** @constant */
+                            status: "active";
+                            ibanMasked: string;
+                            reference: string;
+                            accountHolder: string;
+                        } | {
+                            /** @constant */
+                            kind: "sepa_mandate";
+                            /** @constant */
+                            status: "blocked";
+                            ibanMasked: string;
+                            reference: string;
+                            reasonClass: string | null;
+                            reasonCode: string | null;
+                        } | {
+                            /** @constant */
+                            kind: "none";
+                        };
+                        transfer: {
+                            recipient: string;
+                            iban: string;
+                            bic: string | null;
+                        } | null;
+                        canUpdateMandate: boolean;
+                        mandateConsent: {
+                            version: string;
+                            creditorName: string;
+                            creditorId: string;
+                            text: {
+                                de: string;
+                                en: string;
+                            };
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postPortalV1Mandates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    iban: string;
+                    accountHolder: string;
+                    consent?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        reference: string;
+                        /** Format: date */
+                        signatureDate: string;
+                        ibanMasked: string;
+                        accountHolder: string;
+                        /** @constant */
+                        status: "active";
+                        /** @enum {string} */
+                        sequenceType: "FRST" | "RCUR";
+                        consentAt: string;
+                        consentTextVersion: string;
+                        invoicesToCollect: string[];
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
