@@ -213,4 +213,8 @@ test("at 375 px the open invoices and the form fit the width", async () => {
   }
   const wrap = root.querySelector<HTMLElement>(".table-wrap")!;
   expect(wrap.scrollWidth).toBeLessThanOrEqual(wrap.clientWidth);
+  // For reviewers, with the other screenshots in the build output (dist/ is not committed).
+  await page.screenshot({ path: "../../dist/screenshots/widget-account-375.png" });
+  root.querySelector("form")!.scrollIntoView();
+  await page.screenshot({ path: "../../dist/screenshots/widget-account-form-375.png" });
 });

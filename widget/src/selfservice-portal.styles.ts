@@ -270,6 +270,15 @@ export const styles = css`
     border: 1px solid var(--ssp-color-border, #d0d7de);
     border-radius: var(--ssp-radius, 6px);
   }
+  code {
+    font-size: 0.95em;
+    overflow-wrap: anywhere;
+    min-width: 0;
+  }
+  .field p {
+    margin: 0;
+    font-size: 0.9em;
+  }
   .consent {
     font-size: 0.9em;
     border-left: 3px solid var(--ssp-color-border, #d0d7de);

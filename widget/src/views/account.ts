@@ -76,12 +76,14 @@ function invoiceRows(v: AccountProps, invoices: PortalOpenInvoice[]): TemplateRe
           (invoice) =>
             html`<tr part="open-invoice">
               <th scope="row">
-                ${invoice.number}
-                ${
-                  invoice.kind === "fee"
-                    ? html`<span class="muted">(${t.invoiceKind.fee})</span>`
-                    : nothing
-                }
+                <span
+                  >${invoice.number}
+                  ${
+                    invoice.kind === "fee"
+                      ? html`<span class="muted">(${t.invoiceKind.fee})</span>`
+                      : nothing
+                  }</span
+                >
               </th>
               <td data-label=${t.dueDate}>${f.date(invoice.dueDate)}</td>
               <td data-label=${t.openAmountCol} class="num">
