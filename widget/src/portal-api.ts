@@ -418,7 +418,7 @@ export interface NewMandateResult {
   sequenceType: "FRST" | "RCUR";
   consentAt: string;
   consentTextVersion: string;
-  /** The open invoices the next collection run will debit with this mandate. */
+  /** The open invoices that will be debited with this mandate (each once it is due). */
   invoicesToCollect: string[];
 }
 

@@ -29,7 +29,7 @@ import { isUniqueViolation, type Db } from "../store/db.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 import { loadPortalAccountRows } from "../store/portal.ts";
 import { creditorIbanBinding } from "../store/sepa-creditors.ts";
-import { findLatestMandate, insertMandate, mandateIbanBinding } from "../store/sepa-mandates.ts";
+import { insertMandate, mandateIbanBinding } from "../store/sepa-mandates.ts";
 import { eventStatements } from "../store/webhook-events.ts";
 import { customerIbanColumns, type SecretKeys } from "./customer-accounts.ts";
 
@@ -125,10 +125,7 @@ export async function createPortalMandate(
       t.invalid + checked.errors.map((e) => `${e.field}: ${e.message}`).join("; "),
       checked.errors,
     );
-  const [rows, latest] = await Promise.all([
-    loadPortalAccountRows(db, merchant.id, customer.id),
-    findLatestMandate(db, merchant.id, customer.id),
-  ]);
+  const rows = await loadPortalAccountRows(db, merchant.id, customer.id);
   if (!rows.creditor) throw new DomainError("creditor_not_configured", t.noCreditor);
 
   const { iban, ibanCountry, accountHolder } = checked.value;
@@ -136,7 +133,7 @@ export async function createPortalMandate(
   const reference = portalMandateReference(id);
   const at = now.toISOString();
   const state = newMandateState();
-  const previous = latest.mandate ?? null;
+  const previous = rows.latestMandate ?? null;
   const replaces = previous?.status === "active" ? previous : null;
   const ibanMasked = maskIban(iban);
   const customerColumns = await customerIbanColumns(customer.id, iban, keys);
