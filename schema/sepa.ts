@@ -69,6 +69,11 @@ export const sepaMandates = sqliteTable(
     amendedBankChanged: integer("amended_bank_changed", { mode: "boolean" })
       .notNull()
       .default(false),
+    /** Where the mandate was given: "merchant" (merchant API) or "portal" (by the customer). */
+    source: text("source").notNull().default("merchant"),
+    /** A mandate the customer gave in the portal: when they consented, to which text version. */
+    consentAt: text("consent_at"),
+    consentTextVersion: text("consent_text_version"),
     /** Bumped by every write; a collection run checks it inside its batch (optimistic lock). */
     version: integer("version").notNull().default(1),
     createdAt: createdAt(),

@@ -67,6 +67,7 @@ const de = {
       remove_item: "Zusatzoptionen entfernen",
       change_quantity: "Menge ändern",
       cancel: "Online kündigen",
+      update_mandate: "Neues SEPA-Lastschriftmandat erteilen",
     } as Record<string, string>,
     prorationMode: "Abrechnung von Wechseln",
     proration: {
@@ -351,6 +352,7 @@ const en: Messages = {
       remove_item: "Remove add-ons",
       change_quantity: "Change quantities",
       cancel: "Cancel online",
+      update_mandate: "Give a new SEPA direct debit mandate",
     },
     prorationMode: "Billing of changes",
     proration: {

@@ -85,4 +85,18 @@ describe("migrations", () => {
         ('btx_3', 'mer_1', 'finapi', 'bcn_1', 'tarif-user', '42', 'unmatched')`),
     ).toThrow(/UNIQUE/);
   });
+  it("0016 switches the portal action update_mandate on for merchants created before it", () => {
+    const before = files.filter((name) => name < "0016")!.at(-1)!;
+    const db = migratedUpTo(before);
+    db.exec(`INSERT INTO merchants (id, name, allowed_actions, allowed_origins) VALUES
+      ('mer_1', 'M', '["switch_up","cancel"]', '[]'),
+      ('mer_2', 'N', '[]', '[]'),
+      ('mer_3', 'O', '["update_mandate"]', '[]')`);
+    for (const file of files.filter((name) => name > before)) apply(db, file);
+    expect(db.prepare("SELECT id, allowed_actions FROM merchants ORDER BY id").all()).toEqual([
+      { id: "mer_1", allowed_actions: '["switch_up","cancel","update_mandate"]' },
+      { id: "mer_2", allowed_actions: '["update_mandate"]' },
+      { id: "mer_3", allowed_actions: '["update_mandate"]' },
+    ]);
+  });
 });

@@ -1,6 +1,12 @@
 // The events <selfservice-portal> fires, with typed details, so a merchant's page (or framework
 // wrapper) gets `addEventListener("selfservice-change", e => e.detail.change…)` type-checked.
-import type { CancelContractResult, ChangeKind, PortalInvoice, Settlement } from "./portal-api.js";
+import type {
+  CancelContractResult,
+  ChangeKind,
+  NewMandateResult,
+  PortalInvoice,
+  Settlement,
+} from "./portal-api.js";
 
 /** A change was applied or scheduled, or a scheduled change was withdrawn. */
 export interface SelfserviceChangeDetail {
@@ -25,6 +31,11 @@ export interface SelfserviceCancelDetail {
   result: CancelContractResult;
 }
 
+/** The customer gave a new SEPA mandate in the portal (the IBAN only masked). */
+export interface SelfserviceMandateCreatedDetail {
+  mandate: NewMandateResult;
+}
+
 export type PortalOperation =
   | "load_contracts"
   | "preview_change"
@@ -32,7 +43,9 @@ export type PortalOperation =
   | "cancel_scheduled_change"
   | "cancel_contract"
   | "load_invoices"
-  | "download_invoice";
+  | "download_invoice"
+  | "load_account"
+  | "create_mandate";
 
 /** A request failed (other than session expiry): the problem+json fields, `status` 0 = no answer. */
 export interface SelfserviceErrorDetail {
@@ -53,6 +66,7 @@ export interface SelfservicePortalEventMap {
   "selfservice-cancel": CustomEvent<SelfserviceCancelDetail>;
   "selfservice-error": CustomEvent<SelfserviceErrorDetail>;
   "selfservice-session-expired": CustomEvent<SelfserviceSessionExpiredDetail>;
+  "selfservice-mandate-created": CustomEvent<SelfserviceMandateCreatedDetail>;
 }
 
 declare global {

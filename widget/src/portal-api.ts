@@ -39,7 +39,13 @@ export type {
 
 /** The merchant's customer-center switches; an action not listed is refused by the API too. */
 export type PortalAction =
-  "switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel";
+  | "switch_up"
+  | "switch_down"
+  | "add_addon"
+  | "remove_item"
+  | "change_quantity"
+  | "cancel"
+  | "update_mandate";
 
 // ---------------------------------------------------------------------------------------------
 // GET /portal/v1/contracts → 200 PortalOverview
@@ -310,6 +316,117 @@ export interface PortalInvoice {
    * the session token; null for invoices issued before Tarif produced documents.
    */
   pdfPath: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /portal/v1/account → 200 PortalAccount
+// ---------------------------------------------------------------------------------------------
+
+/** What the customer owes, how it is collected, and how to pay it by transfer instead. */
+export interface PortalAccount {
+  /** Sum of `openInvoices[].totalDue`, in `currency` (EUR; other currencies are listed apart). */
+  openAmount: Cents;
+  currency: string;
+  /** Invoices with something left to pay (fee invoices included), oldest due date first. */
+  openInvoices: PortalOpenInvoice[];
+  paymentMethod: PortalPaymentMethod;
+  /** The merchant's account for a transfer; null when the merchant has no SEPA creditor data. */
+  transfer: PortalTransferDetails | null;
+  /** Whether the customer may give a new SEPA mandate here (the merchant's `update_mandate`). */
+  canUpdateMandate: boolean;
+  /** The text the customer agrees to with a new mandate; null without creditor data. */
+  mandateConsent: PortalMandateConsent | null;
+}
+
+export interface PortalOpenInvoice {
+  /** `inv_…` */
+  id: string;
+  number: string;
+  kind: InvoiceKind;
+  /** "collection_pending": a direct debit of it is on its way to the bank. */
+  status: "open" | "partially_paid" | "collection_pending";
+  issueDate: IsoDate;
+  dueDate: IsoDate;
+  currency: string;
+  grossAmount: Cents;
+  amountPaid: Cents;
+  /** Gross less paid. */
+  openAmount: Cents;
+  /** The fees of the dunning levels reached (reminder, notices). */
+  dunningFees: Cents;
+  /** What paying this invoice in full takes now: `openAmount + dunningFees`. */
+  totalDue: Cents;
+  /** The highest level reached, or null. */
+  dunningLevel: "reminder" | "first_notice" | "second_notice" | "handed_over" | null;
+  /** Quote it with a transfer, so the payment finds the invoice. */
+  paymentReference: string;
+}
+
+export type PortalPaymentMethod =
+  | {
+      kind: "sepa_mandate";
+      status: "active";
+      /** `DE89 **** **** **** **30 00` */
+      ibanMasked: string;
+      reference: string;
+      accountHolder: string;
+    }
+  | {
+      kind: "sepa_mandate";
+      status: "blocked";
+      ibanMasked: string;
+      reference: string;
+      /** Why it can no longer be used: the return's reason class (return-codes.md) and code. */
+      reasonClass: string | null;
+      reasonCode: string | null;
+    }
+  | { kind: "none" };
+
+export interface PortalTransferDetails {
+  recipient: string;
+  /** The merchant's full IBAN, grouped in fours for reading. */
+  iban: string;
+  bic: string | null;
+}
+
+export interface PortalMandateConsent {
+  /** Stored with the mandate, so it is known which text the customer agreed to. */
+  version: string;
+  creditorName: string;
+  creditorId: string;
+  /** The mandate text, in both languages the portal speaks. */
+  text: { de: string; en: string };
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /portal/v1/mandates → 201 NewMandateResult
+// 422 `mandate_data_invalid` (errors name iban / accountHolder / consent, in the customer's
+// language); 403 `action_not_allowed` without `update_mandate`; 422 `creditor_not_configured`.
+// ---------------------------------------------------------------------------------------------
+
+export interface NewMandateRequest {
+  /** With or without spaces, any case. */
+  iban: string;
+  accountHolder: string;
+  /** Must be true: the customer ticked the consent box with `mandateConsent.text`. */
+  consent: boolean;
+}
+
+export interface NewMandateResult {
+  /** `mdt_…` */
+  id: string;
+  /** Generated: `TRF-…`, quoted by the bank on every debit. */
+  reference: string;
+  signatureDate: IsoDate;
+  ibanMasked: string;
+  accountHolder: string;
+  status: "active";
+  /** FRST: the first debit under a new mandate. */
+  sequenceType: "FRST" | "RCUR";
+  consentAt: string;
+  consentTextVersion: string;
+  /** The open invoices that will be debited with this mandate (each once it is due). */
+  invoicesToCollect: string[];
 }
 
 export interface Page<T> {

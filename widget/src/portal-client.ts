@@ -7,7 +7,10 @@ import type {
   ChangePreview,
   ChangeRequest,
   ChangeResult,
+  NewMandateRequest,
+  NewMandateResult,
   Page,
+  PortalAccount,
   PortalInvoice,
   PortalOverview,
   Problem,
@@ -126,6 +129,15 @@ export class PortalClient {
       read: (response) => response.blob(),
       accept: "application/pdf",
     });
+  }
+
+  getAccount(signal?: AbortSignal): Promise<PortalAccount> {
+    return this.#request("GET", "/account", { signal });
+  }
+
+  /** Send the same key again to retry: a retried click gives one mandate, not two. */
+  createMandate(body: NewMandateRequest, idempotencyKey: string): Promise<NewMandateResult> {
+    return this.#request("POST", "/mandates", { body, idempotencyKey });
   }
 
   async #request<T>(method: string, path: string, init: RequestInit_): Promise<T> {

@@ -261,6 +261,33 @@ export const styles = css`
     border: 1px solid var(--ssp-color-border, #d0d7de);
     border-radius: var(--ssp-radius, 6px);
   }
+  input[type="text"] {
+    font: inherit;
+    width: 100%;
+    max-width: 24em;
+    box-sizing: border-box;
+    padding: 0.3em;
+    border: 1px solid var(--ssp-color-border, #d0d7de);
+    border-radius: var(--ssp-radius, 6px);
+  }
+  code {
+    font-size: 0.95em;
+    overflow-wrap: anywhere;
+    min-width: 0;
+  }
+  .field p {
+    margin: 0;
+    font-size: 0.9em;
+  }
+  .consent {
+    font-size: 0.9em;
+    border-left: 3px solid var(--ssp-color-border, #d0d7de);
+    padding-left: 0.75em;
+    margin: 0 0 0.5em;
+  }
+  .amount {
+    font-size: 1.3em;
+  }
   input[aria-invalid="true"] {
     border-color: var(--ssp-color-danger, #b42318);
   }

@@ -22,6 +22,13 @@ import {
   newIdempotencyKey,
 } from "./portal-client.js";
 import { styles } from "./selfservice-portal.styles.js";
+import {
+  renderAccount,
+  validateMandateDraft,
+  type AccountState,
+  type MandateDraft,
+  type MandateField,
+} from "./views/account.js";
 import { cancellationChoices, renderCancel, renderCancelled } from "./views/cancel.js";
 import { newDraft, renderChangeForm, validateDraft, type ChangeDraft } from "./views/change.js";
 import { renderContractDetail, renderContractList } from "./views/contracts.js";
@@ -44,7 +51,8 @@ type View =
   | { name: "result"; contractId: string; label: string; result: ChangeResult }
   | { name: "cancel"; contractId: string; endDate: string; key: string }
   | { name: "cancelled"; contractId: string; result: CancelContractResult }
-  | { name: "invoices" };
+  | { name: "invoices" }
+  | { name: "account" };
 
 interface UiError {
   operation: PortalOperation;
@@ -68,6 +76,7 @@ const INVOICE_PAGE = 20;
  * @event {CustomEvent<SelfserviceCancelDetail>} selfservice-cancel - The contract was cancelled.
  * @event {CustomEvent<SelfserviceErrorDetail>} selfservice-error - A request failed (not session expiry).
  * @event {CustomEvent<SelfserviceSessionExpiredDetail>} selfservice-session-expired - The token was refused and could not be renewed.
+ * @event {CustomEvent<SelfserviceMandateCreatedDetail>} selfservice-mandate-created - The customer gave a new SEPA mandate.
  *
  * @csspart base - The wrapper of everything.
  * @csspart nav - The contracts / invoices navigation; `nav-button` are its buttons.
@@ -88,6 +97,9 @@ const INVOICE_PAGE = 20;
  * @csspart result - The confirmation after a change or cancellation; `result-invoice` the invoice line.
  * @csspart notice - Hints such as a downgrade moved to the next period.
  * @csspart loading - The loading state; `empty` the empty states; `error` the error box.
+ * @csspart open-amount - The total owed in the payment view; `open-invoices` its table, `open-invoice` a row.
+ * @csspart payment-method - The mandate or transfer state (also `mandate-blocked`); `transfer` the merchant's account.
+ * @csspart mandate-form - The new-mandate form; `consent` its mandate text; `mandate-created` the confirmation.
  *
  * @cssprop --ssp-font-family - Font (default: system-ui).
  * @cssprop --ssp-font-size - Base font size (default: 1rem).
@@ -123,6 +135,7 @@ export class SelfservicePortal extends LitElement {
     _notice: { state: true },
     _expired: { state: true },
     _invoices: { state: true },
+    _account: { state: true },
   };
 
   /** Where the Tarif worker is, e.g. `https://billing.example.com` ("" = same origin as the page). */
@@ -144,6 +157,7 @@ export class SelfservicePortal extends LitElement {
   declare private _notice: string;
   declare private _expired: boolean;
   declare private _invoices: InvoicesState;
+  declare private _account: AccountState;
 
   #client: PortalClient | undefined;
   #renewedToken: string | null = null;
@@ -160,6 +174,7 @@ export class SelfservicePortal extends LitElement {
     this._notice = "";
     this._expired = false;
     this._invoices = { items: [], nextCursor: null, loaded: false };
+    this._account = { account: null, draft: newMandateDraft(), created: null };
   }
 
   override connectedCallback(): void {
@@ -457,6 +472,93 @@ export class SelfservicePortal extends LitElement {
     if (!this._invoices.loaded) void this.#loadInvoices(false);
   }
 
+  async #loadAccount(): Promise<void> {
+    const account = await this.#act("load_account", (api) => api.getAccount());
+    if (!account) return;
+    this._account = { ...this._account, account };
+  }
+
+  #showAccount(): void {
+    this.#go({ name: "account" });
+    this._account = { ...this._account, created: null };
+    void this.#loadAccount();
+  }
+
+  #editMandate(patch: Partial<Pick<MandateDraft, "iban" | "accountHolder" | "consent">>): void {
+    const draft = this._account.draft;
+    const changed = Object.entries(patch).some(
+      ([field, value]) => draft[field as keyof typeof patch] !== value,
+    );
+    // Another body needs another Idempotency-Key; a re-click of the same form reuses the key.
+    const errors = { ...draft.errors };
+    for (const field of Object.keys(patch)) delete errors[field as MandateField];
+    this._account = {
+      ...this._account,
+      draft: {
+        ...draft,
+        ...patch,
+        errors,
+        key: changed ? newIdempotencyKey() : draft.key,
+      },
+    };
+  }
+
+  async #submitMandate(): Promise<void> {
+    const t = messages(this.#locale);
+    const draft = this._account.draft;
+    const errors = validateMandateDraft(t, draft);
+    if (Object.keys(errors).length > 0) {
+      this.#mandateErrors(errors);
+      return;
+    }
+    if (this._busy) return;
+    this._busy = true;
+    this._error = undefined;
+    this._notice = t.working;
+    try {
+      const mandate = await this.#api().createMandate(
+        { iban: draft.iban, accountHolder: draft.accountHolder, consent: draft.consent },
+        draft.key,
+      );
+      this._account = { account: null, draft: newMandateDraft(), created: mandate };
+      this.#focusSelector = "[data-focus]";
+      this._notice = t.mandateCreatedHeading;
+      emit(this, "selfservice-mandate-created", { mandate });
+      void this.#refreshAccount();
+    } catch (error) {
+      const fields = error instanceof PortalApiError ? (error.problem.errors ?? []) : [];
+      const known = fields.filter((e): e is { field: MandateField; message: string } =>
+        ["iban", "accountHolder", "consent"].includes(e.field),
+      );
+      this.#fail("create_mandate", error);
+      if (error instanceof PortalApiError && error.status === 422 && known.length > 0) {
+        // The field messages say it better than the box; they come in the customer's language.
+        this._error = undefined;
+        this.#mandateErrors(Object.fromEntries(known.map((e) => [e.field, e.message])));
+        this._notice = t.mandateFailed;
+      }
+    } finally {
+      this._busy = false;
+      if (this._notice === t.working) this._notice = "";
+    }
+  }
+
+  #mandateErrors(errors: Partial<Record<MandateField, string>>): void {
+    this._account = { ...this._account, draft: { ...this._account.draft, errors } };
+    const first = (["iban", "accountHolder", "consent"] as const).find((field) => errors[field]);
+    this.#focusSelector = first === "accountHolder" ? "#account-holder" : `#${first}`;
+  }
+
+  /** After a new mandate: the view shows the confirmation; the payment state is fetched anew behind it. */
+  async #refreshAccount(): Promise<void> {
+    try {
+      const account = await this.#api().getAccount();
+      this._account = { ...this._account, account };
+    } catch (error) {
+      this.#fail("load_account", error);
+    }
+  }
+
   #retry(): void {
     this._expired = false;
     this.#renewedToken = null;
@@ -470,6 +572,7 @@ export class SelfservicePortal extends LitElement {
     const t = messages(locale);
     const f = formatters(locale);
     const onInvoices = this._view.name === "invoices";
+    const onAccount = this._view.name === "account";
     return html`<div class="base" part="base" lang=${locale}>
       ${
         this._overview && !this._expired
@@ -477,7 +580,7 @@ export class SelfservicePortal extends LitElement {
               <button
                 type="button"
                 part="nav-button"
-                aria-current=${onInvoices ? nothing : "page"}
+                aria-current=${onInvoices || onAccount ? nothing : "page"}
                 @click=${() => this.#go({ name: "list" })}
               >
                 ${t.navContracts}
@@ -489,6 +592,14 @@ export class SelfservicePortal extends LitElement {
                 @click=${() => this.#showInvoices()}
               >
                 ${t.navInvoices}
+              </button>
+              <button
+                type="button"
+                part="nav-button"
+                aria-current=${onAccount ? "page" : nothing}
+                @click=${() => this.#showAccount()}
+              >
+                ${t.navAccount}
               </button>
             </nav>`
           : nothing
@@ -560,6 +671,15 @@ export class SelfservicePortal extends LitElement {
         onDownload: (invoice) => void this.#download(invoice),
         hrefOf: (path) => `${this.apiBase.replace(/\/+$/, "")}${path}`,
       });
+    if (view.name === "account")
+      return renderAccount({
+        ...base,
+        locale: this.#locale,
+        state: this._account,
+        onDraft: (patch) => this.#editMandate(patch),
+        onSubmit: () => void this.#submitMandate(),
+        onBack: () => this.#showAccount(),
+      });
     const contract = this.#contract(view.contractId);
     if (!contract) return nothing;
     const toDetail = () => this.#go({ name: "detail", contractId: contract.id });
@@ -608,4 +728,8 @@ export class SelfservicePortal extends LitElement {
         return renderCancelled({ ...base, result: view.result, onBack: toDetail });
     }
   }
+}
+
+function newMandateDraft(): MandateDraft {
+  return { iban: "", accountHolder: "", consent: false, errors: {}, key: newIdempotencyKey() };
 }

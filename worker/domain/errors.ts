@@ -53,6 +53,7 @@ export type ContractErrorCode =
 export type SepaErrorCode =
   | "mandate_conflict"
   | "mandate_reference_taken"
+  | "mandate_data_invalid"
   | "signature_date_mismatch"
   | "creditor_not_configured"
   | "collection_date_not_allowed"

@@ -154,6 +154,19 @@ export type WebhookEventData = {
   /** The first dunning level was reached: the invoice is overdue. */
   "invoice.overdue": OverdueInvoiceData;
   "dunning.level_reached": OverdueInvoiceData & { level: DunningLevel };
+  /** A new SEPA mandate (merchant API or the customer in the portal); `replaces` was revoked. */
+  "mandate.created": {
+    mandateId: string;
+    customerId: string;
+    reference: string;
+    signatureDate: IsoDate;
+    ibanMasked: string;
+    sequenceType: "FRST" | "RCUR";
+    source: "merchant" | "portal";
+    replacesMandateId: string | null;
+    /** The customer's latest mandate before, when it was blocked (dead or revoked). */
+    supersedesMandateId: string | null;
+  };
   "bank_connection.consent_required": {
     bankConnectionId: string;
     finapiConnectionId: number | null;
@@ -183,6 +196,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "invoice.overdue",
   "dunning.level_reached",
   "bank_connection.consent_required",
+  "mandate.created",
 ] as const satisfies readonly WebhookEventType[];
 
 // Fails to compile when a catalogue type is missing from the list above.

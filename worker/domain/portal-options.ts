@@ -24,6 +24,8 @@ export const PORTAL_ACTIONS = [
   "remove_item",
   "change_quantity",
   "cancel",
+  /** Give a new SEPA mandate (GET/POST /portal/v1/account, /mandates). */
+  "update_mandate",
 ] as const;
 export type PortalAction = (typeof PORTAL_ACTIONS)[number];
 

@@ -40,8 +40,11 @@ export interface RunInvoice {
   paymentReference: string;
   /** Earlier collections of this invoice that came back. */
   returnedCollections?: number;
-  /** The reason code of the latest of them (the collection item keeps what the bank said). */
-  lastReturn?: { reasonCode: string | null } | null;
+  /**
+   * The reason code of the latest of them (the collection item keeps what the bank said), and
+   * the mandate it was collected under.
+   */
+  lastReturn?: { reasonCode: string | null; mandateId?: string | null } | null;
 }
 
 export interface RunMandate {
@@ -120,7 +123,7 @@ export function planCollections(
         message:
           "the account holder's name has no letters or digits of the SEPA character set; set debtorName on the mandate",
       });
-    } else if (!representationAllowed(invoice, options.representDebits ?? true)) {
+    } else if (!representationAllowed(invoice, mandate, options.representDebits ?? true)) {
       skipped.push({
         invoiceId: invoice.id,
         reason: "not_represented",
@@ -171,10 +174,20 @@ export function checkRunCollectionDate(
   return result;
 }
 
-/** An invoice whose debit came back is presented again at most once, for a retryable reason. */
-function representationAllowed(invoice: RunInvoice, representDebits: boolean): boolean {
+/**
+ * An invoice whose debit came back is presented again at most once, for a retryable reason,
+ * under the same mandate. Under a mandate the customer gave after the return (the old one was
+ * blocked), it is a first collection again, which the new mandate authorises.
+ */
+function representationAllowed(
+  invoice: RunInvoice,
+  mandate: RunMandate,
+  representDebits: boolean,
+): boolean {
   const returned = invoice.returnedCollections ?? 0;
   if (returned === 0) return true;
+  const returnedUnder = invoice.lastReturn?.mandateId;
+  if (returnedUnder && returnedUnder !== mandate.id) return true;
   const code = invoice.lastReturn?.reasonCode ?? null;
   return mayRepresent({
     treatment: returnTreatment(code ? (RETURN_REASONS[code]?.reasonClass ?? null) : null, code),

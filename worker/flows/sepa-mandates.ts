@@ -13,6 +13,7 @@ import { DomainError, type FieldError, notFound, invalidFields } from "../domain
 import { decryptSecret, encryptSecret } from "../security.ts";
 import { newId } from "../security.ts";
 import { isUniqueViolation, type Db } from "../store/db.ts";
+import { eventStatements } from "../store/webhook-events.ts";
 import {
   amendedFromIbanBinding,
   findLatestMandate,
@@ -189,8 +190,25 @@ export async function putMandate(
       };
       const replaces =
         decision.replaces && context.latest?.id === decision.replaces ? context.latest : null;
+      const previous = context.latest;
+      const event = eventStatements(db, {
+        merchantId,
+        type: "mandate.created",
+        data: {
+          mandateId: id,
+          customerId,
+          reference: row.reference,
+          signatureDate: row.signatureDate,
+          ibanMasked: row.ibanMasked,
+          sequenceType: decision.state.nextSequenceType,
+          source: "merchant",
+          replacesMandateId: replaces?.id ?? null,
+          supersedesMandateId: previous && previous.status !== "active" ? previous.id : null,
+        },
+        at: input.now,
+      });
       return {
-        mandate: await insertMandate(db, row, replaces, at).catch(onUniqueViolation),
+        mandate: await insertMandate(db, row, replaces, at, event).catch(onUniqueViolation),
         created: true,
       };
     }

@@ -77,6 +77,7 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
 
   mandate_conflict: conflict,
   mandate_reference_taken: conflict,
+  mandate_data_invalid: unprocessable,
   signature_date_mismatch: unprocessable,
   creditor_not_configured: unprocessable,
   collection_date_not_allowed: unprocessable,

@@ -14,8 +14,14 @@ import {
   previewChange,
   type ChangeActor,
 } from "../flows/contract-changes.ts";
+import { createPortalMandate, portalAccount } from "../flows/portal-account.ts";
 import { buildPortalOverview } from "../flows/portal-overview.ts";
 import { doc, PageOf } from "../http/openapi.ts";
+import {
+  NewMandateBody,
+  NewMandateResource,
+  PortalAccountResource,
+} from "../http/portal-account-schemas.ts";
 import { portalCors, requirePortalSession } from "../http/portal-auth.ts";
 import { idempotency } from "../http/idempotency.ts";
 import {
@@ -313,6 +319,36 @@ const portalApi = new Hono<AppEnv>()
           c.get("customer").id,
         ),
       ),
+  )
+  .get(
+    "/account",
+    doc(
+      "Portal",
+      "The open amount, the open invoices, the payment method and how to pay by transfer",
+      { schema: PortalAccountResource },
+    ),
+    async (c) => c.json(await portalAccount(c.var.db, c.env, c.get("merchant"), c.get("customer"))),
+  )
+  .post(
+    "/mandates",
+    doc(
+      "Portal",
+      "Give a new SEPA direct debit mandate (supersedes a blocked one)",
+      { status: 201, schema: NewMandateResource },
+      { errors: [422] },
+    ),
+    valid("json", NewMandateBody),
+    async (c) => {
+      const merchant = c.get("merchant");
+      const result = await createPortalMandate(c.var.db, c.env, {
+        merchant,
+        customer: c.get("customer"),
+        request: c.req.valid("json"),
+        today: localDate(c.get("now"), merchant.timeZone),
+        now: c.get("now"),
+      });
+      return c.json(result, 201);
+    },
   );
 
 export const portalRouter = new Hono<AppEnv>().use(portalCors).route("/", portalApi);

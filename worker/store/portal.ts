@@ -1,6 +1,8 @@
 // The self-service portal's storage: sessions (tokens stored as SHA-256 digests only) and the
 // one-round-trip load of everything a customer's contract overview needs.
-import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { dunningLevels } from "../../schema/dunning.ts";
+import { sepaCreditors, sepaMandates } from "../../schema/sepa.ts";
 import {
   articles,
   contractChanges,
@@ -186,4 +188,43 @@ export async function isCustomersContract(
     )
     .limit(1);
   return rows.length === 1;
+}
+
+/**
+ * Everything GET /portal/v1/account shows, in one batch: the customer's invoices with something
+ * left to pay, the dunning levels they reached, the customer's latest mandate and the
+ * merchant's creditor data (for the transfer details and the mandate text).
+ */
+export async function loadPortalAccountRows(db: Db, merchantId: string, customerId: string) {
+  const owed = and(
+    eq(invoices.merchantId, merchantId),
+    eq(invoices.customerId, customerId),
+    inArray(invoices.status, ["open", "partially_paid", "collection_pending"]),
+    ne(invoices.kind, "credit_note"),
+    gt(invoices.grossAmount, invoices.amountPaid),
+  );
+  const [owedInvoices, levels, latest, creditor] = await db.batch([
+    db.select().from(invoices).where(owed).orderBy(asc(invoices.dueDate), asc(invoices.id)),
+    db
+      .select()
+      .from(dunningLevels)
+      .where(
+        and(
+          eq(dunningLevels.merchantId, merchantId),
+          eq(dunningLevels.customerId, customerId),
+          inArray(
+            dunningLevels.invoiceId,
+            db.select({ id: invoices.id }).from(invoices).where(owed),
+          ),
+        ),
+      ),
+    db
+      .select()
+      .from(sepaMandates)
+      .where(and(eq(sepaMandates.merchantId, merchantId), eq(sepaMandates.customerId, customerId)))
+      .orderBy(desc(sepaMandates.id))
+      .limit(1),
+    db.select().from(sepaCreditors).where(eq(sepaCreditors.merchantId, merchantId)).limit(1),
+  ]);
+  return { invoices: owedInvoices, levels, latestMandate: latest[0], creditor: creditor[0] };
 }

@@ -85,18 +85,24 @@ export async function findMandate(
   )[0];
 }
 
-/** A new mandate, revoking the one it replaces in the same batch (at most one is active). */
+/**
+ * A new mandate, revoking the one it replaces in the same batch (at most one is active);
+ * `also` (its webhook event, say) is written in that batch too.
+ */
 export async function insertMandate(
   db: Db,
   row: typeof sepaMandates.$inferInsert,
   replaces: MandateRecord | null,
   at: string,
+  also: BatchItem<"sqlite">[] = [],
 ): Promise<MandateRecord> {
   const statements: BatchItem<"sqlite">[] = [];
   if (replaces) statements.push(revokeStatement(db, replaces, "replaced", at));
   statements.push(db.insert(sepaMandates).values(row).returning());
+  const inserted = statements.length - 1;
+  statements.push(...also);
   const results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-  return (results.at(-1) as MandateRecord[])[0]!;
+  return (results[inserted] as MandateRecord[])[0]!;
 }
 
 /** Applies `patch` only if nobody wrote the mandate since it was read; undefined otherwise. */

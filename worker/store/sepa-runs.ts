@@ -54,6 +54,9 @@ function dueInvoices(merchantId: string, collectionDate: string) {
 const latestReturnCode = sql.raw(
   `SELECT i.return_reason_code FROM sepa_collection_items AS i WHERE i.invoice_id = invoices.id AND i.status = 'returned' ORDER BY i.returned_at DESC, i.id DESC LIMIT 1`,
 );
+const latestReturnMandate = sql.raw(
+  `SELECT i.mandate_id FROM sepa_collection_items AS i WHERE i.invoice_id = invoices.id AND i.status = 'returned' ORDER BY i.returned_at DESC, i.id DESC LIMIT 1`,
+);
 
 export interface Collectables {
   invoices: (Pick<
@@ -100,6 +103,7 @@ export async function loadCollectables(
         paymentReference: invoices.paymentReference,
         returnedCollections: sql<number>`(SELECT COUNT(*) FROM sepa_collection_items AS i WHERE i.invoice_id = invoices.id AND i.status = 'returned')`,
         lastReturnCode: sql<string | null>`(${latestReturnCode})`,
+        lastReturnMandateId: sql<string | null>`(${latestReturnMandate})`,
       })
       .from(invoices)
       .where(
@@ -127,9 +131,12 @@ export async function loadCollectables(
       .where(and(eq(customers.merchantId, merchantId), inArray(customers.id, dueCustomers))),
   ]);
   return {
-    invoices: due.map(({ lastReturnCode, ...invoice }) => ({
+    invoices: due.map(({ lastReturnCode, lastReturnMandateId, ...invoice }) => ({
       ...invoice,
-      lastReturn: invoice.returnedCollections > 0 ? { reasonCode: lastReturnCode } : null,
+      lastReturn:
+        invoice.returnedCollections > 0
+          ? { reasonCode: lastReturnCode, mandateId: lastReturnMandateId }
+          : null,
     })),
     mandates,
     customers: names,

@@ -17,6 +17,7 @@ const ACTIONS = [
   "remove_item",
   "change_quantity",
   "cancel",
+  "update_mandate",
 ];
 const MODES = ["interim_invoice", "next_invoice", "none"];
 

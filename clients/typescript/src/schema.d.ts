@@ -1095,6 +1095,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The open amount, the open invoices, the payment method and how to pay by transfer */
+        get: operations["getPortalV1Account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/v1/mandates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a new SEPA direct debit mandate (supersedes a blocked one) */
+        post: operations["postPortalV1Mandates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1105,7 +1139,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "mandate_data_invalid" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required";
             instance?: string;
             errors?: {
                 field: string;
@@ -4903,7 +4937,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         portalEnabled: boolean;
-                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel" | "update_mandate")[];
                         /** @enum {string} */
                         prorationMode: "interim_invoice" | "next_invoice" | "none";
                         allowedOrigins: string[];
@@ -4950,7 +4984,7 @@ export interface operations {
             content: {
                 "application/json": {
                     portalEnabled?: boolean;
-                    allowedActions?: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                    allowedActions?: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel" | "update_mandate")[];
                     /** @enum {string} */
                     prorationMode?: "interim_invoice" | "next_invoice" | "none";
                     allowedOrigins?: string[];
@@ -4966,7 +5000,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         portalEnabled: boolean;
-                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel" | "update_mandate")[];
                         /** @enum {string} */
                         prorationMode: "interim_invoice" | "next_invoice" | "none";
                         allowedOrigins: string[];
@@ -5566,7 +5600,7 @@ export interface operations {
                     url: string;
                     description?: string | null;
                     /** @default [] */
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created")[];
                 };
             };
         };
@@ -5806,7 +5840,7 @@ export interface operations {
                 "application/json": {
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created")[];
                     enabled?: boolean;
                 };
             };
@@ -6126,7 +6160,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required";
+                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created";
             };
             header?: never;
             path?: never;
@@ -9273,7 +9307,7 @@ export interface operations {
                         merchant: {
                             name: string;
                         };
-                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel")[];
+                        allowedActions: ("switch_up" | "switch_down" | "add_addon" | "remove_item" | "change_quantity" | "cancel" | "update_mandate")[];
                         contracts: {
                             id: string;
                             /** @enum {string} */
@@ -10074,6 +10108,220 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPortalV1Account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        openAmount: number;
+                        currency: string;
+                        openInvoices: {
+                            id: string;
+                            number: string;
+                            /** @enum {string} */
+                            kind: "regular" | "interim" | "credit_note" | "fee";
+                            /** @enum {string} */
+                            status: "open" | "partially_paid" | "collection_pending";
+                            /** Format: date */
+                            issueDate: string;
+                            /** Format: date */
+                            dueDate: string;
+                            currency: string;
+                            grossAmount: number;
+                            amountPaid: number;
+                            openAmount: number;
+                            dunningFees: number;
+                            totalDue: number;
+                            dunningLevel: ("reminder" | "first_notice" | "second_notice" | "handed_over") | null;
+                            paymentReference: string;
+                        }[];
+                        paymentMethod: {
+                            /** @constant */
+                            kind: "sepa_mandate";
+                            /** @constant */
+                            status: "active";
+                            ibanMasked: string;
+                            reference: string;
+                            accountHolder: string;
+                        } | {
+                            /** @constant */
+                            kind: "sepa_mandate";
+                            /** @constant */
+                            status: "blocked";
+                            ibanMasked: string;
+                            reference: string;
+                            reasonClass: string | null;
+                            reasonCode: string | null;
+                        } | {
+                            /** @constant */
+                            kind: "none";
+                        };
+                        transfer: {
+                            recipient: string;
+                            iban: string;
+                            bic: string | null;
+                        } | null;
+                        canUpdateMandate: boolean;
+                        mandateConsent: {
+                            version: string;
+                            creditorName: string;
+                            creditorId: string;
+                            text: {
+                                de: string;
+                                en: string;
+                            };
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPortalV1Mandates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    iban: string;
+                    accountHolder: string;
+                    consent?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        reference: string;
+                        /** Format: date */
+                        signatureDate: string;
+                        ibanMasked: string;
+                        accountHolder: string;
+                        /** @constant */
+                        status: "active";
+                        /** @enum {string} */
+                        sequenceType: "FRST" | "RCUR";
+                        consentAt: string;
+                        consentTextVersion: string;
+                        invoicesToCollect: string[];
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
