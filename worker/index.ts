@@ -18,6 +18,7 @@ import { loginRouter, sessionRouter } from "./routes/auth.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
 import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
+import { customerCreditRouter } from "./routes/customer-credit.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { demoRouter } from "./routes/demo.ts";
 import { docsRouter } from "./routes/docs.ts";
@@ -59,6 +60,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/template-groups", templateGroupsRouter)
   .route("/contract-templates", contractTemplatesRouter)
   .route("/customers", customersRouter)
+  .route("/customers", customerCreditRouter)
   .route("/contracts", contractsRouter)
   .route("/contracts", contractChangesRouter)
   .route("/invoices", invoicesRouter)

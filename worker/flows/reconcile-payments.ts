@@ -4,6 +4,7 @@
 // with their rule, overpayment as customer credit, invoice status from the allocations, events —
 // or sends it to review with the ranked candidates.
 import type { BatchItem } from "drizzle-orm/batch";
+import { applyCreditStatements } from "../store/customer-credit.ts";
 import {
   matchStatement,
   normaliseIban,
@@ -270,6 +271,10 @@ function bookingStatements(
       merchantId,
       result.allocations.map((allocation) => allocation.invoiceId),
     ),
+    // New credit goes onto the customer's other open invoices at once (oldest first).
+    ...(credit > 0
+      ? applyCreditStatements(db, { merchantId, customerId: first.customerId, currency }, now)
+      : []),
     transactionStatusStatement(db, merchantId, tx.id, {
       status,
       matchedRule: rule,

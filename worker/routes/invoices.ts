@@ -7,7 +7,9 @@ import { doc } from "../http/openapi.ts";
 import { notFound } from "../domain/errors.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
+import { handOverInvoice } from "../flows/dunning-hand-over.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
+import { creditAppliedToInvoices } from "../store/customer-credit.ts";
 import { dunningLevelsOf } from "../store/dunning.ts";
 import {
   findInvoice,
@@ -21,6 +23,18 @@ import {
   type ReturnRecord,
 } from "../store/payment-allocations.ts";
 
+export const HandOverResource = v.object({
+  invoiceId: v.string(),
+  level: v.literal("handed_over"),
+  reachedOn: v.string(),
+  openAmount: v.number(),
+  fees: v.number(),
+  interest: v.number(),
+  flatFee: v.number(),
+  total: v.number(),
+  currency: v.string(),
+});
+
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
   contractId: v.optional(IdOf("ctr")),
@@ -33,6 +47,7 @@ export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecor
   const { merchantId: _merchant, billingKey: _key, ...rest } = invoice;
   return {
     ...rest,
+    openAmount: Math.max(0, invoice.grossAmount - invoice.amountPaid),
     ...(lines ? { lines: lines.map(({ merchantId: _m, invoiceId: _i, ...line }) => line) } : {}),
   };
 }
@@ -51,16 +66,19 @@ export const invoicesRouter = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const db = c.var.db;
       const merchantId = c.get("merchant").id;
-      const [invoice, payments, dunning] = await Promise.all([
+      const [invoice, payments, dunning, credit] = await Promise.all([
         findInvoice(db, merchantId, id),
         paymentsOfInvoice(db, merchantId, id),
         dunningLevelsOf(db, merchantId, [id]),
+        creditAppliedToInvoices(db, merchantId, [id]),
       ]);
       if (!invoice) throw notFound("Invoice", id);
       return c.json({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
         returns: payments.returns.map(returnResource),
+        /** Customer credit applied to this invoice, in cents (part of amountPaid). */
+        creditApplied: credit.get(id) ?? 0,
         dunningLevel: dunning.at(-1)?.level ?? null,
         dunningHistory: dunning.map((d) => ({
           level: d.level,
@@ -72,6 +90,19 @@ export const invoicesRouter = new Hono<AppEnv>()
           total: d.total,
         })),
       });
+    },
+  )
+  .post(
+    "/:id/dunning/hand-over",
+    doc("Invoices", "Hand an invoice over after its 2nd dunning notice (ends automatic dunning)", {
+      status: 201,
+      schema: HandOverResource,
+    }),
+    valid("param", IdParam("inv")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const result = await handOverInvoice(c.var.db, c.get("merchant"), id, c.var.now);
+      return c.json(result satisfies v.InferOutput<typeof HandOverResource>, 201);
     },
   );
 

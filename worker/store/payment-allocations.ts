@@ -11,6 +11,7 @@ import {
 } from "../../schema/reconciliation.ts";
 import { sepaCollectionItems } from "../../schema/sepa.ts";
 import { invoices } from "../../schema/tables.ts";
+import { creditAppliedTo } from "./customer-credit.ts";
 import type { Db } from "./db.ts";
 
 export type AllocationRecord = typeof paymentAllocations.$inferSelect;
@@ -130,7 +131,7 @@ export function reverseItemAllocationStatement(
     );
 }
 
-const activePaid = sql`(SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL)`;
+const activePaid = sql`((SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL) + ${creditAppliedTo(sql`${invoices.id}`)})`;
 
 /**
  * amountPaid and status from the active allocations: open → partially_paid → paid, and back.
