@@ -39,6 +39,8 @@ export const merchants = sqliteTable("merchants", {
     .default("live"),
   /** The test clock (an instant); null for live merchants. */
   testClockAt: text("test_clock_at"),
+  /** Set while an advance continues through the job queue: the day the clock is moving to. */
+  testClockTarget: text("test_clock_target"),
   createdAt: createdAt(),
 });
 

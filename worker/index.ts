@@ -32,6 +32,7 @@ import { database } from "./store/db.ts";
 import { dunningSettingsRouter } from "./routes/dunning-settings.ts";
 import { emailSettingsRouter } from "./routes/email-settings.ts";
 import { settingsRouter } from "./routes/settings.ts";
+import { testClockRouter } from "./routes/test-clock.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
 import { usersRouter } from "./routes/users.ts";
 import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
@@ -70,6 +71,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/portal-sessions", portalSessionsRouter)
   .route("/webhook-endpoints", webhookEndpointsRouter)
   .route("/webhook-events", webhookEventsRouter)
+  .route("/test-clock", testClockRouter)
   .route("/", sepaRouter)
   .route("/", finapiRouter)
   .route("/", reconciliationRouter);

@@ -37,4 +37,5 @@ CREATE INDEX `credit_uses_invoice` ON `credit_uses` (`invoice_id`);--> statement
 CREATE INDEX `credit_uses_customer` ON `credit_uses` (`merchant_id`,`customer_id`);--> statement-breakpoint
 CREATE INDEX `credit_uses_batch` ON `credit_uses` (`batch_id`);--> statement-breakpoint
 ALTER TABLE `merchants` ADD `mode` text DEFAULT 'live' NOT NULL;--> statement-breakpoint
-ALTER TABLE `merchants` ADD `test_clock_at` text;
+ALTER TABLE `merchants` ADD `test_clock_at` text;--> statement-breakpoint
+ALTER TABLE `merchants` ADD `test_clock_target` text;

@@ -2,6 +2,7 @@
 // one merchant and one customer, and browsers only from the merchant's allowed origins. A
 // preflight carries no token, so it is answered for origins some merchant allows; the real
 // request is then checked against the token's own merchant before anything runs.
+import { useMerchantClock } from "./auth.ts";
 import { and, eq, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { merchants } from "../../schema/tables.ts";
@@ -101,5 +102,6 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
     );
   }
   c.set("customer", principal.customer);
+  useMerchantClock(c);
   await next();
 });

@@ -84,7 +84,7 @@ export async function findDunningCandidates(
           WHERE invoices.status IN ('open', 'partially_paid') AND invoices.kind <> 'credit_note'
             AND invoices.gross_amount > invoices.amount_paid AND invoices.due_date < ${utcToday}
             ${merchantId ? sql`AND invoices.merchant_id = ${merchantId}` : sql``}) AS i
-    JOIN merchants AS m ON m.id = i.merchant_id
+    JOIN merchants AS m ON m.id = i.merchant_id ${merchantId ? sql`` : sql`AND m.mode = 'live'`}
     LEFT JOIN dunning_settings AS s ON s.merchant_id = i.merchant_id
     WHERE i.reached < 3
       AND NOT EXISTS (SELECT 1 FROM dunning_levels AS h WHERE h.invoice_id = i.id AND h.level = 'handed_over')
