@@ -26,7 +26,9 @@ const credit = async (r: ReconciliationWorld, customerId: string) =>
 async function dunDaily(r: ReconciliationWorld, from: string, to: string) {
   let reached = 0;
   for (let day = from; day <= to; day = addDays(day, 1))
-    reached += (await runDunning(r.world.env.DB, new Date(`${day}T12:00:00Z`))).levelsReached;
+    reached += (
+      await runDunning(r.world.env.DB, new Date(`${day}T12:00:00Z`), { merchantId: r.m.merchantId })
+    ).levelsReached;
   return reached;
 }
 
@@ -54,7 +56,7 @@ describe("customer credit", () => {
       customerId: erika,
       amount: 2_000,
       balance: 3_000,
-      iban: "DE89************3000",
+      iban: "DE89**************3000",
       reference: "Erstattung 1",
     });
     // The same key answers the same refund again and books nothing more.
@@ -67,6 +69,7 @@ describe("customer credit", () => {
       expect.objectContaining({ refundId: refunded.id, amount: 2_000, balance: 3_000 }),
     ]);
 
+    r.world.advance(DAY);
     const second = await r.bill(erika, "pro"); // 71.40
     expect(second).toMatchObject({
       status: "partially_paid",

@@ -40,30 +40,27 @@ export function applyCreditStatements(db: Db, owner: CreditOwner, at: Date): Bat
   const batchId = newId("cru");
   const usedAt = at.toISOString();
   const { merchantId, customerId, currency } = owner;
-  const apply = sql`INSERT INTO ${creditUses}
-      (id, merchant_id, customer_id, credit_id, kind, invoice_id, refund_id, amount, currency, batch_id, used_at, reversed_at)
-    WITH c AS (
-      SELECT cc.id, cc.booked_at, cc.amount - ${remainderOf(sql`cc.id`)} AS remaining
+  // Running sums of both sides, oldest first: a credit covers [hi - remaining, hi) of the
+  // customer's credit, an invoice [hi - owed, hi) of what is owed; their overlap is applied.
+  const credits = sql`SELECT id, remaining, SUM(remaining) OVER (ORDER BY booked_at, id ROWS UNBOUNDED PRECEDING) AS hi
+    FROM (SELECT cc.id, cc.booked_at, cc.amount - ${remainderOf(sql`cc.id`)} AS remaining
       FROM ${customerCredits} AS cc
       WHERE cc.merchant_id = ${merchantId} AND cc.customer_id = ${customerId}
-        AND cc.currency = ${currency} AND cc.reversed_at IS NULL
-    ), cs AS (
-      SELECT id, remaining, SUM(remaining) OVER (ORDER BY booked_at, id ROWS UNBOUNDED PRECEDING) AS hi
-      FROM c WHERE remaining > 0
-    ), i AS (
-      SELECT id, issue_date, number, gross_amount - amount_paid AS owed FROM ${invoices}
+        AND cc.currency = ${currency} AND cc.reversed_at IS NULL)
+    WHERE remaining > 0`;
+  const owed = sql`SELECT id, owed, SUM(owed) OVER (ORDER BY issue_date, number ROWS UNBOUNDED PRECEDING) AS hi
+    FROM (SELECT id, issue_date, number, gross_amount - amount_paid AS owed FROM ${invoices}
       WHERE merchant_id = ${merchantId} AND customer_id = ${customerId} AND currency = ${currency}
-        AND status IN ('open', 'partially_paid') AND kind <> 'credit_note' AND gross_amount > amount_paid
-    ), iv AS (
-      SELECT id, owed, SUM(owed) OVER (ORDER BY issue_date, number ROWS UNBOUNDED PRECEDING) AS hi FROM i
-    )
-    SELECT ${batchId} || ':' || cs.id || ':' || iv.id, ${merchantId}, ${customerId}, cs.id, 'applied', iv.id, NULL,
+        AND status IN ('open', 'partially_paid') AND kind <> 'credit_note' AND gross_amount > amount_paid)`;
+  const apply = db.insert(creditUses).select(
+    sql`SELECT ${batchId} || ':' || cs.id || ':' || iv.id, ${merchantId}, ${customerId}, cs.id, 'applied', iv.id, NULL,
       MIN(cs.hi, iv.hi) - MAX(cs.hi - cs.remaining, iv.hi - iv.owed), ${currency}, ${batchId}, ${usedAt}, NULL
-    FROM cs JOIN iv ON cs.hi - cs.remaining < iv.hi AND iv.hi - iv.owed < cs.hi`;
+    FROM (${credits}) AS cs JOIN (${owed}) AS iv ON cs.hi - cs.remaining < iv.hi AND iv.hi - iv.owed < cs.hi`,
+  );
   const appliedHere = sql`(SELECT COALESCE(SUM(u.amount), 0) FROM ${creditUses} AS u WHERE u.batch_id = ${batchId} AND u.invoice_id = ${invoices.id})`;
   const applied = sql`EXISTS (SELECT 1 FROM ${creditUses} WHERE batch_id = ${batchId})`;
   return [
-    db.run(apply),
+    apply,
     db
       .update(invoices)
       .set({
