@@ -69,8 +69,12 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
     return invoke(new Request(`http://tarif.test${path}`, init), bindings);
   }
 
-  async function merchant(name = "Stadtwerke finAPI"): Promise<{ id: string; apiKey: string }> {
-    return json(await api("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name } }), 201);
+  async function merchant(
+    name = "Stadtwerke finAPI",
+    mode?: "test",
+  ): Promise<{ id: string; apiKey: string }> {
+    const body = { name, ...(mode ? { mode } : {}) };
+    return json(await api("/admin/v1/merchants", { key: ADMIN_TOKEN, body }), 201);
   }
 
   async function configure(key: string, overrides: Record<string, unknown> = {}) {
@@ -84,8 +88,8 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
   }
 
   /** Settings, user and one completed bank connection; returns its finAPI account ids. */
-  async function connectedMerchant(name?: string) {
-    const { id, apiKey } = await merchant(name);
+  async function connectedMerchant(name?: string, mode?: "test") {
+    const { id, apiKey } = await merchant(name, mode);
     await configure(apiKey);
     const user = await json(await api("/api/v1/finapi/user", { key: apiKey, body: {} }), 201);
     const started = await json(

@@ -100,7 +100,8 @@ async function authenticateSession(c: Context<AppEnv>, token: string) {
 /** A test-mode merchant's requests run on its test clock: `now` is the clock from here on. */
 export function useMerchantClock(c: Context<AppEnv>) {
   const merchant = c.get("merchant");
-  if (merchant.mode === "test" && merchant.testClockAt) c.set("now", new Date(merchant.testClockAt));
+  if (merchant.mode === "test" && merchant.testClockAt)
+    c.set("now", new Date(merchant.testClockAt));
 }
 
 export const requireMerchant = createMiddleware<AppEnv>(async (c, next) => {

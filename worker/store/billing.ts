@@ -52,7 +52,9 @@ export async function findDueContracts(
         inArray(contracts.status, ["active", "cancellation_pending"]),
         gt(contracts.id, after),
         // Test-mode merchants run on their own clock (worker/jobs/test-clock.ts), never the cron's.
-        merchantId === undefined ? eq(merchants.mode, "live") : eq(contracts.merchantId, merchantId),
+        merchantId === undefined
+          ? eq(merchants.mode, "live")
+          : eq(contracts.merchantId, merchantId),
         or(lte(contracts.currentPeriodEnd, latestToday), inArray(contracts.id, dueChange)),
       ),
     )

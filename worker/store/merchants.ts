@@ -89,7 +89,10 @@ export function customerCenterSettingsOf(merchant: MerchantRecord): CustomerCent
   };
 }
 
-export async function findMerchant(db: Db, merchantId: string): Promise<MerchantRecord | undefined> {
+export async function findMerchant(
+  db: Db,
+  merchantId: string,
+): Promise<MerchantRecord | undefined> {
   const [row] = await db.select().from(merchants).where(eq(merchants.id, merchantId)).limit(1);
   return row;
 }
