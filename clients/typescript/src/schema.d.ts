@@ -262,6 +262,40 @@ export interface paths {
         patch: operations["patchApiV1CustomersById"];
         trace?: never;
     };
+    "/api/v1/customers/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a customer's credit balance and its entries */
+        get: operations["getApiV1CustomersByIdCredit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/credit/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a refund of credit by transfer */
+        post: operations["postApiV1CustomersByIdCreditRefunds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contracts": {
         parameters: {
             query?: never;
@@ -411,6 +445,23 @@ export interface paths {
         get: operations["getApiV1InvoicesById"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/dunning/hand-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand an invoice over after its 2nd dunning notice (ends automatic dunning) */
+        post: operations["postApiV1InvoicesByIdDunningHandOver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -621,6 +672,40 @@ export interface paths {
         put?: never;
         /** Send an event again (same webhook-id) */
         post: operations["postApiV1WebhookEventsByIdRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/test-clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the test clock of a test-mode merchant */
+        get: operations["getApiV1TestClock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/test-clock/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Advance the test clock, running billing, dunning and delivery each day */
+        post: operations["postApiV1TestClockAdvance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1059,6 +1144,11 @@ export interface operations {
                         email: string;
                         password: string;
                     };
+                    /**
+                     * @default live
+                     * @enum {string}
+                     */
+                    mode?: "live" | "test";
                 };
             };
         };
@@ -2431,6 +2521,178 @@ export interface operations {
             };
         };
     };
+    getApiV1CustomersByIdCredit: {
+        parameters: {
+            query?: {
+                currency?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        currency: string;
+                        balance: number;
+                        entries: ({
+                            /** @constant */
+                            type: "booked";
+                            at: string;
+                            creditId: string;
+                            amount: number;
+                            reason: string;
+                            reversedAt: string | null;
+                        } | {
+                            /** @constant */
+                            type: "applied";
+                            at: string;
+                            creditId: string;
+                            amount: number;
+                            invoiceId: string;
+                            invoiceNumber: string | null;
+                            reversedAt: string | null;
+                        } | {
+                            /** @constant */
+                            type: "refunded";
+                            at: string;
+                            refundId: string;
+                            amount: number;
+                            reference: string | null;
+                            iban: string | null;
+                        })[];
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1CustomersByIdCreditRefunds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                    /** @default EUR */
+                    currency?: string;
+                    /** @default null */
+                    iban?: string | null;
+                    /** @default null */
+                    reference?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        amount: number;
+                        currency: string;
+                        iban: string | null;
+                        reference: string | null;
+                        refundedAt: string;
+                        balance: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     getApiV1Contracts: {
         parameters: {
             query?: {
@@ -3250,6 +3512,87 @@ export interface operations {
             };
         };
     };
+    postApiV1InvoicesByIdDunningHandOver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invoiceId: string;
+                        /** @constant */
+                        level: "handed_over";
+                        reachedOn: string;
+                        openAmount: number;
+                        fees: number;
+                        interest: number;
+                        flatFee: number;
+                        total: number;
+                        currency: string;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     getApiV1SettingsCustomerCenter: {
         parameters: {
             query?: never;
@@ -3770,7 +4113,7 @@ export interface operations {
                     url: string;
                     description?: string | null;
                     /** @default [] */
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "customer_credit.applied" | "customer_credit.refunded" | "bank_connection.consent_required")[];
                 };
             };
         };
@@ -3943,7 +4286,7 @@ export interface operations {
                 "application/json": {
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "customer_credit.applied" | "customer_credit.refunded" | "bank_connection.consent_required")[];
                     enabled?: boolean;
                 };
             };
@@ -4146,7 +4489,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required";
+                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "customer_credit.applied" | "customer_credit.refunded" | "bank_connection.consent_required";
             };
             header?: never;
             path?: never;
@@ -4262,6 +4605,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Idempotency-Key reused with a different request, or a business rule refused it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    getApiV1TestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: string;
+                        today: string;
+                        timeZone: string;
+                        advancingTo: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    postApiV1TestClockAdvance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done; 202 when the advance continues through the job queue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: string;
+                        today: string;
+                        timeZone: string;
+                        advancingTo: string | null;
+                        daysRun: number;
+                        invoicesIssued: number;
+                        dunningLevelsReached: number;
+                        webhooksDelivered: number;
+                        emailsSent: number;
+                        done: boolean;
+                    };
                 };
             };
             /** @description Invalid request: the problem lists each bad field */
