@@ -216,7 +216,20 @@ describe("a year through the test clock", () => {
     expect(year.status).toBe(202);
     expect(year.drained.invocations).toBeGreaterThan(0);
     expect(year.drained.maxStatements).toBeLessThanOrEqual(800);
-    console.log("a year through the test clock:", JSON.stringify(year.drained));
+    const count = async (query: string) =>
+      (await r.world.env.DB.prepare(query).bind(r.m.merchantId).first<{ n: number }>())!.n;
+    const letters = await count("SELECT COUNT(*) AS n FROM dunning_levels WHERE merchant_id = ?");
+    const sent = await count(
+      "SELECT COUNT(*) AS n FROM email_outbox WHERE merchant_id = ? AND status = 'sent'",
+    );
+    const unsent = await count(
+      "SELECT COUNT(*) AS n FROM email_outbox WHERE merchant_id = ? AND status <> 'sent'",
+    );
+    expect(unsent).toBe(0);
+    console.log(
+      "a year through the test clock:",
+      JSON.stringify({ ...year.drained, request: year.first, letters, sent }),
+    );
 
     const invoices = (
       await json(await r.api(`/api/v1/invoices?customerId=${max.id}&limit=100`), 200)
