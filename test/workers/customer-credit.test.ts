@@ -111,6 +111,30 @@ describe("customer credit", () => {
       openAmount: c.grossAmount - 1_000,
     });
     expect((await credit(r, lena)).balance).toBe(0);
+
+    // Booked anew by hand (only invoice A, the rest ignored): the credit it made is reversed and
+    // taken back from the invoices it had paid.
+    const [tx] = await r.transactions();
+    const reassigned = await r.api(`/api/v1/bank-transactions/${tx.id}/assign`, {
+      body: { invoiceIds: [a.id], remainder: "ignore" },
+    });
+    expect(reassigned.status, await reassigned.text()).toBe(200);
+    expect(await r.invoice(a.id)).toMatchObject({ status: "paid" });
+    expect(await r.invoice(b.id)).toMatchObject({
+      status: "open",
+      amountPaid: 0,
+      creditApplied: 0,
+    });
+    expect(await r.invoice(c.id)).toMatchObject({
+      status: "open",
+      amountPaid: 0,
+      creditApplied: 0,
+    });
+    const view = await credit(r, lena);
+    expect(view.balance).toBe(0);
+    expect(view.entries.every((e: { reversedAt: string | null }) => e.reversedAt !== null)).toBe(
+      true,
+    );
   });
 
   it("stops dunning for an invoice it covers", async () => {
