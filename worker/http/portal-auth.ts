@@ -2,7 +2,6 @@
 // one merchant and one customer, and browsers only from the merchant's allowed origins. A
 // preflight carries no token, so it is answered for origins some merchant allows; the real
 // request is then checked against the token's own merchant before anything runs.
-import { useMerchantClock } from "./auth.ts";
 import { and, eq, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { merchants } from "../../schema/tables.ts";
@@ -11,6 +10,7 @@ import { type Db } from "../store/db.ts";
 import { findPortalPrincipal } from "../store/portal.ts";
 import { sha256Hex } from "../security.ts";
 import { DomainError } from "../domain/errors.ts";
+import { useMerchantClock } from "./auth.ts";
 import { problemResponse } from "./problem.ts";
 
 const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
