@@ -35,6 +35,14 @@ export const merchants = sqliteTable("merchants", {
     .notNull()
     .default("interim_invoice"),
   allowedOrigins: json<string[]>("allowed_origins").notNull(),
+  /** live, or test: a sandbox merchant (sk_test_ keys) whose requests and jobs run on its own clock. */
+  mode: text("mode", { enum: ["live", "test"] })
+    .notNull()
+    .default("live"),
+  /** The test clock (an instant); null for live merchants. */
+  testClockAt: text("test_clock_at"),
+  /** Set while an advance continues through the job queue: the day the clock is moving to. */
+  testClockTarget: text("test_clock_target"),
   createdAt: createdAt(),
 });
 

@@ -18,6 +18,7 @@ import { loginRouter, sessionRouter } from "./routes/auth.ts";
 import { contractTemplatesRouter } from "./routes/contract-templates.ts";
 import { contractChangesRouter } from "./routes/contract-changes.ts";
 import { contractsRouter } from "./routes/contracts.ts";
+import { customerCreditRouter } from "./routes/customer-credit.ts";
 import { customersRouter } from "./routes/customers.ts";
 import { demoRouter } from "./routes/demo.ts";
 import { docsRouter } from "./routes/docs.ts";
@@ -31,6 +32,7 @@ import { database } from "./store/db.ts";
 import { dunningSettingsRouter } from "./routes/dunning-settings.ts";
 import { emailSettingsRouter } from "./routes/email-settings.ts";
 import { settingsRouter } from "./routes/settings.ts";
+import { testClockRouter } from "./routes/test-clock.ts";
 import { templateGroupsRouter } from "./routes/template-groups.ts";
 import { usersRouter } from "./routes/users.ts";
 import { webhookEndpointsRouter, webhookEventsRouter } from "./routes/webhooks.ts";
@@ -59,6 +61,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/template-groups", templateGroupsRouter)
   .route("/contract-templates", contractTemplatesRouter)
   .route("/customers", customersRouter)
+  .route("/customers", customerCreditRouter)
   .route("/contracts", contractsRouter)
   .route("/contracts", contractChangesRouter)
   .route("/invoices", invoicesRouter)
@@ -68,6 +71,7 @@ const merchantApi = new Hono<AppEnv>()
   .route("/portal-sessions", portalSessionsRouter)
   .route("/webhook-endpoints", webhookEndpointsRouter)
   .route("/webhook-events", webhookEventsRouter)
+  .route("/test-clock", testClockRouter)
   .route("/", sepaRouter)
   .route("/", finapiRouter)
   .route("/", reconciliationRouter);

@@ -214,9 +214,9 @@ describe("shouldDisableEndpoint", () => {
 });
 
 describe("event types and payload", () => {
-  it("lists the 13 event types from DESIGN, consent_required (issue 17) and the 2 of dunning (issue 14)", () => {
-    expect(WEBHOOK_EVENT_TYPES).toHaveLength(17);
-    expect(new Set(WEBHOOK_EVENT_TYPES).size).toBe(17);
+  it("lists the 13 event types from DESIGN, consent_required (issue 17), mandate.created and the 4 of dunning and credit (issue 14)", () => {
+    expect(WEBHOOK_EVENT_TYPES).toHaveLength(19);
+    expect(new Set(WEBHOOK_EVENT_TYPES).size).toBe(19);
     for (const type of WEBHOOK_EVENT_TYPES) expect(type).toMatch(/^[a-z_]+\.[a-z_]+$/);
     expect(isWebhookEventType("invoice.paid")).toBe(true);
     expect(isWebhookEventType("invoice.deleted")).toBe(false);

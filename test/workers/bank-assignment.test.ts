@@ -116,9 +116,11 @@ describe("assigning from the review queue", () => {
     expect(await json(await assign(r, smallTx.id, { invoiceIds: [second.id] }), 200)).toMatchObject(
       { status: "partially_matched", invoiceIds: [second.id] },
     );
+    // The 10.00 credit from the first assignment went onto the oldest open invoice at once.
     expect(await r.invoice(second.id)).toMatchObject({
       status: "partially_paid",
-      amountPaid: 4_070,
+      amountPaid: 4_070 + 1_000,
+      creditApplied: 1_000,
     });
 
     // Not a customer's payment at all: ignored by hand, nothing booked.

@@ -72,9 +72,13 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
     return invoke(new Request(`http://tarif.test${path}`, init), bindings);
   }
 
-  async function merchant(name = "Stadtwerke finAPI"): Promise<{ id: string; apiKey: string }> {
+  async function merchant(
+    name = "Stadtwerke finAPI",
+    mode?: "test",
+  ): Promise<{ id: string; apiKey: string }> {
+    const body = { name, ...(mode ? { mode } : {}) };
     const created = await json<{ id: string; apiKey: string }>(
-      await api("/admin/v1/merchants", { key: ADMIN_TOKEN, body: { name } }),
+      await api("/admin/v1/merchants", { key: ADMIN_TOKEN, body }),
       201,
     );
     await json(
@@ -99,8 +103,8 @@ export function finapiWorld(options: FakeFinapiOptions = {}) {
   }
 
   /** Settings, user and one completed bank connection; returns its finAPI account ids. */
-  async function connectedMerchant(name?: string) {
-    const { id, apiKey } = await merchant(name);
+  async function connectedMerchant(name?: string, mode?: "test") {
+    const { id, apiKey } = await merchant(name, mode);
     await configure(apiKey);
     const user = await json(await api("/api/v1/finapi/user", { key: apiKey, body: {} }), 201);
     const started = await json(

@@ -22,9 +22,9 @@ export const CREDITOR = {
 
 export type ReconciliationWorld = Awaited<ReturnType<typeof reconciliationWorld>>;
 
-export async function reconciliationWorld(name?: string) {
+export async function reconciliationWorld(name?: string, mode?: "test") {
   const world = finapiWorld();
-  const m = await world.connectedMerchant(name);
+  const m = await world.connectedMerchant(name, mode);
   const key = m.apiKey;
   const catalogue: Catalogue = await createCatalogue(key);
   let lines = 0;

@@ -2,7 +2,7 @@
 // surplus amounts, unknown payers) and steps — reconciliation runs, two runs at once, and manual
 // (re-)assignments by a person — no invoice is ever booked with more than the bank actually sent
 // for it, no transaction gives away more than it brought, and each invoice's amountPaid and
-// status are exactly what its active allocations say.
+// status are exactly what its active allocations and the customer credit applied to it say.
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -153,6 +153,15 @@ async function checkInvariants(r: ReconciliationWorld) {
     amount_paid: number;
     status: string;
   }>("invoices", merchantId);
+  // Customer credit goes onto open invoices at once (issue 14): part of what they have paid.
+  const creditUses = (
+    await rows<{
+      invoice_id: string | null;
+      kind: string;
+      amount: number;
+      reversed_at: string | null;
+    }>("credit_uses", merchantId)
+  ).filter((u) => u.kind === "applied" && u.reversed_at === null);
 
   const given = new Map<string, number>();
   for (const a of [...allocations, ...credits])
@@ -174,12 +183,15 @@ async function checkInvariants(r: ReconciliationWorld) {
     expect(booked, `invoice ${invoice.id}: booked ≤ what the bank sent for it`).toBeLessThanOrEqual(
       sent,
     );
-    expect(booked).toBeLessThanOrEqual(invoice.gross_amount);
+    const paid =
+      booked +
+      creditUses.filter((u) => u.invoice_id === invoice.id).reduce((sum, u) => sum + u.amount, 0);
+    expect(paid).toBeLessThanOrEqual(invoice.gross_amount);
     expect(invoice.amount_paid, `invoice ${invoice.id}: amountPaid follows the allocations`).toBe(
-      booked,
+      paid,
     );
     expect(invoice.status).toBe(
-      booked >= invoice.gross_amount ? "paid" : booked > 0 ? "partially_paid" : "open",
+      paid >= invoice.gross_amount ? "paid" : paid > 0 ? "partially_paid" : "open",
     );
   }
 }

@@ -80,7 +80,11 @@ export type BankErrorCode =
   | "bank_transaction_changed"
   | "nothing_to_undo";
 
+export type AfterReturnErrorCode =
+  "credit_exceeds_balance" | "hand_over_not_allowed" | "test_mode_only" | "test_clock_out_of_range";
+
 export type ErrorCode =
+  | AfterReturnErrorCode
   | RequestErrorCode
   | PortalAccessCode
   | BackOfficeErrorCode

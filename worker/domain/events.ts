@@ -167,6 +167,22 @@ export type WebhookEventData = {
     /** The customer's latest mandate before, when it was blocked (dead or revoked). */
     supersedesMandateId: string | null;
   };
+  /** Customer credit went onto open invoices (oldest first), when an invoice was issued or credit booked. */
+  "customer_credit.applied": {
+    customerId: string;
+    currency: string;
+    amount: Cents;
+    applications: { creditId: string; invoiceId: string; amount: Cents }[];
+  };
+  /** Credit was refunded by transfer (recorded; the payout is the merchant's). */
+  "customer_credit.refunded": {
+    refundId: string;
+    customerId: string;
+    currency: string;
+    amount: Cents;
+    reference: string | null;
+    balance: Cents;
+  };
   "bank_connection.consent_required": {
     bankConnectionId: string;
     finapiConnectionId: number | null;
@@ -195,6 +211,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "bank_sync.failed",
   "invoice.overdue",
   "dunning.level_reached",
+  "customer_credit.applied",
+  "customer_credit.refunded",
   "bank_connection.consent_required",
   "mandate.created",
 ] as const satisfies readonly WebhookEventType[];

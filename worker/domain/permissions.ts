@@ -28,6 +28,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { access: "write", path: /^\/reconciliation\//, roles: BOOKKEEPING },
   { access: "write", path: /^\/collection-runs(\/|$)/, roles: BOOKKEEPING },
   { access: "write", path: /^\/customers\/[^/]+\/mandate$/, roles: BOOKKEEPING },
+  { access: "write", path: /^\/customers\/[^/]+\/credit\/refunds$/, roles: BOOKKEEPING },
   { access: "write", path: /^\/finapi\/bank-connections(\/|$)/, roles: BOOKKEEPING },
 ];
 

@@ -2,6 +2,10 @@
 // the transaction's earlier payment bookings and credit are reversed, then the amount is booked
 // onto the chosen invoices in the order given (rule "manual"), any surplus as customer credit or
 // ignored as the merchant says — all in one batch, guarded against a concurrent booking.
+import {
+  applyCreditStatements,
+  reverseTransactionCreditUsesStatements,
+} from "../store/customer-credit.ts";
 import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
 import { newId } from "../security.ts";
 import type { Db } from "../store/db.ts";
@@ -225,6 +229,7 @@ export async function assignTransaction(
       at,
     }),
     reverseTransactionAllocationsStatement(db, merchantId, tx.id, entryId, "reassigned", at),
+    ...reverseTransactionCreditUsesStatements(db, merchantId, tx.id, at),
     reverseTransactionCreditsStatement(db, merchantId, tx.id, entryId, at),
     ...(ownPaid.size > 0 ? [recomputeInvoicesStatement(db, merchantId, [...ownPaid.keys()])] : []),
     ...shares.map((share) =>
@@ -259,6 +264,9 @@ export async function assignTransaction(
         ]
       : []),
     ...(shares.length > 0 ? [recomputeInvoicesStatement(db, merchantId, input.invoiceIds)] : []),
+    ...(credit > 0
+      ? applyCreditStatements(db, { merchantId, customerId: [...customers][0]!, currency }, now)
+      : []),
     transactionStatusStatement(db, merchantId, tx.id, {
       status,
       matchedRule: shares.length > 0 ? "manual" : null,

@@ -97,6 +97,13 @@ async function authenticateSession(c: Context<AppEnv>, token: string) {
 }
 
 /** An API key wins over a cookie: machines never need a CSRF token. */
+/** A test-mode merchant's requests run on its test clock: `now` is the clock from here on. */
+export function useMerchantClock(c: Context<AppEnv>) {
+  const merchant = c.get("merchant");
+  if (merchant.mode === "test" && merchant.testClockAt)
+    c.set("now", new Date(merchant.testClockAt));
+}
+
 export const requireMerchant = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const token = bearerToken(header);
@@ -110,6 +117,7 @@ export const requireMerchant = createMiddleware<AppEnv>(async (c, next) => {
       "unauthorized",
       "Send a merchant API key as `Authorization: Bearer <key>`, or sign in at /app.",
     );
+  useMerchantClock(c);
   await next();
 });
 

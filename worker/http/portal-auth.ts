@@ -10,6 +10,7 @@ import { type Db } from "../store/db.ts";
 import { findPortalPrincipal } from "../store/portal.ts";
 import { sha256Hex } from "../security.ts";
 import { DomainError } from "../domain/errors.ts";
+import { useMerchantClock } from "./auth.ts";
 import { problemResponse } from "./problem.ts";
 
 const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
@@ -101,5 +102,6 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
     );
   }
   c.set("customer", principal.customer);
+  useMerchantClock(c);
   await next();
 });

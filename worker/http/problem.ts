@@ -108,6 +108,10 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   seller_country_unsupported: unprocessable,
   tax_rate_not_allowed: unprocessable,
   seller_vat_id_required: unprocessable,
+  credit_exceeds_balance: { status: 422, title: "More than the customer's credit balance" },
+  hand_over_not_allowed: { status: 409, title: "The invoice cannot be handed over now" },
+  test_mode_only: { status: 403, title: "Only test-mode merchants have a test clock" },
+  test_clock_out_of_range: { status: 422, title: "The test clock cannot move there" },
 };
 
 export function problemBody(error: DomainError, instance?: string) {

@@ -102,6 +102,8 @@ export interface EmailDeliveryOptions {
   connect?: (config: SmtpConfig) => Promise<MailTransport>;
   limit?: number;
   random?: RandomSource;
+  /** Only this merchant's mails (a test clock delivers its own merchant's only). */
+  merchantId?: string;
 }
 
 export interface EmailDeliveryReport {
@@ -166,6 +168,7 @@ export async function deliverEmails(
     now.toISOString(),
     new Date(now.getTime() + LEASE_MS).toISOString(),
     limit,
+    options.merchantId,
   );
   if (leased.length === 0) return report;
   const failAll = async (error: string) => {

@@ -14,6 +14,7 @@ import { runDunning } from "./dunning-run.ts";
 import { storePendingDocuments } from "./document-outbox.ts";
 import { deliverEmails, EMAIL_STATEMENTS } from "./email-delivery.ts";
 import { jobsFor } from "./crons.ts";
+import { advanceTestClock } from "./test-clock.ts";
 import { meteredD1, QueryMeter, queryBudgetOf } from "./query-budget.ts";
 import { deliverWebhooks } from "./webhook-delivery.ts";
 
@@ -34,6 +35,13 @@ export const JobMessageSchema = v.variant("job", [
   /** The document outbox of all merchants, one page per message (see document-outbox.ts). */
   v.strictObject({ job: v.literal("documents"), scheduledTime: Instant }),
   v.strictObject({ job: v.literal("bank_sync"), merchantId: MerchantId, scheduledTime: Instant }),
+  /** A test clock's advance that did not fit one invocation: it continues towards `to`. */
+  v.strictObject({
+    job: v.literal("test_clock"),
+    merchantId: MerchantId,
+    scheduledTime: Instant,
+    to: v.pipe(v.string(), v.isoDate()),
+  }),
 ]);
 export type JobMessage = v.InferOutput<typeof JobMessageSchema>;
 
@@ -100,6 +108,11 @@ async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promi
     if (report.errors.length > 0) console.error("billing: contracts failed", report.errors);
     if (report.resumeAfter !== null) return [{ ...message, after: report.resumeAfter }];
     return [{ job: "dunning", merchantId, scheduledTime: message.scheduledTime }];
+  }
+  if (message.job === "test_clock") {
+    const report = await advanceTestClock(env, merchantId, message.to, meter);
+    // Carried on only while this advance is the merchant's current one.
+    return !report.done && report.status.advancingTo === message.to ? [message] : [];
   }
   if (message.job === "webhooks") {
     await deliverWebhooks(env, scheduledTime, { merchantId, meter });

@@ -29,12 +29,17 @@ const CreateMerchant = v.strictObject({
   ),
   /** The merchant's first back-office user, who signs in at /app and adds the others. */
   owner: v.optional(v.omit(NewUserSchema, ["role"])),
+  /** test: a sandbox merchant with a `sk_test_` key and its own test clock (starts now). */
+  mode: v.optional(v.picklist(["live", "test"]), "live"),
 });
 
 const CreatedMerchant = v.object({
   id: v.string(),
   name: v.string(),
   timeZone: v.string(),
+  mode: v.picklist(["live", "test"]),
+  /** Test-mode merchants only: where their clock stands (it starts at creation). */
+  testClock: v.optional(v.nullable(v.pipe(v.string(), v.isoTimestamp()))),
   /** Shown once: only its SHA-256 digest is stored. */
   apiKey: v.string(),
   owner: v.optional(UserResource),
@@ -51,7 +56,7 @@ export const adminRouter = new Hono<AppEnv>().post(
   valid("json", CreateMerchant),
   async (c) => {
     const body = c.req.valid("json");
-    const apiKey = `sk_${randomToken(32)}`;
+    const apiKey = body.mode === "test" ? `sk_test_${randomToken(32)}` : `sk_${randomToken(32)}`;
     const id = newId("mer");
     const owner = body.owner ? await newUserRow(id, { ...body.owner, role: "owner" }) : undefined;
     const merchant = await createMerchant(c.var.db, {
@@ -60,7 +65,9 @@ export const adminRouter = new Hono<AppEnv>().post(
       timeZone: body.timeZone,
       apiKeyId: newId("key"),
       apiKeyHash: await sha256Hex(apiKey),
-      apiKeyPrefix: apiKey.slice(0, 7),
+      apiKeyPrefix: apiKey.slice(0, body.mode === "test" ? 12 : 7),
+      mode: body.mode,
+      testClockAt: body.mode === "test" ? c.var.now.toISOString() : null,
       owner,
     }).catch((error: unknown) => {
       if (owner && isUniqueViolation(error)) throw emailTaken(owner.email);
@@ -71,6 +78,8 @@ export const adminRouter = new Hono<AppEnv>().post(
         id: merchant.id,
         name: merchant.name,
         timeZone: merchant.timeZone,
+        mode: merchant.mode,
+        ...(merchant.mode === "test" ? { testClock: merchant.testClockAt } : {}),
         apiKey,
         ...(owner ? { owner: userResource({ ...owner, createdAt: merchant.createdAt }) } : {}),
       }),

@@ -18,7 +18,9 @@ import {
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
+import { handOverInvoice } from "../flows/dunning-hand-over.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
+import { creditAppliedToInvoices } from "../store/customer-credit.ts";
 import { dunningLevelsOf } from "../store/dunning.ts";
 import { invoiceDocumentFile, type StoredDocument } from "../flows/invoice-documents.ts";
 import {
@@ -33,6 +35,18 @@ import {
   type AllocationRecord,
   type ReturnRecord,
 } from "../store/payment-allocations.ts";
+
+export const HandOverResource = v.object({
+  invoiceId: v.string(),
+  level: v.literal("handed_over"),
+  reachedOn: v.string(),
+  openAmount: v.number(),
+  fees: v.number(),
+  interest: v.number(),
+  flatFee: v.number(),
+  total: v.number(),
+  currency: v.string(),
+});
 
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
@@ -72,6 +86,8 @@ export const InvoiceResource = v.object({
   taxAmount: Int,
   grossAmount: Int,
   amountPaid: Int,
+  /** What is still owed, in cents: grossAmount − amountPaid (credit applied counts as paid). */
+  openAmount: Int,
   paymentReference: v.string(),
   periodStart: NullableDate,
   periodEnd: NullableDate,
@@ -117,6 +133,8 @@ const InvoiceDetailResource = v.object({
   ...InvoiceResource.entries,
   payments: v.array(PaymentResource),
   returns: v.array(ReturnResource),
+  /** Customer credit applied to this invoice, in cents (part of amountPaid). */
+  creditApplied: Int,
   dunningLevel: NullableText,
   dunningHistory: v.array(
     v.object({
@@ -135,6 +153,7 @@ export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecor
   const { merchantId: _merchant, billingKey: _key, documentSnapshot, ...rest } = invoice;
   return shaped(InvoiceResource)({
     ...rest,
+    openAmount: Math.max(0, invoice.grossAmount - invoice.amountPaid),
     documents: documentSnapshot ? documentLinks(invoice.id) : null,
     ...(lines
       ? {
@@ -170,16 +189,18 @@ export const invoicesRouter = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const db = c.var.db;
       const merchantId = c.get("merchant").id;
-      const [invoice, payments, dunning] = await Promise.all([
+      const [invoice, payments, dunning, credit] = await Promise.all([
         findInvoice(db, merchantId, id),
         paymentsOfInvoice(db, merchantId, id),
         dunningLevelsOf(db, merchantId, [id]),
+        creditAppliedToInvoices(db, merchantId, [id]),
       ]);
       if (!invoice) throw notFound("Invoice", id);
       return c.json<v.InferOutput<typeof InvoiceDetailResource>>({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
         returns: payments.returns.map(returnResource),
+        creditApplied: credit.get(id) ?? 0,
         dunningLevel: dunning.at(-1)?.level ?? null,
         dunningHistory: dunning.map((d) => ({
           level: d.level,
@@ -232,6 +253,21 @@ export const invoicesRouter = new Hono<AppEnv>()
           c.var.now,
         ),
       ),
+  )
+  .post(
+    "/:id/dunning/hand-over",
+    doc(
+      "Invoices",
+      "Hand an invoice over after its 2nd dunning notice (ends automatic dunning)",
+      { status: 201, schema: HandOverResource },
+      { errors: [404, 409] },
+    ),
+    valid("param", IdParam("inv")),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const result = await handOverInvoice(c.var.db, c.get("merchant"), id, c.var.now);
+      return c.json(result satisfies v.InferOutput<typeof HandOverResource>, 201);
+    },
   );
 
 /** The stored bytes, with their SHA-256 so a client can check them against the webhook or D1. */

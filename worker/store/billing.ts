@@ -51,7 +51,10 @@ export async function findDueContracts(
       and(
         inArray(contracts.status, ["active", "cancellation_pending"]),
         gt(contracts.id, after),
-        merchantId === undefined ? undefined : eq(contracts.merchantId, merchantId),
+        // Test-mode merchants run on their own clock (worker/jobs/test-clock.ts), never the cron's.
+        merchantId === undefined
+          ? eq(merchants.mode, "live")
+          : eq(contracts.merchantId, merchantId),
         or(lte(contracts.currentPeriodEnd, latestToday), inArray(contracts.id, dueChange)),
       ),
     )
@@ -61,6 +64,8 @@ export async function findDueContracts(
 
 /** The merchants with due work, for the cron to enqueue a billing message for each. */
 export async function merchantsWithDueContracts(db: Db, latestToday: string): Promise<string[]> {
+  // Test-mode merchants run on their own clock (worker/jobs/test-clock.ts), never the cron's.
+  const live = db.select({ id: merchants.id }).from(merchants).where(eq(merchants.mode, "live"));
   const byPeriod = db
     .selectDistinct({ merchantId: contracts.merchantId })
     .from(contracts)
@@ -68,13 +73,18 @@ export async function merchantsWithDueContracts(db: Db, latestToday: string): Pr
       and(
         inArray(contracts.status, ["active", "cancellation_pending"]),
         lte(contracts.currentPeriodEnd, latestToday),
+        inArray(contracts.merchantId, live),
       ),
     );
   const byChange = db
     .selectDistinct({ merchantId: contractChanges.merchantId })
     .from(contractChanges)
     .where(
-      and(eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, latestToday)),
+      and(
+        eq(contractChanges.status, "scheduled"),
+        lte(contractChanges.effectiveDate, latestToday),
+        inArray(contractChanges.merchantId, live),
+      ),
     );
   const rows = await union(byPeriod, byChange);
   return rows.map((row) => row.merchantId);

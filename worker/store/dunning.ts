@@ -1,7 +1,8 @@
 // The merchant's dunning settings (defaults until the merchant changes them) and the dunning
 // levels invoices reached.
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { dunningLevels, dunningSettings } from "../../schema/dunning.ts";
+import { creditUses } from "../../schema/customer-credit.ts";
 import { paymentAllocations } from "../../schema/reconciliation.ts";
 import { customers, merchants } from "../../schema/tables.ts";
 import { DEFAULT_DUNNING_SETTINGS, type DunningSettings } from "../domain/dunning.ts";
@@ -86,7 +87,7 @@ export async function findDunningCandidates(
           WHERE invoices.status IN ('open', 'partially_paid') AND invoices.kind <> 'credit_note'
             AND invoices.gross_amount > invoices.amount_paid AND invoices.due_date < ${utcToday}
             ${merchantId ? sql`AND invoices.merchant_id = ${merchantId}` : sql``}) AS i
-    JOIN merchants AS m ON m.id = i.merchant_id
+    JOIN merchants AS m ON m.id = i.merchant_id ${merchantId ? sql`` : sql`AND m.mode = 'live'`}
     LEFT JOIN customers AS c ON c.id = i.customer_id AND c.merchant_id = i.merchant_id
     LEFT JOIN dunning_settings AS s ON s.merchant_id = i.merchant_id
     WHERE i.reached < 3
@@ -98,22 +99,21 @@ export async function findDunningCandidates(
     LIMIT ${limit}`);
 }
 
-/** Active payments on the invoices, dated: the base of default interest moves with them. */
+/**
+ * Active payments on the invoices, dated: the base of default interest moves with them. Credit
+ * applied to an invoice counts as paid on the day it was applied. One query.
+ */
 export async function datedPaymentsOf(db: Db, invoiceIds: readonly string[]) {
   if (invoiceIds.length === 0) return [];
-  return db
-    .select({
-      invoiceId: paymentAllocations.invoiceId,
-      amount: paymentAllocations.amount,
-      date: sql<string>`COALESCE(${paymentAllocations.paymentDate}, substr(${paymentAllocations.bookedAt}, 1, 10))`,
-    })
-    .from(paymentAllocations)
-    .where(
-      and(
-        inArray(paymentAllocations.invoiceId, [...invoiceIds]),
-        isNull(paymentAllocations.reversedAt),
-      ),
-    );
+  const ids = sql`(SELECT value FROM json_each(${JSON.stringify(invoiceIds)}))`;
+  return db.all<{ invoiceId: string; amount: number; date: string }>(sql`
+    SELECT ${paymentAllocations.invoiceId} AS invoiceId, ${paymentAllocations.amount} AS amount,
+      COALESCE(${paymentAllocations.paymentDate}, substr(${paymentAllocations.bookedAt}, 1, 10)) AS date
+    FROM ${paymentAllocations}
+    WHERE ${paymentAllocations.invoiceId} IN ${ids} AND ${paymentAllocations.reversedAt} IS NULL
+    UNION ALL
+    SELECT u.invoice_id, u.amount, substr(u.used_at, 1, 10) FROM ${creditUses} AS u
+    WHERE u.invoice_id IN ${ids} AND u.kind = 'applied' AND u.reversed_at IS NULL`);
 }
 
 export function dunningLevelStatement(db: Db, row: typeof dunningLevels.$inferInsert) {

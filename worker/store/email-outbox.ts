@@ -107,11 +107,18 @@ export async function leaseDueEmails(
   now: string,
   leaseUntil: string,
   limit: number,
+  merchantId?: string,
 ): Promise<OutboxRecord[]> {
   const due = db
     .select({ id: emailOutbox.id })
     .from(emailOutbox)
-    .where(and(eq(emailOutbox.status, "pending"), lte(emailOutbox.nextAttemptAt, now)))
+    .where(
+      and(
+        eq(emailOutbox.status, "pending"),
+        lte(emailOutbox.nextAttemptAt, now),
+        merchantId === undefined ? undefined : eq(emailOutbox.merchantId, merchantId),
+      ),
+    )
     .orderBy(asc(emailOutbox.nextAttemptAt))
     .limit(limit);
   return db

@@ -9,6 +9,7 @@ import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import { directDebitSql, invoiceNumberSql, queueEmailStatement } from "./email-outbox.ts";
+import { applyCreditStatements } from "./customer-credit.ts";
 import { eventStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
 
@@ -72,6 +73,10 @@ export function issueInvoiceStatements(
       invoiceNumberOf: draft.id,
     }),
     ...(draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)]),
+    // The customer's credit goes onto the open invoices, this one included (oldest first).
+    ...(draft.kind === "credit_note" || draft.grossAmount === 0
+      ? []
+      : applyCreditStatements(db, draft, at)),
   ];
 }
 

@@ -15,6 +15,9 @@ export interface NewMerchant {
   apiKeyId: string;
   apiKeyHash: string;
   apiKeyPrefix: string;
+  /** test: a sandbox merchant, its clock starting at `testClockAt`. */
+  mode?: "live" | "test";
+  testClockAt?: string | null;
   /** The first back-office owner, written in the same batch. */
   owner?: NewUser | undefined;
 }
@@ -27,6 +30,8 @@ export async function createMerchant(db: Db, input: NewMerchant): Promise<Mercha
         id: input.id,
         name: input.name,
         timeZone: input.timeZone,
+        mode: input.mode ?? "live",
+        testClockAt: input.mode === "test" ? (input.testClockAt ?? null) : null,
         allowedActions: [...PORTAL_ACTIONS],
         allowedOrigins: [],
       })
@@ -82,4 +87,45 @@ export function customerCenterSettingsOf(merchant: MerchantRecord): CustomerCent
     prorationMode: merchant.prorationMode,
     allowedOrigins: merchant.allowedOrigins,
   };
+}
+
+export async function findMerchant(
+  db: Db,
+  merchantId: string,
+): Promise<MerchantRecord | undefined> {
+  const [row] = await db.select().from(merchants).where(eq(merchants.id, merchantId)).limit(1);
+  return row;
+}
+
+/**
+ * Moves a test merchant's clock, but only from where the caller saw it: a second advance racing
+ * this one changes nothing (false). `target` is kept while the advance continues in the queue.
+ */
+export async function moveTestClock(
+  db: Db,
+  merchantId: string,
+  from: string,
+  to: string,
+  target: string | null,
+): Promise<boolean> {
+  const rows = await db
+    .update(merchants)
+    .set({ testClockAt: to, testClockTarget: target })
+    .where(
+      and(
+        eq(merchants.id, merchantId),
+        eq(merchants.mode, "test"),
+        eq(merchants.testClockAt, from),
+      ),
+    )
+    .returning({ id: merchants.id });
+  return rows.length === 1;
+}
+
+/** An advance continues through the job queue towards this day (GET /test-clock shows it). */
+export async function setTestClockTarget(db: Db, merchantId: string, target: string | null) {
+  await db
+    .update(merchants)
+    .set({ testClockTarget: target })
+    .where(and(eq(merchants.id, merchantId), eq(merchants.mode, "test")));
 }

@@ -11,6 +11,7 @@ import {
 } from "../../schema/reconciliation.ts";
 import { sepaCollectionItems } from "../../schema/sepa.ts";
 import { invoices } from "../../schema/tables.ts";
+import { creditAppliedTo } from "./customer-credit.ts";
 import type { Db } from "./db.ts";
 
 export type AllocationRecord = typeof paymentAllocations.$inferSelect;
@@ -131,8 +132,8 @@ export function reverseItemAllocationStatement(
 }
 
 // By merchant and invoice, so the sum reads the payment_allocations_invoice index (without the
-// merchant it walked every allocation for every invoice it recomputed).
-const activePaid = sql`(SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.merchant_id = ${invoices.merchantId} AND a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL)`;
+// merchant it walked every allocation for every invoice it recomputed); credit applied counts.
+const activePaid = sql`((SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.merchant_id = ${invoices.merchantId} AND a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL) + ${creditAppliedTo(sql`${invoices.id}`)})`;
 
 /**
  * amountPaid and status from the active allocations: open → partially_paid → paid, and back.

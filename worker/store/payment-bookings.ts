@@ -6,6 +6,8 @@
 // amount is no longer the one the decision saw, yields a NULL in a NOT NULL column and D1 rolls
 // the whole group back (worker/store/grouped-commits.ts then books it one transaction at a time).
 import type { Db } from "./db.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import { applyCreditStatements, type CreditOwner } from "./customer-credit.ts";
 
 export interface PaymentBooking {
   entryId: string;
@@ -63,7 +65,8 @@ const INSERT_CREDITS = `INSERT INTO customer_credits
   FROM json_each(?3) AS c`;
 
 /** recomputeInvoicesStatement for every invoice of the group (the sum through payment_allocations_invoice). */
-const ACTIVE_PAID = `(SELECT COALESCE(SUM(a.amount), 0) FROM payment_allocations AS a WHERE a.merchant_id = invoices.merchant_id AND a.invoice_id = invoices.id AND a.reversed_at IS NULL)`;
+const ACTIVE_PAID = `((SELECT COALESCE(SUM(a.amount), 0) FROM payment_allocations AS a WHERE a.merchant_id = invoices.merchant_id AND a.invoice_id = invoices.id AND a.reversed_at IS NULL)
+  + (SELECT COALESCE(SUM(u.amount), 0) FROM credit_uses AS u WHERE u.invoice_id = invoices.id AND u.kind = 'applied' AND u.reversed_at IS NULL))`;
 const RECOMPUTE_INVOICES = `UPDATE invoices
   SET amount_paid = ${ACTIVE_PAID},
     status = CASE WHEN ${ACTIVE_PAID} >= gross_amount THEN 'paid' WHEN ${ACTIVE_PAID} > 0 THEN 'partially_paid' ELSE 'open' END
@@ -87,6 +90,25 @@ const INSERT_DELIVERIES = `INSERT INTO webhook_deliveries (event_id, endpoint_id
   FROM json_each(?3) AS v, webhook_endpoints AS e
   WHERE e.merchant_id = ?1 AND e.status = 'enabled'
     AND (e.event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(e.event_types) AS t WHERE t.value = ${field("v", "type")}))`;
+
+/** Each customer (and currency) that gets new credit in this group, once. */
+function creditOwners(merchantId: string, bookings: readonly PaymentBooking[]): CreditOwner[] {
+  const owners = new Map<string, CreditOwner>();
+  for (const booking of bookings)
+    if (booking.credit)
+      owners.set(`${booking.credit.customerId}:${booking.currency}`, {
+        merchantId,
+        customerId: booking.credit.customerId,
+        currency: booking.currency,
+      });
+  return [...owners.values()];
+}
+
+/** A drizzle query as the D1 statement the rest of this group's batch is made of. */
+function asD1Statement(db: Db, item: BatchItem<"sqlite">): D1PreparedStatement {
+  const query = (item as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
+  return db.$client.prepare(query.sql).bind(...query.params);
+}
 
 /** The statements of one group of bookings, to be sent as one atomic batch. */
 export function paymentBookingStatements(
@@ -148,6 +170,10 @@ export function paymentBookingStatements(
     statement(INSERT_ALLOCATIONS, allocations),
     ...(credits.length > 0 ? [statement(INSERT_CREDITS, credits)] : []),
     statement(RECOMPUTE_INVOICES, [...groupPaid.keys()]),
+    // New credit goes onto the customer's other open invoices at once (oldest first).
+    ...creditOwners(merchantId, bookings).flatMap((owner) =>
+      applyCreditStatements(db, owner, new Date(at)).map((item) => asD1Statement(db, item)),
+    ),
     statement(UPDATE_STATUS, entries),
     ...(events.length > 0
       ? [statement(INSERT_EVENTS, events), statement(INSERT_DELIVERIES, events)]

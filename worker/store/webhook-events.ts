@@ -25,10 +25,16 @@ export interface EventInput<T extends WebhookEventType = WebhookEventType> {
   at: Date;
   /** For invoice events: the number is only assigned inside the batch, so SQL fills it in. */
   invoiceNumberOf?: string;
+  /** Data members only known inside the batch: each SQL value (JSON) is set into `data`. */
+  dataSql?: Partial<Record<keyof WebhookEventData[T] & string, SQL>>;
+  /** The event is written only when this holds inside the batch (e.g. something was applied). */
+  when?: SQL;
 }
 
 function payloadSql<T extends WebhookEventType>(input: EventInput<T>): SQL | string {
-  const payload = buildEventPayload(input.type, input.data, input.at);
+  let payload: SQL | string = buildEventPayload(input.type, input.data, input.at);
+  for (const [key, value] of Object.entries(input.dataSql ?? {}) as [string, SQL][])
+    payload = sql`json_set(${payload}, ${`$.data.${key}`}, json(${value}))`;
   if (!input.invoiceNumberOf) return payload;
   return sql`json_set(${payload}, '$.data.number', (SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${input.invoiceNumberOf}))`;
 }
@@ -44,14 +50,21 @@ export function eventStatements<T extends WebhookEventType>(
     sql`${webhookEndpoints.eventTypes} = '[]'`,
     sql`EXISTS (SELECT 1 FROM json_each(${webhookEndpoints.eventTypes}) WHERE json_each.value = ${input.type})`,
   );
+  const event = input.when
+    ? db
+        .insert(webhookEvents)
+        .select(
+          sql`SELECT ${id}, ${input.merchantId}, ${input.type}, ${payloadSql(input)}, ${at} WHERE ${input.when}`,
+        )
+    : db.insert(webhookEvents).values({
+        id,
+        merchantId: input.merchantId,
+        type: input.type,
+        payload: payloadSql(input),
+        createdAt: at,
+      });
   return [
-    db.insert(webhookEvents).values({
-      id,
-      merchantId: input.merchantId,
-      type: input.type,
-      payload: payloadSql(input),
-      createdAt: at,
-    }),
+    event,
     db.insert(webhookDeliveries).select(
       db
         .select({
@@ -73,6 +86,9 @@ export function eventStatements<T extends WebhookEventType>(
             eq(webhookEndpoints.merchantId, input.merchantId),
             eq(webhookEndpoints.status, "enabled"),
             subscribed,
+            input.when
+              ? sql`EXISTS (SELECT 1 FROM ${webhookEvents} WHERE ${webhookEvents.id} = ${id})`
+              : undefined,
           ),
         ),
     ),

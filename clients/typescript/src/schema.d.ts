@@ -262,6 +262,40 @@ export interface paths {
         patch: operations["patchApiV1CustomersById"];
         trace?: never;
     };
+    "/api/v1/customers/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a customer's credit balance and its entries */
+        get: operations["getApiV1CustomersByIdCredit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/credit/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a refund of credit by transfer */
+        post: operations["postApiV1CustomersByIdCreditRefunds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contracts": {
         parameters: {
             query?: never;
@@ -445,6 +479,23 @@ export interface paths {
         get: operations["getApiV1InvoicesByIdPdf"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/dunning/hand-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand an invoice over after its 2nd dunning notice (ends automatic dunning) */
+        post: operations["postApiV1InvoicesByIdDunningHandOver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -673,6 +724,40 @@ export interface paths {
         put?: never;
         /** Send an event again (same webhook-id) */
         post: operations["postApiV1WebhookEventsByIdRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/test-clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the test clock of a test-mode merchant */
+        get: operations["getApiV1TestClock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/test-clock/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Advance the test clock, running billing, dunning and delivery each day */
+        post: operations["postApiV1TestClockAdvance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1139,7 +1224,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "mandate_data_invalid" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "mandate_data_invalid" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required" | "credit_exceeds_balance" | "hand_over_not_allowed" | "test_mode_only" | "test_clock_out_of_range";
             instance?: string;
             errors?: {
                 field: string;
@@ -1176,6 +1261,11 @@ export interface operations {
                         email: string;
                         password: string;
                     };
+                    /**
+                     * @default live
+                     * @enum {string}
+                     */
+                    mode?: "live" | "test";
                 };
             };
         };
@@ -1190,6 +1280,9 @@ export interface operations {
                         id: string;
                         name: string;
                         timeZone: string;
+                        /** @enum {string} */
+                        mode: "live" | "test";
+                        testClock?: string | null;
                         apiKey: string;
                         owner?: {
                             id: string;
@@ -3197,6 +3290,214 @@ export interface operations {
             };
         };
     };
+    getApiV1CustomersByIdCredit: {
+        parameters: {
+            query?: {
+                currency?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        currency: string;
+                        balance: number;
+                        entries: ({
+                            /** @constant */
+                            type: "booked";
+                            at: string;
+                            creditId: string;
+                            amount: number;
+                            reason: string;
+                            reversedAt: string | null;
+                        } | {
+                            /** @constant */
+                            type: "applied";
+                            at: string;
+                            creditId: string;
+                            amount: number;
+                            invoiceId: string;
+                            invoiceNumber: string | null;
+                            reversedAt: string | null;
+                        } | {
+                            /** @constant */
+                            type: "refunded";
+                            at: string;
+                            refundId: string;
+                            amount: number;
+                            reference: string | null;
+                            iban: string | null;
+                        })[];
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1CustomersByIdCreditRefunds: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amount: number;
+                    /** @default EUR */
+                    currency?: string;
+                    /** @default null */
+                    iban?: string | null;
+                    /** @default null */
+                    reference?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        customerId: string;
+                        amount: number;
+                        currency: string;
+                        iban: string | null;
+                        reference: string | null;
+                        refundedAt: string;
+                        balance: number;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiV1Contracts: {
         parameters: {
             query?: {
@@ -4164,6 +4465,7 @@ export interface operations {
                             taxAmount: number;
                             grossAmount: number;
                             amountPaid: number;
+                            openAmount: number;
                             paymentReference: string;
                             periodStart: string | null;
                             periodEnd: string | null;
@@ -4392,6 +4694,7 @@ export interface operations {
                             taxAmount: number;
                             grossAmount: number;
                             amountPaid: number;
+                            openAmount: number;
                             paymentReference: string;
                             periodStart: string | null;
                             periodEnd: string | null;
@@ -4489,6 +4792,7 @@ export interface operations {
                         taxAmount: number;
                         grossAmount: number;
                         amountPaid: number;
+                        openAmount: number;
                         paymentReference: string;
                         periodStart: string | null;
                         periodEnd: string | null;
@@ -4546,6 +4850,7 @@ export interface operations {
                             /** Format: date-time */
                             bookedAt: string;
                         }[];
+                        creditApplied: number;
                         dunningLevel: string | null;
                         dunningHistory: {
                             level: string;
@@ -4705,6 +5010,114 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1InvoicesByIdDunningHandOver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invoiceId: string;
+                        /** @constant */
+                        level: "handed_over";
+                        reachedOn: string;
+                        openAmount: number;
+                        fees: number;
+                        interest: number;
+                        flatFee: number;
+                        total: number;
+                        currency: string;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or owned by another merchant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (or a request with this Idempotency-Key is in flight) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Idempotency-Key reused with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5600,7 +6013,7 @@ export interface operations {
                     url: string;
                     description?: string | null;
                     /** @default [] */
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "customer_credit.applied" | "customer_credit.refunded" | "bank_connection.consent_required" | "mandate.created")[];
                 };
             };
         };
@@ -5840,7 +6253,7 @@ export interface operations {
                 "application/json": {
                     url?: string;
                     description?: string | null;
-                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created")[];
+                    eventTypes?: ("contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "customer_credit.applied" | "customer_credit.refunded" | "bank_connection.consent_required" | "mandate.created")[];
                     enabled?: boolean;
                 };
             };
@@ -6160,7 +6573,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "bank_connection.consent_required" | "mandate.created";
+                type?: "contract.created" | "contract.changed" | "contract.change_scheduled" | "contract.change_cancelled" | "contract.cancelled" | "contract.ended" | "invoice.created" | "invoice.paid" | "invoice.reopened" | "payment.received" | "payment.returned" | "bank_transaction.needs_review" | "bank_sync.failed" | "invoice.overdue" | "dunning.level_reached" | "customer_credit.applied" | "customer_credit.refunded" | "bank_connection.consent_required" | "mandate.created";
             };
             header?: never;
             path?: never;
@@ -6393,6 +6806,182 @@ export interface operations {
                 };
             };
             /** @description Idempotency-Key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1TestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: string;
+                        today: string;
+                        timeZone: string;
+                        advancingTo: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1TestClockAdvance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any 1–255 visible ASCII characters, e.g. a UUID. The same key and body within 24 h replays the first response (header `idempotent-replayed: true`); another body gets 422 `idempotency_key_reused`; a request still in flight with that key gets 409. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done: the clock stands at `to` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: string;
+                        today: string;
+                        timeZone: string;
+                        advancingTo: string | null;
+                        daysRun: number;
+                        invoicesIssued: number;
+                        dunningLevelsReached: number;
+                        webhooksDelivered: number;
+                        emailsSent: number;
+                        done: boolean;
+                    };
+                };
+            };
+            /** @description Begun: the rest of the advance continues through the job queue */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        now: string;
+                        today: string;
+                        timeZone: string;
+                        advancingTo: string | null;
+                        daysRun: number;
+                        invoicesIssued: number;
+                        dunningLevelsReached: number;
+                        webhooksDelivered: number;
+                        emailsSent: number;
+                        done: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: the problem lists each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: role, CSRF token, origin or customer-center settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request (or Idempotency-Key reused with another body) */
             422: {
                 headers: {
                     [name: string]: unknown;
