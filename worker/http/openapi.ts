@@ -34,6 +34,7 @@ export const ERROR_DESCRIPTIONS = {
   415: "Request body is not application/json",
   422: "A business rule refused the request (or Idempotency-Key reused with another body)",
   429: "Too many attempts; wait for Retry-After seconds",
+  500: "Internal error, logged; for a stored document: its bytes no longer match their SHA-256",
   502: "finAPI is unavailable or refused the request",
 } as const;
 

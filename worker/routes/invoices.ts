@@ -220,7 +220,7 @@ export const invoicesRouter = new Hono<AppEnv>()
       "Invoices",
       "The invoice as XRechnung 3.0 (UN/CEFACT CII), stored once at issue",
       { media: "application/xml" },
-      { errors: [404] },
+      { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
     async (c) =>
@@ -240,7 +240,7 @@ export const invoicesRouter = new Hono<AppEnv>()
       "Invoices",
       "The invoice as PDF/A-3 with factur-x.xml (ZUGFeRD, EN 16931), stored once",
       { media: "application/pdf" },
-      { errors: [404] },
+      { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
     async (c) =>

@@ -305,7 +305,7 @@ const portalApi = new Hono<AppEnv>()
       "Portal",
       "One of the customer's invoices as PDF, exactly as stored at issue",
       { media: "application/pdf" },
-      { errors: [404] },
+      { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
     async (c) =>

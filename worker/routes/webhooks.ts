@@ -377,7 +377,9 @@ export const webhookEventsRouter = new Hono<AppEnv>()
         shaped(EventDetailResource)({
           ...eventResource(found.event),
           deliveries: found.deliveries.map(
-            ({ merchantId: _m, eventId: _e, ...delivery }) => delivery,
+            // The lease is the delivery job's business, not the merchant's.
+            ({ merchantId: _m, eventId: _e, leaseId: _l, leasedUntil: _u, ...delivery }) =>
+              delivery,
           ),
           attempts: found.attempts.map(({ merchantId: _m, eventId: _e, ...attempt }) => attempt),
         }),

@@ -4959,6 +4959,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal error, logged; for a stored document: its bytes no longer match their SHA-256 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getApiV1InvoicesByIdPdf: {
@@ -5010,6 +5019,15 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error, logged; for a stored document: its bytes no longer match their SHA-256 */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10697,6 +10715,15 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error, logged; for a stored document: its bytes no longer match their SHA-256 */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
