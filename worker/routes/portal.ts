@@ -5,7 +5,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { PortalInvoice } from "../../widget/src/portal-api.ts";
-import { localDate } from "../domain/calendar.ts";
 import type { AppEnv } from "../env.ts";
 import {
   applyChange,
@@ -14,7 +13,7 @@ import {
   previewChange,
   type ChangeActor,
 } from "../flows/contract-changes.ts";
-import { buildPortalOverview } from "../flows/portal-overview.ts";
+import { portalOverview } from "../flows/portal-overview.ts";
 import { doc } from "../http/openapi.ts";
 import { portalCors, requirePortalSession } from "../http/portal-auth.ts";
 import { idempotency } from "../http/idempotency.ts";
@@ -28,7 +27,7 @@ import {
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
-import { listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
+import { listCustomerInvoices } from "../store/portal.ts";
 import { appliedChangeResource, previewResource } from "./contract-changes.ts";
 
 // Missing means today, as in the merchant API; the date is then checked like any other.
@@ -68,12 +67,7 @@ const portalApi = new Hono<AppEnv>()
     "/contracts",
     doc("Portal", "The customer's contracts with everything the portal may offer"),
     async (c) => {
-      const merchant = c.get("merchant");
-      const customer = c.get("customer");
-      const rows = await loadPortalRows(c.var.db, merchant.id, customer.id);
-      return c.json(
-        buildPortalOverview(merchant, customer, rows, localDate(c.get("now"), merchant.timeZone)),
-      );
+      return c.json(await portalOverview(c.var.db, c.var.merchant, c.var.customer, c.var.now));
     },
   )
   .post(

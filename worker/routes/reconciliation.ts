@@ -6,8 +6,7 @@ import * as v from "valibot";
 import { BANK_TRANSACTION_STATUSES } from "../../schema/banking.ts";
 import type { AppEnv } from "../env.ts";
 import { assignTransaction } from "../flows/bank-assignment.ts";
-import { runtimeFromEnv } from "../banking/finapi/connect.ts";
-import { finapiProvider } from "../banking/finapi/provider.ts";
+import { bankProvider } from "../banking/providers.ts";
 import { finapiIdOf } from "../banking/transactions.ts";
 import { syncAndReconcileNow } from "../flows/bank-sync.ts";
 import { doc } from "../http/openapi.ts";
@@ -150,10 +149,9 @@ export const reconciliationRouter = new Hono<AppEnv>()
       const { sync: report, reconciliation } = await syncAndReconcileNow(
         db,
         c.env,
-        finapiProvider,
+        bankProvider(c.env, "finapi"),
         merchantId,
         now,
-        runtimeFromEnv(c.env),
       );
       const { merchantId: _merchant, ...sync } = report;
       return c.json({

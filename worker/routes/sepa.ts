@@ -5,8 +5,6 @@ import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { localDate } from "../domain/calendar.ts";
-import { validateCreditorInput } from "../domain/sepa-creditor.ts";
-import { maskIban } from "../domain/sepa-identifiers.ts";
 import { mandateExpiryDate } from "../domain/sepa-mandate.ts";
 import {
   cancelCollectionRun,
@@ -15,16 +13,11 @@ import {
 } from "../flows/sepa-collection-runs.ts";
 import { putMandate, revokeCustomerMandate } from "../flows/sepa-mandates.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound, invalidFields } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
 import { IdParam, IsoDateSchema, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../security.ts";
-import {
-  creditorIbanBinding,
-  findCreditor,
-  upsertCreditor,
-  type CreditorRecord,
-} from "../store/sepa-creditors.ts";
+import { setCreditor } from "../flows/sepa-creditors.ts";
+import { findCreditor, type CreditorRecord } from "../store/sepa-creditors.ts";
 import { findLatestMandate, type MandateRecord } from "../store/sepa-mandates.ts";
 import { findRun, listRuns, type RunItemRecord, type RunRecord } from "../store/sepa-runs.ts";
 
@@ -172,27 +165,13 @@ export const sepaRouter = new Hono<AppEnv>()
     doc("SEPA", "Set the SEPA creditor: name, IBAN, BIC, creditor identifier, lead days"),
     valid("json", CreditorBody),
     async (c) => {
-      const checked = validateCreditorInput(c.req.valid("json"));
-      if (!checked.ok) {
-        const errors = checked.errors.map(({ field, message }) => ({ field, message }));
-        throw invalidFields(errors, "Invalid creditor: ");
-      }
-      const merchantId = c.get("merchant").id;
-      const creditor = checked.value;
-      const stored = await upsertCreditor(c.var.db, {
-        merchantId,
-        name: creditor.name,
-        ibanCiphertext: await encryptSecret(
-          creditor.iban,
-          c.env.ENCRYPTION_KEY,
-          creditorIbanBinding(merchantId),
-        ),
-        ibanMasked: maskIban(creditor.iban),
-        bic: creditor.bic,
-        creditorId: creditor.creditorId,
-        leadDays: creditor.leadDays,
-        updatedAt: c.get("now").toISOString(),
-      });
+      const stored = await setCreditor(
+        c.var.db,
+        c.env.ENCRYPTION_KEY,
+        c.var.merchant.id,
+        c.req.valid("json"),
+        c.var.now,
+      );
       return c.json(creditorResource(stored));
     },
   )

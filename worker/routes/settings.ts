@@ -6,7 +6,8 @@ import { doc } from "../http/openapi.ts";
 import { OriginSchema, patchObject } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
-import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
+import { updateCustomerCenter } from "../flows/settings.ts";
+import { customerCenterSettingsOf } from "../store/merchants.ts";
 
 const CustomerCenterPatch = patchObject({
   portalEnabled: v.optional(v.boolean()),
@@ -26,17 +27,6 @@ export const settingsRouter = new Hono<AppEnv>()
     doc("Settings", "Update the customer-center settings"),
     valid("json", CustomerCenterPatch),
     async (c) => {
-      const patch = c.req.valid("json");
-      const deduplicated = {
-        ...patch,
-        ...(patch.allowedActions ? { allowedActions: [...new Set(patch.allowedActions)] } : {}),
-        ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
-      };
-      const merchant = await updateCustomerCenterSettings(
-        c.var.db,
-        c.get("merchant").id,
-        deduplicated,
-      );
-      return c.json(customerCenterSettingsOf(merchant));
+      return c.json(await updateCustomerCenter(c.var.db, c.var.merchant.id, c.req.valid("json")));
     },
   );
