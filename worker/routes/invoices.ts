@@ -4,22 +4,12 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { notFound } from "../domain/errors.ts";
+import { invoiceDetail } from "../flows/invoices.ts";
 import { IdOf, IdParam, ListQuery, toPage } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
-import { dunningLevelsOf } from "../store/dunning.ts";
-import {
-  findInvoice,
-  listInvoices,
-  type InvoiceLineRecord,
-  type InvoiceRecord,
-} from "../store/invoices.ts";
-import {
-  paymentsOfInvoice,
-  type AllocationRecord,
-  type ReturnRecord,
-} from "../store/payment-allocations.ts";
+import { listInvoices, type InvoiceLineRecord, type InvoiceRecord } from "../store/invoices.ts";
+import type { AllocationRecord, ReturnRecord } from "../store/payment-allocations.ts";
 
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
@@ -48,15 +38,11 @@ export const invoicesRouter = new Hono<AppEnv>()
     doc("Invoices", "Get an invoice with its lines, payments and returned debits"),
     valid("param", IdParam("inv")),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const [invoice, payments, dunning] = await Promise.all([
-        findInvoice(db, merchantId, id),
-        paymentsOfInvoice(db, merchantId, id),
-        dunningLevelsOf(db, merchantId, [id]),
-      ]);
-      if (!invoice) throw notFound("Invoice", id);
+      const { invoice, payments, dunning } = await invoiceDetail(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+      );
       return c.json({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
