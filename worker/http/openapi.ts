@@ -34,6 +34,7 @@ export const ERROR_DESCRIPTIONS = {
   415: "Request body is not application/json",
   422: "A business rule refused the request (or Idempotency-Key reused with another body)",
   429: "Too many attempts; wait for Retry-After seconds",
+  500: "Internal error, logged as an incident (a stored document failing its SHA-256 check)",
   502: "finAPI is unavailable or refused the request",
 } as const;
 

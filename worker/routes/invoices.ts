@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { notFound } from "../domain/errors.ts";
+import { invoiceDetail } from "../flows/invoices.ts";
 import {
   DateOut,
   IdOf,
@@ -19,20 +19,14 @@ import {
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
-import { dunningLevelsOf } from "../store/dunning.ts";
 import { invoiceDocumentFile, type StoredDocument } from "../flows/invoice-documents.ts";
 import {
   documentLinks,
-  findInvoice,
   listInvoices,
   type InvoiceLineRecord,
   type InvoiceRecord,
 } from "../store/invoices.ts";
-import {
-  paymentsOfInvoice,
-  type AllocationRecord,
-  type ReturnRecord,
-} from "../store/payment-allocations.ts";
+import type { AllocationRecord, ReturnRecord } from "../store/payment-allocations.ts";
 
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
@@ -167,15 +161,11 @@ export const invoicesRouter = new Hono<AppEnv>()
     ),
     valid("param", IdParam("inv")),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const [invoice, payments, dunning] = await Promise.all([
-        findInvoice(db, merchantId, id),
-        paymentsOfInvoice(db, merchantId, id),
-        dunningLevelsOf(db, merchantId, [id]),
-      ]);
-      if (!invoice) throw notFound("Invoice", id);
+      const { invoice, payments, dunning } = await invoiceDetail(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+      );
       return c.json<v.InferOutput<typeof InvoiceDetailResource>>({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
@@ -199,7 +189,7 @@ export const invoicesRouter = new Hono<AppEnv>()
       "Invoices",
       "The invoice as XRechnung 3.0 (UN/CEFACT CII), stored once at issue",
       { media: "application/xml" },
-      { errors: [404] },
+      { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
     async (c) =>
@@ -219,7 +209,7 @@ export const invoicesRouter = new Hono<AppEnv>()
       "Invoices",
       "The invoice as PDF/A-3 with factur-x.xml (ZUGFeRD, EN 16931), stored once",
       { media: "application/pdf" },
-      { errors: [404] },
+      { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
     async (c) =>

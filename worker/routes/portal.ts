@@ -5,7 +5,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { PortalInvoice } from "../../widget/src/portal-api.ts";
-import { localDate } from "../domain/calendar.ts";
 import type { AppEnv } from "../env.ts";
 import {
   applyChange,
@@ -14,7 +13,7 @@ import {
   previewChange,
   type ChangeActor,
 } from "../flows/contract-changes.ts";
-import { buildPortalOverview } from "../flows/portal-overview.ts";
+import { portalOverview } from "../flows/portal-overview.ts";
 import { doc, PageOf } from "../http/openapi.ts";
 import { portalCors, requirePortalSession } from "../http/portal-auth.ts";
 import { idempotency } from "../http/idempotency.ts";
@@ -34,7 +33,7 @@ import { valid } from "../http/validation.ts";
 import { invoiceDocumentFile } from "../flows/invoice-documents.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
 import { documentResponse } from "./invoices.ts";
-import { listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
+import { listCustomerInvoices } from "../store/portal.ts";
 import {
   AppliedChangeOf,
   appliedChangeResource,
@@ -188,14 +187,11 @@ const portalApi = new Hono<AppEnv>()
       schema: PortalOverviewResource,
     }),
     async (c) => {
-      const merchant = c.get("merchant");
-      const customer = c.get("customer");
-      const rows = await loadPortalRows(c.var.db, merchant.id, customer.id);
-      const overview: v.InferOutput<typeof PortalOverviewResource> = buildPortalOverview(
-        merchant,
-        customer,
-        rows,
-        localDate(c.get("now"), merchant.timeZone),
+      const overview: v.InferOutput<typeof PortalOverviewResource> = await portalOverview(
+        c.var.db,
+        c.var.merchant,
+        c.var.customer,
+        c.var.now,
       );
       return c.json(overview);
     },
@@ -299,7 +295,7 @@ const portalApi = new Hono<AppEnv>()
       "Portal",
       "One of the customer's invoices as PDF, exactly as stored at issue",
       { media: "application/pdf" },
-      { errors: [404] },
+      { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
     async (c) =>

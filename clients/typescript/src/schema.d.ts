@@ -1105,7 +1105,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "mandate_conflict" | "mandate_reference_taken" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required";
+            code: "bad_request" | "malformed_json" | "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "idempotency_request_in_progress" | "idempotency_key_reused" | "unprocessable" | "too_many_requests" | "internal_error" | "upstream_unavailable" | "session_missing" | "session_invalid" | "portal_disabled" | "origin_not_allowed" | "action_not_allowed" | "session_expired" | "csrf_token_invalid" | "role_not_allowed" | "invalid_credentials" | "login_throttled" | "not_a_session" | "email_taken" | "last_owner" | "contract_ended" | "contract_already_cancelled" | "contract_version_conflict" | "change_not_scheduled" | "external_ref_taken" | "invalid_date" | "effective_date_not_allowed" | "effective_date_before_period" | "effective_date_after_end" | "same_template" | "template_not_in_group" | "template_not_offered" | "not_an_addon" | "addon_not_allowed" | "addon_already_on_contract" | "cannot_remove_plan" | "item_not_found" | "invalid_quantity" | "quantity_unchanged" | "interval_change_on_cancelled_contract" | "end_date_too_early" | "end_date_not_period_end" | "invalid_kind" | "invalid_sequence_number" | "invalid_payment_token" | "invalid_payment_term" | "invalid_currency" | "no_lines" | "invalid_description" | "invalid_amount" | "invalid_tax_rate" | "invalid_period" | "amount_out_of_range" | "credit_note_positive" | "credit_note_without_original" | "original_invoice_not_allowed" | "invoice_negative" | "mandate_conflict" | "mandate_reference_taken" | "signature_date_mismatch" | "creditor_not_configured" | "collection_date_not_allowed" | "no_collectable_invoices" | "collection_data_invalid" | "collection_conflict" | "run_not_cancellable" | "finapi_not_configured" | "finapi_user_missing" | "finapi_user_exists" | "finapi_credentials_rejected" | "finapi_rejected" | "finapi_not_connected" | "bank_connection_not_renewable" | "sync_in_progress" | "transaction_not_assignable" | "collection_credit_not_assignable" | "invoice_not_open" | "currency_mismatch" | "amounts_do_not_add_up" | "credit_customer_unclear" | "bank_transaction_changed" | "nothing_to_undo" | "company_settings_incomplete" | "customer_incomplete" | "seller_country_unsupported" | "tax_rate_not_allowed" | "seller_vat_id_required";
             instance?: string;
             errors?: {
                 field: string;
@@ -4620,6 +4620,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Internal error, logged as an incident (a stored document failing its SHA-256 check) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getApiV1InvoicesByIdPdf: {
@@ -4671,6 +4680,15 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error, logged as an incident (a stored document failing its SHA-256 check) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10074,6 +10092,15 @@ export interface operations {
             };
             /** @description Not found (or owned by another merchant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error, logged as an incident (a stored document failing its SHA-256 check) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

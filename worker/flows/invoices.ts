@@ -1,0 +1,32 @@
+// Reading one invoice with everything booked on it: its lines, the payments reconciliation
+// allocated, returned direct debits and the dunning levels it reached.
+import { notFound } from "../domain/errors.ts";
+import type { Db } from "../store/db.ts";
+import { dunningLevelsOf, type DunningLevelRecord } from "../store/dunning.ts";
+import { findInvoice, type InvoiceLineRecord, type InvoiceRecord } from "../store/invoices.ts";
+import {
+  paymentsOfInvoice,
+  type AllocationRecord,
+  type ReturnRecord,
+} from "../store/payment-allocations.ts";
+
+export interface InvoiceDetail {
+  invoice: InvoiceRecord & { lines: InvoiceLineRecord[] };
+  payments: { allocations: AllocationRecord[]; returns: ReturnRecord[] };
+  /** Oldest level first. */
+  dunning: DunningLevelRecord[];
+}
+
+export async function invoiceDetail(
+  db: Db,
+  merchantId: string,
+  invoiceId: string,
+): Promise<InvoiceDetail> {
+  const [invoice, payments, dunning] = await Promise.all([
+    findInvoice(db, merchantId, invoiceId),
+    paymentsOfInvoice(db, merchantId, invoiceId),
+    dunningLevelsOf(db, merchantId, [invoiceId]),
+  ]);
+  if (!invoice) throw notFound("Invoice", invoiceId);
+  return { invoice, payments, dunning };
+}
