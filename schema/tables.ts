@@ -10,7 +10,11 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import type { ChangePoint, ContractChangeRequest } from "../widget/src/billing-types.ts";
+import type {
+  ChangePoint,
+  ContractChangeRequest,
+  PortalAction,
+} from "../widget/src/billing-types.ts";
 import type { TaxBreakdownEntry } from "../worker/domain/money.ts";
 import type { PostalAddress } from "../worker/domain/company.ts";
 import type { DocumentSnapshot } from "../worker/domain/invoice-document.ts";
@@ -30,7 +34,7 @@ export const merchants = sqliteTable("merchants", {
   timeZone: text("time_zone").notNull().default("Europe/Berlin"),
   paymentTermDays: integer("payment_term_days").notNull().default(14),
   portalEnabled: integer("portal_enabled", { mode: "boolean" }).notNull().default(true),
-  allowedActions: json<string[]>("allowed_actions").notNull(),
+  allowedActions: json<PortalAction[]>("allowed_actions").notNull(),
   prorationMode: text("proration_mode", { enum: ["interim_invoice", "next_invoice", "none"] })
     .notNull()
     .default("interim_invoice"),

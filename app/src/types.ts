@@ -1,4 +1,13 @@
-// The merchant-API resources the back office shows, as far as it reads them.
+// The merchant-API resources the back office shows, as far as it reads them. The billing
+// vocabulary (intervals, statuses, invoice kinds, change points) is widget/src/billing-types.ts's.
+import type {
+  BillingInterval,
+  ChangePoint,
+  ContractStatus,
+  InvoiceKind,
+} from "../../widget/src/billing-types.js";
+
+export type { ChangePoint } from "../../widget/src/billing-types.js";
 
 export interface Article {
   id: string;
@@ -14,16 +23,12 @@ export interface TemplateGroup {
   name: string;
 }
 
-export type ChangePoint =
-  | { type: "immediately" | "next_period" | "end_of_term" | "next_month" }
-  | { type: "custom"; minLeadDays: number; maxHorizonDays: number };
-
 export interface ContractTemplate {
   id: string;
   name: string;
   templateGroupId: string;
   planArticleId: string;
-  billingInterval: "month" | "quarter" | "year";
+  billingInterval: BillingInterval;
   minimumTermMonths: number;
   noticePeriodDays: number;
   allowedAddonArticleIds: string[];
@@ -54,9 +59,9 @@ export interface Contract {
   id: string;
   customerId: string;
   templateId: string;
-  status: "active" | "cancellation_pending" | "ended";
+  status: ContractStatus;
   startDate: string;
-  billingInterval: string;
+  billingInterval: BillingInterval;
   currentPeriod: { start: string; end: string };
   nextBillingDate: string;
   endDate: string | null;
@@ -85,7 +90,7 @@ export interface InvoiceLine {
 export interface Invoice {
   id: string;
   number: string | null;
-  kind: "regular" | "interim" | "credit_note";
+  kind: InvoiceKind;
   status: string;
   customerId: string;
   contractId: string | null;

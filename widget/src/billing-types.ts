@@ -42,5 +42,14 @@ export type ContractChangeRequest =
   | { type: "change_quantity"; itemId: string; quantity: number };
 export type ChangeType = ContractChangeRequest["type"];
 export type ChangeStatus = "scheduled" | "applied" | "cancelled" | "failed";
+/** What the merchant's customer center lets customers do themselves; the API refuses the rest. */
+export type PortalAction =
+  | "switch_up"
+  | "switch_down"
+  | "add_addon"
+  | "remove_item"
+  | "change_quantity"
+  | "cancel"
+  | "update_mandate";
 /** Who asked for a change. */
 export type ChangeSource = "merchant" | "portal";

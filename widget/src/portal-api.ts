@@ -19,6 +19,7 @@ import type {
   InvoiceKind,
   InvoiceStatus,
   IsoDate,
+  PortalAction,
   Settlement,
   TaxRateBp,
 } from "./billing-types.js";
@@ -33,19 +34,10 @@ export type {
   InvoiceKind,
   InvoiceStatus,
   IsoDate,
+  PortalAction,
   Settlement,
   TaxRateBp,
 } from "./billing-types.js";
-
-/** The merchant's customer-center switches; an action not listed is refused by the API too. */
-export type PortalAction =
-  | "switch_up"
-  | "switch_down"
-  | "add_addon"
-  | "remove_item"
-  | "change_quantity"
-  | "cancel"
-  | "update_mandate";
 
 // ---------------------------------------------------------------------------------------------
 // GET /portal/v1/contracts → 200 PortalOverview

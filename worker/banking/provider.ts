@@ -3,7 +3,6 @@
 // finds the merchants due, syncs one merchant into the neutral bank_transactions and reports
 // what it stored per connection. Reconciliation never sees which provider it was.
 import type { BankProviderId } from "../../schema/banking.ts";
-import type { Bindings } from "../env.ts";
 import type { Db } from "../store/db.ts";
 
 export interface SyncCounts {
@@ -48,18 +47,16 @@ export function addCounts(into: SyncCounts, from: SyncCounts): void {
   for (const key of COUNT_KEYS) into[key] += from[key];
 }
 
-export interface BankProvider<Options = unknown> {
+/**
+ * One provider, configured for an environment (worker/banking/providers.ts builds it): `db` is
+ * passed per call so a job can meter its queries.
+ */
+export interface BankProvider {
   readonly id: BankProviderId;
   /** Merchants with something to sync, longest-waiting first. */
   merchantsDue(db: Db, limit: number): Promise<string[]>;
   /** Throws a DomainError when the merchant has nothing this provider could sync now. */
-  checkReady(db: Db, env: Bindings, merchantId: string, now: Date, options: Options): Promise<void>;
+  checkReady(db: Db, merchantId: string, now: Date): Promise<void>;
   /** Syncs one merchant; null while another sync of the same merchant is running. */
-  syncMerchant(
-    db: Db,
-    env: Bindings,
-    merchantId: string,
-    now: Date,
-    options: Options,
-  ): Promise<MerchantSyncReport | null>;
+  syncMerchant(db: Db, merchantId: string, now: Date): Promise<MerchantSyncReport | null>;
 }

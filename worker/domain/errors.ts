@@ -2,6 +2,7 @@
 // for people and, for bad input, the fields it is about. worker/http/problem.ts maps each code to
 // its HTTP status, so rules, flows, jobs and the store never speak HTTP.
 import type { ChangeRuleCode } from "./change-rule-error.ts";
+import type { InvoiceRuleCode } from "./invoice.ts";
 import type { InvoicePartiesCode } from "./invoice-snapshot.ts";
 import type { TaxRuleCode } from "./tax-decision.ts";
 
@@ -90,6 +91,7 @@ export type ErrorCode =
   | BackOfficeErrorCode
   | ContractErrorCode
   | ChangeRuleCode
+  | InvoiceRuleCode
   | SepaErrorCode
   | BankErrorCode
   | InvoicePartiesCode
@@ -103,12 +105,17 @@ export interface FieldError {
 export class DomainError extends Error {
   override readonly name: string = "DomainError";
 
+  /** Seconds after which a retry may succeed (sent as `Retry-After`), for throttling codes. */
+  readonly retryAfter: number | undefined;
+
   constructor(
     readonly code: ErrorCode,
     detail: string,
     readonly errors?: FieldError[],
+    options: { retryAfter?: number } = {},
   ) {
     super(detail);
+    this.retryAfter = options.retryAfter;
   }
 }
 

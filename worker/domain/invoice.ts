@@ -4,6 +4,7 @@ import type { InvoiceKind } from "../../widget/src/billing-types.ts";
 
 export type { InvoiceKind } from "../../widget/src/billing-types.ts";
 import { addDays, isIsoDate } from "./calendar.ts";
+import { DomainError } from "./errors.ts";
 import type { IsoDate } from "./calendar.ts";
 import { isCents, totalsOf } from "./money.ts";
 import type { Cents, TaxBreakdownEntry, TaxRateBp } from "./money.ts";
@@ -31,15 +32,19 @@ export type InvoiceRuleCode =
   | "original_invoice_not_allowed"
   | "invoice_negative";
 
-export class InvoiceRuleError extends Error {
+/** A DomainError whose code is an invoice rule's; worker/http/problem.ts gives each its status. */
+export class InvoiceRuleError extends DomainError {
   override readonly name = "InvoiceRuleError";
+  override readonly code: InvoiceRuleCode;
+
   constructor(
-    readonly code: InvoiceRuleCode,
+    code: InvoiceRuleCode,
     message: string,
     /** The offending input field (e.g. `lines[2].netAmount`), so a 4xx can name it. */
     readonly field?: string,
   ) {
-    super(message);
+    super(code, message, field === undefined ? undefined : [{ field, message }]);
+    this.code = code;
   }
 }
 

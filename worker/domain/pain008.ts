@@ -2,6 +2,7 @@
 // German banks take under DK Anlage 3 since November 2019) that a collection run hands to the
 // merchant's bank: exact decimal amounts, the SEPA character set, one PmtInf per due date and
 // sequence type, and a summary of what went into each PmtInf so bank credits can be matched.
+import { DomainError } from "./errors.ts";
 import { isIsoDate } from "./calendar.ts";
 import type { IsoDate } from "./calendar.ts";
 import { isCents } from "./money.ts";
@@ -87,14 +88,15 @@ export interface Pain008Document {
 }
 
 /** Bad input for a file; `path` names the field (e.g. "transactions[2].debtorIban"). */
-export class Pain008Error extends Error {
+export class Pain008Error extends DomainError {
+  override readonly name = "Pain008Error";
+
   constructor(
     readonly path: string,
     readonly reason: string,
     message: string,
   ) {
-    super(`${path}: ${message}`);
-    this.name = "Pain008Error";
+    super("collection_data_invalid", `${path}: ${message}`, [{ field: path, message }]);
   }
 }
 

@@ -3,6 +3,7 @@
 // be removed or changed, the allowed change dates and the cancellation dates. The merchant's
 // customer-center switches (allowed actions) are applied here, so the portal API refuses exactly
 // what the portal does not offer.
+import type { PortalAction } from "../../widget/src/billing-types.ts";
 import { addDays, type IsoDate } from "./calendar.ts";
 import { earliestCancellationEnd, lastDayOfPeriodContaining } from "./cancellation.ts";
 import { allowedChangeDates, type AllowedChangeDates } from "./change-points.ts";
@@ -17,6 +18,9 @@ import {
 } from "./contract-terms.ts";
 import type { Cents } from "./money.ts";
 
+export type { PortalAction } from "../../widget/src/billing-types.ts";
+
+/** Every PortalAction (declared in widget/src/billing-types.ts), in the order settings list them. */
 export const PORTAL_ACTIONS = [
   "switch_up",
   "switch_down",
@@ -26,8 +30,10 @@ export const PORTAL_ACTIONS = [
   "cancel",
   /** Give a new SEPA mandate (GET/POST /portal/v1/account, /mandates). */
   "update_mandate",
-] as const;
-export type PortalAction = (typeof PORTAL_ACTIONS)[number];
+] as const satisfies readonly PortalAction[];
+// Compile-time check that the list names every action the type declares.
+type UnlistedAction = Exclude<PortalAction, (typeof PORTAL_ACTIONS)[number]>;
+const _everyActionListed: [UnlistedAction] extends [never] ? true : UnlistedAction = true;
 
 /** How many period ends after the earliest one the customer may pick as a later end. */
 const LATER_CANCELLATION_CHOICES = 5;

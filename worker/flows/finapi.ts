@@ -1,14 +1,18 @@
-// The merchant's finAPI set-up as use cases: creating the finAPI user, starting a Web Form 2.0
-// bank connection import and settling it from the form's outcome (callback or poll).
-import { DomainError } from "../domain/errors.ts";
+// The merchant's finAPI set-up as use cases: storing the client credentials, creating the finAPI
+// user, starting a Web Form 2.0 bank connection import, settling it from the form's outcome
+// (callback or poll) and reading connections with their pending forms settled.
+import { DomainError, invalidFields, notFound } from "../domain/errors.ts";
 import type { Bindings } from "../env.ts";
 import { FinapiError, type FinapiClient } from "../banking/finapi/client.ts";
 import {
+  allowsCustomHosts,
   callbackPath,
   clientFor,
+  clientSecretBinding,
   pollingRuntime,
   requireSettings,
   requireUser,
+  runtimeFromEnv,
   userOf,
   userPasswordBinding,
   type FinapiRuntime,
@@ -20,14 +24,107 @@ import { encryptSecret, newId, randomToken, sha256Hex } from "../security.ts";
 import type { Db } from "../store/db.ts";
 import { settleRenewalForm } from "./finapi-renewal.ts";
 import {
+  findConnection,
+  findConnectionByCallbackHash,
   findSettings,
   insertConnection,
+  listConnections,
   pendingConnections,
   settleConnection,
   setUser,
+  upsertSettings,
   type BankConnectionRecord,
+  type FinapiSettingsRecord,
   type FormOutcome,
 } from "../store/finapi.ts";
+
+// ---- the merchant's finAPI client ----
+
+/** PUT /finapi/settings as validated: finAPI's environment, or (development only) other hosts. */
+export interface SettingsRequest {
+  clientId: string;
+  clientSecret: string;
+  environment?: "sandbox" | "live" | undefined;
+  baseUrl?: string | undefined;
+  webFormBaseUrl?: string | undefined;
+  consentWarningDays?: number | undefined;
+}
+
+/** Either finAPI's environment, or (development only) the hosts of another finAPI such as the fake. */
+function target(
+  body: SettingsRequest,
+  env: Bindings,
+): { environment: string; baseUrl: string | null; webFormBaseUrl: string | null } {
+  const custom = body.baseUrl !== undefined || body.webFormBaseUrl !== undefined;
+  if (custom && !allowsCustomHosts(env)) {
+    const field = body.baseUrl !== undefined ? "baseUrl" : "webFormBaseUrl";
+    throw invalidFields([
+      {
+        field,
+        message:
+          "other finAPI hosts are only allowed in development; use environment sandbox or live",
+      },
+    ]);
+  }
+  if (custom && body.environment !== undefined)
+    throw invalidFields([
+      { field: "environment", message: "give either environment or baseUrl, not both" },
+    ]);
+  if (!custom && body.environment === undefined)
+    throw invalidFields([{ field: "environment", message: "must be sandbox or live" }]);
+  if (custom && body.baseUrl === undefined)
+    throw invalidFields([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
+  if (body.environment)
+    return { environment: body.environment, baseUrl: null, webFormBaseUrl: null };
+  return {
+    environment: "custom",
+    baseUrl: body.baseUrl!,
+    webFormBaseUrl: body.webFormBaseUrl ?? body.baseUrl!,
+  };
+}
+
+/** Stores the client credentials (the secret sealed); a finAPI user pins client and hosts. */
+export async function saveSettings(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  body: SettingsRequest,
+  now: Date,
+): Promise<FinapiSettingsRecord> {
+  const next = target(body, env);
+  const current = await findSettings(db, merchantId);
+  const moves =
+    current &&
+    (current.clientId !== body.clientId ||
+      current.environment !== next.environment ||
+      current.baseUrl !== next.baseUrl ||
+      current.webFormBaseUrl !== next.webFormBaseUrl);
+  if (current?.userId && moves) {
+    // The finAPI user lives at one client of one finAPI; it cannot follow the credentials.
+    throw new DomainError(
+      "finapi_user_exists",
+      "A finAPI user exists for the current client; remove it first (DELETE /api/v1/finapi/user) to switch client or environment.",
+    );
+  }
+  const clientSecretCiphertext = await encryptSecret(
+    body.clientSecret,
+    env.ENCRYPTION_KEY,
+    clientSecretBinding(merchantId),
+  );
+  return upsertSettings(
+    db,
+    merchantId,
+    {
+      clientId: body.clientId,
+      clientSecretCiphertext,
+      ...next,
+      ...(body.consentWarningDays !== undefined
+        ? { consentWarningDays: body.consentWarningDays }
+        : {}),
+    },
+    now.toISOString(),
+  );
+}
 
 // ---- the finAPI user ----
 
@@ -233,4 +330,66 @@ export async function pollPendingForms(
     }
   }
   return settled;
+}
+
+/** A page of the merchant's bank connections; the first page polls pending forms first. */
+export async function listBankConnections(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  page: { limit: number; cursor?: string | undefined },
+  now: Date,
+): Promise<BankConnectionRecord[]> {
+  if (!page.cursor) await pollPendingForms(db, env, merchantId, now, runtimeFromEnv(env));
+  return listConnections(db, merchantId, page);
+}
+
+/** One bank connection; a pending web form is settled first if finAPI has its outcome. */
+export async function getBankConnection(
+  db: Db,
+  env: Bindings,
+  merchantId: string,
+  connectionId: string,
+  now: Date,
+): Promise<BankConnectionRecord> {
+  const connection = await findConnection(db, merchantId, connectionId);
+  if (!connection) throw notFound("Bank connection", connectionId);
+  if (connection.status !== "pending") return connection;
+  // finAPI being unreachable must not hide the stored state: the form stays pending.
+  const settled = await settleWebForm(
+    db,
+    env,
+    connection,
+    now,
+    pollingRuntime(runtimeFromEnv(env)),
+  ).catch((error: unknown) => {
+    console.error(
+      "finAPI: polling web form failed",
+      connection.id,
+      describeFinapiError(error).message,
+    );
+    return false;
+  });
+  return settled ? (await findConnection(db, merchantId, connectionId))! : connection;
+}
+
+const CALLBACK_TOKEN = /^[0-9a-z]{40}$/;
+
+/**
+ * finAPI's callback when a web form finishes: only the secret in the URL authenticates it, and
+ * the outcome is read back from finAPI, so a forged body can change nothing.
+ */
+export async function settleWebFormCallback(
+  db: Db,
+  env: Bindings,
+  token: string,
+  webFormId: string | undefined,
+  now: Date,
+): Promise<void> {
+  const connection = CALLBACK_TOKEN.test(token)
+    ? await findConnectionByCallbackHash(db, await sha256Hex(token))
+    : undefined;
+  if (!connection || (webFormId !== undefined && webFormId !== connection.webFormId))
+    throw notFound("Web form callback");
+  await callFinapi(() => settleWebForm(db, env, connection, now, runtimeFromEnv(env)));
 }

@@ -2,7 +2,7 @@
 // with everything the widget shows and may offer, from one batch of rows and the pure portal
 // rules. The response shape is the widget's contract in widget/src/portal-api.ts.
 import type { PortalContract, PortalOverview } from "../../widget/src/portal-api.ts";
-import type { IsoDate } from "../domain/calendar.ts";
+import { localDate, type IsoDate } from "../domain/calendar.ts";
 import { itemPeriodAmount, recurringTotals, type AddonArticle } from "../domain/contract-terms.ts";
 import { portalOptions } from "../domain/portal-options.ts";
 import type { ArticleRecord } from "../store/catalogue.ts";
@@ -10,7 +10,8 @@ import { contractSnapshot, templateTerms } from "../store/change-context.ts";
 import type { ContractChangeRecord } from "../store/contract-changes.ts";
 import type { ContractItemRecord, ContractRecord } from "../store/contracts.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
-import type { loadPortalRows } from "../store/portal.ts";
+import { loadPortalRows } from "../store/portal.ts";
+import type { Db } from "../store/db.ts";
 
 type PortalRows = Awaited<ReturnType<typeof loadPortalRows>>;
 
@@ -174,4 +175,15 @@ function portalContract({
     changeDates: options.changeDates,
     canCancel: options.canCancel,
   };
+}
+
+/** GET /portal/v1/contracts: loads the customer's rows in one batch and builds the overview. */
+export async function portalOverview(
+  db: Db,
+  merchant: MerchantRecord,
+  customer: { id: string; name: string; locale: string },
+  now: Date,
+): Promise<PortalOverview> {
+  const rows = await loadPortalRows(db, merchant.id, customer.id);
+  return buildPortalOverview(merchant, customer, rows, localDate(now, merchant.timeZone));
 }

@@ -17,13 +17,14 @@ export interface SignedIn {
   merchant: { id: string; name: string };
 }
 
-export class LoginThrottled extends DomainError {
-  constructor(readonly retryAfter: number) {
-    super(
-      "login_throttled",
-      `Too many failed sign-ins; try again in ${Math.ceil(retryAfter / 60)} minutes.`,
-    );
-  }
+/** Refused until the window of recent failures has passed; the answer carries `Retry-After`. */
+function loginThrottled(retryAfter: number): DomainError {
+  return new DomainError(
+    "login_throttled",
+    `Too many failed sign-ins; try again in ${Math.ceil(retryAfter / 60)} minutes.`,
+    undefined,
+    { retryAfter },
+  );
 }
 
 export async function signIn(
@@ -34,7 +35,7 @@ export async function signIn(
   const subjects = [`account:${email}`, `ip:${input.ip}`];
   const since = windowStart(input.now);
   const wait = retryAfterSeconds(await countFailures(db, subjects, since), input.now);
-  if (wait > 0) throw new LoginThrottled(wait);
+  if (wait > 0) throw loginThrottled(wait);
 
   const found = await findUserByEmail(db, email);
   const valid = await verifyPassword(

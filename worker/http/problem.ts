@@ -75,6 +75,22 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   end_date_too_early: unprocessable,
   end_date_not_period_end: unprocessable,
 
+  invalid_kind: unprocessable,
+  invalid_sequence_number: unprocessable,
+  invalid_payment_token: unprocessable,
+  invalid_payment_term: unprocessable,
+  invalid_currency: unprocessable,
+  no_lines: unprocessable,
+  invalid_description: unprocessable,
+  invalid_amount: unprocessable,
+  invalid_tax_rate: unprocessable,
+  invalid_period: unprocessable,
+  amount_out_of_range: unprocessable,
+  credit_note_positive: unprocessable,
+  credit_note_without_original: unprocessable,
+  original_invoice_not_allowed: unprocessable,
+  invoice_negative: unprocessable,
+
   mandate_conflict: conflict,
   mandate_reference_taken: conflict,
   mandate_data_invalid: unprocessable,
@@ -134,6 +150,10 @@ export function problemResponse(
 ) {
   return new Response(JSON.stringify(problemBody(error, new URL(c.req.url).pathname)), {
     status: PROBLEMS[error.code].status,
-    headers: { "content-type": "application/problem+json", ...headers },
+    headers: {
+      "content-type": "application/problem+json",
+      ...(error.retryAfter === undefined ? {} : { "retry-after": String(error.retryAfter) }),
+      ...headers,
+    },
   });
 }

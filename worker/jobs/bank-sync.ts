@@ -2,11 +2,10 @@
 // waiting first, each synced under its own lease and then reconciled (payments matched, returns
 // booked). Work per tick is bounded (merchants, pages, transactions per merchant), the rest waits
 // for the next tick, and one merchant's failure never stops the others.
-import { finapiProvider } from "../banking/finapi/provider.ts";
 import type { SyncOptions } from "../banking/finapi/sync.ts";
 import { addCounts, emptyCounts, type SyncCounts } from "../banking/provider.ts";
+import { bankProvider } from "../banking/providers.ts";
 import type { Bindings } from "../env.ts";
-import { runtimeFromEnv } from "../banking/finapi/connect.ts";
 import { syncAndReconcile } from "../flows/bank-sync.ts";
 import {
   addReconciliationCounts,
@@ -49,7 +48,7 @@ export async function runBankSync(
     meter,
     ...syncOptions
   } = options;
-  const runtime = { ...runtimeFromEnv(env), ...syncOptions };
+  const provider = bankProvider(env, "finapi", syncOptions);
   const budget = meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
   const db = database(meteredD1(env.DB, budget));
   const report: BankSyncJobReport = {
@@ -61,13 +60,11 @@ export async function runBankSync(
     reconciliation: emptyReconciliationCounts(),
     ...emptyCounts(),
   };
-  for (const merchantId of only ? [only] : await finapiProvider.merchantsDue(db, maxMerchants)) {
+  for (const merchantId of only ? [only] : await provider.merchantsDue(db, maxMerchants)) {
     if (report.pages >= maxPagesPerTick) break;
     report.merchants += 1;
     try {
-      const result = await syncAndReconcile(db, env, finapiProvider, merchantId, now, runtime, {
-        budget,
-      });
+      const result = await syncAndReconcile(db, env, provider, merchantId, now, { budget });
       if (!result) {
         report.busy += 1;
         continue;

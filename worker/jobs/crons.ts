@@ -6,7 +6,8 @@
 import { localDate } from "../domain/calendar.ts";
 import { merchantsWithDueContracts } from "../store/billing.ts";
 import type { Db } from "../store/db.ts";
-import { finapiProvider } from "../banking/finapi/provider.ts";
+import { bankProvider } from "../banking/providers.ts";
+import type { Bindings } from "../env.ts";
 import { merchantsWithDueDeliveries } from "../store/webhook-deliveries.ts";
 import type { JobMessage } from "./job-queue.ts";
 
@@ -16,7 +17,7 @@ export interface CronJob {
   /** How the job is labelled in the log. */
   name: string;
   /** The queue messages of one tick: one per merchant with due work. */
-  plan(db: Db, scheduledTime: Date): Promise<JobMessage[]>;
+  plan(db: Db, scheduledTime: Date, env: Bindings): Promise<JobMessage[]>;
 }
 
 /** The bank sync's own per-tick bound on merchants, now the number of messages per tick. */
@@ -71,9 +72,12 @@ export const CRON_JOBS = {
   bankSync: {
     schedule: "*/15 * * * *",
     name: "bank sync",
-    async plan(db, scheduledTime) {
+    async plan(db, scheduledTime, env) {
       const at = scheduledTime.toISOString();
-      const merchantIds = await finapiProvider.merchantsDue(db, BANK_SYNC_MERCHANTS_PER_TICK);
+      const merchantIds = await bankProvider(env, "finapi").merchantsDue(
+        db,
+        BANK_SYNC_MERCHANTS_PER_TICK,
+      );
       return merchantIds.map((merchantId) => ({ job: "bank_sync", merchantId, scheduledTime: at }));
     },
   },

@@ -65,7 +65,7 @@ export async function enqueueTick(
   scheduledTime: Date,
 ): Promise<JobMessage[]> {
   const db = database(env.DB);
-  const planned = await Promise.all(jobsFor(cron).map((job) => job.plan(db, scheduledTime)));
+  const planned = await Promise.all(jobsFor(cron).map((job) => job.plan(db, scheduledTime, env)));
   const messages = planned.flat();
   await send(env.JOBS, messages);
   return messages;

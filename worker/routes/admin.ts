@@ -5,12 +5,10 @@ import * as v from "valibot";
 import { isTimeZone } from "../domain/calendar.ts";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { emailTaken, newUserRow, userResource } from "../flows/users.ts";
+import { createMerchantWithKey } from "../flows/merchants.ts";
+import { userResource } from "../flows/users.ts";
 import { NameSchema, NewUserSchema, shaped, UserResource } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { isUniqueViolation } from "../store/db.ts";
-import { createMerchant } from "../store/merchants.ts";
-import { newId, randomToken, sha256Hex } from "../security.ts";
 
 const CreateMerchant = v.strictObject({
   name: NameSchema,
@@ -55,24 +53,11 @@ export const adminRouter = new Hono<AppEnv>().post(
   ),
   valid("json", CreateMerchant),
   async (c) => {
-    const body = c.req.valid("json");
-    const apiKey = body.mode === "test" ? `sk_test_${randomToken(32)}` : `sk_${randomToken(32)}`;
-    const id = newId("mer");
-    const owner = body.owner ? await newUserRow(id, { ...body.owner, role: "owner" }) : undefined;
-    const merchant = await createMerchant(c.var.db, {
-      id,
-      name: body.name,
-      timeZone: body.timeZone,
-      apiKeyId: newId("key"),
-      apiKeyHash: await sha256Hex(apiKey),
-      apiKeyPrefix: apiKey.slice(0, body.mode === "test" ? 12 : 7),
-      mode: body.mode,
-      testClockAt: body.mode === "test" ? c.var.now.toISOString() : null,
-      owner,
-    }).catch((error: unknown) => {
-      if (owner && isUniqueViolation(error)) throw emailTaken(owner.email);
-      throw error;
-    });
+    const { merchant, apiKey, owner } = await createMerchantWithKey(
+      c.var.db,
+      c.req.valid("json"),
+      c.var.now,
+    );
     return c.json(
       shaped(CreatedMerchant)({
         id: merchant.id,

@@ -4,11 +4,10 @@
 import { Hono, type Context } from "hono";
 import * as v from "valibot";
 import type { AppEnv, Principal } from "../env.ts";
-import { LoginThrottled, signIn } from "../flows/sign-in.ts";
+import { signIn } from "../flows/sign-in.ts";
 import { userResource } from "../flows/users.ts";
 import { clearSessionCookie, csrfTokenOf, setSessionCookie } from "../http/auth.ts";
 import { doc } from "../http/openapi.ts";
-import { problemResponse } from "../http/problem.ts";
 import { DomainError } from "../domain/errors.ts";
 import { EmailSchema, InstantOut, Int, UserResource } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
@@ -62,21 +61,15 @@ export const loginRouter = new Hono<AppEnv>().post(
   async (c) => {
     const body = c.req.valid("json");
     const db = c.var.db;
-    try {
-      const session = await signIn(db, {
-        ...body,
-        ip: c.req.header("cf-connecting-ip") ?? "unknown",
-        now: c.var.now,
-      });
-      setSessionCookie(c, session.token, session.expiresAt);
-      return c.json(
-        await sessionResource(session.user, session.merchant, session.token, session.expiresAt),
-      );
-    } catch (error) {
-      if (error instanceof LoginThrottled)
-        return problemResponse(c, error, { "retry-after": String(error.retryAfter) });
-      throw error;
-    }
+    const session = await signIn(db, {
+      ...body,
+      ip: c.req.header("cf-connecting-ip") ?? "unknown",
+      now: c.var.now,
+    });
+    setSessionCookie(c, session.token, session.expiresAt);
+    return c.json(
+      await sessionResource(session.user, session.merchant, session.token, session.expiresAt),
+    );
   },
 );
 

@@ -3,7 +3,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import { recurringTotals } from "../domain/contract-terms.ts";
-import { notFound } from "../domain/errors.ts";
 import type { AppEnv } from "../env.ts";
 import {
   applyChange,
@@ -27,8 +26,8 @@ import {
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { listChanges, type ContractChangeRecord } from "../store/contract-changes.ts";
-import { findContract } from "../store/contracts.ts";
+import { listContractChanges } from "../flows/contracts.ts";
+import type { ContractChangeRecord } from "../store/contract-changes.ts";
 import { invoiceResource, InvoiceResource } from "./invoices.ts";
 
 const ChangeBody = changeRequestSchema({
@@ -216,14 +215,10 @@ export const contractChangesRouter = new Hono<AppEnv>()
     valid("param", ContractParam),
     valid("query", ListQuery),
     async (c) => {
-      const merchantId = c.get("merchant").id;
-      const db = c.var.db;
       const { id } = c.req.valid("param");
       const { limit, cursor } = c.req.valid("query");
-      if (!(await findContract(db, merchantId, id))) throw notFound("Contract", id);
-      return c.json(
-        toPage(await listChanges(db, merchantId, id, { limit, cursor }), limit, changeResource),
-      );
+      const rows = await listContractChanges(c.var.db, c.var.merchant.id, id, { limit, cursor });
+      return c.json(toPage(rows, limit, changeResource));
     },
   )
   .delete(

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { notFound, invalidFields, missingReference } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
 import {
   IdOf,
   IdParam,
@@ -16,18 +16,13 @@ import {
   shaped,
   toPage,
 } from "../http/schemas.ts";
+import { changeContractTemplate, createContractTemplate } from "../flows/contract-templates.ts";
 import { valid } from "../http/validation.ts";
 import {
-  findArticles,
   findContractTemplate,
-  findTemplateGroup,
-  insertContractTemplate,
   listContractTemplates,
-  updateContractTemplate,
   type ContractTemplateRecord,
 } from "../store/catalogue.ts";
-import { type Db } from "../store/db.ts";
-import { newId } from "../security.ts";
 
 const ChangePointSchema = v.variant("type", [
   v.strictObject({ type: v.literal("immediately") }),
@@ -106,55 +101,6 @@ function contractTemplateResource(template: ContractTemplateRecord) {
   return shaped(ContractTemplateResource)(rest);
 }
 
-/** The referenced articles must be this merchant's, of the right kind and in one currency. */
-async function checkArticles(
-  db: Db,
-  merchantId: string,
-  planArticleId: string | undefined,
-  addonIds: readonly string[],
-) {
-  const wanted = [...new Set([...(planArticleId ? [planArticleId] : []), ...addonIds])];
-  const found = new Map(
-    (await findArticles(db, merchantId, wanted)).map((article) => [article.id, article]),
-  );
-  const errors: { field: string; message: string }[] = [];
-  if (planArticleId) {
-    const plan = found.get(planArticleId);
-    if (!plan)
-      errors.push({ field: "planArticleId", message: `article ${planArticleId} does not exist` });
-    else if (plan.kind !== "plan")
-      errors.push({
-        field: "planArticleId",
-        message: `article ${planArticleId} is a ${plan.kind}, not a plan`,
-      });
-  }
-  addonIds.forEach((id, index) => {
-    const addon = found.get(id);
-    if (!addon)
-      errors.push({
-        field: `allowedAddonArticleIds.${index}`,
-        message: `article ${id} does not exist`,
-      });
-    else if (addon.kind !== "addon")
-      errors.push({
-        field: `allowedAddonArticleIds.${index}`,
-        message: `article ${id} is a ${addon.kind}, not an addon`,
-      });
-  });
-  const currencies = new Set([...found.values()].map((article) => article.currency));
-  if (currencies.size > 1)
-    errors.push({
-      field: "allowedAddonArticleIds",
-      message: "plan and add-ons must share one currency",
-    });
-  if (errors.length > 0) throw invalidFields(errors);
-}
-
-async function checkGroup(db: Db, merchantId: string, groupId: string) {
-  if (!(await findTemplateGroup(db, merchantId, groupId)))
-    throw missingReference("templateGroupId", `template group ${groupId} does not exist`);
-}
-
 export const contractTemplatesRouter = new Hono<AppEnv>()
   .post(
     "/",
@@ -164,12 +110,11 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
     }),
     valid("json", CreateContractTemplate),
     async (c) => {
-      const body = c.req.valid("json");
-      const merchantId = c.get("merchant").id;
-      const db = c.var.db;
-      await checkGroup(db, merchantId, body.templateGroupId);
-      await checkArticles(db, merchantId, body.planArticleId, body.allowedAddonArticleIds);
-      const template = await insertContractTemplate(db, { id: newId("tpl"), merchantId, ...body });
+      const template = await createContractTemplate(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("json"),
+      );
       return c.json(contractTemplateResource(template), 201);
     },
   )
@@ -214,20 +159,13 @@ export const contractTemplatesRouter = new Hono<AppEnv>()
     valid("param", IdParam("tpl")),
     valid("json", UpdateContractTemplate),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const patch = c.req.valid("json");
-      const merchantId = c.get("merchant").id;
-      const db = c.var.db;
-      if (!(await findContractTemplate(db, merchantId, id)))
-        throw notFound("Contract template", id);
-      if (patch.templateGroupId) await checkGroup(db, merchantId, patch.templateGroupId);
-      if (patch.allowedAddonArticleIds)
-        await checkArticles(db, merchantId, undefined, patch.allowedAddonArticleIds);
-      const updated = await updateContractTemplate(db, merchantId, id, {
-        ...patch,
-        updatedAt: c.var.now.toISOString(),
-      });
-      if (!updated) throw notFound("Contract template", id);
+      const updated = await changeContractTemplate(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+        c.var.now,
+      );
       return c.json(contractTemplateResource(updated));
     },
   );

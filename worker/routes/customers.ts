@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { DomainError, notFound } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
 import {
   AddressOut,
   AddressSchema,
@@ -19,17 +19,9 @@ import {
   toPage,
   VatIdSchema,
 } from "../http/schemas.ts";
+import { createCustomer, updateCustomer } from "../flows/customers.ts";
 import { valid } from "../http/validation.ts";
-import {
-  findCustomer,
-  insertCustomer,
-  listCustomers,
-  updateCustomer,
-  type CustomerRecord,
-} from "../store/customers.ts";
-import { isUniqueViolation } from "../store/db.ts";
-import { customerIbanColumns } from "../flows/customer-accounts.ts";
-import { newId } from "../security.ts";
+import { findCustomer, listCustomers, type CustomerRecord } from "../store/customers.ts";
 
 const CustomerFields = {
   name: NameSchema,
@@ -116,12 +108,6 @@ function customerResource(customer: CustomerRecord) {
   });
 }
 
-function duplicateExternalRef(error: unknown): never {
-  if (isUniqueViolation(error))
-    throw new DomainError("external_ref_taken", "Another customer already has this externalRef.");
-  throw error;
-}
-
 export const customersRouter = new Hono<AppEnv>()
   .post(
     "/",
@@ -133,14 +119,12 @@ export const customersRouter = new Hono<AppEnv>()
     ),
     valid("json", CreateCustomer),
     async (c) => {
-      const { iban, ...body } = c.req.valid("json");
-      const id = newId("cus");
-      const customer = await insertCustomer(c.var.db, {
-        id,
-        merchantId: c.get("merchant").id,
-        ...body,
-        ...(await customerIbanColumns(id, iban, c.env)),
-      }).catch(duplicateExternalRef);
+      const customer = await createCustomer(
+        c.var.db,
+        c.env,
+        c.var.merchant.id,
+        c.req.valid("json"),
+      );
       return c.json(customerResource(customer), 201);
     },
   )
@@ -177,13 +161,14 @@ export const customersRouter = new Hono<AppEnv>()
     valid("json", UpdateCustomer),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { iban, ...patch } = c.req.valid("json");
-      const customer = await updateCustomer(c.var.db, c.get("merchant").id, id, {
-        ...patch,
-        ...(await customerIbanColumns(id, iban, c.env)),
-        updatedAt: c.var.now.toISOString(),
-      }).catch(duplicateExternalRef);
-      if (!customer) throw notFound("Customer", id);
+      const customer = await updateCustomer(
+        c.var.db,
+        c.env,
+        c.var.merchant.id,
+        id,
+        c.req.valid("json"),
+        c.var.now,
+      );
       return c.json(customerResource(customer));
     },
   );

@@ -3,13 +3,12 @@
 // with its Basiszinssatz, the B2B flat fee. A PATCH changes the fields it names.
 import { Hono } from "hono";
 import * as v from "valibot";
-import { validateDunningSettings } from "../domain/dunning.ts";
-import { DomainError } from "../domain/errors.ts";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { shaped } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { findDunningSettings, saveDunningSettings } from "../store/dunning.ts";
+import { updateDunningSettings } from "../flows/settings.ts";
+import { findDunningSettings } from "../store/dunning.ts";
 
 const Int = v.pipe(v.number(), v.integer());
 const Triple = v.pipe(v.tuple([Int, Int, Int]));
@@ -56,24 +55,12 @@ export const dunningSettingsRouter = new Hono<AppEnv>()
     }),
     valid("json", DunningSettingsPatch),
     async (c) => {
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const patch = Object.fromEntries(
-        Object.entries(c.req.valid("json")).filter(([, value]) => value !== undefined),
+      const settings = await updateDunningSettings(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("json"),
+        c.var.now,
       );
-      const settings = { ...(await findDunningSettings(db, merchantId)), ...patch };
-      const errors = validateDunningSettings(settings);
-      if (errors.length > 0)
-        throw new DomainError(
-          "validation_failed",
-          `Invalid dunning settings: ${errors.map((e) => `${e.field}: ${e.message}`).join("; ")}`,
-          errors,
-        );
-      // Validated in the order given, so each error names the element the client sent.
-      settings.baseRates = [...settings.baseRates].sort((a, b) =>
-        a.validFrom < b.validFrom ? -1 : 1,
-      );
-      await saveDunningSettings(db, merchantId, settings, c.var.now.toISOString());
       return c.json(typed(settings));
     },
   );

@@ -6,7 +6,8 @@ import { EMAIL_KINDS, type EmailKind } from "../domain/customer-emails.ts";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
 import { valid } from "../http/validation.ts";
-import { findEmailSettings, saveEmailSettings } from "../store/email-outbox.ts";
+import { updateEmailKinds } from "../flows/settings.ts";
+import { findEmailSettings } from "../store/email-outbox.ts";
 
 const EmailSettingsPatch = v.strictObject({
   kinds: v.strictObject(
@@ -48,16 +49,12 @@ export const emailSettingsRouter = new Hono<AppEnv>()
     doc("Settings", "Switch customer e-mails on or off per kind", { schema: EmailSettings }),
     valid("json", EmailSettingsPatch),
     async (c) => {
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const current = new Set((await findEmailSettings(db, merchantId))?.disabledKinds ?? []);
-      for (const [kind, enabled] of Object.entries(c.req.valid("json").kinds)) {
-        if (enabled === undefined) continue;
-        if (enabled) current.delete(kind);
-        else current.add(kind);
-      }
-      const disabled = EMAIL_KINDS.filter((kind) => current.has(kind));
-      await saveEmailSettings(db, merchantId, disabled, c.var.now.toISOString());
+      const disabled = await updateEmailKinds(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("json").kinds,
+        c.var.now,
+      );
       return c.json(shape(disabled));
     },
   );

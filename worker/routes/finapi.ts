@@ -3,25 +3,20 @@
 // form callback (finapiCallbackRouter), which its per-form secret URL authenticates.
 import { Hono } from "hono";
 import * as v from "valibot";
-import type { AppEnv, Bindings } from "../env.ts";
-import {
-  allowsCustomHosts,
-  clientSecretBinding,
-  hostsOf,
-  pollingRuntime,
-  runtimeFromEnv,
-} from "../banking/finapi/connect.ts";
-import { callFinapi, describeFinapiError } from "../banking/finapi/failures.ts";
+import type { AppEnv } from "../env.ts";
+import { hostsOf, runtimeFromEnv } from "../banking/finapi/connect.ts";
 import {
   createUser,
-  pollPendingForms,
-  settleWebForm,
+  getBankConnection,
+  listBankConnections,
+  saveSettings,
+  settleWebFormCallback,
   startBankConnectionImport,
 } from "../flows/finapi.ts";
 import { deleteFinapiUser, removeBankConnection } from "../flows/finapi-removal.ts";
 import { startConsentRenewal } from "../flows/finapi-renewal.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { DomainError, notFound, invalidFields } from "../domain/errors.ts";
+import { notFound, invalidFields } from "../domain/errors.ts";
 import {
   IdParam,
   InstantOut,
@@ -33,13 +28,8 @@ import {
 } from "../http/schemas.ts";
 import { BANK_CONNECTION_STATUSES } from "../../schema/finapi.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret, sha256Hex } from "../security.ts";
 import {
-  findConnection,
-  findConnectionByCallbackHash,
   findSettings,
-  listConnections,
-  upsertSettings,
   type BankConnectionRecord,
   type FinapiSettingsRecord,
 } from "../store/finapi.ts";
@@ -81,40 +71,6 @@ const CallbackBody = v.looseObject({
   webFormId: v.optional(v.pipe(v.string(), v.maxLength(64))),
   status: v.optional(v.pipe(v.string(), v.maxLength(64))),
 });
-const CALLBACK_TOKEN = /^[0-9a-z]{40}$/;
-
-/** Either finAPI's environment, or (development only) the hosts of another finAPI such as the fake. */
-function target(
-  body: v.InferOutput<typeof Settings>,
-  env: Bindings,
-): { environment: string; baseUrl: string | null; webFormBaseUrl: string | null } {
-  const custom = body.baseUrl !== undefined || body.webFormBaseUrl !== undefined;
-  if (custom && !allowsCustomHosts(env)) {
-    const field = body.baseUrl !== undefined ? "baseUrl" : "webFormBaseUrl";
-    throw invalidFields([
-      {
-        field,
-        message:
-          "other finAPI hosts are only allowed in development; use environment sandbox or live",
-      },
-    ]);
-  }
-  if (custom && body.environment !== undefined)
-    throw invalidFields([
-      { field: "environment", message: "give either environment or baseUrl, not both" },
-    ]);
-  if (!custom && body.environment === undefined)
-    throw invalidFields([{ field: "environment", message: "must be sandbox or live" }]);
-  if (custom && body.baseUrl === undefined)
-    throw invalidFields([{ field: "baseUrl", message: "is required with webFormBaseUrl" }]);
-  if (body.environment)
-    return { environment: body.environment, baseUrl: null, webFormBaseUrl: null };
-  return {
-    environment: "custom",
-    baseUrl: body.baseUrl!,
-    webFormBaseUrl: body.webFormBaseUrl ?? body.baseUrl!,
-  };
-}
 
 const NullableInstant = v.nullable(InstantOut);
 const ErrorOut = v.nullable(v.object({ code: v.string(), message: NullableText }));
@@ -257,41 +213,12 @@ export const finapiRouter = new Hono<AppEnv>()
     ),
     valid("json", Settings),
     async (c) => {
-      const body = c.req.valid("json");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const next = target(body, c.env);
-      const current = await findSettings(db, merchantId);
-      const moves =
-        current &&
-        (current.clientId !== body.clientId ||
-          current.environment !== next.environment ||
-          current.baseUrl !== next.baseUrl ||
-          current.webFormBaseUrl !== next.webFormBaseUrl);
-      if (current?.userId && moves) {
-        // The finAPI user lives at one client of one finAPI; it cannot follow the credentials.
-        throw new DomainError(
-          "finapi_user_exists",
-          "A finAPI user exists for the current client; remove it first (DELETE /api/v1/finapi/user) to switch client or environment.",
-        );
-      }
-      const clientSecretCiphertext = await encryptSecret(
-        body.clientSecret,
-        c.env.ENCRYPTION_KEY,
-        clientSecretBinding(merchantId),
-      );
-      const settings = await upsertSettings(
-        db,
-        merchantId,
-        {
-          clientId: body.clientId,
-          clientSecretCiphertext,
-          ...next,
-          ...(body.consentWarningDays !== undefined
-            ? { consentWarningDays: body.consentWarningDays }
-            : {}),
-        },
-        c.get("now").toISOString(),
+      const settings = await saveSettings(
+        c.var.db,
+        c.env,
+        c.var.merchant.id,
+        c.req.valid("json"),
+        c.var.now,
       );
       return c.json(settingsResource(settings));
     },
@@ -393,13 +320,14 @@ export const finapiRouter = new Hono<AppEnv>()
     valid("query", ListQuery),
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      if (!cursor)
-        await pollPendingForms(db, c.env, merchantId, c.get("now"), runtimeFromEnv(c.env));
-      return c.json(
-        toPage(await listConnections(db, merchantId, { limit, cursor }), limit, connectionResource),
+      const rows = await listBankConnections(
+        c.var.db,
+        c.env,
+        c.var.merchant.id,
+        { limit, cursor },
+        c.var.now,
       );
+      return c.json(toPage(rows, limit, connectionResource));
     },
   )
   .get(
@@ -412,30 +340,14 @@ export const finapiRouter = new Hono<AppEnv>()
     ),
     valid("param", IdParam("bcn")),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const connection = await findConnection(db, merchantId, id);
-      if (!connection) throw notFound("Bank connection", id);
-      if (connection.status !== "pending") return c.json(connectionResource(connection));
-      // finAPI being unreachable must not hide the stored state: the form stays pending.
-      const settled = await settleWebForm(
-        db,
+      const connection = await getBankConnection(
+        c.var.db,
         c.env,
-        connection,
-        c.get("now"),
-        pollingRuntime(runtimeFromEnv(c.env)),
-      ).catch((error: unknown) => {
-        console.error(
-          "finAPI: polling web form failed",
-          connection.id,
-          describeFinapiError(error).message,
-        );
-        return false;
-      });
-      return c.json(
-        connectionResource(settled ? (await findConnection(db, merchantId, id))! : connection),
+        c.var.merchant.id,
+        c.req.valid("param").id,
+        c.var.now,
       );
+      return c.json(connectionResource(connection));
     },
   )
   .post(
@@ -496,16 +408,12 @@ export const finapiCallbackRouter = new Hono<AppEnv>().post(
   "/callbacks/web-forms/:token",
   valid("json", CallbackBody),
   async (c) => {
-    const token = c.req.param("token");
-    const db = c.var.db;
-    const connection = CALLBACK_TOKEN.test(token)
-      ? await findConnectionByCallbackHash(db, await sha256Hex(token))
-      : undefined;
-    const { webFormId } = c.req.valid("json");
-    if (!connection || (webFormId !== undefined && webFormId !== connection.webFormId))
-      throw notFound("Web form callback");
-    await callFinapi(() =>
-      settleWebForm(db, c.env, connection, c.get("now"), runtimeFromEnv(c.env)),
+    await settleWebFormCallback(
+      c.var.db,
+      c.env,
+      c.req.param("token"),
+      c.req.valid("json").webFormId,
+      c.var.now,
     );
     return c.json({ received: true });
   },

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { notFound } from "../domain/errors.ts";
+import { invoiceDetail } from "../flows/invoices.ts";
 import {
   DateOut,
   IdOf,
@@ -20,21 +20,14 @@ import {
 import { valid } from "../http/validation.ts";
 import { handOverInvoice } from "../flows/dunning-hand-over.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
-import { creditAppliedToInvoices } from "../store/customer-credit.ts";
-import { dunningLevelsOf } from "../store/dunning.ts";
 import { invoiceDocumentFile, type StoredDocument } from "../flows/invoice-documents.ts";
 import {
   documentLinks,
-  findInvoice,
   listInvoices,
   type InvoiceLineRecord,
   type InvoiceRecord,
 } from "../store/invoices.ts";
-import {
-  paymentsOfInvoice,
-  type AllocationRecord,
-  type ReturnRecord,
-} from "../store/payment-allocations.ts";
+import type { AllocationRecord, ReturnRecord } from "../store/payment-allocations.ts";
 
 export const HandOverResource = v.object({
   invoiceId: v.string(),
@@ -186,21 +179,16 @@ export const invoicesRouter = new Hono<AppEnv>()
     ),
     valid("param", IdParam("inv")),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const [invoice, payments, dunning, credit] = await Promise.all([
-        findInvoice(db, merchantId, id),
-        paymentsOfInvoice(db, merchantId, id),
-        dunningLevelsOf(db, merchantId, [id]),
-        creditAppliedToInvoices(db, merchantId, [id]),
-      ]);
-      if (!invoice) throw notFound("Invoice", id);
+      const { invoice, payments, dunning, creditApplied } = await invoiceDetail(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+      );
       return c.json<v.InferOutput<typeof InvoiceDetailResource>>({
         ...invoiceResource(invoice, invoice.lines),
         payments: payments.allocations.map(paymentResource),
         returns: payments.returns.map(returnResource),
-        creditApplied: credit.get(id) ?? 0,
+        creditApplied,
         dunningLevel: dunning.at(-1)?.level ?? null,
         dunningHistory: dunning.map((d) => ({
           level: d.level,

@@ -4,12 +4,11 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc } from "../http/openapi.ts";
-import { DomainError, notFound } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
+import { createPortalSession } from "../flows/portal-sessions.ts";
 import { BrowserUrlSchema, IdOf, IdParam, InstantOut, shaped } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { newId, randomToken, sha256Hex } from "../security.ts";
-import { findCustomer } from "../store/customers.ts";
-import { insertPortalSession, revokePortalSession } from "../store/portal.ts";
+import { revokePortalSession } from "../store/portal.ts";
 
 const CreateSession = v.strictObject({
   customerId: IdOf("cus"),
@@ -38,26 +37,12 @@ export const portalSessionsRouter = new Hono<AppEnv>()
     }),
     valid("json", CreateSession),
     async (c) => {
-      const body = c.req.valid("json");
-      const merchantId = c.get("merchant").id;
-      const db = c.var.db;
-      if (!(await findCustomer(db, merchantId, body.customerId))) {
-        throw new DomainError(
-          "validation_failed",
-          `customerId: customer ${body.customerId} does not exist`,
-          [{ field: "customerId", message: "does not exist" }],
-        );
-      }
-      const token = `pts_${randomToken(40)}`;
-      const expiresAt = new Date(c.get("now").getTime() + body.ttlMinutes * 60_000).toISOString();
-      const session = await insertPortalSession(db, {
-        id: newId("pss"),
-        merchantId,
-        customerId: body.customerId,
-        tokenHash: await sha256Hex(token),
-        returnUrl: body.returnUrl ?? null,
-        expiresAt,
-      });
+      const { session, token, expiresAt } = await createPortalSession(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("json"),
+        c.var.now,
+      );
       return c.json(
         shaped(PortalSessionResource)({
           id: session.id,

@@ -5,8 +5,8 @@
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { PortalInvoice } from "../../widget/src/portal-api.ts";
-import { localDate } from "../domain/calendar.ts";
 import type { AppEnv } from "../env.ts";
+import { localDate } from "../domain/calendar.ts";
 import {
   applyChange,
   cancelContract,
@@ -15,7 +15,7 @@ import {
   type ChangeActor,
 } from "../flows/contract-changes.ts";
 import { createPortalMandate, portalAccount } from "../flows/portal-account.ts";
-import { buildPortalOverview } from "../flows/portal-overview.ts";
+import { portalOverview } from "../flows/portal-overview.ts";
 import { doc, PageOf } from "../http/openapi.ts";
 import {
   NewMandateBody,
@@ -40,7 +40,7 @@ import { valid } from "../http/validation.ts";
 import { invoiceDocumentFile } from "../flows/invoice-documents.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
 import { documentResponse } from "./invoices.ts";
-import { listCustomerInvoices, loadPortalRows } from "../store/portal.ts";
+import { listCustomerInvoices } from "../store/portal.ts";
 import {
   AppliedChangeOf,
   appliedChangeResource,
@@ -194,14 +194,11 @@ const portalApi = new Hono<AppEnv>()
       schema: PortalOverviewResource,
     }),
     async (c) => {
-      const merchant = c.get("merchant");
-      const customer = c.get("customer");
-      const rows = await loadPortalRows(c.var.db, merchant.id, customer.id);
-      const overview: v.InferOutput<typeof PortalOverviewResource> = buildPortalOverview(
-        merchant,
-        customer,
-        rows,
-        localDate(c.get("now"), merchant.timeZone),
+      const overview: v.InferOutput<typeof PortalOverviewResource> = await portalOverview(
+        c.var.db,
+        c.var.merchant,
+        c.var.customer,
+        c.var.now,
       );
       return c.json(overview);
     },

@@ -5,13 +5,10 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { BANK_TRANSACTION_STATUSES } from "../../schema/banking.ts";
 import type { AppEnv } from "../env.ts";
-import { assignTransaction } from "../flows/bank-assignment.ts";
-import { runtimeFromEnv } from "../banking/finapi/connect.ts";
-import { finapiProvider } from "../banking/finapi/provider.ts";
+import { bankProvider } from "../banking/providers.ts";
 import { finapiIdOf } from "../banking/transactions.ts";
 import { syncAndReconcileNow } from "../flows/bank-sync.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { notFound } from "../domain/errors.ts";
 import {
   DateOut,
   IdOf,
@@ -26,13 +23,12 @@ import {
 import { valid } from "../http/validation.ts";
 import { decideMany } from "../flows/bank-assignment-bulk.ts";
 import {
-  findBankTransaction,
-  listBankTransactions,
-  type BankTransactionRecord,
-} from "../store/bank-transactions.ts";
-import type { Db } from "../store/db.ts";
-import { bookingsOfTransactions, type TransactionBookings } from "../store/payment-allocations.ts";
-import { entriesOf, type EntryRecord } from "../store/reconciliation-entries.ts";
+  decideTransaction,
+  getTransactionWithDetails,
+  listTransactionsWithDetails,
+  type TransactionDetails,
+} from "../flows/bank-transactions.ts";
+import type { BankTransactionRecord } from "../store/bank-transactions.ts";
 
 const TransactionListQuery = v.object({
   ...ListQuery.entries,
@@ -186,22 +182,9 @@ const BulkAnswer = v.object({
   failed: Int,
 });
 
-interface Details {
-  bookings: TransactionBookings;
-  entries: EntryRecord[];
-}
-
-async function detailsOf(db: Db, merchantId: string, ids: string[]): Promise<Details> {
-  const [bookings, entries] = await Promise.all([
-    bookingsOfTransactions(db, merchantId, ids),
-    entriesOf(db, merchantId, ids),
-  ]);
-  return { bookings, entries };
-}
-
 function transactionResource(
   t: BankTransactionRecord,
-  details: Details,
+  details: TransactionDetails,
 ): v.InferOutput<typeof TransactionResource> {
   const allocations = details.bookings.allocations.filter((a) => a.bankTransactionId === t.id);
   const credit = details.bookings.credits.find(
@@ -291,10 +274,9 @@ export const reconciliationRouter = new Hono<AppEnv>()
       const { sync: report, reconciliation } = await syncAndReconcileNow(
         db,
         c.env,
-        finapiProvider,
+        bankProvider(c.env, "finapi"),
         merchantId,
         now,
-        runtimeFromEnv(c.env),
       );
       const { merchantId: _merchant, ...sync } = report;
       return c.json(
@@ -319,14 +301,11 @@ export const reconciliationRouter = new Hono<AppEnv>()
     valid("query", TransactionListQuery),
     async (c) => {
       const { limit, cursor, status } = c.req.valid("query");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const rows = await listBankTransactions(db, merchantId, { limit, cursor, status });
-      const details = await detailsOf(
-        db,
-        merchantId,
-        rows.slice(0, limit).map((row) => row.id),
-      );
+      const { rows, details } = await listTransactionsWithDetails(c.var.db, c.var.merchant.id, {
+        limit,
+        cursor,
+        status,
+      });
       return c.json(toPage(rows, limit, (row) => transactionResource(row, details)));
     },
   )
@@ -340,12 +319,12 @@ export const reconciliationRouter = new Hono<AppEnv>()
     ),
     valid("param", IdParam("btx")),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const transaction = await findBankTransaction(db, merchantId, id);
-      if (!transaction) throw notFound("Bank transaction", id);
-      return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
+      const { transaction, details } = await getTransactionWithDetails(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+      );
+      return c.json(transactionResource(transaction, details));
     },
   )
   .post(
@@ -381,12 +360,14 @@ export const reconciliationRouter = new Hono<AppEnv>()
     valid("param", IdParam("btx")),
     valid("json", NoBody),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      await assignTransaction(db, merchantId, id, { undo: true }, c.var.now);
-      const transaction = (await findBankTransaction(db, merchantId, id))!;
-      return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
+      const { transaction, details } = await decideTransaction(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+        { undo: true },
+        c.var.now,
+      );
+      return c.json(transactionResource(transaction, details));
     },
   )
   .post(
@@ -400,11 +381,13 @@ export const reconciliationRouter = new Hono<AppEnv>()
     valid("param", IdParam("btx")),
     valid("json", AssignBody),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      await assignTransaction(db, merchantId, id, c.req.valid("json"), c.get("now"));
-      const transaction = (await findBankTransaction(db, merchantId, id))!;
-      return c.json(transactionResource(transaction, await detailsOf(db, merchantId, [id])));
+      const { transaction, details } = await decideTransaction(
+        c.var.db,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+        c.var.now,
+      );
+      return c.json(transactionResource(transaction, details));
     },
   );

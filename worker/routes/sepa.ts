@@ -4,8 +4,6 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { localDate } from "../domain/calendar.ts";
-import { validateCreditorInput } from "../domain/sepa-creditor.ts";
-import { maskIban } from "../domain/sepa-identifiers.ts";
 import { mandateExpiryDate } from "../domain/sepa-mandate.ts";
 import {
   cancelCollectionRun,
@@ -14,7 +12,7 @@ import {
 } from "../flows/sepa-collection-runs.ts";
 import { putMandate, revokeCustomerMandate } from "../flows/sepa-mandates.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { notFound, invalidFields } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
 import {
   DateOut,
   IdParam,
@@ -27,13 +25,8 @@ import {
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../security.ts";
-import {
-  creditorIbanBinding,
-  findCreditor,
-  upsertCreditor,
-  type CreditorRecord,
-} from "../store/sepa-creditors.ts";
+import { setCreditor } from "../flows/sepa-creditors.ts";
+import { findCreditor, type CreditorRecord } from "../store/sepa-creditors.ts";
 import { findLatestMandate, type MandateRecord } from "../store/sepa-mandates.ts";
 import { findRun, listRuns, type RunItemRecord, type RunRecord } from "../store/sepa-runs.ts";
 
@@ -273,27 +266,13 @@ export const sepaRouter = new Hono<AppEnv>()
     }),
     valid("json", CreditorBody),
     async (c) => {
-      const checked = validateCreditorInput(c.req.valid("json"));
-      if (!checked.ok) {
-        const errors = checked.errors.map(({ field, message }) => ({ field, message }));
-        throw invalidFields(errors, "Invalid creditor: ");
-      }
-      const merchantId = c.get("merchant").id;
-      const creditor = checked.value;
-      const stored = await upsertCreditor(c.var.db, {
-        merchantId,
-        name: creditor.name,
-        ibanCiphertext: await encryptSecret(
-          creditor.iban,
-          c.env.ENCRYPTION_KEY,
-          creditorIbanBinding(merchantId),
-        ),
-        ibanMasked: maskIban(creditor.iban),
-        bic: creditor.bic,
-        creditorId: creditor.creditorId,
-        leadDays: creditor.leadDays,
-        updatedAt: c.get("now").toISOString(),
-      });
+      const stored = await setCreditor(
+        c.var.db,
+        c.env.ENCRYPTION_KEY,
+        c.var.merchant.id,
+        c.req.valid("json"),
+        c.var.now,
+      );
       return c.json(creditorResource(stored));
     },
   )

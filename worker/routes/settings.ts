@@ -17,8 +17,9 @@ import { missingCompanyFields, MAX_LEGAL_NAME, type CompanySettings } from "../d
 import { LOGO_TYPES, MAX_LOGO_BYTES, putCompanySettings } from "../flows/company-settings.ts";
 import { findCompanySettings } from "../store/company.ts";
 import { valid } from "../http/validation.ts";
-import { PORTAL_ACTIONS, type PortalAction } from "../domain/portal-options.ts";
-import { customerCenterSettingsOf, updateCustomerCenterSettings } from "../store/merchants.ts";
+import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
+import { updateCustomerCenter } from "../flows/settings.ts";
+import { customerCenterSettingsOf } from "../store/merchants.ts";
 
 const CustomerCenterPatch = patchObject({
   portalEnabled: v.optional(v.boolean()),
@@ -35,14 +36,6 @@ const CustomerCenterSettings = v.object({
   prorationMode: v.picklist(["interim_invoice", "next_invoice", "none"]),
   allowedOrigins: v.array(v.string()),
 });
-
-function settingsOf(
-  merchant: Parameters<typeof customerCenterSettingsOf>[0],
-): v.InferOutput<typeof CustomerCenterSettings> {
-  const settings = customerCenterSettingsOf(merchant);
-  // Stored as JSON; only PATCH (picklist above) ever writes it.
-  return { ...settings, allowedActions: settings.allowedActions as PortalAction[] };
-}
 
 const NullableText = v.nullable(v.string());
 
@@ -154,24 +147,14 @@ export const settingsRouter = new Hono<AppEnv>()
   .get(
     "/customer-center",
     doc("Settings", "Get the customer-center settings", { schema: CustomerCenterSettings }),
-    (c) => c.json(settingsOf(c.get("merchant"))),
+    (c) => c.json(shaped(CustomerCenterSettings)(customerCenterSettingsOf(c.get("merchant")))),
   )
   .patch(
     "/customer-center",
     doc("Settings", "Update the customer-center settings", { schema: CustomerCenterSettings }),
     valid("json", CustomerCenterPatch),
     async (c) => {
-      const patch = c.req.valid("json");
-      const deduplicated = {
-        ...patch,
-        ...(patch.allowedActions ? { allowedActions: [...new Set(patch.allowedActions)] } : {}),
-        ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
-      };
-      const merchant = await updateCustomerCenterSettings(
-        c.var.db,
-        c.get("merchant").id,
-        deduplicated,
-      );
-      return c.json(settingsOf(merchant));
+      const settings = await updateCustomerCenter(c.var.db, c.var.merchant.id, c.req.valid("json"));
+      return c.json(shaped(CustomerCenterSettings)(settings));
     },
   );

@@ -3,12 +3,17 @@
 // log with every attempt, and redelivery under the same webhook-id.
 import { Hono } from "hono";
 import * as v from "valibot";
-import { checkWebhookUrl } from "../domain/webhook-url-guard.ts";
-import { generateWebhookSecret } from "../domain/webhook-signing.ts";
 import { WEBHOOK_EVENT_TYPES } from "../domain/events.ts";
-import type { AppEnv, Bindings } from "../env.ts";
+import type { AppEnv } from "../env.ts";
+import {
+  changeEndpoint,
+  createEndpoint,
+  recoverEndpointSince,
+  redeliver,
+  rotateSecret,
+} from "../flows/webhook-endpoints.ts";
 import { doc, PageOf } from "../http/openapi.ts";
-import { DomainError, invalidFields, notFound } from "../domain/errors.ts";
+import { notFound } from "../domain/errors.ts";
 import {
   IdParam,
   InstantOut,
@@ -21,23 +26,13 @@ import {
   toPage,
 } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { encryptSecret } from "../security.ts";
-import { newId } from "../security.ts";
 import {
   deleteEndpoint,
   findEndpoint,
-  insertEndpoint,
   listEndpoints,
-  updateEndpoint,
   type WebhookEndpointRecord,
 } from "../store/webhook-endpoints.ts";
-import {
-  findEvent,
-  listEvents,
-  recoverEndpoint,
-  redeliverEvent,
-  type WebhookEventRecord,
-} from "../store/webhook-events.ts";
+import { findEvent, listEvents, type WebhookEventRecord } from "../store/webhook-events.ts";
 
 const EventTypes = v.pipe(
   v.array(v.picklist(WEBHOOK_EVENT_TYPES, `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}`)),
@@ -60,25 +55,12 @@ const UpdateEndpoint = patchObject({
 const Rotation = v.strictObject({
   overlapHours: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(168)), 24),
 });
-/** How far back a recovery may reach: past the 5 days that disable an endpoint, with time to notice. */
-const RECOVERY_WINDOW_DAYS = 30;
 const Recovery = v.strictObject({ since: InstantSchema });
 
 const EventListQuery = v.object({
   ...ListQuery.entries,
   type: v.optional(v.picklist(WEBHOOK_EVENT_TYPES)),
 });
-
-/** https only and never an internal address; localhost only where development allows it. */
-function checkedUrl(url: string, env: Bindings): string {
-  const allowLocalhost = env.ENVIRONMENT !== "production" && env.WEBHOOK_ALLOW_LOCALHOST === "true";
-  const check = checkWebhookUrl(url, { allowLocalhost });
-  if (!check.ok)
-    throw new DomainError("validation_failed", `url: ${check.message}`, [
-      { field: "url", message: check.message },
-    ]);
-  return check.url;
-}
 
 const EndpointResource = v.object({
   id: v.string(),
@@ -165,18 +147,12 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     }),
     valid("json", CreateEndpoint),
     async (c) => {
-      const body = c.req.valid("json");
-      const url = checkedUrl(body.url, c.env);
-      const id = newId("whe");
-      const secret = generateWebhookSecret();
-      const endpoint = await insertEndpoint(c.var.db, {
-        id,
-        merchantId: c.get("merchant").id,
-        url,
-        description: body.description ?? null,
-        eventTypes: [...new Set(body.eventTypes)],
-        secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
-      });
+      const { endpoint, secret } = await createEndpoint(
+        c.var.db,
+        c.env,
+        c.var.merchant.id,
+        c.req.valid("json"),
+      );
       return c.json({ ...endpointResource(endpoint), secret }, 201);
     },
   )
@@ -222,22 +198,14 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     valid("param", IdParam("whe")),
     valid("json", UpdateEndpoint),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const { enabled, url, eventTypes, ...rest } = c.req.valid("json");
-      const patch = {
-        ...rest,
-        ...(url !== undefined ? { url: checkedUrl(url, c.env) } : {}),
-        ...(eventTypes !== undefined ? { eventTypes: [...new Set(eventTypes)] } : {}),
-        // Enabling clears the failure history: the merchant says the receiver is fixed.
-        ...(enabled === true
-          ? { status: "enabled", disabledReason: null, failingSince: null }
-          : {}),
-        ...(enabled === false
-          ? { status: "disabled", disabledReason: "Disabled by the merchant." }
-          : {}),
-      };
-      const endpoint = await updateEndpoint(c.var.db, c.get("merchant").id, id, patch, c.var.now);
-      if (!endpoint) throw notFound("Webhook endpoint", id);
+      const endpoint = await changeEndpoint(
+        c.var.db,
+        c.env,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+        c.var.now,
+      );
       return c.json(endpointResource(endpoint));
     },
   )
@@ -268,27 +236,15 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     valid("param", IdParam("whe")),
     valid("json", Rotation),
     async (c) => {
-      const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      const endpoint = await findEndpoint(db, merchantId, id);
-      if (!endpoint) throw notFound("Webhook endpoint", id);
-      const secret = generateWebhookSecret();
-      const overlapUntil = new Date(
-        c.get("now").getTime() + c.req.valid("json").overlapHours * 3_600_000,
-      ).toISOString();
-      const updated = await updateEndpoint(
-        db,
-        merchantId,
-        id,
-        {
-          secretCiphertext: await encryptSecret(secret, c.env.ENCRYPTION_KEY, id),
-          previousSecretCiphertext: endpoint.secretCiphertext,
-          previousSecretExpiresAt: overlapUntil,
-        },
+      const { endpoint, secret } = await rotateSecret(
+        c.var.db,
+        c.env.ENCRYPTION_KEY,
+        c.var.merchant.id,
+        c.req.valid("param").id,
+        c.req.valid("json").overlapHours,
         c.var.now,
       );
-      return c.json({ ...endpointResource(updated!), secret });
+      return c.json({ ...endpointResource(endpoint), secret });
     },
   )
   .post(
@@ -313,12 +269,14 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
     valid("json", Recovery),
     async (c) => {
       const { id } = c.req.valid("param");
-      const now = c.get("now");
-      const since = checkedSince(c.req.valid("json").since, now);
-      const db = c.var.db;
-      const endpoint = await findEndpoint(db, c.get("merchant").id, id);
-      if (!endpoint) throw notFound("Webhook endpoint", id);
-      const queued = await recoverEndpoint(db, endpoint, since, now);
+      const now = c.var.now;
+      const { since, queued } = await recoverEndpointSince(
+        c.var.db,
+        c.var.merchant.id,
+        id,
+        c.req.valid("json").since,
+        now,
+      );
       return c.json(
         {
           id,
@@ -331,18 +289,6 @@ export const webhookEndpointsRouter = new Hono<AppEnv>()
       );
     },
   );
-
-function checkedSince(since: Date, now: Date): Date {
-  const earliest = now.getTime() - RECOVERY_WINDOW_DAYS * 86_400_000;
-  const message =
-    since > now
-      ? "must not be in the future"
-      : since.getTime() < earliest
-        ? `must be within the last ${RECOVERY_WINDOW_DAYS} days`
-        : null;
-  if (message) throw invalidFields([{ field: "since", message }]);
-  return since;
-}
 
 export const webhookEventsRouter = new Hono<AppEnv>()
   .get(
@@ -405,10 +351,7 @@ export const webhookEventsRouter = new Hono<AppEnv>()
     valid("param", IdParam("evt")),
     async (c) => {
       const { id } = c.req.valid("param");
-      const db = c.var.db;
-      const merchantId = c.get("merchant").id;
-      if (!(await findEvent(db, merchantId, id))) throw notFound("Event", id);
-      const endpoints = await redeliverEvent(db, merchantId, id, c.get("now"));
-      return c.json({ id, redeliveredTo: endpoints, scheduledAt: c.get("now").toISOString() }, 202);
+      const endpoints = await redeliver(c.var.db, c.var.merchant.id, id, c.var.now);
+      return c.json({ id, redeliveredTo: endpoints, scheduledAt: c.var.now.toISOString() }, 202);
     },
   );

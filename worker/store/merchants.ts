@@ -2,7 +2,7 @@
 // customer-center settings.
 import { and, eq, isNull } from "drizzle-orm";
 import { apiKeys, merchants } from "../../schema/tables.ts";
-import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
+import { PORTAL_ACTIONS, type PortalAction } from "../domain/portal-options.ts";
 import type { Db } from "./db.ts";
 import { insertUserStatement, type NewUser } from "./users.ts";
 
@@ -62,7 +62,7 @@ export async function findMerchantByKeyHash(
 
 export interface CustomerCenterSettings {
   portalEnabled: boolean;
-  allowedActions: string[];
+  allowedActions: PortalAction[];
   prorationMode: MerchantRecord["prorationMode"];
   allowedOrigins: string[];
 }

@@ -1,15 +1,17 @@
 // <tarif-settings>: Settings → Kundencenter: portal on/off, the actions customers may take
 // themselves, how changes are billed, and the websites allowed to embed the portal.
 import { html } from "lit";
+import type { PortalAction, ProrationMode } from "../../../widget/src/billing-types.js";
 import { Screen, formValues } from "../screen.js";
 
 interface CustomerCenter {
   portalEnabled: boolean;
-  allowedActions: string[];
-  prorationMode: string;
+  allowedActions: PortalAction[];
+  prorationMode: ProrationMode;
   allowedOrigins: string[];
 }
 
+/** Every PortalAction (declared in widget/src/billing-types.ts), in the order they are listed. */
 const ACTIONS = [
   "switch_up",
   "switch_down",
@@ -18,8 +20,15 @@ const ACTIONS = [
   "change_quantity",
   "cancel",
   "update_mandate",
-];
-const MODES = ["interim_invoice", "next_invoice", "none"];
+] as const satisfies readonly PortalAction[];
+// Compile-time check that the form offers every action the type declares.
+type UnlistedAction = Exclude<PortalAction, (typeof ACTIONS)[number]>;
+const _everyActionListed: [UnlistedAction] extends [never] ? true : UnlistedAction = true;
+const MODES = [
+  "interim_invoice",
+  "next_invoice",
+  "none",
+] as const satisfies readonly ProrationMode[];
 
 export class TarifSettings extends Screen {
   static override properties = { ...Screen.properties, settings: { state: true } };
