@@ -654,6 +654,27 @@ describe("transactions", () => {
     expect(s.sleeps).toHaveLength(1);
   });
 
+  it("a short last page (its totalCount says more) is refetched, not taken as the end", async () => {
+    const s = setup();
+    const { user, accountId } = await withConnection(s);
+    s.fake.control.addGeneratedTransactions(accountId, 22);
+    s.fake.control.shortPageNext(1, 1, { query: { page: "4" } });
+    const list = await s.client.listTransactions(user, { accountIds: [accountId], perPage: 7 });
+    expect(list.transactions).toHaveLength(22);
+    expect(s.sleeps).toHaveLength(1);
+  });
+
+  it("a last page cut off on every attempt fails as INCOMPLETE_PAGE", async () => {
+    const s = setup();
+    const { user, accountId } = await withConnection(s);
+    s.fake.control.addGeneratedTransactions(accountId, 10);
+    s.fake.control.shortPageNext(4, 2, { query: { page: "2" } });
+    const error = await failure(
+      s.client.listTransactions(user, { accountIds: [accountId], perPage: 7 }),
+    );
+    expect(error).toMatchObject({ kind: "invalid_response", code: "INCOMPLETE_PAGE" });
+  });
+
   it("transactions imported while paging are neither duplicated nor break the listing", async () => {
     const s = setup();
     const { user, accountId } = await withConnection(s);

@@ -90,39 +90,67 @@ async function checkInvariant(
   if (complete) expect(new Set(ids)).toEqual(new Set(finapi.keys()));
 }
 
+/** One interleaving, checked after every step and after a final successful run. */
+async function runScenario(steps: Step[]): Promise<void> {
+  const world = finapiWorld();
+  const m = await world.connectedMerchant();
+  for (const s of steps) {
+    if (s.kind === "add") {
+      const accountId = m.accountIds[s.account] ?? m.accountId;
+      const added = world.control.addGeneratedTransactions(accountId, s.count);
+      // Now and then a record finAPI serves broken: parked, but still exactly once.
+      if (s.malformed && s.count > 0)
+        world.control.addTransactions(accountId, [{ amountCents: 1, raw: { amount: 0.001 } }]);
+      expect(added).toHaveLength(s.count);
+    } else if (s.kind === "advance") {
+      world.advance(s.hours * 3_600_000);
+    } else if (s.kind === "sync") {
+      expect((await runSync(world, m.merchantId)).failed).toBe(0);
+    } else {
+      injectFault(world, s);
+      await runSync(world, m.merchantId);
+      // A fault for a page that did not exist this time must not leak into later runs.
+      world.control.clearFaults();
+    }
+    await checkInvariant(world, m.merchantId, m.userId, false);
+  }
+  world.advance(15 * 60_000);
+  expect((await runSync(world, m.merchantId)).failed).toBe(0);
+  await checkInvariant(world, m.merchantId, m.userId, true);
+}
+
 describe("bank sync property", () => {
   it("stores exactly finAPI's set, each once, whatever the interleaving of imports, time and (failing) runs", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps) => {
-        const world = finapiWorld();
-        const m = await world.connectedMerchant();
-        for (const s of steps) {
-          if (s.kind === "add") {
-            const accountId = m.accountIds[s.account] ?? m.accountId;
-            const added = world.control.addGeneratedTransactions(accountId, s.count);
-            // Now and then a record finAPI serves broken: parked, but still exactly once.
-            if (s.malformed && s.count > 0)
-              world.control.addTransactions(accountId, [
-                { amountCents: 1, raw: { amount: 0.001 } },
-              ]);
-            expect(added).toHaveLength(s.count);
-          } else if (s.kind === "advance") {
-            world.advance(s.hours * 3_600_000);
-          } else if (s.kind === "sync") {
-            expect((await runSync(world, m.merchantId)).failed).toBe(0);
-          } else {
-            injectFault(world, s);
-            await runSync(world, m.merchantId);
-            // A fault for a page that did not exist this time must not leak into later runs.
-            world.control.clearFaults();
-          }
-          await checkInvariant(world, m.merchantId, m.userId, false);
-        }
-        world.advance(15 * 60_000);
-        expect((await runSync(world, m.merchantId)).failed).toBe(0);
-        await checkInvariant(world, m.merchantId, m.userId, true);
-      }),
-      { numRuns: 40 },
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), runScenario),
+      {
+        numRuns: 40,
+      },
     );
   }, 120_000);
+
+  // Shrunk counterexamples (seeds 179099662 and -188546864): 22 transactions are 4 pages of 7,
+  // the last holding one. A short answer for page 4 came back empty with the paging intact, the
+  // run took it as the end of the window and moved the cursor; the next windows (cursor − 2
+  // days) no longer reached the transaction imported 100 h before, so it was never stored.
+  it("a cut-off last page fails the run instead of moving the cursor past its transactions", async () => {
+    await runScenario([
+      { kind: "add", account: 0, count: 5, malformed: true },
+      { kind: "add", account: 0, count: 15, malformed: true },
+      { kind: "advance", hours: 100 },
+      { kind: "failingSync", fault: "short", page: 4 },
+      { kind: "failingSync", fault: "500", page: 1 },
+    ]);
+  });
+
+  it("a cut-off last page after days of quiet is read again on the next run", async () => {
+    await runScenario([
+      { kind: "advance", hours: 49 },
+      { kind: "advance", hours: 12 },
+      { kind: "add", account: 0, count: 22, malformed: false },
+      { kind: "advance", hours: 49 },
+      { kind: "failingSync", fault: "short", page: 4 },
+      { kind: "add", account: 0, count: 0, malformed: false },
+    ]);
+  });
 });

@@ -757,13 +757,16 @@ function parsePage(
       requestId,
     });
   }
-  // Only the last page may be short; a short earlier page means the answer was cut off.
-  if (page < paging.pageCount && transactions.length < perPage) {
+  // Every page holds what the answer's own totalCount leaves for it: perPage on earlier pages,
+  // the rest on the last. Fewer means the answer was cut off — on the last page too, where
+  // accepting it would move the cursor past the missing transactions for good.
+  const expected = Math.min(perPage, Math.max(0, paging.totalCount - (page - 1) * perPage));
+  if (transactions.length < expected) {
     throw new FinapiError({
       kind: "invalid_response",
       status,
       code: "INCOMPLETE_PAGE",
-      message: `page ${page} of ${paging.pageCount} has ${transactions.length} of ${perPage} transactions`,
+      message: `page ${page} of ${paging.pageCount} has ${transactions.length} of ${expected} transactions`,
       requestId,
     });
   }
