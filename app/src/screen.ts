@@ -123,7 +123,7 @@ export abstract class Screen extends LitElement {
     const error = this.fieldErrors[name];
     const id = `f-${name.replace(/\W/g, "-")}`;
     return html`<label
-      >${label}${options.required ? html` <span aria-hidden="true">*</span>` : nothing}
+      ><span>${label}${options.required ? html`<span aria-hidden="true"> *</span>` : nothing}</span>
       <input
         name=${name}
         type=${options.type ?? "text"}
