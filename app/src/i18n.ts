@@ -135,6 +135,7 @@ const de = {
     none: "Für diese Rechnung wurden keine Dokumente gespeichert.",
     dunning: "Mahnwesen",
     level: "Aktuelle Mahnstufe",
+    stage: "Mahnstufe",
     levels: {
       reminder: "Zahlungserinnerung",
       first_notice: "1. Mahnung",
@@ -519,6 +520,7 @@ const en: Messages = {
     none: "No documents were stored for this invoice.",
     dunning: "Dunning",
     level: "Current dunning level",
+    stage: "Level",
     levels: {
       reminder: "Payment reminder",
       first_notice: "1st notice",

@@ -191,7 +191,7 @@ export class TarifInvoices extends Screen {
         <table>
           <thead>
             <tr>
-              <th scope="col">${t.level}</th>
+              <th scope="col">${t.stage}</th>
               <th scope="col">${t.reachedOn}</th>
               <th scope="col" class="num">${t.open}</th>
               <th scope="col" class="num">${t.fee}</th>
