@@ -1,5 +1,8 @@
 // Registers the back office's elements, guarded so a second copy of the bundle does not throw.
 import { TarifCatalogue } from "./screens/catalogue.js";
+import { TarifCompany } from "./screens/company.js";
+import { TarifDunning } from "./screens/dunning.js";
+import { TarifEmails } from "./screens/emails.js";
 import { TarifContract } from "./screens/contract.js";
 import { TarifCustomers } from "./screens/customers.js";
 import { TarifInvoices } from "./screens/invoices.js";
@@ -14,6 +17,9 @@ const ELEMENTS = {
   "tarif-app": TarifApp,
   "tarif-start": TarifStart,
   "tarif-settings": TarifSettings,
+  "tarif-company": TarifCompany,
+  "tarif-dunning": TarifDunning,
+  "tarif-emails": TarifEmails,
   "tarif-catalogue": TarifCatalogue,
   "tarif-customers": TarifCustomers,
   "tarif-contract": TarifContract,
@@ -31,6 +37,9 @@ declare global {
     "tarif-app": TarifApp;
     "tarif-start": TarifStart;
     "tarif-settings": TarifSettings;
+    "tarif-company": TarifCompany;
+    "tarif-dunning": TarifDunning;
+    "tarif-emails": TarifEmails;
     "tarif-catalogue": TarifCatalogue;
     "tarif-customers": TarifCustomers;
     "tarif-contract": TarifContract;

@@ -3,7 +3,7 @@
 
 export type Route =
   | { name: "start" }
-  | { name: "settings" }
+  | { name: "settings"; section?: SettingsSection }
   | { name: "catalogue" }
   | { name: "customers" }
   | { name: "contract"; id: string }
@@ -11,6 +11,10 @@ export type Route =
   | { name: "payments" }
   | { name: "sepa" }
   | { name: "webhooks" };
+
+/** Settings → Kundencenter (no section), → Firmendaten, → Mahnwesen, → E-Mails. */
+export const SETTINGS_SECTIONS = ["company", "dunning", "emails"] as const;
+export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
 export const NAV_ROUTES = [
   "start",
@@ -27,6 +31,9 @@ export function parseRoute(hash: string): Route {
   const [name, id] = hash.replace(/^#\/?/, "").split("/");
   switch (name) {
     case "settings":
+      return (SETTINGS_SECTIONS as readonly string[]).includes(id ?? "")
+        ? { name, section: id as SettingsSection }
+        : { name };
     case "catalogue":
     case "customers":
     case "payments":
@@ -44,6 +51,7 @@ export function parseRoute(hash: string): Route {
 
 export function href(route: Route): string {
   if (route.name === "contract") return `#/contracts/${route.id}`;
+  if (route.name === "settings" && route.section) return `#/settings/${route.section}`;
   if (route.name === "invoices" && route.id) return `#/invoices/${route.id}`;
   return `#/${route.name}`;
 }

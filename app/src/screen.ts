@@ -22,6 +22,7 @@ export abstract class Screen extends LitElement {
     loaded: { state: true },
     busy: { state: true },
     notice: { state: true },
+    fieldErrors: { state: true },
   };
   declare api: Api;
   declare t: Messages;
@@ -30,12 +31,15 @@ export abstract class Screen extends LitElement {
   declare loaded: boolean;
   declare busy: boolean;
   declare notice: Notice | null;
+  /** The server's 4xx field errors of the last action, by field name ("address.city"). */
+  declare fieldErrors: Record<string, string>;
 
   constructor() {
     super();
     this.loaded = false;
     this.busy = false;
     this.notice = null;
+    this.fieldErrors = {};
   }
 
   get fmt(): Formatters {
@@ -78,12 +82,17 @@ export abstract class Screen extends LitElement {
     if (this.busy) return false;
     this.busy = true;
     this.notice = null;
+    this.fieldErrors = {};
     try {
       const text = await action();
       if (text) this.notice = { kind: "ok", text };
       return true;
     } catch (error) {
       this.notice = { kind: "error", text: this.describe(error) };
+      if (error instanceof ApiError && error.problem.errors)
+        this.fieldErrors = Object.fromEntries(
+          error.problem.errors.map((e) => [e.field.replace(/^json\./, ""), e.message]),
+        );
       return false;
     } finally {
       this.busy = false;
@@ -95,6 +104,45 @@ export abstract class Screen extends LitElement {
     return this.notice.kind === "error"
       ? html`<p class="notice error" role="alert">${this.notice.text}</p>`
       : html`<p class="notice" role="status" aria-live="polite">${this.notice.text}</p>`;
+  }
+
+  /** A labelled input with the server's error for its field shown at it (and announced). */
+  protected field(
+    name: string,
+    label: string,
+    value: string | number | null | undefined,
+    options: {
+      type?: string;
+      required?: boolean;
+      max?: number;
+      step?: string;
+      hint?: string;
+      autocomplete?: string;
+    } = {},
+  ) {
+    const error = this.fieldErrors[name];
+    const id = `f-${name.replace(/\W/g, "-")}`;
+    return html`<label
+      ><span>${label}${options.required ? html`<span aria-hidden="true"> *</span>` : nothing}</span>
+      <input
+        name=${name}
+        type=${options.type ?? "text"}
+        .value=${value === null || value === undefined ? "" : String(value)}
+        ?required=${options.required ?? false}
+        ?disabled=${!this.isOwner}
+        maxlength=${options.type === "number" || !options.max ? nothing : options.max}
+        step=${options.step ?? nothing}
+        autocomplete=${options.autocomplete ?? nothing}
+        aria-invalid=${error ? "true" : "false"}
+        aria-describedby=${error || options.hint ? `${id}-note` : nothing}
+      />${
+        error || options.hint
+          ? html`<span id="${id}-note" class=${error ? "field-error" : "muted"}
+              >${error ?? options.hint}</span
+            >`
+          : nothing
+      }</label
+    >`;
   }
 
   protected renderLoading() {

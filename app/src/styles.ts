@@ -141,6 +141,13 @@ export const shared = css`
   .muted {
     color: #4f5862;
   }
+  .field-error {
+    color: #b3261e;
+    font-weight: 600;
+  }
+  input[aria-invalid="true"] {
+    border-color: #b3261e;
+  }
   .badge {
     display: inline-block;
     padding: 0 0.4rem;

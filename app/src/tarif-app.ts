@@ -4,7 +4,7 @@
 import { LitElement, css, html, nothing } from "lit";
 import { Api, ApiError, type SessionInfo } from "./api.js";
 import { messages, type Locale, type Messages } from "./i18n.js";
-import { NAV_ROUTES, href, parseRoute, type Route } from "./router.js";
+import { NAV_ROUTES, SETTINGS_SECTIONS, href, parseRoute, type Route } from "./router.js";
 import { formValues } from "./screen.js";
 import { shared } from "./styles.js";
 
@@ -71,6 +71,19 @@ export class TarifApp extends LitElement {
       main {
         padding: 1rem 1.25rem;
         min-width: 0;
+      }
+      nav.subnav {
+        background: none;
+        border: none;
+        border-bottom: 1px solid #d5dae0;
+      }
+      nav.subnav ul {
+        display: flex;
+        flex-wrap: wrap;
+        padding: 0;
+      }
+      nav.subnav a {
+        padding: 0.35rem 0.7rem;
       }
       .sign-in {
         max-width: 24rem;
@@ -154,7 +167,7 @@ export class TarifApp extends LitElement {
   }
 
   private focusHeading() {
-    const screen = this.renderRoot.querySelector("main > *");
+    const screen = this.renderRoot.querySelector("main > :not(nav)");
     const heading = (screen?.shadowRoot ?? this.renderRoot).querySelector<HTMLElement>("h1");
     heading?.setAttribute("tabindex", "-1");
     heading?.focus();
@@ -280,13 +293,53 @@ export class TarifApp extends LitElement {
     const common = { api: this.api!, t: this.t, locale: this.locale, role: session.user.role };
     const r = this.route;
     switch (r.name) {
-      case "settings":
-        return html`<tarif-settings
-          .api=${common.api}
-          .t=${common.t}
-          locale=${common.locale}
-          user-role=${common.role}
-        ></tarif-settings>`;
+      case "settings": {
+        const section = r.section;
+        const tabs = [undefined, ...SETTINGS_SECTIONS] as const;
+        return html`<nav class="subnav" aria-label=${this.t.settingsNav.label}>
+            <ul>
+              ${tabs.map(
+                (tab) =>
+                  html`<li>
+                    <a
+                      href=${href({ name: "settings", ...(tab ? { section: tab } : {}) })}
+                      aria-current=${tab === section ? "page" : nothing}
+                      >${this.t.settingsNav[tab ?? "customerCenter"]}</a
+                    >
+                  </li>`,
+              )}
+            </ul>
+          </nav>
+          ${
+            section === "company"
+              ? html`<tarif-company
+                  .api=${common.api}
+                  .t=${common.t}
+                  locale=${common.locale}
+                  user-role=${common.role}
+                ></tarif-company>`
+              : section === "dunning"
+                ? html`<tarif-dunning
+                    .api=${common.api}
+                    .t=${common.t}
+                    locale=${common.locale}
+                    user-role=${common.role}
+                  ></tarif-dunning>`
+                : section === "emails"
+                  ? html`<tarif-emails
+                      .api=${common.api}
+                      .t=${common.t}
+                      locale=${common.locale}
+                      user-role=${common.role}
+                    ></tarif-emails>`
+                  : html`<tarif-settings
+                      .api=${common.api}
+                      .t=${common.t}
+                      locale=${common.locale}
+                      user-role=${common.role}
+                    ></tarif-settings>`
+          }`;
+      }
       case "catalogue":
         return html`<tarif-catalogue
           .api=${common.api}

@@ -42,6 +42,10 @@ export interface Customer {
   email: string | null;
   externalRef: string | null;
   iban: string | null;
+  kind?: "consumer" | "business";
+  billingAddress?: Address | null;
+  vatId?: string | null;
+  buyerReference?: string | null;
 }
 
 export interface ContractItem {
@@ -104,6 +108,10 @@ export interface Invoice {
   lines?: InvoiceLine[];
   payments?: { id: string; date: string; amount: number; rule: string; reversed: boolean }[];
   returns?: { id: string; date: string; amount: number; reasonCode: string | null; fee: number }[];
+  /** Where the stored PDF and XRechnung XML are (same-origin, the session cookie opens them). */
+  documents?: { pdf: string; xml: string } | null;
+  dunningLevel?: string | null;
+  dunningHistory?: DunningStep[];
 }
 
 export interface Candidate {
@@ -140,4 +148,22 @@ export interface BankConnection {
     consecutiveFailures: number;
     error: { code: string; message: string | null } | null;
   };
+}
+
+export interface Address {
+  line1: string;
+  line2?: string | null;
+  postalCode: string;
+  city: string;
+  country: string;
+}
+
+export interface DunningStep {
+  level: string;
+  reachedOn: string;
+  fee: number;
+  openAmount: number;
+  interest: number;
+  flatFee: number;
+  total: number;
 }

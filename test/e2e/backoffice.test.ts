@@ -5,6 +5,7 @@
 // finAPI credentials, the finAPI user, a bank connection through the (fake) web form, a sync with
 // one payment matched and one in review, the assignment, and the invoice paid. Screenshots of
 // every screen go to dist/screenshots.
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -242,6 +243,61 @@ describe("the back office", () => {
     await shot(page, "invoice-paid");
     expect((await merchantGet(`/api/v1/invoices/${jana.id}`)).status).toBe("paid");
     expect((await merchantGet(`/api/v1/invoices/${max.id}`)).status).toBe("paid");
+    await page.close();
+  });
+
+  it("saves the company data through the UI, and an invoice's PDF downloads with that legal name", async () => {
+    const page = await signIn();
+    await go(page, "Einstellungen", /Kundencenter/);
+    await page.getByRole("link", { name: "Firmendaten" }).click();
+    await page.getByRole("heading", { name: /Firmendaten/, level: 1 }).waitFor();
+    const legalName = "Stadtwerke Endtoend Prüfhaus GmbH";
+    await page.getByLabel("Firmenname (vollständig)").fill(legalName);
+    await page.getByLabel("Straße und Hausnummer").fill("Prüfweg 7");
+    await page.getByLabel("PLZ").fill("80331");
+    await page.getByLabel(/^Ort\b/).fill("München");
+    await page.getByLabel(/^Land\b/).fill("DE");
+    await page.getByLabel("USt-IdNr.").fill("DE123456789");
+    await page
+      .locator("tarif-company")
+      .getByLabel("E-Mail-Adresse")
+      .fill("rechnung@pruefhaus.example");
+    await page.getByRole("button", { name: "Speichern" }).click();
+    await page.getByText("Gespeichert.").waitFor();
+    await shot(page, "settings-company");
+    const company = await merchantGet("/api/v1/settings/company");
+    expect(company.legalName).toBe(legalName);
+
+    // An invoice issued after the change carries the new seller data.
+    const template = (await merchantGet("/api/v1/contract-templates")).data[0];
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${worker.baseUrl}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${DEMO_API_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as any;
+    };
+    const customer = await post("/api/v1/customers", {
+      name: "Paula PDF",
+      email: "paula@example.com",
+      billingAddress: { line1: "Lindenweg 2", postalCode: "10115", city: "Berlin", country: "DE" },
+    });
+    const contract = await post("/api/v1/contracts", {
+      customerId: customer.id,
+      templateId: template.id,
+      startDate: new Date().toISOString().slice(0, 10),
+    });
+    const invoice = (await merchantGet(`/api/v1/invoices?contractId=${contract.id}`)).data[0];
+    await page.goto(`${worker.baseUrl}/app/#/invoices/${invoice.id}`);
+    const link = page.getByRole("link", { name: "PDF (ZUGFeRD) herunterladen" });
+    await link.waitFor();
+    await shot(page, "invoice-documents");
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toBe(`${invoice.number}.pdf`);
+    const text = execFileSync("pdftotext", [(await download.path())!, "-"], { encoding: "utf8" });
+    expect(text).toContain(legalName);
     await page.close();
   });
 

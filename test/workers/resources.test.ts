@@ -375,6 +375,49 @@ describe("contracts and invoices", () => {
     ]);
   });
 
+  it("lists only the invoices named in ids, of this merchant only, in one request", async () => {
+    const { apiKey } = await createMerchant();
+    const catalogue = await createCatalogue(apiKey);
+    const customerId = await createCustomer(apiKey);
+    const now = "2027-05-02T08:00:00Z";
+    for (let i = 0; i < 3; i++)
+      await json(
+        await call("/api/v1/contracts", {
+          key: apiKey,
+          now,
+          body: { customerId, templateId: catalogue.basic.templateId, startDate: "2027-05-01" },
+        }),
+        201,
+      );
+    const all = (await json(await call("/api/v1/invoices", { key: apiKey }), 200)).data;
+    expect(all).toHaveLength(3);
+    const wanted = [all[2].id, all[0].id];
+    const picked = await json(
+      await call(`/api/v1/invoices?ids=${wanted.join(",")}`, { key: apiKey }),
+      200,
+    );
+    expect(picked.data.map((i: any) => i.id)).toEqual([all[0].id, all[2].id]);
+    expect(picked.nextCursor).toBeNull();
+    // Another merchant's ids answer nothing, not a 404 that would tell they exist.
+    const other = await createMerchant("Andere GmbH");
+    expect(
+      (await json(await call(`/api/v1/invoices?ids=${wanted[0]}`, { key: other.apiKey }), 200))
+        .data,
+    ).toEqual([]);
+    const bad = await expectProblem(
+      await call(`/api/v1/invoices?ids=${wanted[0]},cus_x`, { key: apiKey }),
+      400,
+      "validation_failed",
+    );
+    expect(JSON.stringify(bad)).toContain("ids");
+    const tooMany = Array.from({ length: 91 }, () => wanted[0]).join(",");
+    await expectProblem(
+      await call(`/api/v1/invoices?ids=${tooMany}`, { key: apiKey }),
+      400,
+      "validation_failed",
+    );
+  });
+
   it("refuses add-ons the template does not allow and offered templates outside the group", async () => {
     const { apiKey } = await createMerchant();
     const catalogue = await createCatalogue(apiKey);

@@ -41,12 +41,25 @@ export const HandOverResource = v.object({
   currency: v.string(),
 });
 
+/** D1 binds at most 100 parameters per statement; the other filters need the rest. */
+export const MAX_INVOICE_IDS = 90;
+
 const InvoiceListQuery = v.object({
   ...ListQuery.entries,
   contractId: v.optional(IdOf("ctr")),
   customerId: v.optional(IdOf("cus")),
   status: v.optional(v.picklist(["open", "collection_pending", "paid", "partially_paid", "void"])),
   kind: v.optional(v.picklist(INVOICE_KINDS)),
+  /** Only these invoices: up to MAX_INVOICE_IDS `inv_` ids separated by commas. */
+  ids: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        new RegExp(`^inv_[0-9a-z]{24}(,inv_[0-9a-z]{24}){0,${MAX_INVOICE_IDS - 1}}$`),
+        `must be up to ${MAX_INVOICE_IDS} inv_ ids separated by commas`,
+      ),
+    ),
+  ),
 });
 
 const NullableDate = v.nullable(DateOut);
@@ -161,11 +174,16 @@ export function invoiceResource(invoice: InvoiceRecord, lines?: InvoiceLineRecor
 export const invoicesRouter = new Hono<AppEnv>()
   .get(
     "/",
-    doc("Invoices", "List invoices", { schema: PageOf(InvoiceResource) }),
+    doc("Invoices", "List invoices (filtered by contract, customer, status, kind or ids)", {
+      schema: PageOf(InvoiceResource),
+    }),
     valid("query", InvoiceListQuery),
     async (c) => {
-      const query = c.req.valid("query");
-      const rows = await listInvoices(c.var.db, c.get("merchant").id, query);
+      const { ids, ...query } = c.req.valid("query");
+      const rows = await listInvoices(c.var.db, c.get("merchant").id, {
+        ...query,
+        ids: ids?.split(","),
+      });
       return c.json(toPage(rows, query.limit, (row) => invoiceResource(row)));
     },
   )

@@ -2,7 +2,7 @@
 // the same D1 batch that writes the invoice, so a number is used exactly when its invoice
 // exists: gapless, and never reused (GoBD). Issued invoices are never updated except for
 // their payment state. What an invoice says is decided by worker/domain/invoice-draft.ts.
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { invoiceDocuments } from "../../schema/documents.ts";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
@@ -148,6 +148,8 @@ export interface InvoiceFilter extends ListOptions {
   customerId?: string | undefined;
   status?: string | undefined;
   kind?: InvoiceRecord["kind"] | undefined;
+  /** Only these invoices (the route caps their number below D1's 100 bound parameters). */
+  ids?: string[] | undefined;
 }
 
 export async function listInvoices(
@@ -165,6 +167,7 @@ export async function listInvoices(
         filter.customerId ? eq(invoices.customerId, filter.customerId) : undefined,
         filter.status ? eq(invoices.status, filter.status) : undefined,
         filter.kind ? eq(invoices.kind, filter.kind) : undefined,
+        filter.ids ? inArray(invoices.id, filter.ids) : undefined,
         filter.cursor ? gt(invoices.id, filter.cursor) : undefined,
       ),
     )

@@ -105,6 +105,69 @@ export class TarifCustomers extends Screen {
     if (ok) form.reset();
   }
 
+  private async saveBilling(event: SubmitEvent, customer: Customer) {
+    event.preventDefault();
+    const f = formValues(event.target as HTMLFormElement);
+    const optional = (text: string | undefined) => (text?.trim() ? text.trim() : null);
+    const hasAddress = ["line1", "line2", "postalCode", "city"].some((key) =>
+      optional(f[`billingAddress.${key}`]),
+    );
+    await this.act(async () => {
+      const saved = await this.api.patch<Customer>(`/customers/${customer.id}`, {
+        kind: f.kind,
+        billingAddress: hasAddress
+          ? {
+              line1: f["billingAddress.line1"] ?? "",
+              line2: optional(f["billingAddress.line2"]),
+              postalCode: f["billingAddress.postalCode"] ?? "",
+              city: f["billingAddress.city"] ?? "",
+              country: (f["billingAddress.country"] ?? "").toUpperCase(),
+            }
+          : null,
+        vatId: optional(f.vatId),
+        buyerReference: optional(f.buyerReference),
+      });
+      this.customers = this.customers.map((c) => (c.id === saved.id ? saved : c));
+      this.selected = saved;
+      return this.t.saved;
+    });
+  }
+
+  private renderBilling(c: Customer) {
+    const t = this.t.billing;
+    const ct = this.t.company;
+    const a = c.billingAddress;
+    return html`<section aria-labelledby="billing-heading">
+      <h2 id="billing-heading">${t.edit(c.name)}</h2>
+      <form @submit=${(e: SubmitEvent) => this.saveBilling(e, c)} novalidate>
+        ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
+        <label
+          >${t.kind}
+          <select name="kind" ?disabled=${!this.isOwner}>
+            ${(["consumer", "business"] as const).map(
+              (kind) =>
+                html`<option value=${kind} ?selected=${(c.kind ?? "consumer") === kind}>
+                  ${t.kinds[kind]}
+                </option>`,
+            )}
+          </select></label
+        >
+        <div class="row">
+          ${this.field("billingAddress.line1", ct.line1, a?.line1, { max: 100 })}
+          ${this.field("billingAddress.line2", ct.line2, a?.line2, { max: 100 })}
+          ${this.field("billingAddress.postalCode", ct.postalCode, a?.postalCode, { max: 16 })}
+          ${this.field("billingAddress.city", ct.city, a?.city, { max: 60 })}
+          ${this.field("billingAddress.country", ct.country, a?.country ?? "DE", { max: 2 })}
+        </div>
+        <div class="row">
+          ${this.field("vatId", t.vatId, c.vatId, { max: 20 })}
+          ${this.field("buyerReference", t.buyerReference, c.buyerReference, { max: 100 })}
+        </div>
+        <button type="submit" ?disabled=${this.busy || !this.isOwner}>${this.t.save}</button>
+      </form>
+    </section>`;
+  }
+
   override render() {
     const t = this.t.customers;
     const customerName = new Map(this.customers.map((c) => [c.id, c.name]));
@@ -155,6 +218,7 @@ export class TarifCustomers extends Screen {
             : nothing
         }
       </section>
+      ${this.selected ? this.renderBilling(this.selected) : nothing}
       <section aria-labelledby="contracts-heading">
         <h2 id="contracts-heading">
           ${t.contracts}${this.selected ? html` · ${this.selected.name}` : nothing}

@@ -118,6 +118,7 @@ export class TarifInvoices extends Screen {
         <dt>${t.paid}</dt>
         <dd>${this.fmt.money(i.amountPaid, i.currency)}</dd>
       </dl>
+      ${this.renderDocuments(i)} ${this.renderDunning(i)}
       <h3>${t.lines}</h3>
       <div class="table-wrap" tabindex="0">
         <table>
@@ -163,5 +164,57 @@ export class TarifInvoices extends Screen {
           : html`<p>${this.t.none}</p>`
       }
     </section>`;
+  }
+
+  /** Same-origin links: the session cookie (Path=/api/v1) authenticates these GETs. */
+  private renderDocuments(i: Invoice) {
+    const t = this.t.documents;
+    const name = i.number ?? i.id;
+    return html`<h3>${t.heading}</h3>
+      ${
+        i.documents
+          ? html`<p class="row">
+              <a class="button" href=${i.documents.pdf} download=${`${name}.pdf`}>${t.pdf}</a>
+              <a class="button" href=${i.documents.xml} download=${`${name}.xml`}>${t.xml}</a>
+            </p>`
+          : html`<p class="muted">${t.none}</p>`
+      }`;
+  }
+
+  private renderDunning(i: Invoice) {
+    const t = this.t.documents;
+    if (!i.dunningHistory?.length) return nothing;
+    const money = (cents: number) => this.fmt.money(cents, i.currency);
+    return html`<h3>${t.dunning}</h3>
+      <p>${t.level}: <strong>${t.levels[i.dunningLevel ?? ""] ?? i.dunningLevel}</strong></p>
+      <div class="table-wrap" tabindex="0">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">${t.stage}</th>
+              <th scope="col">${t.reachedOn}</th>
+              <th scope="col" class="num">${t.open}</th>
+              <th scope="col" class="num">${t.fee}</th>
+              <th scope="col" class="num">${t.interest}</th>
+              <th scope="col" class="num">${t.flatFee}</th>
+              <th scope="col" class="num">${t.total}</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${i.dunningHistory.map(
+              (d) =>
+                html`<tr>
+                  <td>${t.levels[d.level] ?? d.level}</td>
+                  <td>${this.fmt.date(d.reachedOn)}</td>
+                  <td class="num">${money(d.openAmount)}</td>
+                  <td class="num">${money(d.fee)}</td>
+                  <td class="num">${money(d.interest)}</td>
+                  <td class="num">${money(d.flatFee)}</td>
+                  <td class="num">${money(d.total)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>`;
   }
 }

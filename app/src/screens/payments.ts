@@ -25,6 +25,8 @@ interface BulkAnswer {
   failed: number;
 }
 
+/** How many ids `GET /api/v1/invoices?ids=` takes at once. */
+const MAX_INVOICE_IDS = 90;
 export class TarifPayments extends Screen {
   static override properties = {
     ...Screen.properties,
@@ -77,7 +79,15 @@ export class TarifPayments extends Screen {
         ]),
       ),
     ].filter((id) => !this.invoices.has(id));
-    const loaded = await Promise.all(ids.map((id) => this.api.get<Invoice>(`/invoices/${id}`)));
+    // One request per 90 ids (the API's cap on `ids`), not one per invoice.
+    const loaded: Invoice[] = [];
+    for (let at = 0; at < ids.length; at += MAX_INVOICE_IDS) {
+      const chunk = ids.slice(at, at + MAX_INVOICE_IDS);
+      const page = await this.api.get<Page<Invoice>>(
+        `/invoices${query({ ids: chunk.join(","), limit: 100 })}`,
+      );
+      loaded.push(...page.data);
+    }
     this.invoices = new Map([...this.invoices, ...loaded.map((i) => [i.id, i] as const)]);
     this.transactions = page.data;
     this.selected = new Set();

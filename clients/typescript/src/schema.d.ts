@@ -424,7 +424,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List invoices */
+        /** List invoices (filtered by contract, customer, status, kind or ids) */
         get: operations["getApiV1Invoices"];
         put?: never;
         post?: never;
@@ -4663,6 +4663,7 @@ export interface operations {
                 customerId?: string;
                 status?: "open" | "collection_pending" | "paid" | "partially_paid" | "void";
                 kind?: "regular" | "interim" | "credit_note" | "fee";
+                ids?: string;
             };
             header?: never;
             path?: never;

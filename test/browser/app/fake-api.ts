@@ -141,6 +141,40 @@ export const reviewLine = (id: string, candidates: string[]) => ({
   },
 });
 
+export const company = {
+  configured: true,
+  missingForInvoices: [],
+  legalName: "Stadtwerke Test GmbH",
+  address: {
+    line1: "Hauptstr. 1",
+    line2: null,
+    postalCode: "80331",
+    city: "München",
+    country: "DE",
+  },
+  vatId: "DE123456789",
+  taxNumber: null,
+  email: "rechnung@stadtwerke.example",
+  phone: null,
+  registerEntry: "Amtsgericht München HRB 12345",
+  managingDirectors: "Erika Muster",
+  smallBusiness: false,
+  iban: null,
+  bic: null,
+  logo: null,
+};
+
+export const dunning = {
+  passOnReturnFee: true,
+  handlingFee: 350,
+  representDebits: true,
+  reminderDays: [7, 14, 21],
+  levelFees: [0, 500, 1000],
+  defaultInterest: true,
+  b2bFlatFee: false,
+  baseRates: [{ validFrom: "2026-07-01", rateBp: 127 }],
+};
+
 export function defaultRoutes(): Record<string, Handler> {
   return {
     "GET /api/v1/auth/session": () => ({ body: session() }),
@@ -169,9 +203,28 @@ export function defaultRoutes(): Record<string, Handler> {
           effectiveDate: "2027-01-01",
         },
       ]),
-    "GET /api/v1/invoices": () =>
-      page([invoice("inv_1"), invoice("inv_2", { status: "paid", amountPaid: 3570 })]),
-    "GET /api/v1/invoices/inv_1": () => ({ body: invoice("inv_1") }),
+    "GET /api/v1/invoices": (r) => {
+      const all = [invoice("inv_1"), invoice("inv_2", { status: "paid", amountPaid: 3570 })];
+      const ids = new URLSearchParams(r.search).get("ids")?.split(",");
+      return page(ids ? all.filter((i) => ids.includes(i.id)) : all);
+    },
+    "GET /api/v1/invoices/inv_1": () => ({
+      body: invoice("inv_1", {
+        documents: { pdf: "/api/v1/invoices/inv_1/pdf", xml: "/api/v1/invoices/inv_1/xml" },
+        dunningLevel: "reminder",
+        dunningHistory: [
+          {
+            level: "reminder",
+            reachedOn: "2026-12-22",
+            fee: 0,
+            openAmount: 3570,
+            interest: 0,
+            flatFee: 0,
+            total: 3570,
+          },
+        ],
+      }),
+    }),
     "GET /api/v1/invoices/inv_2": () => ({ body: invoice("inv_2") }),
     "GET /api/v1/bank-transactions": (r) =>
       r.search.includes("status=return")
@@ -188,6 +241,19 @@ export function defaultRoutes(): Record<string, Handler> {
         attempts: [
           { id: "wat_1", attemptedAt: "2026-12-03T09:00:05Z", responseStatus: 500, error: null },
         ],
+      },
+    }),
+    "GET /api/v1/settings/company": () => ({ body: company }),
+    "GET /api/v1/settings/dunning": () => ({ body: dunning }),
+    "GET /api/v1/settings/emails": () => ({
+      body: {
+        kinds: {
+          invoice_issued: true,
+          change_confirmed: true,
+          cancellation_confirmed: true,
+          debit_returned: true,
+          dunning_level_reached: false,
+        },
       },
     }),
     "GET /api/v1/settings/creditor": () => ({

@@ -1,0 +1,81 @@
+// <tarif-emails>: Settings → E-Mails: which e-mails Tarif sends to the merchant's customers, one
+// switch per kind (PATCH /api/v1/settings/emails); a kind switched off is left to the webhook.
+import { html, nothing } from "lit";
+import { Screen } from "../screen.js";
+
+/** The kinds the API knows (worker/domain/customer-emails.ts EMAIL_KINDS), in this order. */
+export const EMAIL_KINDS = [
+  "invoice_issued",
+  "change_confirmed",
+  "cancellation_confirmed",
+  "debit_returned",
+  "dunning_level_reached",
+] as const;
+type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export class TarifEmails extends Screen {
+  static override properties = { ...Screen.properties, kinds: { state: true } };
+  declare kinds: Record<EmailKind, boolean> | undefined;
+
+  protected async load() {
+    this.kinds = (
+      await this.api.get<{ kinds: Record<EmailKind, boolean> }>("/settings/emails")
+    ).kinds;
+  }
+
+  private async save(event: SubmitEvent) {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    const on = new Set(data.getAll("kinds").map(String));
+    await this.act(async () => {
+      this.kinds = (
+        await this.api.patch<{ kinds: Record<EmailKind, boolean> }>("/settings/emails", {
+          kinds: Object.fromEntries(EMAIL_KINDS.map((kind) => [kind, on.has(kind)])),
+        })
+      ).kinds;
+      return this.t.saved;
+    });
+  }
+
+  override render() {
+    const t = this.t.emails;
+    const kinds = this.kinds;
+    return html`<h1>${this.t.nav.settings} → ${t.heading}</h1>
+      ${this.renderLoading()} ${this.renderNotice()}
+      ${
+        kinds
+          ? html`<form @submit=${this.save}>
+              ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
+              <fieldset ?disabled=${!this.isOwner}>
+                <legend>${t.legend}</legend>
+                ${EMAIL_KINDS.map(
+                  (kind) =>
+                    html`<label class="check"
+                        ><input
+                          type="checkbox"
+                          name="kinds"
+                          value=${kind}
+                          ?checked=${kinds[kind]}
+                          aria-invalid=${this.fieldErrors[`kinds.${kind}`] ? "true" : "false"}
+                        />
+                        ${t.kinds[kind]}</label
+                      >${
+                        this.fieldErrors[`kinds.${kind}`]
+                          ? html`<span class="field-error"
+                              >${this.fieldErrors[`kinds.${kind}`]}</span
+                            >`
+                          : nothing
+                      }`,
+                )}
+              </fieldset>
+              <p class="muted">${t.hint}</p>
+              <div>
+                <button type="submit" ?disabled=${this.busy || !this.isOwner}>
+                  ${this.t.save}
+                </button>
+              </div>
+            </form>`
+          : nothing
+      }`;
+  }
+}
