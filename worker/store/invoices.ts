@@ -8,7 +8,7 @@ import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import { directDebitSql, invoiceNumberSql, queueEmailStatement } from "./email-outbox.ts";
-import { eventStatements } from "./webhook-events.ts";
+import { eventsStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
 
 export type InvoiceRecord = typeof invoices.$inferSelect;
@@ -22,36 +22,76 @@ export function issueInvoiceStatements(
   draft: InvoiceDraft,
   at: Date,
 ): BatchItem<"sqlite">[] {
-  const { lines, seriesKey, numberPrefix, ...invoice } = draft;
-  const numberOfSeries = sql`(SELECT ${numberPrefix} || '-' || printf('%06d', ${invoiceNumberSeries.lastNumber}) FROM ${invoiceNumberSeries}
+  return issueInvoicesStatements(db, [draft], at);
+}
+
+/** Bound parameters of one invoice row: its columns and the four of its number's subquery. */
+const INVOICE_PARAMETERS = 24;
+
+/**
+ * The statements that issue a page of invoices (one, or a billing run's page), in the caller's
+ * batch: each number series is drawn once for all its invoices of the page, the invoices and
+ * their lines go in multi-row inserts, then their events and e-mails. Numbers follow the
+ * drafts' order, gapless.
+ */
+export function issueInvoicesStatements(
+  db: Db,
+  drafts: readonly InvoiceDraft[],
+  at: Date,
+): BatchItem<"sqlite">[] {
+  if (drafts.length === 0) return [];
+  const series = new Map<string, InvoiceDraft[]>();
+  for (const draft of drafts) {
+    const key = JSON.stringify([draft.merchantId, draft.seriesKey]);
+    series.set(key, [...(series.get(key) ?? []), draft]);
+  }
+  const rows = [...series.values()].flatMap((group) =>
+    group.map((draft, index) => {
+      const { lines: _lines, seriesKey, numberPrefix, ...invoice } = draft;
+      // The series row holds the last number of the whole group once the draw below has run.
+      const back = group.length - 1 - index;
+      const number = sql`(SELECT ${numberPrefix} || '-' || printf('%06d', ${invoiceNumberSeries.lastNumber} - ${back}) FROM ${invoiceNumberSeries}
     WHERE ${invoiceNumberSeries.merchantId} = ${draft.merchantId} AND ${invoiceNumberSeries.series} = ${seriesKey})`;
-  const lineRows = lines.map((line) => ({
-    ...line,
-    invoiceId: draft.id,
-    merchantId: draft.merchantId,
-  }));
+      return {
+        ...invoice,
+        number,
+        amountPaid: 0,
+        status: invoice.grossAmount === 0 ? "paid" : "open",
+      };
+    }),
+  );
+  const lineRows = drafts.flatMap((draft) =>
+    draft.lines.map((line) => ({ ...line, invoiceId: draft.id, merchantId: draft.merchantId })),
+  );
   return [
-    db
-      .insert(invoiceNumberSeries)
-      .values({ merchantId: draft.merchantId, series: seriesKey, lastNumber: 1 })
-      .onConflictDoUpdate({
-        target: [invoiceNumberSeries.merchantId, invoiceNumberSeries.series],
-        set: { lastNumber: sql`${invoiceNumberSeries.lastNumber} + 1` },
-      }),
-    db.insert(invoices).values({
-      ...invoice,
-      number: numberOfSeries,
-      status: invoice.grossAmount === 0 ? "paid" : "open",
-    }),
+    ...[...series.values()].map((group) =>
+      db
+        .insert(invoiceNumberSeries)
+        .values({
+          merchantId: group[0]!.merchantId,
+          series: group[0]!.seriesKey,
+          lastNumber: group.length,
+        })
+        .onConflictDoUpdate({
+          target: [invoiceNumberSeries.merchantId, invoiceNumberSeries.series],
+          set: { lastNumber: sql`${invoiceNumberSeries.lastNumber} + ${group.length}` },
+        }),
+    ),
+    ...chunkForInsert(rows, INVOICE_PARAMETERS).map((chunk) => db.insert(invoices).values(chunk)),
     ...chunkForInsert(lineRows, LINE_COLUMNS).map((chunk) => db.insert(invoiceLines).values(chunk)),
-    ...eventStatements(db, {
-      merchantId: draft.merchantId,
-      type: "invoice.created",
-      data: invoiceEventData(draft),
-      at,
-      invoiceNumberOf: draft.id,
-    }),
-    ...(draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)]),
+    ...eventsStatements(
+      db,
+      drafts.map((draft) => ({
+        merchantId: draft.merchantId,
+        type: "invoice.created" as const,
+        data: invoiceEventData(draft),
+        at,
+        invoiceNumberOf: draft.id,
+      })),
+    ),
+    ...drafts.flatMap((draft) =>
+      draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)],
+    ),
   ];
 }
 
