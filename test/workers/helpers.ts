@@ -14,6 +14,14 @@ export interface CallOptions {
   now?: string;
 }
 
+/** Where `call` sends requests: the Worker under test, or one with other bindings. */
+let target: { fetch(input: string, init?: RequestInit): Promise<Response> } = SELF;
+
+/** Sends this test file's calls to another Worker environment (e.g. with a second D1 shard). */
+export function sendCallsTo(next: typeof target) {
+  target = next;
+}
+
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
@@ -23,7 +31,7 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  return SELF.fetch(`http://tarif.test${path}`, {
+  return target.fetch(`http://tarif.test${path}`, {
     method: options.method ?? (body === undefined ? "GET" : "POST"),
     headers,
     body,

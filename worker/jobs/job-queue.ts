@@ -8,6 +8,7 @@
 import * as v from "valibot";
 import type { Bindings } from "../env.ts";
 import { database } from "../store/db.ts";
+import { databaseFor, shardsOf } from "../store/shards.ts";
 import { runBankSync } from "./bank-sync.ts";
 import { runBilling } from "./billing-run.ts";
 import { runDunning } from "./dunning-run.ts";
@@ -53,21 +54,36 @@ export async function enqueueTick(
   cron: string,
   scheduledTime: Date,
 ): Promise<JobMessage[]> {
-  const db = database(env.DB);
-  const planned = await Promise.all(jobsFor(cron).map((job) => job.plan(db, scheduledTime)));
-  const messages = planned.flat();
+  // Every shard's merchants with due work; a message without a merchant (e-mails) once.
+  const planned = await Promise.all(
+    shardsOf(env).flatMap((d1) =>
+      jobsFor(cron).map((job) => job.plan(database(d1), scheduledTime)),
+    ),
+  );
+  const seen = new Set<string>();
+  const messages = planned.flat().filter((message) => {
+    const key = JSON.stringify(message);
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
   await send(env.JOBS, messages);
   return messages;
 }
 
 /** What one message did: a continuation to enqueue, or nothing more. */
-async function run(message: JobMessage, env: Bindings, meter: QueryMeter): Promise<JobMessage[]> {
+async function run(
+  message: JobMessage,
+  shards: Bindings,
+  meter: QueryMeter,
+): Promise<JobMessage[]> {
   const scheduledTime = new Date(message.scheduledTime);
   if (message.job === "emails") {
-    await deliverEmails({ ...env, DB: meteredD1(env.DB, meter) }, scheduledTime);
+    for (const d1 of shardsOf(shards))
+      await deliverEmails({ ...shards, DB: meteredD1(d1, meter) }, scheduledTime);
     return [];
   }
   const { merchantId } = message;
+  // Every merchant job works in the merchant's own shard.
+  const env: Bindings = { ...shards, DB: databaseFor(shards, merchantId) };
   if (message.job === "dunning") {
     // A page of overdue invoices sized to what is left of the budget; the rest follows.
     const maxInvoices = Math.floor((meter.remaining - DUNNING_READS) / DUNNING_PER_INVOICE);

@@ -8,8 +8,9 @@ import { doc } from "../http/openapi.ts";
 import { emailTaken, newUserRow, userResource } from "../flows/users.ts";
 import { NameSchema, NewUserSchema } from "../http/schemas.ts";
 import { valid } from "../http/validation.ts";
-import { isUniqueViolation } from "../store/db.ts";
+import { database, isUniqueViolation } from "../store/db.ts";
 import { createMerchant } from "../store/merchants.ts";
+import { databaseFor } from "../store/shards.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
 
 const CreateMerchant = v.strictObject({
@@ -40,7 +41,8 @@ export const adminRouter = new Hono<AppEnv>().post(
     const apiKey = `sk_${randomToken(32)}`;
     const id = newId("mer");
     const owner = body.owner ? await newUserRow(id, { ...body.owner, role: "owner" }) : undefined;
-    const merchant = await createMerchant(c.var.db, {
+    // A new merchant lives in the shard its id routes to (worker/store/shards.ts).
+    const merchant = await createMerchant(database(databaseFor(c.env, id)), {
       id,
       name: body.name,
       timeZone: body.timeZone,
