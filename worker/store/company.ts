@@ -52,7 +52,7 @@ export async function saveCompanySettings(
     .onConflictDoUpdate({ target: companySettings.merchantId, set: row });
 }
 
-type CustomerIds = string[] | SQLiteSelect | ReturnType<typeof customerIdOf>;
+export type CustomerIds = string[] | SQLiteSelect | ReturnType<typeof customerIdOf>;
 
 /** The customer of a contract, as a subquery, so the parties load in the contract's own batch. */
 export const customerIdOf = (db: Db, contractId: string) =>
@@ -132,4 +132,66 @@ export async function loadInvoiceParties(
   customerId: string,
 ): Promise<InvoiceParties | undefined> {
   return invoicePartiesOf(await db.batch(invoicePartiesQueries(db, merchantId, [customerId])));
+}
+
+/**
+ * The parties of a page of contracts (billing run), as four selects for the page's one context
+ * batch: the merchants' company settings and creditor ids, the contracts' customers and their
+ * active mandates. `partiesOfPage` maps them to each customer's InvoiceParties.
+ */
+export function invoicePartiesPageQueries(
+  db: Db,
+  merchantIds: readonly string[],
+  customerIds: CustomerIds,
+) {
+  const ids = [...merchantIds];
+  return [
+    db.select().from(companySettings).where(inArray(companySettings.merchantId, ids)),
+    db
+      .select()
+      .from(customers)
+      .where(and(inArray(customers.merchantId, ids), inArray(customers.id, customerIds))),
+    db
+      .select({
+        merchantId: sepaMandates.merchantId,
+        customerId: sepaMandates.customerId,
+        reference: sepaMandates.reference,
+        ibanMasked: sepaMandates.ibanMasked,
+      })
+      .from(sepaMandates)
+      .where(
+        and(
+          inArray(sepaMandates.merchantId, ids),
+          inArray(sepaMandates.customerId, customerIds),
+          eq(sepaMandates.status, "active"),
+        ),
+      )
+      .orderBy(desc(sepaMandates.id)),
+    db
+      .select({ merchantId: sepaCreditors.merchantId, creditorId: sepaCreditors.creditorId })
+      .from(sepaCreditors)
+      .where(inArray(sepaCreditors.merchantId, ids)),
+  ] as const;
+}
+
+type PageRows = readonly [
+  CompanyRow[],
+  (typeof customers.$inferSelect)[],
+  { merchantId: string; customerId: string; reference: string; ibanMasked: string }[],
+  { merchantId: string; creditorId: string }[],
+];
+
+/** The parties of one customer out of a page's rows (the same mapping as one invoice's). */
+export function partiesOfPage(
+  [company, customer, mandate, creditor]: PageRows,
+  merchantId: string,
+  customerId: string,
+): InvoiceParties | undefined {
+  const ofMerchant = <T extends { merchantId: string }>(row: T) => row.merchantId === merchantId;
+  return invoicePartiesOf([
+    company.filter(ofMerchant),
+    customer.filter((row) => row.merchantId === merchantId && row.id === customerId),
+    mandate.filter((row) => row.merchantId === merchantId && row.customerId === customerId),
+    creditor.filter(ofMerchant),
+  ]);
 }

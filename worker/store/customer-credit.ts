@@ -4,13 +4,14 @@
 // (oldest credit onto the oldest invoice, by issue date and number), written in SQL as the
 // overlap of the running sums of both sides, so it reads what the batch has just written and
 // needs no read before it. Refunds take from credits through a guard on their remainder.
-import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { creditRefunds, creditUses } from "../../schema/customer-credit.ts";
 import { customerCredits } from "../../schema/reconciliation.ts";
 import { invoices } from "../../schema/tables.ts";
 import type { CreditBalance } from "../domain/customer-credit.ts";
 import { newId } from "../security.ts";
+import type { CustomerIds } from "./company.ts";
 import type { Db } from "./db.ts";
 import { eventStatements } from "./webhook-events.ts";
 
@@ -85,6 +86,31 @@ export function applyCreditStatements(db: Db, owner: CreditOwner, at: Date): Bat
       at,
     }),
   ];
+}
+
+/**
+ * Which of these customers have credit left to apply (a select for the billing page's context
+ * batch): the page's write applies credit only for them, since applying it costs four statements.
+ */
+export function customersWithCreditQuery(
+  db: Db,
+  merchantIds: readonly string[],
+  customerIds: CustomerIds,
+) {
+  return db
+    .selectDistinct({
+      merchantId: customerCredits.merchantId,
+      customerId: customerCredits.customerId,
+    })
+    .from(customerCredits)
+    .where(
+      and(
+        inArray(customerCredits.merchantId, [...merchantIds]),
+        inArray(customerCredits.customerId, customerIds),
+        isNull(customerCredits.reversedAt),
+        sql`${customerCredits.amount} > ${remainderOf(sql`${customerCredits.id}`)}`,
+      ),
+    );
 }
 
 export interface CustomerCreditLedger {
