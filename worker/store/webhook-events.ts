@@ -130,6 +130,8 @@ export function eventsStatements<T extends WebhookEventType>(
           nextAttemptAt: sql<string>`${webhookEvents.createdAt}`.as("next_attempt_at"),
           lastAttemptAt: sql<null>`NULL`.as("last_attempt_at"),
           deliveredAt: sql<null>`NULL`.as("delivered_at"),
+          leasedUntil: sql<null>`NULL`.as("leased_until"),
+          leaseId: sql<null>`NULL`.as("lease_id"),
           createdAt: sql<string>`${webhookEvents.createdAt}`.as("created_at"),
         })
         .from(webhookEvents)
