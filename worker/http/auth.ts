@@ -62,12 +62,22 @@ export function clearSessionCookie(c: Context<AppEnv>) {
   });
 }
 
+/**
+ * Points the request at the merchant's shard: `c.var.db`, and the `DB` of `c.env` that the
+ * flows given the bindings (documents, company settings, webhooks, …) read and write.
+ */
+export function routeToShard(c: Context<AppEnv>, merchantId: string) {
+  const d1 = databaseFor(c.env, merchantId);
+  c.env = { ...c.env, DB: d1 };
+  c.set("db", database(d1));
+}
+
 async function authenticateKey(c: Context<AppEnv>, token: string) {
   const hash = await sha256Hex(token);
   const found = await findInShards(c.env, (d1) => findMerchantByKeyHash(database(d1), hash));
   if (!found || !timingSafeEqual(found.keyHash, hash))
     throw new DomainError("unauthorized", "The API key is unknown or revoked.");
-  c.set("db", database(databaseFor(c.env, found.merchant.id)));
+  routeToShard(c, found.merchant.id);
   c.set("merchant", found.merchant);
   c.set("principal", { kind: "api_key" });
 }
@@ -91,7 +101,7 @@ async function authenticateSession(c: Context<AppEnv>, token: string) {
         `A signed-in request that changes something needs the ${CSRF_HEADER} header of its session.`,
       );
   }
-  c.set("db", database(databaseFor(c.env, session.merchant.id)));
+  routeToShard(c, session.merchant.id);
   c.set("merchant", session.merchant);
   c.set("principal", {
     kind: "user",

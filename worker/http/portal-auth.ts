@@ -8,10 +8,10 @@ import { merchants } from "../../schema/tables.ts";
 import type { AppEnv } from "../env.ts";
 import { database, type Db } from "../store/db.ts";
 import { findPortalPrincipal } from "../store/portal.ts";
-import { databaseFor, findInShards } from "../store/shards.ts";
+import { findInShards } from "../store/shards.ts";
 import { sha256Hex } from "../security.ts";
 import { DomainError } from "../domain/errors.ts";
-import { useMerchantClock } from "./auth.ts";
+import { routeToShard, useMerchantClock } from "./auth.ts";
 import { problemResponse } from "./problem.ts";
 
 const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
@@ -90,7 +90,7 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
       "The portal session is unknown, expired or revoked; request a new one.",
     );
   // Set before the checks below, so CORS answers a refusal by this merchant's origins only.
-  c.set("db", database(databaseFor(c.env, principal.merchant.id)));
+  routeToShard(c, principal.merchant.id);
   c.set("merchant", principal.merchant);
   if (!principal.merchant.portalEnabled)
     throw new DomainError("portal_disabled", "The self-service portal is switched off.");
