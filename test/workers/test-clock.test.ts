@@ -10,6 +10,7 @@ import type { Bindings } from "../../worker/env.ts";
 import worker from "../../worker/index.ts";
 import type { JobMessage } from "../../worker/jobs/job-queue.ts";
 import { meteredD1, QueryMeter } from "../../worker/jobs/query-budget.ts";
+import { BILLING_ADDRESS } from "./company-data.ts";
 import { ADMIN_TOKEN, expectProblem, json } from "./helpers.ts";
 import {
   CREDITOR,
@@ -151,7 +152,12 @@ describe("a year through the test clock", () => {
     );
     const max = await json(
       await r.api("/api/v1/customers", {
-        body: { name: "Max Muster", email: "max.year@example.test", locale: "de" },
+        body: {
+          name: "Max Muster",
+          email: "max.year@example.test",
+          locale: "de",
+          billingAddress: BILLING_ADDRESS,
+        },
       }),
       201,
     );

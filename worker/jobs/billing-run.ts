@@ -19,6 +19,7 @@ import { applyChange } from "../flows/contract-changes.ts";
 import { freshInvoiceIds } from "../security.ts";
 import {
   BILLING_PAGE_READS,
+  BILLING_PAGE_READS_KNOWN,
   billPageStatements,
   endContractStatements,
   findDueContracts,
@@ -38,6 +39,7 @@ import {
   runBatch,
   type Db,
 } from "../store/db.ts";
+import type { SellerRows } from "../store/company.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 import {
   DEFAULT_QUERY_BUDGET,
@@ -113,6 +115,7 @@ export async function runBilling(
     latestToday: localDate(scheduledTime, "Pacific/Kiritimati"),
     maxSteps: maxStepsPerContract,
     merchants: new Map(),
+    sellers: new Map(),
     report: {
       contracts: 0,
       changesApplied: 0,
@@ -128,7 +131,9 @@ export async function runBilling(
   let after = options.after ?? "";
   while (report.contracts < maxContracts) {
     // The page read, its context batch and the smallest write: less than that, nothing moves.
-    const forWrites = meter.remaining - 1 - BILLING_PAGE_READS - PAGE_WRITE_FIXED;
+    const known = options.merchantId !== undefined && run.merchants.has(options.merchantId);
+    const reads = known ? BILLING_PAGE_READS_KNOWN : BILLING_PAGE_READS;
+    const forWrites = meter.remaining - 1 - reads - PAGE_WRITE_FIXED;
     const affordable = Math.floor(forWrites / PAGE_WRITE_PER_CONTRACT);
     if (affordable < 1) return { ...report, resumeAfter: after };
     const page = await findDueContracts(
@@ -160,8 +165,9 @@ interface BillingRun {
   /** The furthest "today" of any merchant time zone: the due set's bound. */
   latestToday: IsoDate;
   maxSteps: number;
-  /** Each merchant read once per invocation. */
+  /** Each merchant read once per invocation, with its company settings and creditor id. */
   merchants: Map<string, MerchantRecord>;
+  sellers: Map<string, SellerRows>;
   report: BillingRunReport;
 }
 
@@ -180,18 +186,20 @@ async function billPage(run: BillingRun, page: readonly DueContract[]) {
   const steps = new Map(page.map((due) => [due.id, 0]));
   let pending = page.map((due) => due.id);
   while (pending.length > 0) {
-    if (!meter.affords(BILLING_PAGE_READS + PAGE_WRITE_FIXED)) throw new BudgetSpent();
     const unknown = [...new Set(page.map((due) => due.merchantId))].filter(
       (id) => !run.merchants.has(id),
     );
-    const { contexts, merchants } = await loadBillingPage(
+    const reads = unknown.length > 0 ? BILLING_PAGE_READS : BILLING_PAGE_READS_KNOWN;
+    if (!meter.affords(reads + PAGE_WRITE_FIXED)) throw new BudgetSpent();
+    const { contexts, merchants, sellers } = await loadBillingPage(
       run.db,
       pending,
       run.latestToday,
       unknown,
-      [...new Set(page.map((due) => due.merchantId))],
+      run.sellers,
     );
     for (const merchant of merchants) run.merchants.set(merchant.id, merchant);
+    for (const [id, seller] of sellers) run.sellers.set(id, seller);
     const next: string[] = [];
     const work: PageWork[] = [];
     for (const id of pending) {

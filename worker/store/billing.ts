@@ -12,6 +12,7 @@ import {
   contractItems,
   contractTemplates,
   contracts,
+  customers,
   merchants,
 } from "../../schema/tables.ts";
 import type { CarriedLine, PeriodBilling } from "../domain/contract-billing.ts";
@@ -19,7 +20,13 @@ import type { ContractSnapshot } from "../domain/contract-terms.ts";
 import { newId } from "../security.ts";
 import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import { contractSnapshot, templateTerms } from "./change-context.ts";
-import { invoicePartiesPageQueries, partiesOfPage } from "./company.ts";
+import {
+  pageCustomersQuery,
+  partiesOfPage,
+  sellerQueries,
+  sellersOf,
+  type SellerRows,
+} from "./company.ts";
 import type { ContractChangeRecord } from "./contract-changes.ts";
 import {
   billedItemsStatements,
@@ -27,7 +34,7 @@ import {
   guardedContractWrite,
   type ContractRecord,
 } from "./contracts.ts";
-import { customersWithCreditQuery } from "./customer-credit.ts";
+import { hasCreditLeft } from "./customer-credit.ts";
 import { inRows, jsonRows, rowValue, type Db } from "./db.ts";
 import { issueInvoicesStatements } from "./invoices.ts";
 import type { MerchantRecord } from "./merchants.ts";
@@ -110,22 +117,28 @@ export interface BillingContext {
   customerHasCredit: boolean;
 }
 
-/** Statements of `loadBillingPage`'s one batch, with the merchants', parties' and credit reads. */
-export const BILLING_PAGE_READS = 12;
+/** Statements of `loadBillingPage`'s batch when it reads merchants (the first page of each). */
+export const BILLING_PAGE_READS = 10;
+/** Statements of `loadBillingPage`'s batch when every merchant of the page is already known. */
+export const BILLING_PAGE_READS_KNOWN = 7;
 
 /**
  * The contexts of a page of contracts in ONE round trip: contracts, current items, templates,
- * plan articles, scheduled changes due by `latestToday`, uninvoiced carried lines, the invoice
- * parties (company settings, customers, mandates, creditor ids of the page's merchants), which
- * customers have credit left, and the merchants not yet known to the caller.
+ * plan articles, scheduled changes due by `latestToday`, uninvoiced carried lines, the
+ * customers with their active mandate and whether they have credit left, and — for merchants
+ * not yet known to the caller — the merchants, their company settings and creditor ids.
  */
 export async function loadBillingPage(
   db: Db,
   contractIds: readonly string[],
   latestToday: string,
-  merchantIds: readonly string[],
-  pageMerchantIds: readonly string[],
-): Promise<{ contexts: Map<string, BillingContext>; merchants: MerchantRecord[] }> {
+  unknownMerchantIds: readonly string[],
+  knownSellers: ReadonlyMap<string, SellerRows>,
+): Promise<{
+  contexts: Map<string, BillingContext>;
+  merchants: MerchantRecord[];
+  sellers: Map<string, SellerRows>;
+}> {
   const ids = [...contractIds];
   const templateIds = db
     .select({ id: contracts.templateId })
@@ -135,20 +148,7 @@ export async function loadBillingPage(
     .select({ id: contracts.customerId })
     .from(contracts)
     .where(inArray(contracts.id, ids));
-  const [
-    rows,
-    items,
-    templates,
-    plans,
-    changes,
-    carried,
-    merchantRows,
-    companies,
-    customerRows,
-    mandates,
-    creditors,
-    withCredit,
-  ] = await db.batch([
+  const pageReads = [
     db.select().from(contracts).where(inArray(contracts.id, ids)),
     db
       .select()
@@ -184,15 +184,29 @@ export async function loadBillingPage(
       .from(carriedLines)
       .where(and(inArray(carriedLines.contractId, ids), isNull(carriedLines.invoiceId)))
       .orderBy(asc(carriedLines.id)),
-    db
-      .select()
-      .from(merchants)
-      .where(inArray(merchants.id, [...merchantIds])),
-    ...invoicePartiesPageQueries(db, pageMerchantIds, customerIds),
-    customersWithCreditQuery(db, pageMerchantIds, customerIds),
-  ]);
-  const partyRows = [companies, customerRows, mandates, creditors] as const;
-  const credit = new Set(withCredit.map((row) => `${row.merchantId}/${row.customerId}`));
+    pageCustomersQuery(db, customerIds, {
+      hasCredit: hasCreditLeft(customers.merchantId, customers.id),
+    }),
+  ] as const;
+  const unknown = [...unknownMerchantIds];
+  const [[rows, items, templates, plans, changes, carried, customerRows], merchantRows, sellers] =
+    unknown.length === 0
+      ? [await db.batch(pageReads), [], new Map<string, SellerRows>()]
+      : await db
+          .batch([
+            ...pageReads,
+            db.select().from(merchants).where(inArray(merchants.id, unknown)),
+            ...sellerQueries(db, unknown),
+          ])
+          .then(
+            ([r, i, t, p, c, l, u, m, companies, creditors]) =>
+              [
+                [r, i, t, p, c, l, u] as const,
+                m,
+                sellersOf(unknown, companies, creditors),
+              ] as const,
+          );
+  const sellerOf = (merchantId: string) => sellers.get(merchantId) ?? knownSellers.get(merchantId);
   const templateById = new Map(templates.map((template) => [template.id, template]));
   const planById = new Map(plans.map((plan) => [plan.id, plan]));
   const contexts = new Map<string, BillingContext>();
@@ -204,6 +218,10 @@ export async function loadBillingPage(
     const terms = templateTerms(template, plan);
     const own = <T extends { contractId: string; merchantId: string }>(row: T) =>
       row.contractId === contract.id && row.merchantId === contract.merchantId;
+    const customer = customerRows.find(
+      (row) =>
+        row.customer.id === contract.customerId && row.customer.merchantId === contract.merchantId,
+    );
     contexts.set(contract.id, {
       contract,
       snapshot: contractSnapshot(contract, items.filter(own), terms),
@@ -220,11 +238,11 @@ export async function loadBillingPage(
         netAmount: line.netAmount,
         taxRate: line.taxRate,
       })),
-      parties: partiesOfPage(partyRows, contract.merchantId, contract.customerId),
-      customerHasCredit: credit.has(`${contract.merchantId}/${contract.customerId}`),
+      parties: partiesOfPage(sellerOf(contract.merchantId), customer),
+      customerHasCredit: Boolean(customer?.hasCredit),
     });
   }
-  return { contexts, merchants: merchantRows };
+  return { contexts, merchants: merchantRows, sellers };
 }
 
 /** The merchants with due work, for the cron to enqueue a billing message for each. */

@@ -1,6 +1,6 @@
 // The merchant's company settings (the seller on every invoice) and what an invoice about to be
 // issued needs of both parties, read in one D1 batch.
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import { companySettings } from "../../schema/documents.ts";
 import { sepaCreditors, sepaMandates } from "../../schema/sepa.ts";
@@ -134,39 +134,17 @@ export async function loadInvoiceParties(
   return invoicePartiesOf(await db.batch(invoicePartiesQueries(db, merchantId, [customerId])));
 }
 
-/**
- * The parties of a page of contracts (billing run), as four selects for the page's one context
- * batch: the merchants' company settings and creditor ids, the contracts' customers and their
- * active mandates. `partiesOfPage` maps them to each customer's InvoiceParties.
- */
-export function invoicePartiesPageQueries(
-  db: Db,
-  merchantIds: readonly string[],
-  customerIds: CustomerIds,
-) {
+/** A merchant's side of its invoices, read once per billing invocation: settings, creditor id. */
+export interface SellerRows {
+  company: CompanyRow | undefined;
+  creditorId: string | undefined;
+}
+
+/** The company settings and creditor ids of these merchants, two selects for a batch. */
+export function sellerQueries(db: Db, merchantIds: readonly string[]) {
   const ids = [...merchantIds];
   return [
     db.select().from(companySettings).where(inArray(companySettings.merchantId, ids)),
-    db
-      .select()
-      .from(customers)
-      .where(and(inArray(customers.merchantId, ids), inArray(customers.id, customerIds))),
-    db
-      .select({
-        merchantId: sepaMandates.merchantId,
-        customerId: sepaMandates.customerId,
-        reference: sepaMandates.reference,
-        ibanMasked: sepaMandates.ibanMasked,
-      })
-      .from(sepaMandates)
-      .where(
-        and(
-          inArray(sepaMandates.merchantId, ids),
-          inArray(sepaMandates.customerId, customerIds),
-          eq(sepaMandates.status, "active"),
-        ),
-      )
-      .orderBy(desc(sepaMandates.id)),
     db
       .select({ merchantId: sepaCreditors.merchantId, creditorId: sepaCreditors.creditorId })
       .from(sepaCreditors)
@@ -174,24 +152,63 @@ export function invoicePartiesPageQueries(
   ] as const;
 }
 
-type PageRows = readonly [
-  CompanyRow[],
-  (typeof customers.$inferSelect)[],
-  { merchantId: string; customerId: string; reference: string; ibanMasked: string }[],
-  { merchantId: string; creditorId: string }[],
-];
+export function sellersOf(
+  merchantIds: readonly string[],
+  companies: CompanyRow[],
+  creditors: { merchantId: string; creditorId: string }[],
+): Map<string, SellerRows> {
+  return new Map(
+    merchantIds.map((id) => [
+      id,
+      {
+        company: companies.find((row) => row.merchantId === id),
+        creditorId: creditors.find((row) => row.merchantId === id)?.creditorId,
+      },
+    ]),
+  );
+}
 
-/** The parties of one customer out of a page's rows (the same mapping as one invoice's). */
+/**
+ * The customers of a page of contracts with their active mandate (the newest) and `extra`
+ * columns of the caller's (the billing page asks whether credit is left), in ONE select.
+ */
+export function pageCustomersQuery<X extends Record<string, SQL.Aliased | SQL>>(
+  db: Db,
+  customerIds: CustomerIds,
+  extra: X,
+) {
+  const mandate = (column: SQL) =>
+    sql<
+      string | null
+    >`(SELECT ${column} FROM ${sepaMandates} WHERE ${sepaMandates.merchantId} = ${customers.merchantId} AND ${sepaMandates.customerId} = ${customers.id} AND ${sepaMandates.status} = 'active' ORDER BY ${sepaMandates.id} DESC LIMIT 1)`;
+  return db
+    .select({
+      customer: customers,
+      mandateReference: mandate(sql`${sepaMandates.reference}`),
+      mandateIbanMasked: mandate(sql`${sepaMandates.ibanMasked}`),
+      ...extra,
+    })
+    .from(customers)
+    .where(inArray(customers.id, customerIds));
+}
+
+/** The parties of one invoice of a billing page (the same mapping as a single invoice's). */
 export function partiesOfPage(
-  [company, customer, mandate, creditor]: PageRows,
-  merchantId: string,
-  customerId: string,
+  seller: SellerRows | undefined,
+  row:
+    | {
+        customer: typeof customers.$inferSelect;
+        mandateReference: string | null;
+        mandateIbanMasked: string | null;
+      }
+    | undefined,
 ): InvoiceParties | undefined {
-  const ofMerchant = <T extends { merchantId: string }>(row: T) => row.merchantId === merchantId;
+  if (!row) return undefined;
+  const { mandateReference: reference, mandateIbanMasked: ibanMasked } = row;
   return invoicePartiesOf([
-    company.filter(ofMerchant),
-    customer.filter((row) => row.merchantId === merchantId && row.id === customerId),
-    mandate.filter((row) => row.merchantId === merchantId && row.customerId === customerId),
-    creditor.filter(ofMerchant),
+    seller?.company ? [seller.company] : [],
+    [row.customer],
+    reference !== null && ibanMasked !== null ? [{ reference, ibanMasked }] : [],
+    seller?.creditorId ? [{ creditorId: seller.creditorId }] : [],
   ]);
 }

@@ -4,14 +4,14 @@
 // (oldest credit onto the oldest invoice, by issue date and number), written in SQL as the
 // overlap of the running sums of both sides, so it reads what the batch has just written and
 // needs no read before it. Refunds take from credits through a guard on their remainder.
-import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
 import { creditRefunds, creditUses } from "../../schema/customer-credit.ts";
 import { customerCredits } from "../../schema/reconciliation.ts";
 import { invoices } from "../../schema/tables.ts";
 import type { CreditBalance } from "../domain/customer-credit.ts";
 import { newId } from "../security.ts";
-import type { CustomerIds } from "./company.ts";
 import type { Db } from "./db.ts";
 import { eventStatements } from "./webhook-events.ts";
 
@@ -89,29 +89,11 @@ export function applyCreditStatements(db: Db, owner: CreditOwner, at: Date): Bat
 }
 
 /**
- * Which of these customers have credit left to apply (a select for the billing page's context
- * batch): the page's write applies credit only for them, since applying it costs four statements.
+ * Whether the customer (outer columns) has credit left to apply: a column for the billing page's
+ * customers read, so its write applies credit (four statements) only for them.
  */
-export function customersWithCreditQuery(
-  db: Db,
-  merchantIds: readonly string[],
-  customerIds: CustomerIds,
-) {
-  return db
-    .selectDistinct({
-      merchantId: customerCredits.merchantId,
-      customerId: customerCredits.customerId,
-    })
-    .from(customerCredits)
-    .where(
-      and(
-        inArray(customerCredits.merchantId, [...merchantIds]),
-        inArray(customerCredits.customerId, customerIds),
-        isNull(customerCredits.reversedAt),
-        sql`${customerCredits.amount} > ${remainderOf(sql`${customerCredits.id}`)}`,
-      ),
-    );
-}
+export const hasCreditLeft = (merchantId: SQL | SQLiteColumn, customerId: SQL | SQLiteColumn) =>
+  sql<number>`EXISTS (SELECT 1 FROM ${customerCredits} AS cc WHERE cc.merchant_id = ${merchantId} AND cc.customer_id = ${customerId} AND cc.reversed_at IS NULL AND cc.amount > ${remainderOf(sql`cc.id`)})`;
 
 export interface CustomerCreditLedger {
   credits: (typeof customerCredits.$inferSelect)[];
