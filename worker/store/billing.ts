@@ -21,10 +21,9 @@ import { newId } from "../security.ts";
 import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import { contractSnapshot, templateTerms } from "./change-context.ts";
 import {
+  merchantsWithSellerQuery,
   pageCustomersQuery,
   partiesOfPage,
-  sellerQueries,
-  sellersOf,
   type SellerRows,
 } from "./company.ts";
 import type { ContractChangeRecord } from "./contract-changes.ts";
@@ -118,7 +117,7 @@ export interface BillingContext {
 }
 
 /** Statements of `loadBillingPage`'s batch when it reads merchants (the first page of each). */
-export const BILLING_PAGE_READS = 10;
+export const BILLING_PAGE_READS = 8;
 /** Statements of `loadBillingPage`'s batch when every merchant of the page is already known. */
 export const BILLING_PAGE_READS_KNOWN = 7;
 
@@ -126,7 +125,7 @@ export const BILLING_PAGE_READS_KNOWN = 7;
  * The contexts of a page of contracts in ONE round trip: contracts, current items, templates,
  * plan articles, scheduled changes due by `latestToday`, uninvoiced carried lines, the
  * customers with their active mandate and whether they have credit left, and — for merchants
- * not yet known to the caller — the merchants, their company settings and creditor ids.
+ * not yet known to the caller — the merchants with their company settings and creditor ids.
  */
 export async function loadBillingPage(
   db: Db,
@@ -193,17 +192,18 @@ export async function loadBillingPage(
     unknown.length === 0
       ? [await db.batch(pageReads), [], new Map<string, SellerRows>()]
       : await db
-          .batch([
-            ...pageReads,
-            db.select().from(merchants).where(inArray(merchants.id, unknown)),
-            ...sellerQueries(db, unknown),
-          ])
+          .batch([...pageReads, merchantsWithSellerQuery(db, unknown)])
           .then(
-            ([r, i, t, p, c, l, u, m, companies, creditors]) =>
+            ([r, i, t, p, c, l, u, m]) =>
               [
                 [r, i, t, p, c, l, u] as const,
-                m,
-                sellersOf(unknown, companies, creditors),
+                m.map((row) => row.merchant),
+                new Map(
+                  m.map((row) => [
+                    row.merchant.id,
+                    { company: row.company ?? undefined, creditorId: row.creditorId ?? undefined },
+                  ]),
+                ),
               ] as const,
           );
   const sellerOf = (merchantId: string) => sellers.get(merchantId) ?? knownSellers.get(merchantId);

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import { companySettings } from "../../schema/documents.ts";
 import { sepaCreditors, sepaMandates } from "../../schema/sepa.ts";
-import { contracts, customers } from "../../schema/tables.ts";
+import { contracts, customers, merchants } from "../../schema/tables.ts";
 import type { CompanySettings } from "../domain/company.ts";
 import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import type { Db } from "./db.ts";
@@ -140,32 +140,22 @@ export interface SellerRows {
   creditorId: string | undefined;
 }
 
-/** The company settings and creditor ids of these merchants, two selects for a batch. */
-export function sellerQueries(db: Db, merchantIds: readonly string[]) {
-  const ids = [...merchantIds];
-  return [
-    db.select().from(companySettings).where(inArray(companySettings.merchantId, ids)),
-    db
-      .select({ merchantId: sepaCreditors.merchantId, creditorId: sepaCreditors.creditorId })
-      .from(sepaCreditors)
-      .where(inArray(sepaCreditors.merchantId, ids)),
-  ] as const;
-}
-
-export function sellersOf(
-  merchantIds: readonly string[],
-  companies: CompanyRow[],
-  creditors: { merchantId: string; creditorId: string }[],
-): Map<string, SellerRows> {
-  return new Map(
-    merchantIds.map((id) => [
-      id,
-      {
-        company: companies.find((row) => row.merchantId === id),
-        creditorId: creditors.find((row) => row.merchantId === id)?.creditorId,
-      },
-    ]),
-  );
+/**
+ * These merchants with their company settings and creditor id, ONE select for a batch (the
+ * billing run reads each merchant once per invocation).
+ */
+export function merchantsWithSellerQuery(db: Db, merchantIds: readonly string[]) {
+  return db
+    .select({
+      merchant: merchants,
+      company: companySettings,
+      creditorId: sql<
+        string | null
+      >`(SELECT ${sepaCreditors.creditorId} FROM ${sepaCreditors} WHERE ${sepaCreditors.merchantId} = ${merchants.id} LIMIT 1)`,
+    })
+    .from(merchants)
+    .leftJoin(companySettings, eq(companySettings.merchantId, merchants.id))
+    .where(inArray(merchants.id, [...merchantIds]));
 }
 
 /**
