@@ -12,7 +12,6 @@ import {
   contractItems,
   contractTemplates,
   contracts,
-  customers,
   merchants,
 } from "../../schema/tables.ts";
 import type { CarriedLine, PeriodBilling } from "../domain/contract-billing.ts";
@@ -184,7 +183,7 @@ export async function loadBillingPage(
       .where(and(inArray(carriedLines.contractId, ids), isNull(carriedLines.invoiceId)))
       .orderBy(asc(carriedLines.id)),
     pageCustomersQuery(db, customerIds, {
-      hasCredit: hasCreditLeft(customers.merchantId, customers.id),
+      hasCredit: hasCreditLeft(sql`"customers"."merchant_id"`, sql`"customers"."id"`),
     }),
   ] as const;
   const unknown = [...unknownMerchantIds];

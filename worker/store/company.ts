@@ -151,7 +151,7 @@ export function merchantsWithSellerQuery(db: Db, merchantIds: readonly string[])
       company: companySettings,
       creditorId: sql<
         string | null
-      >`(SELECT ${sepaCreditors.creditorId} FROM ${sepaCreditors} WHERE ${sepaCreditors.merchantId} = ${merchants.id} LIMIT 1)`,
+      >`(SELECT sc.creditor_id FROM ${sepaCreditors} AS sc WHERE sc.merchant_id = "merchants"."id" LIMIT 1)`,
     })
     .from(merchants)
     .leftJoin(companySettings, eq(companySettings.merchantId, merchants.id))
@@ -170,12 +170,12 @@ export function pageCustomersQuery<X extends Record<string, SQL.Aliased | SQL>>(
   const mandate = (column: SQL) =>
     sql<
       string | null
-    >`(SELECT ${column} FROM ${sepaMandates} WHERE ${sepaMandates.merchantId} = ${customers.merchantId} AND ${sepaMandates.customerId} = ${customers.id} AND ${sepaMandates.status} = 'active' ORDER BY ${sepaMandates.id} DESC LIMIT 1)`;
+    >`(SELECT ${column} FROM ${sepaMandates} AS m WHERE m.merchant_id = "customers"."merchant_id" AND m.customer_id = "customers"."id" AND m.status = 'active' ORDER BY m.id DESC LIMIT 1)`;
   return db
     .select({
       customer: customers,
-      mandateReference: mandate(sql`${sepaMandates.reference}`),
-      mandateIbanMasked: mandate(sql`${sepaMandates.ibanMasked}`),
+      mandateReference: mandate(sql`m.reference`),
+      mandateIbanMasked: mandate(sql`m.iban_masked`),
       ...extra,
     })
     .from(customers)
