@@ -114,4 +114,11 @@ describe("query plans of the billing run's reads", () => {
     expect(text).toMatch(/USING (COVERING )?INDEX contract_changes_due/);
     expect(plan!.filter((line) => /^SCAN contracts\b/.test(line))).toEqual([]);
   });
+
+  it("keeps the contracts_due index when the cron asks for live merchants only", async () => {
+    const [plan] = await plans((db) => findDueContracts(db, "2027-02-01", "", 50));
+    const text = plan!.join("\n");
+    expect(text).toMatch(/USING (COVERING )?INDEX contracts_due/);
+    expect(plan!.filter((line) => /^SCAN (contracts|merchants)\b/.test(line))).toEqual([]);
+  });
 });
