@@ -71,6 +71,8 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               cf: false,
+              // A second D1 database: test/workers/shards.test.ts binds it as DB_SHARD_1.
+              d1Databases: { SHARD_TEST_DB: "tarif-shard-test" },
               bindings: {
                 TEST_MIGRATIONS: migrations,
                 ADMIN_TOKEN: "test-admin-token",

@@ -10,7 +10,12 @@ export type Principal =
   | { kind: "user"; user: UserRecord; sessionId: string; sessionToken: string; expiresAt: string };
 
 export interface Bindings {
+  /** The default D1 database (and shard 0): see worker/store/shards.ts for the routing rule. */
   DB: D1Database;
+  /** Further shards, numbered from 1 without gaps (wrangler.toml `[[d1_databases]]`). */
+  [shard: `DB_SHARD_${number}`]: D1Database | undefined;
+  /** Merchants pinned to a shard: JSON, merchant id → "DB" | "DB_SHARD_<n>" (optional). */
+  D1_SHARDS?: string;
   /** The job queue (wrangler.toml `[[queues.producers]]`); the cron enqueues, `queue()` consumes. */
   JOBS: Queue<JobMessage>;
   /** D1 queries one job invocation may issue: 800 (default, paid plan), 40 on the free plan. */
@@ -71,6 +76,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends Bindings {
       TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
+      /** A second D1 database, bound as DB_SHARD_1 by the shard test only. */
+      SHARD_TEST_DB: D1Database;
     }
   }
 }

@@ -5,6 +5,7 @@
 // only after its 2nd notice, once, and no automatic level follows.
 import { describe, expect, it } from "vitest";
 import { addDays } from "../../worker/domain/calendar.ts";
+import { runBilling } from "../../worker/jobs/billing-run.ts";
 import { runDunning } from "../../worker/jobs/dunning-run.ts";
 import { expectProblem, json } from "./helpers.ts";
 import { reconciliationWorld, type ReconciliationWorld } from "./reconciliation-fixture.ts";
@@ -92,6 +93,41 @@ describe("customer credit", () => {
       amount: 3_000,
       applications: [{ invoiceId: second.id, amount: 3_000 }],
     });
+  });
+
+  it("goes onto the billing run's new invoice, only for the customers of the page who have some", async () => {
+    const r = await reconciliationWorld();
+    const erika = await r.customer("Erika Muster");
+    const lena = await r.customer("Lena Muster");
+    const first = await r.bill(erika, "basic"); // 35.70
+    await r.bill(lena, "basic");
+    await overpaid(r, first, 1_000);
+    expect((await credit(r, erika)).balance).toBe(1_000);
+    const before = await r.events("customer_credit.applied");
+
+    const report = await runBilling(r.world.env.DB, new Date(`${first.periodEnd}T12:00:00Z`), {
+      merchantId: r.m.merchantId,
+    });
+    expect(report).toMatchObject({ invoicesIssued: 2, errors: [], blocked: [] });
+    const renewals = (await r.events("invoice.created")).filter(
+      (invoice) => invoice.periodStart === first.periodEnd,
+    );
+    expect(renewals).toHaveLength(2);
+    const byCustomer = new Map(renewals.map((invoice) => [invoice.customerId, invoice.id]));
+    expect(await r.invoice(byCustomer.get(erika))).toMatchObject({
+      status: "partially_paid",
+      creditApplied: 1_000,
+    });
+    expect(await r.invoice(byCustomer.get(lena))).toMatchObject({
+      status: "open",
+      creditApplied: 0,
+    });
+    const applied = await r.events("customer_credit.applied");
+    expect(applied.filter((event) => !before.some((b) => b.amount === event.amount))).toEqual([
+      expect.objectContaining({ customerId: erika, amount: 1_000 }),
+    ]);
+    expect((await credit(r, erika)).balance).toBe(0);
+    expect((await credit(r, lena)).balance).toBe(0);
   });
 
   it("goes onto the open invoices oldest first when it is booked", async () => {

@@ -17,6 +17,14 @@ export interface CallOptions {
   now?: string;
 }
 
+/** Where `call` sends requests: the Worker under test, or one with other bindings. */
+let target: { fetch(input: string, init?: RequestInit): Promise<Response> } = SELF;
+
+/** Sends this test file's calls to another Worker environment (e.g. with a second D1 shard). */
+export function sendCallsTo(next: typeof target) {
+  target = next;
+}
+
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
@@ -28,7 +36,7 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
   }
   const method = options.method ?? (body === undefined ? "GET" : "POST");
   const url = `http://tarif.test${path}`;
-  const response = await SELF.fetch(url, { method, headers, body });
+  const response = await target.fetch(url, { method, headers, body });
   await checkResponse(method, url, response);
   return response;
 }

@@ -7,6 +7,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import worker from "../../worker/index.ts";
 import { BILLING_CRON, WEBHOOK_CRON } from "../../worker/jobs/crons.ts";
+import { runBilling } from "../../worker/jobs/billing-run.ts";
 import { deliverWebhooks } from "../../worker/jobs/webhook-delivery.ts";
 import { decryptSecret } from "../../worker/security.ts";
 import {
@@ -60,6 +61,7 @@ const invoiceCount = async (key: string) =>
   (await json(await call(`/api/v1/invoices?limit=100`, { key }), 200)).data.length as number;
 
 const FEB_1 = new Date("2027-02-01T03:00:00Z");
+const MAR_1 = new Date("2027-03-01T03:00:00Z");
 
 beforeEach(emptyDatabase);
 
@@ -91,6 +93,87 @@ describe("billing through the queue", () => {
     const keys = invoices.map((invoice) => `${invoice.contractId} ${invoice.periodStart}`);
     expect(new Set(keys).size).toBe(12);
     expect(new Set(invoices.map((invoice) => invoice.contractId))).toEqual(new Set(ids));
+  });
+});
+
+/** Contracts of one merchant and customer, created through the API ten at a time. */
+async function manyContracts(count: number) {
+  const { apiKey } = await createMerchant();
+  const catalogue = await createCatalogue(apiKey);
+  const customerId = await createCustomer(apiKey);
+  for (let i = 0; i < count; i += 10)
+    await Promise.all(
+      Array.from({ length: Math.min(10, count - i) }, async () =>
+        json(
+          await call("/api/v1/contracts", {
+            key: apiKey,
+            now: "2027-01-01T08:00:00Z",
+            body: { customerId, templateId: catalogue.pro.templateId, startDate: "2027-01-01" },
+          }),
+          201,
+        ),
+      ),
+    );
+  return apiKey;
+}
+
+/** Every invoice stored, whichever merchant: each period once, the numbers gapless. */
+async function storedInvoices() {
+  const { results } = await env.DB.prepare(
+    "SELECT contract_id, period_start, number FROM invoices ORDER BY number",
+  ).all<{ contract_id: string; period_start: string; number: string }>();
+  return results;
+}
+
+describe("billing a page of contracts per batch", () => {
+  it("bills several pages within the paid plan's budget, ~3 statements per contract, also when every message arrives twice", async () => {
+    await manyContracts(120);
+    const tick = await runTick(BILLING_CRON, FEB_1, env, {
+      budget: DEFAULT_QUERY_BUDGET,
+      duplicate: true,
+    });
+    expect(tick.maxStatements).toBeLessThanOrEqual(DEFAULT_QUERY_BUDGET);
+    const invoices = await storedInvoices();
+    expect(invoices).toHaveLength(240);
+    expect(new Set(invoices.map((i) => `${i.contract_id} ${i.period_start}`)).size).toBe(240);
+    expect(invoices.map((i) => i.number)).toEqual(
+      Array.from({ length: 240 }, (_, i) => `RE-2027-${String(i + 1).padStart(6, "0")}`),
+    );
+    // The billing alone (the tick also runs dunning), once: 3 pages of 50, 50 and 20.
+    const meter = new QueryMeter(DEFAULT_QUERY_BUDGET);
+    const report = await runBilling(env.DB, MAR_1, { meter });
+    expect(report).toMatchObject({ invoicesIssued: 120, errors: [], resumeAfter: null });
+    expect(meter.statements / 120).toBeLessThanOrEqual(3);
+    // Per page: the due read, the contexts' batch, the write batch; then the empty due read.
+    expect(meter.roundTrips).toBeLessThanOrEqual(3 * 3 + 1);
+    expect(await storedInvoices()).toHaveLength(360);
+  });
+
+  it("bills many pages within the free plan's budget, each invocation counted, duplicates changing nothing", async () => {
+    await manyContracts(60);
+    const tick = await runTick(BILLING_CRON, FEB_1, env, {
+      budget: FREE_PLAN_QUERY_BUDGET,
+      duplicate: true,
+    });
+    expect(tick.maxStatements).toBeLessThanOrEqual(FREE_PLAN_QUERY_BUDGET);
+    expect(tick.invocations).toBeGreaterThan(2);
+    const invoices = await storedInvoices();
+    expect(invoices).toHaveLength(120);
+    expect(new Set(invoices.map((i) => `${i.contract_id} ${i.period_start}`)).size).toBe(120);
+    expect(new Set(invoices.map((i) => i.number)).size).toBe(120);
+    // The billing alone, invocation after invocation as the queue would continue it.
+    let statements = 0;
+    let after: string | null = "";
+    for (let invocation = 0; after !== null; invocation++) {
+      expect(invocation).toBeLessThan(60);
+      const meter = new QueryMeter(FREE_PLAN_QUERY_BUDGET);
+      const report = await runBilling(env.DB, MAR_1, { meter, after, maxContracts: 1e9 });
+      expect(report.errors).toEqual([]);
+      statements += meter.statements;
+      after = report.resumeAfter;
+    }
+    expect(statements / 60).toBeLessThanOrEqual(3);
+    expect(await storedInvoices()).toHaveLength(180);
   });
 });
 

@@ -69,8 +69,15 @@ export async function runTick(
   };
   const invocation = () => {
     const meter = new QueryMeter(budget);
+    // Every D1 binding (each shard) counts into the invocation's one budget.
+    const shards = Object.fromEntries(
+      Object.entries(base).flatMap(([name, value]) =>
+        /^DB_SHARD_\d+$/.test(name) ? [[name, meteredD1(value as D1Database, meter)]] : [],
+      ),
+    );
     const invocationEnv: Bindings = {
       ...base,
+      ...shards,
       DB: meteredD1(base.DB, meter),
       JOBS: queue,
       D1_QUERY_BUDGET: String(workerBudget),

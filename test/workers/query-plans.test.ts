@@ -4,6 +4,7 @@
 // reconciliation page must come out of its index already in booking order.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { findDueContracts } from "../../worker/store/billing.ts";
 import { database } from "../../worker/store/db.ts";
 import {
   invoicesByIds,
@@ -102,5 +103,22 @@ describe("query plans of the reconciliation's reads", () => {
     expect(main).toMatch(/SEARCH bank_transactions USING INDEX bank_transactions_booking_order/);
     expect(main).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
     expect(plan!.filter((line) => HOT_TABLES.test(line))).toEqual([]);
+  });
+});
+
+describe("query plans of the billing run's reads", () => {
+  it("finds due contracts through the contracts_due index, never by walking all contracts", async () => {
+    const [plan] = await plans((db) => findDueContracts(db, "2027-02-01", "", 50, MERCHANT));
+    const text = plan!.join("\n");
+    expect(text).toMatch(/USING (COVERING )?INDEX contracts_due/);
+    expect(text).toMatch(/USING (COVERING )?INDEX contract_changes_due/);
+    expect(plan!.filter((line) => /^SCAN contracts\b/.test(line))).toEqual([]);
+  });
+
+  it("keeps the contracts_due index when the cron asks for live merchants only", async () => {
+    const [plan] = await plans((db) => findDueContracts(db, "2027-02-01", "", 50));
+    const text = plan!.join("\n");
+    expect(text).toMatch(/USING (COVERING )?INDEX contracts_due/);
+    expect(plan!.filter((line) => /^SCAN (contracts|merchants)\b/.test(line))).toEqual([]);
   });
 });

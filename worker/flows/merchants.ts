@@ -1,9 +1,12 @@
 // Operator use case: create a merchant with its first API key (returned once; only its SHA-256
 // digest is stored) and, optionally, its first back-office user, the owner. A test-mode merchant
-// gets a `sk_test_` key and its own test clock, starting now.
+// gets a `sk_test_` key and its own test clock, starting now. The merchant is created in the D1
+// shard its new id routes to (worker/store/shards.ts).
+import type { Bindings } from "../env.ts";
 import { newId, randomToken, sha256Hex } from "../security.ts";
-import { isUniqueViolation, type Db } from "../store/db.ts";
+import { database, isUniqueViolation } from "../store/db.ts";
 import { createMerchant, type MerchantRecord } from "../store/merchants.ts";
+import { databaseFor } from "../store/shards.ts";
 import type { NewUser } from "../store/users.ts";
 import { emailTaken, newUserRow, type UserInput } from "./users.ts";
 
@@ -15,7 +18,7 @@ export interface MerchantRequest {
 }
 
 export async function createMerchantWithKey(
-  db: Db,
+  env: Bindings,
   request: MerchantRequest,
   now: Date,
 ): Promise<{ merchant: MerchantRecord; apiKey: string; owner: NewUser | undefined }> {
@@ -25,7 +28,7 @@ export async function createMerchantWithKey(
   const owner = request.owner
     ? await newUserRow(id, { ...request.owner, role: "owner" })
     : undefined;
-  const merchant = await createMerchant(db, {
+  const merchant = await createMerchant(database(databaseFor(env, id)), {
     id,
     name: request.name,
     timeZone: request.timeZone,

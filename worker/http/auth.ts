@@ -7,7 +7,9 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { isAllowed } from "../domain/permissions.ts";
 import type { AppEnv } from "../env.ts";
+import { database } from "../store/db.ts";
 import { findMerchantByKeyHash } from "../store/merchants.ts";
+import { databaseFor, findInShards } from "../store/shards.ts";
 import { findLiveSession } from "../store/users.ts";
 import { sha256Hex, timingSafeEqual } from "../security.ts";
 import { DomainError } from "../domain/errors.ts";
@@ -60,17 +62,30 @@ export function clearSessionCookie(c: Context<AppEnv>) {
   });
 }
 
+/**
+ * Points the request at the merchant's shard: `c.var.db`, and the `DB` of `c.env` that the
+ * flows given the bindings (documents, company settings, webhooks, …) read and write.
+ */
+export function routeToShard(c: Context<AppEnv>, merchantId: string) {
+  const d1 = databaseFor(c.env, merchantId);
+  c.env = { ...c.env, DB: d1 };
+  c.set("db", database(d1));
+}
+
 async function authenticateKey(c: Context<AppEnv>, token: string) {
   const hash = await sha256Hex(token);
-  const found = await findMerchantByKeyHash(c.var.db, hash);
+  const found = await findInShards(c.env, (d1) => findMerchantByKeyHash(database(d1), hash));
   if (!found || !timingSafeEqual(found.keyHash, hash))
     throw new DomainError("unauthorized", "The API key is unknown or revoked.");
+  routeToShard(c, found.merchant.id);
   c.set("merchant", found.merchant);
   c.set("principal", { kind: "api_key" });
 }
 
 async function authenticateSession(c: Context<AppEnv>, token: string) {
-  const session = await findLiveSession(c.var.db, await sha256Hex(token), c.var.now.toISOString());
+  const hash = await sha256Hex(token);
+  const at = c.var.now.toISOString();
+  const session = await findInShards(c.env, (d1) => findLiveSession(database(d1), hash, at));
   if (!session) {
     // The answer also removes the dead cookie from the browser.
     const expired = new DomainError("session_expired", "The session has ended; sign in again.");
@@ -86,6 +101,7 @@ async function authenticateSession(c: Context<AppEnv>, token: string) {
         `A signed-in request that changes something needs the ${CSRF_HEADER} header of its session.`,
       );
   }
+  routeToShard(c, session.merchant.id);
   c.set("merchant", session.merchant);
   c.set("principal", {
     kind: "user",

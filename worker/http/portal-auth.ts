@@ -6,11 +6,12 @@ import { and, eq, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { merchants } from "../../schema/tables.ts";
 import type { AppEnv } from "../env.ts";
-import { type Db } from "../store/db.ts";
+import { database, type Db } from "../store/db.ts";
 import { findPortalPrincipal } from "../store/portal.ts";
+import { findInShards } from "../store/shards.ts";
 import { sha256Hex } from "../security.ts";
 import { DomainError } from "../domain/errors.ts";
-import { useMerchantClock } from "./auth.ts";
+import { routeToShard, useMerchantClock } from "./auth.ts";
 import { problemResponse } from "./problem.ts";
 
 const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
@@ -80,17 +81,16 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
       "session_missing",
       "Send the portal session token as `Authorization: Bearer <token>`.",
     );
-  const principal = await findPortalPrincipal(
-    c.var.db,
-    await sha256Hex(match[1]!),
-    c.get("now").toISOString(),
-  );
+  const hash = await sha256Hex(match[1]!);
+  const at = c.get("now").toISOString();
+  const principal = await findInShards(c.env, (d1) => findPortalPrincipal(database(d1), hash, at));
   if (!principal)
     throw new DomainError(
       "session_invalid",
       "The portal session is unknown, expired or revoked; request a new one.",
     );
   // Set before the checks below, so CORS answers a refusal by this merchant's origins only.
+  routeToShard(c, principal.merchant.id);
   c.set("merchant", principal.merchant);
   if (!principal.merchant.portalEnabled)
     throw new DomainError("portal_disabled", "The self-service portal is switched off.");

@@ -1,28 +1,35 @@
-// The billing run (cron): for each contract with due work, in order, apply the scheduled
-// changes whose day has come, bill the next period in advance (with carried proration lines),
-// and end contracts whose last day has passed. Every step is one guarded, atomic D1 batch
-// keyed so that re-running the same day, or after a crash halfway, issues nothing twice.
-// Each step is started only when the invocation's D1 query budget can still pay for it; the
-// run then stops and says where the next invocation resumes (see query-budget.ts). A
-// contract whose invoice cannot be issued lawfully (company settings or the customer's address
+// The billing run (cron / queue consumer), a page of due contracts at a time: one read finds the
+// page, one batch loads every contract's context (contract, items, templates, plan articles,
+// due scheduled changes, carried lines, the merchant once), the domain computes each next
+// invoice, and one guarded batch writes them all — about 3 round trips per page. Scheduled
+// changes whose day has come go through the change use case itself (actor billing_run), so the
+// page path and a merchant's change cannot diverge. Re-running the same day, a page delivered
+// twice or a crash halfway issue nothing twice (version guards, unique billing keys). Each page
+// is sized to the invocation's D1 query budget and started only if it can be finished; the run
+// then stops and says where the next invocation resumes (see query-budget.ts). A contract
+// whose invoice cannot be issued lawfully (company settings or the customer's address
 // incomplete) is left exactly as it is, still due, and reported as blocked: once the data is
 // complete, the next tick bills it.
-import { localDate, periodContaining, type IsoDate } from "../domain/calendar.ts";
-import { periodInvoiceLines } from "../domain/contract-billing.ts";
-import { itemPeriodAmount } from "../domain/contract-terms.ts";
+import { localDate, type IsoDate } from "../domain/calendar.ts";
+import { billingStep, nextPeriodBilling } from "../domain/contract-billing.ts";
 import { DomainError } from "../domain/errors.ts";
-import { draftInvoice, regularBillingKey } from "../domain/invoice-draft.ts";
 import { InvoicePartiesIncomplete } from "../domain/invoice-snapshot.ts";
 import { TaxRuleError } from "../domain/tax-decision.ts";
-import { applyChange, loadForChange } from "../flows/contract-changes.ts";
+import { applyChange } from "../flows/contract-changes.ts";
 import { freshInvoiceIds } from "../security.ts";
-import { billPeriodStatements, endContractStatements, findDueContracts } from "../store/billing.ts";
-import type { ChangeContext } from "../store/change-context.ts";
 import {
-  dueScheduledChanges,
+  BILLING_PAGE_READS,
+  BILLING_PAGE_READS_KNOWN,
+  billPageStatements,
+  endContractStatements,
+  findDueContracts,
+  loadBillingPage,
+  type BillingContext,
+  type ContractPeriodBilling,
+  type DueContract,
+} from "../store/billing.ts";
+import {
   failScheduledChangeStatement,
-  requiredParties,
-  uninvoicedCarriedLinesQuery,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
 import {
@@ -32,8 +39,14 @@ import {
   runBatch,
   type Db,
 } from "../store/db.ts";
+import type { SellerRows } from "../store/company.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
-import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "./query-budget.ts";
+import {
+  DEFAULT_QUERY_BUDGET,
+  meteredD1,
+  isQueryBudgetExceeded,
+  QueryMeter,
+} from "./query-budget.ts";
 
 export interface BillingRunReport {
   contracts: number;
@@ -51,6 +64,7 @@ export interface BillingRunReport {
 export interface BillingRunOptions {
   /** Contracts per tick; the rest are picked up by the next tick (the due set is the cursor). */
   maxContracts?: number;
+  /** Contracts per page (at most 50: a page's ids are bound parameters of its reads). */
   pageSize?: number;
   /** Steps per contract per tick: a contract months behind catches up over a few ticks. */
   maxStepsPerContract?: number;
@@ -58,16 +72,23 @@ export interface BillingRunOptions {
   merchantId?: string;
   /** Continue after this contract id (the `resumeAfter` of the previous run). */
   after?: string;
-  /** The invocation's query budget; each step is started only if it can be finished. */
+  /** The invocation's query budget; each page is started only if it can be finished. */
   meter?: QueryMeter;
 }
 
+/** The most contracts one page reads: their ids are bound parameters of the page's reads. */
+export const MAX_PAGE_SIZE = 50;
+
+/** Statements of a page write that do not grow with the page (guards, series, fan-out, …). */
+export const PAGE_WRITE_FIXED = 6;
+
 /**
- * The most a step reads before it writes: the due change, the change context (contract, items,
- * templates, articles, the invoice parties), the carried lines. Its write is one batch whose size is known before it
- * is sent, and checked then.
+ * Statements per billed contract in a page write, rounded up: a quarter of an invoice insert,
+ * a third of a line insert, a sixteenth of an event insert, a twelfth of the pending documents'
+ * insert, its e-mail. Applying a customer's credit costs four more, only for customers whose
+ * context shows credit left; the write is then halved until it fits (see writePage).
  */
-export const BILLING_STEP_READS = 15;
+export const PAGE_WRITE_PER_CONTRACT = 2;
 
 /**
  * What a scheduled change needs through the change use case: its context reads and one write
@@ -76,113 +97,145 @@ export const BILLING_STEP_READS = 15;
  */
 export const CHANGE_STEP_STATEMENTS = 30;
 
-/** The budget ran out before a step could be finished; nothing of the step was written. */
+/** The budget ran out before a page could be finished; nothing unfinished was written. */
 class BudgetSpent extends Error {}
-
-type Step = "change_applied" | "change_failed" | "invoice_issued" | "contract_ended" | "idle";
 
 export async function runBilling(
   d1: D1Database,
   scheduledTime: Date,
   options: BillingRunOptions = {},
 ): Promise<BillingRunReport> {
-  const { maxContracts = 500, pageSize = 50, maxStepsPerContract = 24 } = options;
+  const { maxContracts = 500, maxStepsPerContract = 24 } = options;
+  const pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const meter = options.meter ?? new QueryMeter(DEFAULT_QUERY_BUDGET);
-  const db = database(meteredD1(d1, meter));
-  const report: BillingRunReport = {
-    contracts: 0,
-    changesApplied: 0,
-    changesFailed: 0,
-    invoicesIssued: 0,
-    contractsEnded: 0,
-    errors: [],
-    resumeAfter: null,
-    blocked: [],
+  const run: BillingRun = {
+    db: database(meteredD1(d1, meter)),
+    meter,
+    at: scheduledTime,
+    latestToday: localDate(scheduledTime, "Pacific/Kiritimati"),
+    maxSteps: maxStepsPerContract,
+    merchants: new Map(),
+    sellers: new Map(),
+    report: {
+      contracts: 0,
+      changesApplied: 0,
+      changesFailed: 0,
+      invoicesIssued: 0,
+      contractsEnded: 0,
+      errors: [],
+      resumeAfter: null,
+      blocked: [],
+    },
   };
-  // UTC+14 is the furthest any merchant's "today" can be ahead of UTC.
-  const latestToday = localDate(scheduledTime, "Pacific/Kiritimati");
-  const merchants = new Map<string, Promise<MerchantRecord | undefined>>();
-  const merchantOf = (id: string) => {
-    // `.then` runs drizzle's lazy query once; the query object itself would run on every await.
-    if (!merchants.has(id))
-      merchants.set(
-        id,
-        db.query.merchants.findFirst({ where: (m, { eq }) => eq(m.id, id) }).then((row) => row),
-      );
-    return merchants.get(id)!;
-  };
+  const { report } = run;
   let after = options.after ?? "";
   while (report.contracts < maxContracts) {
-    // A page read, a merchant read and one step: less than that left, and nothing would move.
-    if (!meter.affords(2 + BILLING_STEP_READS)) return { ...report, resumeAfter: after };
+    // The page read, its context batch and the smallest write: less than that, nothing moves.
+    const known = options.merchantId !== undefined && run.merchants.has(options.merchantId);
+    const reads = known ? BILLING_PAGE_READS_KNOWN : BILLING_PAGE_READS;
+    const forWrites = meter.remaining - 1 - reads - PAGE_WRITE_FIXED;
+    const affordable = Math.floor(forWrites / PAGE_WRITE_PER_CONTRACT);
+    if (affordable < 1) return { ...report, resumeAfter: after };
     const page = await findDueContracts(
-      db,
-      latestToday,
+      run.db,
+      run.latestToday,
       after,
-      Math.min(pageSize, maxContracts - report.contracts),
+      Math.min(pageSize, maxContracts - report.contracts, affordable),
       options.merchantId,
     );
     if (page.length === 0) break;
-    for (const due of page) {
-      try {
-        const merchant = (await merchantOf(due.merchantId))!;
-        await billContract(
-          db,
-          meter,
-          merchant,
-          due.id,
-          localDate(scheduledTime, due.timeZone),
-          scheduledTime,
-          maxStepsPerContract,
-          report,
-        );
-      } catch (error) {
-        // Left for the next run, which starts again at this contract.
-        if (error instanceof BudgetSpent) return { ...report, resumeAfter: after };
-        // One broken contract must not stop the run for everyone else; it stays due and is retried.
-        report.errors.push({
-          contractId: due.id,
-          message: error instanceof Error ? error.message : String(error),
-        });
-        console.error("billing run: contract failed", due.id, error);
-      }
-      report.contracts += 1;
-      after = due.id;
+    try {
+      await billPage(run, page);
+    } catch (error) {
+      // Left for the next run, which starts again at this page: what is done is no longer due.
+      if (error instanceof BudgetSpent) return { ...report, resumeAfter: after };
+      throw error;
     }
+    report.contracts += page.length;
+    after = page[page.length - 1]!.id;
     if (report.contracts >= maxContracts) return { ...report, resumeAfter: after };
   }
   return report;
 }
 
-async function billContract(
-  db: Db,
-  meter: QueryMeter,
-  merchant: MerchantRecord,
-  contractId: string,
-  today: IsoDate,
-  at: Date,
-  maxSteps: number,
-  report: BillingRunReport,
-) {
-  for (let step = 0; step < maxSteps; step++) {
-    if (!meter.affords(BILLING_STEP_READS)) throw new BudgetSpent();
-    let outcome: Step;
-    try {
-      outcome = await nextStep({ db, meter }, merchant, contractId, today, at);
-    } catch (error) {
-      const blocked = blockedReason(error);
-      if (!blocked) throw error;
-      report.blocked.push({ contractId, ...blocked });
-      return;
+interface BillingRun {
+  db: Db;
+  meter: QueryMeter;
+  at: Date;
+  /** The furthest "today" of any merchant time zone: the due set's bound. */
+  latestToday: IsoDate;
+  maxSteps: number;
+  /** Each merchant read once per invocation, with its company settings and creditor id. */
+  merchants: Map<string, MerchantRecord>;
+  sellers: Map<string, SellerRows>;
+  report: BillingRunReport;
+}
+
+/** A contract's next write in a page batch. */
+type PageWork =
+  | { kind: "bill"; id: string; billing: ContractPeriodBilling; more: boolean }
+  | { kind: "end"; id: string; context: BillingContext };
+
+/**
+ * Steps every contract of the page until none has due work left (or its steps for this tick
+ * are used up): each round loads the contexts still pending in one batch, applies due changes
+ * through the use case, and writes all bills and ends in one batch.
+ */
+async function billPage(run: BillingRun, page: readonly DueContract[]) {
+  const { meter, report } = run;
+  const steps = new Map(page.map((due) => [due.id, 0]));
+  let pending = page.map((due) => due.id);
+  while (pending.length > 0) {
+    const unknown = [...new Set(page.map((due) => due.merchantId))].filter(
+      (id) => !run.merchants.has(id),
+    );
+    const reads = unknown.length > 0 ? BILLING_PAGE_READS : BILLING_PAGE_READS_KNOWN;
+    if (!meter.affords(reads + PAGE_WRITE_FIXED)) throw new BudgetSpent();
+    const { contexts, merchants, sellers } = await loadBillingPage(
+      run.db,
+      pending,
+      run.latestToday,
+      unknown,
+      run.sellers,
+    );
+    for (const merchant of merchants) run.merchants.set(merchant.id, merchant);
+    for (const [id, seller] of sellers) run.sellers.set(id, seller);
+    const next: string[] = [];
+    const work: PageWork[] = [];
+    for (const id of pending) {
+      const context = contexts.get(id);
+      const merchant = context && run.merchants.get(context.contract.merchantId);
+      if (!context || !merchant) continue;
+      const used = (steps.get(id) ?? 0) + 1;
+      steps.set(id, used);
+      const today = localDate(run.at, merchant.timeZone);
+      const change = context.dueChanges.find((due) => due.effectiveDate <= today);
+      const step = billingStep(context.contract, change?.effectiveDate, today);
+      try {
+        if (step === "apply_change") {
+          // A lost race stops the contract for this run, like any conflict; else it steps on.
+          const outcome = await applyScheduled(run, merchant, change!);
+          if (outcome !== "idle" && used < run.maxSteps) next.push(id);
+        } else if (step === "end_contract") {
+          work.push({ kind: "end", id, context });
+        } else if (step === "bill_period") {
+          const billing = billingOf(context, merchant, today);
+          // Still due after this period (months behind), or a change waits for a later day.
+          const more =
+            billing.period.end <= today ||
+            context.dueChanges.some((due) => due.effectiveDate <= today);
+          work.push({ kind: "bill", id, billing, more: more && used < run.maxSteps });
+        }
+      } catch (error) {
+        if (error instanceof BudgetSpent || isQueryBudgetExceeded(error)) throw error;
+        // Missing invoice data is the merchant's to fix: the contract stays due, untouched.
+        const blocked = blockedReason(error);
+        if (blocked) report.blocked.push({ contractId: id, ...blocked });
+        else fail(report, id, error);
+      }
     }
-    if (outcome === "idle") return;
-    if (outcome === "change_applied") report.changesApplied += 1;
-    if (outcome === "change_failed") report.changesFailed += 1;
-    if (outcome === "invoice_issued") report.invoicesIssued += 1;
-    if (outcome === "contract_ended") {
-      report.contractsEnded += 1;
-      return;
-    }
+    next.push(...(await writePage(run, work)));
+    pending = next;
   }
 }
 
@@ -193,47 +246,128 @@ function blockedReason(error: unknown): { code: string; fields: string[] } | nul
   return null;
 }
 
-/** The handle a step reads and writes through, and the budget its write must fit in. */
-interface StepDb {
-  db: Db;
-  meter: QueryMeter;
+function billingOf(
+  context: BillingContext,
+  merchant: MerchantRecord,
+  today: IsoDate,
+): ContractPeriodBilling {
+  const { contract, parties } = context;
+  if (!parties) throw new Error(`customer of contract ${contract.id} not found`);
+  return {
+    ...nextPeriodBilling(
+      {
+        snapshot: context.snapshot,
+        merchantId: merchant.id,
+        customerId: contract.customerId,
+        currency: context.planCurrency,
+        paymentTermDays: merchant.paymentTermDays,
+        carried: context.carried,
+        today,
+        parties,
+      },
+      freshInvoiceIds(),
+    ),
+    contract,
+    carriedLineIds: context.carried.map((line) => line.id),
+    applyCredit: context.customerHasCredit,
+  };
 }
 
-async function nextStep(
-  job: StepDb,
-  merchant: MerchantRecord,
-  contractId: string,
-  today: IsoDate,
-  at: Date,
-): Promise<Step> {
-  const { db } = job;
-  const [change] = await dueScheduledChanges(db, contractId, today);
-  const context = await loadForChange(db, merchant.id, contractId, change?.request);
-  const { contract } = context;
-  // A change on or before the period end comes first: at the boundary it shapes the next invoice.
-  if (change && change.effectiveDate <= contract.currentPeriodEnd)
-    return applyScheduled(job, merchant, change, at);
-  if (contract.currentPeriodEnd > today) return "idle";
-  if (contract.endDate !== null && contract.endDate < contract.currentPeriodEnd) {
-    return guarded(job, endContractStatements(db, contract, at), "contract_ended");
+function statementsOf(run: BillingRun, work: readonly PageWork[]) {
+  const bills = work.flatMap((item) => (item.kind === "bill" ? [item.billing] : []));
+  return [
+    ...billPageStatements(run.db, bills, run.at),
+    ...work.flatMap((item) =>
+      item.kind === "end" ? endContractStatements(run.db, item.context.contract, run.at) : [],
+    ),
+  ];
+}
+
+/**
+ * Writes the page in one batch, as much of it as the budget can still pay for (the rest is
+ * left for the next invocation). A concurrent writer or a second delivery of the page aborts
+ * the batch as a whole: those contracts are read again. Any other failure is narrowed down
+ * contract by contract, so one broken contract does not stop the others. Returns the contracts
+ * with more due work.
+ */
+async function writePage(run: BillingRun, work: PageWork[]): Promise<string[]> {
+  const { meter, report } = run;
+  if (work.length === 0) return [];
+  let fitting = work;
+  let statements = statementsOf(run, fitting);
+  while (fitting.length > 1 && !meter.affords(statements.length)) {
+    fitting = fitting.slice(0, Math.max(1, Math.floor(fitting.length / 2)));
+    statements = statementsOf(run, fitting);
   }
-  return billNextPeriod(job, merchant, context, today, at);
+  if (statements.length > meter.limit) {
+    fail(
+      report,
+      fitting[0]!.id,
+      new Error(`one step needs ${statements.length} D1 statements, the budget is ${meter.limit}`),
+    );
+    return [];
+  }
+  if (!meter.affords(statements.length)) throw new BudgetSpent();
+  const left = fitting.length < work.length;
+  try {
+    await runBatch(run.db, statements);
+  } catch (error) {
+    // The binding refused: the plan was wrong, and the invocation fails loudly (and is retried).
+    if (isQueryBudgetExceeded(error)) throw error;
+    if (isContractVersionConflict(error) || isUniqueViolation(error))
+      return retryOrDefer(fitting, left);
+    if (fitting.length === 1) {
+      fail(report, fitting[0]!.id, error);
+      return deferIf(left);
+    }
+    const more: string[] = [];
+    for (const item of fitting) more.push(...(await writePage(run, [item])));
+    return [...more, ...deferIf(left)];
+  }
+  for (const item of fitting) {
+    if (item.kind === "end") report.contractsEnded += 1;
+    else report.invoicesIssued += 1;
+  }
+  const more = fitting.flatMap((item) => (item.kind === "bill" && item.more ? [item.id] : []));
+  if (left) throw new BudgetSpent();
+  return more;
+}
+
+/** A lost race is read again (the other writer's work is then seen, never repeated). */
+function retryOrDefer(fitting: PageWork[], left: boolean): string[] {
+  if (left) throw new BudgetSpent();
+  return fitting.map((item) => item.id);
+}
+
+function deferIf(left: boolean): string[] {
+  if (left) throw new BudgetSpent();
+  return [];
+}
+
+function fail(report: BillingRunReport, contractId: string, error: unknown) {
+  // One broken contract must not stop the run for everyone else; it stays due and is retried.
+  report.errors.push({
+    contractId,
+    message: error instanceof Error ? error.message : String(error),
+  });
+  console.error("billing run: contract failed", contractId, error);
 }
 
 /** The same use case as a merchant's change, on the day it was scheduled for. */
 async function applyScheduled(
-  job: StepDb,
+  run: BillingRun,
   merchant: MerchantRecord,
   change: ContractChangeRecord,
-  at: Date,
-): Promise<Step> {
+): Promise<"applied" | "failed" | "idle"> {
+  const { db, meter, report } = run;
   const actor = { kind: "billing_run", merchant, change } as const;
   const order = { ...change.request, effectiveDate: change.effectiveDate };
   // The use case reads its context and writes one batch; both must fit what is left.
-  if (!job.meter.affords(CHANGE_STEP_STATEMENTS)) throw new BudgetSpent();
+  if (!meter.affords(CHANGE_STEP_STATEMENTS)) throw new BudgetSpent();
   try {
-    await applyChange(job.db, actor, change.contractId, order, at);
-    return "change_applied";
+    await applyChange(db, actor, change.contractId, order, run.at);
+    report.changesApplied += 1;
+    return "applied";
   } catch (error) {
     if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
     // Missing invoice data is the merchant's to fix, not the change's fault: it stays due.
@@ -242,87 +376,10 @@ async function applyScheduled(
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
     if (!(error instanceof DomainError)) throw error;
     const reason = `${error.code}: ${error.message}`;
-    const failed = [failScheduledChangeStatement(job.db, merchant.id, change.id, reason)];
-    if (!job.meter.affords(failed.length)) throw new BudgetSpent();
-    await runBatch(job.db, failed);
-    return "change_failed";
-  }
-}
-
-async function billNextPeriod(
-  job: StepDb,
-  merchant: MerchantRecord,
-  context: ChangeContext,
-  today: IsoDate,
-  at: Date,
-): Promise<Step> {
-  const { db } = job;
-  const { contract, snapshot } = context;
-  const period = periodContaining(
-    snapshot.billingAnchor,
-    snapshot.interval,
-    contract.currentPeriodEnd,
-  );
-  const carried = await uninvoicedCarriedLinesQuery(db, contract.id);
-  const items = snapshot.items.map((item) => ({
-    ...item,
-    billedPeriodAmount: itemPeriodAmount(item, snapshot.interval),
-  }));
-  const invoice = draftInvoice(
-    {
-      kind: "regular",
-      currency: context.planCurrency,
-      lines: periodInvoiceLines(items, snapshot.interval, period, carried),
-    },
-    {
-      merchantId: merchant.id,
-      customerId: contract.customerId,
-      contractId: contract.id,
-      // Billed on the period's first day; a run that catches up dates the invoice the day it is issued.
-      issueDate: today,
-      paymentTermDays: merchant.paymentTermDays,
-      periodStart: period.start,
-      periodEnd: period.end,
-      changeId: null,
-      billingKey: regularBillingKey(contract.id, period.start),
-      parties: requiredParties(context),
-    },
-    freshInvoiceIds(),
-  );
-  const statements = billPeriodStatements(
-    db,
-    {
-      contract,
-      period,
-      items,
-      carriedLineIds: carried.map((line) => line.id),
-      invoice,
-    },
-    at,
-  );
-  return guarded(job, statements, "invoice_issued");
-}
-
-/**
- * A concurrent writer (a customer's change, a second run) makes the batch abort as a whole; the
- * next step reloads the contract and sees what the other writer did. A batch larger than a whole
- * budget could never be sent, so it fails the contract instead of deferring it forever.
- */
-async function guarded(
-  { db, meter }: StepDb,
-  statements: Parameters<typeof runBatch>[1],
-  step: Step,
-): Promise<Step> {
-  if (statements.length > meter.limit)
-    throw new Error(
-      `one step needs ${statements.length} D1 statements, the budget is ${meter.limit}`,
-    );
-  if (!meter.affords(statements.length)) throw new BudgetSpent();
-  try {
-    await runBatch(db, statements);
-    return step;
-  } catch (error) {
-    if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
-    throw error;
+    const failed = [failScheduledChangeStatement(db, merchant.id, change.id, reason)];
+    if (!meter.affords(failed.length)) throw new BudgetSpent();
+    await runBatch(db, failed);
+    report.changesFailed += 1;
+    return "failed";
   }
 }

@@ -99,3 +99,10 @@ export function meteredD1(d1: D1Database, meter: QueryMeter): D1Database {
     },
   });
 }
+
+/** Whether this failure (or what caused it: drizzle wraps driver errors) is the meter's refusal. */
+export function isQueryBudgetExceeded(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = (cause as { cause?: unknown }).cause)
+    if (cause instanceof QueryBudgetExceeded) return true;
+  return false;
+}

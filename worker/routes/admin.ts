@@ -54,7 +54,7 @@ export const adminRouter = new Hono<AppEnv>().post(
   valid("json", CreateMerchant),
   async (c) => {
     const { merchant, apiKey, owner } = await createMerchantWithKey(
-      c.var.db,
+      c.env,
       c.req.valid("json"),
       c.var.now,
     );

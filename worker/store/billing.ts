@@ -1,22 +1,41 @@
-// What the billing run reads and writes: contracts with due work, the statements that bill the
-// next period (advance the period, snapshot what each item was billed at, issue the invoice
-// with carried proration lines) and the ones that end a contract.
-import { and, asc, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
+// What the billing run reads and writes, a page of contracts at a time: the contracts with due
+// work, their contexts in one batch, the statements that bill their next periods (advance the
+// periods, snapshot what each item was billed at, issue the invoices with carried proration
+// lines) in one batch, and the ones that end a contract.
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { union } from "drizzle-orm/sqlite-core";
+import { union, unionAll } from "drizzle-orm/sqlite-core";
 import {
+  articles,
   carriedLines,
   contractChanges,
   contractItems,
+  contractTemplates,
   contracts,
   merchants,
 } from "../../schema/tables.ts";
-import type { Period } from "../domain/calendar.ts";
+import type { CarriedLine, PeriodBilling } from "../domain/contract-billing.ts";
+import type { ContractSnapshot } from "../domain/contract-terms.ts";
 import { newId } from "../security.ts";
-import { guardedContractWrite } from "./contracts.ts";
-import type { InvoiceDraft } from "../domain/invoice-draft.ts";
-import type { Db } from "./db.ts";
-import { issueInvoiceStatements } from "./invoices.ts";
+import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
+import { contractSnapshot, templateTerms } from "./change-context.ts";
+import {
+  merchantsWithSellerQuery,
+  pageCustomersQuery,
+  partiesOfPage,
+  type SellerRows,
+} from "./company.ts";
+import type { ContractChangeRecord } from "./contract-changes.ts";
+import {
+  billedItemsStatements,
+  guardedContractsWrite,
+  guardedContractWrite,
+  type ContractRecord,
+} from "./contracts.ts";
+import { hasCreditLeft } from "./customer-credit.ts";
+import { inRows, jsonRows, rowValue, type Db } from "./db.ts";
+import { issueInvoicesStatements } from "./invoices.ts";
+import type { MerchantRecord } from "./merchants.ts";
 import { eventStatements } from "./webhook-events.ts";
 
 export interface DueContract {
@@ -28,7 +47,9 @@ export interface DueContract {
 /**
  * Contracts with a period end or a scheduled change on or before `latestToday` (the furthest
  * "today" of any merchant time zone). Work shrinks this set as it is done, so it is its own
- * cursor across ticks; `after` pages within one tick.
+ * cursor across ticks; `after` pages within one tick. The period ends are found through the
+ * `contracts_due` index and the changes through `contract_changes_due`, never by walking all
+ * contracts.
  */
 export async function findDueContracts(
   db: Db,
@@ -37,11 +58,29 @@ export async function findDueContracts(
   limit: number,
   merchantId?: string,
 ): Promise<DueContract[]> {
-  const dueChange = db
+  const byPeriod = db
+    .select({ id: contracts.id })
+    .from(contracts)
+    .where(
+      and(
+        lte(contracts.currentPeriodEnd, latestToday),
+        // Unary plus: the page cursor and the merchant filter the due index's rows; neither the
+        // primary key nor the merchant index is walked instead.
+        sql`+${contracts.id} > ${after}`,
+        inArray(contracts.status, ["active", "cancellation_pending"]),
+        merchantId === undefined ? undefined : sql`+${contracts.merchantId} = ${merchantId}`,
+      ),
+    );
+  const byChange = db
     .select({ id: contractChanges.contractId })
     .from(contractChanges)
     .where(
-      and(eq(contractChanges.status, "scheduled"), lte(contractChanges.effectiveDate, latestToday)),
+      and(
+        eq(contractChanges.status, "scheduled"),
+        lte(contractChanges.effectiveDate, latestToday),
+        gt(contractChanges.contractId, after),
+        merchantId === undefined ? undefined : eq(contractChanges.merchantId, merchantId),
+      ),
     );
   return db
     .select({ id: contracts.id, merchantId: contracts.merchantId, timeZone: merchants.timeZone })
@@ -49,17 +88,160 @@ export async function findDueContracts(
     .innerJoin(merchants, eq(merchants.id, contracts.merchantId))
     .where(
       and(
+        sql`${contracts.id} IN ${unionAll(byPeriod, byChange)}`,
         inArray(contracts.status, ["active", "cancellation_pending"]),
-        gt(contracts.id, after),
-        // Test-mode merchants run on their own clock (worker/jobs/test-clock.ts), never the cron's.
-        merchantId === undefined
-          ? eq(merchants.mode, "live")
-          : eq(contracts.merchantId, merchantId),
-        or(lte(contracts.currentPeriodEnd, latestToday), inArray(contracts.id, dueChange)),
+        // Test-mode merchants run on their own clock (worker/jobs/test-clock.ts), never the
+        // cron's; their merchant row is joined by primary key, the due index still finds the page.
+        merchantId === undefined ? eq(merchants.mode, "live") : undefined,
       ),
     )
     .orderBy(asc(contracts.id))
     .limit(limit);
+}
+
+/** What billing one contract needs, loaded for a whole page at once. */
+export interface BillingContext {
+  contract: ContractRecord;
+  snapshot: ContractSnapshot;
+  /** The currency the contract is billed in (its plan article's). */
+  planCurrency: string;
+  /** Its scheduled changes whose day may have come, oldest first. */
+  dueChanges: ContractChangeRecord[];
+  /** Proration lines waiting for the next regular invoice, oldest first. */
+  carried: (CarriedLine & { id: string })[];
+  /** Seller and buyer of its invoice as they are now; undefined if the customer is missing. */
+  parties: InvoiceParties | undefined;
+  /** Whether its customer has credit left, which the invoice's write then applies. */
+  customerHasCredit: boolean;
+}
+
+/** Statements of `loadBillingPage`'s batch when it reads merchants (the first page of each). */
+export const BILLING_PAGE_READS = 8;
+/** Statements of `loadBillingPage`'s batch when every merchant of the page is already known. */
+export const BILLING_PAGE_READS_KNOWN = 7;
+
+/**
+ * The contexts of a page of contracts in ONE round trip: contracts, current items, templates,
+ * plan articles, scheduled changes due by `latestToday`, uninvoiced carried lines, the
+ * customers with their active mandate and whether they have credit left, and — for merchants
+ * not yet known to the caller — the merchants with their company settings and creditor ids.
+ */
+export async function loadBillingPage(
+  db: Db,
+  contractIds: readonly string[],
+  latestToday: string,
+  unknownMerchantIds: readonly string[],
+  knownSellers: ReadonlyMap<string, SellerRows>,
+): Promise<{
+  contexts: Map<string, BillingContext>;
+  merchants: MerchantRecord[];
+  sellers: Map<string, SellerRows>;
+}> {
+  const ids = [...contractIds];
+  const templateIds = db
+    .select({ id: contracts.templateId })
+    .from(contracts)
+    .where(inArray(contracts.id, ids));
+  const customerIds = db
+    .select({ id: contracts.customerId })
+    .from(contracts)
+    .where(inArray(contracts.id, ids));
+  const pageReads = [
+    db.select().from(contracts).where(inArray(contracts.id, ids)),
+    db
+      .select()
+      .from(contractItems)
+      .where(and(inArray(contractItems.contractId, ids), isNull(contractItems.endedOn)))
+      .orderBy(asc(contractItems.id)),
+    db.select().from(contractTemplates).where(inArray(contractTemplates.id, templateIds)),
+    db
+      .select()
+      .from(articles)
+      .where(
+        inArray(
+          articles.id,
+          db
+            .select({ id: contractTemplates.planArticleId })
+            .from(contractTemplates)
+            .where(inArray(contractTemplates.id, templateIds)),
+        ),
+      ),
+    db
+      .select()
+      .from(contractChanges)
+      .where(
+        and(
+          inArray(contractChanges.contractId, ids),
+          eq(contractChanges.status, "scheduled"),
+          lte(contractChanges.effectiveDate, latestToday),
+        ),
+      )
+      .orderBy(asc(contractChanges.effectiveDate), asc(contractChanges.id)),
+    db
+      .select()
+      .from(carriedLines)
+      .where(and(inArray(carriedLines.contractId, ids), isNull(carriedLines.invoiceId)))
+      .orderBy(asc(carriedLines.id)),
+    pageCustomersQuery(db, customerIds, {
+      hasCredit: hasCreditLeft(sql`"customers"."merchant_id"`, sql`"customers"."id"`),
+    }),
+  ] as const;
+  const unknown = [...unknownMerchantIds];
+  const [[rows, items, templates, plans, changes, carried, customerRows], merchantRows, sellers] =
+    unknown.length === 0
+      ? [await db.batch(pageReads), [], new Map<string, SellerRows>()]
+      : await db
+          .batch([...pageReads, merchantsWithSellerQuery(db, unknown)])
+          .then(
+            ([r, i, t, p, c, l, u, m]) =>
+              [
+                [r, i, t, p, c, l, u] as const,
+                m.map((row) => row.merchant),
+                new Map(
+                  m.map((row) => [
+                    row.merchant.id,
+                    { company: row.company ?? undefined, creditorId: row.creditorId ?? undefined },
+                  ]),
+                ),
+              ] as const,
+          );
+  const sellerOf = (merchantId: string) => sellers.get(merchantId) ?? knownSellers.get(merchantId);
+  const templateById = new Map(templates.map((template) => [template.id, template]));
+  const planById = new Map(plans.map((plan) => [plan.id, plan]));
+  const contexts = new Map<string, BillingContext>();
+  for (const contract of rows) {
+    const template = templateById.get(contract.templateId);
+    const plan = template ? planById.get(template.planArticleId) : undefined;
+    // Both belong to the contract's merchant; a mismatch is a broken row, not billed.
+    if (!template || !plan || template.merchantId !== contract.merchantId) continue;
+    const terms = templateTerms(template, plan);
+    const own = <T extends { contractId: string; merchantId: string }>(row: T) =>
+      row.contractId === contract.id && row.merchantId === contract.merchantId;
+    const customer = customerRows.find(
+      (row) =>
+        row.customer.id === contract.customerId && row.customer.merchantId === contract.merchantId,
+    );
+    contexts.set(contract.id, {
+      contract,
+      snapshot: contractSnapshot(contract, items.filter(own), terms),
+      planCurrency: plan.currency,
+      dueChanges: changes.filter(own),
+      carried: carried.filter(own).map((line) => ({
+        id: line.id,
+        description: line.description,
+        articleId: line.articleId,
+        itemId: line.itemId,
+        quantity: line.quantity,
+        periodStart: line.periodStart,
+        periodEnd: line.periodEnd,
+        netAmount: line.netAmount,
+        taxRate: line.taxRate,
+      })),
+      parties: partiesOfPage(sellerOf(contract.merchantId), customer),
+      customerHasCredit: Boolean(customer?.hasCredit),
+    });
+  }
+  return { contexts, merchants: merchantRows, sellers };
 }
 
 /** The merchants with due work, for the cron to enqueue a billing message for each. */
@@ -90,49 +272,76 @@ export async function merchantsWithDueContracts(db: Db, latestToday: string): Pr
   return rows.map((row) => row.merchantId);
 }
 
-interface PeriodBilling {
+/** One contract's next period, as the domain computed it, with the contract it was read at. */
+export interface ContractPeriodBilling extends PeriodBilling {
   contract: { id: string; merchantId: string; version: number };
-  period: Period;
-  items: { id: string; billedPeriodAmount: number }[];
   carriedLineIds: string[];
-  invoice: InvoiceDraft;
+  /** Apply the customer's credit in the write (only when the context saw credit left). */
+  applyCredit: boolean;
 }
 
-export function billPeriodStatements(
+/**
+ * Everything billing a page of contracts writes, for ONE atomic batch: the periods advanced
+ * behind every contract's version guard, the items' billed amounts, the carried lines claimed
+ * by their invoices (only while unclaimed), and the invoices issued. A concurrent writer or a
+ * second run of the same page aborts the whole batch, so nothing is written twice.
+ */
+export function billPageStatements(
   db: Db,
-  billing: PeriodBilling,
+  billings: readonly ContractPeriodBilling[],
   at: Date,
 ): BatchItem<"sqlite">[] {
-  const { contract, period } = billing;
+  if (billings.length === 0) return [];
+  const claimed = billings.flatMap((billing) =>
+    billing.carriedLineIds.map((id) => ({ id, invoiceId: billing.invoice.id })),
+  );
+  const claimedLines = jsonRows(claimed);
+  const withCredit = new Set(
+    billings.flatMap((billing) => (billing.applyCredit ? [billing.invoice.id] : [])),
+  );
   return [
-    ...guardedContractWrite(db, contract, newId("wrt"), {
-      currentPeriodStart: period.start,
-      currentPeriodEnd: period.end,
-      updatedAt: at.toISOString(),
-    }),
-    ...billing.items.map((item) =>
-      db
-        .update(contractItems)
-        .set({ billedPeriodAmount: item.billedPeriodAmount, billedPeriodStart: period.start })
-        .where(
-          and(eq(contractItems.merchantId, contract.merchantId), eq(contractItems.id, item.id)),
-        ),
+    ...guardedContractsWrite(
+      db,
+      billings.map(({ contract, period }) => ({
+        contract,
+        set: { currentPeriodStart: period.start, currentPeriodEnd: period.end },
+      })),
+      newId("wrt"),
+      { updatedAt: at.toISOString() },
     ),
-    ...(billing.carriedLineIds.length > 0
+    ...billedItemsStatements(
+      db,
+      billings.flatMap(({ contract, period, items }) =>
+        items.map((item) => ({
+          id: item.id,
+          merchantId: contract.merchantId,
+          billedPeriodAmount: item.billedPeriodAmount,
+          billedPeriodStart: period.start,
+        })),
+      ),
+    ),
+    ...(claimed.length > 0
       ? [
           db
             .update(carriedLines)
-            .set({ invoiceId: billing.invoice.id })
+            .set({ invoiceId: rowValue(claimedLines, "invoiceId", carriedLines.id) })
             .where(
               and(
-                eq(carriedLines.merchantId, contract.merchantId),
-                inArray(carriedLines.id, billing.carriedLineIds),
+                inRows(claimedLines, carriedLines.id),
+                inArray(carriedLines.merchantId, [
+                  ...new Set(billings.map(({ contract }) => contract.merchantId)),
+                ]),
                 sql`${carriedLines.invoiceId} IS NULL`,
               ),
             ),
         ]
       : []),
-    ...issueInvoiceStatements(db, billing.invoice, at),
+    ...issueInvoicesStatements(
+      db,
+      billings.map((billing) => billing.invoice),
+      at,
+      { mayHaveCredit: (draft) => withCredit.has(draft.id) },
+    ),
   ];
 }
 

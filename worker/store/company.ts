@@ -1,10 +1,10 @@
 // The merchant's company settings (the seller on every invoice) and what an invoice about to be
 // issued needs of both parties, read in one D1 batch.
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { SQLiteSelect } from "drizzle-orm/sqlite-core";
 import { companySettings } from "../../schema/documents.ts";
 import { sepaCreditors, sepaMandates } from "../../schema/sepa.ts";
-import { contracts, customers } from "../../schema/tables.ts";
+import { contracts, customers, merchants } from "../../schema/tables.ts";
 import type { CompanySettings } from "../domain/company.ts";
 import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import type { Db } from "./db.ts";
@@ -52,7 +52,7 @@ export async function saveCompanySettings(
     .onConflictDoUpdate({ target: companySettings.merchantId, set: row });
 }
 
-type CustomerIds = string[] | SQLiteSelect | ReturnType<typeof customerIdOf>;
+export type CustomerIds = string[] | SQLiteSelect | ReturnType<typeof customerIdOf>;
 
 /** The customer of a contract, as a subquery, so the parties load in the contract's own batch. */
 export const customerIdOf = (db: Db, contractId: string) =>
@@ -132,4 +132,73 @@ export async function loadInvoiceParties(
   customerId: string,
 ): Promise<InvoiceParties | undefined> {
   return invoicePartiesOf(await db.batch(invoicePartiesQueries(db, merchantId, [customerId])));
+}
+
+/** A merchant's side of its invoices, read once per billing invocation: settings, creditor id. */
+export interface SellerRows {
+  company: CompanyRow | undefined;
+  creditorId: string | undefined;
+}
+
+/**
+ * These merchants with their company settings and creditor id, ONE select for a batch (the
+ * billing run reads each merchant once per invocation).
+ */
+export function merchantsWithSellerQuery(db: Db, merchantIds: readonly string[]) {
+  return db
+    .select({
+      merchant: merchants,
+      company: companySettings,
+      creditorId: sql<
+        string | null
+      >`(SELECT sc.creditor_id FROM ${sepaCreditors} AS sc WHERE sc.merchant_id = "merchants"."id" LIMIT 1)`,
+    })
+    .from(merchants)
+    .leftJoin(companySettings, eq(companySettings.merchantId, merchants.id))
+    .where(inArray(merchants.id, [...merchantIds]));
+}
+
+/**
+ * The customers of a page of contracts with their active mandate (the newest) and `extra`
+ * columns of the caller's (the billing page asks whether credit is left), in ONE select.
+ */
+export function pageCustomersQuery<X extends Record<string, SQL.Aliased | SQL>>(
+  db: Db,
+  customerIds: CustomerIds,
+  extra: X,
+) {
+  const mandate = (column: SQL) =>
+    sql<
+      string | null
+    >`(SELECT ${column} FROM ${sepaMandates} AS m WHERE m.merchant_id = "customers"."merchant_id" AND m.customer_id = "customers"."id" AND m.status = 'active' ORDER BY m.id DESC LIMIT 1)`;
+  return db
+    .select({
+      customer: customers,
+      mandateReference: mandate(sql`m.reference`),
+      mandateIbanMasked: mandate(sql`m.iban_masked`),
+      ...extra,
+    })
+    .from(customers)
+    .where(inArray(customers.id, customerIds));
+}
+
+/** The parties of one invoice of a billing page (the same mapping as a single invoice's). */
+export function partiesOfPage(
+  seller: SellerRows | undefined,
+  row:
+    | {
+        customer: typeof customers.$inferSelect;
+        mandateReference: string | null;
+        mandateIbanMasked: string | null;
+      }
+    | undefined,
+): InvoiceParties | undefined {
+  if (!row) return undefined;
+  const { mandateReference: reference, mandateIbanMasked: ibanMasked } = row;
+  return invoicePartiesOf([
+    seller?.company ? [seller.company] : [],
+    [row.customer],
+    reference !== null && ibanMasked !== null ? [{ reference, ibanMasked }] : [],
+    seller?.creditorId ? [{ creditorId: seller.creditorId }] : [],
+  ]);
 }

@@ -5,7 +5,7 @@ import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { contractItems, contracts } from "../../schema/tables.ts";
-import { chunkForInsert, type Db } from "./db.ts";
+import { chunkForInsert, inRows, jsonRows, rowValue, type Db } from "./db.ts";
 import type { ListOptions } from "./catalogue.ts";
 
 export type ContractRecord = typeof contracts.$inferSelect;
@@ -116,6 +116,88 @@ export function guardedContractWrite(
         ),
       ),
     db.insert(contractWriteGuard).values({ contractId: contract.id, writeId }),
+  ];
+}
+
+/** Contract columns a page write may set per contract (each row its own value). */
+type PerContractColumn = "currentPeriodStart" | "currentPeriodEnd" | "status";
+
+/**
+ * `guardedContractWrite` for a page of contracts in two statements plus one guard row each: every
+ * contract's version must still be the one it was read at, or the guard aborts the whole batch.
+ * Each row sets the same columns to its own values; `common` is set on all of them.
+ */
+export function guardedContractsWrite(
+  db: Db,
+  rows: readonly {
+    contract: { id: string; merchantId: string; version: number };
+    set: Partial<Record<PerContractColumn, string>>;
+  }[],
+  writeId: string,
+  common: Partial<typeof contracts.$inferInsert>,
+): BatchItem<"sqlite">[] {
+  if (rows.length === 0) return [];
+  const columns = Object.keys(rows[0]!.set) as PerContractColumn[];
+  const page = jsonRows(
+    rows.map(({ contract, set }) => ({
+      id: contract.id,
+      merchantId: contract.merchantId,
+      version: contract.version,
+      ...set,
+    })),
+  );
+  const perContract = Object.fromEntries(
+    columns.map((column) => [column, rowValue(page, column, contracts.id)]),
+  );
+  return [
+    db
+      .update(contracts)
+      .set({
+        ...common,
+        ...perContract,
+        version: sql`${contracts.version} + 1`,
+        lastWriteId: writeId,
+      })
+      .where(
+        and(
+          inRows(page, contracts.id),
+          sql`${contracts.merchantId} = ${rowValue(page, "merchantId", contracts.id)}`,
+          sql`${contracts.version} = ${rowValue(page, "version", contracts.id)}`,
+        ),
+      ),
+    ...chunkForInsert(rows, 2).map((chunk) =>
+      db
+        .insert(contractWriteGuard)
+        .values(chunk.map(({ contract }) => ({ contractId: contract.id, writeId }))),
+    ),
+  ];
+}
+
+/** Each item's billed amount and the day it is billed from, for a page of items in one UPDATE. */
+export function billedItemsStatements(
+  db: Db,
+  items: readonly {
+    id: string;
+    merchantId: string;
+    billedPeriodAmount: number;
+    billedPeriodStart: string;
+  }[],
+): BatchItem<"sqlite">[] {
+  if (items.length === 0) return [];
+  const page = jsonRows(items.map((item) => ({ ...item })));
+  return [
+    db
+      .update(contractItems)
+      .set({
+        billedPeriodAmount: rowValue(page, "billedPeriodAmount", contractItems.id),
+        billedPeriodStart: rowValue(page, "billedPeriodStart", contractItems.id),
+      })
+      .where(
+        and(
+          inRows(page, contractItems.id),
+          sql`${contractItems.merchantId} = ${rowValue(page, "merchantId", contractItems.id)}`,
+        ),
+      ),
   ];
 }
 

@@ -5,6 +5,7 @@
 // overlap of the running sums of both sides, so it reads what the batch has just written and
 // needs no read before it. Refunds take from credits through a guard on their remainder.
 import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
 import { creditRefunds, creditUses } from "../../schema/customer-credit.ts";
 import { customerCredits } from "../../schema/reconciliation.ts";
@@ -86,6 +87,13 @@ export function applyCreditStatements(db: Db, owner: CreditOwner, at: Date): Bat
     }),
   ];
 }
+
+/**
+ * Whether the customer (outer columns) has credit left to apply: a column for the billing page's
+ * customers read, so its write applies credit (four statements) only for them.
+ */
+export const hasCreditLeft = (merchantId: SQL | SQLiteColumn, customerId: SQL | SQLiteColumn) =>
+  sql<number>`EXISTS (SELECT 1 FROM ${customerCredits} AS cc WHERE cc.merchant_id = ${merchantId} AND cc.customer_id = ${customerId} AND cc.reversed_at IS NULL AND cc.amount > ${remainderOf(sql`cc.id`)})`;
 
 export interface CustomerCreditLedger {
   credits: (typeof customerCredits.$inferSelect)[];

@@ -1,6 +1,7 @@
 // The drizzle handle over D1 that every store function takes, and helpers for batched writes
-import type { BatchItem } from "drizzle-orm/batch";
 // within D1's limit of 100 bound parameters per statement.
+import { sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as tables from "../../schema/tables.ts";
 
@@ -38,4 +39,22 @@ function causeMessage(error: Error): string {
 export async function runBatch(db: Db, statements: readonly BatchItem<"sqlite">[]) {
   if (statements.length === 0) return [];
   return db.batch(statements as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+/**
+ * Many rows' values for one UPDATE in a single bound parameter: `rows` as a JSON array, read back
+ * with `json_each`, so a page of rows costs one statement however many rows it has.
+ */
+export function jsonRows(rows: readonly Record<string, string | number | null>[]): string {
+  return JSON.stringify(rows);
+}
+
+/** The `key` of the JSON row whose `id` is the updated row's `idColumn`. */
+export function rowValue(rows: string, key: string, idColumn: SQLWrapper): SQL {
+  return sql`(SELECT json_each.value ->> ${`$.${key}`} FROM json_each(${rows}) WHERE json_each.value ->> '$.id' = ${idColumn})`;
+}
+
+/** `idColumn IN (the ids of the JSON rows)`: uncorrelated, so SQLite looks each id up by index. */
+export function inRows(rows: string, idColumn: SQLWrapper): SQL {
+  return sql`${idColumn} IN (SELECT json_each.value ->> '$.id' FROM json_each(${rows}))`;
 }

@@ -9,8 +9,8 @@ import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import { directDebitSql, invoiceNumberSql, queueEmailStatement } from "./email-outbox.ts";
-import { applyCreditStatements } from "./customer-credit.ts";
-import { eventStatements } from "./webhook-events.ts";
+import { applyCreditStatements, type CreditOwner } from "./customer-credit.ts";
+import { eventsStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
 
 export type InvoiceRecord = typeof invoices.$inferSelect;
@@ -34,49 +34,125 @@ export function issueInvoiceStatements(
   draft: InvoiceDraft,
   at: Date,
 ): BatchItem<"sqlite">[] {
-  const { lines, seriesKey, numberPrefix, ...invoice } = draft;
-  const numberOfSeries = sql`(SELECT ${numberPrefix} || '-' || printf('%06d', ${invoiceNumberSeries.lastNumber}) FROM ${invoiceNumberSeries}
+  return issueInvoicesStatements(db, [draft], at);
+}
+
+/** Bound parameters of one invoice row: its columns and the four of its number's subquery. */
+const INVOICE_PARAMETERS = 25;
+
+/** Bound parameters of one pending document row (merchant, invoice, format, object key). */
+const DOCUMENT_PARAMETERS = 4;
+
+export interface IssueOptions {
+  /**
+   * Whether the draft's customer may have credit to apply (four statements per customer and
+   * currency). Without it every customer's credit is applied; a billing page passes what its
+   * context batch read, so customers without open credit cost nothing.
+   */
+  mayHaveCredit?: (draft: InvoiceDraft) => boolean;
+}
+
+/** The customers (and currencies) whose credit the invoices may use, each once. */
+function creditOwners(
+  drafts: readonly InvoiceDraft[],
+  mayHaveCredit: (draft: InvoiceDraft) => boolean = () => true,
+): CreditOwner[] {
+  const owners = new Map<string, CreditOwner>();
+  for (const draft of drafts) {
+    if (draft.kind === "credit_note" || draft.grossAmount === 0 || !mayHaveCredit(draft)) continue;
+    const { merchantId, customerId, currency } = draft;
+    owners.set(JSON.stringify([merchantId, customerId, currency]), {
+      merchantId,
+      customerId,
+      currency,
+    });
+  }
+  return [...owners.values()];
+}
+
+/**
+ * The statements that issue a page of invoices (one, or a billing run's page), in the caller's
+ * batch: each number series is drawn once for all its invoices of the page, the invoices and
+ * their lines go in multi-row inserts, then their events and e-mails. Numbers follow the
+ * drafts' order, gapless.
+ */
+export function issueInvoicesStatements(
+  db: Db,
+  drafts: readonly InvoiceDraft[],
+  at: Date,
+  options: IssueOptions = {},
+): BatchItem<"sqlite">[] {
+  if (drafts.length === 0) return [];
+  const series = new Map<string, InvoiceDraft[]>();
+  for (const draft of drafts) {
+    const key = JSON.stringify([draft.merchantId, draft.seriesKey]);
+    series.set(key, [...(series.get(key) ?? []), draft]);
+  }
+  const rows = [...series.values()].flatMap((group) =>
+    group.map((draft, index) => {
+      const { lines: _lines, seriesKey, numberPrefix, ...invoice } = draft;
+      // The series row holds the last number of the whole group once the draw below has run.
+      const back = group.length - 1 - index;
+      const number = sql`(SELECT ${numberPrefix} || '-' || printf('%06d', ${invoiceNumberSeries.lastNumber} - ${back}) FROM ${invoiceNumberSeries}
     WHERE ${invoiceNumberSeries.merchantId} = ${draft.merchantId} AND ${invoiceNumberSeries.series} = ${seriesKey})`;
-  const lineRows = lines.map((line) => ({
-    ...line,
-    invoiceId: draft.id,
-    merchantId: draft.merchantId,
-  }));
-  return [
-    db
-      .insert(invoiceNumberSeries)
-      .values({ merchantId: draft.merchantId, series: seriesKey, lastNumber: 1 })
-      .onConflictDoUpdate({
-        target: [invoiceNumberSeries.merchantId, invoiceNumberSeries.series],
-        set: { lastNumber: sql`${invoiceNumberSeries.lastNumber} + 1` },
-      }),
-    db.insert(invoices).values({
-      ...invoice,
-      number: numberOfSeries,
-      status: invoice.grossAmount === 0 ? "paid" : "open",
+      return {
+        ...invoice,
+        number,
+        amountPaid: 0,
+        status: invoice.grossAmount === 0 ? "paid" : "open",
+      };
     }),
+  );
+  const lineRows = drafts.flatMap((draft) =>
+    draft.lines.map((line) => ({ ...line, invoiceId: draft.id, merchantId: draft.merchantId })),
+  );
+  const documentRows = drafts.flatMap((draft) =>
+    (["pdf", "xml"] as const).map((format) => ({
+      merchantId: draft.merchantId,
+      invoiceId: draft.id,
+      format,
+      objectKey: documentObjectKey(draft.merchantId, draft.id, format),
+    })),
+  );
+  return [
+    ...[...series.values()].map((group) =>
+      db
+        .insert(invoiceNumberSeries)
+        .values({
+          merchantId: group[0]!.merchantId,
+          series: group[0]!.seriesKey,
+          lastNumber: group.length,
+        })
+        .onConflictDoUpdate({
+          target: [invoiceNumberSeries.merchantId, invoiceNumberSeries.series],
+          set: { lastNumber: sql`${invoiceNumberSeries.lastNumber} + ${group.length}` },
+        }),
+    ),
+    ...chunkForInsert(rows, INVOICE_PARAMETERS).map((chunk) => db.insert(invoices).values(chunk)),
     ...chunkForInsert(lineRows, LINE_COLUMNS).map((chunk) => db.insert(invoiceLines).values(chunk)),
-    // The document outbox: both documents pending until rendered and sealed (store/documents.ts).
-    db.insert(invoiceDocuments).values(
-      (["pdf", "xml"] as const).map((format) => ({
+    // The document outbox: both documents of each invoice pending until rendered and sealed
+    // (store/documents.ts); the document snapshot travels in the invoice row.
+    ...chunkForInsert(documentRows, DOCUMENT_PARAMETERS).map((chunk) =>
+      db.insert(invoiceDocuments).values(chunk),
+    ),
+    ...eventsStatements(
+      db,
+      drafts.map((draft) => ({
         merchantId: draft.merchantId,
-        invoiceId: draft.id,
-        format,
-        objectKey: documentObjectKey(draft.merchantId, draft.id, format),
+        type: "invoice.created" as const,
+        data: invoiceEventData(draft),
+        at,
+        invoiceNumberOf: draft.id,
       })),
     ),
-    ...eventStatements(db, {
-      merchantId: draft.merchantId,
-      type: "invoice.created",
-      data: invoiceEventData(draft),
-      at,
-      invoiceNumberOf: draft.id,
-    }),
-    ...(draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)]),
-    // The customer's credit goes onto the open invoices, this one included (oldest first).
-    ...(draft.kind === "credit_note" || draft.grossAmount === 0
-      ? []
-      : applyCreditStatements(db, draft, at)),
+    ...drafts.flatMap((draft) =>
+      draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)],
+    ),
+    // The customers' credit goes onto their open invoices, these included (oldest first): once
+    // per customer and currency, after all of the page's invoices exist.
+    ...creditOwners(drafts, options.mayHaveCredit).flatMap((owner) =>
+      applyCreditStatements(db, owner, at),
+    ),
   ];
 }
 

@@ -14,7 +14,7 @@ import type { WebhookEventData, WebhookEventType } from "../domain/events.ts";
 import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { ListOptions } from "./catalogue.ts";
-import type { Db } from "./db.ts";
+import { chunkForInsert, type Db } from "./db.ts";
 
 export type WebhookEventRecord = typeof webhookEvents.$inferSelect;
 
@@ -92,6 +92,71 @@ export function eventStatements<T extends WebhookEventType>(
           ),
         ),
     ),
+  ];
+}
+
+/** Bound parameters of one event row: id, merchant, type, payload, invoice id, time. */
+const EVENT_PARAMETERS = 6;
+/** Event ids per delivery fan-out statement (the merchant ids take the rest of the 100). */
+const EVENTS_PER_FAN_OUT = 45;
+
+/**
+ * `eventStatements` for many events in one batch (a billing run's page): the event rows in
+ * multi-row inserts, then one fan-out per page of events to the subscribed enabled endpoints of
+ * each event's merchant — the same subscription rule, in set form.
+ */
+export function eventsStatements<T extends WebhookEventType>(
+  db: Db,
+  inputs: readonly EventInput<T>[],
+): BatchItem<"sqlite">[] {
+  if (inputs.length === 0) return [];
+  const rows = inputs.map((input) => ({
+    id: newId("evt"),
+    merchantId: input.merchantId,
+    type: input.type,
+    payload: payloadSql(input),
+    createdAt: input.at.toISOString(),
+  }));
+  const fanOut = (chunk: typeof rows) => {
+    const ids = chunk.map((row) => row.id);
+    return db.insert(webhookDeliveries).select(
+      db
+        .select({
+          eventId: sql<string>`${webhookEvents.id}`.as("event_id"),
+          endpointId: sql<string>`${webhookEndpoints.id}`.as("endpoint_id"),
+          merchantId: sql<string>`${webhookEndpoints.merchantId}`.as("merchant_id"),
+          status: sql<string>`'pending'`.as("status"),
+          attempts: sql<number>`0`.as("attempts"),
+          nextAttemptAt: sql<string>`${webhookEvents.createdAt}`.as("next_attempt_at"),
+          lastAttemptAt: sql<null>`NULL`.as("last_attempt_at"),
+          deliveredAt: sql<null>`NULL`.as("delivered_at"),
+          leasedUntil: sql<null>`NULL`.as("leased_until"),
+          leaseId: sql<null>`NULL`.as("lease_id"),
+          createdAt: sql<string>`${webhookEvents.createdAt}`.as("created_at"),
+        })
+        .from(webhookEvents)
+        .innerJoin(webhookEndpoints, eq(webhookEndpoints.merchantId, webhookEvents.merchantId))
+        .where(
+          and(
+            inArray(webhookEvents.id, ids),
+            inArray(webhookEndpoints.merchantId, [...new Set(chunk.map((row) => row.merchantId))]),
+            eq(webhookEndpoints.status, "enabled"),
+            or(
+              sql`${webhookEndpoints.eventTypes} = '[]'`,
+              sql`EXISTS (SELECT 1 FROM json_each(${webhookEndpoints.eventTypes}) WHERE json_each.value = ${webhookEvents.type})`,
+            ),
+          ),
+        ),
+    );
+  };
+  const fanOuts: BatchItem<"sqlite">[] = [];
+  for (let i = 0; i < rows.length; i += EVENTS_PER_FAN_OUT)
+    fanOuts.push(fanOut(rows.slice(i, i + EVENTS_PER_FAN_OUT)));
+  return [
+    ...chunkForInsert(rows, EVENT_PARAMETERS).map((chunk) =>
+      db.insert(webhookEvents).values(chunk),
+    ),
+    ...fanOuts,
   ];
 }
 
