@@ -2,9 +2,14 @@
 // contains a filter), prints one table and writes the rows to bench-results/latest.json; exits
 // non-zero if a module throws, returns malformed rows, or no module matches.
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { register } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchRow } from "../test/bench/types.ts";
+
+// Bench modules that load the Worker import the invoice PDF's fonts as Data modules (as in the
+// Worker): the hook turns them into ArrayBuffers before any module is imported.
+register("./data-modules-hook.mjs", import.meta.url);
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BENCH_DIR = join(ROOT, "test", "bench");
