@@ -56,7 +56,7 @@ async function seed(d1: D1Database, prefix: string, merchants: number, perMercha
       ),
       // Complete invoice data: without it every contract is reported blocked, not billed.
       bind(
-        "INSERT INTO company_settings (merchant_id, legal_name, address, email, vat_id, iban, bic, updated_at) VALUES (?, ?, ?, 'rechnung@example.com', 'DE123456789', 'DE35370400440532013099', 'COBADEFFXXX', '2027-01-01T00:00:00.000Z')",
+        "INSERT INTO company_settings (merchant_id, legal_name, address, email, phone, vat_id, iban, bic, updated_at) VALUES (?, ?, ?, 'rechnung@example.com', '+49 89 1234567', 'DE123456789', 'DE35370400440532013099', 'COBADEFFXXX', '2027-01-01T00:00:00.000Z')",
         id,
         `Bench ${id} GmbH`,
         JSON.stringify({
