@@ -1,7 +1,7 @@
 // /api/v1/invoices: issued invoices, interim invoices and credit notes, read-only (GoBD), with
 // the payments reconciliation booked on them and returned direct debits, and their documents
 // (XRechnung XML, ZUGFeRD PDF) exactly as stored at issue.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import * as v from "valibot";
 import type { AppEnv } from "../env.ts";
 import { doc, PageOf } from "../http/openapi.ts";
@@ -21,6 +21,7 @@ import { valid } from "../http/validation.ts";
 import { handOverInvoice } from "../flows/dunning-hand-over.ts";
 import { INVOICE_KINDS } from "../domain/invoice.ts";
 import { invoiceDocumentFile, type StoredDocument } from "../flows/invoice-documents.ts";
+import type { DocumentFormat } from "../store/documents.ts";
 import {
   documentLinks,
   listInvoices,
@@ -229,16 +230,7 @@ export const invoicesRouter = new Hono<AppEnv>()
       { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
-    async (c) =>
-      documentResponse(
-        await invoiceDocumentFile(
-          c.env,
-          c.get("merchant").id,
-          c.req.valid("param").id,
-          "xml",
-          c.var.now,
-        ),
-      ),
+    documentDownload("xml"),
   )
   .get(
     "/:id/pdf",
@@ -249,16 +241,7 @@ export const invoicesRouter = new Hono<AppEnv>()
       { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
-    async (c) =>
-      documentResponse(
-        await invoiceDocumentFile(
-          c.env,
-          c.get("merchant").id,
-          c.req.valid("param").id,
-          "pdf",
-          c.var.now,
-        ),
-      ),
+    documentDownload("pdf"),
   )
   .post(
     "/:id/dunning/hand-over",
@@ -275,6 +258,28 @@ export const invoicesRouter = new Hono<AppEnv>()
       return c.json(result satisfies v.InferOutput<typeof HandOverResource>, 201);
     },
   );
+
+/**
+ * The handler of a document download (merchant API and portal): the stored document of the
+ * invoice in the path. The portal names its customer, for whom another customer's invoice does
+ * not exist.
+ */
+export function documentDownload(
+  format: DocumentFormat,
+  customerOf?: (c: Context<AppEnv>) => string,
+) {
+  return async (c: Context<AppEnv>) =>
+    documentResponse(
+      await invoiceDocumentFile(
+        c.env,
+        c.get("merchant").id,
+        c.req.param("id") ?? "",
+        format,
+        c.var.now,
+        customerOf?.(c),
+      ),
+    );
+}
 
 /** The stored bytes, with their SHA-256 so a client can check them against the webhook or D1. */
 export function documentResponse(file: StoredDocument): Response {

@@ -37,9 +37,8 @@ import {
 } from "../http/schemas.ts";
 import { PORTAL_ACTIONS } from "../domain/portal-options.ts";
 import { valid } from "../http/validation.ts";
-import { invoiceDocumentFile } from "../flows/invoice-documents.ts";
 import type { InvoiceRecord } from "../store/invoices.ts";
-import { documentResponse } from "./invoices.ts";
+import { documentDownload } from "./invoices.ts";
 import { listCustomerInvoices } from "../store/portal.ts";
 import {
   AppliedChangeOf,
@@ -305,17 +304,7 @@ const portalApi = new Hono<AppEnv>()
       { errors: [404, 500] },
     ),
     valid("param", IdParam("inv")),
-    async (c) =>
-      documentResponse(
-        await invoiceDocumentFile(
-          c.env,
-          c.get("merchant").id,
-          c.req.valid("param").id,
-          "pdf",
-          c.var.now,
-          c.get("customer").id,
-        ),
-      ),
+    documentDownload("pdf", (c) => c.get("customer").id),
   )
   .get(
     "/account",
