@@ -181,6 +181,8 @@ export const sepaCollectionItems = sqliteTable(
       .where(sql`status = 'pending'`),
     index("sepa_collection_items_e2e").on(t.merchantId, t.endToEndId),
     index("sepa_collection_items_mandate").on(t.merchantId, t.mandateReferenceKey, t.amount),
+    // A return whose bank only quotes the invoice number finds its collection through this.
+    index("sepa_collection_items_number").on(t.merchantId, t.invoiceNumber),
     index("sepa_collection_items_pmtinf").on(t.merchantId, t.paymentInfoId),
     index("sepa_collection_items_mandate_run").on(t.mandateId, t.runId),
     check("sepa_collection_items_amount", sql`amount > 0`),

@@ -2,6 +2,7 @@
 // pending item of its run or PmtInf, a single credit with our end-to-end id settles that item.
 // The settlement statements raise the invoices' amountPaid themselves; this flow only mirrors
 // them as allocations (so a later return can reverse exactly that payment) and reports them.
+// The invoices of the pending collections are read once per run, not once per credit.
 import {
   matchCollectionCredit,
   type OpenCollectionRun,
@@ -12,6 +13,7 @@ import { collectionAllocationsStatement } from "../store/payment-allocations.ts"
 import { entryStatement, transactionStatusStatement } from "../store/reconciliation-entries.ts";
 import {
   invoicesByIds,
+  type InvoiceState,
   type OpenCollections,
   type ReconcilableTransaction,
 } from "../store/reconciliation-load.ts";
@@ -23,6 +25,8 @@ import { sendToReview, type Outcome, type RunContext } from "./reconcile-common.
 export class CollectionBook {
   private readonly runs: OpenCollectionRun[];
   private pending: PendingCollectionItem[];
+  /** The invoices of all pending items, read once when the first credit matches (not per credit). */
+  private invoices: Map<string, InvoiceState> | null = null;
 
   constructor(open: OpenCollections) {
     this.runs = open.runs;
@@ -53,7 +57,14 @@ export class CollectionBook {
       }));
       return sendToReview(ctx, tx, match.reason, candidates);
     }
-    const outcome = await settle(ctx, tx, match.rule, match.scope, match.items);
+    this.invoices ??= new Map(
+      (
+        await invoicesByIds(ctx.db, ctx.merchantId, [
+          ...new Set(this.pending.map((item) => item.invoiceId)),
+        ])
+      ).map((invoice) => [invoice.id, invoice]),
+    );
+    const outcome = await settle(ctx, tx, match.rule, match.scope, match.items, this.invoices);
     if (outcome === "collection") {
       const settled = new Set(match.items.map((item) => item.id));
       this.pending = this.pending.filter((item) => !settled.has(item.id));
@@ -68,19 +79,11 @@ async function settle(
   rule: string,
   scope: Parameters<typeof settleCollectionStatements>[2],
   items: PendingCollectionItem[],
+  invoices: ReadonlyMap<string, InvoiceState>,
 ): Promise<Outcome> {
   const { db, merchantId, now } = ctx;
   const at = now.toISOString();
   const entryId = newId("rce");
-  const invoices = new Map(
-    (
-      await invoicesByIds(
-        db,
-        merchantId,
-        items.map((item) => item.invoiceId),
-      )
-    ).map((invoice) => [invoice.id, invoice]),
-  );
   const booked = items.filter(
     (item) => invoices.get(item.invoiceId)?.status === "collection_pending",
   );

@@ -3,8 +3,8 @@
 // SEPA collections, booked as a returned direct debit, matched as a customer's payment, or
 // ignored. Credits go before returns so a return finds its collection settled; payments go last
 // so an invoice a return reopened can be paid by a transfer of the same day. Each transaction's
-// booking is atomic and guarded so that it is booked at most once; payments and ignored lines
-// share D1 batches (GroupedCommits), the rarer credits and returns get one each.
+// booking is atomic and guarded so that it is booked at most once; payments, returns and ignored
+// lines share D1 batches (GroupedCommits), the rarer credits get one each.
 import { GroupedCommits, type QueryAllowance } from "../store/grouped-commits.ts";
 import { paymentBookingStatements, type PaymentBooking } from "../store/payment-bookings.ts";
 import { classifyTransaction } from "../domain/return-detection.ts";
@@ -27,7 +27,7 @@ import {
   type RunContext,
 } from "./reconcile-common.ts";
 import { reconcilePayments } from "./reconcile-payments.ts";
-import { reconcileReturn } from "./reconcile-returns.ts";
+import { reconcileReturns } from "./reconcile-returns.ts";
 
 export interface ReconciliationCounts {
   /** Transactions looked at in this run. */
@@ -143,9 +143,11 @@ export async function reconcileMerchant(
     if (outcome === null) payments.push(tx);
     else tally(counts, outcome);
   }
-  for (const tx of returns) {
-    if (!affords(ctx, SINGLE_BOOKING_STATEMENTS)) return { ...counts, more: true };
-    tally(counts, await reconcileReturn(ctx, tx));
+  if (returns.length > 0) {
+    const booked = await reconcileReturns(ctx, returns);
+    for (const outcome of booked.outcomes) tally(counts, outcome);
+    if (booked.exhausted) return { ...counts, more: true };
+    if (booked.left) counts.more = true;
   }
   const at = now.toISOString();
   const commits = new GroupedCommits<PaymentBooking, Outcome>(

@@ -65,6 +65,11 @@ export class GroupedCommits<Item, Outcome extends string> {
     return false;
   }
 
+  /** Bookings waiting for the next flush. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
   async add(item: Item, outcome: Outcome): Promise<void> {
     if (this.stopped) return;
     this.pending.push({ item, outcome });
@@ -75,13 +80,23 @@ export class GroupedCommits<Item, Outcome extends string> {
     const group = this.pending;
     this.pending = [];
     if (group.length === 0 || this.stopped) return;
-    const statements = this.build(group.map((entry) => entry.item));
+    // Statements may grow with the group (fee invoices): what no longer fits the budget is
+    // left for the next run, the largest first part that fits still goes.
+    let sent = group;
+    let statements = this.build(sent.map((entry) => entry.item));
+    while (sent.length > 1 && this.budget && !this.budget.affords(statements.length)) {
+      sent = sent.slice(0, Math.ceil(sent.length / 2));
+      statements = this.build(sent.map((entry) => entry.item));
+    }
     if (!this.fits(statements)) return;
+    const cut = sent.length < group.length;
     if (await commitPrepared(this.db, statements)) {
-      this.outcomes.push(...group.map((entry) => entry.outcome));
+      this.outcomes.push(...sent.map((entry) => entry.outcome));
+      if (cut) this.stopped = this.exhausted = true;
       return;
     }
-    for (const entry of group) {
+    if (cut) this.stopped = this.exhausted = true;
+    for (const entry of sent) {
       const single = this.build([entry.item]);
       if (!this.fits(single)) return;
       if (await commitPrepared(this.db, single)) {

@@ -104,8 +104,22 @@ function creditOwners(merchantId: string, bookings: readonly PaymentBooking[]): 
   return [...owners.values()];
 }
 
+/** The events of a group (id, type, exact body) and their deliveries: two statements, or none. */
+export function eventRowStatements(
+  d1: D1Database,
+  merchantId: string,
+  at: string,
+  events: readonly { id: string; type: string; payload: string }[],
+): D1PreparedStatement[] {
+  if (events.length === 0) return [];
+  const rows = JSON.stringify(events);
+  return [INSERT_EVENTS, INSERT_DELIVERIES].map((query) =>
+    d1.prepare(query).bind(merchantId, at, rows),
+  );
+}
+
 /** A drizzle query as the D1 statement the rest of this group's batch is made of. */
-function asD1Statement(db: Db, item: BatchItem<"sqlite">): D1PreparedStatement {
+export function asD1Statement(db: Db, item: BatchItem<"sqlite">): D1PreparedStatement {
   const query = (item as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
   return db.$client.prepare(query.sql).bind(...query.params);
 }
@@ -175,8 +189,6 @@ export function paymentBookingStatements(
       applyCreditStatements(db, owner, new Date(at)).map((item) => asD1Statement(db, item)),
     ),
     statement(UPDATE_STATUS, entries),
-    ...(events.length > 0
-      ? [statement(INSERT_EVENTS, events), statement(INSERT_DELIVERIES, events)]
-      : []),
+    ...eventRowStatements(d1, merchantId, at, events),
   ];
 }

@@ -147,16 +147,21 @@ export async function invoicesForMatching(
   return [...byId.values()];
 }
 
+/** The select of invoicesByIds, to put into a caller's batch. */
+export function invoicesByIdsQuery(db: Db, merchantId: string, ids: readonly string[]) {
+  return db
+    .select(invoiceFields)
+    .from(invoices)
+    .where(and(eq(invoices.merchantId, merchantId), sql`${invoices.id} IN ${jsonList(ids)}`));
+}
+
 export async function invoicesByIds(
   db: Db,
   merchantId: string,
   ids: readonly string[],
 ): Promise<InvoiceState[]> {
   if (ids.length === 0) return [];
-  return db
-    .select(invoiceFields)
-    .from(invoices)
-    .where(and(eq(invoices.merchantId, merchantId), sql`${invoices.id} IN ${jsonList(ids)}`));
+  return invoicesByIdsQuery(db, merchantId, ids);
 }
 
 export interface PayerCandidates {

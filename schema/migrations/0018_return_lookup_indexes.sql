@@ -1,0 +1,1 @@
+CREATE INDEX `sepa_collection_items_number` ON `sepa_collection_items` (`merchant_id`,`invoice_number`);
