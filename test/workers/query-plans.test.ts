@@ -12,6 +12,8 @@ import {
   payerCandidates,
   unreconciledTransactions,
 } from "../../worker/store/reconciliation-load.ts";
+import { returnBookingStatements } from "../../worker/store/return-bookings.ts";
+import { collectionsForReturns, returnContext } from "../../worker/store/return-lookups.ts";
 import { emptyDatabase } from "./helpers.ts";
 
 interface Sent {
@@ -103,6 +105,89 @@ describe("query plans of the reconciliation's reads", () => {
     expect(main).toMatch(/SEARCH bank_transactions USING INDEX bank_transactions_booking_order/);
     expect(main).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
     expect(plan!.filter((line) => HOT_TABLES.test(line))).toEqual([]);
+  });
+});
+
+/** The tables a return touches, none of them to be walked. */
+const RETURN_TABLES =
+  /^SCAN (invoices|customers|sepa_mandates|bank_transactions|sepa_collection_items|sepa_collection_runs|payment_allocations|payment_returns|merchants|email_settings)\b/;
+
+/** A walk through all of a merchant's rows by an index that only starts with the merchant. */
+const MERCHANT_WALK =
+  /^SEARCH \w+ USING (COVERING )?INDEX (?!sqlite_autoindex_)\w+ \(merchant_id=\?\)/;
+
+const walks = (plan: string[]) =>
+  plan.filter((line) => RETURN_TABLES.test(line) || MERCHANT_WALK.test(line));
+
+describe("query plans of the returns' reads and writes", () => {
+  it("finds the collections of a run's returns, each kind of key through its own index", async () => {
+    const [byEndToEnd, byMandate, byNumber] = await plans((db) =>
+      collectionsForReturns(db, MERCHANT, {
+        endToEndIds: ["RF18539007547034", "RF71123456789"],
+        mandateAmounts: [
+          ["M-ERIKA-1", 3570],
+          ["M-MAX-1", 7140],
+        ],
+        invoiceNumbers: ["RE-2027-000123", "RE-2027-000124"],
+      }),
+    );
+    expect(byEndToEnd!.join("\n")).toMatch(/USING INDEX sepa_collection_items_e2e/);
+    expect(byMandate!.join("\n")).toMatch(/USING INDEX sepa_collection_items_mandate \(/);
+    expect(byNumber!.join("\n")).toMatch(/USING INDEX sepa_collection_items_number/);
+    for (const plan of [byEndToEnd, byMandate, byNumber]) expect(walks(plan!)).toEqual([]);
+  });
+
+  it("reads what the bookings need in six selects, none walking a table", async () => {
+    const found = await plans((db) =>
+      returnContext(db, MERCHANT, { invoiceIds: ["inv_1", "inv_2"], itemIds: ["sci_1"] }).catch(
+        // No merchant in the empty database: the reads were sent all the same.
+        () => undefined,
+      ),
+    );
+    expect(found).toHaveLength(6);
+    for (const plan of found) expect(walks(plan)).toEqual([]);
+    expect(found[1]!.join("\n")).toMatch(/USING INDEX payment_allocations_item/);
+  });
+
+  it("books a group of returns without walking a table", async () => {
+    const booking = (i: number) => ({
+      entryId: `rce_${i}`,
+      bankTransactionId: `btx_${i}`,
+      expectedStatus: "unmatched",
+      seq: 1,
+      rule: "end_to_end",
+      reasonCode: "AM04",
+      reasonClass: "retryable",
+      statusReason: "Returned direct debit: AM04.",
+      returnId: `prt_${i}`,
+      collectionItemId: `sci_${i}`,
+      invoiceId: `inv_${i}`,
+      customerId: `cus_${i}`,
+      mandateId: `mdt_${i}`,
+      allocationId: null,
+      amount: 3570,
+      fee: 300,
+      currency: "EUR",
+      mandateEffect: "retryable",
+      returnDate: "2027-03-18",
+      mandate: {
+        status: "dead",
+        statusReason: "return:AC04",
+        revoke: true,
+        restartSequence: false,
+      },
+      events: [{ id: `evt_${i}`, type: "payment.returned", payload: "{}" }],
+      email: { id: `eml_${i}`, kind: "debit_returned", data: "{}" },
+      feeInvoice: null,
+    });
+    const written = await plans(async (db) =>
+      returnBookingStatements(db, MERCHANT, new Date("2027-03-18T10:00:00Z"), [
+        booking(1),
+        booking(2),
+      ]),
+    );
+    expect(written.length).toBeGreaterThanOrEqual(10);
+    for (const plan of written) expect(plan.filter((line) => RETURN_TABLES.test(line))).toEqual([]);
   });
 });
 

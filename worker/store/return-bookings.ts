@@ -5,6 +5,8 @@
 // the fee invoices go through issueInvoicesStatements. The guards are those of a single return:
 // a transaction whose status changed since it was read, or a collection item that is no longer
 // pending or settled, yields a NULL in a NOT NULL column and D1 rolls the whole group back.
+// Rows are found by their ids; the merchant check is written `+merchant_id` where a table has
+// no (merchant, id) index, so SQLite does not walk the merchant's rows by another index instead.
 // A group never holds two returns of the same item, invoice, mandate or customer (the flow
 // closes the group first), so its set-based statements do exactly what the returns' single
 // batches would do one after another.
@@ -55,7 +57,7 @@ const ITEM = field("d", "collectionItemId");
 /** The items of the group that can still come back; anything else is a lost race. */
 const RETURNABLE_ITEMS = `SELECT i.id, i.invoice_id, i.run_id FROM json_each(?3) AS d
   JOIN sepa_collection_items AS i ON i.id = ${ITEM}
-  WHERE i.merchant_id = ?1 AND i.status IN ('pending', 'settled')`;
+  WHERE +i.merchant_id = ?1 AND i.status IN ('pending', 'settled')`;
 
 const INSERT_ENTRIES = `INSERT INTO reconciliation_entries
   (id, merchant_id, bank_transaction_id, seq, kind, status, rule, reason, candidates, ignored_amount, source, created_at)
@@ -68,7 +70,7 @@ const INSERT_ENTRIES = `INSERT INTO reconciliation_entries
 const INSERT_RETURNS = `INSERT INTO payment_returns
   (id, merchant_id, entry_id, bank_transaction_id, invoice_id, customer_id, collection_item_id, allocation_id, amount, fee, currency, reason_code, reason_class, mandate_effect, linked_via, return_date, booked_at)
   SELECT ${field("d", "returnId")}, ?1, ${field("d", "entryId")}, ${field("d", "bankTransactionId")},
-    (SELECT i.invoice_id FROM sepa_collection_items AS i WHERE i.merchant_id = ?1 AND i.id = ${ITEM} AND i.status IN ('pending', 'settled')),
+    (SELECT i.invoice_id FROM sepa_collection_items AS i WHERE +i.merchant_id = ?1 AND i.id = ${ITEM} AND i.status IN ('pending', 'settled')),
     ${field("d", "customerId")}, ${ITEM}, ${field("d", "allocationId")}, ${field("d", "amount")}, ${field("d", "fee")},
     ${field("d", "currency")}, ${field("d", "reasonCode")}, ${field("d", "reasonClass")}, ${field("d", "mandateEffect")},
     ${field("d", "rule")}, ${field("d", "returnDate")}, ?2
@@ -80,11 +82,11 @@ const ofItem = (name: string, column: string) =>
 /** The payment each settlement booked is taken back (reverseItemAllocationStatement). */
 const REVERSE_ALLOCATIONS = `UPDATE payment_allocations
   SET reversed_at = ?2, reversed_by_entry_id = ${ofItem("entryId", "payment_allocations.collection_item_id")}, reversal = 'returned'
-  WHERE merchant_id = ?1 AND collection_item_id IN (SELECT ${ITEM} FROM json_each(?3) AS d) AND reversed_at IS NULL`;
+  WHERE +merchant_id = ?1 AND collection_item_id IN (SELECT ${ITEM} FROM json_each(?3) AS d) AND reversed_at IS NULL`;
 
 /** The collected amount comes off what a settled item's invoice had paid (returnCollectionItemStatements). */
 const SETTLED = `COALESCE((SELECT SUM(i.amount) FROM json_each(?3) AS d JOIN sepa_collection_items AS i ON i.id = ${ITEM}
-  WHERE i.merchant_id = ?1 AND i.invoice_id = invoices.id AND i.status = 'settled'), 0)`;
+  WHERE +i.merchant_id = ?1 AND i.invoice_id = invoices.id AND i.status = 'settled'), 0)`;
 const REOPEN_INVOICES = `UPDATE invoices
   SET status = CASE WHEN amount_paid - ${SETTLED} > 0 THEN 'partially_paid' ELSE 'open' END,
     amount_paid = MAX(0, amount_paid - ${SETTLED})
@@ -99,19 +101,19 @@ const FLAG_MANDATES = `UPDATE sepa_mandates
     revoked_at = CASE WHEN ${ofMandate("revoke")} THEN ?2 ELSE revoked_at END,
     next_sequence_type = CASE WHEN ${ofMandate("restartSequence")} THEN 'FRST' ELSE next_sequence_type END,
     updated_at = ?2, version = version + 1
-  WHERE merchant_id = ?1 AND id IN (SELECT i.mandate_id FROM json_each(?3) AS m
+  WHERE +merchant_id = ?1 AND id IN (SELECT i.mandate_id FROM json_each(?3) AS m
     JOIN sepa_collection_items AS i ON i.id = ${field("m", "collectionItemId")}
-    WHERE i.merchant_id = ?1 AND i.status IN ('pending', 'settled'))`;
+    WHERE +i.merchant_id = ?1 AND i.status IN ('pending', 'settled'))`;
 
 const RETURN_ITEMS = `UPDATE sepa_collection_items
   SET status = 'returned', returned_at = ?2, return_reason_code = ${ofItem("reasonCode", "sepa_collection_items.id")}
-  WHERE merchant_id = ?1 AND id IN (SELECT ${ITEM} FROM json_each(?3) AS d) AND status IN ('pending', 'settled')`;
+  WHERE +merchant_id = ?1 AND id IN (SELECT ${ITEM} FROM json_each(?3) AS d) AND status IN ('pending', 'settled')`;
 
 /** A run is done once none of its items is pending. */
 const COMPLETE_RUNS = `UPDATE sepa_collection_runs
   SET status = 'completed', completed_at = ?2
   WHERE merchant_id = ?1 AND status = 'open'
-    AND id IN (SELECT i.run_id FROM json_each(?3) AS d JOIN sepa_collection_items AS i ON i.id = ${ITEM} WHERE i.merchant_id = ?1)
+    AND id IN (SELECT i.run_id FROM json_each(?3) AS d JOIN sepa_collection_items AS i ON i.id = ${ITEM} WHERE +i.merchant_id = ?1)
     AND NOT EXISTS (SELECT 1 FROM sepa_collection_items AS p WHERE p.run_id = sepa_collection_runs.id AND p.status = 'pending')`;
 
 const decided = (name: string) =>

@@ -116,7 +116,8 @@ export async function returnContext(
         .from(paymentAllocations)
         .where(
           and(
-            eq(paymentAllocations.merchantId, merchantId),
+            // Not by merchant: through payment_allocations_item, never the merchant's whole list.
+            sql`+${paymentAllocations.merchantId} = ${merchantId}`,
             sql`${paymentAllocations.collectionItemId} IN ${jsonList(ids.itemIds)}`,
             isNull(paymentAllocations.reversedAt),
           ),
