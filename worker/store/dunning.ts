@@ -4,7 +4,6 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { dunningLevels, dunningSettings } from "../../schema/dunning.ts";
 import { creditUses } from "../../schema/customer-credit.ts";
 import { paymentAllocations } from "../../schema/reconciliation.ts";
-import { customers, merchants } from "../../schema/tables.ts";
 import { DEFAULT_DUNNING_SETTINGS, type DunningSettings } from "../domain/dunning.ts";
 import type { Db } from "./db.ts";
 
@@ -120,21 +119,4 @@ export function dunningLevelStatement(db: Db, row: typeof dunningLevels.$inferIn
   // A plain insert: the unique (invoice, level) key fails the whole batch when another run got
   // there first, so its events and mail are not written twice either.
   return db.insert(dunningLevels).values(row);
-}
-
-/** What a returned debit's fee invoice needs: the settings, the merchant's terms, the language. */
-export async function returnFeeContext(db: Db, merchantId: string, customerId: string) {
-  const [settings, [terms], [customer]] = await Promise.all([
-    findDunningSettings(db, merchantId),
-    db
-      .select({ timeZone: merchants.timeZone, paymentTermDays: merchants.paymentTermDays })
-      .from(merchants)
-      .where(eq(merchants.id, merchantId)),
-    db
-      .select({ locale: customers.locale })
-      .from(customers)
-      .where(and(eq(customers.merchantId, merchantId), eq(customers.id, customerId))),
-  ]);
-  if (!terms) throw new Error(`merchant ${merchantId} is missing`);
-  return { settings, ...terms, locale: customer?.locale ?? "de" };
 }

@@ -111,26 +111,6 @@ export function reverseTransactionAllocationsStatement(
     );
 }
 
-/** A returned collection takes back the payment its settlement booked. */
-export function reverseItemAllocationStatement(
-  db: Db,
-  merchantId: string,
-  itemId: string,
-  entryId: string,
-  at: string,
-): BatchItem<"sqlite"> {
-  return db
-    .update(paymentAllocations)
-    .set({ reversedAt: at, reversedByEntryId: entryId, reversal: "returned" })
-    .where(
-      and(
-        eq(paymentAllocations.merchantId, merchantId),
-        eq(paymentAllocations.collectionItemId, itemId),
-        isNull(paymentAllocations.reversedAt),
-      ),
-    );
-}
-
 // By merchant and invoice, so the sum reads the payment_allocations_invoice index (without the
 // merchant it walked every allocation for every invoice it recomputed); credit applied counts.
 const activePaid = sql`((SELECT COALESCE(SUM(a.amount), 0) FROM ${paymentAllocations} AS a WHERE a.merchant_id = ${invoices.merchantId} AND a.invoice_id = ${invoices.id} AND a.reversed_at IS NULL) + ${creditAppliedTo(sql`${invoices.id}`)})`;
@@ -268,24 +248,4 @@ export async function paymentsOfInvoice(
       .orderBy(desc(paymentReturns.id)),
   ]);
   return { allocations, returns };
-}
-
-/** The allocation a collection item's settlement booked, if it is still active. */
-export async function activeAllocationOfItem(
-  db: Db,
-  merchantId: string,
-  itemId: string,
-): Promise<AllocationRecord | undefined> {
-  const [row] = await db
-    .select()
-    .from(paymentAllocations)
-    .where(
-      and(
-        eq(paymentAllocations.merchantId, merchantId),
-        eq(paymentAllocations.collectionItemId, itemId),
-        isNull(paymentAllocations.reversedAt),
-      ),
-    )
-    .limit(1);
-  return row;
 }

@@ -1,7 +1,7 @@
 // What a reconciliation run reads: the transactions not yet reconciled, the candidate invoices
 // (those the bank texts name, the payers' open ones, open ones of unknown payers' amounts), the
 // customers and mandates behind the payers' IBANs, and the open SEPA collections. Lists go in as one JSON parameter each.
-import { and, asc, eq, getTableColumns, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import { bankTransactions } from "../../schema/banking.ts";
 import { reconciliationEntries } from "../../schema/reconciliation.ts";
 import { sepaCollectionItems, sepaCollectionRuns, sepaMandates } from "../../schema/sepa.ts";
@@ -238,24 +238,4 @@ export async function openCollections(db: Db, merchantId: string): Promise<OpenC
       .orderBy(asc(sepaCollectionItems.id)),
   ]);
   return { runs, items };
-}
-
-/** Collections (any attempt that was not discarded) whose remittance carried one of these invoice numbers. */
-export async function collectionItemsByInvoiceNumbers(
-  db: Db,
-  merchantId: string,
-  numbers: readonly string[],
-): Promise<RunItemRecord[]> {
-  if (numbers.length === 0) return [];
-  return db
-    .select()
-    .from(sepaCollectionItems)
-    .where(
-      and(
-        eq(sepaCollectionItems.merchantId, merchantId),
-        ne(sepaCollectionItems.status, "cancelled"),
-        sql`${sepaCollectionItems.invoiceNumber} IN ${jsonList(numbers)}`,
-      ),
-    )
-    .orderBy(asc(sepaCollectionItems.id));
 }

@@ -79,7 +79,7 @@ const INSERT_RETURNS = `INSERT INTO payment_returns
 const ofItem = (name: string, column: string) =>
   `(SELECT ${field("d", name)} FROM json_each(?3) AS d WHERE ${ITEM} = ${column})`;
 
-/** The payment each settlement booked is taken back (reverseItemAllocationStatement). */
+/** The payment each settlement booked is taken back. */
 const REVERSE_ALLOCATIONS = `UPDATE payment_allocations
   SET reversed_at = ?2, reversed_by_entry_id = ${ofItem("entryId", "payment_allocations.collection_item_id")}, reversal = 'returned'
   WHERE +merchant_id = ?1 AND collection_item_id IN (SELECT ${ITEM} FROM json_each(?3) AS d) AND reversed_at IS NULL`;
