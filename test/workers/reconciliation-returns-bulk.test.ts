@@ -2,8 +2,9 @@
 // linked by end-to-end id, by mandate + amount, by invoice number, ambiguous, unknown, the wrong
 // amount, a duplicate line of a return in the same run — books each as the one-at-a-time flow
 // did (reviews, fee invoices, mandate status, events, e-mails) in at most 2 D1 statements per
-// return, reads included; and a run within the free plan's budget books what fits and leaves
-// the rest (`more`) until every return is booked.
+// return, reads included; a group whose guard fires is booked one by one up to the lost race;
+// and a run within the free plan's budget books what fits and leaves the rest (`more`) until
+// every return is booked.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
@@ -227,6 +228,45 @@ describe("returned direct debits in bulk", () => {
     // The next run finds nothing new: every return is booked once.
     expect(await r.reconcile()).toMatchObject({ imported: 0, returns: 0 });
     expect(await rows("payment_returns", r.m.merchantId)).toHaveLength(30);
+  });
+
+  it("retries a group one by one when a person got to one of its returns first, and books the rest later", async () => {
+    const { r, people } = await settledCollections(6);
+    const lines = people.map((p) => returnOf(r, p.invoices[0], p.mandate, "AM04"));
+    await sync(r);
+    const taken = (await r.transaction(lines[2]!)).id as string;
+    // Just before the group's batch goes out, the third return is decided by hand elsewhere.
+    let raced = false;
+    const racing = new Proxy(env.DB, {
+      get(target, property) {
+        if (property === "batch")
+          return async (statements: D1PreparedStatement[]) => {
+            if (!raced && statements.length >= 10) {
+              raced = true;
+              await target
+                .prepare("UPDATE bank_transactions SET status = 'review' WHERE id = ?")
+                .bind(taken)
+                .run();
+            }
+            return target.batch(statements);
+          };
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const first = await reconcileMerchant(database(racing), env, r.m.merchantId, r.world.now());
+    expect(raced).toBe(true);
+    expect(first).toMatchObject({ returns: 2, conflicts: 1, more: true });
+    const second = await reconcileMerchant(database(env.DB), env, r.m.merchantId, r.world.now());
+    expect(second).toMatchObject({ returns: 3, conflicts: 0, more: false });
+    expect(await r.invoice(people[2]!.invoices[0].id)).toMatchObject({ status: "paid" });
+    for (const p of people.filter((_, i) => i !== 2))
+      expect(await r.invoice(p.invoices[0].id)).toMatchObject({ status: "open", amountPaid: 0 });
+    expect(await rows("payment_returns", r.m.merchantId)).toHaveLength(5);
+    expect(await r.events("payment.returned")).toHaveLength(5);
+    expect(
+      (await rows<{ kind: string }>("invoices", r.m.merchantId)).filter((i) => i.kind === "fee"),
+    ).toHaveLength(5);
   });
 
   it("books within the free plan's budget what fits and leaves the rest for the next runs", async () => {
