@@ -18,7 +18,7 @@ import {
   type ReconcilableTransaction,
 } from "../store/reconciliation-load.ts";
 import { settleCollectionStatements } from "../store/sepa-settlement.ts";
-import { eventStatements } from "../store/webhook-events.ts";
+import { eventsStatements, eventStatements } from "../store/webhook-events.ts";
 import { commit } from "../store/grouped-commits.ts";
 import { sendToReview, type Outcome, type RunContext } from "./reconcile-common.ts";
 
@@ -87,7 +87,8 @@ async function settle(
   const booked = items.filter(
     (item) => invoices.get(item.invoiceId)?.status === "collection_pending",
   );
-  const events = booked.flatMap((item) => {
+  // A run's credit pays many invoices: their invoice.paid events go in multi-row statements.
+  const paidEvents = booked.flatMap((item) => {
     const invoice = invoices.get(item.invoiceId)!;
     const amountPaid = invoice.amountPaid + item.amount;
     if (amountPaid < invoice.grossAmount) return [];
@@ -101,7 +102,7 @@ async function settle(
       paidAt: at,
       bankTransactionId: tx.id,
     };
-    return eventStatements(db, { merchantId, type: "invoice.paid", data, at: now });
+    return [{ merchantId, type: "invoice.paid" as const, data, at: now }];
   });
   const statements = [
     entryStatement(db, {
@@ -146,7 +147,7 @@ async function settle(
       },
       at: now,
     }),
-    ...events,
+    ...eventsStatements(db, paidEvents),
   ];
   return (await commit(db, statements)) ? "collection" : "conflict";
 }

@@ -22,7 +22,7 @@ export interface RunContext {
   budget?: QueryAllowance | undefined;
 }
 
-/** The most one collection credit or one return reads and writes (its reads, then one batch). */
+/** The most one collection credit reads and writes (its reads, then one batch). */
 export const SINGLE_BOOKING_STATEMENTS = 30;
 /** The run's reads before it books: transactions, open collections, payers, candidate invoices. */
 export const RUN_READS = 9;
@@ -121,7 +121,7 @@ export async function commitQuiet(
   return outcomes;
 }
 
-/** One transaction to the review queue, e.g. a return that links to no collection. */
+/** One transaction to the review queue, e.g. a credit naming a collection with another sum. */
 export async function sendToReview(
   ctx: RunContext,
   tx: ReconcilableTransaction,
