@@ -1,6 +1,6 @@
 // Committing guarded batches: one transaction's batch alone (a fired guard is a lost race, not
 // an error), or many transactions' bookings grouped into one D1 round trip of a few set-based
-// statements (worker/store/payment-bookings.ts).
+// statements (worker/store/payment-bookings.ts, worker/store/return-bookings.ts).
 import type { BatchItem } from "drizzle-orm/batch";
 import { runBatch, type Db } from "./db.ts";
 import { isBookingConflict } from "./reconciliation-entries.ts";
@@ -80,8 +80,8 @@ export class GroupedCommits<Item, Outcome extends string> {
     const group = this.pending;
     this.pending = [];
     if (group.length === 0 || this.stopped) return;
-    // Statements may grow with the group (fee invoices): what no longer fits the budget is
-    // left for the next run, the largest first part that fits still goes.
+    // Statements may grow with the group (a return's fee invoice): a group too large for the
+    // budget is halved until its first part fits, and the rest is left for the next run.
     let sent = group;
     let statements = this.build(sent.map((entry) => entry.item));
     while (sent.length > 1 && this.budget && !this.budget.affords(statements.length)) {
