@@ -50,6 +50,7 @@ const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     throw new DomainError("bad_request", "x-test-now must be an RFC 3339 instant.");
   c.set("now", now);
   c.set("db", database(c.env.DB));
+  c.set("shards", c.env);
   await next();
 });
 
