@@ -28,7 +28,10 @@ export const companySettings = sqliteTable("company_settings", {
 
 /**
  * The document outbox: written pending (sha256 NULL) in the batch that issues the invoice, then
- * rendered from the invoice's snapshot, put to R2 and sealed by setting sha256 exactly once.
+ * rendered from the invoice's snapshot, put to R2 and sealed by setting sha256 exactly once. A
+ * render that fails is tried again later (attempts, next_attempt_at, last_error), so a document
+ * that keeps failing cannot hold up the documents behind it; after the last attempt the job
+ * leaves it (a download still renders it on demand).
  */
 export const invoiceDocuments = sqliteTable(
   "invoice_documents",
@@ -47,6 +50,10 @@ export const invoiceDocuments = sqliteTable(
       .notNull()
       .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
     storedAt: text("stored_at"),
+    attempts: integer("attempts").notNull().default(0),
+    /** When the job may try a failed render again; NULL: at once. */
+    nextAttemptAt: text("next_attempt_at"),
+    lastError: text("last_error"),
   },
   (t) => [
     primaryKey({ columns: [t.invoiceId, t.format] }),

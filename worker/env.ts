@@ -63,6 +63,12 @@ export interface Variables {
   now: Date;
   /** The request's drizzle handle over D1, made once by the request middleware. */
   db: Db;
+  /**
+   * The bindings as the Worker received them, with every shard. Authentication points `c.env`
+   * at the merchant's shard; lookups that cross merchants (credentials, sign-in by e-mail,
+   * portal origins, e-mail addresses taken) use these.
+   */
+  shards: Bindings;
 }
 
 export interface AppEnv {

@@ -11,6 +11,7 @@ import { notFoundOrMethodNotAllowed, onError } from "./http/errors.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { jsonBodiesOnly } from "./http/json-body.ts";
 import { completeDocument } from "./http/openapi-document.ts";
+import { DEAD_LETTER_QUEUE, recordDeadLetters } from "./jobs/dead-letters.ts";
 import { consumeJobs, enqueueTick } from "./jobs/job-queue.ts";
 import { adminRouter } from "./routes/admin.ts";
 import { articlesRouter } from "./routes/articles.ts";
@@ -50,6 +51,7 @@ const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     throw new DomainError("bad_request", "x-test-now must be an RFC 3339 instant.");
   c.set("now", now);
   c.set("db", database(c.env.DB));
+  c.set("shards", c.env);
   await next();
 });
 
@@ -116,6 +118,7 @@ export default {
     );
   },
   async queue(batch, env) {
-    await consumeJobs(batch, env);
+    if (batch.queue === DEAD_LETTER_QUEUE) await recordDeadLetters(batch, env);
+    else await consumeJobs(batch, env);
   },
 } satisfies ExportedHandler<AppEnv["Bindings"]>;

@@ -1,169 +1,48 @@
-// The merchant-API resources the back office shows, as far as it reads them. The billing
-// vocabulary (intervals, statuses, invoice kinds, change points) is widget/src/billing-types.ts's.
-import type {
-  BillingInterval,
-  ChangePoint,
-  ContractStatus,
-  InvoiceKind,
-} from "../../widget/src/billing-types.js";
+// The merchant-API resources the back office shows, taken from the generated client
+// (clients/typescript, made from the OpenAPI document by `npm run generate:client`), so a
+// resource that changes shape in the API fails the back office's type check instead of its users.
+import type { paths } from "../../clients/typescript/src/schema.js";
 
 export type { ChangePoint } from "../../widget/src/billing-types.js";
 
-export interface Article {
-  id: string;
-  kind: "plan" | "addon" | "one_time";
-  name: string;
-  unitAmount: number;
-  currency: string;
-  taxRate: number;
+/** The JSON body of an operation's successful answer. */
+type Answer<
+  P extends keyof paths,
+  M extends "get" | "post" | "put" | "patch",
+> = paths[P][M] extends {
+  responses: infer R;
 }
+  ? R extends { 200: { content: { "application/json": infer T } } }
+    ? T
+    : R extends { 201: { content: { "application/json": infer T } } }
+      ? T
+      : never
+  : never;
 
-export interface TemplateGroup {
-  id: string;
-  name: string;
+/** The JSON body an operation takes. */
+type Body<P extends keyof paths, M extends "post" | "put" | "patch"> = paths[P][M] extends {
+  requestBody?: { content: { "application/json": infer B } };
 }
+  ? B
+  : never;
 
-export interface ContractTemplate {
-  id: string;
-  name: string;
-  templateGroupId: string;
-  planArticleId: string;
-  billingInterval: BillingInterval;
-  minimumTermMonths: number;
-  noticePeriodDays: number;
-  allowedAddonArticleIds: string[];
-  changePoints: ChangePoint[];
-  downgradeTiming: "next_period" | "like_upgrade";
-}
+/** One element of a list answer (`{ data: [...] }`). */
+type Element<T> = T extends { data: (infer E)[] } ? E : never;
 
-export interface Customer {
-  id: string;
-  name: string;
-  email: string | null;
-  externalRef: string | null;
-  iban: string | null;
-  kind?: "consumer" | "business";
-  billingAddress?: Address | null;
-  vatId?: string | null;
-  buyerReference?: string | null;
-}
-
-export interface ContractItem {
-  id: string;
-  articleId: string;
-  kind: string;
-  name: string;
-  quantity: number;
-  unitAmount: number;
-  periodAmount: number;
-  startedOn: string;
-}
-
-export interface Contract {
-  id: string;
-  customerId: string;
-  templateId: string;
-  status: ContractStatus;
-  startDate: string;
-  billingInterval: BillingInterval;
-  currentPeriod: { start: string; end: string };
-  nextBillingDate: string;
-  endDate: string | null;
-  offeredTemplateIds: string[];
-  recurringNetAmount: number;
-  currency?: string;
-  items: ContractItem[];
-}
-
-export interface ContractChange {
-  id: string;
-  status: string;
-  kind?: string;
-  type?: string;
-  effectiveDate: string;
-  createdAt?: string;
-}
-
-export interface InvoiceLine {
-  description: string;
-  quantity: number;
-  netAmount: number;
-  taxRate: number;
-}
-
-export interface Invoice {
-  id: string;
-  number: string | null;
-  kind: InvoiceKind;
-  status: string;
-  customerId: string;
-  contractId: string | null;
-  issueDate: string;
-  dueDate: string;
-  currency: string;
-  netAmount: number;
-  taxAmount: number;
-  grossAmount: number;
-  amountPaid: number;
-  lines?: InvoiceLine[];
-  payments?: { id: string; date: string; amount: number; rule: string; reversed: boolean }[];
-  returns?: { id: string; date: string; amount: number; reasonCode: string | null; fee: number }[];
-  /** Where the stored PDF and XRechnung XML are (same-origin, the session cookie opens them). */
-  documents?: { pdf: string; xml: string } | null;
-  dunningLevel?: string | null;
-  dunningHistory?: DunningStep[];
-}
-
-export interface Candidate {
-  invoiceId: string;
-  score: number;
-  reasons: string[];
-}
-
-export interface BankTransaction {
-  id: string;
-  status: string;
-  amount: number | null;
-  currency: string | null;
-  bookingDate: string | null;
-  purpose: string | null;
-  counterpartName: string | null;
-  counterpartIban: string | null;
-  matchedRule: string | null;
-  statusReason: string | null;
-  invoiceIds: string[];
-  review: { reason: string; candidates: Candidate[] } | null;
-}
-
-export interface BankConnection {
-  id: string;
-  status: string;
-  bankName: string | null;
-  url: string | null;
-  accounts: { id: number; iban: string | null; name: string | null }[];
-  error: { code: string; message: string | null } | null;
-  sync: {
-    status: string;
-    lastSyncAt: string | null;
-    consecutiveFailures: number;
-    error: { code: string; message: string | null } | null;
-  };
-}
-
-export interface Address {
-  line1: string;
-  line2?: string | null;
-  postalCode: string;
-  city: string;
-  country: string;
-}
-
-export interface DunningStep {
-  level: string;
-  reachedOn: string;
-  fee: number;
-  openAmount: number;
-  interest: number;
-  flatFee: number;
-  total: number;
-}
+export type Article = Answer<"/api/v1/articles/{id}", "get">;
+export type TemplateGroup = Answer<"/api/v1/template-groups/{id}", "get">;
+export type ContractTemplate = Answer<"/api/v1/contract-templates/{id}", "get">;
+export type Customer = Answer<"/api/v1/customers/{id}", "get">;
+export type Contract = Answer<"/api/v1/contracts/{id}", "get">;
+export type ContractItem = Contract["items"][number];
+export type ContractChange = Element<Answer<"/api/v1/contracts/{id}/changes", "get">>;
+export type Invoice = Answer<"/api/v1/invoices/{id}", "get">;
+export type InvoiceListEntry = Element<Answer<"/api/v1/invoices", "get">>;
+export type BankTransaction = Answer<"/api/v1/bank-transactions/{id}", "get">;
+export type BankConnection = Answer<"/api/v1/finapi/bank-connections/{id}", "get">;
+export type Address = NonNullable<Customer["billingAddress"]>;
+export type DunningStep = NonNullable<Invoice["dunningHistory"]>[number];
+export type CompanySettings = Answer<"/api/v1/settings/company", "get">;
+export type LogoType = NonNullable<Body<"/api/v1/settings/company", "put">["logo"]>["contentType"];
+export type DunningSettings = Answer<"/api/v1/settings/dunning", "get">;
+export type EmailKind = keyof Answer<"/api/v1/settings/emails", "get">["kinds"];

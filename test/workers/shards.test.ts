@@ -1,6 +1,8 @@
 // The scale path over more than one D1 database (DESIGN "Scale path"): with a second database
 // bound as DB_SHARD_1, each merchant's rows land in the shard `databaseFor` routes it to, the
 // API finds each merchant's key in its shard, and one billing tick bills the merchants of both.
+// What names no merchant looks in every shard: sign-in by e-mail, a portal preflight's origin,
+// and whether an e-mail address is taken.
 import {
   applyD1Migrations,
   createExecutionContext,
@@ -122,5 +124,84 @@ describe("merchants over two D1 databases", () => {
       "2027-01-01",
       "2027-02-01",
     ]);
+  });
+});
+
+const PASSWORD = "correct horse battery staple";
+
+/** Merchants with an owner until one lives in the second shard; returns that owner's address. */
+async function ownerInSecondShard() {
+  for (let i = 0; i < 40; i++) {
+    const email = `inhaber${i}@stadtwerke-${i}.example`;
+    const merchant = await json<{ id: string; apiKey: string }>(
+      await call("/admin/v1/merchants", {
+        key: "test-admin-token",
+        body: { name: `Stadtwerke ${i}`, owner: { email, password: PASSWORD } },
+      }),
+      201,
+    );
+    if (shardNameFor(sharded, merchant.id) === "DB_SHARD_1") return { ...merchant, email };
+  }
+  throw new Error("no merchant hashed to the second shard in 40 tries");
+}
+
+describe("what names no merchant, over two D1 databases", () => {
+  it("signs a user of the second shard in, with the session stored in that shard", async () => {
+    const second = await ownerInSecondShard();
+    const wrong = await call("/api/v1/auth/login", {
+      body: { email: second.email, password: "not the password at all" },
+    });
+    await json(wrong, 401);
+    // The throttle counts in the first shard, also for addresses it does not hold.
+    const failures = await env.DB.prepare("SELECT count(*) AS n FROM login_failures").first("n");
+    expect(failures).toBeGreaterThan(0);
+
+    const login = await call("/api/v1/auth/login", {
+      body: { email: second.email.toUpperCase(), password: PASSWORD },
+    });
+    const session = await json(login, 200);
+    expect(session.merchant.id).toBe(second.id);
+    expect(await count(env.SHARD_TEST_DB, "user_sessions", second.id)).toBe(1);
+    expect(await count(env.DB, "user_sessions", second.id)).toBe(0);
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const me = await json(await call("/api/v1/auth/session", { headers: { cookie } }), 200);
+    expect(me.user.email).toBe(second.email);
+  });
+
+  it("refuses an e-mail address that a user of another shard has", async () => {
+    const second = await ownerInSecondShard();
+    const { main } = await oneMerchantPerShard();
+    const taken = await call("/api/v1/users", {
+      key: main.apiKey,
+      body: { email: second.email, password: PASSWORD, role: "viewer" },
+    });
+    expect((await json(taken, 409)).code).toBe("email_taken");
+    const merchant = await call("/admin/v1/merchants", {
+      key: "test-admin-token",
+      body: { name: "Stadtwerke Doppelt", owner: { email: second.email, password: PASSWORD } },
+    });
+    expect((await json(merchant, 409)).code).toBe("email_taken");
+  });
+
+  it("answers a portal preflight for an origin that only a merchant of the second shard allows", async () => {
+    const { second } = await oneMerchantPerShard();
+    const shop = "https://shop.stadtwerke-zwei.example";
+    await json(
+      await call("/api/v1/settings/customer-center", {
+        key: second.apiKey,
+        method: "PATCH",
+        body: { allowedOrigins: [shop] },
+      }),
+      200,
+    );
+    const preflight = (origin: string) =>
+      call("/portal/v1/contracts", {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
+    const allowed = await preflight(shop);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(shop);
+    expect((await preflight("https://evil.example")).status).toBe(403);
   });
 });

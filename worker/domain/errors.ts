@@ -84,8 +84,12 @@ export type BankErrorCode =
 export type AfterReturnErrorCode =
   "credit_exceeds_balance" | "hand_over_not_allowed" | "test_mode_only" | "test_clock_out_of_range";
 
+/** The operator's replay of a job that failed all its retries. */
+export type JobErrorCode = "dead_job_not_replayable" | "dead_job_replayed";
+
 export type ErrorCode =
   | AfterReturnErrorCode
+  | JobErrorCode
   | RequestErrorCode
   | PortalAccessCode
   | BackOfficeErrorCode

@@ -12,8 +12,10 @@ import { invoicePdf } from "../documents/pdf.ts";
 import type { Bindings } from "../env.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import { database } from "../store/db.ts";
+import { nextAttemptAt, type RandomSource } from "../domain/webhook-retry.ts";
 import {
   loadDocumentSource,
+  recordRenderFailure,
   sealDocument,
   type DocumentFormat,
   type PendingDocument,
@@ -181,4 +183,22 @@ export async function storePendingDocument(
   if (!source?.document || source.document.sha256 !== null) return false;
   await sealPending(env, source, pending.format, at);
   return true;
+}
+
+/**
+ * A render that failed is tried again on the webhooks' schedule (seconds, then minutes, then
+ * hours), and after the last attempt left to downloads, which still render on demand once the
+ * cause is fixed. Returns whether it will be tried again.
+ */
+export async function deferFailedDocument(
+  env: Bindings,
+  pending: PendingDocument,
+  error: unknown,
+  at: Date,
+  random: RandomSource = Math.random,
+): Promise<boolean> {
+  const retryAt = nextAttemptAt({ attemptNumber: pending.attempts + 1, now: at, random });
+  const message = error instanceof Error ? error.message : String(error);
+  await recordRenderFailure(database(env.DB), pending, message, retryAt);
+  return retryAt !== null;
 }

@@ -8,7 +8,7 @@ import { database, isUniqueViolation } from "../store/db.ts";
 import { createMerchant, type MerchantRecord } from "../store/merchants.ts";
 import { databaseFor } from "../store/shards.ts";
 import type { NewUser } from "../store/users.ts";
-import { emailTaken, newUserRow, type UserInput } from "./users.ts";
+import { emailTaken, newUserRow, requireFreeEmail, type UserInput } from "./users.ts";
 
 export interface MerchantRequest {
   name: string;
@@ -25,6 +25,7 @@ export async function createMerchantWithKey(
   const test = request.mode === "test";
   const apiKey = test ? `sk_test_${randomToken(32)}` : `sk_${randomToken(32)}`;
   const id = newId("mer");
+  if (request.owner) await requireFreeEmail(env, request.owner.email);
   const owner = request.owner
     ? await newUserRow(id, { ...request.owner, role: "owner" })
     : undefined;

@@ -1,14 +1,18 @@
 // Back-office users of a merchant: creating one (the password hashed with PBKDF2), and removing
-// one with all their sessions, never the merchant's last owner.
+// one with all their sessions, never the merchant's last owner. An e-mail address signs in
+// without naming its merchant, so it may belong to one user in all shards together.
 import type { UserRole } from "../../schema/backoffice.ts";
 import { DomainError, notFound } from "../domain/errors.ts";
 import { hashPassword } from "../passwords.ts";
 import { newId } from "../security.ts";
-import { isUniqueViolation, type Db } from "../store/db.ts";
+import type { Bindings } from "../env.ts";
+import { database, isUniqueViolation, type Db } from "../store/db.ts";
+import { findInShards } from "../store/shards.ts";
 import {
   countOwners,
   deleteUser,
   findUser,
+  findUserByEmail,
   insertUser,
   type NewUser,
   type UserRecord,
@@ -35,11 +39,22 @@ export const emailTaken = (email: string) =>
     { field: "email", message: "is taken" },
   ]);
 
+/**
+ * Refuses an address a user of any shard has. Each shard's unique index still decides a race
+ * within the shard; two shards racing for one new address is the one case it cannot see.
+ */
+export async function requireFreeEmail(shards: Bindings, email: string): Promise<void> {
+  const taken = await findInShards(shards, (d1) => findUserByEmail(database(d1), email));
+  if (taken) throw emailTaken(email);
+}
+
 export async function createUser(
   db: Db,
+  shards: Bindings,
   merchantId: string,
   input: UserInput,
 ): Promise<UserRecord> {
+  await requireFreeEmail(shards, input.email);
   try {
     return await insertUser(db, await newUserRow(merchantId, input));
   } catch (error) {

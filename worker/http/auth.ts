@@ -67,14 +67,14 @@ export function clearSessionCookie(c: Context<AppEnv>) {
  * flows given the bindings (documents, company settings, webhooks, …) read and write.
  */
 export function routeToShard(c: Context<AppEnv>, merchantId: string) {
-  const d1 = databaseFor(c.env, merchantId);
+  const d1 = databaseFor(c.var.shards, merchantId);
   c.env = { ...c.env, DB: d1 };
   c.set("db", database(d1));
 }
 
 async function authenticateKey(c: Context<AppEnv>, token: string) {
   const hash = await sha256Hex(token);
-  const found = await findInShards(c.env, (d1) => findMerchantByKeyHash(database(d1), hash));
+  const found = await findInShards(c.var.shards, (d1) => findMerchantByKeyHash(database(d1), hash));
   if (!found || !timingSafeEqual(found.keyHash, hash))
     throw new DomainError("unauthorized", "The API key is unknown or revoked.");
   routeToShard(c, found.merchant.id);
@@ -85,7 +85,7 @@ async function authenticateKey(c: Context<AppEnv>, token: string) {
 async function authenticateSession(c: Context<AppEnv>, token: string) {
   const hash = await sha256Hex(token);
   const at = c.var.now.toISOString();
-  const session = await findInShards(c.env, (d1) => findLiveSession(database(d1), hash, at));
+  const session = await findInShards(c.var.shards, (d1) => findLiveSession(database(d1), hash, at));
   if (!session) {
     // The answer also removes the dead cookie from the browser.
     const expired = new DomainError("session_expired", "The session has ended; sign in again.");

@@ -5,7 +5,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { merchants } from "../../schema/tables.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv, Bindings } from "../env.ts";
 import { database, type Db } from "../store/db.ts";
 import { findPortalPrincipal } from "../store/portal.ts";
 import { findInShards } from "../store/shards.ts";
@@ -17,7 +17,7 @@ import { problemResponse } from "./problem.ts";
 const ALLOWED_HEADERS = "accept, authorization, content-type, idempotency-key";
 const ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS";
 
-async function originListedAnywhere(db: Db, origin: string): Promise<boolean> {
+async function originListedIn(db: Db, origin: string): Promise<true | undefined> {
   const rows = await db
     .select({ id: merchants.id })
     .from(merchants)
@@ -28,7 +28,12 @@ async function originListedAnywhere(db: Db, origin: string): Promise<boolean> {
       ),
     )
     .limit(1);
-  return rows.length === 1;
+  return rows.length === 1 ? true : undefined;
+}
+
+/** A preflight names no merchant: any merchant of any shard may list the origin. */
+async function originListedAnywhere(shards: Bindings, origin: string): Promise<boolean> {
+  return (await findInShards(shards, (d1) => originListedIn(database(d1), origin))) === true;
 }
 
 function corsHeaders(origin: string): Record<string, string> {
@@ -41,9 +46,8 @@ function corsHeaders(origin: string): Record<string, string> {
 
 export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("origin");
-  const db = c.var.db;
   if (c.req.method === "OPTIONS") {
-    if (!origin || !(await originListedAnywhere(db, origin))) {
+    if (!origin || !(await originListedAnywhere(c.var.shards, origin))) {
       return problemResponse(
         c,
         new DomainError(
@@ -69,7 +73,7 @@ export const portalCors = createMiddleware<AppEnv>(async (c, next) => {
   const merchant = c.get("merchant") as AppEnv["Variables"]["merchant"] | undefined;
   const allowed = merchant
     ? merchant.allowedOrigins.includes(origin)
-    : await originListedAnywhere(db, origin);
+    : await originListedAnywhere(c.var.shards, origin);
   if (allowed)
     for (const [name, value] of Object.entries(corsHeaders(origin))) c.res.headers.set(name, value);
 });
@@ -83,7 +87,9 @@ export const requirePortalSession = createMiddleware<AppEnv>(async (c, next) => 
     );
   const hash = await sha256Hex(match[1]!);
   const at = c.get("now").toISOString();
-  const principal = await findInShards(c.env, (d1) => findPortalPrincipal(database(d1), hash, at));
+  const principal = await findInShards(c.var.shards, (d1) =>
+    findPortalPrincipal(database(d1), hash, at),
+  );
   if (!principal)
     throw new DomainError(
       "session_invalid",

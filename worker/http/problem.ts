@@ -128,6 +128,8 @@ export const PROBLEMS: Record<ErrorCode, ProblemClass> = {
   hand_over_not_allowed: { status: 409, title: "The invoice cannot be handed over now" },
   test_mode_only: { status: 403, title: "Only test-mode merchants have a test clock" },
   test_clock_out_of_range: { status: 422, title: "The test clock cannot move there" },
+  dead_job_not_replayable: { status: 422, title: "The dead job is no job message" },
+  dead_job_replayed: { status: 409, title: "The dead job was replayed already" },
 };
 
 export function problemBody(error: DomainError, instance?: string) {

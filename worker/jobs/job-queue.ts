@@ -8,7 +8,7 @@
 import * as v from "valibot";
 import type { Bindings } from "../env.ts";
 import { database } from "../store/db.ts";
-import { databaseFor, shardsOf } from "../store/shards.ts";
+import { databaseFor, eachShardInTurn, shardsOf } from "../store/shards.ts";
 import { runBankSync } from "./bank-sync.ts";
 import { runBilling } from "./billing-run.ts";
 import { runDunning } from "./dunning-run.ts";
@@ -21,6 +21,8 @@ import { deliverWebhooks } from "./webhook-delivery.ts";
 
 const Instant = v.pipe(v.string(), v.isoTimestamp());
 const MerchantId = v.pipe(v.string(), v.startsWith("mer_"), v.maxLength(64));
+/** The shard an outbox continuation starts with (its index in `shardsOf`). */
+const Shard = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1000));
 
 export const JobMessageSchema = v.variant("job", [
   v.strictObject({
@@ -32,9 +34,9 @@ export const JobMessageSchema = v.variant("job", [
   }),
   v.strictObject({ job: v.literal("dunning"), merchantId: MerchantId, scheduledTime: Instant }),
   v.strictObject({ job: v.literal("webhooks"), merchantId: MerchantId, scheduledTime: Instant }),
-  v.strictObject({ job: v.literal("emails"), scheduledTime: Instant }),
+  v.strictObject({ job: v.literal("emails"), scheduledTime: Instant, shard: v.optional(Shard) }),
   /** The document outbox of all merchants, one page per message (see document-outbox.ts). */
-  v.strictObject({ job: v.literal("documents"), scheduledTime: Instant }),
+  v.strictObject({ job: v.literal("documents"), scheduledTime: Instant, shard: v.optional(Shard) }),
   v.strictObject({ job: v.literal("bank_sync"), merchantId: MerchantId, scheduledTime: Instant }),
   /** A test clock's advance that did not fit one invocation: it continues towards `to`. */
   v.strictObject({
@@ -80,6 +82,19 @@ export async function enqueueTick(
   return messages;
 }
 
+/** The lease and the recipients' read, then a page of mails that fits what is left. */
+async function emailPage(
+  env: Bindings,
+  d1: D1Database,
+  meter: QueryMeter,
+  at: Date,
+): Promise<boolean> {
+  const limit = Math.min(50, Math.floor((meter.remaining - 2) / EMAIL_STATEMENTS));
+  if (limit < 1) return true;
+  const report = await deliverEmails({ ...env, DB: meteredD1(d1, meter) }, at, { limit });
+  return report.attempted === limit;
+}
+
 /** What one message did: a continuation to enqueue, or nothing more. */
 async function run(
   message: JobMessage,
@@ -87,27 +102,16 @@ async function run(
   meter: QueryMeter,
 ): Promise<JobMessage[]> {
   const scheduledTime = new Date(message.scheduledTime);
-  if (message.job === "emails") {
-    // Each shard's outbox in turn: the lease and the recipients' read, then a page of mails
-    // that fits what is left; while any shard had a full page, the message continues.
-    let more = false;
-    for (const d1 of shardsOf(shards)) {
-      const limit = Math.min(50, Math.floor((meter.remaining - 2) / EMAIL_STATEMENTS));
-      if (limit < 1) return [message];
-      const report = await deliverEmails({ ...shards, DB: meteredD1(d1, meter) }, scheduledTime, {
-        limit,
-      });
-      if (report.attempted === limit) more = true;
-    }
-    return more ? [message] : [];
-  }
-  if (message.job === "documents") {
-    let more = false;
-    for (const d1 of shardsOf(shards)) {
-      const report = await storePendingDocuments({ ...shards, DB: d1 }, scheduledTime, { meter });
-      if (report.more) more = true;
-    }
-    return more ? [message] : [];
+  if (message.job === "emails" || message.job === "documents") {
+    // Every shard's outbox in turn, starting where the last invocation left off.
+    const more = await eachShardInTurn(shards, message.shard ?? 0, (d1) =>
+      message.job === "emails"
+        ? emailPage(shards, d1, meter, scheduledTime)
+        : storePendingDocuments({ ...shards, DB: d1 }, scheduledTime, { meter }).then(
+            (report) => report.more,
+          ),
+    );
+    return more === null ? [] : [{ ...message, shard: more }];
   }
   const { merchantId } = message;
   // Every merchant job works in the merchant's own shard.

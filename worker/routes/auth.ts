@@ -60,8 +60,7 @@ export const loginRouter = new Hono<AppEnv>().post(
   valid("json", Login),
   async (c) => {
     const body = c.req.valid("json");
-    const db = c.var.db;
-    const session = await signIn(db, {
+    const session = await signIn(c.var.shards, {
       ...body,
       ip: c.req.header("cf-connecting-ip") ?? "unknown",
       now: c.var.now,

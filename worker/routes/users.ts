@@ -25,7 +25,12 @@ export const usersRouter = new Hono<AppEnv>()
     ),
     valid("json", NewUserSchema),
     async (c) => {
-      const user = await createUser(c.var.db, c.get("merchant").id, c.req.valid("json"));
+      const user = await createUser(
+        c.var.db,
+        c.var.shards,
+        c.get("merchant").id,
+        c.req.valid("json"),
+      );
       return c.json(shaped(UserResource)(userResource(user)), 201);
     },
   )

@@ -1,6 +1,6 @@
 // The document outbox rows of issued invoices and what rendering one needs: the invoice with its
 // lines and snapshot, and the invoice a credit note corrects. A row is sealed (sha256 set) once.
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { invoiceDocuments } from "../../schema/documents.ts";
 import { invoiceLines, invoices } from "../../schema/tables.ts";
 import type { Db } from "./db.ts";
@@ -76,18 +76,64 @@ export interface PendingDocument {
   merchantId: string;
   invoiceId: string;
   format: DocumentFormat;
+  /** Failed renders so far. */
+  attempts: number;
 }
 
-/** The oldest pending documents of all merchants (the index invoice_documents_pending). */
-export async function findPendingDocuments(db: Db, limit: number): Promise<PendingDocument[]> {
+/**
+ * The oldest pending documents of all merchants whose (next) attempt is due and that have
+ * attempts left (the index invoice_documents_pending).
+ */
+export async function findPendingDocuments(
+  db: Db,
+  limit: number,
+  at: Date,
+  maxAttempts: number,
+): Promise<PendingDocument[]> {
   return db
     .select({
       merchantId: invoiceDocuments.merchantId,
       invoiceId: invoiceDocuments.invoiceId,
       format: invoiceDocuments.format,
+      attempts: invoiceDocuments.attempts,
     })
     .from(invoiceDocuments)
-    .where(isNull(invoiceDocuments.storedAt))
+    .where(
+      and(
+        isNull(invoiceDocuments.storedAt),
+        lt(invoiceDocuments.attempts, maxAttempts),
+        or(
+          isNull(invoiceDocuments.nextAttemptAt),
+          lte(invoiceDocuments.nextAttemptAt, at.toISOString()),
+        ),
+      ),
+    )
     .orderBy(asc(invoiceDocuments.createdAt))
     .limit(limit);
+}
+
+/**
+ * A failed render, counted: tried again at `retryAt`, or left to downloads when null. Only a
+ * row still pending is touched (a download may have sealed it meanwhile).
+ */
+export async function recordRenderFailure(
+  db: Db,
+  row: Pick<DocumentRecord, "invoiceId" | "format">,
+  error: string,
+  retryAt: Date | null,
+): Promise<void> {
+  await db
+    .update(invoiceDocuments)
+    .set({
+      attempts: sql`${invoiceDocuments.attempts} + 1`,
+      nextAttemptAt: retryAt?.toISOString() ?? null,
+      lastError: error.slice(0, 500),
+    })
+    .where(
+      and(
+        eq(invoiceDocuments.invoiceId, row.invoiceId),
+        eq(invoiceDocuments.format, row.format),
+        isNull(invoiceDocuments.sha256),
+      ),
+    );
 }

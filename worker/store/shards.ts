@@ -48,6 +48,25 @@ export async function findInShards<T>(
   return undefined;
 }
 
+/**
+ * Runs an outbox's page in every shard, from `start` round: a continuation starts after the
+ * first shard that had more, so a shard with a long backlog cannot starve the shards after it.
+ * Returns where the continuation starts, or null when no shard had more.
+ */
+export async function eachShardInTurn(
+  env: Bindings,
+  start: number,
+  page: (d1: D1Database) => Promise<boolean>,
+): Promise<number | null> {
+  const shards = shardsOf(env);
+  let next: number | null = null;
+  for (let turn = 0; turn < shards.length; turn++) {
+    const index = (start + turn) % shards.length;
+    if ((await page(shards[index]!)) && next === null) next = (index + 1) % shards.length;
+  }
+  return next;
+}
+
 function pinsOf(env: Bindings): Record<string, string> {
   if (env.D1_SHARDS === undefined || env.D1_SHARDS.trim() === "") return {};
   const parsed: unknown = JSON.parse(env.D1_SHARDS);

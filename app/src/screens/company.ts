@@ -4,28 +4,17 @@
 // at the field. The logo is checked here by the API's own rules before it is sent.
 import { html, nothing } from "lit";
 import { Screen, formValues } from "../screen.js";
-import type { Address } from "../types.js";
+import type { CompanySettings as Company, LogoType } from "../types.js";
 
-/** The API's logo rules (worker/flows/company-settings.ts): these types, at most 256 KB. */
-export const LOGO_TYPES = ["image/png", "image/jpeg", "image/svg+xml"];
+/** The logo types the API takes, each once (the type check fails when they drift apart). */
+const LOGO_TYPE_SET = {
+  "image/png": true,
+  "image/jpeg": true,
+  "image/svg+xml": true,
+} satisfies Record<LogoType, true>;
+export const LOGO_TYPES = Object.keys(LOGO_TYPE_SET) as LogoType[];
+/** The API's size limit (worker/flows/company-settings.ts), which the schema does not state. */
 export const MAX_LOGO_BYTES = 256 * 1024;
-
-interface Company {
-  configured: boolean;
-  missingForInvoices: string[];
-  legalName?: string;
-  address?: Address;
-  vatId?: string | null;
-  taxNumber?: string | null;
-  email?: string;
-  phone?: string | null;
-  registerEntry?: string | null;
-  managingDirectors?: string | null;
-  smallBusiness?: boolean;
-  iban?: string | null;
-  bic?: string | null;
-  logo?: { sha256: string; contentType: string } | null;
-}
 
 type Logo = { contentType: string; data: string } | null | undefined;
 
@@ -62,7 +51,7 @@ export class TarifCompany extends Screen {
     this.preview = "";
     this.logo = undefined;
     if (!file) return;
-    if (!LOGO_TYPES.includes(file.type)) {
+    if (!(LOGO_TYPES as string[]).includes(file.type)) {
       this.logoError = t.logoType;
       input.value = "";
       return;

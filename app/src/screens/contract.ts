@@ -6,7 +6,13 @@ import { html, nothing } from "lit";
 import { query, type Page } from "../api.js";
 import { href } from "../router.js";
 import { Screen, formValues } from "../screen.js";
-import type { Contract, ContractChange, ContractTemplate, Customer, Invoice } from "../types.js";
+import type {
+  Contract,
+  ContractChange,
+  ContractTemplate,
+  Customer,
+  InvoiceListEntry,
+} from "../types.js";
 
 type Tab = "overview" | "changes" | "invoices" | "customerCenter";
 const TABS: Tab[] = ["overview", "changes", "invoices", "customerCenter"];
@@ -39,7 +45,7 @@ export class TarifContract extends Screen {
   declare customer: Customer | undefined;
   declare templates: ContractTemplate[];
   declare changes: ContractChange[];
-  declare invoices: Invoice[];
+  declare invoices: InvoiceListEntry[];
   declare preview: { request: Record<string, string>; result: Preview } | null;
 
   constructor() {
@@ -57,7 +63,7 @@ export class TarifContract extends Screen {
       this.api.get<Contract>(`/contracts/${id}`),
       this.api.get<Page<ContractTemplate>>("/contract-templates?limit=100"),
       this.api.get<Page<ContractChange>>(`/contracts/${id}/changes?limit=100`),
-      this.api.get<Page<Invoice>>(`/invoices${query({ contractId: id, limit: 100 })}`),
+      this.api.get<Page<InvoiceListEntry>>(`/invoices${query({ contractId: id, limit: 100 })}`),
     ]);
     this.contract = contract;
     this.templates = templates.data;
@@ -200,7 +206,9 @@ export class TarifContract extends Screen {
 
   private renderOverview(c: Contract) {
     const t = this.t.contract;
-    const currency = c.currency ?? "EUR";
+    // A contract bills in its plan's currency, which each of its invoices carries (the first is
+    // issued with the contract); the resource itself names none.
+    const currency = this.invoices[0]?.currency ?? "EUR";
     return html`<dl class="facts">
         <dt>${this.t.customers.tariff}</dt>
         <dd>${this.template?.name ?? c.templateId}</dd>

@@ -5,16 +5,7 @@ import { html, nothing } from "lit";
 import { toCents } from "../api.js";
 import { Screen, formValues } from "../screen.js";
 
-interface Dunning {
-  passOnReturnFee: boolean;
-  handlingFee: number;
-  representDebits: boolean;
-  reminderDays: number[];
-  levelFees: number[];
-  defaultInterest: boolean;
-  b2bFlatFee: boolean;
-  baseRates: { validFrom: string; rateBp: number }[];
-}
+import type { DunningSettings as Dunning } from "../types.js";
 
 const LEVELS = [0, 1, 2] as const;
 

@@ -2,16 +2,18 @@
 // switch per kind (PATCH /api/v1/settings/emails); a kind switched off is left to the webhook.
 import { html, nothing } from "lit";
 import { Screen } from "../screen.js";
+import type { EmailKind } from "../types.js";
 
-/** The kinds the API knows (worker/domain/customer-emails.ts EMAIL_KINDS), in this order. */
-export const EMAIL_KINDS = [
-  "invoice_issued",
-  "change_confirmed",
-  "cancellation_confirmed",
-  "debit_returned",
-  "dunning_level_reached",
-] as const;
-type EmailKind = (typeof EMAIL_KINDS)[number];
+/** Every kind the API knows, each once (the type check fails when one is missing or unknown). */
+const KIND_ORDER = {
+  invoice_issued: 1,
+  change_confirmed: 2,
+  cancellation_confirmed: 3,
+  debit_returned: 4,
+  dunning_level_reached: 5,
+} satisfies Record<EmailKind, number>;
+/** The kinds in the order the screen lists them. */
+export const EMAIL_KINDS = Object.keys(KIND_ORDER) as EmailKind[];
 
 export class TarifEmails extends Screen {
   static override properties = { ...Screen.properties, kinds: { state: true } };

@@ -4,7 +4,7 @@ import { html, nothing, type PropertyValues } from "lit";
 import { query, type Page } from "../api.js";
 import { href } from "../router.js";
 import { Screen } from "../screen.js";
-import type { Invoice } from "../types.js";
+import type { Invoice, InvoiceListEntry } from "../types.js";
 
 export class TarifInvoices extends Screen {
   static override properties = {
@@ -16,7 +16,7 @@ export class TarifInvoices extends Screen {
     kind: { state: true },
   };
   declare invoiceId: string;
-  declare invoices: Invoice[];
+  declare invoices: InvoiceListEntry[];
   declare invoice: Invoice | undefined;
   declare status: string;
   declare kind: string;
@@ -30,7 +30,7 @@ export class TarifInvoices extends Screen {
   }
 
   protected async load() {
-    const page = await this.api.get<Page<Invoice>>(
+    const page = await this.api.get<Page<InvoiceListEntry>>(
       `/invoices${query({ limit: 100, status: this.status, kind: this.kind })}`,
     );
     this.invoices = page.data;
@@ -142,7 +142,8 @@ export class TarifInvoices extends Screen {
               ${i.payments.map(
                 (p) =>
                   html`<li>
-                    ${this.fmt.date(p.date)}: ${this.fmt.money(p.amount, i.currency)} (${t.rule}
+                    ${p.date ? this.fmt.date(p.date) : this.t.none}:
+                    ${this.fmt.money(p.amount, i.currency)} (${t.rule}
                     ${p.rule})${p.reversed ? " ↺" : ""}
                   </li>`,
               )}
@@ -156,7 +157,8 @@ export class TarifInvoices extends Screen {
               ${i.returns.map(
                 (r) =>
                   html`<li>
-                    ${this.fmt.date(r.date)}: ${this.fmt.money(r.amount, i.currency)}, ${t.reason}
+                    ${r.date ? this.fmt.date(r.date) : this.t.none}:
+                    ${this.fmt.money(r.amount, i.currency)}, ${t.reason}
                     ${r.reasonCode ?? this.t.none}, ${t.fee} ${this.fmt.money(r.fee, i.currency)}
                   </li>`,
               )}

@@ -6,7 +6,7 @@
 import { html, nothing } from "lit";
 import { ApiError, query, type Page } from "../api.js";
 import { Screen, formValues } from "../screen.js";
-import type { BankConnection, BankTransaction, Invoice } from "../types.js";
+import type { BankConnection, BankTransaction, InvoiceListEntry } from "../types.js";
 
 interface FinapiSettings {
   clientId: string;
@@ -41,7 +41,7 @@ export class TarifPayments extends Screen {
   declare connections: BankConnection[];
   declare transactions: BankTransaction[];
   declare status: string;
-  declare invoices: Map<string, Invoice>;
+  declare invoices: Map<string, InvoiceListEntry>;
   declare selected: Set<string>;
 
   constructor() {
@@ -80,10 +80,10 @@ export class TarifPayments extends Screen {
       ),
     ].filter((id) => !this.invoices.has(id));
     // One request per 90 ids (the API's cap on `ids`), not one per invoice.
-    const loaded: Invoice[] = [];
+    const loaded: InvoiceListEntry[] = [];
     for (let at = 0; at < ids.length; at += MAX_INVOICE_IDS) {
       const chunk = ids.slice(at, at + MAX_INVOICE_IDS);
-      const page = await this.api.get<Page<Invoice>>(
+      const page = await this.api.get<Page<InvoiceListEntry>>(
         `/invoices${query({ ids: chunk.join(","), limit: 100 })}`,
       );
       loaded.push(...page.data);

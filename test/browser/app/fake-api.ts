@@ -6,6 +6,17 @@ import "../../../app/src/define.js";
 import { Api, type Role } from "../../../app/src/api.js";
 import { messages, type Locale } from "../../../app/src/i18n.js";
 import type { Screen } from "../../../app/src/screen.js";
+import type {
+  Article,
+  BankTransaction,
+  CompanySettings,
+  Contract,
+  ContractTemplate,
+  Customer,
+  DunningSettings,
+  Invoice,
+  TemplateGroup,
+} from "../../../app/src/types.js";
 
 export const API_BASE = "https://tarif.test";
 export const CSRF = "csrf-token-of-the-session";
@@ -35,23 +46,22 @@ export const problem = (status: number, code: string, detail = code): Reply => (
 
 const page = <T>(data: T[]) => ({ body: { data, nextCursor: null } });
 
-export const articles = [
-  { id: "art_basic", kind: "plan", name: "Basic", unitAmount: 990, currency: "EUR", taxRate: 1900 },
-  { id: "art_pro", kind: "plan", name: "Pro", unitAmount: 2990, currency: "EUR", taxRate: 1900 },
-  {
-    id: "art_support",
-    kind: "addon",
-    name: "Support",
-    unitAmount: 490,
-    currency: "EUR",
-    taxRate: 1900,
-  },
+const CREATED_AT = "2026-06-01T09:00:00.000Z";
+
+function article(id: string, kind: Article["kind"], name: string, unitAmount: number): Article {
+  return { id, kind, name, unitAmount, currency: "EUR", taxRate: 1900, createdAt: CREATED_AT };
+}
+
+export const articles: Article[] = [
+  article("art_basic", "plan", "Basic", 990),
+  article("art_pro", "plan", "Pro", 2990),
+  article("art_support", "addon", "Support", 490),
 ];
-export const groups = [
-  { id: "tgr_cloud", name: "Cloud" },
-  { id: "tgr_new", name: "Neu" },
+export const groups: TemplateGroup[] = [
+  { id: "tgr_cloud", name: "Cloud", createdAt: CREATED_AT },
+  { id: "tgr_new", name: "Neu", createdAt: CREATED_AT },
 ];
-const template = (id: string, name: string, planArticleId: string) => ({
+const template = (id: string, name: string, planArticleId: string): ContractTemplate => ({
   id,
   name,
   templateGroupId: "tgr_cloud",
@@ -62,6 +72,8 @@ const template = (id: string, name: string, planArticleId: string) => ({
   allowedAddonArticleIds: ["art_support"],
   changePoints: [{ type: "immediately" }, { type: "next_period" }],
   downgradeTiming: "next_period",
+  createdAt: CREATED_AT,
+  updatedAt: null,
 });
 export const templates = [
   template("tpl_basic", "Basic", "art_basic"),
@@ -69,25 +81,41 @@ export const templates = [
   template("tpl_biz", "Business", "art_pro"),
 ];
 
-export const customer = (n: number) => ({
+export const customer = (n: number): Customer => ({
   id: `cus_${n}`,
   name: `Kundin ${n}`,
   email: `kundin${n}@example.com`,
   externalRef: `K-${n}`,
+  locale: "de",
+  mandateReference: null,
   iban: null,
+  kind: "consumer",
+  billingAddress: {
+    line1: `Hauptstr. ${n}`,
+    line2: null,
+    postalCode: "80331",
+    city: "München",
+    country: "DE",
+  },
+  vatId: null,
+  buyerReference: null,
+  createdAt: CREATED_AT,
+  updatedAt: null,
 });
 
-export const contract = {
+export const contract: Contract = {
   id: "ctr_1",
   customerId: "cus_1",
   templateId: "tpl_basic",
   status: "active",
   startDate: "2026-06-01",
   billingInterval: "month",
+  billingAnchor: "2026-06-01",
   currentPeriod: { start: "2026-12-01", end: "2027-01-01" },
   nextBillingDate: "2027-01-01",
   endDate: null,
   offeredTemplateIds: [],
+  version: 3,
   recurringNetAmount: 990,
   items: [
     {
@@ -97,13 +125,15 @@ export const contract = {
       name: "Basic",
       quantity: 1,
       unitAmount: 990,
+      taxRate: 1900,
       periodAmount: 990,
       startedOn: "2026-06-01",
     },
   ],
+  createdAt: CREATED_AT,
 };
 
-export const invoice = (id: string, overrides: Record<string, unknown> = {}) => ({
+export const invoice = (id: string, overrides: Partial<Invoice> = {}): Invoice => ({
   id,
   number: `RE-2026-${id.slice(4)}`,
   kind: "regular",
@@ -117,31 +147,98 @@ export const invoice = (id: string, overrides: Record<string, unknown> = {}) => 
   taxAmount: 570,
   grossAmount: 3570,
   amountPaid: 0,
-  lines: [{ description: "Basic Dezember", quantity: 1, netAmount: 3000, taxRate: 1900 }],
+  openAmount: 3570,
+  paymentReference: `TRF-${id.slice(4).toUpperCase()}`,
+  periodStart: "2026-12-01",
+  periodEnd: "2027-01-01",
+  originalInvoiceId: null,
+  changeId: null,
+  taxBreakdown: [{ taxRate: 1900, netAmount: 3000, taxAmount: 570 }],
+  createdAt: "2026-12-01T03:15:00.000Z",
+  documents: { pdf: `/api/v1/invoices/${id}/pdf`, xml: `/api/v1/invoices/${id}/xml` },
+  lines: [
+    {
+      id: `lin_${id.slice(4)}`,
+      position: 1,
+      description: "Basic Dezember",
+      articleId: "art_basic",
+      itemId: "itm_1",
+      quantity: 1,
+      unitAmount: 3000,
+      periodStart: "2026-12-01",
+      periodEnd: "2027-01-01",
+      netAmount: 3000,
+      taxRate: 1900,
+    },
+  ],
   payments: [],
   returns: [],
+  creditApplied: 0,
+  dunningLevel: null,
+  dunningHistory: [],
   ...overrides,
 });
 
-export const reviewLine = (id: string, candidates: string[]) => ({
+/** A payment of an invoice as the invoice's answer lists it. */
+export const payment = (
+  id: string,
+  amount: number,
+  overrides: Partial<Invoice["payments"][number]> = {},
+): Invoice["payments"][number] => ({
   id,
-  status: "review",
+  date: "2026-12-03",
+  amount,
+  currency: "EUR",
+  rule: "manual",
+  bankTransactionId: "btx_1",
+  collectionItemId: null,
+  bookedAt: "2026-12-03T10:00:00.000Z",
+  reversed: false,
+  reversedAt: null,
+  reversal: null,
+  ...overrides,
+});
+
+export const reviewLine = (id: string, candidates: string[]): BankTransaction => ({
+  id,
+  finapiId: 1,
+  bankConnectionId: "bcn_1",
+  accountId: 1,
   amount: 3570,
   currency: "EUR",
   bookingDate: "2026-12-03",
+  valueDate: "2026-12-03",
   purpose: "Strom fuer Oma",
+  bookingText: "GUTSCHRIFT",
   counterpartName: "Oma Erna",
   counterpartIban: null,
-  matchedRule: null,
+  counterpartBic: null,
+  counterpartMandateReference: null,
+  counterpartCreditorId: null,
+  endToEndReference: null,
+  typeCodeZka: "166",
+  typeCodeSwift: null,
+  bankTransactionCode: null,
+  originalAmount: null,
+  compensationAmount: null,
+  status: "review",
   statusReason: null,
+  matchedRule: null,
   invoiceIds: [],
+  allocations: [],
+  customerCredit: null,
+  ignoredAmount: null,
+  return: null,
   review: {
     reason: "ambiguous",
     candidates: candidates.map((invoiceId, i) => ({ invoiceId, score: 90 - i * 10, reasons: [] })),
   },
+  rawExcerpt: null,
+  importedAt: "2026-12-03T10:00:00.000Z",
+  updatedAt: null,
 });
 
-export const company = {
+export const company: CompanySettings = {
   configured: true,
   missingForInvoices: [],
   legalName: "Stadtwerke Test GmbH",
@@ -164,7 +261,7 @@ export const company = {
   logo: null,
 };
 
-export const dunning = {
+export const dunning: DunningSettings = {
   passOnReturnFee: true,
   handlingFee: 350,
   representDebits: true,

@@ -9,6 +9,7 @@ import {
   installFakeApi,
   invoice,
   mountScreen,
+  payment,
   root,
   text,
   waitFor,
@@ -271,9 +272,7 @@ describe("Invoices", () => {
         body: invoice("inv_2", {
           status: "paid",
           amountPaid: 3570,
-          payments: [
-            { id: "pal_1", date: "2026-12-03", amount: 3570, rule: "manual", reversed: false },
-          ],
+          payments: [payment("pal_1", 3570)],
         }),
       }),
     });
