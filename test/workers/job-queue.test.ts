@@ -253,8 +253,9 @@ describe("the query budget", () => {
   });
 
   it("fails a tick whose invocation issues more queries than the counting binding allows", async () => {
-    // Enough contracts that billing them all passes the free plan's 40 statements.
-    await merchantWithContracts(20);
+    // Enough contracts that billing them all passes the free plan's 40 statements (pages of 50
+    // cost about 20 statements each).
+    await merchantWithContracts(120);
     // The Worker plans with the paid plan's budget; the binding enforces the free plan's.
     await expect(
       runTick(BILLING_CRON, FEB_1, env, { budget: FREE_PLAN_QUERY_BUDGET, workerBudget: 800 }),

@@ -23,14 +23,6 @@ export interface QueuedEmail {
   computed?: Record<string, SQL>;
 }
 
-/** The number the batch assigns to this invoice. */
-export const invoiceNumberSql = (invoiceId: string) =>
-  sql`(SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${invoiceId})`;
-
-/** Whether the customer has an active SEPA mandate, as a JSON boolean. */
-export const directDebitSql = (merchantId: string, customerId: string) =>
-  sql`json(CASE WHEN EXISTS (SELECT 1 FROM ${sepaMandates} WHERE ${sepaMandates.merchantId} = ${merchantId} AND ${sepaMandates.customerId} = ${customerId} AND ${sepaMandates.status} = 'active') THEN 'true' ELSE 'false' END)`;
-
 function dataSql(mail: QueuedEmail): SQL {
   let data = sql`${JSON.stringify(mail.facts)}`;
   for (const [key, value] of Object.entries(mail.computed ?? {}))
@@ -69,6 +61,67 @@ export function queueEmailStatement(db: Db, mail: QueuedEmail): BatchItem<"sqlit
         })
         .from(merchants)
         .where(and(eq(merchants.id, mail.merchantId), sql`NOT ${switchedOff}`)),
+    )
+    .onConflictDoNothing();
+}
+
+/** An invoice's "invoice issued" mail, to be queued with others of the same batch. */
+export interface InvoiceIssuedMail {
+  merchantId: string;
+  customerId: string;
+  invoiceId: string;
+  facts: EmailFacts;
+}
+
+/**
+ * The "invoice issued" mails of a batch's invoices in ONE statement (the mails travel as one
+ * JSON parameter): each as queueEmailStatement would queue it, with the invoice number the
+ * batch assigns and whether the customer pays by direct debit filled in by SQL, and none for a
+ * merchant who switched the kind off.
+ */
+export function queueInvoiceIssuedEmailsStatement(
+  db: Db,
+  mails: readonly InvoiceIssuedMail[],
+  at: Date,
+): BatchItem<"sqlite"> {
+  const when = at.toISOString();
+  const rows = JSON.stringify(mails.map((mail) => ({ ...mail, id: newId("eml") })));
+  const field = (path: string) => sql`json_extract(json_each.value, ${path})`;
+  const merchantId = field("$.merchantId");
+  const customerId = field("$.customerId");
+  const invoiceId = field("$.invoiceId");
+  const switchedOff = sql`EXISTS (SELECT 1 FROM ${emailSettings}, json_each(${emailSettings.disabledKinds}) AS kinds
+    WHERE ${emailSettings.merchantId} = ${merchantId} AND kinds.value = 'invoice_issued')`;
+  const directDebit = sql`json(CASE WHEN EXISTS (SELECT 1 FROM ${sepaMandates} WHERE ${sepaMandates.merchantId} = ${merchantId} AND ${sepaMandates.customerId} = ${customerId} AND ${sepaMandates.status} = 'active') THEN 'true' ELSE 'false' END)`;
+  const number = sql`(SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${invoiceId})`;
+  const none = (name: string) => sql<null>`NULL`.as(name);
+  return db
+    .insert(emailOutbox)
+    .select(
+      db
+        .select({
+          id: sql<string>`${field("$.id")}`.as("id"),
+          merchantId: sql<string>`${merchantId}`.as("merchant_id"),
+          customerId: sql<string>`${customerId}`.as("customer_id"),
+          kind: sql<string>`'invoice_issued'`.as("kind"),
+          dedupeKey: sql<string>`${invoiceId}`.as("dedupe_key"),
+          data: sql<string>`json_set(json_extract(json_each.value, '$.facts'), '$.invoiceNumber', ${number}, '$.directDebit', ${directDebit})`.as(
+            "data",
+          ),
+          locale: none("locale"),
+          recipient: none("recipient"),
+          subject: none("subject"),
+          textBody: none("text_body"),
+          htmlBody: none("html_body"),
+          status: sql<string>`'pending'`.as("status"),
+          attempts: sql<number>`0`.as("attempts"),
+          nextAttemptAt: sql<string>`${when}`.as("next_attempt_at"),
+          lastError: none("last_error"),
+          sentAt: none("sent_at"),
+          createdAt: sql<string>`${when}`.as("created_at"),
+        })
+        .from(sql`json_each(${rows})`)
+        .where(sql`NOT ${switchedOff}`),
     )
     .onConflictDoNothing();
 }

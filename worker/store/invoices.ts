@@ -8,7 +8,7 @@ import { invoiceDocuments } from "../../schema/documents.ts";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
 import { chunkForInsert, type Db } from "./db.ts";
-import { directDebitSql, invoiceNumberSql, queueEmailStatement } from "./email-outbox.ts";
+import { queueInvoiceIssuedEmailsStatement } from "./email-outbox.ts";
 import { applyCreditStatements, type CreditOwner } from "./customer-credit.ts";
 import { eventsStatements } from "./webhook-events.ts";
 import type { ListOptions } from "./catalogue.ts";
@@ -40,8 +40,11 @@ export function issueInvoiceStatements(
 /** Bound parameters of one invoice row: its columns and the four of its number's subquery. */
 const INVOICE_PARAMETERS = 25;
 
-/** Bound parameters of one pending document row (merchant, invoice, format, object key). */
-const DOCUMENT_PARAMETERS = 4;
+/**
+ * Bound parameters of one pending document row: merchant, invoice, format, object key, and the
+ * attempts' default, which drizzle binds in a multi-row insert.
+ */
+const DOCUMENT_PARAMETERS = 5;
 
 export interface IssueOptions {
   /**
@@ -145,9 +148,7 @@ export function issueInvoicesStatements(
         invoiceNumberOf: draft.id,
       })),
     ),
-    ...drafts.flatMap((draft) =>
-      draft.kind === "credit_note" ? [] : [invoiceIssuedEmail(db, draft, at)],
-    ),
+    ...invoiceIssuedEmails(db, drafts, at),
     // The customers' credit goes onto their open invoices, these included (oldest first): once
     // per customer and currency, after all of the page's invoices exist.
     ...creditOwners(drafts, options.mayHaveCredit).flatMap((owner) =>
@@ -156,27 +157,26 @@ export function issueInvoicesStatements(
   ];
 }
 
-function invoiceIssuedEmail(db: Db, draft: InvoiceDraft, at: Date) {
-  return queueEmailStatement(db, {
-    merchantId: draft.merchantId,
-    customerId: draft.customerId,
-    dedupeKey: draft.id,
-    at,
-    facts: {
-      kind: "invoice_issued",
-      currency: draft.currency,
-      invoiceNumber: "",
-      issueDate: draft.issueDate,
-      dueDate: draft.dueDate,
-      grossAmount: draft.grossAmount,
-      paymentReference: draft.paymentReference,
-      directDebit: false,
-    },
-    computed: {
-      invoiceNumber: invoiceNumberSql(draft.id),
-      directDebit: directDebitSql(draft.merchantId, draft.customerId),
-    },
-  });
+/** One statement for all the mails (a credit note sends none): a third of a page's statements before. */
+function invoiceIssuedEmails(db: Db, drafts: readonly InvoiceDraft[], at: Date) {
+  const mails = drafts
+    .filter((draft) => draft.kind !== "credit_note")
+    .map((draft) => ({
+      merchantId: draft.merchantId,
+      customerId: draft.customerId,
+      invoiceId: draft.id,
+      facts: {
+        kind: "invoice_issued" as const,
+        currency: draft.currency,
+        invoiceNumber: "",
+        issueDate: draft.issueDate,
+        dueDate: draft.dueDate,
+        grossAmount: draft.grossAmount,
+        paymentReference: draft.paymentReference,
+        directDebit: false,
+      },
+    }));
+  return mails.length === 0 ? [] : [queueInvoiceIssuedEmailsStatement(db, mails, at)];
 }
 
 function invoiceEventData(draft: InvoiceDraft) {
