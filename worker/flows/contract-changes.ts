@@ -21,12 +21,14 @@ import { freshInvoiceIds, newId } from "../security.ts";
 import { lineLanguageOf } from "../domain/proration.ts";
 import { loadChangeContext, type ChangeContext } from "../store/change-context.ts";
 import {
-  applyChangeStatements,
+  applyChangeWrite,
   cancelContractStatements,
   cancelScheduledChangeStatements,
+  changeStatements,
   findChange,
   requiredParties,
   scheduleChangeStatements,
+  type ChangeWrite,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
 import { runBatch, type Db } from "../store/db.ts";
@@ -85,7 +87,11 @@ export async function applyChange(
   await requireOwnContract(db, actor, contractId);
   const context = await loadForChange(db, actor.merchant.id, contractId, order);
   const prepared = prepareChange(db, actor, context, order, now);
-  await runBatch(db, prepared.statements);
+  const { write } = prepared;
+  await runBatch(
+    db,
+    write.kind === "schedule" ? write.statements : changeStatements(db, write.parts, now),
+  );
   const { invoice } = prepared;
   return {
     change: prepared.change,
@@ -100,8 +106,12 @@ export interface PreparedChange {
   preview: ChangePreview;
   /** The interim invoice or credit note the change issues, as drafted. */
   invoice: InvoiceDraft | null;
-  /** One guarded batch: the change applied, or stored for its day. */
-  statements: BatchItem<"sqlite">[];
+  /**
+   * What it writes behind the contract's version guard: stored for its day (one batch), or
+   * applied, in parts (one batch through `changeStatements`, or within a billing page's).
+   */
+  write:
+    { kind: "schedule"; statements: BatchItem<"sqlite">[] } | { kind: "apply"; parts: ChangeWrite };
 }
 
 /**
@@ -140,13 +150,16 @@ export function prepareChange(
       change: { ...summary, status: "scheduled" },
       preview,
       invoice: null,
-      statements: scheduleChangeStatements(
-        db,
-        context,
-        computation,
-        { ...meta, supersededIds },
-        now,
-      ),
+      write: {
+        kind: "schedule",
+        statements: scheduleChangeStatements(
+          db,
+          context,
+          computation,
+          { ...meta, supersededIds },
+          now,
+        ),
+      },
     };
   }
   const invoice = settlementInvoice(context, computation, merchant, changeId, today);
@@ -155,13 +168,10 @@ export function prepareChange(
     change: { ...summary, status: "applied" },
     preview,
     invoice,
-    statements: applyChangeStatements(
-      db,
-      context,
-      computation,
-      { ...meta, invoice, scheduled },
-      now,
-    ),
+    write: {
+      kind: "apply",
+      parts: applyChangeWrite(db, context, computation, { ...meta, invoice, scheduled }, now),
+    },
   };
 }
 

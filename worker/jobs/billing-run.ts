@@ -30,6 +30,7 @@ import {
   type BillingContext,
   type ContractPeriodBilling,
   type DueContract,
+  type PageChange,
 } from "../store/billing.ts";
 import {
   failScheduledChangeStatement,
@@ -90,7 +91,9 @@ export const PAGE_WRITE_FIXED = 6;
  * Statements per billed contract in a page write, rounded up: a quarter of an invoice insert,
  * a third of a line insert, a sixteenth of an event insert, a twelfth of the pending documents'
  * insert, its e-mail. Applying a customer's credit costs four more, only for customers whose
- * context shows credit left; the write is then halved until it fits (see writePage).
+ * context shows credit left, and a due scheduled change a few more (its guard, items, change
+ * record and e-mail; its invoice and event join the page's multi-row inserts): the write is
+ * then cut to the longest head of the page that fits (see writePage).
  */
 export const PAGE_WRITE_PER_CONTRACT = 2;
 
@@ -172,14 +175,11 @@ interface BillingRun {
 type PageWork =
   | { kind: "bill"; id: string; billing: ContractPeriodBilling; more: boolean }
   | { kind: "end"; id: string; context: BillingContext }
-  /** A due scheduled change applied (its use case's statements) or marked failed. */
-  | {
-      kind: "change";
-      id: string;
-      failed: boolean;
-      statements: BatchItem<"sqlite">[];
-      more: boolean;
-    };
+  /** A due scheduled change: applied (its use case's writes), or marked failed. */
+  | ({ kind: "change"; id: string; more: boolean } & ChangeOutcome);
+
+type ChangeOutcome =
+  { failed: false; change: PageChange } | { failed: true; statements: BatchItem<"sqlite">[] };
 
 /**
  * Steps every contract of the page until none has due work left (or its steps for this tick
@@ -218,11 +218,8 @@ async function billPage(run: BillingRun, page: readonly DueContract[]) {
       const step = billingStep(context.contract, change?.effectiveDate, today);
       try {
         if (step === "apply_change") {
-          work.push({
-            ...scheduledChange(run, merchant, context, change!),
-            id,
-            more: used < run.maxSteps,
-          });
+          const outcome = scheduledChange(run, merchant, context, change!);
+          work.push({ kind: "change", id, more: used < run.maxSteps, ...outcome });
         } else if (step === "end_contract") {
           work.push({ kind: "end", id, context });
         } else if (step === "bill_period") {
@@ -282,12 +279,15 @@ function billingOf(
 
 function statementsOf(run: BillingRun, work: readonly PageWork[]) {
   const bills = work.flatMap((item) => (item.kind === "bill" ? [item.billing] : []));
+  const changes = work.flatMap((item) =>
+    item.kind === "change" && !item.failed ? [item.change] : [],
+  );
   return [
-    ...billPageStatements(run.db, bills, run.at),
+    ...billPageStatements(run.db, bills, run.at, changes),
     ...work.flatMap((item) =>
       item.kind === "end"
         ? endContractStatements(run.db, item.context.contract, run.at)
-        : item.kind === "change"
+        : item.kind === "change" && item.failed
           ? item.statements
           : [],
     ),
@@ -306,8 +306,17 @@ async function writePage(run: BillingRun, work: PageWork[]): Promise<string[]> {
   if (work.length === 0) return [];
   let fitting = work;
   let statements = statementsOf(run, fitting);
-  while (fitting.length > 1 && !meter.affords(statements.length)) {
-    fitting = fitting.slice(0, Math.max(1, Math.floor(fitting.length / 2)));
+  if (fitting.length > 1 && !meter.affords(statements.length)) {
+    // The longest head of the page that the budget still pays for (more work never needs
+    // fewer statements), found in a few tries: a page's changes make its write uneven.
+    let fits = 1;
+    let fails = fitting.length;
+    while (fails - fits > 1) {
+      const middle = Math.floor((fits + fails) / 2);
+      if (meter.affords(statementsOf(run, work.slice(0, middle)).length)) fits = middle;
+      else fails = middle;
+    }
+    fitting = work.slice(0, fits);
     statements = statementsOf(run, fitting);
   }
   if (statements.length > meter.limit) {
@@ -375,19 +384,18 @@ function scheduledChange(
   merchant: MerchantRecord,
   context: BillingContext,
   change: ContractChangeRecord,
-): { kind: "change"; failed: boolean; statements: BatchItem<"sqlite">[] } {
+): ChangeOutcome {
   const { db } = run;
   const actor = { kind: "billing_run", merchant, change } as const;
   const order = { ...change.request, effectiveDate: change.effectiveDate };
   try {
-    const { statements } = prepareChange(
-      db,
-      actor,
-      changeContextOf(context, change),
-      order,
-      run.at,
-    );
-    return { kind: "change", failed: false, statements };
+    const { write } = prepareChange(db, actor, changeContextOf(context, change), order, run.at);
+    // The billing run's changes are always applied (never scheduled again).
+    if (write.kind !== "apply") throw new Error(`change ${change.id} was not applied`);
+    return {
+      failed: false,
+      change: { write: write.parts, applyCredit: context.customerHasCredit },
+    };
   } catch (error) {
     // Missing invoice data is the merchant's to fix, not the change's fault: it stays due.
     if (blockedReason(error)) throw error;
@@ -396,7 +404,6 @@ function scheduledChange(
     if (!(error instanceof DomainError)) throw error;
     const reason = `${error.code}: ${error.message}`;
     return {
-      kind: "change",
       failed: true,
       statements: [failScheduledChangeStatement(db, merchant.id, change.id, reason)],
     };

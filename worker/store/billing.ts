@@ -32,7 +32,7 @@ import {
   partiesOfPage,
   type SellerRows,
 } from "./company.ts";
-import type { ContractChangeRecord } from "./contract-changes.ts";
+import type { ChangeWrite, ContractChangeRecord } from "./contract-changes.ts";
 import {
   billedItemsStatements,
   guardedContractsWrite,
@@ -44,7 +44,7 @@ import { hasCreditLeft } from "./customer-credit.ts";
 import { inRows, jsonRows, rowValue, type Db } from "./db.ts";
 import { issueInvoicesStatements } from "./invoices.ts";
 import type { MerchantRecord } from "./merchants.ts";
-import { eventStatements } from "./webhook-events.ts";
+import { eventsStatements, eventStatements } from "./webhook-events.ts";
 
 export interface DueContract {
   id: string;
@@ -381,35 +381,52 @@ export interface ContractPeriodBilling extends PeriodBilling {
   applyCredit: boolean;
 }
 
+/** A due scheduled change applied within a billing page (see `prepareChange`). */
+export interface PageChange {
+  write: ChangeWrite;
+  /** Apply the customer's credit to its invoice (only when the context saw credit left). */
+  applyCredit: boolean;
+}
+
 /**
  * Everything billing a page of contracts writes, for ONE atomic batch: the periods advanced
  * behind every contract's version guard, the items' billed amounts, the carried lines claimed
- * by their invoices (only while unclaimed), and the invoices issued. A concurrent writer or a
- * second run of the same page aborts the whole batch, so nothing is written twice.
+ * by their invoices (only while unclaimed), and the invoices issued. The page's due changes
+ * join it: each one's guarded contract, items and change record, their invoices issued with
+ * the page's (one multi-row insert, one number draw per series), their events in one insert.
+ * A concurrent writer or a second run of the same page aborts the whole batch, so nothing is
+ * written twice.
  */
 export function billPageStatements(
   db: Db,
   billings: readonly ContractPeriodBilling[],
   at: Date,
+  changes: readonly PageChange[] = [],
 ): BatchItem<"sqlite">[] {
-  if (billings.length === 0) return [];
+  if (billings.length === 0 && changes.length === 0) return [];
   const claimed = billings.flatMap((billing) =>
     billing.carriedLineIds.map((id) => ({ id, invoiceId: billing.invoice.id })),
   );
   const claimedLines = jsonRows(claimed);
-  const withCredit = new Set(
-    billings.flatMap((billing) => (billing.applyCredit ? [billing.invoice.id] : [])),
+  const changeInvoices = changes.flatMap(({ write, applyCredit }) =>
+    write.invoice ? [{ draft: write.invoice, applyCredit }] : [],
   );
+  const withCredit = new Set([
+    ...billings.flatMap((billing) => (billing.applyCredit ? [billing.invoice.id] : [])),
+    ...changeInvoices.flatMap(({ draft, applyCredit }) => (applyCredit ? [draft.id] : [])),
+  ]);
   return [
-    ...guardedContractsWrite(
-      db,
-      billings.map(({ contract, period }) => ({
-        contract,
-        set: { currentPeriodStart: period.start, currentPeriodEnd: period.end },
-      })),
-      newId("wrt"),
-      { updatedAt: at.toISOString() },
-    ),
+    ...(billings.length === 0
+      ? []
+      : guardedContractsWrite(
+          db,
+          billings.map(({ contract, period }) => ({
+            contract,
+            set: { currentPeriodStart: period.start, currentPeriodEnd: period.end },
+          })),
+          newId("wrt"),
+          { updatedAt: at.toISOString() },
+        )),
     ...billedItemsStatements(
       db,
       billings.flatMap(({ contract, period, items }) =>
@@ -437,11 +454,17 @@ export function billPageStatements(
             ),
         ]
       : []),
+    ...changes.flatMap(({ write }) => write.head),
     ...issueInvoicesStatements(
       db,
-      billings.map((billing) => billing.invoice),
+      [...billings.map((billing) => billing.invoice), ...changeInvoices.map(({ draft }) => draft)],
       at,
       { mayHaveCredit: (draft) => withCredit.has(draft.id) },
+    ),
+    ...changes.flatMap(({ write }) => write.tail()),
+    ...eventsStatements(
+      db,
+      changes.map(({ write }) => write.event),
     ),
   ];
 }
