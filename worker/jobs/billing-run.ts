@@ -4,11 +4,11 @@
 // invoice, and one guarded batch writes them all — about 3 round trips per page. Scheduled
 // changes whose day has come are applied inside the page: the context batch also reads what they
 // need, the change use case's own pure part (prepareChange, actor billing_run) computes each, so
-// the page path and a merchant's change cannot diverge, and their statements join the page's
-// write batch. Re-running the same day, a page delivered
-// twice or a crash halfway issue nothing twice (version guards, unique billing keys). Each page
-// is sized to the invocation's D1 query budget and started only if it can be finished; the run
-// then stops and says where the next invocation resumes (see query-budget.ts). A contract
+// the page path and a merchant's change cannot diverge, and their writes join the page's write
+// batch. Re-running the same day, a page delivered twice or a crash halfway issue nothing
+// twice (version guards, unique billing keys). Each page is sized to the invocation's D1 query
+// budget and started only if it can be finished; the run then stops and says where the next
+// invocation resumes (see query-budget.ts). A contract
 // whose invoice cannot be issued lawfully (company settings or the customer's address
 // incomplete) is left exactly as it is, still due, and reported as blocked: once the data is
 // complete, the next tick bills it.
