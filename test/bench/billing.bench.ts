@@ -4,7 +4,10 @@
 // merchant, then the queue consumer (`consumeJobs`) gets batches of up to 10 messages, each
 // invocation on the consumer's own meter, which FAILS it past the budget (and the bench), and continuations are fed back until
 // the queue is empty. Measured at the paid plan's budget (800) and, on 2 000 contracts, at the
-// free plan's (40). `npx tsx test/bench/billing.bench.ts` prints the rows.
+// free plan's (40), and once more with 5 % of the contracts having a scheduled change due (of
+// every type: up- and downgrades, an add-on added, one's quantity raised, one removed), which
+// the billing page applies within its own batches. `npx tsx test/bench/billing.bench.ts`
+// prints the rows.
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
 import type { Bindings } from "../../worker/env.ts";
@@ -43,8 +46,61 @@ async function migrate(d1: D1Database): Promise<void> {
     }
 }
 
-/** Merchants with a catalogue, one customer and `perMerchant` contracts due on 1 Feb 2027. */
-async function seed(d1: D1Database, prefix: string, merchants: number, perMerchant: number) {
+/**
+ * The scheduled changes due by 1 Feb 2027 that every `every`-th contract gets, in turn: a
+ * downgrade at the period end, an upgrade and a second add-on mid-period (interim invoices), the
+ * add-on's quantity raised, the add-on removed at the period end.
+ */
+const SCHEDULED = [
+  (m: string) => ({
+    type: "switch_template",
+    request: { type: "switch_template", templateId: `tpl_basic_${m}` },
+    effectiveDate: "2027-02-01",
+    kind: "downgrade",
+    settlement: "none",
+  }),
+  (m: string) => ({
+    type: "switch_template",
+    request: { type: "switch_template", templateId: `tpl_premium_${m}` },
+    effectiveDate: "2027-01-15",
+    kind: "upgrade",
+    settlement: "interim_invoice",
+  }),
+  (m: string) => ({
+    type: "add_addon",
+    request: { type: "add_addon", articleId: `art_meter_${m}`, quantity: 1 },
+    effectiveDate: "2027-01-20",
+    kind: "upgrade",
+    settlement: "interim_invoice",
+  }),
+  (_m: string, contract: string) => ({
+    type: "change_quantity",
+    request: { type: "change_quantity", itemId: `itm_a${contract.slice(4)}`, quantity: 3 },
+    effectiveDate: "2027-01-20",
+    kind: "upgrade",
+    settlement: "interim_invoice",
+  }),
+  (_m: string, contract: string) => ({
+    type: "remove_item",
+    request: { type: "remove_item", itemId: `itm_a${contract.slice(4)}` },
+    effectiveDate: "2027-02-01",
+    kind: "downgrade",
+    settlement: "none",
+  }),
+] as const;
+
+/**
+ * Merchants with a catalogue, one customer and `perMerchant` contracts due on 1 Feb 2027; with
+ * `changeEvery`, every so many contracts have a scheduled change due as well.
+ */
+async function seed(
+  d1: D1Database,
+  prefix: string,
+  merchants: number,
+  perMerchant: number,
+  changeEvery?: number,
+): Promise<number> {
+  let changes = 0;
   for (let m = 0; m < merchants; m++) {
     const id = `${prefix}${String(m).padStart(3, "0")}`;
     const bind = (sql: string, ...values: unknown[]) => d1.prepare(sql).bind(...values);
@@ -78,10 +134,16 @@ async function seed(d1: D1Database, prefix: string, merchants: number, perMercha
         }),
       ),
       bind(
-        "INSERT INTO articles (id, merchant_id, kind, name, unit_amount, currency, tax_rate) VALUES (?, ?, 'plan', 'Pro', 6000, 'EUR', 1900), (?, ?, 'addon', 'Ökostrom-Option', 490, 'EUR', 1900)",
+        "INSERT INTO articles (id, merchant_id, kind, name, unit_amount, currency, tax_rate) VALUES (?, ?, 'plan', 'Pro', 6000, 'EUR', 1900), (?, ?, 'addon', 'Ökostrom-Option', 490, 'EUR', 1900), (?, ?, 'plan', 'Basis', 3000, 'EUR', 1900), (?, ?, 'plan', 'Premium', 9000, 'EUR', 1900), (?, ?, 'addon', 'Smart Meter', 200, 'EUR', 1900)",
         `art_plan_${id}`,
         id,
         `art_addon_${id}`,
+        id,
+        `art_basic_${id}`,
+        id,
+        `art_premium_${id}`,
+        id,
+        `art_meter_${id}`,
         id,
       ),
       bind(
@@ -89,12 +151,20 @@ async function seed(d1: D1Database, prefix: string, merchants: number, perMercha
         `tgr_${id}`,
         id,
       ),
-      bind(
-        "INSERT INTO contract_templates (id, merchant_id, template_group_id, name, plan_article_id, billing_interval, allowed_addon_article_ids, change_points) VALUES (?, ?, ?, 'Pro', ?, 'month', '[]', '[]')",
-        `tpl_${id}`,
-        id,
-        `tgr_${id}`,
-        `art_plan_${id}`,
+      ...[
+        ["tpl", "Pro", "art_plan"],
+        ["tpl_basic", "Basis", "art_basic"],
+        ["tpl_premium", "Premium", "art_premium"],
+      ].map(([template, name, plan]) =>
+        bind(
+          "INSERT INTO contract_templates (id, merchant_id, template_group_id, name, plan_article_id, billing_interval, allowed_addon_article_ids, change_points) VALUES (?, ?, ?, ?, ?, 'month', ?, '[]')",
+          `${template}_${id}`,
+          id,
+          `tgr_${id}`,
+          name,
+          `${plan}_${id}`,
+          JSON.stringify([`art_addon_${id}`, `art_meter_${id}`]),
+        ),
       ),
       bind(
         `INSERT INTO contracts (id, merchant_id, customer_id, template_id, start_date, billing_anchor, billing_interval, current_period_start, current_period_end, offered_template_ids)
@@ -117,7 +187,35 @@ async function seed(d1: D1Database, prefix: string, merchants: number, perMercha
         id,
       ),
     ]);
+    if (!changeEvery) continue;
+    const rows: ({ contract: string } & ReturnType<(typeof SCHEDULED)[number]>)[] = [];
+    for (let i = 0; i < perMerchant; i += changeEvery) {
+      const contract = `ctr_${id}${String(i).padStart(6, "0")}`;
+      rows.push({ contract, ...SCHEDULED[(i / changeEvery) % SCHEDULED.length]!(id, contract) });
+    }
+    // Ten rows of 8 parameters per statement, below D1's 100 bound parameters.
+    for (let i = 0; i < rows.length; i += 100)
+      await d1.batch(
+        Array.from({ length: Math.ceil(Math.min(100, rows.length - i) / 10) }, (_, k) => {
+          const chunk = rows.slice(i + k * 10, Math.min(i + k * 10 + 10, i + 100));
+          return bind(
+            `INSERT INTO contract_changes (id, merchant_id, contract_id, type, request, effective_date, status, kind, settlement, source) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, 'merchant')").join(", ")}`,
+            ...chunk.flatMap((row) => [
+              `chg_${row.contract.slice(4)}`,
+              id,
+              row.contract,
+              row.type,
+              JSON.stringify(row.request),
+              row.effectiveDate,
+              row.kind,
+              row.settlement,
+            ]),
+          );
+        }),
+      );
+    changes += rows.length;
   }
+  return changes;
 }
 
 interface TickResult {
@@ -126,7 +224,10 @@ interface TickResult {
   totalStatements: number;
   totalRoundTrips: number;
   wallMs: number;
+  /** Regular invoices: one per contract. */
   invoices: number;
+  /** The scheduled changes by status afterwards. */
+  changes: Record<string, number>;
 }
 
 /** The billing cron and then consumer invocations until no billing message is left. */
@@ -147,6 +248,7 @@ async function billingTick(d1: D1Database, budget: number, prefix: string): Prom
     totalRoundTrips: 0,
     wallMs: 0,
     invoices: 0,
+    changes: {},
   };
   const started = performance.now();
   await enqueueTick(
@@ -194,9 +296,18 @@ async function billingTick(d1: D1Database, budget: number, prefix: string): Prom
   }
   result.wallMs = performance.now() - started;
   result.invoices = (await d1
-    .prepare("SELECT count(*) AS n FROM invoices WHERE merchant_id LIKE ? || '%'")
+    .prepare(
+      "SELECT count(*) AS n FROM invoices WHERE merchant_id LIKE ? || '%' AND kind = 'regular'",
+    )
     .bind(prefix)
     .first<number>("n"))!;
+  const changes = await d1
+    .prepare(
+      "SELECT status, count(*) AS n FROM contract_changes WHERE merchant_id LIKE ? || '%' GROUP BY status",
+    )
+    .bind(prefix)
+    .all<{ status: string; n: number }>();
+  result.changes = Object.fromEntries(changes.results.map((row) => [row.status, row.n]));
   return result;
 }
 
@@ -216,15 +327,38 @@ export async function run(): Promise<BenchRow[]> {
     const cases = [
       { merchants: 10, perMerchant: Math.round(2_000 * scale), budget: DEFAULT_QUERY_BUDGET },
       { merchants: 2, perMerchant: Math.round(1_000 * scale), budget: FREE_PLAN_QUERY_BUDGET },
+      // The first case again, every 20th contract with a scheduled change due (5 %).
+      {
+        merchants: 10,
+        perMerchant: Math.round(2_000 * scale),
+        budget: DEFAULT_QUERY_BUDGET,
+        changeEvery: 20,
+      },
     ];
+    let plainPerContract = 0;
     for (const [n, c] of cases.entries()) {
       const prefix = `mer_bench${n}_`;
       const contracts = c.merchants * c.perMerchant;
-      await seed(d1, prefix, c.merchants, c.perMerchant);
+      const scheduled = await seed(d1, prefix, c.merchants, c.perMerchant, c.changeEvery);
       const tick = await billingTick(d1, c.budget, prefix);
       if (tick.invoices !== contracts)
         throw new Error(`billed ${tick.invoices} of ${contracts} contracts`);
-      const label = `billing ${contracts.toLocaleString("en-US")} due contracts across queue pages (budget ${c.budget})`;
+      if ((tick.changes.applied ?? 0) !== scheduled)
+        throw new Error(`applied ${JSON.stringify(tick.changes)} of ${scheduled} changes`);
+      const perContract = tick.totalStatements / contracts;
+      if (n === 0) plainPerContract = perContract;
+      const label =
+        `billing ${contracts.toLocaleString("en-US")} due contracts across queue pages (budget ${c.budget})` +
+        (c.changeEvery ? ` with ${100 / c.changeEvery} % scheduled changes` : "");
+      if (c.changeEvery)
+        rows.push(
+          benchRow(
+            `${label}: statements per scheduled change (beyond the plain run's per contract)`,
+            "statements",
+            (tick.totalStatements - plainPerContract * contracts) / scheduled,
+            12,
+          ),
+        );
       rows.push(
         benchRow(
           `${label}: D1 queries per invocation (max)`,
@@ -232,12 +366,7 @@ export async function run(): Promise<BenchRow[]> {
           tick.maxStatements,
           c.budget,
         ),
-        benchRow(
-          `${label}: statements per contract`,
-          "statements",
-          tick.totalStatements / contracts,
-          3,
-        ),
+        benchRow(`${label}: statements per contract`, "statements", perContract, 3),
         benchRow(
           `${label}: D1 round trips per page of 50`,
           "round trips",

@@ -2,6 +2,7 @@
 // billing run), cancel a scheduled change, cancel a contract. The actor carries the policy: the
 // merchant may change anything at any date, the portal only what the customer center and the
 // template's change points offer, the billing run applies what was scheduled.
+import type { BatchItem } from "drizzle-orm/batch";
 import type { ContractChangeRequest } from "../../widget/src/billing-types.ts";
 import { localDate, type IsoDate } from "../domain/calendar.ts";
 import { checkChosenEnd, earliestCancellationEnd } from "../domain/cancellation.ts";
@@ -20,12 +21,14 @@ import { freshInvoiceIds, newId } from "../security.ts";
 import { lineLanguageOf } from "../domain/proration.ts";
 import { loadChangeContext, type ChangeContext } from "../store/change-context.ts";
 import {
-  applyChangeStatements,
+  applyChangeWrite,
   cancelContractStatements,
   cancelScheduledChangeStatements,
+  changeStatements,
   findChange,
   requiredParties,
   scheduleChangeStatements,
+  type ChangeWrite,
   type ContractChangeRecord,
 } from "../store/contract-changes.ts";
 import { runBatch, type Db } from "../store/db.ts";
@@ -81,7 +84,51 @@ export async function applyChange(
   order: ChangeOrder,
   now: Date,
 ): Promise<AppliedChange> {
-  const { context, computation, today } = await computeFor(db, actor, contractId, order, now);
+  await requireOwnContract(db, actor, contractId);
+  const context = await loadForChange(db, actor.merchant.id, contractId, order);
+  const prepared = prepareChange(db, actor, context, order, now);
+  const { write } = prepared;
+  await runBatch(
+    db,
+    write.kind === "schedule" ? write.statements : changeStatements(db, write.parts, now),
+  );
+  const { invoice } = prepared;
+  return {
+    change: prepared.change,
+    preview: prepared.preview,
+    invoice: invoice ? await findInvoice(db, actor.merchant.id, invoice.id) : undefined,
+  };
+}
+
+/** A change computed from its context, with everything it writes (nothing is sent yet). */
+export interface PreparedChange {
+  change: AppliedChange["change"];
+  preview: ChangePreview;
+  /** The interim invoice or credit note the change issues, as drafted. */
+  invoice: InvoiceDraft | null;
+  /**
+   * What it writes behind the contract's version guard: stored for its day (one batch), or
+   * applied, in parts (one batch through `changeStatements`, or within a billing page's).
+   */
+  write:
+    { kind: "schedule"; statements: BatchItem<"sqlite">[] } | { kind: "apply"; parts: ChangeWrite };
+}
+
+/**
+ * The pure part of applying a change, shared by the use case (one contract, its own context
+ * read) and the billing run (a page of contracts, their contexts read together), so the two
+ * cannot diverge: the checks, the request resolved, the computation, the settlement invoice and
+ * the statements. Throws the same DomainErrors as the use case.
+ */
+export function prepareChange(
+  db: Db,
+  actor: ChangeActor,
+  context: ChangeContext,
+  order: ChangeOrder,
+  now: Date,
+): PreparedChange {
+  checkChangeable(context);
+  const { computation, today } = computeWith(actor, context, order, now);
   const { merchant } = actor;
   const changeId = actor.kind === "billing_run" ? actor.change.id : newId("chg");
   const meta = {
@@ -99,22 +146,32 @@ export async function applyChange(
   };
   if (actor.kind !== "billing_run" && computation.effectiveDate > today) {
     const supersededIds = supersededChanges(meta.request.type, context.scheduledChanges);
-    await runBatch(
-      db,
-      scheduleChangeStatements(db, context, computation, { ...meta, supersededIds }, now),
-    );
-    return { change: { ...summary, status: "scheduled" }, preview, invoice: undefined };
+    return {
+      change: { ...summary, status: "scheduled" },
+      preview,
+      invoice: null,
+      write: {
+        kind: "schedule",
+        statements: scheduleChangeStatements(
+          db,
+          context,
+          computation,
+          { ...meta, supersededIds },
+          now,
+        ),
+      },
+    };
   }
   const invoice = settlementInvoice(context, computation, merchant, changeId, today);
   const scheduled = actor.kind === "billing_run";
-  await runBatch(
-    db,
-    applyChangeStatements(db, context, computation, { ...meta, invoice, scheduled }, now),
-  );
   return {
     change: { ...summary, status: "applied" },
     preview,
-    invoice: invoice ? await findInvoice(db, merchant.id, invoice.id) : undefined,
+    invoice,
+    write: {
+      kind: "apply",
+      parts: applyChangeWrite(db, context, computation, { ...meta, invoice, scheduled }, now),
+    },
   };
 }
 
@@ -177,12 +234,17 @@ export async function loadForChange(
     articleId: request?.type === "add_addon" ? request.articleId : undefined,
   });
   if (!context) throw notFound("Contract", contractId);
+  checkChangeable(context);
+  return context;
+}
+
+/** An ended contract can no longer be changed. */
+function checkChangeable(context: ChangeContext) {
   if (context.contract.status === "ended")
     throw new DomainError(
       "contract_ended",
-      `Contract ${contractId} has ended and can no longer be changed.`,
+      `Contract ${context.contract.id} has ended and can no longer be changed.`,
     );
-  return context;
 }
 
 /** The portal sees only the session customer's contracts: anything else is "not found". */
@@ -192,7 +254,6 @@ async function requireOwnContract(db: Db, actor: ChangeActor, contractId: string
     throw notFound("Contract", contractId);
 }
 
-/** Preview and apply both come through here: the same inputs give the same lines to the cent. */
 async function computeFor(
   db: Db,
   actor: ChangeActor,
@@ -202,6 +263,14 @@ async function computeFor(
 ) {
   await requireOwnContract(db, actor, contractId);
   const context = await loadForChange(db, actor.merchant.id, contractId, order);
+  return { context, ...computeWith(actor, context, order, now) };
+}
+
+/**
+ * The actor's checks and the computation, from the context alone: preview, apply and the billing
+ * run all come through here, so the same inputs give the same lines to the cent.
+ */
+function computeWith(actor: ChangeActor, context: ChangeContext, order: ChangeOrder, now: Date) {
   const today = localDate(now, actor.merchant.timeZone);
   const effectiveDate = order.effectiveDate ?? today;
   if (actor.kind === "portal")
@@ -227,7 +296,7 @@ async function computeFor(
       `This change (${order.type}, ${computation.kind}) is not offered in the customer center.`,
     );
   }
-  return { context, computation, today };
+  return { computation, today };
 }
 
 /** The request by id, turned into the tariff and article it names. */

@@ -2,11 +2,13 @@
 // page, one batch loads every contract's context (contract, items, templates, plan articles,
 // due scheduled changes, carried lines, the merchant once), the domain computes each next
 // invoice, and one guarded batch writes them all — about 3 round trips per page. Scheduled
-// changes whose day has come go through the change use case itself (actor billing_run), so the
-// page path and a merchant's change cannot diverge. Re-running the same day, a page delivered
-// twice or a crash halfway issue nothing twice (version guards, unique billing keys). Each page
-// is sized to the invocation's D1 query budget and started only if it can be finished; the run
-// then stops and says where the next invocation resumes (see query-budget.ts). A contract
+// changes whose day has come are applied inside the page: the context batch also reads what they
+// need, the change use case's own pure part (prepareChange, actor billing_run) computes each, so
+// the page path and a merchant's change cannot diverge, and their writes join the page's write
+// batch. Re-running the same day, a page delivered twice or a crash halfway issue nothing
+// twice (version guards, unique billing keys). Each page is sized to the invocation's D1 query
+// budget and started only if it can be finished; the run then stops and says where the next
+// invocation resumes (see query-budget.ts). A contract
 // whose invoice cannot be issued lawfully (company settings or the customer's address
 // incomplete) is left exactly as it is, still due, and reported as blocked: once the data is
 // complete, the next tick bills it.
@@ -15,18 +17,20 @@ import { billingStep, nextPeriodBilling } from "../domain/contract-billing.ts";
 import { DomainError } from "../domain/errors.ts";
 import { InvoicePartiesIncomplete } from "../domain/invoice-snapshot.ts";
 import { TaxRuleError } from "../domain/tax-decision.ts";
-import { applyChange } from "../flows/contract-changes.ts";
+import { prepareChange } from "../flows/contract-changes.ts";
 import { freshInvoiceIds } from "../security.ts";
 import {
   BILLING_PAGE_READS,
   BILLING_PAGE_READS_KNOWN,
   billPageStatements,
+  changeContextOf,
   endContractStatements,
   findDueContracts,
   loadBillingPage,
   type BillingContext,
   type ContractPeriodBilling,
   type DueContract,
+  type PageChange,
 } from "../store/billing.ts";
 import {
   failScheduledChangeStatement,
@@ -39,6 +43,7 @@ import {
   runBatch,
   type Db,
 } from "../store/db.ts";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SellerRows } from "../store/company.ts";
 import type { MerchantRecord } from "../store/merchants.ts";
 import {
@@ -86,16 +91,11 @@ export const PAGE_WRITE_FIXED = 6;
  * Statements per billed contract in a page write, rounded up: a quarter of an invoice insert,
  * a third of a line insert, a sixteenth of an event insert, a twelfth of the pending documents'
  * insert, its e-mail. Applying a customer's credit costs four more, only for customers whose
- * context shows credit left; the write is then halved until it fits (see writePage).
+ * context shows credit left, and a due scheduled change a few more (its guard, items, change
+ * record and e-mail; its invoice and event join the page's multi-row inserts): the write is
+ * then cut to the longest head of the page that fits (see writePage).
  */
 export const PAGE_WRITE_PER_CONTRACT = 2;
-
-/**
- * What a scheduled change needs through the change use case: its context reads and one write
- * batch. Should the estimate ever be short, the meter refuses before anything is sent, and the
- * contract is reported as failed for this run (still due) instead of being deferred forever.
- */
-export const CHANGE_STEP_STATEMENTS = 30;
 
 /** The budget ran out before a page could be finished; nothing unfinished was written. */
 class BudgetSpent extends Error {}
@@ -174,12 +174,17 @@ interface BillingRun {
 /** A contract's next write in a page batch. */
 type PageWork =
   | { kind: "bill"; id: string; billing: ContractPeriodBilling; more: boolean }
-  | { kind: "end"; id: string; context: BillingContext };
+  | { kind: "end"; id: string; context: BillingContext }
+  /** A due scheduled change: applied (its use case's writes), or marked failed. */
+  | ({ kind: "change"; id: string; more: boolean } & ChangeOutcome);
+
+type ChangeOutcome =
+  { failed: false; change: PageChange } | { failed: true; statements: BatchItem<"sqlite">[] };
 
 /**
  * Steps every contract of the page until none has due work left (or its steps for this tick
- * are used up): each round loads the contexts still pending in one batch, applies due changes
- * through the use case, and writes all bills and ends in one batch.
+ * are used up): each round loads the contexts still pending in one batch, computes due changes,
+ * bills and ends, and writes them all in one batch.
  */
 async function billPage(run: BillingRun, page: readonly DueContract[]) {
   const { meter, report } = run;
@@ -213,9 +218,8 @@ async function billPage(run: BillingRun, page: readonly DueContract[]) {
       const step = billingStep(context.contract, change?.effectiveDate, today);
       try {
         if (step === "apply_change") {
-          // A lost race stops the contract for this run, like any conflict; else it steps on.
-          const outcome = await applyScheduled(run, merchant, change!);
-          if (outcome !== "idle" && used < run.maxSteps) next.push(id);
+          const outcome = scheduledChange(run, merchant, context, change!);
+          work.push({ kind: "change", id, more: used < run.maxSteps, ...outcome });
         } else if (step === "end_contract") {
           work.push({ kind: "end", id, context });
         } else if (step === "bill_period") {
@@ -275,10 +279,17 @@ function billingOf(
 
 function statementsOf(run: BillingRun, work: readonly PageWork[]) {
   const bills = work.flatMap((item) => (item.kind === "bill" ? [item.billing] : []));
+  const changes = work.flatMap((item) =>
+    item.kind === "change" && !item.failed ? [item.change] : [],
+  );
   return [
-    ...billPageStatements(run.db, bills, run.at),
+    ...billPageStatements(run.db, bills, run.at, changes),
     ...work.flatMap((item) =>
-      item.kind === "end" ? endContractStatements(run.db, item.context.contract, run.at) : [],
+      item.kind === "end"
+        ? endContractStatements(run.db, item.context.contract, run.at)
+        : item.kind === "change" && item.failed
+          ? item.statements
+          : [],
     ),
   ];
 }
@@ -295,8 +306,17 @@ async function writePage(run: BillingRun, work: PageWork[]): Promise<string[]> {
   if (work.length === 0) return [];
   let fitting = work;
   let statements = statementsOf(run, fitting);
-  while (fitting.length > 1 && !meter.affords(statements.length)) {
-    fitting = fitting.slice(0, Math.max(1, Math.floor(fitting.length / 2)));
+  if (fitting.length > 1 && !meter.affords(statements.length)) {
+    // The longest head of the page that the budget still pays for (more work never needs
+    // fewer statements), found in a few tries: a page's changes make its write uneven.
+    let fits = 1;
+    let fails = fitting.length;
+    while (fails - fits > 1) {
+      const middle = Math.floor((fits + fails) / 2);
+      if (meter.affords(statementsOf(run, work.slice(0, middle)).length)) fits = middle;
+      else fails = middle;
+    }
+    fitting = work.slice(0, fits);
     statements = statementsOf(run, fitting);
   }
   if (statements.length > meter.limit) {
@@ -326,9 +346,11 @@ async function writePage(run: BillingRun, work: PageWork[]): Promise<string[]> {
   }
   for (const item of fitting) {
     if (item.kind === "end") report.contractsEnded += 1;
-    else report.invoicesIssued += 1;
+    else if (item.kind === "bill") report.invoicesIssued += 1;
+    else if (item.failed) report.changesFailed += 1;
+    else report.changesApplied += 1;
   }
-  const more = fitting.flatMap((item) => (item.kind === "bill" && item.more ? [item.id] : []));
+  const more = fitting.flatMap((item) => (item.kind !== "end" && item.more ? [item.id] : []));
   if (left) throw new BudgetSpent();
   return more;
 }
@@ -353,33 +375,37 @@ function fail(report: BillingRunReport, contractId: string, error: unknown) {
   console.error("billing run: contract failed", contractId, error);
 }
 
-/** The same use case as a merchant's change, on the day it was scheduled for. */
-async function applyScheduled(
+/**
+ * The same use case as a merchant's change, on the day it was scheduled for, from the page's
+ * context: its statements for the page's write batch.
+ */
+function scheduledChange(
   run: BillingRun,
   merchant: MerchantRecord,
+  context: BillingContext,
   change: ContractChangeRecord,
-): Promise<"applied" | "failed" | "idle"> {
-  const { db, meter, report } = run;
+): ChangeOutcome {
+  const { db } = run;
   const actor = { kind: "billing_run", merchant, change } as const;
   const order = { ...change.request, effectiveDate: change.effectiveDate };
-  // The use case reads its context and writes one batch; both must fit what is left.
-  if (!meter.affords(CHANGE_STEP_STATEMENTS)) throw new BudgetSpent();
   try {
-    await applyChange(db, actor, change.contractId, order, run.at);
-    report.changesApplied += 1;
-    return "applied";
+    const { write } = prepareChange(db, actor, changeContextOf(context, change), order, run.at);
+    // The billing run's changes are always applied (never scheduled again).
+    if (write.kind !== "apply") throw new Error(`change ${change.id} was not applied`);
+    return {
+      failed: false,
+      change: { write: write.parts, applyCredit: context.customerHasCredit },
+    };
   } catch (error) {
-    if (isContractVersionConflict(error) || isUniqueViolation(error)) return "idle";
     // Missing invoice data is the merchant's to fix, not the change's fault: it stays due.
     if (blockedReason(error)) throw error;
     // The contract changed since this was scheduled (e.g. the add-on was booked meanwhile):
     // the change cannot apply as asked, so it is marked failed with the reason, never guessed.
     if (!(error instanceof DomainError)) throw error;
     const reason = `${error.code}: ${error.message}`;
-    const failed = [failScheduledChangeStatement(db, merchant.id, change.id, reason)];
-    if (!meter.affords(failed.length)) throw new BudgetSpent();
-    await runBatch(db, failed);
-    report.changesFailed += 1;
-    return "failed";
+    return {
+      failed: true,
+      statements: [failScheduledChangeStatement(db, merchant.id, change.id, reason)],
+    };
   }
 }

@@ -194,7 +194,7 @@ export function templateTerms(
   };
 }
 
-function addonArticle(article: ArticleRecord): AddonArticle {
+export function addonArticle(article: ArticleRecord): AddonArticle {
   return {
     id: article.id,
     name: article.name,

@@ -22,7 +22,7 @@ import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
 import { chunkForInsert, type Db } from "./db.ts";
 import { queueEmailStatement } from "./email-outbox.ts";
 import { issueInvoiceStatements } from "./invoices.ts";
-import { eventStatements } from "./webhook-events.ts";
+import { eventStatements, type EventInput } from "./webhook-events.ts";
 
 export type ContractChangeRecord = typeof contractChanges.$inferSelect;
 
@@ -135,6 +135,21 @@ function carriedLineStatements(
 }
 
 /**
+ * What an applied change writes, in parts: a billing page issues the invoices of all its
+ * changes and bills with one call and their events with another (multi-row inserts), the
+ * single change puts the parts together itself (`changeStatements`).
+ */
+export interface ChangeWrite {
+  /** The contract behind its version guard, its items, the change record. */
+  head: BatchItem<"sqlite">[];
+  /** The interim invoice or credit note it issues. */
+  invoice: InvoiceDraft | null;
+  /** Its carried lines and confirmation e-mail (built when the batch is put together). */
+  tail: () => BatchItem<"sqlite">[];
+  event: EventInput<"contract.changed">;
+}
+
+/**
  * Everything an applied change writes, in one batch behind the contract's version guard. A
  * change at or after the period end leaves the billed period alone: the billing run bills the
  * next period with the new items.
@@ -146,6 +161,27 @@ export function applyChangeStatements(
   meta: ChangeMeta & { invoice: InvoiceDraft | null; scheduled: boolean },
   at: Date,
 ): BatchItem<"sqlite">[] {
+  return changeStatements(db, applyChangeWrite(db, context, computation, meta, at), at);
+}
+
+/** One change's parts as its own batch, in the order they always had. */
+export function changeStatements(db: Db, write: ChangeWrite, at: Date): BatchItem<"sqlite">[] {
+  return [
+    ...write.head,
+    ...(write.invoice ? issueInvoiceStatements(db, write.invoice, at) : []),
+    ...write.tail(),
+    ...eventStatements(db, write.event),
+  ];
+}
+
+/** The parts of `applyChangeStatements`. */
+export function applyChangeWrite(
+  db: Db,
+  context: ChangeContext,
+  computation: ChangeComputation,
+  meta: ChangeMeta & { invoice: InvoiceDraft | null; scheduled: boolean },
+  at: Date,
+): ChangeWrite {
   const { contract } = context;
   const movesPeriod = movesCurrentPeriod(computation, context.snapshot.currentPeriod);
   const record = {
@@ -156,7 +192,7 @@ export function applyChangeStatements(
     invoiceId: meta.invoice?.id ?? null,
     appliedAt: at.toISOString(),
   };
-  return [
+  const head = [
     ...guardedContractWrite(db, contract, meta.changeId, {
       templateId: computation.newTemplateId,
       billingInterval: computation.newInterval,
@@ -189,11 +225,16 @@ export function applyChangeStatements(
           source: meta.source,
           ...record,
         }),
-    ...(meta.invoice ? issueInvoiceStatements(db, meta.invoice, at) : []),
-    ...carriedLineStatements(db, context, computation, meta.changeId),
-    // A scheduled change was confirmed when it was scheduled.
-    ...(meta.scheduled ? [] : [changeConfirmedEmail(db, context, computation, meta, at)]),
-    ...eventStatements(db, {
+  ];
+  return {
+    head,
+    invoice: meta.invoice,
+    tail: () => [
+      ...carriedLineStatements(db, context, computation, meta.changeId),
+      // A scheduled change was confirmed when it was scheduled.
+      ...(meta.scheduled ? [] : [changeConfirmedEmail(db, context, computation, meta, at)]),
+    ],
+    event: {
       merchantId: meta.merchantId,
       type: "contract.changed",
       data: {
@@ -202,8 +243,8 @@ export function applyChangeStatements(
         items: computation.items.map(({ id: _id, ...item }) => item),
       },
       at,
-    }),
-  ];
+    },
+  };
 }
 
 /** A change for a later date is stored; the changes it supersedes are cancelled with it. */
