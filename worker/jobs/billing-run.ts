@@ -89,13 +89,13 @@ export const PAGE_WRITE_FIXED = 6;
 
 /**
  * Statements per billed contract in a page write, rounded up: a quarter of an invoice insert,
- * a third of a line insert, a sixteenth of an event insert, a twelfth of the pending documents'
- * insert, its e-mail. Applying a customer's credit costs four more, only for customers whose
+ * a third of a line insert, a sixteenth of an event insert, a tenth of the pending documents'
+ * insert, a fiftieth of the e-mails' insert. Applying a customer's credit costs four more, only for customers whose
  * context shows credit left, and a due scheduled change a few more (its guard, items, change
  * record and e-mail; its invoice and event join the page's multi-row inserts): the write is
  * then cut to the longest head of the page that fits (see writePage).
  */
-export const PAGE_WRITE_PER_CONTRACT = 2;
+export const PAGE_WRITE_PER_CONTRACT = 1;
 
 /** The budget ran out before a page could be finished; nothing unfinished was written. */
 class BudgetSpent extends Error {}
