@@ -13,7 +13,13 @@ import { benchRow, type BenchRow } from "./types.ts";
 // ---------------------------------------------------------------------------------------------
 // Measurement
 
-function indexed(data: MatchingData): MatchResult[] {
+/** [transactions, invoices, seed] of the two sizes the scaling rows compare. */
+export const MATCHING_SIZES = {
+  small: [1_000, 5_000, 20_270_001],
+  large: [10_000, 50_000, 20_270_002],
+} as const satisfies Record<string, readonly [number, number, number]>;
+
+export function indexedMatch(data: MatchingData): MatchResult[] {
   return matchStatement(data.transactions, data.invoices, data.ibans);
 }
 
@@ -65,22 +71,22 @@ function timeBestPair(runs: number, small: () => unknown, large: () => unknown):
 export const timeoutMs = 15 * 60_000;
 
 export async function run(): Promise<BenchRow[]> {
-  const small = generateMatchingData(1_000, 5_000, 20_270_001);
-  const large = generateMatchingData(10_000, 50_000, 20_270_002);
-  indexed(small); // warm up the JIT before anything is timed
-  indexed(large);
+  const small = generateMatchingData(...MATCHING_SIZES.small);
+  const large = generateMatchingData(...MATCHING_SIZES.large);
+  indexedMatch(small); // warm up the JIT before anything is timed
+  indexedMatch(large);
 
   const [small1k, large10k] = timeBestPair(
     9,
-    () => indexed(small),
-    () => indexed(large),
+    () => indexedMatch(small),
+    () => indexedMatch(large),
   );
   const naive1k = cpuMs(() => naive(small));
   let slowLarge: NaiveResult[] = [];
   const naive10k = cpuMs(() => (slowLarge = naive(large)));
 
-  const fastSmall = indexed(small);
-  const fastLarge = indexed(large);
+  const fastSmall = indexedMatch(small);
+  const fastLarge = indexedMatch(large);
   const booked = fastLarge.filter((result) => result.allocations.length > 0).length;
   const placeable = large.expected.filter((expected) => expected !== null).length;
 
