@@ -2,6 +2,9 @@
 // ISO 11649 creditor references and invoice numbers, however they were spaced, split or cased,
 // inside SEPA `EREF+ … SVWZ+` tags or raw MT940 `:86:` subfields. Candidates only: the caller
 // looks them up in its index, so an over-eager candidate costs a map lookup, never a booking.
+// A statement scans thousands of texts in a row, so the scanners walk each text with shared
+// global patterns (exec and lastIndex, not matchAll) and collect into small arrays: little
+// garbage per text, which keeps the garbage collector's share flat as statements grow.
 import { normalizeCreditorReference } from "./invoice.ts";
 
 export const SEPA_TAGS = [
@@ -47,12 +50,18 @@ export interface ReferenceSource {
   endToEndReference?: string | null | undefined;
 }
 
-/** Stored references are usually in key form already; testing is cheaper than rebuilding them. */
-const ALREADY_KEY = /^[0-9A-Z]*$/;
+/** Digits and upper-case letters only; stored references usually are, and then are their own key. */
+function isKeyForm(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 90))) return false;
+  }
+  return true;
+}
 
 /** The form references are compared in: banks drop spaces and dashes and upper-case freely. */
 export function referenceKey(value: string): string {
-  return ALREADY_KEY.test(value) ? value : value.toUpperCase().replace(/[^0-9A-Z]/g, "");
+  return isKeyForm(value) ? value : value.toUpperCase().replace(/[^0-9A-Z]/g, "");
 }
 
 const CANONICAL_NUMBER = /^[A-Z]{1,4}-(?:19|20)\d\d-\d+$/;
@@ -82,9 +91,14 @@ const TAG_PATTERN = new RegExp(
   "g",
 );
 
+const MT940_MARKER = /\?(?:00|10|2\d|3[0-4]|6[0-3])/g;
+
 function looksLikeMt940(raw: string): boolean {
-  const markers = raw.match(/\?(00|10|2\d|3[0-4]|6[0-3])/g);
-  return markers !== null && markers.length >= 2;
+  if (!raw.includes("?")) return false;
+  MT940_MARKER.lastIndex = 0;
+  const found = MT940_MARKER.test(raw) && MT940_MARKER.test(raw);
+  MT940_MARKER.lastIndex = 0;
+  return found;
 }
 
 /**
@@ -111,23 +125,30 @@ function splitMt940(raw: string): {
   return { gvc: /^\d{3}$/.test(head) ? head : null, subfields, text: purpose.join("") };
 }
 
-function splitTags(text: string): { tags: Partial<Record<SepaTag, string>>; freeText: string } {
-  const tags: Partial<Record<SepaTag, string>> = {};
-  const matches = [...text.matchAll(TAG_PATTERN)];
-  matches.forEach((match, i) => {
+/** Fills `tags` (first value of each tag wins) and answers the text in front of the first tag. */
+function splitTags(text: string, tags: Partial<Record<SepaTag, string>>): string {
+  if (!text.includes("+")) return text.trim();
+  TAG_PATTERN.lastIndex = 0;
+  let match = TAG_PATTERN.exec(text);
+  const freeText = text.slice(0, match ? match.index : text.length).trim();
+  while (match) {
     const tag = (match[1] === "0AMT" ? "OAMT" : match[1]) as SepaTag;
     const start = match.index + match[0].length;
-    const value = text.slice(start, matches[i + 1]?.index ?? text.length).trim();
-    if (tags[tag] === undefined) tags[tag] = value;
-  });
-  return { tags, freeText: text.slice(0, matches[0]?.index ?? text.length).trim() };
+    const next = TAG_PATTERN.exec(text);
+    if (tags[tag] === undefined)
+      tags[tag] = text.slice(start, next ? next.index : text.length).trim();
+    match = next;
+  }
+  return freeText;
 }
 
 export function parsePurpose(raw: string | null | undefined): ParsedPurpose {
   const source = raw ?? "";
   const mt940 = looksLikeMt940(source) ? splitMt940(source) : null;
   const text = mt940 ? mt940.text : source;
-  return { gvc: mt940?.gvc ?? null, subfields: mt940?.subfields ?? {}, ...splitTags(text), text };
+  const tags: Partial<Record<SepaTag, string>> = {};
+  const freeText = splitTags(text, tags);
+  return { gvc: mt940?.gvc ?? null, subfields: mt940?.subfields ?? {}, tags, freeText, text };
 }
 
 /**
@@ -143,20 +164,39 @@ export function lineJoinings(text: string): [glued: string, spaced: string] {
 // Candidate extraction
 
 const RF_START = /RF[\s.-]{0,2}(\d)[\s.-]{0,2}(\d)/g;
-const SEPARATOR = /[\s./-]/;
-const ALNUM = /[0-9A-Z]/;
 const MAX_RF_BODY = 21;
+
+/** Adds `value` unless it is there already; the lists are short, so a scan beats a Set. */
+function addOnce(into: string[], value: string): void {
+  if (!into.includes(value)) into.push(value);
+}
+
+/** 0–9 and A–Z as ISO 7064 digits (0..35), -1 for anything else (the text is upper-cased). */
+function alphanumericDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 90) return code - 55;
+  return -1;
+}
+
+const WHITESPACE = /\s/;
+
+/** `\s`, `.`, `/` or `-`: what people print references with. */
+function isSeparator(code: number): boolean {
+  if (code === 32 || code === 45 || code === 46 || code === 47) return true;
+  if (code >= 9 && code <= 13) return true;
+  return code >= 160 && WHITESPACE.test(String.fromCharCode(code));
+}
 
 /** The alphanumerics after `RFnn`, skipping the separators people print references with. */
 function rfBodyAfter(text: string, from: number): string {
   let body = "";
   let gap = 0;
   for (let i = from; i < text.length && body.length < MAX_RF_BODY; i++) {
-    const char = text.charAt(i);
-    if (ALNUM.test(char)) {
-      body += char;
+    const code = text.charCodeAt(i);
+    if (alphanumericDigit(code) >= 0) {
+      body += text.charAt(i);
       gap = 0;
-    } else if (SEPARATOR.test(char) && ++gap <= 3) {
+    } else if (isSeparator(code) && ++gap <= 3) {
       continue;
     } else break;
   }
@@ -164,9 +204,13 @@ function rfBodyAfter(text: string, from: number): string {
 }
 
 /** One step of ISO 7064 MOD 97-10 over alphanumerics (letters count as 10..35). */
-function mod97Step(remainder: number, char: string): number {
-  const digit = Number.parseInt(char, 36);
+function mod97Step(remainder: number, digit: number): number {
   return (remainder * (digit < 10 ? 10 : 100) + digit) % 97;
+}
+
+/** R = 27 and F = 15; the check digits follow. */
+function withHead(remainder: number, check1: number, check2: number): number {
+  return mod97Step(mod97Step(mod97Step(mod97Step(remainder, 27), 15), check1), check2);
 }
 
 /**
@@ -174,18 +218,19 @@ function mod97Step(remainder: number, char: string): number {
  * tried and the mod-97 check keeps the real one (a wrong length survives 1 time in 97). The
  * remainder of the body grows one character at a time, so all lengths cost one pass.
  */
-function scanCreditorReferences(text: string, into: Set<string>): void {
-  for (const match of text.matchAll(RF_START)) {
-    const head = `RF${match[1]}${match[2]}`;
+function scanCreditorReferences(text: string, into: string[]): void {
+  if (!text.includes("RF")) return;
+  RF_START.lastIndex = 0;
+  for (let match = RF_START.exec(text); match; match = RF_START.exec(text)) {
+    const check1 = Number(match[1]);
+    const check2 = Number(match[2]);
     const body = rfBodyAfter(text, match.index + match[0].length);
     let bodyRemainder = 0;
     for (let length = 1; length <= body.length; length++) {
-      bodyRemainder = mod97Step(bodyRemainder, body.charAt(length - 1));
-      let remainder = bodyRemainder;
-      for (const char of head) remainder = mod97Step(remainder, char);
-      if (remainder !== 1) continue;
-      const valid = normalizeCreditorReference(head + body.slice(0, length));
-      if (valid) into.add(valid);
+      bodyRemainder = mod97Step(bodyRemainder, alphanumericDigit(body.charCodeAt(length - 1)));
+      if (withHead(bodyRemainder, check1, check2) !== 1) continue;
+      const valid = normalizeCreditorReference(`RF${check1}${check2}${body.slice(0, length)}`);
+      if (valid) addOnce(into, valid);
     }
   }
 }
@@ -196,33 +241,47 @@ const MAX_SERIES_LETTERS = 4;
 const MIN_NUMBER_DIGITS = 5;
 const MAX_NUMBER_DIGITS = 16;
 
+const GROUP_SEPARATORS = /[\s_./-]+/g;
+
 /**
- * A series ("RE") glued to the word before it ("RechnungRE-2027-…", when lines were joined
- * without a space) could be any tail of the letter run, so each tail up to four letters counts.
+ * The digit counts at which a group printed after the year ends ("2027 000 123": 7, 10),
+ * those of MIN…MAX_NUMBER_DIGITS digits; a longer run ends the list.
  */
-function seriesCandidates(letters: string): string[] {
-  if (letters.length <= MAX_SERIES_LETTERS) return [letters];
-  return Array.from({ length: MAX_SERIES_LETTERS }, (_, i) =>
-    letters.slice(letters.length - i - 1),
-  );
+function groupEnds(printed: string): number[] {
+  const ends: number[] = [];
+  let digits = 0;
+  for (let i = 0; i < printed.length; i++) {
+    const code = printed.charCodeAt(i);
+    if (code < 48 || code > 57) continue;
+    digits++;
+    const next = printed.charCodeAt(i + 1);
+    if (next >= 48 && next <= 57) continue;
+    if (digits > MAX_NUMBER_DIGITS) break;
+    if (digits >= MIN_NUMBER_DIGITS) ends.push(digits);
+  }
+  return ends;
 }
 
 /**
  * Our numbers are `<series>-<year>-<sequence>` (invoice.ts). Where the sequence ends is unclear
  * when it is printed in groups ("RE 2027 000 123"), so each group boundary ends a candidate.
+ * A series ("RE") glued to the word before it ("RechnungRE-2027-…", when lines were joined
+ * without a space) could be any tail of the letter run, so each tail up to four letters counts.
  */
-function scanInvoiceNumbers(text: string, into: Set<string>): void {
-  for (const match of text.matchAll(NUMBER_PATTERN)) {
-    const groups = (match[2] ?? "").split(/[\s_./-]+/);
-    let digits = "";
-    const ends: string[] = [];
-    for (const group of groups) {
-      digits += group;
-      if (digits.length > MAX_NUMBER_DIGITS) break;
-      if (digits.length >= MIN_NUMBER_DIGITS) ends.push(digits);
-    }
-    for (const series of seriesCandidates(match[1] ?? "")) {
-      for (const end of ends) into.add(`${series}-${end.slice(0, 4)}-${end.slice(4)}`);
+function scanInvoiceNumbers(text: string, into: string[]): void {
+  NUMBER_PATTERN.lastIndex = 0;
+  for (let match = NUMBER_PATTERN.exec(text); match; match = NUMBER_PATTERN.exec(text)) {
+    const letters = match[1] ?? "";
+    const printed = match[2] ?? "";
+    const ends = groupEnds(printed);
+    if (ends.length === 0) continue;
+    const digits = printed.replace(GROUP_SEPARATORS, "");
+    const year = digits.slice(0, 4);
+    const longest = Math.min(letters.length, MAX_SERIES_LETTERS);
+    const shortest = letters.length <= MAX_SERIES_LETTERS ? letters.length : 1;
+    for (let length = shortest; length <= longest; length++) {
+      const series = letters.slice(letters.length - length);
+      for (const end of ends) addOnce(into, `${series}-${year}-${digits.slice(4, end)}`);
     }
   }
 }
@@ -234,16 +293,25 @@ function wholeKey(value: string | null | undefined): string | null {
   return key.length >= 6 && key !== NOT_PROVIDED ? key : null;
 }
 
-/** Scans one piece of text in both line readings; case does not matter. */
-export function scanReferenceText(text: string): ScannedReferences {
-  const references = new Set<string>();
-  const numbers = new Set<string>();
+function scanTextInto(text: string, references: string[], numbers: string[]): void {
   const upper = text.toUpperCase();
-  for (const variant of upper.includes("\n") ? lineJoinings(upper) : [upper]) {
+  if (!upper.includes("\n")) {
+    scanCreditorReferences(upper, references);
+    scanInvoiceNumbers(upper, numbers);
+    return;
+  }
+  for (const variant of lineJoinings(upper)) {
     scanCreditorReferences(variant, references);
     scanInvoiceNumbers(variant, numbers);
   }
-  return { creditorReferences: [...references], invoiceNumbers: [...numbers], wholeKeys: [] };
+}
+
+/** Scans one piece of text in both line readings; case does not matter. */
+export function scanReferenceText(text: string): ScannedReferences {
+  const references: string[] = [];
+  const numbers: string[] = [];
+  scanTextInto(text, references, numbers);
+  return { creditorReferences: references, invoiceNumbers: numbers, wholeKeys: [] };
 }
 
 /**
@@ -256,36 +324,24 @@ function referenceTexts(
   endToEndReference: string | null | undefined,
 ): string[] {
   const { tags } = parsed;
-  const texts = new Set([
-    endToEndReference ?? "",
-    tags.EREF ?? "",
-    tags.KREF ?? "",
-    tags.SVWZ ?? "",
-    parsed.freeText,
-  ]);
-  texts.delete("");
-  return [...texts];
+  const texts: string[] = [];
+  for (const text of [endToEndReference, tags.EREF, tags.KREF, tags.SVWZ, parsed.freeText])
+    if (text) addOnce(texts, text);
+  return texts;
 }
 
 export function scanTransactionReferences(
   source: ReferenceSource,
   parsed = parsePurpose(source.purpose),
 ): ScannedReferences {
-  const references = new Set<string>();
-  const numbers = new Set<string>();
-  for (const text of referenceTexts(parsed, source.endToEndReference)) {
-    const found = scanReferenceText(text);
-    found.creditorReferences.forEach((reference) => references.add(reference));
-    found.invoiceNumbers.forEach((number) => numbers.add(number));
-  }
-  const wholeKeys = new Set<string>();
-  for (const value of [source.endToEndReference, parsed.tags.EREF]) {
-    const key = wholeKey(value);
-    if (key) wholeKeys.add(key);
-  }
-  return {
-    creditorReferences: [...references],
-    invoiceNumbers: [...numbers],
-    wholeKeys: [...wholeKeys],
-  };
+  const references: string[] = [];
+  const numbers: string[] = [];
+  for (const text of referenceTexts(parsed, source.endToEndReference))
+    scanTextInto(text, references, numbers);
+  const wholeKeys: string[] = [];
+  const endToEnd = wholeKey(source.endToEndReference);
+  if (endToEnd) wholeKeys.push(endToEnd);
+  const eref = wholeKey(parsed.tags.EREF);
+  if (eref) addOnce(wholeKeys, eref);
+  return { creditorReferences: references, invoiceNumbers: numbers, wholeKeys };
 }
