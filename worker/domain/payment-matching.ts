@@ -99,7 +99,10 @@ export interface InvoiceLookup<K> {
 export interface CustomerLookup {
   /** The customer's open invoices, oldest first. */
   open(customerId: string): readonly IndexedInvoice[];
-  /** The customer's open invoices of exactly that amount, oldest first. */
+  /**
+   * The customer's open invoices of exactly that amount, in no particular order: rule 2 mostly
+   * finds one, and sorting all of the customer's invoices to find it read every one of them.
+   */
   withAmount(customerId: string, amount: Cents): readonly IndexedInvoice[];
 }
 
@@ -273,9 +276,10 @@ class CustomerMap implements CustomerLookup {
 
   withAmount(customerId: string, amount: Cents): readonly IndexedInvoice[] {
     const entry = this.customers.get(customerId);
-    if (!entry) return NONE;
+    if (!entry || entry.open === undefined) return NONE;
+    if (!Array.isArray(entry.open)) return entry.open.openAmount === amount ? [entry.open] : NONE;
+    if (entry.open.length <= SMALL_CUSTOMER) return withOpenAmount(entry.open, amount);
     const open = inCanonicalOrder(entry.open, this.sorted);
-    if (open.length <= SMALL_CUSTOMER) return withOpenAmount(open, amount);
     entry.byAmount ??= groupByAmount(open);
     return entry.byAmount.get(amount) ?? NONE;
   }
@@ -479,7 +483,11 @@ class BatchState {
    */
   bucket(index: MatchingIndex, customerId: string, amount: Cents, limit: number): IndexedInvoice[] {
     const found: IndexedInvoice[] = [];
-    this.collect(index.byCustomer.withAmount(customerId, amount), amount, limit, found);
+    for (const invoice of index.byCustomer.withAmount(customerId, amount))
+      if (this.remaining(invoice) === amount) found.push(invoice);
+    // The first `limit` in canonical order, as if the list had been walked oldest first.
+    sortShort(found, canonicalOrder);
+    if (found.length > limit) found.length = limit;
     const moved = this.movedBuckets.get(customerId)?.get(amount);
     if (moved) this.collect(moved, amount, limit, found);
     return sortShort(found, canonicalOrder);
