@@ -204,18 +204,31 @@ function inCanonicalOrder(
   return known;
 }
 
+/**
+ * With `expected` keys (a statement's reach), other keys are not kept, and the map holds the
+ * expected key objects themselves: the statement's own lookups then find their key by identity
+ * rather than by comparing strings stored all over the invoices' memory.
+ */
 class MultiMap<K> implements InvoiceLookup<K> {
-  private readonly entries = new Map<K, OneOrMore>();
+  /** null: an expected key with no invoice (yet). */
+  private readonly entries = new Map<K, OneOrMore | null>();
   private readonly sorted: SortedLists = new Set();
+  private readonly onlyExpected: boolean;
+
+  constructor(expected: Iterable<K> | null = null) {
+    this.onlyExpected = expected !== null;
+    if (expected) for (const key of expected) this.entries.set(key, null);
+  }
 
   add(key: K, invoice: IndexedInvoice): void {
     const known = this.entries.get(key);
-    const next = withOneMore(known, invoice);
+    if (known === undefined && this.onlyExpected) return;
+    const next = withOneMore(known ?? undefined, invoice);
     if (next !== known) this.entries.set(key, next);
   }
 
   get(key: K): readonly IndexedInvoice[] {
-    return inCanonicalOrder(this.entries.get(key), this.sorted);
+    return inCanonicalOrder(this.entries.get(key) ?? undefined, this.sorted);
   }
 }
 
@@ -388,15 +401,13 @@ interface Index extends MatchingIndex {
   readonly byAmount: MultiMap<Cents>;
 }
 
-function emptyIndex(
-  customerByIban: Map<string, string | null>,
-  customers: Iterable<string> | null,
-): Index {
+/** With a reach, the maps keep only what the batch can look up. */
+function emptyIndex(customerByIban: Map<string, string | null>, reach: Reach | null): Index {
   return {
-    byReference: new MultiMap<string>(),
-    byNumber: new MultiMap<string>(),
-    byCustomer: new CustomerMap(customers),
-    byAmount: new MultiMap<Cents>(),
+    byReference: new MultiMap<string>(reach?.references ?? null),
+    byNumber: new MultiMap<string>(reach?.numbers ?? null),
+    byCustomer: new CustomerMap(reach?.customers ?? null),
+    byAmount: new MultiMap<Cents>(reach?.amounts ?? null),
     customerByIban,
   };
 }
@@ -433,24 +444,23 @@ function indexAll(
 
 /**
  * With a reach, only what the batch can look up is indexed, so every lookup answers the same.
- * One pass: the maps filled here are small (what a statement names), so each invoice is read
- * once, rather than 50 000 invoices streaming through the cache six times.
+ * One pass and one map lookup per invoice and map: the maps are seeded with the reach's keys
+ * (small: what a statement names), so each invoice is read once, rather than 50 000 invoices
+ * streaming through the cache six times with a set test before each map lookup.
  */
 function indexReachable(
   invoices: readonly InvoiceForMatching[],
   customerByIban: Map<string, string | null>,
   reach: Reach,
 ): Index {
-  const index = emptyIndex(customerByIban, reach.customers);
+  const index = emptyIndex(customerByIban, reach);
   for (const invoice of invoices) {
     assertInvoice(invoice);
-    const reference = referenceKey(invoice.paymentReference);
-    if (reach.references.has(reference)) index.byReference.add(reference, invoice);
-    const number = invoiceNumberKey(invoice.number);
-    if (reach.numbers.has(number)) index.byNumber.add(number, invoice);
+    index.byReference.add(referenceKey(invoice.paymentReference), invoice);
+    index.byNumber.add(invoiceNumberKey(invoice.number), invoice);
     if (!isOpen(invoice)) continue;
     index.byCustomer.add(invoice);
-    if (reach.amounts.has(invoice.openAmount)) index.byAmount.add(invoice.openAmount, invoice);
+    index.byAmount.add(invoice.openAmount, invoice);
   }
   return index;
 }
