@@ -861,12 +861,27 @@ interface Prepared {
   payer: string | null | undefined;
 }
 
+const NOTHING_SCANNED: ScannedReferences = Object.freeze({
+  creditorReferences: [],
+  invoiceNumbers: [],
+  wholeKeys: [],
+});
+
+/**
+ * Kept for the whole batch, so what it holds survives every young-generation collection of the
+ * run; most texts name nothing, and then it holds one shared empty scan.
+ */
 function prepare(
   tx: IncomingTransaction,
   customerByIban: ReadonlyMap<string, string | null>,
 ): Prepared {
+  const scanned = scanTransactionReferences(tx);
+  const nothing =
+    scanned.creditorReferences.length === 0 &&
+    scanned.invoiceNumbers.length === 0 &&
+    scanned.wholeKeys.length === 0;
   return {
-    scanned: scanTransactionReferences(tx),
+    scanned: nothing ? NOTHING_SCANNED : scanned,
     payer: customerByIban.get(normaliseIban(tx.counterpartIban ?? "")),
   };
 }
