@@ -11,7 +11,7 @@ import type { Cents } from "./money.ts";
 import {
   invoiceNumberKey,
   referenceKey,
-  scanTransactionReferences,
+  scanForMatching,
   type ScannedReferences,
 } from "./payment-reference-scan.ts";
 
@@ -875,13 +875,8 @@ function prepare(
   tx: IncomingTransaction,
   customerByIban: ReadonlyMap<string, string | null>,
 ): Prepared {
-  const scanned = scanTransactionReferences(tx);
-  const nothing =
-    scanned.creditorReferences.length === 0 &&
-    scanned.invoiceNumbers.length === 0 &&
-    scanned.wholeKeys.length === 0;
   return {
-    scanned: nothing ? NOTHING_SCANNED : scanned,
+    scanned: scanForMatching(tx) ?? NOTHING_SCANNED,
     payer: customerByIban.get(normaliseIban(tx.counterpartIban ?? "")),
   };
 }
