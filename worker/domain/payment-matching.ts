@@ -468,11 +468,6 @@ function indexReachable(
 // ---------------------------------------------------------------------------------------------
 // Batch state: what earlier transactions of the same batch already paid
 
-interface Booking {
-  invoice: IndexedInvoice;
-  amount: Cents;
-}
-
 /**
  * The index stays untouched; a batch records paid amounts beside it. An invoice that is
  * partly paid moves to the bucket of its new open amount, so rule 2 still finds it there.
@@ -515,15 +510,13 @@ class BatchState {
     }
   }
 
-  book(bookings: readonly Booking[]): void {
-    for (const { invoice, amount } of bookings) {
-      this.paid.set(invoice, (this.paid.get(invoice) ?? 0) + amount);
-      const left = this.remaining(invoice);
-      if (left <= 0) continue;
-      let byAmount = this.movedBuckets.get(invoice.customerId);
-      if (!byAmount) this.movedBuckets.set(invoice.customerId, (byAmount = new Map()));
-      pushTo(byAmount, left, invoice);
-    }
+  pay(invoice: IndexedInvoice, amount: Cents): void {
+    this.paid.set(invoice, (this.paid.get(invoice) ?? 0) + amount);
+    const left = this.remaining(invoice);
+    if (left <= 0) return;
+    let byAmount = this.movedBuckets.get(invoice.customerId);
+    if (!byAmount) this.movedBuckets.set(invoice.customerId, (byAmount = new Map()));
+    pushTo(byAmount, left, invoice);
   }
 }
 
@@ -593,17 +586,34 @@ function byWeight(a: CandidateReason, b: CandidateReason): number {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-/** Records the bookings in the batch state at once, so the next transaction sees them. */
+/**
+ * Books what each invoice still owes, recorded in the batch state at once, so the next
+ * transaction sees it; the allocations are the only list made.
+ */
+function bookedInFull(
+  tx: IncomingTransaction,
+  rule: MatchRule,
+  invoices: readonly IndexedInvoice[],
+  state: BatchState,
+): MatchResult {
+  const allocations: Allocation[] = [];
+  let allocated = 0;
+  for (const invoice of invoices) {
+    const amount = state.remaining(invoice);
+    state.pay(invoice, amount);
+    allocations.push({ invoiceId: invoice.id, amount });
+    allocated += amount;
+  }
+  return booked(tx, rule, allocations, allocated, false);
+}
+
 function booked(
   tx: IncomingTransaction,
   rule: MatchRule,
-  bookings: Booking[],
-  state: BatchState,
-  partial = false,
+  allocations: Allocation[],
+  allocated: Cents,
+  partial: boolean,
 ): MatchResult {
-  state.book(bookings);
-  const allocations = bookings.map(({ invoice, amount }) => ({ invoiceId: invoice.id, amount }));
-  const allocated = allocations.reduce((sum, allocation) => sum + allocation.amount, 0);
   const outcome: MatchOutcome =
     allocated < tx.amount ? "overpaid" : partial ? "partially_matched" : "matched";
   return {
@@ -717,7 +727,7 @@ function referenceRule(
       "reference_ambiguous_amount",
       referenceCandidates(tx, referenced, payer, state),
     );
-  return booked(tx, "reference", fullBookings(open, state), state);
+  return bookedInFull(tx, "reference", open, state);
 }
 
 /** Less than owed: a partial payment; more: the invoice is settled and the rest is credit. */
@@ -727,13 +737,9 @@ function bookSingleReference(
   state: BatchState,
 ): MatchResult {
   const owed = state.remaining(invoice);
-  return booked(
-    tx,
-    "reference",
-    [{ invoice, amount: Math.min(owed, tx.amount) }],
-    state,
-    tx.amount < owed,
-  );
+  const amount = Math.min(owed, tx.amount);
+  state.pay(invoice, amount);
+  return booked(tx, "reference", [{ invoiceId: invoice.id, amount }], amount, tx.amount < owed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,10 +805,6 @@ function exactCombinations(
   return hits;
 }
 
-function fullBookings(invoices: readonly IndexedInvoice[], state: BatchState): Booking[] {
-  return invoices.map((invoice) => ({ invoice, amount: state.remaining(invoice) }));
-}
-
 function payerRules(
   tx: IncomingTransaction,
   index: MatchingIndex,
@@ -810,8 +812,7 @@ function payerRules(
   state: BatchState,
 ): MatchResult {
   const sameAmount = state.bucket(index, customerId, tx.amount, MAX_CANDIDATES);
-  if (sameAmount.length === 1)
-    return booked(tx, "iban_amount", fullBookings(sameAmount, state), state);
+  if (sameAmount.length === 1) return bookedInFull(tx, "iban_amount", sameAmount, state);
   if (sameAmount.length > 1) {
     const candidates = new CandidateList();
     for (const invoice of sameAmount) candidates.add(invoice, "payer_iban_customer");
@@ -820,10 +821,9 @@ function payerRules(
 
   const open = openOfCustomer(index, customerId, state, SUM_SEARCH_WINDOW);
   const prefix = oldestPrefixSum(open, tx.amount, state);
-  if (prefix) return booked(tx, "iban_sum", fullBookings(prefix, state), state);
+  if (prefix) return bookedInFull(tx, "iban_sum", prefix, state);
   const combinations = exactCombinations(open, tx.amount, state);
-  if (combinations.length === 1)
-    return booked(tx, "iban_sum", fullBookings(combinations[0] ?? [], state), state);
+  if (combinations.length === 1) return bookedInFull(tx, "iban_sum", combinations[0] ?? [], state);
   const candidates = new CandidateList();
   for (const combination of combinations)
     for (const invoice of combination)

@@ -534,13 +534,16 @@ const NO_KEYS: string[] = [];
  * kind of key not found, so what survives the run's young-generation collections stays small.
  * The lists are read, never written to.
  */
+function copyOut(found: string[]): string[] {
+  return found.length === 0 ? NO_KEYS : found.slice();
+}
+
 export function scanForMatching(source: ReferenceSource): ScannedReferences | null {
   scanIntoFound(source, null);
   if (foundReferences.length + foundNumbers.length + foundWholeKeys.length === 0) return null;
-  const copy = (found: string[]): string[] => (found.length === 0 ? NO_KEYS : found.slice());
   return {
-    creditorReferences: copy(foundReferences),
-    invoiceNumbers: copy(foundNumbers),
-    wholeKeys: copy(foundWholeKeys),
+    creditorReferences: copyOut(foundReferences),
+    invoiceNumbers: copyOut(foundNumbers),
+    wholeKeys: copyOut(foundWholeKeys),
   };
 }
