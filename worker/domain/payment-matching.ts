@@ -181,11 +181,26 @@ const NONE: readonly IndexedInvoice[] = [];
  */
 type OneOrMore = IndexedInvoice | IndexedInvoice[];
 
+/** Short lists are copied one longer rather than pushed to. */
+const SHORT_LIST = 8;
+
+/**
+ * `list` with `item` at the end. A push reserves room for 16 more, so a short list that a run
+ * keeps (an index list, a candidate's reasons) would hold four times the memory it uses; a
+ * copy one longer (concat) is exactly as long as it needs to be. Items are never arrays.
+ */
+function appended<T extends object | string>(list: T[], item: T): T[] {
+  if (list.length >= SHORT_LIST) {
+    list.push(item);
+    return list;
+  }
+  return list.concat(item);
+}
+
 function withOneMore(known: OneOrMore | undefined, invoice: IndexedInvoice): OneOrMore {
   if (known === undefined) return invoice;
   if (!Array.isArray(known)) return [known, invoice];
-  known.push(invoice);
-  return known;
+  return appended(known, invoice);
 }
 
 /** The lists a map has put in canonical order; owned by the map, so it dies with it. */
@@ -253,7 +268,8 @@ const SMALL_CUSTOMER = 8;
 
 function withOpenAmount(open: readonly IndexedInvoice[], amount: Cents): readonly IndexedInvoice[] {
   let found: IndexedInvoice[] | null = null;
-  for (const invoice of open) if (invoice.openAmount === amount) (found ??= []).push(invoice);
+  for (const invoice of open)
+    if (invoice.openAmount === amount) found = found ? appended(found, invoice) : [invoice];
   return found ?? NONE;
 }
 
@@ -318,8 +334,11 @@ function indexIbans(
   customerIbans: Iterable<readonly [string, string]>,
 ): Map<string, string | null> {
   const byIban = new Map<string, string | null>();
-  for (const [iban, customerId] of customerIbans) {
-    const key = normaliseIban(iban);
+  // Indexing the pair, not destructuring it: `[iban, id]` of a tuple walks an array iterator,
+  // a few objects per customer.
+  for (const pair of customerIbans) {
+    const customerId = pair[1];
+    const key = normaliseIban(pair[0]);
     if (key === "") continue;
     const known = byIban.get(key);
     byIban.set(key, known === undefined || known === customerId ? customerId : null);
@@ -484,14 +503,21 @@ class BatchState {
    * The customer's invoices with exactly `amount` still open, up to `limit`. Not cut off at
    * SCAN_LIMIT: "exactly one" must mean one in the whole list, or rule 2 could guess.
    */
-  bucket(index: MatchingIndex, customerId: string, amount: Cents, limit: number): IndexedInvoice[] {
-    const found: IndexedInvoice[] = [];
+  bucket(
+    index: MatchingIndex,
+    customerId: string,
+    amount: Cents,
+    limit: number,
+  ): readonly IndexedInvoice[] {
+    let found: IndexedInvoice[] | null = null;
     for (const invoice of index.byCustomer.withAmount(customerId, amount))
-      if (this.remaining(invoice) === amount) found.push(invoice);
+      if (this.remaining(invoice) === amount) found = found ? appended(found, invoice) : [invoice];
+    const moved = this.movedBuckets.get(customerId)?.get(amount);
+    if (!found && !moved) return NONE;
+    found ??= [];
     // The first `limit` in canonical order, as if the list had been walked oldest first.
     sortShort(found, canonicalOrder);
     if (found.length > limit) found.length = limit;
-    const moved = this.movedBuckets.get(customerId)?.get(amount);
     if (moved) this.collect(moved, amount, limit, found);
     return sortShort(found, canonicalOrder);
   }
@@ -545,36 +571,47 @@ class CandidateList {
   add(invoice: IndexedInvoice, reason?: CandidateReason, second?: CandidateReason): void {
     let entry = this.entries.find((known) => known.invoice === invoice);
     if (!entry) this.entries.push((entry = { invoice, reasons: [] }));
-    if (reason) addReason(entry.reasons, reason);
-    if (second) addReason(entry.reasons, second);
+    if (reason) entry.reasons = withReason(entry.reasons, reason);
+    if (second) entry.reasons = withReason(entry.reasons, second);
   }
 
   /** Scores add up per invoice; ties go to the older invoice so the ranking is stable. */
   ranked(tx: IncomingTransaction, state: BatchState): Candidate[] {
-    const scored = this.entries.map(({ invoice, reasons }) => {
+    const scored = this.entries.map((entry) => {
+      const { invoice } = entry;
       const remaining = state.remaining(invoice);
-      if (remaining === tx.amount) addReason(reasons, "amount_equal");
-      if (remaining === 0) addReason(reasons, "already_settled");
-      if (invoice.issueDate > tx.bookingDate) addReason(reasons, "issued_after_payment");
-      sortShort(reasons, byWeight);
+      if (remaining === tx.amount) entry.reasons = withReason(entry.reasons, "amount_equal");
+      if (remaining === 0) entry.reasons = withReason(entry.reasons, "already_settled");
+      if (invoice.issueDate > tx.bookingDate)
+        entry.reasons = withReason(entry.reasons, "issued_after_payment");
+      const reasons = sortShort(entry.reasons, byWeight);
       let sum = 0;
       for (const reason of reasons) sum += REASON_WEIGHT[reason];
       const score = Math.max(0, Math.min(100, sum));
       return { invoice, candidate: { invoiceId: invoice.id, score, reasons } };
     });
-    sortShort(
-      scored,
-      (a, b) => b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice),
-    );
-    const ranked: Candidate[] = [];
-    for (let i = 0; i < scored.length && i < MAX_CANDIDATES; i++)
-      ranked.push((scored[i] as (typeof scored)[number]).candidate);
-    return ranked;
+    sortShort(scored, byScore);
+    if (scored.length > MAX_CANDIDATES) scored.length = MAX_CANDIDATES;
+    // map: a list exactly as long as the ranking, which the result keeps.
+    return scored.map(candidateOf);
   }
 }
 
-function addReason(reasons: CandidateReason[], reason: CandidateReason): void {
-  if (!reasons.includes(reason)) reasons.push(reason);
+interface Scored {
+  invoice: IndexedInvoice;
+  candidate: Candidate;
+}
+
+function byScore(a: Scored, b: Scored): number {
+  return b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice);
+}
+
+function candidateOf(scored: Scored): Candidate {
+  return scored.candidate;
+}
+
+function withReason(reasons: CandidateReason[], reason: CandidateReason): CandidateReason[] {
+  return reasons.includes(reason) ? reasons : appended(reasons, reason);
 }
 
 function byWeight(a: CandidateReason, b: CandidateReason): number {
@@ -657,10 +694,14 @@ function note(
   reason: CandidateReason,
 ): CandidateEntry[] | null {
   for (const invoice of list) {
-    found ??= [];
-    const known = found.find((entry) => entry.invoice === invoice);
-    if (known) addReason(known.reasons, reason);
-    else found.push({ invoice, reasons: [reason] });
+    if (found === null) {
+      found = [{ invoice, reasons: [reason] }];
+      continue;
+    }
+    let known: CandidateEntry | null = null;
+    for (const entry of found) if (entry.invoice === invoice) known = entry;
+    if (known) known.reasons = withReason(known.reasons, reason);
+    else found = appended(found, { invoice, reasons: [reason] });
   }
   return found;
 }
