@@ -1,19 +1,27 @@
 // Benchmark for DESIGN "Performance": the indexed matcher (matchStatement: scan, index what the
 // statement can reach, match) on 10 000 bank transactions against 50 000 open invoices, against
 // the naive all-pairs matcher on the same data, measured (it takes tens of seconds); the
-// scaling from 1k/5k to 10k/50k (target ≤ 12× the time for 10× the data); agreement with the
+// scaling from 1k/5k to 10k/50k (target ≤ 12× the time for 10× the data; both sizes timed in
+// turns in one process, test/bench/interleaved.ts); agreement with the
 // naive matcher and with the generator's labels. Data comes from a seeded generator
 // (test/support/matching-data.ts) so every run measures the same work. `run()` is called by
 // scripts/bench.ts; `npx tsx test/bench/matching.bench.ts` prints the rows.
 import { matchStatement, type MatchResult } from "../../worker/domain/payment-matching.ts";
 import { generateMatchingData, type MatchingData } from "../support/matching-data.ts";
 import { naiveMatch, type NaiveResult } from "../support/naive-matcher.ts";
+import { cpuMs, timeInterleaved } from "./interleaved.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Measurement
 
-function indexed(data: MatchingData): MatchResult[] {
+/** [transactions, invoices, seed] of the two sizes the scaling rows compare. */
+export const MATCHING_SIZES = {
+  small: [1_000, 5_000, 20_270_001],
+  large: [10_000, 50_000, 20_270_002],
+} as const satisfies Record<string, readonly [number, number, number]>;
+
+export function indexedMatch(data: MatchingData): MatchResult[] {
   return matchStatement(data.transactions, data.invoices, data.ibans);
 }
 
@@ -35,72 +43,57 @@ function agreement(fast: readonly MatchResult[], slow: readonly NaiveResult[]): 
   return (100 * same) / fast.length;
 }
 
-/**
- * CPU time of this process, not wall time: on a shared machine the wall clock mostly measures
- * how long the neighbours held the cores (the naive matcher took 67 s of CPU and 289 s of wall
- * time in one run), while CPU time grows with the work done here.
- */
-function cpuMs(work: () => unknown): number {
-  const start = process.cpuUsage();
-  work();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
-/**
- * Fastest of several runs of each, the two sizes taking turns. A small run is timed as ten in a
- * row: a 10 ms run often slips between two garbage collections that a 100 ms run always meets,
- * and the minimum of short runs would flatter the small size.
- */
-function timeBestPair(runs: number, small: () => unknown, large: () => unknown): [number, number] {
-  const best: [number, number] = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
-  for (let i = 0; i < runs; i++) {
-    best[0] = Math.min(best[0], cpuMs(() => Array.from({ length: 10 }, small)) / 10);
-    best[1] = Math.min(best[1], cpuMs(large));
-  }
-  return best;
-}
+/** Interleaved rounds of one small and one large run for the timing and scaling rows. */
+const SCALING_ROUNDS = 21;
 
 /** The naive matcher at 10k × 50k takes about a minute of CPU, several on a busy machine. */
 export const timeoutMs = 15 * 60_000;
 
 export async function run(): Promise<BenchRow[]> {
-  const small = generateMatchingData(1_000, 5_000, 20_270_001);
-  const large = generateMatchingData(10_000, 50_000, 20_270_002);
-  indexed(small); // warm up the JIT before anything is timed
-  indexed(large);
-
-  const [small1k, large10k] = timeBestPair(
-    9,
-    () => indexed(small),
-    () => indexed(large),
+  const small = generateMatchingData(...MATCHING_SIZES.small);
+  const large = generateMatchingData(...MATCHING_SIZES.large);
+  // CPU time of this process, not wall time: on a shared machine the wall clock mostly measures
+  // how long the neighbours held the cores. Both sizes in turns, each run timed on its own,
+  // after warm-up rounds; medians, so neither a lucky nor an unlucky run decides.
+  const timings = timeInterleaved(
+    SCALING_ROUNDS,
+    () => indexedMatch(small),
+    () => indexedMatch(large),
   );
+  const small1k = timings.small.median;
+  const large10k = timings.large.median;
   const naive1k = cpuMs(() => naive(small));
   let slowLarge: NaiveResult[] = [];
   const naive10k = cpuMs(() => (slowLarge = naive(large)));
 
-  const fastSmall = indexed(small);
-  const fastLarge = indexed(large);
+  const fastSmall = indexedMatch(small);
+  const fastLarge = indexedMatch(large);
   const booked = fastLarge.filter((result) => result.allocations.length > 0).length;
   const placeable = large.expected.filter((expected) => expected !== null).length;
 
   return [
     benchRow(
-      "matching 10k tx × 50k invoices, matchStatement, CPU (baseline: naive all-pairs on the same data, measured once)",
+      "matching 10k tx × 50k invoices, matchStatement, CPU, median of 21 interleaved runs (baseline: naive all-pairs on the same data, measured once)",
       "ms",
       large10k,
       naive10k,
     ),
     benchRow(
-      "matching 1k tx × 5k invoices, matchStatement, CPU (baseline: naive all-pairs, same data, measured)",
+      "matching 1k tx × 5k invoices, matchStatement, CPU, median of 21 interleaved runs (baseline: naive all-pairs, same data, measured)",
       "ms",
       small1k,
       naive1k,
     ),
     benchRow(
-      "scaling 1k/5k → 10k/50k: time factor for 10× the data, CPU (baseline: limit 12×)",
+      "scaling 1k/5k → 10k/50k: time factor for 10× the data, CPU, ratio of the medians (baseline: limit 12×)",
       "x",
-      large10k / small1k,
+      timings.medianRatio,
+      12,
+    ),
+    benchRow(
+      "scaling 1k/5k → 10k/50k: time factor for 10× the data, CPU, ratio of the best runs (baseline: limit 12×)",
+      "x",
+      timings.bestRatio,
       12,
     ),
     benchRow(

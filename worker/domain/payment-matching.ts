@@ -3,12 +3,15 @@
 // that amount, (3) that customer's oldest open invoices summing to the amount. Only a unique
 // answer is booked; everything else goes to review with ranked candidates. Every lookup goes
 // through maps built once, so the work per transaction does not grow with the invoice count.
+// The hot paths allocate little (one pass over the invoices, maps keyed by invoice objects and
+// amounts, arrays for the short lists): garbage that outlives a young-generation cycle is what
+// made 10× the data cost more than 10× the time.
 import type { IsoDate } from "./calendar.ts";
 import type { Cents } from "./money.ts";
 import {
   invoiceNumberKey,
   referenceKey,
-  scanTransactionReferences,
+  scanForMatching,
   type ScannedReferences,
 } from "./payment-reference-scan.ts";
 
@@ -96,7 +99,10 @@ export interface InvoiceLookup<K> {
 export interface CustomerLookup {
   /** The customer's open invoices, oldest first. */
   open(customerId: string): readonly IndexedInvoice[];
-  /** The customer's open invoices of exactly that amount, oldest first. */
+  /**
+   * The customer's open invoices of exactly that amount, in no particular order: rule 2 mostly
+   * finds one, and sorting all of the customer's invoices to find it read every one of them.
+   */
   withAmount(customerId: string, amount: Cents): readonly IndexedInvoice[];
 }
 
@@ -126,13 +132,9 @@ const OPEN_STATUSES = new Set(["open", "partially_paid"]);
 // ---------------------------------------------------------------------------------------------
 // Index
 
+/** Upper-case letters and digits only: the reference key form (most IBANs on file already are). */
 export function normaliseIban(iban: string): string {
-  return iban.toUpperCase().replace(/[^0-9A-Z]/g, "");
-}
-
-/** Only for the few invoices a batch pays in part; the index itself uses CustomerAmountMap. */
-function customerAmountKey(customerId: string, amount: Cents): string {
-  return `${customerId}\u0000${amount}`;
+  return referenceKey(iban);
 }
 
 /** Oldest first, then by number and id: a total order, so no result depends on input order. */
@@ -152,6 +154,24 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/**
+ * Stable, in place, the same order as Array.prototype.sort; most lists here hold one to five
+ * invoices, and the built-in sort allocates a work array on every call.
+ */
+function sortShort<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  if (list.length > 16) return list.sort(compare);
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i] as T;
+    let j = i - 1;
+    while (j >= 0 && compare(list[j] as T, item) > 0) {
+      list[j + 1] = list[j] as T;
+      j--;
+    }
+    list[j + 1] = item;
+  }
+  return list;
+}
+
 const NONE: readonly IndexedInvoice[] = [];
 
 /**
@@ -161,47 +181,97 @@ const NONE: readonly IndexedInvoice[] = [];
  */
 type OneOrMore = IndexedInvoice | IndexedInvoice[];
 
+/** Short lists are copied one longer rather than pushed to. */
+const SHORT_LIST = 8;
+
+/**
+ * `list` with `item` at the end. A push reserves room for 16 more, so a short list that a run
+ * keeps (an index list, a candidate's reasons) would hold four times the memory it uses; a
+ * copy one longer (concat) is exactly as long as it needs to be. Items are never arrays.
+ */
+function appended<T extends object | string>(list: T[], item: T): T[] {
+  if (list.length >= SHORT_LIST) {
+    list.push(item);
+    return list;
+  }
+  return list.concat(item);
+}
+
 function withOneMore(known: OneOrMore | undefined, invoice: IndexedInvoice): OneOrMore {
   if (known === undefined) return invoice;
   if (!Array.isArray(known)) return [known, invoice];
-  known.push(invoice);
-  return known;
+  return appended(known, invoice);
 }
 
-const sortedLists = new WeakSet<IndexedInvoice[]>();
+/** The lists a map has put in canonical order; owned by the map, so it dies with it. */
+type SortedLists = Set<IndexedInvoice[]>;
 
-function inCanonicalOrder(known: OneOrMore | undefined): readonly IndexedInvoice[] {
+function inCanonicalOrder(
+  known: OneOrMore | undefined,
+  sorted: SortedLists,
+): readonly IndexedInvoice[] {
   if (known === undefined) return NONE;
   if (!Array.isArray(known)) return [known];
-  if (!sortedLists.has(known)) {
-    known.sort(canonicalOrder);
-    sortedLists.add(known);
+  if (!sorted.has(known)) {
+    sortShort(known, canonicalOrder);
+    sorted.add(known);
   }
   return known;
 }
 
+/**
+ * With `expected` keys (a statement's reach), other keys are not kept, and the map holds the
+ * expected key objects themselves: the statement's own lookups then find their key by identity
+ * rather than by comparing strings stored all over the invoices' memory.
+ */
 class MultiMap<K> implements InvoiceLookup<K> {
-  private readonly entries = new Map<K, OneOrMore>();
+  /** null: an expected key with no invoice (yet). */
+  private readonly entries = new Map<K, OneOrMore | null>();
+  private readonly sorted: SortedLists = new Set();
+  private readonly onlyExpected: boolean;
+
+  /** `onlyExpected`: keeps only the keys it is told to expect before the invoices come. */
+  constructor(onlyExpected = false) {
+    this.onlyExpected = onlyExpected;
+  }
+
+  expect(key: K): void {
+    if (!this.entries.has(key)) this.entries.set(key, null);
+  }
+
+  /** The keys in the order they were first expected or added. */
+  keys(): IterableIterator<K> {
+    return this.entries.keys();
+  }
 
   add(key: K, invoice: IndexedInvoice): void {
     const known = this.entries.get(key);
-    const next = withOneMore(known, invoice);
+    if (known === undefined && this.onlyExpected) return;
+    const next = withOneMore(known ?? undefined, invoice);
     if (next !== known) this.entries.set(key, next);
   }
 
   get(key: K): readonly IndexedInvoice[] {
-    return inCanonicalOrder(this.entries.get(key));
+    return inCanonicalOrder(this.entries.get(key) ?? undefined, this.sorted);
   }
 }
 
 interface CustomerEntry {
-  open: OneOrMore;
+  /** undefined: a customer the map was told to expect, with no open invoice (yet). */
+  open: OneOrMore | undefined;
   /** Made on the first amount lookup, for customers with many open invoices only. */
   byAmount: Map<Cents, IndexedInvoice[]> | null;
 }
 
 /** Up to this many open invoices, a customer's list is scanned for an amount instead of hashed. */
 const SMALL_CUSTOMER = 8;
+
+function withOpenAmount(open: readonly IndexedInvoice[], amount: Cents): readonly IndexedInvoice[] {
+  let found: IndexedInvoice[] | null = null;
+  for (const invoice of open)
+    if (invoice.openAmount === amount) found = found ? appended(found, invoice) : [invoice];
+  return found ?? NONE;
+}
 
 function groupByAmount(open: readonly IndexedInvoice[]): Map<Cents, IndexedInvoice[]> {
   const groups = new Map<Cents, IndexedInvoice[]>();
@@ -218,23 +288,43 @@ function groupByAmount(open: readonly IndexedInvoice[]): Map<Cents, IndexedInvoi
  */
 class CustomerMap implements CustomerLookup {
   private readonly customers = new Map<string, CustomerEntry>();
+  private readonly sorted: SortedLists = new Set();
+  private readonly onlyExpected: boolean;
+
+  /**
+   * With `expected`, the invoices of other customers are not kept: one lookup per invoice
+   * both decides and files it (a set test and then a map lookup cost two).
+   */
+  constructor(onlyExpected = false) {
+    this.onlyExpected = onlyExpected;
+  }
+
+  expect(customerId: string): void {
+    if (!this.customers.has(customerId))
+      this.customers.set(customerId, { open: undefined, byAmount: null });
+  }
+
+  keys(): IterableIterator<string> {
+    return this.customers.keys();
+  }
 
   add(invoice: IndexedInvoice): void {
     const entry = this.customers.get(invoice.customerId);
     if (entry) entry.open = withOneMore(entry.open, invoice);
-    else this.customers.set(invoice.customerId, { open: invoice, byAmount: null });
+    else if (!this.onlyExpected)
+      this.customers.set(invoice.customerId, { open: invoice, byAmount: null });
   }
 
   open(customerId: string): readonly IndexedInvoice[] {
-    return inCanonicalOrder(this.customers.get(customerId)?.open);
+    return inCanonicalOrder(this.customers.get(customerId)?.open, this.sorted);
   }
 
   withAmount(customerId: string, amount: Cents): readonly IndexedInvoice[] {
     const entry = this.customers.get(customerId);
-    if (!entry) return NONE;
-    const open = inCanonicalOrder(entry.open);
-    if (open.length <= SMALL_CUSTOMER)
-      return open.filter((invoice) => invoice.openAmount === amount);
+    if (!entry || entry.open === undefined) return NONE;
+    if (!Array.isArray(entry.open)) return entry.open.openAmount === amount ? [entry.open] : NONE;
+    if (entry.open.length <= SMALL_CUSTOMER) return withOpenAmount(entry.open, amount);
+    const open = inCanonicalOrder(entry.open, this.sorted);
     entry.byAmount ??= groupByAmount(open);
     return entry.byAmount.get(amount) ?? NONE;
   }
@@ -244,8 +334,11 @@ function indexIbans(
   customerIbans: Iterable<readonly [string, string]>,
 ): Map<string, string | null> {
   const byIban = new Map<string, string | null>();
-  for (const [iban, customerId] of customerIbans) {
-    const key = normaliseIban(iban);
+  // Indexing the pair, not destructuring it: `[iban, id]` of a tuple walks an array iterator,
+  // a few objects per customer.
+  for (const pair of customerIbans) {
+    const customerId = pair[1];
+    const key = normaliseIban(pair[0]);
     if (key === "") continue;
     const known = byIban.get(key);
     byIban.set(key, known === undefined || known === customerId ? customerId : null);
@@ -269,39 +362,36 @@ export function buildMatchingIndex(
   invoices: readonly InvoiceForMatching[],
   customerIbans: Iterable<readonly [iban: string, customerId: string]>,
 ): MatchingIndex {
-  return indexInvoices(invoices, indexIbans(customerIbans), null);
+  return indexAll(invoices, indexIbans(customerIbans));
 }
 
-/** What a batch can look up: the keys its texts name, its payers and its unplaced amounts. */
-interface Reach {
-  references: Set<string>;
-  numbers: Set<string>;
-  customers: Set<string>;
-  amounts: Set<Cents>;
-}
-
+/**
+ * What a batch can look up (the keys its texts name, its payers and its unplaced amounts), as
+ * an index expecting exactly those keys and holding no invoice yet: the keys go straight into
+ * the maps that will hold the invoices, not into sets first.
+ */
 function reachOf(
   transactions: readonly IncomingTransaction[],
   prepared: readonly Prepared[],
-): Reach {
-  const reach: Reach = {
-    references: new Set(),
-    numbers: new Set(),
-    customers: new Set(),
-    amounts: new Set(),
-  };
-  transactions.forEach((tx, i) => {
+  customerByIban: Map<string, string | null>,
+): Index {
+  const index = emptyIndex(customerByIban, true);
+  for (let i = 0; i < transactions.length; i++) {
     const { scanned, payer } = prepared[i] as Prepared;
-    scanned.creditorReferences.forEach((key) => reach.references.add(key));
-    scanned.invoiceNumbers.forEach((key) => reach.numbers.add(key));
-    scanned.wholeKeys.forEach((key) => {
-      reach.references.add(key);
-      reach.numbers.add(invoiceNumberKey(key));
-    });
-    if (payer) reach.customers.add(payer);
-    else reach.amounts.add(tx.amount);
-  });
-  return reach;
+    const { creditorReferences, invoiceNumbers, wholeKeys } = scanned;
+    for (let k = 0; k < creditorReferences.length; k++)
+      index.byReference.expect(creditorReferences[k] as string);
+    for (let k = 0; k < invoiceNumbers.length; k++)
+      index.byNumber.expect(invoiceNumbers[k] as string);
+    for (let k = 0; k < wholeKeys.length; k++) {
+      const key = wholeKeys[k] as string;
+      index.byReference.expect(key);
+      index.byNumber.expect(invoiceNumberKey(key));
+    }
+    if (payer) index.byCustomer.expect(payer);
+    else index.byAmount.expect((transactions[i] as IncomingTransaction).amount);
+  }
+  return index;
 }
 
 /** What a statement can look up, as lists: the store loads exactly these invoices. */
@@ -327,90 +417,130 @@ export function statementReach(
   const reach = reachOf(
     transactions,
     transactions.map((tx) => prepare(tx, customerByIban)),
+    customerByIban,
   );
   return {
-    references: [...reach.references],
-    numbers: [...reach.numbers],
-    customers: [...reach.customers],
-    amounts: [...reach.amounts],
+    references: [...reach.byReference.keys()],
+    numbers: [...reach.byNumber.keys()],
+    customers: [...reach.byCustomer.keys()],
+    amounts: [...reach.byAmount.keys()],
   };
 }
 
-/** With a reach, only what the batch can look up is indexed, so every lookup answers the same. */
-function indexInvoices(
-  invoices: readonly InvoiceForMatching[],
-  customerByIban: Map<string, string | null>,
-  reach: Reach | null,
-): MatchingIndex {
-  const index = {
-    byReference: new MultiMap<string>(),
-    byNumber: new MultiMap<string>(),
-    byCustomer: new CustomerMap(),
-    byAmount: new MultiMap<Cents>(),
+interface Index extends MatchingIndex {
+  readonly byReference: MultiMap<string>;
+  readonly byNumber: MultiMap<string>;
+  readonly byCustomer: CustomerMap;
+  readonly byAmount: MultiMap<Cents>;
+}
+
+/** `onlyExpected`: the maps keep only the keys they are told to expect (a statement's reach). */
+function emptyIndex(customerByIban: Map<string, string | null>, onlyExpected: boolean): Index {
+  return {
+    byReference: new MultiMap<string>(onlyExpected),
+    byNumber: new MultiMap<string>(onlyExpected),
+    byCustomer: new CustomerMap(onlyExpected),
+    byAmount: new MultiMap<Cents>(onlyExpected),
     customerByIban,
   };
+}
+
+/**
+ * One pass per map: filling all four full-size maps in one loop touched four large hash tables
+ * per invoice, and at 50 000 invoices they no longer share the CPU cache.
+ */
+function indexAll(
+  invoices: readonly InvoiceForMatching[],
+  customerByIban: Map<string, string | null>,
+): Index {
+  const index = emptyIndex(customerByIban, false);
   invoices.forEach(assertInvoice);
   const open = invoices.filter(isOpen);
-  // One pass per map: filling all maps in one loop touched four hash tables per invoice, and
-  // at 50 000 invoices they no longer share the CPU cache (the build took about twice as long).
+  for (const invoice of invoices)
+    index.byReference.add(referenceKey(invoice.paymentReference), invoice);
+  for (const invoice of invoices) index.byNumber.add(invoiceNumberKey(invoice.number), invoice);
+  for (const invoice of open) index.byCustomer.add(invoice);
+  for (const invoice of open) index.byAmount.add(invoice.openAmount, invoice);
+  return index;
+}
+
+/**
+ * With a reach, only what the batch can look up is indexed, so every lookup answers the same.
+ * One pass and one map lookup per invoice and map: the maps already hold the reach's keys
+ * (small: what a statement names), so each invoice is read once, rather than 50 000 invoices
+ * streaming through the cache six times with a set test before each map lookup.
+ */
+function indexReachable(invoices: readonly InvoiceForMatching[], index: Index): Index {
   for (const invoice of invoices) {
-    const key = referenceKey(invoice.paymentReference);
-    if (!reach || reach.references.has(key)) index.byReference.add(key, invoice);
+    assertInvoice(invoice);
+    index.byReference.add(referenceKey(invoice.paymentReference), invoice);
+    index.byNumber.add(invoiceNumberKey(invoice.number), invoice);
+    if (!isOpen(invoice)) continue;
+    index.byCustomer.add(invoice);
+    index.byAmount.add(invoice.openAmount, invoice);
   }
-  for (const invoice of invoices) {
-    const key = invoiceNumberKey(invoice.number);
-    if (!reach || reach.numbers.has(key)) index.byNumber.add(key, invoice);
-  }
-  for (const invoice of open)
-    if (!reach || reach.customers.has(invoice.customerId)) index.byCustomer.add(invoice);
-  for (const invoice of open)
-    if (!reach || reach.amounts.has(invoice.openAmount))
-      index.byAmount.add(invoice.openAmount, invoice);
   return index;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Batch state: what earlier transactions of the same batch already paid
 
-interface Booking {
-  invoice: IndexedInvoice;
-  amount: Cents;
-}
-
 /**
  * The index stays untouched; a batch records paid amounts beside it. An invoice that is
  * partly paid moves to the bucket of its new open amount, so rule 2 still finds it there.
  */
 class BatchState {
-  private readonly paid = new Map<string, Cents>();
-  private readonly movedBuckets = new Map<string, IndexedInvoice[]>();
+  /** By invoice object: invoice ids are unique within a run, and no id string is hashed. */
+  private readonly paid = new Map<IndexedInvoice, Cents>();
+  /** Customer → new open amount → invoices paid in part down to it. */
+  private readonly movedBuckets = new Map<string, Map<Cents, IndexedInvoice[]>>();
 
   remaining(invoice: IndexedInvoice): Cents {
-    return isOpen(invoice) ? invoice.openAmount - (this.paid.get(invoice.id) ?? 0) : 0;
+    return isOpen(invoice) ? invoice.openAmount - (this.paid.get(invoice) ?? 0) : 0;
   }
 
   /**
    * The customer's invoices with exactly `amount` still open, up to `limit`. Not cut off at
    * SCAN_LIMIT: "exactly one" must mean one in the whole list, or rule 2 could guess.
    */
-  bucket(index: MatchingIndex, customerId: string, amount: Cents, limit: number): IndexedInvoice[] {
-    const found: IndexedInvoice[] = [];
-    const moved = this.movedBuckets.get(customerAmountKey(customerId, amount)) ?? NONE;
-    for (const list of [index.byCustomer.withAmount(customerId, amount), moved]) {
-      for (const invoice of list) {
-        if (found.length === limit) break;
-        if (this.remaining(invoice) === amount && !found.includes(invoice)) found.push(invoice);
-      }
-    }
-    return found.sort(canonicalOrder);
+  bucket(
+    index: MatchingIndex,
+    customerId: string,
+    amount: Cents,
+    limit: number,
+  ): readonly IndexedInvoice[] {
+    let found: IndexedInvoice[] | null = null;
+    for (const invoice of index.byCustomer.withAmount(customerId, amount))
+      if (this.remaining(invoice) === amount) found = found ? appended(found, invoice) : [invoice];
+    const moved = this.movedBuckets.get(customerId)?.get(amount);
+    if (!found && !moved) return NONE;
+    found ??= [];
+    // The first `limit` in canonical order, as if the list had been walked oldest first.
+    sortShort(found, canonicalOrder);
+    if (found.length > limit) found.length = limit;
+    if (moved) this.collect(moved, amount, limit, found);
+    return sortShort(found, canonicalOrder);
   }
 
-  book(bookings: readonly Booking[]): void {
-    for (const { invoice, amount } of bookings) {
-      this.paid.set(invoice.id, (this.paid.get(invoice.id) ?? 0) + amount);
-      const left = this.remaining(invoice);
-      if (left > 0) pushTo(this.movedBuckets, customerAmountKey(invoice.customerId, left), invoice);
+  private collect(
+    list: readonly IndexedInvoice[],
+    amount: Cents,
+    limit: number,
+    found: IndexedInvoice[],
+  ): void {
+    for (const invoice of list) {
+      if (found.length === limit) return;
+      if (this.remaining(invoice) === amount && !found.includes(invoice)) found.push(invoice);
     }
+  }
+
+  pay(invoice: IndexedInvoice, amount: Cents): void {
+    this.paid.set(invoice, (this.paid.get(invoice) ?? 0) + amount);
+    const left = this.remaining(invoice);
+    if (left <= 0) return;
+    let byAmount = this.movedBuckets.get(invoice.customerId);
+    if (!byAmount) this.movedBuckets.set(invoice.customerId, (byAmount = new Map()));
+    pushTo(byAmount, left, invoice);
   }
 }
 
@@ -429,55 +559,96 @@ const REASON_WEIGHT: Record<CandidateReason, number> = {
   issued_after_payment: -10,
 };
 
-class CandidateList {
-  private readonly entries = new Map<
-    string,
-    { invoice: IndexedInvoice; reasons: Set<CandidateReason> }
-  >();
+interface CandidateEntry {
+  invoice: IndexedInvoice;
+  reasons: CandidateReason[];
+}
 
-  add(invoice: IndexedInvoice, ...reasons: CandidateReason[]): void {
-    const entry = this.entries.get(invoice.id) ?? { invoice, reasons: new Set<CandidateReason>() };
-    reasons.forEach((reason) => entry.reasons.add(reason));
-    this.entries.set(invoice.id, entry);
+/** Built only when a transaction goes to review; a handful of entries, so arrays, not maps. */
+class CandidateList {
+  private readonly entries: CandidateEntry[] = [];
+
+  add(invoice: IndexedInvoice, reason?: CandidateReason, second?: CandidateReason): void {
+    let entry = this.entries.find((known) => known.invoice === invoice);
+    if (!entry) this.entries.push((entry = { invoice, reasons: [] }));
+    if (reason) entry.reasons = withReason(entry.reasons, reason);
+    if (second) entry.reasons = withReason(entry.reasons, second);
   }
 
   /** Scores add up per invoice; ties go to the older invoice so the ranking is stable. */
   ranked(tx: IncomingTransaction, state: BatchState): Candidate[] {
-    const scored = [...this.entries.values()].map(({ invoice, reasons }) => {
-      if (state.remaining(invoice) === tx.amount) reasons.add("amount_equal");
-      if (state.remaining(invoice) === 0) reasons.add("already_settled");
-      if (invoice.issueDate > tx.bookingDate) reasons.add("issued_after_payment");
-      const list = [...reasons].sort((a, b) => REASON_WEIGHT[b] - REASON_WEIGHT[a]);
-      const score = Math.max(
-        0,
-        Math.min(
-          100,
-          list.reduce((sum, reason) => sum + REASON_WEIGHT[reason], 0),
-        ),
-      );
-      return { invoice, candidate: { invoiceId: invoice.id, score, reasons: list } };
+    const scored = this.entries.map((entry) => {
+      const { invoice } = entry;
+      const remaining = state.remaining(invoice);
+      if (remaining === tx.amount) entry.reasons = withReason(entry.reasons, "amount_equal");
+      if (remaining === 0) entry.reasons = withReason(entry.reasons, "already_settled");
+      if (invoice.issueDate > tx.bookingDate)
+        entry.reasons = withReason(entry.reasons, "issued_after_payment");
+      const reasons = sortShort(entry.reasons, byWeight);
+      let sum = 0;
+      for (const reason of reasons) sum += REASON_WEIGHT[reason];
+      const score = Math.max(0, Math.min(100, sum));
+      return { invoice, candidate: { invoiceId: invoice.id, score, reasons } };
     });
-    scored.sort(
-      (a, b) => b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice),
-    );
-    return scored.slice(0, MAX_CANDIDATES).map(({ candidate }) => candidate);
+    sortShort(scored, byScore);
+    if (scored.length > MAX_CANDIDATES) scored.length = MAX_CANDIDATES;
+    // map: a list exactly as long as the ranking, which the result keeps.
+    return scored.map(candidateOf);
   }
+}
+
+interface Scored {
+  invoice: IndexedInvoice;
+  candidate: Candidate;
+}
+
+function byScore(a: Scored, b: Scored): number {
+  return b.candidate.score - a.candidate.score || canonicalOrder(a.invoice, b.invoice);
+}
+
+function candidateOf(scored: Scored): Candidate {
+  return scored.candidate;
+}
+
+function withReason(reasons: CandidateReason[], reason: CandidateReason): CandidateReason[] {
+  return reasons.includes(reason) ? reasons : appended(reasons, reason);
+}
+
+function byWeight(a: CandidateReason, b: CandidateReason): number {
+  return REASON_WEIGHT[b] - REASON_WEIGHT[a];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Results
 
-/** Records the bookings in the batch state at once, so the next transaction sees them. */
+/**
+ * Books what each invoice still owes, recorded in the batch state at once, so the next
+ * transaction sees it; the allocations are the only list made.
+ */
+function bookedInFull(
+  tx: IncomingTransaction,
+  rule: MatchRule,
+  invoices: readonly IndexedInvoice[],
+  state: BatchState,
+): MatchResult {
+  const allocations: Allocation[] = [];
+  let allocated = 0;
+  for (const invoice of invoices) {
+    const amount = state.remaining(invoice);
+    state.pay(invoice, amount);
+    allocations.push({ invoiceId: invoice.id, amount });
+    allocated += amount;
+  }
+  return booked(tx, rule, allocations, allocated, false);
+}
+
 function booked(
   tx: IncomingTransaction,
   rule: MatchRule,
-  bookings: Booking[],
-  state: BatchState,
-  partial = false,
+  allocations: Allocation[],
+  allocated: Cents,
+  partial: boolean,
 ): MatchResult {
-  state.book(bookings);
-  const allocations = bookings.map(({ invoice, amount }) => ({ invoiceId: invoice.id, amount }));
-  const allocated = allocations.reduce((sum, allocation) => sum + allocation.amount, 0);
   const outcome: MatchOutcome =
     allocated < tx.amount ? "overpaid" : partial ? "partially_matched" : "matched";
   return {
@@ -512,55 +683,116 @@ function review(
 // ---------------------------------------------------------------------------------------------
 // Rule 1: reference or invoice number in the bank text
 
-interface ReferencedInvoices {
-  invoices: IndexedInvoice[];
-  reasons: Map<string, CandidateReason[]>;
+/** The invoices a text names, oldest first, each with how it was named. */
+type Referenced = readonly CandidateEntry[];
+
+const NOTHING_REFERENCED: Referenced = [];
+
+function note(
+  found: CandidateEntry[] | null,
+  list: readonly IndexedInvoice[],
+  reason: CandidateReason,
+): CandidateEntry[] | null {
+  for (const invoice of list) {
+    if (found === null) {
+      found = [{ invoice, reasons: [reason] }];
+      continue;
+    }
+    let known: CandidateEntry | null = null;
+    for (const entry of found) if (entry.invoice === invoice) known = entry;
+    if (known) known.reasons = withReason(known.reasons, reason);
+    else found = appended(found, { invoice, reasons: [reason] });
+  }
+  return found;
 }
 
-function collectReferenced(scanned: ScannedReferences, index: MatchingIndex): ReferencedInvoices {
-  const found = new Map<string, IndexedInvoice>();
-  const reasons = new Map<string, CandidateReason[]>();
-  const note = (list: readonly IndexedInvoice[], reason: CandidateReason): void => {
-    for (const invoice of list) {
-      found.set(invoice.id, invoice);
-      const known = reasons.get(invoice.id) ?? [];
-      if (!known.includes(reason)) reasons.set(invoice.id, [...known, reason]);
-    }
-  };
-  scanned.creditorReferences.forEach((key) =>
-    note(index.byReference.get(key), "payment_reference"),
-  );
-  scanned.invoiceNumbers.forEach((key) => note(index.byNumber.get(key), "invoice_number"));
-  scanned.wholeKeys.forEach((key) => {
-    note(index.byReference.get(key), "payment_reference");
-    note(index.byNumber.get(invoiceNumberKey(key)), "invoice_number");
-  });
-  return { invoices: [...found.values()].sort(canonicalOrder), reasons };
+function collectReferenced(scanned: ScannedReferences, index: MatchingIndex): Referenced {
+  let found: CandidateEntry[] | null = null;
+  for (const key of scanned.creditorReferences)
+    found = note(found, index.byReference.get(key), "payment_reference");
+  for (const key of scanned.invoiceNumbers)
+    found = note(found, index.byNumber.get(key), "invoice_number");
+  for (const key of scanned.wholeKeys) {
+    found = note(found, index.byReference.get(key), "payment_reference");
+    found = note(found, index.byNumber.get(invoiceNumberKey(key)), "invoice_number");
+  }
+  return found ? sortShort(found, entriesInCanonicalOrder) : NOTHING_REFERENCED;
+}
+
+function entriesInCanonicalOrder(a: CandidateEntry, b: CandidateEntry): number {
+  return canonicalOrder(a.invoice, b.invoice);
+}
+
+function referenceCandidates(
+  tx: IncomingTransaction,
+  referenced: Referenced,
+  payer: string | null,
+  state: BatchState,
+): Candidate[] {
+  const candidates = new CandidateList();
+  for (const { invoice, reasons } of referenced) {
+    for (const reason of reasons) candidates.add(invoice, reason);
+    if (payer !== null && invoice.customerId !== payer)
+      candidates.add(invoice, "other_customer_than_payer");
+  }
+  return candidates.ranked(tx, state);
 }
 
 function referenceRule(
   tx: IncomingTransaction,
-  referenced: ReferencedInvoices,
+  referenced: Referenced,
   payer: string | null,
   state: BatchState,
 ): MatchResult {
-  const candidates = new CandidateList();
-  for (const invoice of referenced.invoices) {
-    candidates.add(invoice, ...(referenced.reasons.get(invoice.id) ?? []));
-    if (payer !== null && invoice.customerId !== payer)
-      candidates.add(invoice, "other_customer_than_payer");
-  }
-  const open = referenced.invoices.filter((invoice) => state.remaining(invoice) > 0);
+  if (referenced.length === 1) return singleReferenceRule(tx, referenced, payer, state);
+  const open: IndexedInvoice[] = [];
+  for (const { invoice } of referenced) if (state.remaining(invoice) > 0) open.push(invoice);
   if (open.length === 0)
-    return review(tx, "reference_closed_invoice", candidates.ranked(tx, state));
+    return review(
+      tx,
+      "reference_closed_invoice",
+      referenceCandidates(tx, referenced, payer, state),
+    );
   if (payer !== null && open.some((invoice) => invoice.customerId !== payer)) {
-    return review(tx, "reference_other_customer", candidates.ranked(tx, state));
+    return review(
+      tx,
+      "reference_other_customer",
+      referenceCandidates(tx, referenced, payer, state),
+    );
   }
   if (open.length === 1) return bookSingleReference(tx, open[0] as IndexedInvoice, state);
-  const total = open.reduce((sum, invoice) => sum + state.remaining(invoice), 0);
+  let total = 0;
+  for (const invoice of open) total += state.remaining(invoice);
   if (total !== tx.amount)
-    return review(tx, "reference_ambiguous_amount", candidates.ranked(tx, state));
-  return booked(tx, "reference", fullBookings(open, state), state);
+    return review(
+      tx,
+      "reference_ambiguous_amount",
+      referenceCandidates(tx, referenced, payer, state),
+    );
+  return bookedInFull(tx, "reference", open, state);
+}
+
+/** referenceRule when the texts name one invoice (most do): no list of the open ones. */
+function singleReferenceRule(
+  tx: IncomingTransaction,
+  referenced: Referenced,
+  payer: string | null,
+  state: BatchState,
+): MatchResult {
+  const { invoice } = referenced[0] as CandidateEntry;
+  if (state.remaining(invoice) <= 0)
+    return review(
+      tx,
+      "reference_closed_invoice",
+      referenceCandidates(tx, referenced, payer, state),
+    );
+  if (payer !== null && invoice.customerId !== payer)
+    return review(
+      tx,
+      "reference_other_customer",
+      referenceCandidates(tx, referenced, payer, state),
+    );
+  return bookSingleReference(tx, invoice, state);
 }
 
 /** Less than owed: a partial payment; more: the invoice is settled and the rest is credit. */
@@ -570,13 +802,9 @@ function bookSingleReference(
   state: BatchState,
 ): MatchResult {
   const owed = state.remaining(invoice);
-  return booked(
-    tx,
-    "reference",
-    [{ invoice, amount: Math.min(owed, tx.amount) }],
-    state,
-    tx.amount < owed,
-  );
+  const amount = Math.min(owed, tx.amount);
+  state.pay(invoice, amount);
+  return booked(tx, "reference", [{ invoiceId: invoice.id, amount }], amount, tx.amount < owed);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -589,7 +817,9 @@ function openOfCustomer(
   limit: number,
 ): IndexedInvoice[] {
   const open: IndexedInvoice[] = [];
-  for (const invoice of index.byCustomer.open(customerId).slice(0, SCAN_LIMIT)) {
+  const all = index.byCustomer.open(customerId);
+  for (let i = 0; i < all.length && i < SCAN_LIMIT; i++) {
+    const invoice = all[i] as IndexedInvoice;
     if (state.remaining(invoice) > 0) open.push(invoice);
     if (open.length === limit) break;
   }
@@ -613,32 +843,31 @@ function oldestPrefixSum(
 
 /**
  * Other combinations of 2…5 of the oldest open invoices; stops at the second hit (one is a
- * booking, two are a question for a person) or when the step budget is spent.
+ * booking, two are a question for a person) or when the step budget is spent. One stack of
+ * chosen invoices is grown and shrunk in place; only a hit is copied.
  */
 function exactCombinations(
   open: readonly IndexedInvoice[],
   amount: Cents,
   state: BatchState,
 ): IndexedInvoice[][] {
-  const window = open.slice(0, SUM_SEARCH_WINDOW);
+  const window = Math.min(open.length, SUM_SEARCH_WINDOW);
   const hits: IndexedInvoice[][] = [];
+  const chosen: IndexedInvoice[] = [];
   let steps = 0;
-  const search = (start: number, chosen: IndexedInvoice[], sum: number): void => {
-    for (let i = start; i < window.length && hits.length < 2 && steps++ < SUM_SEARCH_BUDGET; i++) {
-      const invoice = window[i] as IndexedInvoice;
+  const search = (start: number, sum: number): void => {
+    for (let i = start; i < window && hits.length < 2 && steps++ < SUM_SEARCH_BUDGET; i++) {
+      const invoice = open[i] as IndexedInvoice;
       const next = sum + state.remaining(invoice);
       if (next > amount) continue;
-      const picked = [...chosen, invoice];
-      if (next === amount && picked.length >= 2) hits.push(picked);
-      else if (next < amount && picked.length < MAX_SUM_INVOICES) search(i + 1, picked, next);
+      chosen.push(invoice);
+      if (next === amount && chosen.length >= 2) hits.push(chosen.slice());
+      else if (next < amount && chosen.length < MAX_SUM_INVOICES) search(i + 1, next);
+      chosen.pop();
     }
   };
-  search(0, [], 0);
+  search(0, 0);
   return hits;
-}
-
-function fullBookings(invoices: readonly IndexedInvoice[], state: BatchState): Booking[] {
-  return invoices.map((invoice) => ({ invoice, amount: state.remaining(invoice) }));
 }
 
 function payerRules(
@@ -647,26 +876,25 @@ function payerRules(
   customerId: string,
   state: BatchState,
 ): MatchResult {
-  const candidates = new CandidateList();
   const sameAmount = state.bucket(index, customerId, tx.amount, MAX_CANDIDATES);
-  if (sameAmount.length === 1)
-    return booked(tx, "iban_amount", fullBookings(sameAmount, state), state);
-  sameAmount.forEach((invoice) => candidates.add(invoice, "payer_iban_customer"));
-  if (sameAmount.length > 1)
+  if (sameAmount.length === 1) return bookedInFull(tx, "iban_amount", sameAmount, state);
+  if (sameAmount.length > 1) {
+    const candidates = new CandidateList();
+    for (const invoice of sameAmount) candidates.add(invoice, "payer_iban_customer");
     return review(tx, "same_amount_ambiguous", candidates.ranked(tx, state));
+  }
 
   const open = openOfCustomer(index, customerId, state, SUM_SEARCH_WINDOW);
   const prefix = oldestPrefixSum(open, tx.amount, state);
-  if (prefix) return booked(tx, "iban_sum", fullBookings(prefix, state), state);
+  if (prefix) return bookedInFull(tx, "iban_sum", prefix, state);
   const combinations = exactCombinations(open, tx.amount, state);
-  if (combinations.length === 1)
-    return booked(tx, "iban_sum", fullBookings(combinations[0] ?? [], state), state);
-  combinations
-    .flat()
-    .forEach((invoice) => candidates.add(invoice, "payer_iban_customer", "part_of_exact_sum"));
-  open
-    .slice(0, MAX_SUM_INVOICES)
-    .forEach((invoice) => candidates.add(invoice, "payer_iban_customer", "oldest_open_of_payer"));
+  if (combinations.length === 1) return bookedInFull(tx, "iban_sum", combinations[0] ?? [], state);
+  const candidates = new CandidateList();
+  for (const combination of combinations)
+    for (const invoice of combination)
+      candidates.add(invoice, "payer_iban_customer", "part_of_exact_sum");
+  for (let i = 0; i < open.length && i < MAX_SUM_INVOICES; i++)
+    candidates.add(open[i] as IndexedInvoice, "payer_iban_customer", "oldest_open_of_payer");
   return review(
     tx,
     combinations.length > 1 ? "sum_ambiguous" : "no_rule_matched",
@@ -684,7 +912,9 @@ function sameAmountAnywhere(
   reason: ReviewReason,
 ): MatchResult {
   const candidates = new CandidateList();
-  for (const invoice of index.byAmount.get(tx.amount).slice(0, SCAN_LIMIT)) {
+  const sameAmount = index.byAmount.get(tx.amount);
+  for (let i = 0; i < sameAmount.length && i < SCAN_LIMIT; i++) {
+    const invoice = sameAmount[i] as IndexedInvoice;
     if (state.remaining(invoice) === tx.amount) candidates.add(invoice);
   }
   return review(tx, reason, candidates.ranked(tx, state));
@@ -696,12 +926,22 @@ interface Prepared {
   payer: string | null | undefined;
 }
 
+const NOTHING_SCANNED: ScannedReferences = Object.freeze({
+  creditorReferences: [],
+  invoiceNumbers: [],
+  wholeKeys: [],
+});
+
+/**
+ * Kept for the whole batch, so what it holds survives every young-generation collection of the
+ * run; most texts name nothing, and then it holds one shared empty scan.
+ */
 function prepare(
   tx: IncomingTransaction,
   customerByIban: ReadonlyMap<string, string | null>,
 ): Prepared {
   return {
-    scanned: scanTransactionReferences(tx),
+    scanned: scanForMatching(tx) ?? NOTHING_SCANNED,
     payer: customerByIban.get(normaliseIban(tx.counterpartIban ?? "")),
   };
 }
@@ -716,7 +956,7 @@ function matchWithState(
     throw new RangeError(`transaction ${tx.id}: amount must be integer cents, got ${tx.amount}`);
   if (tx.amount <= 0) return review(tx, "not_incoming", []);
   const referenced = collectReferenced(scanned, index);
-  if (referenced.invoices.length > 0) return referenceRule(tx, referenced, payer ?? null, state);
+  if (referenced.length > 0) return referenceRule(tx, referenced, payer ?? null, state);
   if (payer) return payerRules(tx, index, payer, state);
   return sameAmountAnywhere(
     tx,
@@ -757,7 +997,7 @@ export function matchStatement(
 ): MatchResult[] {
   const customerByIban = indexIbans(customerIbans);
   const prepared = transactions.map((tx) => prepare(tx, customerByIban));
-  const index = indexInvoices(invoices, customerByIban, reachOf(transactions, prepared));
+  const index = indexReachable(invoices, reachOf(transactions, prepared, customerByIban));
   const state = new BatchState();
   return transactions.map((tx, i) => matchWithState(tx, index, state, prepared[i]));
 }
