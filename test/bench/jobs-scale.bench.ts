@@ -20,6 +20,7 @@ import { database } from "../../worker/store/db.ts";
 import { generateMatchingData } from "../support/matching-data.ts";
 import { ENCRYPTION_KEY, migrate, ROOT } from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
+import { recording, type Sent } from "./recording-d1.ts";
 
 const TRANSACTIONS = 5_000;
 const INVOICES = 50_000;
@@ -30,62 +31,6 @@ const MERCHANT = "mer_scale0000000000000000001";
 const CHUNK = 1_000;
 
 export const timeoutMs = 600_000;
-
-interface Sent {
-  sql: string;
-  params: unknown[];
-}
-
-/**
- * A D1 binding that counts statements (each one in a batch too) and remembers each with its
- * parameters, for EXPLAIN QUERY PLAN afterwards.
- */
-function recording(d1: D1Database, sent: Sent[]): D1Database {
-  const originals = new WeakMap<object, D1PreparedStatement>();
-  const wrap = (statement: D1PreparedStatement, sql: string, params: unknown[]) => {
-    const record: Sent = { sql, params };
-    const proxy: D1PreparedStatement = new Proxy(statement, {
-      get(target, property) {
-        if (property === "bind")
-          return (...values: unknown[]) => wrap(target.bind(...values), sql, values);
-        if (typeof property === "string" && ["run", "all", "first", "raw"].includes(property))
-          return (...args: unknown[]) => {
-            sent.push(record);
-            return (Reflect.get(target, property, target) as (...a: unknown[]) => unknown).apply(
-              target,
-              args,
-            );
-          };
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    originals.set(proxy, statement);
-    sentOf.set(proxy, record);
-    return proxy;
-  };
-  const sentOf = new WeakMap<object, Sent>();
-  return new Proxy(d1, {
-    get(target, property) {
-      if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql, []);
-      if (property === "batch")
-        return async (statements: D1PreparedStatement[]) => {
-          for (const statement of statements) sent.push(sentOf.get(statement)!);
-          const t = performance.now();
-          const out = await target.batch(statements.map((s) => originals.get(s) ?? s));
-          if (process.env.BENCH_TRACE)
-            console.error(
-              `${(performance.now() - t).toFixed(0)} ms`,
-              out.map((r) => r.results?.length ?? 0).join(","),
-              sentOf.get(statements[0]!)?.sql.slice(0, 60).replace(/\s+/g, " "),
-            );
-          return out;
-        };
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 /** INSERT … SELECT from one JSON parameter per chunk of rows. */
 async function insertRows(

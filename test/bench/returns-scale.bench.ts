@@ -14,6 +14,7 @@ import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "../../worker/jobs/q
 import { database } from "../../worker/store/db.ts";
 import { ENCRYPTION_KEY, migrate, ROOT } from "./finapi-bench-setup.ts";
 import { benchRow, type BenchRow } from "./types.ts";
+import { recording, type Sent } from "./recording-d1.ts";
 
 const COLLECTIONS = 5_000;
 const RETURNS = { endToEnd: 300, mandate: 100, number: 100 };
@@ -24,51 +25,6 @@ const MERCHANT = "mer_returns00000000000000001";
 const CHUNK = 1_000;
 
 export const timeoutMs = 600_000;
-
-interface Sent {
-  sql: string;
-  params: unknown[];
-}
-
-/** Remembers every statement sent (each one of a batch too) with its parameters. */
-function recording(d1: D1Database, sent: Sent[]): D1Database {
-  const originals = new WeakMap<object, D1PreparedStatement>();
-  const sentOf = new WeakMap<object, Sent>();
-  const wrap = (statement: D1PreparedStatement, sql: string, params: unknown[]) => {
-    const record: Sent = { sql, params };
-    const proxy: D1PreparedStatement = new Proxy(statement, {
-      get(target, property) {
-        if (property === "bind")
-          return (...values: unknown[]) => wrap(target.bind(...values), sql, values);
-        if (typeof property === "string" && ["run", "all", "first", "raw"].includes(property))
-          return (...args: unknown[]) => {
-            sent.push(record);
-            return (Reflect.get(target, property, target) as (...a: unknown[]) => unknown).apply(
-              target,
-              args,
-            );
-          };
-        const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    originals.set(proxy, statement);
-    sentOf.set(proxy, record);
-    return proxy;
-  };
-  return new Proxy(d1, {
-    get(target, property) {
-      if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql, []);
-      if (property === "batch")
-        return (statements: D1PreparedStatement[]) => {
-          for (const statement of statements) sent.push(sentOf.get(statement)!);
-          return target.batch(statements.map((s) => originals.get(s) ?? s));
-        };
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 /** INSERT … SELECT from one JSON parameter per chunk of rows. */
 async function insertRows(d1: D1Database, table: string, rows: Record<string, unknown>[]) {

@@ -299,13 +299,18 @@ export interface FakePortal {
   calls(route: string): RecordedRequest[];
 }
 
-/** Replaces fetch for API_BASE only; everything else (Vite's own requests) goes through. */
+/**
+ * Replaces fetch for API_BASE only; everything else (Vite's own requests) goes through, except
+ * hosts under `.invalid` (RFC 2606: never resolvable), which fail as a browser's fetch fails
+ * without a network — at once, rather than after however long this machine's resolver takes.
+ */
 export function installFakePortal(overrides: Record<string, Handler> = {}): FakePortal {
   const routes = { ...defaultRoutes(), ...overrides };
   const requests: RecordedRequest[] = [];
   const realFetch = globalThis.fetch.bind(globalThis);
   const fake = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.hostname.endsWith(".invalid")) throw new TypeError("Failed to fetch");
     if (url.origin !== API_BASE) return realFetch(input, init);
     const recorded: RecordedRequest = {
       method: init?.method ?? "GET",

@@ -30,35 +30,55 @@ function dataSql(mail: QueuedEmail): SQL {
   return data;
 }
 
+/** A pending outbox row as the SELECT of an INSERT … SELECT: the caller's columns, the rest empty. */
+function pendingMailColumns(
+  columns: { id: SQL; merchantId: SQL; customerId: SQL; kind: SQL; dedupeKey: SQL; data: SQL },
+  at: string,
+) {
+  const none = (name: string) => sql<null>`NULL`.as(name);
+  return {
+    id: sql<string>`${columns.id}`.as("id"),
+    merchantId: sql<string>`${columns.merchantId}`.as("merchant_id"),
+    customerId: sql<string>`${columns.customerId}`.as("customer_id"),
+    kind: sql<string>`${columns.kind}`.as("kind"),
+    dedupeKey: sql<string>`${columns.dedupeKey}`.as("dedupe_key"),
+    data: sql<string>`${columns.data}`.as("data"),
+    locale: none("locale"),
+    recipient: none("recipient"),
+    subject: none("subject"),
+    textBody: none("text_body"),
+    htmlBody: none("html_body"),
+    status: sql<string>`'pending'`.as("status"),
+    attempts: sql<number>`0`.as("attempts"),
+    nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
+    lastError: none("last_error"),
+    sentAt: none("sent_at"),
+    createdAt: sql<string>`${at}`.as("created_at"),
+  };
+}
+
 /** Put it into the caller's batch: queued exactly when the change commits, unless switched off. */
 export function queueEmailStatement(db: Db, mail: QueuedEmail): BatchItem<"sqlite"> {
   const at = mail.at.toISOString();
   const switchedOff = sql`EXISTS (SELECT 1 FROM ${emailSettings}, json_each(${emailSettings.disabledKinds})
     WHERE ${emailSettings.merchantId} = ${mail.merchantId} AND json_each.value = ${mail.facts.kind})`;
-  const none = (name: string) => sql<null>`NULL`.as(name);
   return db
     .insert(emailOutbox)
     .select(
       db
-        .select({
-          id: sql<string>`${newId("eml")}`.as("id"),
-          merchantId: merchants.id,
-          customerId: sql<string>`${mail.customerId}`.as("customer_id"),
-          kind: sql<string>`${mail.facts.kind}`.as("kind"),
-          dedupeKey: sql<string>`${mail.dedupeKey}`.as("dedupe_key"),
-          data: sql<string>`${dataSql(mail)}`.as("data"),
-          locale: none("locale"),
-          recipient: none("recipient"),
-          subject: none("subject"),
-          textBody: none("text_body"),
-          htmlBody: none("html_body"),
-          status: sql<string>`'pending'`.as("status"),
-          attempts: sql<number>`0`.as("attempts"),
-          nextAttemptAt: sql<string>`${at}`.as("next_attempt_at"),
-          lastError: none("last_error"),
-          sentAt: none("sent_at"),
-          createdAt: sql<string>`${at}`.as("created_at"),
-        })
+        .select(
+          pendingMailColumns(
+            {
+              id: sql`${newId("eml")}`,
+              merchantId: sql`${merchants.id}`,
+              customerId: sql`${mail.customerId}`,
+              kind: sql`${mail.facts.kind}`,
+              dedupeKey: sql`${mail.dedupeKey}`,
+              data: dataSql(mail),
+            },
+            at,
+          ),
+        )
         .from(merchants)
         .where(and(eq(merchants.id, mail.merchantId), sql`NOT ${switchedOff}`)),
     )
@@ -94,32 +114,23 @@ export function queueInvoiceIssuedEmailsStatement(
     WHERE ${emailSettings.merchantId} = ${merchantId} AND kinds.value = 'invoice_issued')`;
   const directDebit = sql`json(CASE WHEN EXISTS (SELECT 1 FROM ${sepaMandates} WHERE ${sepaMandates.merchantId} = ${merchantId} AND ${sepaMandates.customerId} = ${customerId} AND ${sepaMandates.status} = 'active') THEN 'true' ELSE 'false' END)`;
   const number = sql`(SELECT ${invoices.number} FROM ${invoices} WHERE ${invoices.id} = ${invoiceId})`;
-  const none = (name: string) => sql<null>`NULL`.as(name);
   return db
     .insert(emailOutbox)
     .select(
       db
-        .select({
-          id: sql<string>`${field("$.id")}`.as("id"),
-          merchantId: sql<string>`${merchantId}`.as("merchant_id"),
-          customerId: sql<string>`${customerId}`.as("customer_id"),
-          kind: sql<string>`'invoice_issued'`.as("kind"),
-          dedupeKey: sql<string>`${invoiceId}`.as("dedupe_key"),
-          data: sql<string>`json_set(json_extract(json_each.value, '$.facts'), '$.invoiceNumber', ${number}, '$.directDebit', ${directDebit})`.as(
-            "data",
+        .select(
+          pendingMailColumns(
+            {
+              id: field("$.id"),
+              merchantId,
+              customerId,
+              kind: sql`'invoice_issued'`,
+              dedupeKey: invoiceId,
+              data: sql`json_set(json_extract(json_each.value, '$.facts'), '$.invoiceNumber', ${number}, '$.directDebit', ${directDebit})`,
+            },
+            when,
           ),
-          locale: none("locale"),
-          recipient: none("recipient"),
-          subject: none("subject"),
-          textBody: none("text_body"),
-          htmlBody: none("html_body"),
-          status: sql<string>`'pending'`.as("status"),
-          attempts: sql<number>`0`.as("attempts"),
-          nextAttemptAt: sql<string>`${when}`.as("next_attempt_at"),
-          lastError: none("last_error"),
-          sentAt: none("sent_at"),
-          createdAt: sql<string>`${when}`.as("created_at"),
-        })
+        )
         .from(sql`json_each(${rows})`)
         .where(sql`NOT ${switchedOff}`),
     )
