@@ -148,6 +148,24 @@ export abstract class Screen extends LitElement {
   protected renderLoading() {
     return this.loaded ? nothing : html`<p role="status">${this.t.loading}</p>`;
   }
+
+  /** Said at the top of a form that only owners may save. */
+  protected renderReadOnlyNote() {
+    return this.isOwner ? nothing : html`<p class="muted">${this.t.readOnly}</p>`;
+  }
+
+  /** A form's save button, for owners only (disabled while a request is in flight). */
+  protected renderOwnerSave() {
+    return html`<div>
+      <button type="submit" ?disabled=${this.busy || !this.isOwner}>${this.t.save}</button>
+    </div>`;
+  }
+
+  /** A page under Settings: its heading, the loading and saved notices, then its content. */
+  protected renderSettingsPage(heading: string, content: unknown) {
+    return html`<h1>${this.t.nav.settings} → ${heading}</h1>
+      ${this.renderLoading()} ${this.renderNotice()} ${content}`;
+  }
 }
 
 /** Reads a form's fields by name. */

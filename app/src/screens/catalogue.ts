@@ -140,8 +140,7 @@ export class TarifCatalogue extends Screen {
   override render() {
     const t = this.t.catalogue;
     return html`<h1>${this.t.nav.catalogue}</h1>
-      ${this.renderLoading()} ${this.renderNotice()}
-      ${this.isOwner ? nothing : html`<p class="muted">${this.t.readOnly}</p>`}
+      ${this.renderLoading()} ${this.renderNotice()} ${this.renderReadOnlyNote()}
       ${this.renderArticles()} ${this.renderGroups()}
       <section aria-labelledby="templates">
         <h2 id="templates">${t.templates}</h2>

@@ -103,107 +103,102 @@ export class TarifCompany extends Screen {
   override render() {
     const t = this.t.company;
     const c = this.company;
-    return html`<h1>${this.t.nav.settings} → ${t.heading}</h1>
-      ${this.renderLoading()} ${this.renderNotice()}
-      ${
-        c
-          ? html`${
-                c.missingForInvoices.length
-                  ? html`<p class="notice error">${t.missing(c.missingForInvoices.join(", "))}</p>`
-                  : nothing
-              }
-              <form @submit=${this.save} novalidate>
-                ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
-                <fieldset>
-                  <legend>${t.seller}</legend>
-                  ${this.field("legalName", t.legalName, c.legalName, { required: true, max: 200 })}
-                  ${this.field("address.line1", t.line1, c.address?.line1, {
-                    required: true,
-                    max: 100,
-                    autocomplete: "address-line1",
-                  })}
-                  ${this.field("address.line2", t.line2, c.address?.line2, { max: 100 })}
-                  ${this.field("address.postalCode", t.postalCode, c.address?.postalCode, {
-                    required: true,
-                    max: 16,
-                  })}
-                  ${this.field("address.city", t.city, c.address?.city, { required: true, max: 60 })}
-                  ${this.field("address.country", t.country, c.address?.country ?? "DE", {
-                    required: true,
-                    max: 2,
-                    hint: t.countryHint,
-                  })}
-                </fieldset>
-                <fieldset>
-                  <legend>${t.tax}</legend>
-                  ${this.field("vatId", t.vatId, c.vatId, { max: 20, hint: t.vatHint })}
-                  ${this.field("taxNumber", t.taxNumber, c.taxNumber, { max: 30 })}
-                  <label class="check"
-                    ><input
-                      type="checkbox"
-                      name="smallBusiness"
-                      ?checked=${c.smallBusiness ?? false}
-                      ?disabled=${!this.isOwner}
-                    />
-                    ${t.smallBusiness}</label
-                  >
-                </fieldset>
-                <fieldset>
-                  <legend>${t.contact}</legend>
-                  ${this.field("email", t.email, c.email, { type: "email", required: true, max: 254 })}
-                  ${this.field("phone", t.phone, c.phone, { type: "tel", max: 40 })}
-                  ${this.field("registerEntry", t.registerEntry, c.registerEntry, { max: 200 })}
-                  ${this.field("managingDirectors", t.managingDirectors, c.managingDirectors, {
-                    max: 200,
-                  })}
-                  ${this.field("iban", t.iban, c.iban, { max: 34 })}
-                  ${this.field("bic", t.bic, c.bic, { max: 11 })}
-                </fieldset>
-                <fieldset>
-                  <legend>${t.logo}</legend>
-                  <p class="muted">
-                    ${c.logo ? t.logoStored(c.logo.contentType) : t.noLogo} ${t.logoRules}
-                  </p>
-                  <label
-                    >${t.logoFile}
-                    <input
-                      type="file"
-                      name="logoFile"
-                      accept=${LOGO_TYPES.join(",")}
-                      ?disabled=${!this.isOwner}
-                      aria-invalid=${this.logoError || this.fieldErrors["logo.data"] ? "true" : "false"}
-                      aria-describedby="logo-note"
-                      @change=${this.chooseLogo}
-                  /></label>
-                  <span id="logo-note" class="field-error" role="alert"
-                    >${
-                      this.logoError ||
-                      this.fieldErrors["logo.data"] ||
-                      this.fieldErrors["logo.contentType"] ||
-                      ""
-                    }</span
-                  >
-                  ${
-                    this.preview
-                      ? html`<img class="logo-preview" src=${this.preview} alt=${t.preview} />`
-                      : nothing
-                  }
-                  ${
-                    c.logo
-                      ? html`<label class="check"
-                          ><input type="checkbox" name="removeLogo" ?disabled=${!this.isOwner} />
-                          ${t.removeLogo}</label
-                        >`
-                      : nothing
-                  }
-                </fieldset>
-                <div>
-                  <button type="submit" ?disabled=${this.busy || !this.isOwner}>
-                    ${this.t.save}
-                  </button>
-                </div>
-              </form>`
-          : nothing
-      }`;
+    return this.renderSettingsPage(
+      t.heading,
+      c
+        ? html`${
+              c.missingForInvoices.length
+                ? html`<p class="notice error">${t.missing(c.missingForInvoices.join(", "))}</p>`
+                : nothing
+            }
+            <form @submit=${this.save} novalidate>
+              ${this.renderReadOnlyNote()}
+              <fieldset>
+                <legend>${t.seller}</legend>
+                ${this.field("legalName", t.legalName, c.legalName, { required: true, max: 200 })}
+                ${this.field("address.line1", t.line1, c.address?.line1, {
+                  required: true,
+                  max: 100,
+                  autocomplete: "address-line1",
+                })}
+                ${this.field("address.line2", t.line2, c.address?.line2, { max: 100 })}
+                ${this.field("address.postalCode", t.postalCode, c.address?.postalCode, {
+                  required: true,
+                  max: 16,
+                })}
+                ${this.field("address.city", t.city, c.address?.city, { required: true, max: 60 })}
+                ${this.field("address.country", t.country, c.address?.country ?? "DE", {
+                  required: true,
+                  max: 2,
+                  hint: t.countryHint,
+                })}
+              </fieldset>
+              <fieldset>
+                <legend>${t.tax}</legend>
+                ${this.field("vatId", t.vatId, c.vatId, { max: 20, hint: t.vatHint })}
+                ${this.field("taxNumber", t.taxNumber, c.taxNumber, { max: 30 })}
+                <label class="check"
+                  ><input
+                    type="checkbox"
+                    name="smallBusiness"
+                    ?checked=${c.smallBusiness ?? false}
+                    ?disabled=${!this.isOwner}
+                  />
+                  ${t.smallBusiness}</label
+                >
+              </fieldset>
+              <fieldset>
+                <legend>${t.contact}</legend>
+                ${this.field("email", t.email, c.email, { type: "email", required: true, max: 254 })}
+                ${this.field("phone", t.phone, c.phone, { type: "tel", max: 40 })}
+                ${this.field("registerEntry", t.registerEntry, c.registerEntry, { max: 200 })}
+                ${this.field("managingDirectors", t.managingDirectors, c.managingDirectors, {
+                  max: 200,
+                })}
+                ${this.field("iban", t.iban, c.iban, { max: 34 })}
+                ${this.field("bic", t.bic, c.bic, { max: 11 })}
+              </fieldset>
+              <fieldset>
+                <legend>${t.logo}</legend>
+                <p class="muted">
+                  ${c.logo ? t.logoStored(c.logo.contentType) : t.noLogo} ${t.logoRules}
+                </p>
+                <label
+                  >${t.logoFile}
+                  <input
+                    type="file"
+                    name="logoFile"
+                    accept=${LOGO_TYPES.join(",")}
+                    ?disabled=${!this.isOwner}
+                    aria-invalid=${this.logoError || this.fieldErrors["logo.data"] ? "true" : "false"}
+                    aria-describedby="logo-note"
+                    @change=${this.chooseLogo}
+                /></label>
+                <span id="logo-note" class="field-error" role="alert"
+                  >${
+                    this.logoError ||
+                    this.fieldErrors["logo.data"] ||
+                    this.fieldErrors["logo.contentType"] ||
+                    ""
+                  }</span
+                >
+                ${
+                  this.preview
+                    ? html`<img class="logo-preview" src=${this.preview} alt=${t.preview} />`
+                    : nothing
+                }
+                ${
+                  c.logo
+                    ? html`<label class="check"
+                        ><input type="checkbox" name="removeLogo" ?disabled=${!this.isOwner} />
+                        ${t.removeLogo}</label
+                      >`
+                    : nothing
+                }
+              </fieldset>
+              ${this.renderOwnerSave()}
+            </form>`
+        : nothing,
+    );
   }
 }

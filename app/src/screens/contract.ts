@@ -391,9 +391,7 @@ export class TarifContract extends Screen {
         )}
         <p class="muted">${t.offeredHint}</p>
       </fieldset>
-      <div>
-        <button type="submit" ?disabled=${this.busy || !this.isOwner}>${this.t.save}</button>
-      </div>
+      ${this.renderOwnerSave()}
     </form>`;
   }
 }

@@ -140,7 +140,7 @@ export class TarifCustomers extends Screen {
     return html`<section aria-labelledby="billing-heading">
       <h2 id="billing-heading">${t.edit(c.name)}</h2>
       <form @submit=${(e: SubmitEvent) => this.saveBilling(e, c)} novalidate>
-        ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
+        ${this.renderReadOnlyNote()}
         <label
           >${t.kind}
           <select name="kind" ?disabled=${!this.isOwner}>

@@ -82,76 +82,71 @@ export class TarifDunning extends Screen {
   override render() {
     const t = this.t.dunning;
     const s = this.settings;
-    return html`<h1>${this.t.nav.settings} → ${t.heading}</h1>
-      ${this.renderLoading()} ${this.renderNotice()}
-      ${
-        s
-          ? html`<form @submit=${this.save} novalidate>
-              ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
-              <fieldset>
-                <legend>${t.returns}</legend>
-                ${this.check("passOnReturnFee", t.passOnReturnFee, s.passOnReturnFee)}
-                ${this.field("handlingFee", t.handlingFee, this.euro(s.handlingFee), {
-                  hint: t.euroHint,
-                })}
-                ${this.check("representDebits", t.representDebits, s.representDebits)}
-              </fieldset>
-              <fieldset>
-                <legend>${t.levels}</legend>
-                ${LEVELS.map(
-                  (level) =>
-                    html`<div class="row">
-                      ${this.field(
-                        `reminderDays.${level}`,
-                        t.days(t.levelNames[level]!),
-                        s.reminderDays[level],
-                        { type: "number" },
-                      )}
-                      ${this.field(
-                        `levelFees.${level}`,
-                        t.fee(t.levelNames[level]!),
-                        this.euro(s.levelFees[level] ?? 0),
-                      )}
-                    </div>`,
-                )}
-              </fieldset>
-              <fieldset>
-                <legend>${t.interest}</legend>
-                ${this.check("defaultInterest", t.defaultInterest, s.defaultInterest)}
-                ${this.check("b2bFlatFee", t.b2bFlatFee, s.b2bFlatFee)}
-                <p class="muted">${t.baseRateHint}</p>
-                ${Array.from({ length: this.rateRows }, (_, row) => {
-                  const rate = s.baseRates[row];
-                  return html`<div class="row">
-                    ${this.field(`baseRates.${row}.validFrom`, t.validFrom, rate?.validFrom, {
-                      type: "date",
-                    })}
+    return this.renderSettingsPage(
+      t.heading,
+      s
+        ? html`<form @submit=${this.save} novalidate>
+            ${this.renderReadOnlyNote()}
+            <fieldset>
+              <legend>${t.returns}</legend>
+              ${this.check("passOnReturnFee", t.passOnReturnFee, s.passOnReturnFee)}
+              ${this.field("handlingFee", t.handlingFee, this.euro(s.handlingFee), {
+                hint: t.euroHint,
+              })}
+              ${this.check("representDebits", t.representDebits, s.representDebits)}
+            </fieldset>
+            <fieldset>
+              <legend>${t.levels}</legend>
+              ${LEVELS.map(
+                (level) =>
+                  html`<div class="row">
                     ${this.field(
-                      `baseRates.${row}.rateBp`,
-                      t.baseRate,
-                      rate ? this.percent(rate.rateBp) : "",
+                      `reminderDays.${level}`,
+                      t.days(t.levelNames[level]!),
+                      s.reminderDays[level],
+                      { type: "number" },
                     )}
-                  </div>`;
-                })}
-                ${
-                  this.isOwner
-                    ? html`<button
-                        type="button"
-                        class="secondary"
-                        @click=${() => (this.rateRows += 1)}
-                      >
-                        ${t.addRate}
-                      </button>`
-                    : nothing
-                }
-              </fieldset>
-              <div>
-                <button type="submit" ?disabled=${this.busy || !this.isOwner}>
-                  ${this.t.save}
-                </button>
-              </div>
-            </form>`
-          : nothing
-      }`;
+                    ${this.field(
+                      `levelFees.${level}`,
+                      t.fee(t.levelNames[level]!),
+                      this.euro(s.levelFees[level] ?? 0),
+                    )}
+                  </div>`,
+              )}
+            </fieldset>
+            <fieldset>
+              <legend>${t.interest}</legend>
+              ${this.check("defaultInterest", t.defaultInterest, s.defaultInterest)}
+              ${this.check("b2bFlatFee", t.b2bFlatFee, s.b2bFlatFee)}
+              <p class="muted">${t.baseRateHint}</p>
+              ${Array.from({ length: this.rateRows }, (_, row) => {
+                const rate = s.baseRates[row];
+                return html`<div class="row">
+                  ${this.field(`baseRates.${row}.validFrom`, t.validFrom, rate?.validFrom, {
+                    type: "date",
+                  })}
+                  ${this.field(
+                    `baseRates.${row}.rateBp`,
+                    t.baseRate,
+                    rate ? this.percent(rate.rateBp) : "",
+                  )}
+                </div>`;
+              })}
+              ${
+                this.isOwner
+                  ? html`<button
+                      type="button"
+                      class="secondary"
+                      @click=${() => (this.rateRows += 1)}
+                    >
+                      ${t.addRate}
+                    </button>`
+                  : nothing
+              }
+            </fieldset>
+            ${this.renderOwnerSave()}
+          </form>`
+        : nothing,
+    );
   }
 }

@@ -42,42 +42,37 @@ export class TarifEmails extends Screen {
   override render() {
     const t = this.t.emails;
     const kinds = this.kinds;
-    return html`<h1>${this.t.nav.settings} → ${t.heading}</h1>
-      ${this.renderLoading()} ${this.renderNotice()}
-      ${
-        kinds
-          ? html`<form @submit=${this.save}>
-              ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
-              <fieldset ?disabled=${!this.isOwner}>
-                <legend>${t.legend}</legend>
-                ${EMAIL_KINDS.map(
-                  (kind) =>
-                    html`<label class="check"
-                        ><input
-                          type="checkbox"
-                          name="kinds"
-                          value=${kind}
-                          ?checked=${kinds[kind]}
-                          aria-invalid=${this.fieldErrors[`kinds.${kind}`] ? "true" : "false"}
-                        />
-                        ${t.kinds[kind]}</label
-                      >${
-                        this.fieldErrors[`kinds.${kind}`]
-                          ? html`<span class="field-error"
-                              >${this.fieldErrors[`kinds.${kind}`]}</span
-                            >`
-                          : nothing
-                      }`,
-                )}
-              </fieldset>
-              <p class="muted">${t.hint}</p>
-              <div>
-                <button type="submit" ?disabled=${this.busy || !this.isOwner}>
-                  ${this.t.save}
-                </button>
-              </div>
-            </form>`
-          : nothing
-      }`;
+    return this.renderSettingsPage(
+      t.heading,
+      kinds
+        ? html`<form @submit=${this.save}>
+            ${this.renderReadOnlyNote()}
+            <fieldset ?disabled=${!this.isOwner}>
+              <legend>${t.legend}</legend>
+              ${EMAIL_KINDS.map(
+                (kind) =>
+                  html`<label class="check"
+                      ><input
+                        type="checkbox"
+                        name="kinds"
+                        value=${kind}
+                        ?checked=${kinds[kind]}
+                        aria-invalid=${this.fieldErrors[`kinds.${kind}`] ? "true" : "false"}
+                      />
+                      ${t.kinds[kind]}</label
+                    >${
+                      this.fieldErrors[`kinds.${kind}`]
+                        ? html`<span class="field-error"
+                            >${this.fieldErrors[`kinds.${kind}`]}</span
+                          >`
+                        : nothing
+                    }`,
+              )}
+            </fieldset>
+            <p class="muted">${t.hint}</p>
+            ${this.renderOwnerSave()}
+          </form>`
+        : nothing,
+    );
   }
 }

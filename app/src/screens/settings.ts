@@ -60,61 +60,56 @@ export class TarifSettings extends Screen {
   override render() {
     const t = this.t.settings;
     const s = this.settings;
-    return html`<h1>${this.t.nav.settings} → ${t.heading}</h1>
-      ${this.renderLoading()} ${this.renderNotice()}
-      ${
-        s
-          ? html`<form @submit=${this.save}>
-              ${this.isOwner ? "" : html`<p class="muted">${this.t.readOnly}</p>`}
-              <fieldset ?disabled=${!this.isOwner}>
-                <legend>${t.heading}</legend>
-                <label class="check"
-                  ><input type="checkbox" name="portalEnabled" ?checked=${s.portalEnabled} />
-                  ${t.portalEnabled}</label
-                >
-              </fieldset>
-              <fieldset ?disabled=${!this.isOwner}>
-                <legend>${t.allowedActions}</legend>
-                ${ACTIONS.map(
-                  (action) =>
-                    html`<label class="check"
-                      ><input
-                        type="checkbox"
-                        name="allowedActions"
-                        value=${action}
-                        ?checked=${s.allowedActions.includes(action)}
-                      />
-                      ${t.actions[action]}</label
-                    >`,
-                )}
-              </fieldset>
-              <label
-                >${t.prorationMode}
-                <select name="prorationMode" ?disabled=${!this.isOwner}>
-                  ${MODES.map(
-                    (mode) =>
-                      html`<option value=${mode} ?selected=${s.prorationMode === mode}>
-                        ${t.proration[mode]}
-                      </option>`,
-                  )}
-                </select></label
+    return this.renderSettingsPage(
+      t.heading,
+      s
+        ? html`<form @submit=${this.save}>
+            ${this.renderReadOnlyNote()}
+            <fieldset ?disabled=${!this.isOwner}>
+              <legend>${t.heading}</legend>
+              <label class="check"
+                ><input type="checkbox" name="portalEnabled" ?checked=${s.portalEnabled} />
+                ${t.portalEnabled}</label
               >
-              <label
-                >${t.allowedOrigins}
-                <textarea
-                  name="allowedOrigins"
-                  rows="3"
-                  ?disabled=${!this.isOwner}
-                  .value=${s.allowedOrigins.join("\n")}
-                ></textarea>
-              </label>
-              <div>
-                <button type="submit" ?disabled=${this.busy || !this.isOwner}>
-                  ${this.t.save}
-                </button>
-              </div>
-            </form>`
-          : ""
-      }`;
+            </fieldset>
+            <fieldset ?disabled=${!this.isOwner}>
+              <legend>${t.allowedActions}</legend>
+              ${ACTIONS.map(
+                (action) =>
+                  html`<label class="check"
+                    ><input
+                      type="checkbox"
+                      name="allowedActions"
+                      value=${action}
+                      ?checked=${s.allowedActions.includes(action)}
+                    />
+                    ${t.actions[action]}</label
+                  >`,
+              )}
+            </fieldset>
+            <label
+              >${t.prorationMode}
+              <select name="prorationMode" ?disabled=${!this.isOwner}>
+                ${MODES.map(
+                  (mode) =>
+                    html`<option value=${mode} ?selected=${s.prorationMode === mode}>
+                      ${t.proration[mode]}
+                    </option>`,
+                )}
+              </select></label
+            >
+            <label
+              >${t.allowedOrigins}
+              <textarea
+                name="allowedOrigins"
+                rows="3"
+                ?disabled=${!this.isOwner}
+                .value=${s.allowedOrigins.join("\n")}
+              ></textarea>
+            </label>
+            ${this.renderOwnerSave()}
+          </form>`
+        : "",
+    );
   }
 }
