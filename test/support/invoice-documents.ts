@@ -7,6 +7,7 @@ import {
   type DocumentLine,
   type InvoiceDocument,
 } from "../../worker/domain/invoice-document.ts";
+import type { InvoiceParties } from "../../worker/domain/invoice-snapshot.ts";
 import { totalsOf } from "../../worker/domain/money.ts";
 import { chargedRate, decideTax } from "../../worker/domain/tax-decision.ts";
 
@@ -34,6 +35,22 @@ export const buyer: DocumentBuyer = {
   buyerReference: "cus_01",
   email: "max@example.org",
   locale: "de",
+};
+
+/** The seller and that buyer as an invoice draft takes them (no direct debit). */
+export const parties: InvoiceParties = {
+  company: seller,
+  customer: {
+    id: buyer.id,
+    name: buyer.name,
+    kind: buyer.kind,
+    billingAddress: buyer.address,
+    vatId: buyer.vatId,
+    buyerReference: buyer.buyerReference,
+    email: buyer.email,
+    locale: buyer.locale,
+  },
+  directDebit: null,
 };
 
 function document(

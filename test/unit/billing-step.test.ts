@@ -4,11 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { billingStep, nextPeriodBilling } from "../../worker/domain/contract-billing.ts";
 import type { ContractSnapshot } from "../../worker/domain/contract-terms.ts";
-import {
-  InvoicePartiesIncomplete,
-  type InvoiceParties,
-} from "../../worker/domain/invoice-snapshot.ts";
-import { buyer, seller } from "../support/invoice-documents.ts";
+import { InvoicePartiesIncomplete } from "../../worker/domain/invoice-snapshot.ts";
+import { parties, seller } from "../support/invoice-documents.ts";
 
 const contract = (
   over: Partial<{ status: string; currentPeriodEnd: string; endDate: string | null }> = {},
@@ -77,20 +74,6 @@ describe("nextPeriodBilling", () => {
     templateId: "tpl_1",
     templateGroupId: "tgr_1",
     offeredTemplateIds: [],
-  };
-  const parties: InvoiceParties = {
-    company: seller,
-    customer: {
-      id: buyer.id,
-      name: buyer.name,
-      kind: buyer.kind,
-      billingAddress: buyer.address,
-      vatId: buyer.vatId,
-      buyerReference: buyer.buyerReference,
-      email: buyer.email,
-      locale: buyer.locale,
-    },
-    directDebit: null,
   };
   let n = 0;
   const fresh = () => ({

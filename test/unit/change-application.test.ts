@@ -9,7 +9,7 @@ import {
 } from "../../worker/domain/change-application.ts";
 import type { ChangeComputation } from "../../worker/domain/contract-change.ts";
 import { draftInvoice, regularBillingKey } from "../../worker/domain/invoice-draft.ts";
-import { buyer, seller } from "../support/invoice-documents.ts";
+import { parties } from "../support/invoice-documents.ts";
 
 const line = {
   description: "Pro, 2027-03-15 – 2027-04-01",
@@ -105,20 +105,7 @@ describe("draftInvoice", () => {
         periodEnd: "2027-04-01",
         changeId: "chg_1",
         billingKey: "change:chg_1",
-        parties: {
-          company: seller,
-          customer: {
-            id: buyer.id,
-            name: buyer.name,
-            kind: buyer.kind,
-            billingAddress: buyer.address,
-            vatId: buyer.vatId,
-            buyerReference: buyer.buyerReference,
-            email: buyer.email,
-            locale: buyer.locale,
-          },
-          directDebit: null,
-        },
+        parties,
       },
       { invoiceId: "inv_1", lineId: () => `inl_${++n}`, paymentTokenBytes: new Uint8Array(10) },
     );

@@ -38,7 +38,8 @@ export interface TickReport {
   totalRoundTrips: number;
 }
 
-function capturing(): { queue: Bindings["JOBS"]; sent: JobMessage[] } {
+/** A JOBS queue that keeps what is sent, for the test to deliver as the consumer would. */
+export function capturing(): { queue: Bindings["JOBS"]; sent: JobMessage[] } {
   const sent: JobMessage[] = [];
   const queue = {
     async send(body: JobMessage) {

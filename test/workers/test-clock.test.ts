@@ -6,12 +6,12 @@
 // presented again, and reminders and dunning levels on the configured days, to the cent.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import type { Bindings } from "../../worker/env.ts";
 import worker from "../../worker/index.ts";
 import type { JobMessage } from "../../worker/jobs/job-queue.ts";
 import { meteredD1, QueryMeter } from "../../worker/jobs/query-budget.ts";
 import { BILLING_ADDRESS } from "./company-data.ts";
 import { ADMIN_TOKEN, expectProblem, json } from "./helpers.ts";
+import { capturing } from "./job-ticks.ts";
 import {
   CREDITOR,
   IBAN_MAX,
@@ -21,19 +21,6 @@ import {
 } from "./reconciliation-fixture.ts";
 
 const smtp = inject("smtpControlUrl");
-
-function capturing() {
-  const sent: JobMessage[] = [];
-  const queue = {
-    async send(body: JobMessage) {
-      sent.push(body);
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<JobMessage>>) {
-      for (const message of messages) sent.push(message.body);
-    },
-  } as unknown as Bindings["JOBS"];
-  return { queue, sent };
-}
 
 interface Drained {
   invocations: number;

@@ -14,6 +14,7 @@ import type {
   ContractTemplate,
   Customer,
   DunningSettings,
+  DunningStep,
   Invoice,
   TemplateGroup,
 } from "../../../app/src/types.js";
@@ -179,6 +180,22 @@ export const invoice = (id: string, overrides: Partial<Invoice> = {}): Invoice =
   ...overrides,
 });
 
+/** A dunning level an invoice reached, as its answer lists it (no fee or interest unless given). */
+export const dunningStep = (
+  level: string,
+  reachedOn: string,
+  overrides: Partial<DunningStep> = {},
+): DunningStep => ({
+  level,
+  reachedOn,
+  fee: 0,
+  openAmount: 3570,
+  interest: 0,
+  flatFee: 0,
+  total: 3570,
+  ...overrides,
+});
+
 /** A payment of an invoice as the invoice's answer lists it. */
 export const payment = (
   id: string,
@@ -307,19 +324,8 @@ export function defaultRoutes(): Record<string, Handler> {
     },
     "GET /api/v1/invoices/inv_1": () => ({
       body: invoice("inv_1", {
-        documents: { pdf: "/api/v1/invoices/inv_1/pdf", xml: "/api/v1/invoices/inv_1/xml" },
         dunningLevel: "reminder",
-        dunningHistory: [
-          {
-            level: "reminder",
-            reachedOn: "2026-12-22",
-            fee: 0,
-            openAmount: 3570,
-            interest: 0,
-            flatFee: 0,
-            total: 3570,
-          },
-        ],
+        dunningHistory: [dunningStep("reminder", "2026-12-22")],
       }),
     }),
     "GET /api/v1/invoices/inv_2": () => ({ body: invoice("inv_2") }),

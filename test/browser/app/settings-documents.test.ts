@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import {
   byText,
   cleanup,
+  dunningStep,
   installFakeApi,
   invoice,
   mountApp,
@@ -325,27 +326,10 @@ describe("invoice documents and dunning", () => {
     installFakeApi({
       "GET /api/v1/invoices/inv_1": () => ({
         body: invoice("inv_1", {
-          documents: { pdf: "/api/v1/invoices/inv_1/pdf", xml: "/api/v1/invoices/inv_1/xml" },
           dunningLevel: "first_notice",
           dunningHistory: [
-            {
-              level: "reminder",
-              reachedOn: "2026-12-22",
-              fee: 0,
-              openAmount: 3570,
-              interest: 0,
-              flatFee: 0,
-              total: 3570,
-            },
-            {
-              level: "first_notice",
-              reachedOn: "2026-12-29",
-              fee: 500,
-              openAmount: 3570,
-              interest: 12,
-              flatFee: 0,
-              total: 4082,
-            },
+            dunningStep("reminder", "2026-12-22"),
+            dunningStep("first_notice", "2026-12-29", { fee: 500, interest: 12, total: 4082 }),
           ],
         }),
       }),
