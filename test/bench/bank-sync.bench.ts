@@ -11,7 +11,7 @@ import { draftsFromPage } from "../../worker/banking/finapi/import.ts";
 import { syncMerchant } from "../../worker/banking/finapi/sync.ts";
 import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
 import { clientFor, userOf, type FinapiRuntime } from "../../worker/banking/finapi/connect.ts";
-import { chunkForInsert, database, runBatch } from "../../worker/store/db.ts";
+import { database, rowChunks, runBatch } from "../../worker/store/db.ts";
 import { findSettings } from "../../worker/store/finapi.ts";
 import { createFakeFinapi } from "../fakes/finapi/app.ts";
 import {
@@ -185,10 +185,9 @@ export async function run(): Promise<BenchRow[]> {
           providerScope: seeded.userId,
           createdAt: NOW.toISOString(),
         }));
-        const columns = Object.keys(rows[0] ?? {}).length;
         await runBatch(
           db,
-          chunkForInsert(rows, columns).map((chunk) =>
+          rowChunks(db, bankTransactions, rows).map((chunk) =>
             db.insert(bankTransactions).values(chunk).onConflictDoNothing(),
           ),
         );

@@ -19,7 +19,7 @@ import type { InvoiceParties } from "../domain/invoice-snapshot.ts";
 import { newId } from "../security.ts";
 import type { ChangeContext } from "./change-context.ts";
 import { guardedContractWrite, insertItemsStatements } from "./contracts.ts";
-import { chunkForInsert, type Db } from "./db.ts";
+import { insertInChunks, type Db } from "./db.ts";
 import { queueEmailStatement } from "./email-outbox.ts";
 import { issueInvoiceStatements } from "./invoices.ts";
 import { eventStatements, type EventInput } from "./webhook-events.ts";
@@ -131,7 +131,7 @@ function carriedLineStatements(
     netAmount: line.netAmount,
     taxRate: line.taxRate,
   }));
-  return chunkForInsert(rows, 13).map((chunk) => db.insert(carriedLines).values(chunk));
+  return insertInChunks(db, carriedLines, rows);
 }
 
 /**

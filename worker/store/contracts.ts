@@ -5,14 +5,12 @@ import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { contractItems, contracts } from "../../schema/tables.ts";
-import { chunkForInsert, inRows, jsonRows, rowValue, type Db } from "./db.ts";
+import { insertInChunks, inRows, jsonRows, rowValue, type Db } from "./db.ts";
 import type { ListOptions } from "./catalogue.ts";
 
 export type ContractRecord = typeof contracts.$inferSelect;
 export type ContractItemRecord = typeof contractItems.$inferSelect;
 export type ContractWithItems = ContractRecord & { items: ContractItemRecord[] };
-
-const ITEM_COLUMNS = 14;
 
 /** The view with the INSTEAD OF trigger from migration 0001 (not a table: drizzle-kit must not create it). */
 const contractWriteGuard = sqliteTable("contract_write_guard", {
@@ -24,7 +22,7 @@ export function insertItemsStatements(
   db: Db,
   items: (typeof contractItems.$inferInsert)[],
 ): BatchItem<"sqlite">[] {
-  return chunkForInsert(items, ITEM_COLUMNS).map((chunk) => db.insert(contractItems).values(chunk));
+  return insertInChunks(db, contractItems, items);
 }
 
 export function insertContractStatements(
@@ -165,10 +163,10 @@ export function guardedContractsWrite(
           sql`${contracts.version} = ${rowValue(page, "version", contracts.id)}`,
         ),
       ),
-    ...chunkForInsert(rows, 2).map((chunk) =>
-      db
-        .insert(contractWriteGuard)
-        .values(chunk.map(({ contract }) => ({ contractId: contract.id, writeId }))),
+    ...insertInChunks(
+      db,
+      contractWriteGuard,
+      rows.map(({ contract }) => ({ contractId: contract.id, writeId })),
     ),
   ];
 }

@@ -3,6 +3,7 @@
 import { sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteInsertValue, SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as tables from "../../schema/tables.ts";
 
 export type Db = ReturnType<typeof database>;
@@ -14,10 +15,39 @@ export function database(d1: D1Database) {
 /** D1 refuses statements with more than 100 bound parameters. */
 export const MAX_BOUND_PARAMETERS = 100;
 
-/** Splits rows so that each multi-row INSERT stays within the bound-parameter limit. */
-export function chunkForInsert<T extends object>(rows: readonly T[], columnsPerRow: number): T[][] {
-  const size = Math.max(1, Math.floor(MAX_BOUND_PARAMETERS / columnsPerRow));
-  const chunks: T[][] = [];
+/**
+ * Multi-row INSERTs of `rows` into `table`, each within D1's 100 bound parameters. A row's
+ * parameters are counted on the statement drizzle builds for it (explicit nulls and defaults it
+ * binds, values given as SQL with parameters of their own), so a column added later cannot push
+ * a statement past the limit, as a hand-counted number of columns could.
+ */
+export function insertInChunks<TTable extends SQLiteTable>(
+  db: Db,
+  table: TTable,
+  rows: readonly SQLiteInsertValue<TTable>[],
+): BatchItem<"sqlite">[] {
+  return rowChunks(db, table, rows).map((chunk) => db.insert(table).values(chunk));
+}
+
+/** The rows split as insertInChunks splits them, for an INSERT with a clause of its own. */
+export function rowChunks<TTable extends SQLiteTable, TRow extends SQLiteInsertValue<TTable>>(
+  db: Db,
+  table: TTable,
+  rows: readonly TRow[],
+): TRow[][] {
+  if (rows.length === 0) return [];
+  // Rows with the same fields bind the same number of parameters: one count per shape.
+  const counted = new Map<string, number>();
+  let perRow = 1;
+  for (const row of rows) {
+    const shape = Object.keys(row).join();
+    let count = counted.get(shape);
+    if (count === undefined)
+      counted.set(shape, (count = db.insert(table).values(row).toSQL().params.length));
+    perRow = Math.max(perRow, count);
+  }
+  const size = Math.max(1, Math.floor(MAX_BOUND_PARAMETERS / perRow));
+  const chunks: TRow[][] = [];
   for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
   return chunks;
 }

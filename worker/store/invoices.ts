@@ -7,7 +7,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { invoiceDocuments } from "../../schema/documents.ts";
 import { invoiceLines, invoiceNumberSeries, invoices } from "../../schema/tables.ts";
 import type { InvoiceDraft } from "../domain/invoice-draft.ts";
-import { chunkForInsert, type Db } from "./db.ts";
+import { insertInChunks, type Db } from "./db.ts";
 import { queueInvoiceIssuedEmailsStatement } from "./email-outbox.ts";
 import { applyCreditStatements, type CreditOwner } from "./customer-credit.ts";
 import { eventsStatements } from "./webhook-events.ts";
@@ -26,8 +26,6 @@ export function documentLinks(invoiceId: string) {
   return { pdf: `/api/v1/invoices/${invoiceId}/pdf`, xml: `/api/v1/invoices/${invoiceId}/xml` };
 }
 
-const LINE_COLUMNS = 13;
-
 /** The statements that issue one invoice; run them inside the caller's batch. */
 export function issueInvoiceStatements(
   db: Db,
@@ -36,15 +34,6 @@ export function issueInvoiceStatements(
 ): BatchItem<"sqlite">[] {
   return issueInvoicesStatements(db, [draft], at);
 }
-
-/** Bound parameters of one invoice row: its columns and the four of its number's subquery. */
-const INVOICE_PARAMETERS = 25;
-
-/**
- * Bound parameters of one pending document row: merchant, invoice, format, object key, and the
- * attempts' default, which drizzle binds in a multi-row insert.
- */
-const DOCUMENT_PARAMETERS = 5;
 
 export interface IssueOptions {
   /**
@@ -131,13 +120,11 @@ export function issueInvoicesStatements(
           set: { lastNumber: sql`${invoiceNumberSeries.lastNumber} + ${group.length}` },
         }),
     ),
-    ...chunkForInsert(rows, INVOICE_PARAMETERS).map((chunk) => db.insert(invoices).values(chunk)),
-    ...chunkForInsert(lineRows, LINE_COLUMNS).map((chunk) => db.insert(invoiceLines).values(chunk)),
+    ...insertInChunks(db, invoices, rows),
+    ...insertInChunks(db, invoiceLines, lineRows),
     // The document outbox: both documents of each invoice pending until rendered and sealed
     // (store/documents.ts); the document snapshot travels in the invoice row.
-    ...chunkForInsert(documentRows, DOCUMENT_PARAMETERS).map((chunk) =>
-      db.insert(invoiceDocuments).values(chunk),
-    ),
+    ...insertInChunks(db, invoiceDocuments, documentRows),
     ...eventsStatements(
       db,
       drafts.map((draft) => ({

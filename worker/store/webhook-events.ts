@@ -14,7 +14,7 @@ import type { WebhookEventData, WebhookEventType } from "../domain/events.ts";
 import { buildEventPayload } from "../domain/webhook-retry.ts";
 import { newId } from "../security.ts";
 import type { ListOptions } from "./catalogue.ts";
-import { chunkForInsert, type Db } from "./db.ts";
+import { insertInChunks, type Db } from "./db.ts";
 
 export type WebhookEventRecord = typeof webhookEvents.$inferSelect;
 
@@ -95,8 +95,6 @@ export function eventStatements<T extends WebhookEventType>(
   ];
 }
 
-/** Bound parameters of one event row: id, merchant, type, payload, invoice id, time. */
-const EVENT_PARAMETERS = 6;
 /** Event ids per delivery fan-out statement (the merchant ids take the rest of the 100). */
 const EVENTS_PER_FAN_OUT = 45;
 
@@ -152,12 +150,7 @@ export function eventsStatements<T extends WebhookEventType>(
   const fanOuts: BatchItem<"sqlite">[] = [];
   for (let i = 0; i < rows.length; i += EVENTS_PER_FAN_OUT)
     fanOuts.push(fanOut(rows.slice(i, i + EVENTS_PER_FAN_OUT)));
-  return [
-    ...chunkForInsert(rows, EVENT_PARAMETERS).map((chunk) =>
-      db.insert(webhookEvents).values(chunk),
-    ),
-    ...fanOuts,
-  ];
+  return [...insertInChunks(db, webhookEvents, rows), ...fanOuts];
 }
 
 export async function listEvents(
