@@ -2,24 +2,25 @@
 // statement can reach, match) on 10 000 bank transactions against 50 000 open invoices, against
 // the naive all-pairs matcher on the same data, measured (it takes tens of seconds); the
 // scaling from 1k/5k to 10k/50k (target ≤ 12× the time for 10× the data; both sizes timed in
-// turns in one process, test/bench/interleaved.ts); agreement with the
+// turns in one process, test/bench/interleaved.ts), beside the work it counts and the time
+// factor of the cheapest steps on the same inputs (matching-floor.ts); agreement with the
 // naive matcher and with the generator's labels. Data comes from a seeded generator
 // (test/support/matching-data.ts) so every run measures the same work. `run()` is called by
 // scripts/bench.ts; `npx tsx test/bench/matching.bench.ts` prints the rows.
 import { matchStatement, type MatchResult } from "../../worker/domain/payment-matching.ts";
-import { generateMatchingData, type MatchingData } from "../support/matching-data.ts";
+import {
+  MATCHING_SIZES,
+  generateMatchingData,
+  type MatchingData,
+} from "../support/matching-data.ts";
 import { naiveMatch, type NaiveResult } from "../support/naive-matcher.ts";
+import { matchingWork } from "../support/matching-work.ts";
 import { cpuMs, timeInterleaved } from "./interleaved.ts";
+import { timeMatchingFloor } from "./matching-floor.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Measurement
-
-/** [transactions, invoices, seed] of the two sizes the scaling rows compare. */
-export const MATCHING_SIZES = {
-  small: [1_000, 5_000, 20_270_001],
-  large: [10_000, 50_000, 20_270_002],
-} as const satisfies Record<string, readonly [number, number, number]>;
 
 export function indexedMatch(data: MatchingData): MatchResult[] {
   return matchStatement(data.transactions, data.invoices, data.ibans);
@@ -60,6 +61,9 @@ export async function run(): Promise<BenchRow[]> {
     () => indexedMatch(small),
     () => indexedMatch(large),
   );
+  const floor = timeMatchingFloor(small, large, SCALING_ROUNDS);
+  const smallWork = matchingWork(small);
+  const largeWork = matchingWork(large);
   const small1k = timings.small.median;
   const large10k = timings.large.median;
   const naive1k = cpuMs(() => naive(small));
@@ -94,6 +98,30 @@ export async function run(): Promise<BenchRow[]> {
       "scaling 1k/5k → 10k/50k: time factor for 10× the data, CPU, ratio of the best runs (baseline: limit 12×)",
       "x",
       timings.bestRatio,
+      12,
+    ),
+    benchRow(
+      "scaling 1k/5k → 10k/50k: work factor for 10× the data, field reads of the inputs, counted (baseline: 10×)",
+      "x",
+      largeWork.fieldReads / smallWork.fieldReads,
+      10,
+    ),
+    benchRow(
+      "scaling 1k/5k → 10k/50k: work factor for 10× the data, Map and Set operations, counted (baseline: 10×)",
+      "x",
+      largeWork.hashOperations / smallWork.hashOperations,
+      10,
+    ),
+    benchRow(
+      "floor 1k/5k → 10k/50k: time factor of filling one Map with the customers' IBANs, CPU, ratio of the medians (baseline: limit 12×)",
+      "x",
+      floor.ibanMap.medianRatio,
+      12,
+    ),
+    benchRow(
+      "floor 1k/5k → 10k/50k: time factor of reading each invoice's reference, number and customer once, CPU, ratio of the medians (baseline: limit 12×)",
+      "x",
+      floor.invoiceStrings.medianRatio,
       12,
     ),
     benchRow(

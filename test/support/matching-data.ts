@@ -57,6 +57,12 @@ class Ledger {
   }
 }
 
+/** [transactions, invoices, seed] of the two sizes the bench's scaling rows and the work test compare. */
+export const MATCHING_SIZES = {
+  small: [1_000, 5_000, 20_270_001],
+  large: [10_000, 50_000, 20_270_002],
+} as const satisfies Record<string, readonly [number, number, number]>;
+
 export function generateMatchingData(
   transactionCount: number,
   invoiceCount: number,
