@@ -19,6 +19,7 @@ import { encryptSecret } from "../../worker/security.ts";
 import { database } from "../../worker/store/db.ts";
 import { generateMatchingData } from "../support/matching-data.ts";
 import { ENCRYPTION_KEY, migrate, ROOT } from "./finapi-bench-setup.ts";
+import { insertJsonRows } from "./json-rows.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 import { recording, type Sent } from "./recording-d1.ts";
 
@@ -28,25 +29,8 @@ const EVENTS = 5_000;
 const LOOKUP_HASH_KEY = "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=";
 const NOW = new Date("2027-03-01T09:00:00.000Z");
 const MERCHANT = "mer_scale0000000000000000001";
-const CHUNK = 1_000;
 
 export const timeoutMs = 600_000;
-
-/** INSERT … SELECT from one JSON parameter per chunk of rows. */
-async function insertRows(
-  d1: D1Database,
-  table: string,
-  columns: string[],
-  rows: Record<string, unknown>[],
-): Promise<void> {
-  const select = columns.map((column) => `json_extract(r.value, '$.${column}')`).join(", ");
-  const query = `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${select} FROM json_each(?) AS r`;
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await d1
-      .prepare(query)
-      .bind(JSON.stringify(rows.slice(i, i + CHUNK)))
-      .run();
-}
 
 async function seedReconciliation(env: Bindings) {
   const d1 = env.DB;
@@ -72,28 +56,10 @@ async function seedReconciliation(env: Bindings) {
       iban_hash: iban ? await ibanLookupHash(iban, keys) : null,
     });
   }
-  await insertRows(d1, "customers", ["id", "merchant_id", "name", "iban_hash"], customers);
-  await insertRows(
+  await insertJsonRows(d1, "customers", customers);
+  await insertJsonRows(
     d1,
     "invoices",
-    [
-      "id",
-      "merchant_id",
-      "customer_id",
-      "kind",
-      "number",
-      "status",
-      "issue_date",
-      "due_date",
-      "currency",
-      "net_amount",
-      "tax_amount",
-      "gross_amount",
-      "amount_paid",
-      "payment_reference",
-      "billing_key",
-      "tax_breakdown",
-    ],
     data.invoices.map((invoice) => ({
       id: invoice.id,
       merchant_id: MERCHANT,
@@ -142,7 +108,7 @@ async function seedReconciliation(env: Bindings) {
       status: "unmatched",
     });
   }
-  await insertRows(d1, "bank_transactions", Object.keys(transactions[0]!), transactions);
+  await insertJsonRows(d1, "bank_transactions", transactions);
   return { keys, bookable: data.expected.filter((booking) => booking !== null).length };
 }
 
@@ -209,10 +175,9 @@ async function reconciliationRows(env: Bindings): Promise<BenchRow[]> {
 async function webhookRows(env: Bindings): Promise<BenchRow[]> {
   const d1 = env.DB;
   const endpoints = Array.from({ length: 10 }, (_, i) => `whe_scale${String(i).padStart(4, "0")}`);
-  await insertRows(
+  await insertJsonRows(
     d1,
     "webhook_endpoints",
-    ["id", "merchant_id", "url", "event_types", "secret_ciphertext"],
     await Promise.all(
       endpoints.map(async (id) => ({
         id,
@@ -231,11 +196,10 @@ async function webhookRows(env: Bindings): Promise<BenchRow[]> {
     payload: JSON.stringify({ type: "contract.created", timestamp: at, data: { n: i } }),
     created_at: at,
   }));
-  await insertRows(d1, "webhook_events", Object.keys(events[0]!), events);
-  await insertRows(
+  await insertJsonRows(d1, "webhook_events", events);
+  await insertJsonRows(
     d1,
     "webhook_deliveries",
-    ["event_id", "endpoint_id", "merchant_id", "status", "attempts", "next_attempt_at"],
     events.map((event, i) => ({
       event_id: event.id,
       endpoint_id: endpoints[i % endpoints.length],

@@ -13,6 +13,7 @@ import { reconcileMerchant } from "../../worker/flows/reconciliation.ts";
 import { DEFAULT_QUERY_BUDGET, meteredD1, QueryMeter } from "../../worker/jobs/query-budget.ts";
 import { database } from "../../worker/store/db.ts";
 import { ENCRYPTION_KEY, migrate, ROOT } from "./finapi-bench-setup.ts";
+import { insertJsonRows } from "./json-rows.ts";
 import { benchRow, type BenchRow } from "./types.ts";
 import { recording, type Sent } from "./recording-d1.ts";
 
@@ -22,31 +23,17 @@ const TOTAL_RETURNS = RETURNS.endToEnd + RETURNS.mandate + RETURNS.number;
 const LOOKUP_HASH_KEY = "YmVuY2gtb25seS1sb29rdXAtaGFzaC1rZXktMzJieXQ=";
 const NOW = new Date("2027-03-20T09:00:00.000Z");
 const MERCHANT = "mer_returns00000000000000001";
-const CHUNK = 1_000;
-
 export const timeoutMs = 600_000;
-
-/** INSERT … SELECT from one JSON parameter per chunk of rows. */
-async function insertRows(d1: D1Database, table: string, rows: Record<string, unknown>[]) {
-  const columns = Object.keys(rows[0]!);
-  const select = columns.map((column) => `json_extract(r.value, '$.${column}')`).join(", ");
-  const query = `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${select} FROM json_each(?) AS r`;
-  for (let i = 0; i < rows.length; i += CHUNK)
-    await d1
-      .prepare(query)
-      .bind(JSON.stringify(rows.slice(i, i + CHUNK)))
-      .run();
-}
 
 const pad = (i: number) => String(i).padStart(6, "0");
 const ADDRESS = { line1: "Gartenweg 5", postalCode: "10115", city: "Berlin", country: "DE" };
 
 async function seed(d1: D1Database) {
   const at = "2027-03-15T08:00:00.000Z";
-  await insertRows(d1, "merchants", [
+  await insertJsonRows(d1, "merchants", [
     { id: MERCHANT, name: "Returns", allowed_actions: "[]", allowed_origins: "[]" },
   ]);
-  await insertRows(d1, "company_settings", [
+  await insertJsonRows(d1, "company_settings", [
     {
       merchant_id: MERCHANT,
       legal_name: "Stadtwerke Bench GmbH",
@@ -76,7 +63,7 @@ async function seed(d1: D1Database) {
     paymentReference: `RF18RET${pad(i)}`,
     amount: 2_000 + (i % 700) * 10,
   }));
-  await insertRows(
+  await insertJsonRows(
     d1,
     "customers",
     people.map((p, i) => ({
@@ -86,7 +73,7 @@ async function seed(d1: D1Database) {
       billing_address: JSON.stringify(ADDRESS),
     })),
   );
-  await insertRows(
+  await insertJsonRows(
     d1,
     "sepa_mandates",
     people.map((p) => ({
@@ -102,7 +89,7 @@ async function seed(d1: D1Database) {
       next_sequence_type: "RCUR",
     })),
   );
-  await insertRows(
+  await insertJsonRows(
     d1,
     "invoices",
     people.map((p) => ({
@@ -124,7 +111,7 @@ async function seed(d1: D1Database) {
       tax_breakdown: "[]",
     })),
   );
-  await insertRows(d1, "sepa_collection_runs", [
+  await insertJsonRows(d1, "sepa_collection_runs", [
     {
       id: "scr_ret",
       merchant_id: MERCHANT,
@@ -143,7 +130,7 @@ async function seed(d1: D1Database) {
       completed_at: at,
     },
   ]);
-  await insertRows(
+  await insertJsonRows(
     d1,
     "sepa_collection_items",
     people.map((p) => ({
@@ -172,7 +159,7 @@ async function seed(d1: D1Database) {
     provider_scope: "bench",
     currency: "EUR",
   };
-  await insertRows(d1, "bank_transactions", [
+  await insertJsonRows(d1, "bank_transactions", [
     {
       ...line,
       id: "btx_retcredit",
@@ -187,7 +174,7 @@ async function seed(d1: D1Database) {
       matched_rule: "sepa_run",
     },
   ]);
-  await insertRows(d1, "reconciliation_entries", [
+  await insertJsonRows(d1, "reconciliation_entries", [
     {
       id: "rce_retcredit",
       merchant_id: MERCHANT,
@@ -200,7 +187,7 @@ async function seed(d1: D1Database) {
       created_at: at,
     },
   ]);
-  await insertRows(
+  await insertJsonRows(
     d1,
     "payment_allocations",
     people.map((p, i) => ({
@@ -264,7 +251,7 @@ async function seed(d1: D1Database) {
   });
   // Same columns in every row, so one INSERT … SELECT takes them all.
   const columns = [...new Set(returns.flatMap((row) => Object.keys(row)))];
-  await insertRows(
+  await insertJsonRows(
     d1,
     "bank_transactions",
     returns.map((row) =>
